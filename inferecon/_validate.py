@@ -1,0 +1,62 @@
+"""Argument checks shared by the math layer: out-of-domain input raises ``ValueError`` naming
+the parameter, the offending value and the valid range. Nothing is clipped silently."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def _first_bad(arr: np.ndarray, ok: np.ndarray):
+    bad = arr[~ok]
+    return bad.ravel()[0] if bad.size else None
+
+
+def _as_float(name: str, value) -> np.ndarray:
+    try:
+        arr = np.asarray(value, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{name} must be numeric; got {value!r}") from exc
+    return arr
+
+
+def _out(arr: np.ndarray, original):
+    if arr.ndim == 0 and np.isscalar(original):
+        return float(arr)
+    return arr
+
+
+def require_positive(name: str, value):
+    """Return ``value`` as float (array) after checking it is finite and > 0."""
+    arr = _as_float(name, value)
+    ok = np.isfinite(arr) & (arr > 0)
+    if not np.all(ok):
+        raise ValueError(
+            f"{name} must be finite and > 0 (valid range (0, inf)); got {_first_bad(arr, ok)!r}"
+        )
+    return _out(arr, value)
+
+
+def require_in_range(
+    name: str,
+    value,
+    low: float,
+    high: float,
+    *,
+    low_open: bool = False,
+    high_open: bool = False,
+):
+    """Return ``value`` as float (array) after checking ``low <= value <= high``.
+
+    ``low_open``/``high_open`` make the bound strict. NaN always fails.
+    """
+    arr = _as_float(name, value)
+    ok = ~np.isnan(arr)
+    ok &= (arr > low) if low_open else (arr >= low)
+    ok &= (arr < high) if high_open else (arr <= high)
+    if not np.all(ok):
+        lb = "(" if low_open else "["
+        hb = ")" if high_open else "]"
+        raise ValueError(
+            f"{name} must be in {lb}{low:g}, {high:g}{hb}; got {_first_bad(arr, ok)!r}"
+        )
+    return _out(arr, value)
