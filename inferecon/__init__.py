@@ -21,12 +21,14 @@ from .prices import (
     A16Z_INPUT_SHARE,
     EPOCH_INPUT_SHARE,
     DeclineFit,
+    best_model_price,
     best_score_by_group,
     blended_price,
     cheapest_frontier,
     fit_decline,
     frontier_fold_decline,
 )
+from . import viz
 from .rates import (
     DAYS_PER_YEAR,
     TrendFit,
@@ -56,6 +58,7 @@ __all__ = [
     "TrendFit",
     "__version__",
     "annualised_factor",
+    "best_model_price",
     "best_score_by_group",
     "blended_price",
     "cheapest_frontier",
@@ -71,5 +74,6 @@ __all__ = [
     "load_published_rates",
     "oom_per_year_to_factor_per_year",
     "read_epoch_prices",
+    "viz",
     "years_between",
 ]

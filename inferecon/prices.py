@@ -33,6 +33,7 @@ __all__ = [
     "fit_decline",
     "frontier_fold_decline",
     "best_score_by_group",
+    "best_model_price",
 ]
 
 EPOCH_INPUT_SHARE = 0.75
@@ -279,3 +280,62 @@ def best_score_by_group(
     res = pd.DataFrame(out)
     res["gap_pct"] = 100.0 * (res["closed"] - res["open"]) / res["closed"]
     return res
+
+
+def best_model_price(
+    prices: pd.DataFrame,
+    benchmark: str,
+    dates,
+    *,
+    input_share: float = EPOCH_INPUT_SHARE,
+    include_reasoning: bool = False,
+) -> pd.DataFrame:
+    """Price of the highest-scoring model available at each date.
+
+    The cheapest-model frontier falls fast; the price of the *best* model does not. This gives
+    the counterpart series: for each date, the top ``benchmark`` score among observations on or
+    before it (the first to reach that score wins ties) and that observation's blended price.
+
+    Parameters
+    ----------
+    prices : pandas.DataFrame
+        :func:`inferecon.load_prices` schema.
+    benchmark : str
+        Score column.
+    dates : array_like of datetime-like
+        Evaluation dates.
+    input_share : float, default 0.75
+        Blend of the price.
+    include_reasoning : bool, default False
+        Whether reasoning models count.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``date``, ``model``, ``score``, ``usd_per_mtok`` (NaN before the first scored
+        observation).
+    """
+    _check_benchmark(prices, benchmark)
+    df = prices.dropna(subset=[benchmark])
+    if not include_reasoning and "reasoning" in df:
+        df = df[~df["reasoning"].fillna(False).astype(bool)]
+    df = df.sort_values(["price_date", benchmark], ascending=[True, False], kind="stable")
+    s = df[benchmark].to_numpy(float)
+    n = s.size
+    d = pd.DatetimeIndex(pd.to_datetime(dates))
+    out = pd.DataFrame({"date": d, "model": None, "score": np.nan, "usd_per_mtok": np.nan})
+    if n == 0:
+        return out
+    prev = np.concatenate(([-np.inf], np.maximum.accumulate(s)[:-1]))
+    best_idx = np.maximum.accumulate(np.where(s > prev, np.arange(n), 0))
+    p = blended_price(
+        df["input_usd_per_mtok"].to_numpy(float), df["output_usd_per_mtok"].to_numpy(float),
+        input_share,
+    )
+    pos = np.searchsorted(pd.DatetimeIndex(df["price_date"]).asi8, d.asi8, side="right") - 1
+    ok = pos >= 0
+    bi = best_idx[np.clip(pos, 0, None)]
+    out.loc[ok, "model"] = df["model"].to_numpy()[bi[ok]]
+    out.loc[ok, "score"] = s[bi[ok]]
+    out.loc[ok, "usd_per_mtok"] = np.asarray(p)[bi[ok]]
+    return out

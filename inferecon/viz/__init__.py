@@ -1,0 +1,33 @@
+"""Figures and interactive explorers (matplotlib + ipywidgets, ipympl when available)."""
+
+from .explorer import Explorer, display_mode, export_figures, setup_notebook
+from .prices import OpenClosedExplorer, PriceDeclineExplorer, published_comparisons
+from .style import FORMATS, STYLE_PATH, add_source, house_style, savefig, slug
+
+__all__ = [
+    "FORMATS",
+    "STYLE_PATH",
+    "Explorer",
+    "OpenClosedExplorer",
+    "PriceDeclineExplorer",
+    "add_source",
+    "display_mode",
+    "explorers",
+    "export_figures",
+    "headline_explorers",
+    "house_style",
+    "published_comparisons",
+    "savefig",
+    "setup_notebook",
+    "slug",
+]
+
+
+def explorers() -> dict[str, type[Explorer]]:
+    """Every explorer class, by name (used by tests and benchmarks)."""
+    return {"price_decline": PriceDeclineExplorer, "open_closed_gap": OpenClosedExplorer}
+
+
+def headline_explorers():
+    """Factories of the README's headline figures, by file stem."""
+    return {"price_decline": PriceDeclineExplorer, "open_closed_gap": OpenClosedExplorer}

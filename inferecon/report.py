@@ -1,0 +1,213 @@
+"""The main job: execute every notebook with its default parameters and write ``reports/``.
+
+``python -m inferecon report`` (``make report``):
+
+1. finds ``notebooks/NN_*.ipynb`` in reading order;
+2. executes each with nbclient after injecting report parameters below its cell tagged
+   ``parameters`` (``INTERACTIVE = False``, ``EXPORT_DIR = <figures folder>``), so figures
+   render statically and every explorer exports SVG, PNG, PDF and the CSV of its data;
+3. writes an executed HTML per notebook (``reports/NN_topic.html``) and the figures under
+   ``reports/figures/``;
+4. builds all of it in a temporary sibling folder and renames it into place only when every
+   notebook succeeded: ``reports/`` is either the previous complete report or the new one.
+
+A failing cell stops the build with :class:`ReportError` naming the notebook, the cell number
+and the error; the previous ``reports/`` is left untouched.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+__all__ = ["ReportError", "NotebookRun", "build_report", "find_notebooks", "execute_notebook",
+           "inject_parameters", "project_root"]
+
+
+class ReportError(RuntimeError):
+    """A notebook failed during the report build."""
+
+    def __init__(self, notebook: Path, cell_index: int | None, message: str):
+        self.notebook = notebook
+        self.cell_index = cell_index
+        where = f"cell {cell_index}" if cell_index is not None else "before any cell ran"
+        super().__init__(f"{notebook.name}, {where}: {message}")
+
+
+@dataclass(frozen=True)
+class NotebookRun:
+    """One executed notebook: its path, HTML output and wall time in seconds."""
+
+    notebook: Path
+    html: Path
+    seconds: float
+
+
+def project_root() -> Path:
+    """The source checkout holding ``notebooks/`` (the current directory or above the package)."""
+    for base in (Path.cwd(), Path(__file__).resolve().parent.parent):
+        if (base / "notebooks").is_dir():
+            return base
+    raise FileNotFoundError("no notebooks/ folder found (run from the project root)")
+
+
+def find_notebooks(folder: Path) -> list[Path]:
+    """Notebooks named ``NN_topic.ipynb`` in ``folder``, in reading order."""
+    return sorted(p for p in Path(folder).glob("[0-9][0-9]_*.ipynb"))
+
+
+def inject_parameters(nb, params: dict) -> None:
+    """Insert a cell assigning ``params`` right after the cell tagged ``parameters``.
+
+    Raises ``ValueError`` when the notebook has no such cell (every notebook must have one).
+    """
+    idx = next((i for i, c in enumerate(nb.cells)
+                if "parameters" in c.get("metadata", {}).get("tags", [])), None)
+    if idx is None:
+        raise ValueError("notebook has no cell tagged 'parameters'")
+    src = "# Parameters injected by the report build\n" + "\n".join(
+        f"{k} = {v!r}" for k, v in params.items())
+    cell = nbformat.v4.new_code_cell(src, metadata={"tags": ["injected-parameters"]})
+    nb.cells.insert(idx + 1, cell)
+
+
+def execute_notebook(path: Path, params: dict | None = None, timeout: int = 600,
+                     cwd: Path | None = None):
+    """Execute ``path`` (with ``params`` injected) and return the executed notebook.
+
+    Raises
+    ------
+    ReportError
+        Naming the notebook and the failing cell (numbered from 1 as shown in JupyterLab,
+        counting the injected cell).
+    """
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+
+    nb = nbformat.read(path, as_version=4)
+    if params:
+        try:
+            inject_parameters(nb, params)
+        except ValueError as exc:
+            raise ReportError(path, None, str(exc)) from exc
+    client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
+                            resources={"metadata": {"path": str(cwd or path.parent)}})
+    try:
+        client.execute()
+    except (CellExecutionError, CellTimeoutError, DeadKernelError) as exc:
+        failing = None
+        for i, c in enumerate(nb.cells, start=1):
+            if c.cell_type == "code" and any(o.get("output_type") == "error"
+                                             for o in c.get("outputs", [])):
+                failing = i
+                break
+        msg = str(exc).strip().splitlines()
+        raise ReportError(path, failing, "\n".join(msg[-12:])) from exc
+    return nb
+
+
+def _to_html(nb) -> str:
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(template_name="lab")
+    body, _ = exporter.from_notebook_node(nb)
+    return body
+
+
+def build_report(root: Path | None = None, out: Path | None = None, *,
+                 notebooks: list[Path] | None = None, log=print) -> list[NotebookRun]:
+    """Execute every notebook and write the report atomically.
+
+    Parameters
+    ----------
+    root : Path, optional
+        Project root holding ``notebooks/`` (found automatically).
+    out : Path, optional
+        Report folder (default ``<root>/reports``). Replaced only on success.
+    notebooks : list of Path, optional
+        A subset to run (default: all ``NN_*.ipynb``).
+    log : callable
+        Progress printer.
+
+    Returns
+    -------
+    list of NotebookRun
+    """
+    root = Path(root) if root else project_root()
+    out = Path(out) if out else root / "reports"
+    nbs = notebooks if notebooks is not None else find_notebooks(root / "notebooks")
+    if not nbs:
+        raise ReportError(root / "notebooks", None, "no notebooks named NN_topic.ipynb found")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    runs: list[NotebookRun] = []
+    try:
+        figures = tmp / "figures"
+        figures.mkdir()
+        for nb_path in nbs:
+            t0 = time.perf_counter()
+            log(f"[report] executing {nb_path.name} ...")
+            nb = execute_notebook(nb_path, {"INTERACTIVE": False, "EXPORT_DIR": str(figures)},
+                                  cwd=nb_path.parent)
+            html = tmp / f"{nb_path.stem}.html"
+            html.write_text(_to_html(nb), encoding="utf-8")
+            dt = time.perf_counter() - t0
+            runs.append(NotebookRun(nb_path, out / html.name, dt))
+            log(f"[report]   ok in {dt:.1f} s -> {html.name}")
+        n_fig = len(list(figures.glob("*.png")))
+        if n_fig == 0:
+            raise ReportError(nbs[0], None, "no figure was exported (EXPORT_DIR unused?)")
+        _swap_into_place(tmp, out)
+        log(f"[report] wrote {out} ({len(runs)} notebooks, {n_fig} figures)")
+        return runs
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def _swap_into_place(tmp: Path, out: Path) -> None:
+    """Replace ``out`` by ``tmp`` with renames only (the old report survives any failure)."""
+    old = None
+    if out.exists():
+        old = out.with_name(f".{out.name}.old-{os.getpid()}")
+        os.replace(out, old)
+    try:
+        os.replace(tmp, out)
+    except BaseException:
+        if old is not None:
+            os.replace(old, out)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def export_readme_figures(outdir: Path) -> list[Path]:
+    """Export the headline figures shown in README.md (default scenarios) to ``outdir``."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from .viz import headline_explorers
+
+    written = []
+    for name, make in headline_explorers().items():
+        ex = make()
+        written += ex.export(outdir, formats=("png", "svg"), name=name)
+        ex.close()
+    return written
+
+
+def main_report(argv=None) -> int:
+    """Entry point of ``python -m inferecon report``; returns the exit status."""
+    try:
+        build_report()
+    except ReportError as exc:
+        print(f"[report] FAILED: {exc}", file=sys.stderr)
+        return 1
+    return 0

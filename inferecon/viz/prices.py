@@ -1,0 +1,484 @@
+"""Figures and explorers for notebook 01: the decline in LLM inference prices."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ipywidgets as widgets
+import matplotlib.dates as mdates
+import numpy as np
+import pandas as pd
+from matplotlib.patches import Polygon
+from matplotlib.ticker import FuncFormatter, LogLocator
+
+from ..datasets import BENCHMARKS, load_prices, load_published_rates
+from ..prices import (
+    EPOCH_INPUT_SHARE,
+    best_model_price,
+    best_score_by_group,
+    cheapest_frontier,
+    fit_decline,
+)
+from ..rates import annualised_factor, years_between
+from .explorer import Explorer
+from .style import add_source
+
+__all__ = ["PriceDeclineExplorer", "OpenClosedExplorer", "published_comparisons"]
+
+_SLIDER_LAYOUT = widgets.Layout(width="560px")
+_STYLE = {"description_width": "230px"}
+_MAX_LABELS = 12
+
+# Threshold slider range per benchmark: (min, max, step, default)
+_THRESHOLDS = {
+    "mmlu": (40.0, 92.0, 0.1, 64.8),
+    "gpqa_diamond": (20.0, 85.0, 0.5, 50.0),
+    "math_500": (20.0, 98.0, 0.5, 74.0),
+    "math_level_5": (10.0, 98.0, 0.5, 36.0),
+    "humaneval": (30.0, 98.0, 0.5, 67.0),
+    "arena_elo": (1000.0, 1420.0, 1.0, 1206.0),
+}
+
+
+def _fmt_usd(x: float) -> str:
+    if x >= 1:
+        return f"${x:,.2f}"
+    return f"${x:.3g}"
+
+
+def _usd_axis(ax) -> None:
+    ax.set_yscale("log")
+    ax.yaxis.set_major_locator(LogLocator(base=10))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: _fmt_usd(v)))
+
+
+def _month_options(prices: pd.DataFrame) -> list[tuple[str, pd.Timestamp]]:
+    first = pd.Timestamp(prices["price_date"].min()).to_period("M").to_timestamp()
+    last = (pd.Timestamp(prices["price_date"].max()).to_period("M") + 1).to_timestamp()
+    months = pd.date_range(first, last, freq="MS")
+    return [(m.strftime("%b %Y"), m) for m in months]
+
+
+def published_comparisons(published: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Published decline rates as factors per year, for plotting beside a fitted rate.
+
+    Returns a frame with ``label``, ``value``, ``low``, ``high`` (factor per year; low/high NaN
+    for a point claim) and ``source``. The AI Index's 280-fold fall is annualised over its
+    window (Nov 2022 to Oct 2024).
+    """
+    pub = load_published_rates() if published is None else published
+    rows = []
+    if "epoch_price_decline_range" in pub.index:
+        r = pub.loc["epoch_price_decline_range"]
+        rows.append(("Epoch AI: range across tasks", r["value"], r["low"], r["high"], r["source"]))
+    if "a16z_llmflation" in pub.index:
+        r = pub.loc["a16z_llmflation"]
+        rows.append(("a16z LLMflation", r["value"], np.nan, np.nan, r["source"]))
+    if "ai_index_2025_gpt35_fold" in pub.index:
+        r = pub.loc["ai_index_2025_gpt35_fold"]
+        yrs = years_between("2022-11-30", "2024-10-03")
+        rows.append(("AI Index 280-fold, annualised", float(annualised_factor(r["value"], yrs)),
+                     np.nan, np.nan, r["source"]))
+    return pd.DataFrame(rows, columns=["label", "value", "low", "high", "source"])
+
+
+class PriceDeclineExplorer(Explorer):
+    """Cheapest price of an LLM above a benchmark threshold, over time, with its fitted trend.
+
+    Controls: benchmark, threshold, input share of the blend, date window, whether reasoning
+    models count. Readout: fold decline over the window, fitted factor per year with its 90%
+    CI, R², halving time and point count. The right panel places the fitted rate beside
+    published ones (Epoch AI's 9-900x/yr range, a16z's 10x/yr, the AI Index's 280-fold).
+
+    Parameters
+    ----------
+    prices : pandas.DataFrame, optional
+        Price data in the :func:`inferecon.load_prices` schema (bundled data by default).
+    **params
+        Initial control values: ``benchmark``, ``threshold``, ``input_share``, ``window``
+        (two dates), ``include_reasoning``.
+    """
+
+    name = "price_decline"
+
+    def __init__(self, prices: pd.DataFrame | None = None, **params: Any):
+        self.prices = load_prices() if prices is None else prices
+        self.published = published_comparisons()
+        super().__init__(**params)
+
+    # ---------------------------------------------------------------- controls
+    def _make_controls(self):
+        available = [b for b in BENCHMARKS if self.prices[b].notna().sum() >= 3]
+        lo, hi, step, default = _THRESHOLDS["mmlu"]
+        opts = _month_options(self.prices)
+        return {
+            "benchmark": widgets.Dropdown(
+                options=[(BENCHMARKS[b], b) for b in available], value="mmlu",
+                description="Benchmark", style=_STYLE, layout=_SLIDER_LAYOUT),
+            "threshold": widgets.FloatSlider(
+                value=default, min=lo, max=hi, step=step, continuous_update=True,
+                description="Threshold score (≥, benchmark units)", style=_STYLE,
+                layout=_SLIDER_LAYOUT, readout_format=".1f"),
+            "input_share": widgets.FloatSlider(
+                value=EPOCH_INPUT_SHARE, min=0.0, max=1.0, step=0.05,
+                description="Input share of tokens (0.75 = 3:1)", style=_STYLE,
+                layout=_SLIDER_LAYOUT, readout_format=".2f"),
+            "window": widgets.SelectionRangeSlider(
+                options=opts, index=(0, len(opts) - 1), description="Date window (month)",
+                style=_STYLE, layout=_SLIDER_LAYOUT, continuous_update=False),
+            "include_reasoning": widgets.Checkbox(
+                value=False, description="Include reasoning models (o1, R1...)", style=_STYLE),
+        }
+
+    def _on_control(self, name, change):
+        if name == "benchmark":
+            lo, hi, step, default = _THRESHOLDS[change["new"]]
+            t = self.controls["threshold"]
+            # widen first so min/max can be set in any order without a transient clash
+            t.min, t.max = -1e9, 1e9
+            t.min, t.max, t.step, t.value = lo, hi, step, default
+
+    def _set_control(self, name, value):
+        if name == "benchmark" and value in _THRESHOLDS:
+            super()._set_control(name, value)
+            self._on_control("benchmark", {"new": value})
+            return
+        super()._set_control(name, value)
+
+    # ---------------------------------------------------------------- figure
+    def _build(self, fig):
+        gs = fig.add_gridspec(1, 2, width_ratios=[2.7, 1], wspace=0.08,
+                              left=0.085, right=0.985, top=0.88, bottom=0.2)
+        ax = fig.add_subplot(gs[0])
+        ax_r = fig.add_subplot(gs[1])
+        self.ax, self.ax_rates = ax, ax_r
+        fig.suptitle("The cheapest LLM above a capability threshold", x=0.01, ha="left",
+                     fontsize=13, fontweight="bold")
+        self._subtitle = fig.text(0.01, 0.905, "", ha="left", fontsize=10, color="#333333")
+        _usd_axis(ax)
+        ax.set_ylabel("Blended price (USD per million tokens)")
+        ax.xaxis_date()
+        ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=(1, 7)))
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%b\n%Y"))
+        (self._other,) = ax.plot([], [], "o", ms=4, color="#bbbbbb", alpha=0.6,
+                                 label="below threshold / outside window")
+        (self._qual,) = ax.plot([], [], "o", ms=5, color="#7fa7cf", alpha=0.9,
+                                label="meets threshold")
+        (self._best,) = ax.plot([], [], ls=(0, (4, 2)), lw=1.3, color="#7f8c8d",
+                                drawstyle="steps-post", label="price of the best-scoring model")
+        (self._front,) = ax.plot([], [], "o-", color="#c0392b", ms=7, lw=1.6,
+                                 drawstyle="steps-post", label="cheapest-model frontier")
+        (self._fit,) = ax.plot([], [], "--", color="#1f4e79", lw=1.6, label="fitted trend")
+        self._band = Polygon(np.zeros((1, 2)), closed=True, color="#1f4e79", alpha=0.12,
+                             lw=0, label="90% CI of the rate")
+        ax.add_patch(self._band)
+        self._labels = [ax.annotate("", (0, 1), xytext=(4, 4), textcoords="offset points",
+                                    fontsize=7.5, color="#7b241c", visible=False)
+                        for _ in range(_MAX_LABELS)]
+        self._msg = ax.text(0.5, 0.5, "", transform=ax.transAxes, ha="center", va="center",
+                            fontsize=11, color="#7b241c", visible=False,
+                            bbox=dict(fc="white", ec="#c0392b", alpha=0.9))
+        ax.legend(loc="lower left", fontsize=8)
+        ax.set_autoscale_on(False)  # limits are set from the data in _update
+        # right panel: factor per year, log x
+        ax_r.set_xscale("log")
+        ax_r.set_title("Decline rate (× per year)", fontsize=10.5)
+        ax_r.set_xlabel("× per year (log scale)")
+        ax_r.grid(axis="y", visible=False)
+        pub = self.published
+        n = len(pub)
+        ys = np.arange(n + 1)[::-1]
+        labels = ["This selection (90% CI)", *pub["label"].tolist()]
+        ax_r.set_yticks([])
+        for y, lab in zip(ys, labels, strict=True):
+            ax_r.text(0.02, y + 0.32, lab, transform=ax_r.get_yaxis_transform(), fontsize=8.5,
+                      ha="left", va="bottom", color="#1f4e79" if y == ys[0] else "#333333")
+        for y, r in zip(ys[1:], pub.itertuples(), strict=True):
+            if np.isfinite(r.low) and np.isfinite(r.high):
+                ax_r.plot([r.low, r.high], [y, y], "-", color="#7f8c8d", lw=5, alpha=0.5,
+                          solid_capstyle="butt")
+            ax_r.plot([r.value], [y], "D", color="#555555", ms=6)
+            ax_r.annotate(f"{r.value:.0f}×", (r.value, y), xytext=(0, -12),
+                          textcoords="offset points", ha="center", fontsize=8)
+        (self._rate_ci,) = ax_r.plot([], [], "-", color="#1f4e79", lw=3)
+        (self._rate_pt,) = ax_r.plot([], [], "o", color="#1f4e79", ms=8)
+        self._rate_txt = ax_r.annotate("", (1, ys[0]), xytext=(0, -13),
+                                       textcoords="offset points", ha="center", fontsize=8,
+                                       color="#1f4e79")
+        ax_r.set_autoscale_on(False)
+        ax_r.set_ylim(-0.7, n + 0.7)
+        ax_r.set_xlim(1, 3e3)
+        add_source(
+            fig,
+            "Source: inferecon data/llm_prices.csv (API list prices with sources per row; "
+            "scores maker-reported or Artificial Analysis). Method: Epoch AI (2025), "
+            "successive price lows, OLS on log price.\nPublished rates: Epoch AI 2025; a16z "
+            "'LLMflation' 2024; Stanford AI Index 2025. List prices, not costs; reasoning "
+            "models excluded unless ticked.",
+        )
+
+    # ---------------------------------------------------------------- update
+    def _compute(self, p: dict[str, Any]):
+        b, thr = p["benchmark"], float(p["threshold"])
+        start, end = (pd.Timestamp(x) for x in p["window"])
+        end = end + pd.offsets.MonthEnd(0)
+        fr = cheapest_frontier(self.prices, b, thr, input_share=p["input_share"],
+                               include_reasoning=p["include_reasoning"], start=start, end=end)
+        fit = None
+        if len(fr) >= 3:
+            fit = fit_decline(fr)
+        return b, thr, start, end, fr, fit
+
+    def _update(self, p):
+        b, thr, start, end, fr, fit = self._compute(p)
+        self._last = (b, thr, start, end, fr, fit)
+        prices = self.prices
+        dates = pd.to_datetime(prices["price_date"])
+        from ..prices import blended_price
+
+        allp = blended_price(prices["input_usd_per_mtok"].to_numpy(float),
+                             prices["output_usd_per_mtok"].to_numpy(float), p["input_share"])
+        score = prices[b].to_numpy(float)
+        in_win = ((dates >= start) & (dates <= end)).to_numpy()
+        reasoning_ok = p["include_reasoning"] | ~prices["reasoning"].fillna(False).to_numpy(bool)
+        qual = in_win & reasoning_ok & (score >= thr)
+        x = mdates.date2num(dates)
+        self._qual.set_data(x[qual], allp[qual])
+        self._other.set_data(x[~qual], allp[~qual])
+        fx = mdates.date2num(fr["date"]) if len(fr) else np.empty(0)
+        fy = fr["usd_per_mtok"].to_numpy(float)
+        if len(fr):
+            # extend the step to the window's end so the last low is visible as a level
+            fx_step = np.append(fx, mdates.date2num(min(end, dates.max())))
+            fy_step = np.append(fy, fy[-1])
+        else:
+            fx_step, fy_step = fx, fy
+        self._front.set_data(fx_step, fy_step)
+        self._front.set_markevery(list(range(len(fx))))
+        grid = pd.date_range(start, min(end, dates.max() + pd.Timedelta(days=1)), periods=60)
+        bm = best_model_price(prices, b, grid, input_share=p["input_share"],
+                              include_reasoning=p["include_reasoning"])
+        self._best.set_data(mdates.date2num(bm["date"]), bm["usd_per_mtok"].to_numpy(float))
+        n_fr = len(fr)
+        shown = set(np.unique(np.linspace(0, n_fr - 1, min(n_fr, 6)).round().astype(int)))
+        for i, lab in enumerate(self._labels):
+            if i < n_fr and i in shown:
+                r = fr.iloc[i]
+                lab.xy = (fx[i], fy[i])
+                lab.set_text(f"{r['model']} ({_fmt_usd(r['usd_per_mtok'])})")
+                lab.set_visible(True)
+            else:
+                lab.set_visible(False)
+        label = BENCHMARKS[b]
+        unit = "" if b == "arena_elo" else "%"
+        self._subtitle.set_text(
+            f"Models scoring ≥ {thr:g}{unit} on {label.split(' (')[0]}, "
+            f"{p['input_share']:.0%} input tokens in the blended price, "
+            f"{start:%b %Y} to {end:%b %Y}"
+        )
+        # fit line and CI band
+        if fit is not None:
+            t = fit.trend
+            tx = pd.date_range(fit.start, fit.end, periods=50)
+            yrs = (tx - t.start).days.to_numpy() / 365.0
+            tbar = np.mean((pd.DatetimeIndex(fr["date"]) - t.start).days.to_numpy() / 365.0)
+            ybar = t.intercept_log10 + t.slope_oom_per_year * tbar
+            lo_s, hi_s = t.ci90_oom_per_year
+            y_lo = ybar + np.minimum(lo_s * (yrs - tbar), hi_s * (yrs - tbar))
+            y_hi = ybar + np.maximum(lo_s * (yrs - tbar), hi_s * (yrs - tbar))
+            xx = mdates.date2num(tx)
+            self._fit.set_data(xx, fit.predict(tx))
+            self._band.set_xy(np.column_stack([np.r_[xx, xx[::-1]],
+                                               10 ** np.r_[y_lo, y_hi[::-1]]]))
+            self._band.set_visible(True)
+            f, (clo, chi) = fit.factor_per_year, fit.ci90
+            self._rate_pt.set_data([f], [len(self.published)])
+            self._rate_ci.set_data([max(clo, 1.01), min(chi, 1e6)], [len(self.published)] * 2)
+            self._rate_txt.xy = (f, len(self.published))
+            self._rate_txt.set_text(f"{f:.1f}×")
+        else:
+            self._fit.set_data([], [])
+            self._band.set_visible(False)
+            self._rate_pt.set_data([], [])
+            self._rate_ci.set_data([], [])
+            self._rate_txt.set_text("")
+        # messages for degenerate selections
+        if len(fr) == 0:
+            msg = f"No model scores ≥ {thr:g}{unit} on {label.split(' (')[0]} in this window"
+        elif fit is None:
+            msg = f"Only {len(fr)} price low(s): a trend needs at least 3"
+        else:
+            msg = ""
+        self._msg.set_text(msg)
+        self._msg.set_visible(bool(msg))
+        # limits: always the window; prices from what is drawn
+        ax = self.ax
+        ax.set_xlim(mdates.date2num(start) - 15, mdates.date2num(end) + 15)
+        vis = np.concatenate([allp[in_win], fy]) if in_win.any() else allp
+        ymin, ymax = np.nanmin(vis), np.nanmax(vis)
+        ax.set_ylim(ymin / 2.0, ymax * 2.5)
+        xr = self.ax_rates.get_xlim()
+        if fit is not None and fit.factor_per_year > xr[1] / 2:
+            self.ax_rates.set_xlim(1, fit.factor_per_year * 3)
+        elif fit is not None:
+            self.ax_rates.set_xlim(1, 3e3)
+        return self._readout_html(b, thr, unit, fr, fit)
+
+    def _readout_html(self, b, thr, unit, fr, fit) -> str:
+        name = BENCHMARKS[b].split(" (")[0]
+        if len(fr) == 0:
+            return (f"<b>No model</b> scores ≥ {thr:g}{unit} on {name} in this window. "
+                    "Lower the threshold or widen the window.")
+        first, last = fr.iloc[0], fr.iloc[-1]
+        fold = first["usd_per_mtok"] / last["usd_per_mtok"]
+        head = (f"<b>{fold:,.1f}-fold</b> fall: {first['model']} {_fmt_usd(first['usd_per_mtok'])}"
+                f" ({first['date']:%b %Y}) → {last['model']} {_fmt_usd(last['usd_per_mtok'])}"
+                f" ({last['date']:%b %Y})")
+        if fit is None:
+            return head + f" · <b>{len(fr)}</b> price low(s): too few to fit a trend (need 3)."
+        lo, hi = fit.ci90
+        return (head + f"<br>Fitted: <b>{fit.factor_per_year:,.1f}× per year</b> "
+                f"(90% CI {lo:,.1f}–{hi:,.1f}) · {fit.oom_per_year:.2f} orders of magnitude/yr"
+                f" · halving time <b>{fit.halving_time_months:.1f} months</b>"
+                f" · R² {fit.r_squared:.2f} · n = {fit.n_points}")
+
+    def data(self) -> pd.DataFrame:
+        b, thr, start, end, fr, fit = self._last
+        out = fr.rename(columns={"score": b}).copy()
+        out["date"] = out["date"].dt.strftime("%Y-%m-%d")
+        out["fitted_usd_per_mtok"] = fit.predict(fr["date"]) if fit is not None else np.nan
+        out["benchmark"] = b
+        out["threshold"] = thr
+        return out[["date", "model", "usd_per_mtok", "fitted_usd_per_mtok", b, "open_weights",
+                    "benchmark", "threshold"]]
+
+    # ---------------------------------------------------------------- convenience
+    @property
+    def frontier(self) -> pd.DataFrame:
+        """The frontier currently drawn."""
+        return self._last[4]
+
+    @property
+    def fit(self):
+        """The :class:`inferecon.DeclineFit` currently drawn, or None when under 3 points."""
+        return self._last[5]
+
+
+class OpenClosedExplorer(Explorer):
+    """Best score to date of open-weight versus closed models, and the gap between them.
+
+    The AI Index 2025 reports the Chatbot Arena gap between the top closed and the top
+    open-weight model narrowing from 8.0% (Jan 2024) to 1.7% (Feb 2025). This explorer
+    computes the same measure from the bundled data, for any benchmark.
+    """
+
+    name = "open_closed_gap"
+
+    def __init__(self, prices: pd.DataFrame | None = None, **params: Any):
+        self.prices = load_prices() if prices is None else prices
+        self.published = load_published_rates()
+        super().__init__(**params)
+
+    def _make_controls(self):
+        ok = []
+        for b in BENCHMARKS:
+            has = self.prices.dropna(subset=[b])
+            if has["open_weights"].eq(True).sum() >= 2 and has["open_weights"].eq(False).sum() >= 2:
+                ok.append(b)
+        default = "arena_elo" if "arena_elo" in ok else ok[0]
+        return {
+            "benchmark": widgets.Dropdown(options=[(BENCHMARKS[b], b) for b in ok],
+                                          value=default, description="Benchmark", style=_STYLE,
+                                          layout=_SLIDER_LAYOUT),
+            "include_reasoning": widgets.Checkbox(
+                value=False, description="Include reasoning models", style=_STYLE),
+        }
+
+    def _build(self, fig):
+        gs = fig.add_gridspec(2, 1, height_ratios=[2, 1.1], hspace=0.12,
+                              left=0.08, right=0.97, top=0.88, bottom=0.18)
+        ax = fig.add_subplot(gs[0])
+        ax_g = fig.add_subplot(gs[1], sharex=ax)
+        self.ax, self.ax_gap = ax, ax_g
+        fig.suptitle("Open-weight models have nearly caught up with closed ones",
+                     x=0.01, ha="left", fontsize=13, fontweight="bold")
+        (self._closed,) = ax.plot([], [], drawstyle="steps-post", color="#1f4e79",
+                                  label="best closed model to date")
+        (self._open,) = ax.plot([], [], drawstyle="steps-post", color="#2e8b57",
+                                label="best open-weight model to date")
+        (self._cpts,) = ax.plot([], [], "o", color="#1f4e79", ms=4, alpha=0.5)
+        (self._opts,) = ax.plot([], [], "o", color="#2e8b57", ms=4, alpha=0.5)
+        ax.legend(loc="lower right")
+        ax.xaxis_date()
+        plt_hide = ax.get_xticklabels()
+        for t in plt_hide:
+            t.set_visible(False)
+        (self._gap,) = ax_g.plot([], [], drawstyle="steps-post", color="#c0392b",
+                                 label="gap: (closed − open) / closed")
+        (self._pub,) = ax_g.plot([], [], "D", color="black", ms=6,
+                                 label="AI Index 2025 (Chatbot Arena)")
+        ax_g.set_ylabel("Gap (%)")
+        ax_g.legend(loc="upper right", fontsize=8)
+        ax_g.xaxis.set_major_formatter(mdates.DateFormatter("%b %Y"))
+        self._ylabel = ax.set_ylabel("")
+        ax.set_autoscale_on(False)
+        ax_g.set_autoscale_on(False)
+        add_source(fig, "Source: inferecon data/llm_prices.csv (best score among priced models "
+                   "released by each date; non-reasoning unless ticked); AI Index 2025 gap "
+                   "figures from data/published_rates.csv.")
+
+    def _update(self, p):
+        b = p["benchmark"]
+        dates = pd.date_range(self.prices["price_date"].min(), self.prices["price_date"].max(),
+                              freq="7D")
+        g = best_score_by_group(self.prices, b, dates, include_reasoning=p["include_reasoning"])
+        self._data = g
+        x = mdates.date2num(g["date"])
+        self._closed.set_data(x, g["closed"].to_numpy(float))
+        self._open.set_data(x, g["open"].to_numpy(float))
+        df = self.prices.dropna(subset=[b])
+        if not p["include_reasoning"]:
+            df = df[~df["reasoning"].fillna(False).astype(bool)]
+        op = df["open_weights"].eq(True).to_numpy()
+        cl = df["open_weights"].eq(False).to_numpy()
+        dx = mdates.date2num(df["price_date"])
+        self._cpts.set_data(dx[cl], df[b].to_numpy(float)[cl])
+        self._opts.set_data(dx[op], df[b].to_numpy(float)[op])
+        gap = g["gap_pct"].to_numpy(float)
+        self._gap.set_data(x, gap)
+        pub_x, pub_y = [], []
+        if b == "arena_elo":
+            for key, r in self.published.iterrows():
+                if key.startswith("ai_index_2025_open_closed_gap_"):
+                    pub_y.append(r["value"])
+                    pub_x.append(mdates.date2num(_gap_date(key)))
+        self._pub.set_data(pub_x, pub_y)
+        self._pub.set_visible(bool(pub_x))
+        self._ylabel.set_text(BENCHMARKS[b])
+        vals = np.concatenate([g[["open", "closed"]].to_numpy(float).ravel(), df[b].to_numpy(float)])
+        vals = vals[np.isfinite(vals)]
+        pad = 0.05 * (vals.max() - vals.min() + 1)
+        self.ax.set_ylim(vals.min() - pad, vals.max() + pad)
+        x0 = mdates.date2num(df["price_date"].min()) if len(df) else x[0]
+        self.ax.set_xlim(x0 - 20, x[-1] + 10)
+        fg = gap[np.isfinite(gap)]
+        top = max(float(np.max(fg)) if fg.size else 1.0, max(pub_y, default=0.0))
+        self.ax_gap.set_ylim(min(0.0, float(np.min(fg)) if fg.size else 0.0), top * 1.15 + 0.5)
+        valid = g.dropna(subset=["gap_pct"])
+        if valid.empty:
+            return f"No date has both an open and a closed model with a {BENCHMARKS[b]} score."
+        a, z = valid.iloc[0], valid.iloc[-1]
+        return (f"Gap on {BENCHMARKS[b]}: <b>{a['gap_pct']:.1f}%</b> ({a['date']:%b %Y}) → "
+                f"<b>{z['gap_pct']:.1f}%</b> ({z['date']:%b %Y}); best closed "
+                f"{z['closed']:.1f}, best open {z['open']:.1f}.")
+
+    def data(self) -> pd.DataFrame:
+        g = self._data.copy()
+        g["date"] = g["date"].dt.strftime("%Y-%m-%d")
+        return g
+
+
+def _gap_date(key: str) -> pd.Timestamp:
+    """Mid-month date of a published gap figure keyed ``..._YYYY_MM``."""
+    year, month = key.rsplit("_", 2)[-2:]
+    return pd.Timestamp(int(year), int(month), 15)

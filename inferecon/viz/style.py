@@ -1,0 +1,96 @@
+"""House style and deterministic export.
+
+``savefig`` writes every requested format with scrubbed metadata (no dates; a fixed SVG hash
+salt), atomically (a temporary file, then a rename), so re-exporting an unchanged figure gives
+byte-identical files.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+import matplotlib as mpl
+import matplotlib.pyplot as plt
+
+__all__ = ["STYLE_PATH", "FORMATS", "house_style", "savefig", "slug", "add_source"]
+
+STYLE_PATH = Path(__file__).with_name("styles") / "report.mplstyle"
+FORMATS = ("svg", "png", "pdf")
+
+_METADATA = {
+    "svg": {"Date": None, "Creator": None},
+    "pdf": {"CreationDate": None, "ModDate": None, "Creator": None, "Producer": None},
+    "png": {"Software": None},
+}
+
+
+def house_style():
+    """Context manager applying the house style (``styles/report.mplstyle``)."""
+    return plt.style.context(STYLE_PATH)
+
+
+def slug(value) -> str:
+    """A file-name-safe rendering of a parameter value (``64.8`` -> ``64.8``, ``a b`` -> ``a-b``)."""
+    if isinstance(value, float):
+        value = f"{value:g}"
+    text = re.sub(r"[^A-Za-z0-9.+-]+", "-", str(value)).strip("-")
+    return text or "none"
+
+
+def add_source(fig, text: str):
+    """Write a source line in the figure's bottom-left corner and return the Text artist."""
+    return fig.text(0.01, 0.012, text, ha="left", va="bottom", fontsize=8, color="#555555",
+                    wrap=True)
+
+
+def savefig(
+    fig,
+    name: str,
+    formats: Iterable[str] = FORMATS,
+    outdir: str | os.PathLike = ".",
+) -> list[Path]:
+    """Save ``fig`` as ``outdir/name.<fmt>`` for each format, reproducibly and atomically.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The figure (its source line should already be on it).
+    name : str
+        File stem; characters outside ``[A-Za-z0-9._+-]`` are replaced.
+    formats : iterable of str, default ("svg", "png", "pdf")
+        Any of svg, png, pdf.
+    outdir : path-like, default "."
+        Created if missing.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The written files.
+    """
+    formats = tuple(formats)
+    bad = [f for f in formats if f not in _METADATA]
+    if bad:
+        raise ValueError(f"formats must be among {sorted(_METADATA)}; got {bad}")
+    stem = re.sub(r"[^A-Za-z0-9._+-]+", "-", name).strip("-")
+    if not stem:
+        raise ValueError(f"name must contain a file-name character; got {name!r}")
+    out = Path(outdir)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    with mpl.rc_context({"svg.hashsalt": "inferecon", "svg.fonttype": "path"}):
+        for fmt in formats:
+            target = out / f"{stem}.{fmt}"
+            fd, tmp = tempfile.mkstemp(prefix=f".{stem}.", suffix=f".{fmt}", dir=out)
+            os.close(fd)
+            try:
+                fig.savefig(tmp, format=fmt, metadata=_METADATA[fmt], dpi=150)
+                os.replace(tmp, target)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+            written.append(target)
+    return written
