@@ -8,6 +8,7 @@ explorers live in :mod:`inferecon.viz`; the report build in :mod:`inferecon.repo
 
 from importlib.metadata import PackageNotFoundError, version
 
+from . import viz
 from .datasets import (
     BENCHMARKS,
     DataValidationError,
@@ -28,7 +29,6 @@ from .prices import (
     fit_decline,
     frontier_fold_decline,
 )
-from . import viz
 from .rates import (
     DAYS_PER_YEAR,
     TrendFit,

@@ -182,14 +182,17 @@ def _check_column(col: Column, raw: pd.Series, fname: str, problems: list[Proble
             finite = np.isfinite(vals)
             nonfinite = ~empty.to_numpy() & ~nonnum & ~finite
             bad(nonfinite, lambda v: f"not a finite number: {v!r}")
+            lo_b = "(" if col.low_open else "["
+            lo_v = -np.inf if col.low is None else col.low
+            hi_v = np.inf if col.high is None else col.high
+            hi_b = ")" if col.high is None else "]"
+            rng = f"{lo_b}{lo_v:g}, {hi_v:g}{hi_b}"
+            out_of_range = np.zeros(len(vals), dtype=bool)
             if col.low is not None:
-                low_bad = finite & ((vals <= col.low) if col.low_open else (vals < col.low))
-                sign = ">" if col.low_open else ">="
-                hi_txt = f" and <= {col.high:g}" if col.high is not None else ""
-                bad(low_bad, lambda v: f"value {v} must be {sign} {col.low:g}{hi_txt}")
+                out_of_range |= finite & ((vals <= col.low) if col.low_open else (vals < col.low))
             if col.high is not None:
-                lo_txt = f"{col.low:g} <= " if col.low is not None else ""
-                bad(finite & (vals > col.high), lambda v: f"value {v} must be {lo_txt}<= {col.high:g}")
+                out_of_range |= finite & (vals > col.high)
+            bad(out_of_range, lambda v: f"value {v} outside the valid range {rng}")
         return pd.Series(vals, index=raw.index, dtype=float)
     if col.kind == "date":
         shape_ok = text.str.match(_DATE_RE)
@@ -201,7 +204,10 @@ def _check_column(col: Column, raw: pd.Series, fname: str, problems: list[Proble
         low = text.str.lower()
         is_t, is_f = low.isin(_TRUE), low.isin(_FALSE)
         bad((~empty & ~is_t & ~is_f).to_numpy(), lambda v: f"not a boolean: {v!r} (true/false)")
-        out = pd.array([True if t else (False if f else pd.NA) for t, f in zip(is_t, is_f, strict=True)], dtype="boolean")
+        out = pd.array(
+            [True if t else (False if f else pd.NA) for t, f in zip(is_t, is_f, strict=True)],
+            dtype="boolean",
+        )
         return pd.Series(out, index=raw.index)
     raise AssertionError(f"unknown column kind {col.kind!r}")
 
@@ -242,8 +248,12 @@ def validate_frame(raw: pd.DataFrame, schema: Schema, fname: str) -> pd.DataFram
             vals = ", ".join(f"{k}={raw[k].iloc[i]!s}" for k in schema.key)
             first = int(np.flatnonzero((keyframe == keyframe.iloc[i]).all(axis=1).to_numpy())[0])
             problems.append(
-                Problem(fname, int(i) + 2, ",".join(schema.key),
-                        f"duplicate key ({vals}); first seen on line {first + 2}")
+                Problem(
+                    fname,
+                    int(i) + 2,
+                    ",".join(schema.key),
+                    f"duplicate key ({vals}); first seen on line {first + 2}",
+                )
             )
     if problems:
         problems.sort(key=lambda p: (p.file, -1 if p.line is None else p.line, p.column or ""))
@@ -261,7 +271,9 @@ def _read_text_csv(path: Path) -> pd.DataFrame:
     except FileNotFoundError:
         raise
     except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
-        raise DataValidationError([Problem(str(path), None, None, f"not a readable CSV: {exc}")]) from exc
+        raise DataValidationError(
+            [Problem(str(path), None, None, f"not a readable CSV: {exc}")]
+        ) from exc
 
 
 # --------------------------------------------------------------------------- locating files
@@ -276,7 +288,9 @@ def data_path(name: str) -> Path:
     with resources.as_file(res) as p:
         if Path(p).is_file():
             return Path(p)
-    raise FileNotFoundError(f"bundled data file {name!r} not found (looked in {here.parent} and inferecon.data)")
+    raise FileNotFoundError(
+        f"bundled data file {name!r} not found (looked in {here.parent} and inferecon.data)"
+    )
 
 
 def _load(path, default: str, schema: Schema) -> pd.DataFrame:
@@ -315,7 +329,7 @@ def load_prices(path: str | Path | None = None) -> pd.DataFrame:
 
 
 def load_published_rates(path: str | Path | None = None) -> pd.DataFrame:
-    """Published headline rates (AI Index, Epoch AI, a16z...) with their sources, indexed by ``key``."""
+    """Published headline rates (AI Index, Epoch AI, a16z...) with sources, indexed by ``key``."""
     return _load(path, "published_rates.csv", PUBLISHED_RATES_SCHEMA).set_index("key", drop=False)
 
 
@@ -410,11 +424,15 @@ def read_epoch_prices(path: str | Path) -> pd.DataFrame:
     if dup.any():
         raise DataValidationError(
             [
-                Problem(r._file, None, "model,price_date",
-                        f"duplicate key (model={r.model}, price_date={r.price_date.date()}) across files")
+                Problem(
+                    r._file,
+                    None,
+                    "model,price_date",
+                    f"duplicate key (model={r.model}, price_date={r.price_date.date()}) "
+                    "across files",
+                )
                 for r in df[dup].itertuples()
             ]
         )
     df = df.drop(columns="_file")
     return df.sort_values(["price_date", "model"], kind="stable").reset_index(drop=True)
-

@@ -137,7 +137,9 @@ def cheapest_frontier(
                 sub["input_usd_per_mtok"].to_numpy(float),
                 sub["output_usd_per_mtok"].to_numpy(float),
                 input_share,
-            ) if len(sub) else np.empty(0),
+            )
+            if len(sub)
+            else np.empty(0),
             "score": score[keep],
             "open_weights": sub["open_weights"] if "open_weights" in sub else pd.NA,
         }
@@ -150,7 +152,9 @@ def cheapest_frontier(
     p = frame["usd_per_mtok"].to_numpy()
     prev_min = np.concatenate(([np.inf], np.minimum.accumulate(p)[:-1])) if p.size else p
     out = frame.loc[p < prev_min].reset_index(drop=True)
-    out.attrs.update(benchmark=benchmark, threshold=float(threshold), input_share=float(input_share))
+    out.attrs.update(
+        benchmark=benchmark, threshold=float(threshold), input_share=float(input_share)
+    )
     return out
 
 
@@ -275,7 +279,7 @@ def best_score_by_group(
     for name, flag in (("open", True), ("closed", False)):
         g = df[df["open_weights"].fillna(not flag).astype(bool) == flag].sort_values("price_date")
         best = g[benchmark].astype(float).cummax().to_numpy()
-        idx = np.searchsorted(pd.DatetimeIndex(g["price_date"]).asi8, d.asi8, side="right") - 1
+        idx = pd.DatetimeIndex(g["price_date"]).searchsorted(d, side="right") - 1
         out[name] = np.where(idx >= 0, best[np.clip(idx, 0, None)] if best.size else np.nan, np.nan)
     res = pd.DataFrame(out)
     res["gap_pct"] = 100.0 * (res["closed"] - res["open"]) / res["closed"]
@@ -329,10 +333,11 @@ def best_model_price(
     prev = np.concatenate(([-np.inf], np.maximum.accumulate(s)[:-1]))
     best_idx = np.maximum.accumulate(np.where(s > prev, np.arange(n), 0))
     p = blended_price(
-        df["input_usd_per_mtok"].to_numpy(float), df["output_usd_per_mtok"].to_numpy(float),
+        df["input_usd_per_mtok"].to_numpy(float),
+        df["output_usd_per_mtok"].to_numpy(float),
         input_share,
     )
-    pos = np.searchsorted(pd.DatetimeIndex(df["price_date"]).asi8, d.asi8, side="right") - 1
+    pos = pd.DatetimeIndex(df["price_date"]).searchsorted(d, side="right") - 1
     ok = pos >= 0
     bi = best_idx[np.clip(pos, 0, None)]
     out.loc[ok, "model"] = df["model"].to_numpy()[bi[ok]]

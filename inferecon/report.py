@@ -27,8 +27,15 @@ from pathlib import Path
 
 import nbformat
 
-__all__ = ["ReportError", "NotebookRun", "build_report", "find_notebooks", "execute_notebook",
-           "inject_parameters", "project_root"]
+__all__ = [
+    "ReportError",
+    "NotebookRun",
+    "build_report",
+    "find_notebooks",
+    "execute_notebook",
+    "inject_parameters",
+    "project_root",
+]
 
 
 class ReportError(RuntimeError):
@@ -68,18 +75,26 @@ def inject_parameters(nb, params: dict) -> None:
 
     Raises ``ValueError`` when the notebook has no such cell (every notebook must have one).
     """
-    idx = next((i for i, c in enumerate(nb.cells)
-                if "parameters" in c.get("metadata", {}).get("tags", [])), None)
+    idx = next(
+        (
+            i
+            for i, c in enumerate(nb.cells)
+            if "parameters" in c.get("metadata", {}).get("tags", [])
+        ),
+        None,
+    )
     if idx is None:
         raise ValueError("notebook has no cell tagged 'parameters'")
     src = "# Parameters injected by the report build\n" + "\n".join(
-        f"{k} = {v!r}" for k, v in params.items())
+        f"{k} = {v!r}" for k, v in params.items()
+    )
     cell = nbformat.v4.new_code_cell(src, metadata={"tags": ["injected-parameters"]})
     nb.cells.insert(idx + 1, cell)
 
 
-def execute_notebook(path: Path, params: dict | None = None, timeout: int = 600,
-                     cwd: Path | None = None):
+def execute_notebook(
+    path: Path, params: dict | None = None, timeout: int = 600, cwd: Path | None = None
+):
     """Execute ``path`` (with ``params`` injected) and return the executed notebook.
 
     Raises
@@ -97,15 +112,20 @@ def execute_notebook(path: Path, params: dict | None = None, timeout: int = 600,
             inject_parameters(nb, params)
         except ValueError as exc:
             raise ReportError(path, None, str(exc)) from exc
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
-                            resources={"metadata": {"path": str(cwd or path.parent)}})
+    client = NotebookClient(
+        nb,
+        timeout=timeout,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(cwd or path.parent)}},
+    )
     try:
         client.execute()
     except (CellExecutionError, CellTimeoutError, DeadKernelError) as exc:
         failing = None
         for i, c in enumerate(nb.cells, start=1):
-            if c.cell_type == "code" and any(o.get("output_type") == "error"
-                                             for o in c.get("outputs", [])):
+            if c.cell_type == "code" and any(
+                o.get("output_type") == "error" for o in c.get("outputs", [])
+            ):
                 failing = i
                 break
         msg = str(exc).strip().splitlines()
@@ -121,8 +141,13 @@ def _to_html(nb) -> str:
     return body
 
 
-def build_report(root: Path | None = None, out: Path | None = None, *,
-                 notebooks: list[Path] | None = None, log=print) -> list[NotebookRun]:
+def build_report(
+    root: Path | None = None,
+    out: Path | None = None,
+    *,
+    notebooks: list[Path] | None = None,
+    log=print,
+) -> list[NotebookRun]:
     """Execute every notebook and write the report atomically.
 
     Parameters
@@ -154,8 +179,9 @@ def build_report(root: Path | None = None, out: Path | None = None, *,
         for nb_path in nbs:
             t0 = time.perf_counter()
             log(f"[report] executing {nb_path.name} ...")
-            nb = execute_notebook(nb_path, {"INTERACTIVE": False, "EXPORT_DIR": str(figures)},
-                                  cwd=nb_path.parent)
+            nb = execute_notebook(
+                nb_path, {"INTERACTIVE": False, "EXPORT_DIR": str(figures)}, cwd=nb_path.parent
+            )
             html = tmp / f"{nb_path.stem}.html"
             html.write_text(_to_html(nb), encoding="utf-8")
             dt = time.perf_counter() - t0

@@ -14,10 +14,19 @@ Reset and Export buttons, ``state()``, and the three ways of showing a figure:
 
 Setting ``explorer.controls[name].value`` updates artists and readout synchronously, so
 explorers are testable without a kernel.
+
+Redraws blit: artists that change with the controls are registered with
+:meth:`Explorer._dynamic` (``animated=True``). A full draw renders the static parts (axes,
+ticks, legend, titles, source line), caches them as a background bitmap and draws the dynamic
+artists on top; a control change that leaves the layout alone restores the background and
+redraws only the dynamic artists. A subclass that changes limits, ticks or static text calls
+:meth:`Explorer._relayout` so the next redraw is a full one. Exports and inline displays draw
+every artist normally.
 """
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -112,16 +121,23 @@ class Explorer:
                 f"{sorted(self.controls)}"
             )
         self._holding = True
+        self._dyn: list = []
+        self._bg = None
+        self._full_next = True
+        self._plain_draw = 0
         for k, v in params.items():
             self._set_control(k, v)
         with plt.ioff(), house_style():
             self.fig = plt.figure(figsize=self.figsize)
             self._build(self.fig)
+        self.fig.canvas.mpl_connect("draw_event", self._on_draw_event)
         self.readout = widgets.HTML(layout=widgets.Layout(margin="4px 0 4px 0"))
-        self._reset_button = widgets.Button(description="Reset", icon="undo",
-                                            tooltip="Back to the default scenario")
-        self._export_button = widgets.Button(description="Export", icon="download",
-                                             tooltip="SVG, PNG, PDF and CSV to exports/")
+        self._reset_button = widgets.Button(
+            description="Reset", icon="undo", tooltip="Back to the default scenario"
+        )
+        self._export_button = widgets.Button(
+            description="Export", icon="download", tooltip="SVG, PNG, PDF and CSV to exports/"
+        )
         self._export_status = widgets.HTML()
         self._reset_button.on_click(lambda _b: self.reset())
         self._export_button.on_click(self._on_export_click)
@@ -150,6 +166,67 @@ class Explorer:
     def _on_control(self, name: str, change) -> None:
         """Hook for dependent controls (e.g. a slider whose range follows a dropdown)."""
 
+    # ------------------------------------------------------------------ drawing
+    def _dynamic(self, artist):
+        """Register an artist that changes with the controls (drawn by blitting)."""
+        artist.set_animated(True)
+        self._dyn.append(artist)
+        return artist
+
+    def _relayout(self) -> None:
+        """Mark that static parts (limits, ticks, labels) changed: next redraw is full."""
+        self._full_next = True
+
+    def _set_limits(self, ax, xlim=None, ylim=None) -> None:
+        """Set axis limits, scheduling a full redraw only when they actually change."""
+        if xlim is not None and not np.allclose(ax.get_xlim(), xlim):
+            ax.set_xlim(*xlim)
+            self._relayout()
+        if ylim is not None and not np.allclose(ax.get_ylim(), ylim):
+            ax.set_ylim(*ylim)
+            self._relayout()
+
+    def _draw_dynamic(self) -> None:
+        for a in self._dyn:
+            if a.get_visible():
+                self.fig.draw_artist(a)
+
+    def _on_draw_event(self, _event) -> None:
+        # any full draw (ours, a resize, a toolbar action): re-cache the static background and
+        # put the dynamic artists back on top
+        if self._plain_draw:
+            return
+        canvas = self.fig.canvas
+        if hasattr(canvas, "copy_from_bbox"):
+            self._bg = canvas.copy_from_bbox(self.fig.bbox)
+        self._draw_dynamic()
+
+    @contextmanager
+    def _all_drawn(self):
+        """Draw every artist normally inside the block (exports, inline display)."""
+        self._plain_draw += 1
+        for a in self._dyn:
+            a.set_animated(False)
+        try:
+            yield
+        finally:
+            for a in self._dyn:
+                a.set_animated(True)
+            self._plain_draw -= 1
+            self._bg = None
+
+    def redraw(self) -> None:
+        """Bring the canvas up to date: blit when only dynamic artists changed."""
+        canvas = self.fig.canvas
+        can_blit = hasattr(canvas, "copy_from_bbox") and hasattr(canvas, "restore_region")
+        if self._full_next or self._bg is None or not can_blit:
+            self._full_next = False
+            canvas.draw()  # static parts, then _on_draw_event caches and adds dynamic ones
+        else:
+            canvas.restore_region(self._bg)
+            self._draw_dynamic()
+        canvas.blit(self.fig.bbox)
+
     # ------------------------------------------------------------------ behaviour
     def _set_control(self, name: str, value) -> None:
         w = self.controls[name]
@@ -167,10 +244,10 @@ class Explorer:
     @staticmethod
     def _range_value(w, value):
         opts = [o[1] if isinstance(o, tuple) else o for o in w.options]
-        lo, hi = (pd.Timestamp(v) if not isinstance(v, str) else pd.Timestamp(v) for v in value)
+        lo, hi = (pd.Timestamp(v) for v in value)
         tss = pd.DatetimeIndex([pd.Timestamp(o) for o in opts])
-        i = int(np.clip(np.searchsorted(tss.asi8, lo.value, side="left"), 0, len(opts) - 1))
-        j = int(np.clip(np.searchsorted(tss.asi8, hi.value, side="right") - 1, 0, len(opts) - 1))
+        i = int(np.clip(tss.searchsorted(lo, side="left"), 0, len(opts) - 1))
+        j = int(np.clip(tss.searchsorted(hi, side="right") - 1, 0, len(opts) - 1))
         return (opts[i], opts[max(i, j)])
 
     def _on_change(self, change) -> None:
@@ -199,7 +276,7 @@ class Explorer:
     def update(self) -> None:
         """Recompute from the controls, update artists and readout, redraw."""
         self.readout.value = self._update(self._params())
-        self.fig.canvas.draw_idle()
+        self.redraw()
         if self._output is not None:
             self._refresh_output()
 
@@ -250,8 +327,8 @@ class Explorer:
         """
         out = Path(outdir) if outdir is not None else self.export_dir
         stem = name or self.export_name()
-        self.fig.canvas.draw()
-        files = savefig(self.fig, stem, formats=formats, outdir=out)
+        with self._all_drawn():
+            files = savefig(self.fig, stem, formats=formats, outdir=out)
         csv = out / f"{stem}.csv"
         tmp = csv.with_suffix(".csv.tmp")
         self.data().to_csv(tmp, index=False, float_format="%.6g", lineterminator="\n")
@@ -272,7 +349,7 @@ class Explorer:
     def _refresh_output(self) -> None:
         from IPython.display import clear_output, display
 
-        with self._output:
+        with self._output, self._all_drawn():
             clear_output(wait=True)
             display(self.fig)
 
@@ -296,7 +373,8 @@ class Explorer:
         from IPython.display import HTML, display
 
         if display_mode(self.fig) == "static":
-            display(self.fig)
+            with self._all_drawn():
+                display(self.fig)
             display(HTML(self.readout.value))
             return None
         w = self.widget()

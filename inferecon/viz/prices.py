@@ -28,6 +28,8 @@ __all__ = ["PriceDeclineExplorer", "OpenClosedExplorer", "published_comparisons"
 _SLIDER_LAYOUT = widgets.Layout(width="560px")
 _STYLE = {"description_width": "230px"}
 _MAX_LABELS = 12
+_PRICE_YLIM = (0.015, 400.0)  # USD/Mtok: every blend of every price in the data fits
+_RATE_XLIM = (1.0, 2e4)  # factor per year
 
 # Threshold slider range per benchmark: (min, max, step, default)
 _THRESHOLDS = {
@@ -77,12 +79,27 @@ def published_comparisons(published: pd.DataFrame | None = None) -> pd.DataFrame
     if "ai_index_2025_gpt35_fold" in pub.index:
         r = pub.loc["ai_index_2025_gpt35_fold"]
         yrs = years_between("2022-11-30", "2024-10-03")
-        rows.append(("AI Index 280-fold, annualised", float(annualised_factor(r["value"], yrs)),
-                     np.nan, np.nan, r["source"]))
+        rows.append(
+            (
+                "AI Index 280-fold, annualised",
+                float(annualised_factor(r["value"], yrs)),
+                np.nan,
+                np.nan,
+                r["source"],
+            )
+        )
     return pd.DataFrame(rows, columns=["label", "value", "low", "high", "source"])
 
 
-class PriceDeclineExplorer(Explorer):
+class _PlotMixin:
+    def _plot(self, ax, *args, **kwargs):
+        lines = ax.plot(*args, **kwargs)
+        for line in lines:
+            self._dynamic(line)
+        return lines
+
+
+class PriceDeclineExplorer(_PlotMixin, Explorer):
     """Cheapest price of an LLM above a benchmark threshold, over time, with its fitted trend.
 
     Controls: benchmark, threshold, input share of the blend, date window, whether reasoning
@@ -113,21 +130,44 @@ class PriceDeclineExplorer(Explorer):
         opts = _month_options(self.prices)
         return {
             "benchmark": widgets.Dropdown(
-                options=[(BENCHMARKS[b], b) for b in available], value="mmlu",
-                description="Benchmark", style=_STYLE, layout=_SLIDER_LAYOUT),
+                options=[(BENCHMARKS[b], b) for b in available],
+                value="mmlu",
+                description="Benchmark",
+                style=_STYLE,
+                layout=_SLIDER_LAYOUT,
+            ),
             "threshold": widgets.FloatSlider(
-                value=default, min=lo, max=hi, step=step, continuous_update=True,
-                description="Threshold score (≥, benchmark units)", style=_STYLE,
-                layout=_SLIDER_LAYOUT, readout_format=".1f"),
+                value=default,
+                min=lo,
+                max=hi,
+                step=step,
+                continuous_update=True,
+                description="Threshold score (≥, benchmark units)",
+                style=_STYLE,
+                layout=_SLIDER_LAYOUT,
+                readout_format=".1f",
+            ),
             "input_share": widgets.FloatSlider(
-                value=EPOCH_INPUT_SHARE, min=0.0, max=1.0, step=0.05,
-                description="Input share of tokens (0.75 = 3:1)", style=_STYLE,
-                layout=_SLIDER_LAYOUT, readout_format=".2f"),
+                value=EPOCH_INPUT_SHARE,
+                min=0.0,
+                max=1.0,
+                step=0.05,
+                description="Input share of tokens (0.75 = 3:1)",
+                style=_STYLE,
+                layout=_SLIDER_LAYOUT,
+                readout_format=".2f",
+            ),
             "window": widgets.SelectionRangeSlider(
-                options=opts, index=(0, len(opts) - 1), description="Date window (month)",
-                style=_STYLE, layout=_SLIDER_LAYOUT, continuous_update=False),
+                options=opts,
+                index=(0, len(opts) - 1),
+                description="Date window (month)",
+                style=_STYLE,
+                layout=_SLIDER_LAYOUT,
+                continuous_update=False,
+            ),
             "include_reasoning": widgets.Checkbox(
-                value=False, description="Include reasoning models (o1, R1...)", style=_STYLE),
+                value=False, description="Include reasoning models (o1, R1...)", style=_STYLE
+            ),
         }
 
     def _on_control(self, name, change):
@@ -147,39 +187,102 @@ class PriceDeclineExplorer(Explorer):
 
     # ---------------------------------------------------------------- figure
     def _build(self, fig):
-        gs = fig.add_gridspec(1, 2, width_ratios=[2.7, 1], wspace=0.08,
-                              left=0.085, right=0.985, top=0.88, bottom=0.2)
+        gs = fig.add_gridspec(
+            1, 2, width_ratios=[2.7, 1], wspace=0.08, left=0.085, right=0.985, top=0.88, bottom=0.2
+        )
         ax = fig.add_subplot(gs[0])
         ax_r = fig.add_subplot(gs[1])
         self.ax, self.ax_rates = ax, ax_r
-        fig.suptitle("The cheapest LLM above a capability threshold", x=0.01, ha="left",
-                     fontsize=13, fontweight="bold")
-        self._subtitle = fig.text(0.01, 0.905, "", ha="left", fontsize=10, color="#333333")
+        fig.suptitle(
+            "The cheapest LLM above a capability threshold",
+            x=0.01,
+            ha="left",
+            fontsize=13,
+            fontweight="bold",
+        )
+        self._subtitle = self._dynamic(
+            fig.text(0.01, 0.905, "", ha="left", fontsize=10, color="#333333")
+        )
         _usd_axis(ax)
         ax.set_ylabel("Blended price (USD per million tokens)")
         ax.xaxis_date()
         ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=(1, 7)))
         ax.xaxis.set_major_formatter(mdates.DateFormatter("%b\n%Y"))
-        (self._other,) = ax.plot([], [], "o", ms=4, color="#bbbbbb", alpha=0.6,
-                                 label="below threshold / outside window")
-        (self._qual,) = ax.plot([], [], "o", ms=5, color="#7fa7cf", alpha=0.9,
-                                label="meets threshold")
-        (self._best,) = ax.plot([], [], ls=(0, (4, 2)), lw=1.3, color="#7f8c8d",
-                                drawstyle="steps-post", label="price of the best-scoring model")
-        (self._front,) = ax.plot([], [], "o-", color="#c0392b", ms=7, lw=1.6,
-                                 drawstyle="steps-post", label="cheapest-model frontier")
-        (self._fit,) = ax.plot([], [], "--", color="#1f4e79", lw=1.6, label="fitted trend")
-        self._band = Polygon(np.zeros((1, 2)), closed=True, color="#1f4e79", alpha=0.12,
-                             lw=0, label="90% CI of the rate")
-        ax.add_patch(self._band)
-        self._labels = [ax.annotate("", (0, 1), xytext=(4, 4), textcoords="offset points",
-                                    fontsize=7.5, color="#7b241c", visible=False)
-                        for _ in range(_MAX_LABELS)]
-        self._msg = ax.text(0.5, 0.5, "", transform=ax.transAxes, ha="center", va="center",
-                            fontsize=11, color="#7b241c", visible=False,
-                            bbox=dict(fc="white", ec="#c0392b", alpha=0.9))
+        (self._other,) = self._plot(
+            ax,
+            [],
+            [],
+            "o",
+            ms=4,
+            color="#bbbbbb",
+            alpha=0.6,
+            label="below threshold / outside window",
+        )
+        (self._qual,) = self._plot(
+            ax, [], [], "o", ms=5, color="#7fa7cf", alpha=0.9, label="meets threshold"
+        )
+        (self._best,) = self._plot(
+            ax,
+            [],
+            [],
+            ls=(0, (4, 2)),
+            lw=1.3,
+            color="#7f8c8d",
+            drawstyle="steps-post",
+            label="price of the best-scoring model",
+        )
+        (self._front,) = self._plot(
+            ax,
+            [],
+            [],
+            "o-",
+            color="#c0392b",
+            ms=7,
+            lw=1.6,
+            drawstyle="steps-post",
+            label="cheapest-model frontier",
+        )
+        (self._fit,) = self._plot(ax, [], [], "--", color="#1f4e79", lw=1.6, label="fitted trend")
+        self._band = Polygon(
+            np.zeros((1, 2)),
+            closed=True,
+            color="#1f4e79",
+            alpha=0.12,
+            lw=0,
+            label="90% CI of the rate",
+        )
+        ax.add_patch(self._dynamic(self._band))
+        self._labels = [
+            self._dynamic(
+                ax.annotate(
+                    "",
+                    (0, 1),
+                    xytext=(4, 4),
+                    textcoords="offset points",
+                    fontsize=7.5,
+                    color="#7b241c",
+                    visible=False,
+                )
+            )
+            for _ in range(_MAX_LABELS)
+        ]
+        self._msg = self._dynamic(
+            ax.text(
+                0.5,
+                0.5,
+                "",
+                transform=ax.transAxes,
+                ha="center",
+                va="center",
+                fontsize=11,
+                color="#7b241c",
+                visible=False,
+                bbox=dict(fc="white", ec="#c0392b", alpha=0.9),
+            )
+        )
         ax.legend(loc="lower left", fontsize=8)
         ax.set_autoscale_on(False)  # limits are set from the data in _update
+        ax.set_ylim(*_PRICE_YLIM)
         # right panel: factor per year, log x
         ax_r.set_xscale("log")
         ax_r.set_title("Decline rate (× per year)", fontsize=10.5)
@@ -191,29 +294,58 @@ class PriceDeclineExplorer(Explorer):
         labels = ["This selection (90% CI)", *pub["label"].tolist()]
         ax_r.set_yticks([])
         for y, lab in zip(ys, labels, strict=True):
-            ax_r.text(0.02, y + 0.32, lab, transform=ax_r.get_yaxis_transform(), fontsize=8.5,
-                      ha="left", va="bottom", color="#1f4e79" if y == ys[0] else "#333333")
+            ax_r.text(
+                0.02,
+                y + 0.32,
+                lab,
+                transform=ax_r.get_yaxis_transform(),
+                fontsize=8.5,
+                ha="left",
+                va="bottom",
+                color="#1f4e79" if y == ys[0] else "#333333",
+            )
         for y, r in zip(ys[1:], pub.itertuples(), strict=True):
             if np.isfinite(r.low) and np.isfinite(r.high):
-                ax_r.plot([r.low, r.high], [y, y], "-", color="#7f8c8d", lw=5, alpha=0.5,
-                          solid_capstyle="butt")
+                ax_r.plot(
+                    [r.low, r.high],
+                    [y, y],
+                    "-",
+                    color="#7f8c8d",
+                    lw=5,
+                    alpha=0.5,
+                    solid_capstyle="butt",
+                )
             ax_r.plot([r.value], [y], "D", color="#555555", ms=6)
-            ax_r.annotate(f"{r.value:.0f}×", (r.value, y), xytext=(0, -12),
-                          textcoords="offset points", ha="center", fontsize=8)
-        (self._rate_ci,) = ax_r.plot([], [], "-", color="#1f4e79", lw=3)
-        (self._rate_pt,) = ax_r.plot([], [], "o", color="#1f4e79", ms=8)
-        self._rate_txt = ax_r.annotate("", (1, ys[0]), xytext=(0, -13),
-                                       textcoords="offset points", ha="center", fontsize=8,
-                                       color="#1f4e79")
+            ax_r.annotate(
+                f"{r.value:.0f}×",
+                (r.value, y),
+                xytext=(0, -12),
+                textcoords="offset points",
+                ha="center",
+                fontsize=8,
+            )
+        (self._rate_ci,) = self._plot(ax_r, [], [], "-", color="#1f4e79", lw=3)
+        (self._rate_pt,) = self._plot(ax_r, [], [], "o", color="#1f4e79", ms=8)
+        self._rate_txt = self._dynamic(
+            ax_r.annotate(
+                "",
+                (1, ys[0]),
+                xytext=(0, -13),
+                textcoords="offset points",
+                ha="center",
+                fontsize=8,
+                color="#1f4e79",
+            )
+        )
         ax_r.set_autoscale_on(False)
         ax_r.set_ylim(-0.7, n + 0.7)
-        ax_r.set_xlim(1, 3e3)
+        ax_r.set_xlim(*_RATE_XLIM)
         add_source(
             fig,
-            "Source: inferecon data/llm_prices.csv (API list prices with sources per row; "
-            "scores maker-reported or Artificial Analysis). Method: Epoch AI (2025), "
-            "successive price lows, OLS on log price.\nPublished rates: Epoch AI 2025; a16z "
-            "'LLMflation' 2024; Stanford AI Index 2025. List prices, not costs; reasoning "
+            "Source: inferecon data/llm_prices.csv (API list prices, a source per row; scores "
+            "maker-reported or Artificial Analysis).\nMethod: Epoch AI (2025), successive "
+            "price lows, least squares on log price. Published rates: Epoch AI 2025; a16z "
+            "'LLMflation' 2024;\nStanford AI Index 2025. List prices, not costs; reasoning "
             "models excluded unless ticked.",
         )
 
@@ -222,8 +354,15 @@ class PriceDeclineExplorer(Explorer):
         b, thr = p["benchmark"], float(p["threshold"])
         start, end = (pd.Timestamp(x) for x in p["window"])
         end = end + pd.offsets.MonthEnd(0)
-        fr = cheapest_frontier(self.prices, b, thr, input_share=p["input_share"],
-                               include_reasoning=p["include_reasoning"], start=start, end=end)
+        fr = cheapest_frontier(
+            self.prices,
+            b,
+            thr,
+            input_share=p["input_share"],
+            include_reasoning=p["include_reasoning"],
+            start=start,
+            end=end,
+        )
         fit = None
         if len(fr) >= 3:
             fit = fit_decline(fr)
@@ -236,8 +375,11 @@ class PriceDeclineExplorer(Explorer):
         dates = pd.to_datetime(prices["price_date"])
         from ..prices import blended_price
 
-        allp = blended_price(prices["input_usd_per_mtok"].to_numpy(float),
-                             prices["output_usd_per_mtok"].to_numpy(float), p["input_share"])
+        allp = blended_price(
+            prices["input_usd_per_mtok"].to_numpy(float),
+            prices["output_usd_per_mtok"].to_numpy(float),
+            p["input_share"],
+        )
         score = prices[b].to_numpy(float)
         in_win = ((dates >= start) & (dates <= end)).to_numpy()
         reasoning_ok = p["include_reasoning"] | ~prices["reasoning"].fillna(False).to_numpy(bool)
@@ -256,8 +398,9 @@ class PriceDeclineExplorer(Explorer):
         self._front.set_data(fx_step, fy_step)
         self._front.set_markevery(list(range(len(fx))))
         grid = pd.date_range(start, min(end, dates.max() + pd.Timedelta(days=1)), periods=60)
-        bm = best_model_price(prices, b, grid, input_share=p["input_share"],
-                              include_reasoning=p["include_reasoning"])
+        bm = best_model_price(
+            prices, b, grid, input_share=p["input_share"], include_reasoning=p["include_reasoning"]
+        )
         self._best.set_data(mdates.date2num(bm["date"]), bm["usd_per_mtok"].to_numpy(float))
         n_fr = len(fr)
         shown = set(np.unique(np.linspace(0, n_fr - 1, min(n_fr, 6)).round().astype(int)))
@@ -288,12 +431,13 @@ class PriceDeclineExplorer(Explorer):
             y_hi = ybar + np.maximum(lo_s * (yrs - tbar), hi_s * (yrs - tbar))
             xx = mdates.date2num(tx)
             self._fit.set_data(xx, fit.predict(tx))
-            self._band.set_xy(np.column_stack([np.r_[xx, xx[::-1]],
-                                               10 ** np.r_[y_lo, y_hi[::-1]]]))
+            self._band.set_xy(np.column_stack([np.r_[xx, xx[::-1]], 10 ** np.r_[y_lo, y_hi[::-1]]]))
             self._band.set_visible(True)
             f, (clo, chi) = fit.factor_per_year, fit.ci90
             self._rate_pt.set_data([f], [len(self.published)])
-            self._rate_ci.set_data([max(clo, 1.01), min(chi, 1e6)], [len(self.published)] * 2)
+            self._rate_ci.set_data(
+                [max(clo, _RATE_XLIM[0]), min(chi, _RATE_XLIM[1])], [len(self.published)] * 2
+            )
             self._rate_txt.xy = (f, len(self.published))
             self._rate_txt.set_text(f"{f:.1f}×")
         else:
@@ -311,36 +455,34 @@ class PriceDeclineExplorer(Explorer):
             msg = ""
         self._msg.set_text(msg)
         self._msg.set_visible(bool(msg))
-        # limits: always the window; prices from what is drawn
-        ax = self.ax
-        ax.set_xlim(mdates.date2num(start) - 15, mdates.date2num(end) + 15)
-        vis = np.concatenate([allp[in_win], fy]) if in_win.any() else allp
-        ymin, ymax = np.nanmin(vis), np.nanmax(vis)
-        ax.set_ylim(ymin / 2.0, ymax * 2.5)
-        xr = self.ax_rates.get_xlim()
-        if fit is not None and fit.factor_per_year > xr[1] / 2:
-            self.ax_rates.set_xlim(1, fit.factor_per_year * 3)
-        elif fit is not None:
-            self.ax_rates.set_xlim(1, 3e3)
+        # x limits follow the window (a full redraw); y limits are fixed so that a threshold
+        # or blend change only blits the data
+        self._set_limits(self.ax, xlim=(mdates.date2num(start) - 15, mdates.date2num(end) + 15))
         return self._readout_html(b, thr, unit, fr, fit)
 
     def _readout_html(self, b, thr, unit, fr, fit) -> str:
         name = BENCHMARKS[b].split(" (")[0]
         if len(fr) == 0:
-            return (f"<b>No model</b> scores ≥ {thr:g}{unit} on {name} in this window. "
-                    "Lower the threshold or widen the window.")
+            return (
+                f"<b>No model</b> scores ≥ {thr:g}{unit} on {name} in this window. "
+                "Lower the threshold or widen the window."
+            )
         first, last = fr.iloc[0], fr.iloc[-1]
         fold = first["usd_per_mtok"] / last["usd_per_mtok"]
-        head = (f"<b>{fold:,.1f}-fold</b> fall: {first['model']} {_fmt_usd(first['usd_per_mtok'])}"
-                f" ({first['date']:%b %Y}) → {last['model']} {_fmt_usd(last['usd_per_mtok'])}"
-                f" ({last['date']:%b %Y})")
+        head = (
+            f"<b>{fold:,.1f}-fold</b> fall: {first['model']} {_fmt_usd(first['usd_per_mtok'])}"
+            f" ({first['date']:%b %Y}) → {last['model']} {_fmt_usd(last['usd_per_mtok'])}"
+            f" ({last['date']:%b %Y})"
+        )
         if fit is None:
             return head + f" · <b>{len(fr)}</b> price low(s): too few to fit a trend (need 3)."
         lo, hi = fit.ci90
-        return (head + f"<br>Fitted: <b>{fit.factor_per_year:,.1f}× per year</b> "
-                f"(90% CI {lo:,.1f}–{hi:,.1f}) · {fit.oom_per_year:.2f} orders of magnitude/yr"
-                f" · halving time <b>{fit.halving_time_months:.1f} months</b>"
-                f" · R² {fit.r_squared:.2f} · n = {fit.n_points}")
+        return (
+            head + f"<br>Fitted: <b>{fit.factor_per_year:,.1f}× per year</b> "
+            f"(90% CI {lo:,.1f}–{hi:,.1f}) · {fit.oom_per_year:.2f} orders of magnitude/yr"
+            f" · halving time <b>{fit.halving_time_months:.1f} months</b>"
+            f" · R² {fit.r_squared:.2f} · n = {fit.n_points}"
+        )
 
     def data(self) -> pd.DataFrame:
         b, thr, start, end, fr, fit = self._last
@@ -349,8 +491,18 @@ class PriceDeclineExplorer(Explorer):
         out["fitted_usd_per_mtok"] = fit.predict(fr["date"]) if fit is not None else np.nan
         out["benchmark"] = b
         out["threshold"] = thr
-        return out[["date", "model", "usd_per_mtok", "fitted_usd_per_mtok", b, "open_weights",
-                    "benchmark", "threshold"]]
+        return out[
+            [
+                "date",
+                "model",
+                "usd_per_mtok",
+                "fitted_usd_per_mtok",
+                b,
+                "open_weights",
+                "benchmark",
+                "threshold",
+            ]
+        ]
 
     # ---------------------------------------------------------------- convenience
     @property
@@ -364,7 +516,7 @@ class PriceDeclineExplorer(Explorer):
         return self._last[5]
 
 
-class OpenClosedExplorer(Explorer):
+class OpenClosedExplorer(_PlotMixin, Explorer):
     """Best score to date of open-weight versus closed models, and the gap between them.
 
     The AI Index 2025 reports the Chatbot Arena gap between the top closed and the top
@@ -387,50 +539,79 @@ class OpenClosedExplorer(Explorer):
                 ok.append(b)
         default = "arena_elo" if "arena_elo" in ok else ok[0]
         return {
-            "benchmark": widgets.Dropdown(options=[(BENCHMARKS[b], b) for b in ok],
-                                          value=default, description="Benchmark", style=_STYLE,
-                                          layout=_SLIDER_LAYOUT),
+            "benchmark": widgets.Dropdown(
+                options=[(BENCHMARKS[b], b) for b in ok],
+                value=default,
+                description="Benchmark",
+                style=_STYLE,
+                layout=_SLIDER_LAYOUT,
+            ),
             "include_reasoning": widgets.Checkbox(
-                value=False, description="Include reasoning models", style=_STYLE),
+                value=False, description="Include reasoning models", style=_STYLE
+            ),
         }
 
     def _build(self, fig):
-        gs = fig.add_gridspec(2, 1, height_ratios=[2, 1.1], hspace=0.12,
-                              left=0.08, right=0.97, top=0.88, bottom=0.18)
+        gs = fig.add_gridspec(
+            2, 1, height_ratios=[2, 1.1], hspace=0.12, left=0.08, right=0.97, top=0.88, bottom=0.18
+        )
         ax = fig.add_subplot(gs[0])
         ax_g = fig.add_subplot(gs[1], sharex=ax)
         self.ax, self.ax_gap = ax, ax_g
-        fig.suptitle("Open-weight models have nearly caught up with closed ones",
-                     x=0.01, ha="left", fontsize=13, fontweight="bold")
-        (self._closed,) = ax.plot([], [], drawstyle="steps-post", color="#1f4e79",
-                                  label="best closed model to date")
-        (self._open,) = ax.plot([], [], drawstyle="steps-post", color="#2e8b57",
-                                label="best open-weight model to date")
-        (self._cpts,) = ax.plot([], [], "o", color="#1f4e79", ms=4, alpha=0.5)
-        (self._opts,) = ax.plot([], [], "o", color="#2e8b57", ms=4, alpha=0.5)
+        fig.suptitle(
+            "Open-weight models have nearly caught up with closed ones",
+            x=0.01,
+            ha="left",
+            fontsize=13,
+            fontweight="bold",
+        )
+        (self._closed,) = self._plot(
+            ax, [], [], drawstyle="steps-post", color="#1f4e79", label="best closed model to date"
+        )
+        (self._open,) = self._plot(
+            ax,
+            [],
+            [],
+            drawstyle="steps-post",
+            color="#2e8b57",
+            label="best open-weight model to date",
+        )
+        (self._cpts,) = self._plot(ax, [], [], "o", color="#1f4e79", ms=4, alpha=0.5)
+        (self._opts,) = self._plot(ax, [], [], "o", color="#2e8b57", ms=4, alpha=0.5)
         ax.legend(loc="lower right")
         ax.xaxis_date()
         plt_hide = ax.get_xticklabels()
         for t in plt_hide:
             t.set_visible(False)
-        (self._gap,) = ax_g.plot([], [], drawstyle="steps-post", color="#c0392b",
-                                 label="gap: (closed − open) / closed")
-        (self._pub,) = ax_g.plot([], [], "D", color="black", ms=6,
-                                 label="AI Index 2025 (Chatbot Arena)")
+        (self._gap,) = self._plot(
+            ax_g,
+            [],
+            [],
+            drawstyle="steps-post",
+            color="#c0392b",
+            label="gap: (closed − open) / closed",
+        )
+        (self._pub,) = self._plot(
+            ax_g, [], [], "D", color="black", ms=6, label="AI Index 2025 (Chatbot Arena)"
+        )
         ax_g.set_ylabel("Gap (%)")
         ax_g.legend(loc="upper right", fontsize=8)
         ax_g.xaxis.set_major_formatter(mdates.DateFormatter("%b %Y"))
         self._ylabel = ax.set_ylabel("")
         ax.set_autoscale_on(False)
         ax_g.set_autoscale_on(False)
-        add_source(fig, "Source: inferecon data/llm_prices.csv (best score among priced models "
-                   "released by each date; non-reasoning unless ticked); AI Index 2025 gap "
-                   "figures from data/published_rates.csv.")
+        add_source(
+            fig,
+            "Source: inferecon data/llm_prices.csv (best score among priced models "
+            "released by each date; non-reasoning unless ticked);\nAI Index 2025 gap "
+            "figures (Chatbot Arena) from data/published_rates.csv.",
+        )
 
     def _update(self, p):
         b = p["benchmark"]
-        dates = pd.date_range(self.prices["price_date"].min(), self.prices["price_date"].max(),
-                              freq="7D")
+        dates = pd.date_range(
+            self.prices["price_date"].min(), self.prices["price_date"].max(), freq="7D"
+        )
         g = best_score_by_group(self.prices, b, dates, include_reasoning=p["include_reasoning"])
         self._data = g
         x = mdates.date2num(g["date"])
@@ -454,23 +635,31 @@ class OpenClosedExplorer(Explorer):
                     pub_x.append(mdates.date2num(_gap_date(key)))
         self._pub.set_data(pub_x, pub_y)
         self._pub.set_visible(bool(pub_x))
-        self._ylabel.set_text(BENCHMARKS[b])
-        vals = np.concatenate([g[["open", "closed"]].to_numpy(float).ravel(), df[b].to_numpy(float)])
+        if self._ylabel.get_text() != BENCHMARKS[b]:
+            self._ylabel.set_text(BENCHMARKS[b])
+            self._relayout()
+        vals = np.concatenate(
+            [g[["open", "closed"]].to_numpy(float).ravel(), df[b].to_numpy(float)]
+        )
         vals = vals[np.isfinite(vals)]
         pad = 0.05 * (vals.max() - vals.min() + 1)
-        self.ax.set_ylim(vals.min() - pad, vals.max() + pad)
+        self._set_limits(self.ax, ylim=(vals.min() - pad, vals.max() + pad))
         x0 = mdates.date2num(df["price_date"].min()) if len(df) else x[0]
-        self.ax.set_xlim(x0 - 20, x[-1] + 10)
+        self._set_limits(self.ax, xlim=(x0 - 20, x[-1] + 10))
         fg = gap[np.isfinite(gap)]
         top = max(float(np.max(fg)) if fg.size else 1.0, max(pub_y, default=0.0))
-        self.ax_gap.set_ylim(min(0.0, float(np.min(fg)) if fg.size else 0.0), top * 1.15 + 0.5)
+        self._set_limits(
+            self.ax_gap, ylim=(min(0.0, float(np.min(fg)) if fg.size else 0.0), top * 1.15 + 0.5)
+        )
         valid = g.dropna(subset=["gap_pct"])
         if valid.empty:
             return f"No date has both an open and a closed model with a {BENCHMARKS[b]} score."
         a, z = valid.iloc[0], valid.iloc[-1]
-        return (f"Gap on {BENCHMARKS[b]}: <b>{a['gap_pct']:.1f}%</b> ({a['date']:%b %Y}) → "
-                f"<b>{z['gap_pct']:.1f}%</b> ({z['date']:%b %Y}); best closed "
-                f"{z['closed']:.1f}, best open {z['open']:.1f}.")
+        return (
+            f"Gap on {BENCHMARKS[b]}: <b>{a['gap_pct']:.1f}%</b> ({a['date']:%b %Y}) → "
+            f"<b>{z['gap_pct']:.1f}%</b> ({z['date']:%b %Y}); best closed "
+            f"{z['closed']:.1f}, best open {z['open']:.1f}."
+        )
 
     def data(self) -> pd.DataFrame:
         g = self._data.copy()

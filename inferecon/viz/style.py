@@ -34,7 +34,7 @@ def house_style():
 
 
 def slug(value) -> str:
-    """A file-name-safe rendering of a parameter value (``64.8`` -> ``64.8``, ``a b`` -> ``a-b``)."""
+    """A file-name-safe rendering of a parameter value (``a b`` -> ``a-b``)."""
     if isinstance(value, float):
         value = f"{value:g}"
     text = re.sub(r"[^A-Za-z0-9.+-]+", "-", str(value)).strip("-")
@@ -43,8 +43,7 @@ def slug(value) -> str:
 
 def add_source(fig, text: str):
     """Write a source line in the figure's bottom-left corner and return the Text artist."""
-    return fig.text(0.01, 0.012, text, ha="left", va="bottom", fontsize=8, color="#555555",
-                    wrap=True)
+    return fig.text(0.01, 0.012, text, ha="left", va="bottom", fontsize=8, color="#555555")
 
 
 def savefig(

@@ -1,0 +1,41 @@
+# inferecon: two set-up commands (make report, make test); both create .venv when needed.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: report test lab bench figures lint format check-data clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+report: $(STAMP)  ## execute every notebook, write reports/ (HTML + figures) and README figures
+	$(PY) -m inferecon report
+	$(PY) -m inferecon figures --out docs/figures
+
+test: $(STAMP)  ## lint, then the whole test suite (browser tests need /usr/bin/chromium)
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m pytest
+
+lab: $(STAMP)  ## JupyterLab on the notebooks
+	$(VENV)/bin/jupyter lab notebooks/
+
+bench: $(STAMP)  ## speed benchmarks, printed as tables
+	$(PY) benchmarks/run.py
+
+figures: $(STAMP)
+	$(PY) -m inferecon figures --out docs/figures
+
+check-data: $(STAMP)
+	$(PY) -m inferecon check-data
+
+format: $(STAMP)
+	$(PY) -m ruff format .
+	$(PY) -m ruff check --fix .
+
+clean:
+	rm -rf reports exports .pytest_cache .ruff_cache

