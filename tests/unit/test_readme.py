@@ -32,8 +32,7 @@ def test_readme_images_exist_and_are_current(tmp_path):
             plt.close(ex.fig)
         fresh = pd.read_csv(tmp_path / f"{name}.csv")
         committed = pd.read_csv(ROOT / "docs" / "figures" / f"{name}.csv")
-        (
-            # stale figures: run `make figures`
+        # stale figures: run `make figures`
         pd.testing.assert_frame_equal(fresh, committed, check_exact=False, rtol=1e-6)
 
 
