@@ -28,6 +28,7 @@ __all__ = ["PriceDeclineExplorer", "OpenClosedExplorer", "published_comparisons"
 _SLIDER_LAYOUT = widgets.Layout(width="560px")
 _STYLE = {"description_width": "230px"}
 _MAX_LABELS = 12
+_LABELLED = 4  # frontier points named on the chart: first, last and two between
 _PRICE_YLIM = (0.015, 400.0)  # USD/Mtok: every blend of every price in the data fits
 _RATE_XLIM = (1.0, 2e4)  # factor per year
 
@@ -397,13 +398,10 @@ class PriceDeclineExplorer(_PlotMixin, Explorer):
             fx_step, fy_step = fx, fy
         self._front.set_data(fx_step, fy_step)
         self._front.set_markevery(list(range(len(fx))))
-        grid = pd.date_range(start, min(end, dates.max() + pd.Timedelta(days=1)), periods=60)
-        bm = best_model_price(
-            prices, b, grid, input_share=p["input_share"], include_reasoning=p["include_reasoning"]
-        )
+        bm = self._best_model_series(b, start, end, p["input_share"], p["include_reasoning"])
         self._best.set_data(mdates.date2num(bm["date"]), bm["usd_per_mtok"].to_numpy(float))
         n_fr = len(fr)
-        shown = set(np.unique(np.linspace(0, n_fr - 1, min(n_fr, 6)).round().astype(int)))
+        shown = set(np.unique(np.linspace(0, n_fr - 1, min(n_fr, _LABELLED)).round().astype(int)))
         for i, lab in enumerate(self._labels):
             if i < n_fr and i in shown:
                 r = fr.iloc[i]
@@ -459,6 +457,20 @@ class PriceDeclineExplorer(_PlotMixin, Explorer):
         # or blend change only blits the data
         self._set_limits(self.ax, xlim=(mdates.date2num(start) - 15, mdates.date2num(end) + 15))
         return self._readout_html(b, thr, unit, fr, fit)
+
+    def _best_model_series(self, b, start, end, share, reasoning) -> pd.DataFrame:
+        """Price of the best model to date (independent of the threshold, so cached)."""
+        key = (b, start, end, float(share), bool(reasoning))
+        cache = self.__dict__.setdefault("_best_cache", {})
+        if key not in cache:
+            last = pd.Timestamp(self.prices["price_date"].max()) + pd.Timedelta(days=1)
+            grid = pd.date_range(start, min(end, last), periods=60)
+            cache[key] = best_model_price(
+                self.prices, b, grid, input_share=share, include_reasoning=reasoning
+            )
+            if len(cache) > 256:
+                cache.pop(next(iter(cache)))
+        return cache[key]
 
     def _readout_html(self, b, thr, unit, fr, fit) -> str:
         name = BENCHMARKS[b].split(" (")[0]
