@@ -26,6 +26,8 @@ every artist normally.
 
 from __future__ import annotations
 
+import base64
+import io
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -218,6 +220,14 @@ class Explorer:
     def redraw(self) -> None:
         """Bring the canvas up to date: blit when only dynamic artists changed."""
         canvas = self.fig.canvas
+        if getattr(canvas, "syncing_data_url", False):
+            # an ipympl canvas whose browser view has not connected yet (or never will, as
+            # under nbclient): publish a complete PNG as its initial image instead of
+            # pushing frames. ipympl 0.10's own frame push stores the PNG without its
+            # "data:image/png;base64," prefix, which the browser then fails to draw.
+            self._publish_initial_image(canvas)
+            self._full_next = True
+            return
         can_blit = hasattr(canvas, "copy_from_bbox") and hasattr(canvas, "restore_region")
         if self._full_next or self._bg is None or not can_blit:
             self._full_next = False
@@ -272,6 +282,12 @@ class Explorer:
                 v = v.item()
             out[k] = v
         return out
+
+    def _publish_initial_image(self, canvas) -> None:
+        buf = io.BytesIO()
+        with self._all_drawn():
+            self.fig.savefig(buf, format="png", dpi="figure")
+        canvas._data_url = "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
 
     def update(self) -> None:
         """Recompute from the controls, update artists and readout, redraw."""

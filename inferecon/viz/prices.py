@@ -25,8 +25,9 @@ from .style import add_source
 
 __all__ = ["PriceDeclineExplorer", "OpenClosedExplorer", "published_comparisons"]
 
-_SLIDER_LAYOUT = widgets.Layout(width="560px")
-_STYLE = {"description_width": "230px"}
+_SLIDER_LAYOUT = widgets.Layout(width="660px")
+_STYLE = {"description_width": "300px"}
+_CHECK_LAYOUT = widgets.Layout(width="660px", margin="2px 0 2px 304px")
 _MAX_LABELS = 12
 _LABELLED = 4  # frontier points named on the chart: first, last and two between
 _PRICE_YLIM = (0.015, 400.0)  # USD/Mtok: every blend of every price in the data fits
@@ -167,7 +168,10 @@ class PriceDeclineExplorer(_PlotMixin, Explorer):
                 continuous_update=False,
             ),
             "include_reasoning": widgets.Checkbox(
-                value=False, description="Include reasoning models (o1, R1...)", style=_STYLE
+                value=False,
+                description="Include reasoning models (o1, R1...)",
+                indent=False,
+                layout=_CHECK_LAYOUT,
             ),
         }
 
@@ -559,7 +563,10 @@ class OpenClosedExplorer(_PlotMixin, Explorer):
                 layout=_SLIDER_LAYOUT,
             ),
             "include_reasoning": widgets.Checkbox(
-                value=False, description="Include reasoning models", style=_STYLE
+                value=False,
+                description="Include reasoning models",
+                indent=False,
+                layout=_CHECK_LAYOUT,
             ),
         }
 
@@ -571,7 +578,7 @@ class OpenClosedExplorer(_PlotMixin, Explorer):
         ax_g = fig.add_subplot(gs[1], sharex=ax)
         self.ax, self.ax_gap = ax, ax_g
         fig.suptitle(
-            "Open-weight models have nearly caught up with closed ones",
+            "Open-weight models are closing the gap with closed ones",
             x=0.01,
             ha="left",
             fontsize=13,
