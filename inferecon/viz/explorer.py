@@ -125,6 +125,7 @@ class Explorer:
         self._holding = True
         self._dyn: list = []
         self._bg = None
+        self._bg_cache: dict[tuple, object] = {}
         self._full_next = True
         self._plain_draw = 0
         for k, v in params.items():
@@ -189,7 +190,7 @@ class Explorer:
             self._relayout()
 
     def _draw_dynamic(self) -> None:
-        for a in self._dyn:
+        for a in sorted(self._dyn, key=lambda art: art.get_zorder()):  # stable: ties keep order
             if a.get_visible():
                 self.fig.draw_artist(a)
 
@@ -201,7 +202,25 @@ class Explorer:
         canvas = self.fig.canvas
         if hasattr(canvas, "copy_from_bbox"):
             self._bg = canvas.copy_from_bbox(self.fig.bbox)
+            if len(self._bg_cache) >= 32:
+                self._bg_cache.pop(next(iter(self._bg_cache)))
+            self._bg_cache[self._layout_key()] = self._bg
         self._draw_dynamic()
+
+    def _layout_key(self) -> tuple:
+        """Everything static that a background bitmap depends on (size, limits, labels)."""
+        fig = self.fig
+        key: list = [fig.dpi, *fig.bbox.size]
+        for ax in fig.axes:
+            key += [
+                *ax.get_xlim(),
+                *ax.get_ylim(),
+                ax.get_xlabel(),
+                ax.get_ylabel(),
+                ax.get_title(),
+            ]
+        key += [t.get_text() for t in fig.texts if not t.get_animated()]
+        return tuple(key)
 
     @contextmanager
     def _all_drawn(self):
@@ -231,7 +250,13 @@ class Explorer:
         can_blit = hasattr(canvas, "copy_from_bbox") and hasattr(canvas, "restore_region")
         if self._full_next or self._bg is None or not can_blit:
             self._full_next = False
-            canvas.draw()  # static parts, then _on_draw_event caches and adds dynamic ones
+            cached = self._bg_cache.get(self._layout_key()) if can_blit else None
+            if cached is not None:  # this layout was drawn before: reuse its static bitmap
+                self._bg = cached
+                canvas.restore_region(cached)
+                self._draw_dynamic()
+            else:
+                canvas.draw()  # static parts; _on_draw_event caches them, adds dynamic ones
         else:
             canvas.restore_region(self._bg)
             self._draw_dynamic()

@@ -8,7 +8,7 @@ import ipywidgets as widgets
 import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
-from matplotlib.patches import Polygon
+from matplotlib.patches import Polygon, Rectangle
 from matplotlib.ticker import FuncFormatter, LogLocator
 
 from ..datasets import BENCHMARKS, load_prices, load_published_rates
@@ -257,6 +257,25 @@ class PriceDeclineExplorer(_PlotMixin, Explorer):
             label="90% CI of the rate",
         )
         ax.add_patch(self._dynamic(self._band))
+        # the date window dims what lies outside it; the axis keeps the whole timeline, so a
+        # window change only redraws data (no new ticks)
+        self._shade = [
+            self._dynamic(
+                ax.add_patch(
+                    Rectangle(
+                        (0, 0),
+                        0,
+                        1,
+                        transform=ax.get_xaxis_transform(),
+                        fc="white",
+                        ec="none",
+                        alpha=0.75,
+                        zorder=3,
+                    )
+                )
+            )
+            for _ in range(2)
+        ]
         self._labels = [
             self._dynamic(
                 ax.annotate(
@@ -288,6 +307,10 @@ class PriceDeclineExplorer(_PlotMixin, Explorer):
         ax.legend(loc="lower left", fontsize=8)
         ax.set_autoscale_on(False)  # limits are set from the data in _update
         ax.set_ylim(*_PRICE_YLIM)
+        opts = self.controls["window"].options
+        first, last = opts[0][1], opts[-1][1] + pd.offsets.MonthEnd(0)
+        self._timeline = (mdates.date2num(first) - 15, mdates.date2num(last) + 15)
+        ax.set_xlim(*self._timeline)
         # right panel: factor per year, log x
         ax_r.set_xscale("log")
         ax_r.set_title("Decline rate (× per year)", fontsize=10.5)
@@ -459,7 +482,12 @@ class PriceDeclineExplorer(_PlotMixin, Explorer):
         self._msg.set_visible(bool(msg))
         # x limits follow the window (a full redraw); y limits are fixed so that a threshold
         # or blend change only blits the data
-        self._set_limits(self.ax, xlim=(mdates.date2num(start) - 15, mdates.date2num(end) + 15))
+        x_lo, x_hi = self._timeline
+        w_lo, w_hi = mdates.date2num(start), mdates.date2num(end)
+        # inset by a few days and 0.5% of the height so the spines stay visible
+        x_lo, x_hi = x_lo + 3, x_hi - 3
+        self._shade[0].set_bounds(x_lo, 0.005, max(w_lo - x_lo, 0), 0.99)
+        self._shade[1].set_bounds(w_hi, 0.005, max(x_hi - w_hi, 0), 0.99)
         return self._readout_html(b, thr, unit, fr, fit)
 
     def _best_model_series(self, b, start, end, share, reasoning) -> pd.DataFrame:
@@ -657,19 +685,10 @@ class OpenClosedExplorer(_PlotMixin, Explorer):
         if self._ylabel.get_text() != BENCHMARKS[b]:
             self._ylabel.set_text(BENCHMARKS[b])
             self._relayout()
-        vals = np.concatenate(
-            [g[["open", "closed"]].to_numpy(float).ravel(), df[b].to_numpy(float)]
-        )
-        vals = vals[np.isfinite(vals)]
-        pad = 0.05 * (vals.max() - vals.min() + 1)
-        self._set_limits(self.ax, ylim=(vals.min() - pad, vals.max() + pad))
-        x0 = mdates.date2num(df["price_date"].min()) if len(df) else x[0]
-        self._set_limits(self.ax, xlim=(x0 - 20, x[-1] + 10))
-        fg = gap[np.isfinite(gap)]
-        top = max(float(np.max(fg)) if fg.size else 1.0, max(pub_y, default=0.0))
-        self._set_limits(
-            self.ax_gap, ylim=(min(0.0, float(np.min(fg)) if fg.size else 0.0), top * 1.15 + 0.5)
-        )
+        # limits depend on the benchmark only (not on the reasoning toggle), so toggling blits
+        lo, hi, x0, gap_lo, gap_hi = self._limits(b, dates, pub_y)
+        self._set_limits(self.ax, xlim=(x0 - 20, x[-1] + 10), ylim=(lo, hi))
+        self._set_limits(self.ax_gap, ylim=(gap_lo, gap_hi))
         valid = g.dropna(subset=["gap_pct"])
         if valid.empty:
             return f"No date has both an open and a closed model with a {BENCHMARKS[b]} score."
@@ -679,6 +698,27 @@ class OpenClosedExplorer(_PlotMixin, Explorer):
             f"<b>{z['gap_pct']:.1f}%</b> ({z['date']:%b %Y}); best closed "
             f"{z['closed']:.1f}, best open {z['open']:.1f}."
         )
+
+    def _limits(self, b, dates, pub_y):
+        cache = self.__dict__.setdefault("_limit_cache", {})
+        if b not in cache:
+            df = self.prices.dropna(subset=[b])
+            scores = df[b].to_numpy(float)
+            pad = 0.05 * (scores.max() - scores.min() + 1)
+            gaps = np.concatenate(
+                [
+                    best_score_by_group(self.prices, b, dates, include_reasoning=r)[
+                        "gap_pct"
+                    ].to_numpy(float)
+                    for r in (False, True)
+                ]
+            )
+            gaps = gaps[np.isfinite(gaps)]
+            top = max(float(gaps.max()) if gaps.size else 1.0, max(pub_y, default=0.0))
+            bottom = min(0.0, float(gaps.min()) if gaps.size else 0.0)
+            x0 = mdates.date2num(df["price_date"].min())
+            cache[b] = (scores.min() - pad, scores.max() + pad, x0, bottom, top * 1.15 + 0.5)
+        return cache[b]
 
     def data(self) -> pd.DataFrame:
         g = self._data.copy()
