@@ -119,39 +119,48 @@ def cheapest_frontier(
     _check_benchmark(prices, benchmark)
     require_in_range("threshold", threshold, -np.inf, np.inf)
     require_in_range("input_share", input_share, 0.0, 1.0)
-    score = prices[benchmark].astype(float)
-    keep = score.notna() & (score >= threshold)
+    score = prices[benchmark].to_numpy(dtype=float, na_value=np.nan)
+    with np.errstate(invalid="ignore"):
+        keep = ~np.isnan(score) & (score >= threshold)
     if not include_reasoning and "reasoning" in prices.columns:
-        keep &= ~prices["reasoning"].fillna(False).astype(bool)
-    dates = pd.to_datetime(prices["price_date"])
+        keep &= ~prices["reasoning"].to_numpy(dtype=bool, na_value=False)
+    dates = pd.DatetimeIndex(pd.to_datetime(prices["price_date"]))
     if start is not None:
         keep &= dates >= pd.Timestamp(start)
     if end is not None:
         keep &= dates <= pd.Timestamp(end)
-    sub = prices.loc[keep]
-    frame = pd.DataFrame(
+    idx = np.flatnonzero(keep)
+    p = (
+        blended_price(
+            prices["input_usd_per_mtok"].to_numpy(float)[idx],
+            prices["output_usd_per_mtok"].to_numpy(float)[idx],
+            input_share,
+        )
+        if idx.size
+        else np.empty(0)
+    )
+    models = prices["model"].to_numpy(dtype=str)[idx] if idx.size else np.empty(0, dtype=str)
+    d = dates[idx]
+    # date, then price, then higher score, then name: a same-day tie yields one row
+    order = np.lexsort((models, -score[idx], p, d.asi8))
+    p_sorted = np.asarray(p)[order]
+    prev_min = np.concatenate(([np.inf], np.minimum.accumulate(p_sorted)[:-1]))
+    pick = order[p_sorted < prev_min]
+    rows = idx[pick]
+    open_w = (
+        prices["open_weights"].to_numpy()[rows]
+        if "open_weights" in prices.columns
+        else np.full(rows.size, pd.NA)
+    )
+    out = pd.DataFrame(
         {
-            "model": sub["model"].astype(str),
-            "date": dates[keep],
-            "usd_per_mtok": blended_price(
-                sub["input_usd_per_mtok"].to_numpy(float),
-                sub["output_usd_per_mtok"].to_numpy(float),
-                input_share,
-            )
-            if len(sub)
-            else np.empty(0),
-            "score": score[keep],
-            "open_weights": sub["open_weights"] if "open_weights" in sub else pd.NA,
+            "model": models[pick].astype(object),
+            "date": d[pick],
+            "usd_per_mtok": np.asarray(p)[pick],
+            "score": score[rows],
+            "open_weights": pd.array(open_w, dtype="boolean"),
         }
     )
-    frame = frame.sort_values(
-        ["date", "usd_per_mtok", "score", "model"],
-        ascending=[True, True, False, True],
-        kind="stable",
-    )
-    p = frame["usd_per_mtok"].to_numpy()
-    prev_min = np.concatenate(([np.inf], np.minimum.accumulate(p)[:-1])) if p.size else p
-    out = frame.loc[p < prev_min].reset_index(drop=True)
     out.attrs.update(
         benchmark=benchmark, threshold=float(threshold), input_share=float(input_share)
     )

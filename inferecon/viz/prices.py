@@ -491,18 +491,23 @@ class PriceDeclineExplorer(_PlotMixin, Explorer):
         return self._readout_html(b, thr, unit, fr, fit)
 
     def _best_model_series(self, b, start, end, share, reasoning) -> pd.DataFrame:
-        """Price of the best model to date (independent of the threshold, so cached)."""
-        key = (b, start, end, float(share), bool(reasoning))
+        """Price of the best model to date. The best model does not depend on the threshold
+        or the blend, so its input and output prices are cached and blended here."""
+        key = (b, start, end, bool(reasoning))
         cache = self.__dict__.setdefault("_best_cache", {})
         if key not in cache:
             last = pd.Timestamp(self.prices["price_date"].max()) + pd.Timedelta(days=1)
             grid = pd.date_range(start, min(end, last), periods=60)
-            cache[key] = best_model_price(
-                self.prices, b, grid, input_share=share, include_reasoning=reasoning
-            )
+            kw = dict(include_reasoning=reasoning)
+            inp = best_model_price(self.prices, b, grid, input_share=1.0, **kw)
+            out = best_model_price(self.prices, b, grid, input_share=0.0, **kw)
+            cache[key] = (inp, out["usd_per_mtok"].to_numpy(float))
             if len(cache) > 256:
                 cache.pop(next(iter(cache)))
-        return cache[key]
+        inp, out_price = cache[key]
+        res = inp.copy()
+        res["usd_per_mtok"] = share * inp["usd_per_mtok"].to_numpy(float) + (1 - share) * out_price
+        return res
 
     def _readout_html(self, b, thr, unit, fr, fit) -> str:
         name = BENCHMARKS[b].split(" (")[0]
