@@ -34,7 +34,13 @@ def main(argv: list[str] | None = None) -> int:
             print(p)
         return 0
     if args.command == "check-data":
-        from .datasets import DataValidationError, load_prices, load_published_rates
+        from .datasets import (
+            DataValidationError,
+            load_prices,
+            load_published_rates,
+            load_reasoning_tokens,
+            load_test_time_results,
+        )
 
         try:
             if args.files:
@@ -44,6 +50,8 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 print(f"llm_prices.csv: {len(load_prices())} rows ok")
                 print(f"published_rates.csv: {len(load_published_rates())} rows ok")
+                print(f"reasoning_tokens.csv: {len(load_reasoning_tokens())} rows ok")
+                print(f"test_time_results.csv: {len(load_test_time_results())} rows ok")
         except DataValidationError as exc:
             print(exc, file=sys.stderr)
             return 1

@@ -30,6 +30,10 @@ __all__ = [
     "data_path",
     "load_prices",
     "load_published_rates",
+    "load_sampling_counts",
+    "load_reasoning_tokens",
+    "load_test_time_results",
+    "SAMPLING_COUNTS_SCHEMA",
     "read_epoch_prices",
     "validate_frame",
 ]
@@ -105,6 +109,8 @@ class Schema:
     columns: tuple[Column, ...]
     key: tuple[str, ...] = ()
     optional: frozenset[str] = field(default_factory=frozenset)
+    row_checks: tuple[tuple[str, str], ...] = ()
+    """Pairs (a, b) meaning column a must be <= column b on every row."""
 
     @property
     def names(self) -> list[str]:
@@ -153,6 +159,56 @@ PUBLISHED_RATES_SCHEMA = Schema(
     key=("key",),
 )
 
+SAMPLING_COUNTS_SCHEMA = Schema(
+    name="sampling_counts",
+    columns=(
+        Column("model", "str"),
+        Column("benchmark", "str", nullable=True),
+        Column("problem_idx", "str", description="problem identifier"),
+        Column("n_samples", "int", "samples", low=1.0),
+        Column("n_correct", "int", "samples", low=0.0),
+    ),
+    key=("model", "benchmark", "problem_idx"),
+    optional=frozenset({"benchmark"}),
+    row_checks=(("n_correct", "n_samples"),),
+)
+
+REASONING_TOKENS_SCHEMA = Schema(
+    name="reasoning_tokens",
+    columns=(
+        Column("model", "str"),
+        Column("task", "str"),
+        Column("output_tokens_per_task", "float", "tokens", low=0.0, low_open=True),
+        Column("input_tokens_per_task", "float", "tokens", nullable=True, low=0.0),
+        Column("reasoning", "bool"),
+        Column("measured_by", "str"),
+        Column("date", "date"),
+        Column("source", "str"),
+        Column("source_url", "str"),
+        Column("notes", "str", nullable=True),
+    ),
+    key=("model", "task", "source_url"),
+    optional=frozenset({"notes"}),
+)
+
+TEST_TIME_RESULTS_SCHEMA = Schema(
+    name="test_time_results",
+    columns=(
+        Column("key", "str"),
+        Column("model", "str"),
+        Column("benchmark", "str"),
+        Column("method", "str"),
+        Column("samples", "int", "samples", nullable=True, low=1.0),
+        Column("score_single_pct", "float", "%", nullable=True, low=0.0, high=100.0),
+        Column("score_scaled_pct", "float", "%", nullable=True, low=0.0, high=100.0),
+        Column("source", "str"),
+        Column("source_url", "str"),
+        Column("table_or_figure", "str", nullable=True),
+        Column("notes", "str", nullable=True),
+    ),
+    key=("key",),
+)
+
 _TRUE = {"true", "1", "yes", "y", "t"}
 _FALSE = {"false", "0", "no", "n", "f"}
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -173,6 +229,17 @@ def _check_column(col: Column, raw: pd.Series, fname: str, problems: list[Proble
 
     if col.kind == "str":
         return text.where(~empty, None if col.nullable else "")
+    if col.kind == "int":
+        vals = _check_column(
+            Column(col.name, "float", col.unit, col.nullable, col.low, col.high, col.low_open),
+            raw,
+            fname,
+            problems,
+        ).to_numpy(float)
+        with np.errstate(invalid="ignore"):
+            frac = np.isfinite(vals) & (vals != np.round(vals))
+        bad(frac, lambda v: f"not an integer: {v!r}")
+        return pd.Series(vals, index=raw.index, dtype=float)
     if col.kind == "float":
         num = pd.to_numeric(text.where(~empty), errors="coerce")
         nonnum = (~empty & num.isna()).to_numpy()
@@ -241,12 +308,27 @@ def validate_frame(raw: pd.DataFrame, schema: Schema, fname: str) -> pd.DataFram
     for c in schema.columns:
         if c.name in raw.columns:
             out[c.name] = _check_column(c, raw[c.name], fname, problems)
+    for lo_col, hi_col in schema.row_checks:
+        if lo_col in out and hi_col in out:
+            lo_v, hi_v = out[lo_col].to_numpy(float), out[hi_col].to_numpy(float)
+            with np.errstate(invalid="ignore"):
+                broken = lo_v > hi_v
+            for i in np.flatnonzero(broken):
+                problems.append(
+                    Problem(
+                        fname,
+                        int(i) + 2,
+                        lo_col,
+                        f"{lo_col}={lo_v[i]:g} exceeds {hi_col}={hi_v[i]:g}",
+                    )
+                )
     if schema.key and all(k in out for k in schema.key):
         keyframe = pd.DataFrame({k: out[k] for k in schema.key})
         dup = keyframe.duplicated(keep="first").to_numpy()
+        codes = ["\x1f".join(map(str, row)) for row in keyframe.itertuples(index=False)]
         for i in np.flatnonzero(dup):
             vals = ", ".join(f"{k}={raw[k].iloc[i]!s}" for k in schema.key)
-            first = int(np.flatnonzero((keyframe == keyframe.iloc[i]).all(axis=1).to_numpy())[0])
+            first = codes.index(codes[i])
             problems.append(
                 Problem(
                     fname,
@@ -331,6 +413,45 @@ def load_prices(path: str | Path | None = None) -> pd.DataFrame:
 def load_published_rates(path: str | Path | None = None) -> pd.DataFrame:
     """Published headline rates (AI Index, Epoch AI, a16z...) with sources, indexed by ``key``."""
     return _load(path, "published_rates.csv", PUBLISHED_RATES_SCHEMA).set_index("key", drop=False)
+
+
+def load_reasoning_tokens(path: str | Path | None = None) -> pd.DataFrame:
+    """Output tokens per task of reasoning and non-reasoning models (with sources)."""
+    return _load(path, "reasoning_tokens.csv", REASONING_TOKENS_SCHEMA)
+
+
+def load_test_time_results(path: str | Path | None = None) -> pd.DataFrame:
+    """Published headline results of spending more inference compute, indexed by ``key``."""
+    return _load(path, "test_time_results.csv", TEST_TIME_RESULTS_SCHEMA).set_index(
+        "key", drop=False
+    )
+
+
+def load_sampling_counts(path: str | Path) -> pd.DataFrame:
+    """Per-problem repeated-sampling results: how many of ``n_samples`` were correct.
+
+    Parameters
+    ----------
+    path : str or Path
+        CSV with columns ``model``, ``problem_idx``, ``n_samples``, ``n_correct`` and
+        optionally ``benchmark`` (the format of Brown et al. 2024's per-problem results, e.g.
+        7 Pythia models x 128 MATH problems x 10,000 samples).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Counts as int64, one row per (model, benchmark, problem).
+
+    Raises
+    ------
+    DataValidationError
+        Listing missing columns, non-integer or negative counts, problems with zero samples,
+        ``n_correct > n_samples`` and duplicated problems.
+    """
+    df = _load(path, "", SAMPLING_COUNTS_SCHEMA)
+    for c in ("n_samples", "n_correct"):
+        df[c] = df[c].astype("int64")
+    return df
 
 
 # --------------------------------------------------------------------------- Epoch AI's format

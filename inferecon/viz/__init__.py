@@ -3,13 +3,22 @@
 from .explorer import Explorer, display_mode, export_figures, setup_notebook
 from .prices import OpenClosedExplorer, PriceDeclineExplorer, published_comparisons
 from .style import FORMATS, STYLE_PATH, add_source, house_style, savefig, slug
+from .testtime import (
+    CostBreakEvenExplorer,
+    CoverageDataExplorer,
+    SamplingStrategiesExplorer,
+    simulated_counts,
+)
 
 __all__ = [
     "FORMATS",
     "STYLE_PATH",
+    "CostBreakEvenExplorer",
+    "CoverageDataExplorer",
     "Explorer",
     "OpenClosedExplorer",
     "PriceDeclineExplorer",
+    "SamplingStrategiesExplorer",
     "add_source",
     "display_mode",
     "explorers",
@@ -19,15 +28,27 @@ __all__ = [
     "published_comparisons",
     "savefig",
     "setup_notebook",
+    "simulated_counts",
     "slug",
 ]
 
 
 def explorers() -> dict[str, type[Explorer]]:
     """Every explorer class, by name (used by tests and benchmarks)."""
-    return {"price_decline": PriceDeclineExplorer, "open_closed_gap": OpenClosedExplorer}
+    return {
+        "price_decline": PriceDeclineExplorer,
+        "open_closed_gap": OpenClosedExplorer,
+        "test_time_strategies": SamplingStrategiesExplorer,
+        "test_time_cost": CostBreakEvenExplorer,
+        "coverage_data": CoverageDataExplorer,
+    }
 
 
 def headline_explorers():
     """Factories of the README's headline figures, by file stem."""
-    return {"price_decline": PriceDeclineExplorer, "open_closed_gap": OpenClosedExplorer}
+    return {
+        "price_decline": PriceDeclineExplorer,
+        "open_closed_gap": OpenClosedExplorer,
+        "test_time_strategies": SamplingStrategiesExplorer,
+        "test_time_cost": CostBreakEvenExplorer,
+    }

@@ -236,3 +236,17 @@ def test_wheel_carries_the_data_and_loads_it(tmp_path, root):
     assert run.returncode == 0, run.stderr[-2000:]
     n_prices, n_pub = map(int, run.stdout.split())
     assert n_prices == len(ie.load_prices()) and n_pub == len(ie.load_published_rates())
+
+
+def test_test_time_datasets_validate_and_hold_the_cited_results():
+    res = ie.load_test_time_results()
+    # Brown et al. 2024 abstract: DeepSeek-Coder-V2 on SWE-bench Lite, 15.9% -> 56% (250 samples)
+    r = res.loc["monkeys_dscoder_v2_swebench_lite"]
+    assert (r["score_single_pct"], r["score_scaled_pct"], r["samples"]) == (15.9, 56.0, 250)
+    # OpenAI, "Learning to reason with LLMs": o1 AIME 2024 74% pass@1, 83% consensus@64
+    r = res.loc["o1_aime2024_cons64"]
+    assert (r["score_single_pct"], r["score_scaled_pct"], r["samples"]) == (74.0, 83.0, 64)
+    tok = ie.load_reasoning_tokens()
+    assert tok["output_tokens_per_task"].gt(0).all()
+    assert tok["reasoning"].any() and (~tok["reasoning"].astype(bool)).any()
+    assert tok["source_url"].str.startswith("http").all()

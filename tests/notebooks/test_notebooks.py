@@ -71,7 +71,13 @@ def test_report_build_writes_html_and_figures_atomically(tmp_path):
         assert "data:image/png" in html, "static figures must be embedded in the HTML"
         assert "Traceback" not in html
     figs = out / "figures"
-    for stem in ("price_decline", "open_closed_gap"):
+    for stem in (
+        "price_decline",
+        "open_closed_gap",
+        "test_time_strategies",
+        "test_time_cost",
+        "coverage_data",
+    ):
         for ext in ("svg", "png", "pdf", "csv"):
             assert (figs / f"{stem}.{ext}").stat().st_size > 0
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".reports")]

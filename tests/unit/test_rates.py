@@ -51,9 +51,9 @@ def test_factor_halving_round_trip(f):
 
 @given(factors, factors)
 def test_faster_decline_halves_sooner(f1, f2):
-    if f1 == f2:
-        return
     lo, hi = sorted((f1, f2))
+    if hi / lo < 1 + 1e-9:  # indistinguishable in floating point
+        return
     assert ie.factor_per_year_to_halving_time_months(hi) < (
         ie.factor_per_year_to_halving_time_months(lo)
     )

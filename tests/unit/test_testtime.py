@@ -1,0 +1,278 @@
+"""Test-time compute: golden numbers from the papers, properties, bad input, and fidelity to
+real repeated-sampling data (Brown et al. 2024's Pythia runs on MATH)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import inferecon as ie
+
+# ----------------------------------------------------------------------------- pass@k
+
+
+def test_pass_at_k_goldens():
+    # Chen et al. 2021 estimator 1 - C(n-c,k)/C(n,k)
+    assert ie.pass_at_k(10, 3, 5) == pytest.approx(11 / 12, abs=1e-12)
+    assert ie.pass_at_k(200, 10, 10) == pytest.approx(0.4085478661, abs=1e-10)
+    assert ie.pass_at_k(10, 8, 5) == 1.0  # n - c < k: every draw of 5 holds a correct one
+    assert ie.pass_at_k(10, 0, 5) == 0.0
+    exact = 1 - math.comb(10000 - 37, 100) / math.comb(10000, 100)
+    assert ie.pass_at_k(10000, 37, 100) == pytest.approx(exact, rel=1e-10)
+
+
+def test_pass_at_k_every_k_at_once():
+    ks = np.arange(1, 10001)
+    out = ie.pass_at_k(10000, 5, ks)
+    assert out.shape == (10000,)
+    assert np.all(np.diff(out) >= -1e-12)
+    assert out[0] == pytest.approx(5 / 10000)
+
+
+@given(st.integers(1, 300), st.data())
+def test_pass_at_k_is_a_probability_and_monotone(n, data):
+    c = data.draw(st.integers(0, n))
+    k = data.draw(st.integers(1, n))
+    v = ie.pass_at_k(n, c, k)
+    assert 0.0 <= v <= 1.0
+    if k < n:
+        assert ie.pass_at_k(n, c, k + 1) >= v - 1e-12
+    if c < n:
+        assert ie.pass_at_k(n, c + 1, k) >= v - 1e-12
+
+
+@pytest.mark.parametrize(
+    "args, param",
+    [
+        ((5, 6, 1), "c must be <= n"),
+        ((5, 2, 6), "k must be <= n"),
+        ((5, -1, 1), "c must"),
+        ((0, 0, 1), "n must"),
+        ((5, 2.5, 1), "c must"),
+        ((5, 2, 0), "k must"),
+    ],
+)
+def test_pass_at_k_bad_input(args, param):
+    with pytest.raises(ValueError, match=param):
+        ie.pass_at_k(*args)
+
+
+# ----------------------------------------------------------------------------- coverage models
+
+
+def test_beta_uniform_gives_k_over_k_plus_one():
+    k = np.array([1, 2, 10, 1000])
+    np.testing.assert_allclose(ie.beta_expected_coverage(k, 1, 1), k / (k + 1))
+
+
+@given(st.floats(0.05, 5), st.floats(0.05, 50), st.integers(1, 5000))
+def test_beta_coverage_is_a_rising_probability(a, b, k):
+    v = ie.beta_expected_coverage(k, a, b)
+    assert 0.0 <= v <= 1.0
+    assert ie.beta_expected_coverage(k + 1, a, b) >= v - 1e-12
+
+
+def test_quadrature_matches_closed_form():
+    v = ie.expected_over_difficulty(lambda p: 1 - (1 - p) ** 10, 0.3, 2.0)
+    assert v == pytest.approx(ie.beta_expected_coverage(10, 0.3, 2.0), rel=1e-8)
+
+
+def test_power_law_fit_recovers_its_own_curve():
+    k = np.logspace(0, 4, 40)
+    cov = np.exp(-3.0 * k**-0.4)
+    fit = ie.fit_coverage_power_law(k, cov)
+    assert fit.a == pytest.approx(-3.0, rel=1e-9) and fit.b == pytest.approx(-0.4, rel=1e-9)
+    np.testing.assert_allclose(fit.predict(k), cov)
+    with pytest.raises(ValueError, match="at least 3"):
+        ie.fit_coverage_power_law([1, 2, 3], [0.0, 1.0, 1.0])
+
+
+# ----------------------------------------------------------------------------- voting, verifier
+
+
+def test_majority_vote_goldens():
+    # binary p = 0.6, N = 5: P(X >= 3) = 0.68256
+    assert ie.majority_vote_accuracy(0.6, 5) == pytest.approx(0.68256, abs=1e-12)
+    # N = 4 with a coin for 2-2: P(X>=3) + 0.5 P(X=2) = 0.4752 + 0.1728
+    assert ie.majority_vote_accuracy(0.6, 4) == pytest.approx(0.648, abs=1e-12)
+    assert ie.majority_vote_accuracy(0.6, 4, tie="lose") == pytest.approx(0.4752, abs=1e-12)
+    assert ie.majority_vote_accuracy(0.6, 4, tie="win") == pytest.approx(0.8208, abs=1e-12)
+    assert ie.majority_vote_accuracy(0.6, 1) == pytest.approx(0.6)
+
+
+def test_plurality_reduces_to_binary_and_beats_chance():
+    for n in (1, 2, 5, 8, 13):
+        assert ie.plurality_vote_accuracy([0.6, 0.4], n) == pytest.approx(
+            ie.majority_vote_accuracy(0.6, n), abs=1e-12
+        )
+    # a correct answer that is only a plurality (0.4 vs two wrong answers at 0.3) still wins
+    # more often with more votes
+    accs = [ie.plurality_vote_accuracy([0.4, 0.3, 0.3], n) for n in (1, 5, 15, 45)]
+    assert accs[0] == pytest.approx(0.4) and all(np.diff(accs) > 0)
+
+
+def test_plurality_exact_against_enumeration():
+    from itertools import product
+
+    probs = [0.5, 0.3, 0.2]
+    n = 4
+    total = 0.0
+    for votes in product(range(3), repeat=n):
+        counts = np.bincount(votes, minlength=3)
+        top = counts.max()
+        if counts[0] == top:
+            total += np.prod([probs[v] for v in votes]) / np.sum(counts == top)
+    assert ie.plurality_vote_accuracy(probs, n) == pytest.approx(total, abs=1e-12)
+
+
+def test_mixture_of_easy_and_hard_rises_then_falls():
+    n = np.array([1, 5, 25, 101])
+    acc = 0.5 * ie.majority_vote_accuracy(0.9, n) + 0.5 * ie.majority_vote_accuracy(0.4, n)
+    assert acc[1] > acc[0] and acc[3] < acc[1]
+
+
+@given(st.floats(0, 1), st.integers(1, 400), st.sampled_from(["random", "lose", "win"]))
+def test_votes_stay_in_unit_interval(p, n, tie):
+    assert 0.0 <= ie.majority_vote_accuracy(p, n, tie) <= 1.0
+
+
+@given(st.lists(st.floats(0.01, 1), min_size=2, max_size=5), st.integers(1, 30))
+def test_plurality_stays_in_unit_interval(w, n):
+    probs = np.asarray(w) / np.sum(w)
+    probs[-1] = 1.0 - probs[:-1].sum()
+    if probs[-1] < 0:
+        return
+    assert 0.0 <= ie.plurality_vote_accuracy(probs, n) <= 1.0
+
+
+def test_best_of_n_perfect_verifier_is_coverage_and_imperfect_plateaus():
+    n = np.array([1, 10, 100])
+    np.testing.assert_allclose(ie.best_of_n_accuracy(0.3, n, 0.0), 1 - 0.7**n)
+    plateau = 0.3 / (0.3 + 0.7 * 0.1)
+    acc = ie.best_of_n_accuracy(0.3, np.array([1, 10, 100, 10000]), 0.1)
+    assert acc[0] == pytest.approx(0.3)
+    assert acc[-1] == pytest.approx(plateau)
+    assert np.all(acc <= plateau + 1e-12)
+
+
+@given(st.floats(0, 1), st.integers(1, 1000), st.floats(0, 1), st.floats(0, 1))
+def test_best_of_n_in_unit_interval(p, n, fpr, tpr):
+    assert 0.0 <= ie.best_of_n_accuracy(p, n, fpr, tpr) <= 1.0
+
+
+@pytest.mark.parametrize(
+    "call, param",
+    [
+        (lambda: ie.majority_vote_accuracy(1.2, 3), "p must"),
+        (lambda: ie.majority_vote_accuracy(0.5, 0), "n_votes"),
+        (lambda: ie.majority_vote_accuracy(0.5, 3, tie="coin"), "tie must"),
+        (lambda: ie.plurality_vote_accuracy([0.5, 0.4], 3), "sum to 1"),
+        (lambda: ie.plurality_vote_accuracy([1.0], 3), "at least one wrong"),
+        (lambda: ie.best_of_n_accuracy(0.5, 3, -0.1), "false_positive_rate"),
+        (lambda: ie.beta_expected_coverage(10, 0, 1), "alpha"),
+        (lambda: ie.compute_matched_inference_multiplier(0.5, 1), "model_size_ratio"),
+        (lambda: ie.expected_cost_to_first_success(0.0, 1.0), "p must"),
+    ],
+)
+def test_bad_input_names_the_parameter(call, param):
+    with pytest.raises(ValueError, match=param):
+        call()
+
+
+# ----------------------------------------------------------------------------- compute, cost
+
+
+def test_snell_compute_matched_multiplier():
+    # Snell et al. 2024, Section 7: K = M + 3(M-1)/R; M = 14, R = 0.16 gives 257.75
+    assert ie.compute_matched_inference_multiplier(14, 0.16) == pytest.approx(257.75)
+    assert ie.compute_matched_inference_multiplier(1, 0.5) == 1.0
+    # and it really equalises total FLOPs
+    n_small, d, d_inf, m, r = 1e9, 1e12, 1.6e11, 14.0, 0.16
+    k = ie.compute_matched_inference_multiplier(m, r)
+    big = ie.pretraining_flops(m * n_small, d) + ie.inference_flops(m * n_small, d_inf)
+    small = ie.pretraining_flops(n_small, d) + ie.inference_flops(n_small, k * d_inf)
+    assert small == pytest.approx(big)
+
+
+def test_cost_per_solved():
+    per = ie.usd_per_sample(
+        output_tokens=2000, output_usd_per_mtok=8.0, input_tokens=500, input_usd_per_mtok=2.0
+    )
+    assert per == pytest.approx(0.017)
+    assert ie.expected_cost_to_first_success(0.25, per) == pytest.approx(0.068)
+    assert ie.cost_per_solved_fixed_budget(0.5, 10, per) == pytest.approx(0.34)
+    assert ie.cost_per_solved_fixed_budget(0.0, 10, per) == math.inf
+
+
+# ----------------------------------------------------------------------------- counts files
+
+
+def test_counts_loader_lists_every_problem(tmp_path):
+    p = tmp_path / "counts.csv"
+    p.write_text(
+        "model,problem_idx,n_samples,n_correct\n"
+        "m,1,100,5\n"
+        "m,2,100,101\n"  # more correct than samples
+        "m,3,0,0\n"  # zero samples
+        "m,4,100,-1\n"  # negative
+        "m,5,10.5,1\n"  # not an integer
+        "m,1,100,3\n"  # duplicate problem
+    )
+    with pytest.raises(ie.DataValidationError) as info:
+        ie.load_sampling_counts(p)
+    where = {(x.line, x.column) for x in info.value.problems}
+    assert {
+        (3, "n_correct"),
+        (4, "n_samples"),
+        (5, "n_correct"),
+        (6, "n_samples"),
+        (7, "model,benchmark,problem_idx"),
+    } <= where
+    q = tmp_path / "missing.csv"
+    q.write_text("model,n_samples\nm,10\n")
+    with pytest.raises(ie.DataValidationError, match="n_correct"):
+        ie.load_sampling_counts(q)
+
+
+# ----------------------------------------------------------------------------- fidelity
+
+
+@pytest.fixture(scope="module")
+def pythia(reference):
+    path = reference / "schaeffer-monkeys-pythia-math" / "per_problem_counts.csv"
+    if not path.is_file():
+        pytest.skip(f"{path} not found")
+    return ie.load_sampling_counts(path)
+
+
+def test_pythia_coverage_goldens(pythia):
+    # Brown et al. 2024 / Schaeffer et al. 2025: Pythia-160M on MATH, 128 problems x 10,000
+    # samples: coverage 0.27% at k = 1 and 57% at k = 10,000; Pythia-12B pass@100 ~ 0.4834.
+    g = pythia[pythia["model"] == "Pythia 160M"]
+    assert len(g) == 128 and (g["n_samples"] == 10000).all()
+    c1, c10k = ie.coverage(g["n_samples"], g["n_correct"], [1, 10000])
+    assert c1 == pytest.approx(0.00267, abs=5e-6)
+    assert c10k == 0.5703125  # 73 of 128 problems solved at least once
+    g12 = pythia[pythia["model"] == "Pythia 12B"]
+    assert ie.coverage(g12["n_samples"], g12["n_correct"], 100) == pytest.approx(0.4834, abs=1e-4)
+
+
+def test_pythia_power_law_fits_are_stable_and_plausible(pythia):
+    curves = ie.coverage_curve(pythia)
+    fits = {}
+    for model, g in curves.groupby("model", sort=False):
+        full = ie.fit_coverage_power_law(g["k"], g["coverage"])
+        half = ie.fit_coverage_power_law(g["k"][g["k"] <= 1000], g["coverage"][g["k"] <= 1000])
+        fits[model] = full
+        assert full.a < 0 and -1 < full.b < 0, model
+        assert full.r_squared > 0.98, model
+        assert half.b == pytest.approx(full.b, abs=0.08), model  # stable under truncation
+    # bigger models: coverage rises faster (steeper exponent)
+    assert fits["Pythia 12B"].b < fits["Pythia 70M"].b
+    df = pd.DataFrame({m: (f.a, f.b) for m, f in fits.items()}, index=["a", "b"]).T
+    print("\n" + df.round(3).to_string())
