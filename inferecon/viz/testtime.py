@@ -397,24 +397,31 @@ class CostBreakEvenExplorer(Explorer):
 def simulated_counts(
     n_problems: int = 128,
     n_samples: int = 10_000,
-    alpha: float = 0.08,
+    alphas=(0.03, 0.08, 0.2),
     beta: float = 3.0,
     seed: int = 0,
 ) -> pd.DataFrame:
-    """Per-problem counts simulated from Beta(alpha, beta) difficulty (a stand-in when no real
-    repeated-sampling data is at hand; clearly labelled ``simulated`` in ``model``)."""
+    """Per-problem counts simulated from Beta(alpha, beta) difficulty, one model per alpha.
+
+    A stand-in when no real repeated-sampling data is at hand; each model is labelled
+    ``simulated Beta(alpha, beta)``.
+    """
     rng = np.random.default_rng(seed)
-    p = rng.beta(alpha, beta, n_problems)
-    c = rng.binomial(n_samples, p)
-    return pd.DataFrame(
-        {
-            "model": f"simulated Beta({alpha:g}, {beta:g})",
-            "benchmark": "",
-            "problem_idx": np.arange(n_problems).astype(str),
-            "n_samples": n_samples,
-            "n_correct": c,
-        }
-    )
+    frames = []
+    for a in alphas:
+        p = rng.beta(a, beta, n_problems)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "model": f"simulated Beta({a:g}, {beta:g})",
+                    "benchmark": "",
+                    "problem_idx": np.arange(n_problems).astype(str),
+                    "n_samples": n_samples,
+                    "n_correct": rng.binomial(n_samples, p),
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True)
 
 
 class CoverageDataExplorer(Explorer):
@@ -436,8 +443,8 @@ class CoverageDataExplorer(Explorer):
     ):
         self.counts = simulated_counts() if counts is None else counts
         self.source = source or (
-            "Simulated counts (no repeated-sampling data given): "
-            "128 problems × 10,000 samples, p ~ Beta(0.08, 3)."
+            "simulated counts (no repeated-sampling data given): "
+            "128 problems × 10,000 samples, p ~ Beta(α, 3), one model per α."
         )
         self.curves = coverage_curve(self.counts)
         self.models = list(dict.fromkeys(self.curves["model"]))
@@ -490,7 +497,7 @@ class CoverageDataExplorer(Explorer):
             self._lines[m], self._fit_lines[m] = self._dynamic(line), self._dynamic(fl)
         ax.legend(loc="upper left", fontsize=8, ncols=1 if len(self.models) < 8 else 2)
         ax.set_autoscale_on(False)
-        rows = "\n".join(f"{m[:22]:<22} a={f.a:6.2f} b={f.b:5.2f}" for m, f in self.fits.items())
+        rows = "\n".join(f"{m[:24]:<24} a={f.a:6.2f} b={f.b:5.2f}" for m, f in self.fits.items())
         fig.text(
             0.72,
             0.86,
