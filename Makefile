@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: report test lab bench figures lint format check-data clean
+.PHONY: report test lab bench figures notebooks format check-data clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,10 @@ bench: $(STAMP)  ## speed benchmarks, printed as tables
 
 figures: $(STAMP)
 	$(PY) -m inferecon figures --out docs/figures
+
+notebooks: $(STAMP)  ## regenerate notebooks/ from tools/make_notebook_NN.py (stripped, formatted)
+	for f in tools/make_notebook_*.py; do $(PY) $$f || exit 1; done
+	$(PY) -m ruff format notebooks
 
 check-data: $(STAMP)
 	$(PY) -m inferecon check-data

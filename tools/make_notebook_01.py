@@ -1,11 +1,7 @@
 """Generate notebooks/01_price_decline.ipynb from this script (the narrative lives here
 in reviewable form; the committed notebook carries no outputs)."""
 
-from pathlib import Path
-
-import nbformat as nbf
-
-md, code = nbf.v4.new_markdown_cell, nbf.v4.new_code_cell
+from nbgen import code, md, write_notebook
 
 cells = [
     md(
@@ -138,11 +134,4 @@ cells = [
     code("ie.viz.export_figures(EXPORT_DIR, price_decline=decline, open_closed_gap=gap)"),
 ]
 
-for i, c in enumerate(cells):
-    c["id"] = f"c{i:02d}"
-nb = nbf.v4.new_notebook(cells=cells)
-nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-nb.metadata["language_info"] = {"name": "python"}
-out = Path(__file__).resolve().parent.parent / "notebooks" / "01_price_decline.ipynb"
-nbf.write(nb, out)
-print(out)
+print(write_notebook(cells, "01_price_decline.ipynb"))

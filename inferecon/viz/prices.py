@@ -20,14 +20,12 @@ from ..prices import (
     fit_decline,
 )
 from ..rates import annualised_factor, years_between
+from .controls import LABEL_STYLE, checkbox, dropdown, float_slider, row_layout
 from .explorer import Explorer
-from .style import add_source
+from .style import add_source, add_title
 
 __all__ = ["PriceDeclineExplorer", "OpenClosedExplorer", "published_comparisons"]
 
-_SLIDER_LAYOUT = widgets.Layout(width="660px")
-_STYLE = {"description_width": "300px"}
-_CHECK_LAYOUT = widgets.Layout(width="660px", margin="2px 0 2px 304px")
 _MAX_LABELS = 12
 _LABELLED = 4  # frontier points named on the chart: first, last and two between
 _PRICE_YLIM = (0.015, 400.0)  # USD/Mtok: every blend of every price in the data fits
@@ -131,48 +129,22 @@ class PriceDeclineExplorer(_PlotMixin, Explorer):
         lo, hi, step, default = _THRESHOLDS["mmlu"]
         opts = _month_options(self.prices)
         return {
-            "benchmark": widgets.Dropdown(
-                options=[(BENCHMARKS[b], b) for b in available],
-                value="mmlu",
-                description="Benchmark",
-                style=_STYLE,
-                layout=_SLIDER_LAYOUT,
+            "benchmark": dropdown([(BENCHMARKS[b], b) for b in available], "mmlu", "Benchmark"),
+            "threshold": float_slider(
+                default, lo, hi, step, "Threshold score (≥, benchmark units)", ".1f"
             ),
-            "threshold": widgets.FloatSlider(
-                value=default,
-                min=lo,
-                max=hi,
-                step=step,
-                continuous_update=True,
-                description="Threshold score (≥, benchmark units)",
-                style=_STYLE,
-                layout=_SLIDER_LAYOUT,
-                readout_format=".1f",
-            ),
-            "input_share": widgets.FloatSlider(
-                value=EPOCH_INPUT_SHARE,
-                min=0.0,
-                max=1.0,
-                step=0.05,
-                description="Input share of tokens (0.75 = 3:1)",
-                style=_STYLE,
-                layout=_SLIDER_LAYOUT,
-                readout_format=".2f",
+            "input_share": float_slider(
+                EPOCH_INPUT_SHARE, 0.0, 1.0, 0.05, "Input share of tokens (0.75 = 3:1)"
             ),
             "window": widgets.SelectionRangeSlider(
                 options=opts,
                 index=(0, len(opts) - 1),
                 description="Date window (month)",
-                style=_STYLE,
-                layout=_SLIDER_LAYOUT,
+                style=LABEL_STYLE,
+                layout=row_layout(),
                 continuous_update=False,
             ),
-            "include_reasoning": widgets.Checkbox(
-                value=False,
-                description="Include reasoning models (o1, R1...)",
-                indent=False,
-                layout=_CHECK_LAYOUT,
-            ),
+            "include_reasoning": checkbox(False, "Include reasoning models (o1, R1...)"),
         }
 
     def _on_control(self, name, change):
@@ -198,13 +170,7 @@ class PriceDeclineExplorer(_PlotMixin, Explorer):
         ax = fig.add_subplot(gs[0])
         ax_r = fig.add_subplot(gs[1])
         self.ax, self.ax_rates = ax, ax_r
-        fig.suptitle(
-            "The cheapest LLM above a capability threshold",
-            x=0.01,
-            ha="left",
-            fontsize=13,
-            fontweight="bold",
-        )
+        add_title(fig, "The cheapest LLM above a capability threshold")
         self._subtitle = self._dynamic(
             fig.text(0.01, 0.905, "", ha="left", fontsize=10, color="#333333")
         )
@@ -588,19 +554,8 @@ class OpenClosedExplorer(_PlotMixin, Explorer):
                 ok.append(b)
         default = "arena_elo" if "arena_elo" in ok else ok[0]
         return {
-            "benchmark": widgets.Dropdown(
-                options=[(BENCHMARKS[b], b) for b in ok],
-                value=default,
-                description="Benchmark",
-                style=_STYLE,
-                layout=_SLIDER_LAYOUT,
-            ),
-            "include_reasoning": widgets.Checkbox(
-                value=False,
-                description="Include reasoning models",
-                indent=False,
-                layout=_CHECK_LAYOUT,
-            ),
+            "benchmark": dropdown([(BENCHMARKS[b], b) for b in ok], default, "Benchmark"),
+            "include_reasoning": checkbox(False, "Include reasoning models"),
         }
 
     def _build(self, fig):
@@ -610,13 +565,7 @@ class OpenClosedExplorer(_PlotMixin, Explorer):
         ax = fig.add_subplot(gs[0])
         ax_g = fig.add_subplot(gs[1], sharex=ax)
         self.ax, self.ax_gap = ax, ax_g
-        fig.suptitle(
-            "Open-weight models are closing the gap with closed ones",
-            x=0.01,
-            ha="left",
-            fontsize=13,
-            fontweight="bold",
-        )
+        add_title(fig, "Open-weight models are closing the gap with closed ones")
         (self._closed,) = self._plot(
             ax, [], [], drawstyle="steps-post", color="#1f4e79", label="best closed model to date"
         )

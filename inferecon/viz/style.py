@@ -16,7 +16,7 @@ from pathlib import Path
 import matplotlib as mpl
 import matplotlib.pyplot as plt
 
-__all__ = ["STYLE_PATH", "FORMATS", "house_style", "savefig", "slug", "add_source"]
+__all__ = ["STYLE_PATH", "FORMATS", "add_source", "add_title", "house_style", "savefig", "slug"]
 
 STYLE_PATH = Path(__file__).with_name("styles") / "report.mplstyle"
 FORMATS = ("svg", "png", "pdf")
@@ -93,3 +93,8 @@ def savefig(
                 raise
             written.append(target)
     return written
+
+
+def add_title(fig, text: str):
+    """The figure's headline, left-aligned in bold (house style)."""
+    return fig.suptitle(text, x=0.01, ha="left", fontsize=13, fontweight="bold")

@@ -18,8 +18,9 @@ from ..testtime import (
     fit_coverage_power_law,
     majority_vote_accuracy,
 )
+from .controls import LABEL_STYLE, checkbox, dropdown, float_slider, int_slider, row_layout
 from .explorer import Explorer
-from .style import add_source
+from .style import add_source, add_title
 
 __all__ = [
     "SamplingStrategiesExplorer",
@@ -28,23 +29,7 @@ __all__ = [
     "simulated_counts",
 ]
 
-_LAYOUT = widgets.Layout(width="660px")
-_STYLE = {"description_width": "300px"}
 _SAMPLES = [10, 30, 100, 300, 1000, 3000, 10000]
-
-
-def _slider(value, lo, hi, step, label, fmt=".2f", cls=widgets.FloatSlider, **kw):
-    return cls(
-        value=value,
-        min=lo,
-        max=hi,
-        step=step,
-        description=label,
-        style=_STYLE,
-        layout=_LAYOUT,
-        readout_format=fmt,
-        **kw,
-    )
 
 
 def _samples_grid(n_max: int) -> np.ndarray:
@@ -101,17 +86,19 @@ class SamplingStrategiesExplorer(Explorer):
 
     def _make_controls(self):
         return {
-            "alpha": _slider(0.5, 0.05, 5.0, 0.05, "Difficulty: Beta α (low = many very hard)"),
-            "beta": _slider(1.5, 0.5, 20.0, 0.1, "Difficulty: Beta β (high = harder)"),
-            "false_positive_rate": _slider(
+            "alpha": float_slider(
+                0.5, 0.05, 5.0, 0.05, "Difficulty: Beta α (low = many very hard)"
+            ),
+            "beta": float_slider(1.5, 0.5, 20.0, 0.1, "Difficulty: Beta β (high = harder)"),
+            "false_positive_rate": float_slider(
                 0.05, 0.0, 0.5, 0.01, "Verifier false-positive rate (fraction)"
             ),
             "max_samples": widgets.SelectionSlider(
                 options=_SAMPLES,
                 value=10_000,
                 description="Samples per problem (max)",
-                style=_STYLE,
-                layout=_LAYOUT,
+                style=LABEL_STYLE,
+                layout=row_layout(),
             ),
         }
 
@@ -122,13 +109,7 @@ class SamplingStrategiesExplorer(Explorer):
         ax = fig.add_subplot(gs[0])
         axd = fig.add_subplot(gs[1])
         self.ax, self.ax_dist = ax, axd
-        fig.suptitle(
-            "More samples: coverage keeps rising, voting and verifiers stall",
-            x=0.01,
-            ha="left",
-            fontsize=13,
-            fontweight="bold",
-        )
+        add_title(fig, "More samples: coverage keeps rising, voting and verifiers stall")
         _samples_axis(ax)
         _pct_axis(ax)
         ax.set_xlabel("Samples per problem (log scale)")
@@ -211,20 +192,24 @@ class CostBreakEvenExplorer(Explorer):
 
     def _make_controls(self):
         return {
-            "small_pass1_pct": _slider(15.0, 1.0, 80.0, 1.0, "Small model pass@1 (%)", ".0f"),
-            "spread": _slider(1.0, 0.2, 20.0, 0.1, "Difficulty concentration α+β (low = spread)"),
-            "big_accuracy_pct": _slider(
+            "small_pass1_pct": float_slider(15.0, 1.0, 80.0, 1.0, "Small model pass@1 (%)", ".0f"),
+            "spread": float_slider(
+                1.0, 0.2, 20.0, 0.1, "Difficulty concentration α+β (low = spread)"
+            ),
+            "big_accuracy_pct": float_slider(
                 40.0, 5.0, 95.0, 1.0, "Big model accuracy, 1 sample (%)", ".0f"
             ),
-            "false_positive_rate": _slider(
+            "false_positive_rate": float_slider(
                 0.02, 0.0, 0.5, 0.01, "Verifier false-positive rate (fraction)"
             ),
-            "tokens_per_sample": _slider(
-                1000, 100, 20000, 100, "Tokens per sample (tokens)", "d", widgets.IntSlider
+            "tokens_per_sample": int_slider(1000, 100, 20000, 100, "Tokens per sample (tokens)"),
+            "small_usd_per_mtok": float_slider(
+                0.2, 0.01, 20.0, 0.01, "Small model price (USD/Mtok)"
             ),
-            "small_usd_per_mtok": _slider(0.2, 0.01, 20.0, 0.01, "Small model price (USD/Mtok)"),
-            "big_usd_per_mtok": _slider(10.0, 0.1, 100.0, 0.1, "Big model price (USD/Mtok)", ".1f"),
-            "model_size_ratio": _slider(
+            "big_usd_per_mtok": float_slider(
+                10.0, 0.1, 100.0, 0.1, "Big model price (USD/Mtok)", ".1f"
+            ),
+            "model_size_ratio": float_slider(
                 14.0, 1.0, 100.0, 1.0, "Size ratio M (big / small, ×)", ".0f"
             ),
             "inference_to_pretraining": widgets.FloatLogSlider(
@@ -234,8 +219,8 @@ class CostBreakEvenExplorer(Explorer):
                 max=2,
                 step=0.05,
                 description="R = inference / pretraining tokens (ratio)",
-                style=_STYLE,
-                layout=_LAYOUT,
+                style=LABEL_STYLE,
+                layout=row_layout(),
                 readout_format=".3g",
             ),
         }
@@ -247,13 +232,7 @@ class CostBreakEvenExplorer(Explorer):
         ax = fig.add_subplot(gs[0])
         axs = fig.add_subplot(gs[1])
         self.ax, self.ax_snell = ax, axs
-        fig.suptitle(
-            "Many cheap samples or one expensive answer?",
-            x=0.01,
-            ha="left",
-            fontsize=13,
-            fontweight="bold",
-        )
+        add_title(fig, "Many cheap samples or one expensive answer?")
         ax.set_xscale("log")
         ax.set_xlim(1e-6, 1e4)
         _pct_axis(ax)
@@ -456,31 +435,14 @@ class CoverageDataExplorer(Explorer):
 
     def _make_controls(self):
         return {
-            "highlight": widgets.Dropdown(
-                options=self.models,
-                value=self.models[-1],
-                description="Highlight model",
-                style=_STYLE,
-                layout=_LAYOUT,
-            ),
-            "show_fit": widgets.Checkbox(
-                value=True,
-                description="Show power-law fits",
-                indent=False,
-                layout=widgets.Layout(width="660px", margin="2px 0 2px 304px"),
-            ),
+            "highlight": dropdown(self.models, self.models[-1], "Highlight model"),
+            "show_fit": checkbox(True, "Show power-law fits"),
         }
 
     def _build(self, fig):
         ax = fig.add_axes((0.08, 0.2, 0.62, 0.66))
         self.ax = ax
-        fig.suptitle(
-            "Coverage grows as a power law in samples",
-            x=0.01,
-            ha="left",
-            fontsize=13,
-            fontweight="bold",
-        )
+        add_title(fig, "Coverage grows as a power law in samples")
         n_max = int(self.counts["n_samples"].min())
         _samples_axis(ax, n_max)
         _pct_axis(ax)
