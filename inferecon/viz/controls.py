@@ -15,9 +15,8 @@ def row_layout() -> widgets.Layout:
     return widgets.Layout(width="660px")
 
 
-def float_slider(value, lo, hi, step, label, fmt=".2f", **kw) -> widgets.FloatSlider:
-    """A labelled FloatSlider with explicit bounds, step and readout format."""
-    return widgets.FloatSlider(
+def _slider(cls, value, lo, hi, step, label, **kw):
+    return cls(
         value=value,
         min=lo,
         max=hi,
@@ -25,23 +24,18 @@ def float_slider(value, lo, hi, step, label, fmt=".2f", **kw) -> widgets.FloatSl
         description=label,
         style=LABEL_STYLE,
         layout=row_layout(),
-        readout_format=fmt,
         **kw,
     )
+
+
+def float_slider(value, lo, hi, step, label, fmt=".2f", **kw) -> widgets.FloatSlider:
+    """A labelled FloatSlider with explicit bounds, step and readout format."""
+    return _slider(widgets.FloatSlider, value, lo, hi, step, label, readout_format=fmt, **kw)
 
 
 def int_slider(value, lo, hi, step, label, **kw) -> widgets.IntSlider:
     """A labelled IntSlider with explicit bounds and step."""
-    return widgets.IntSlider(
-        value=value,
-        min=lo,
-        max=hi,
-        step=step,
-        description=label,
-        style=LABEL_STYLE,
-        layout=row_layout(),
-        **kw,
-    )
+    return _slider(widgets.IntSlider, value, lo, hi, step, label, **kw)
 
 
 def dropdown(options, value, label) -> widgets.Dropdown:

@@ -22,7 +22,7 @@ from ..prices import (
 from ..rates import annualised_factor, years_between
 from .controls import LABEL_STYLE, checkbox, dropdown, float_slider, row_layout
 from .explorer import Explorer
-from .style import add_source, add_title
+from .style import add_source, add_title, side_by_side
 
 __all__ = ["PriceDeclineExplorer", "OpenClosedExplorer", "published_comparisons"]
 
@@ -164,11 +164,7 @@ class PriceDeclineExplorer(_PlotMixin, Explorer):
 
     # ---------------------------------------------------------------- figure
     def _build(self, fig):
-        gs = fig.add_gridspec(
-            1, 2, width_ratios=[2.7, 1], wspace=0.08, left=0.085, right=0.985, top=0.88, bottom=0.2
-        )
-        ax = fig.add_subplot(gs[0])
-        ax_r = fig.add_subplot(gs[1])
+        ax, ax_r = side_by_side(fig, 2.7, 0.08, left=0.085, right=0.985, top=0.88)
         self.ax, self.ax_rates = ax, ax_r
         add_title(fig, "The cheapest LLM above a capability threshold")
         self._subtitle = self._dynamic(

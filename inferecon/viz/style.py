@@ -16,7 +16,16 @@ from pathlib import Path
 import matplotlib as mpl
 import matplotlib.pyplot as plt
 
-__all__ = ["STYLE_PATH", "FORMATS", "add_source", "add_title", "house_style", "savefig", "slug"]
+__all__ = [
+    "STYLE_PATH",
+    "FORMATS",
+    "add_source",
+    "add_title",
+    "house_style",
+    "savefig",
+    "side_by_side",
+    "slug",
+]
 
 STYLE_PATH = Path(__file__).with_name("styles") / "report.mplstyle"
 FORMATS = ("svg", "png", "pdf")
@@ -98,3 +107,20 @@ def savefig(
 def add_title(fig, text: str):
     """The figure's headline, left-aligned in bold (house style)."""
     return fig.suptitle(text, x=0.01, ha="left", fontsize=13, fontweight="bold")
+
+
+def side_by_side(
+    fig, main_to_side: float, wspace: float, *, left=0.08, right=0.98, top=0.86, bottom=0.2
+):
+    """A main axes and a narrower side axes (width ratio ``main_to_side`` : 1)."""
+    gs = fig.add_gridspec(
+        1,
+        2,
+        width_ratios=[main_to_side, 1],
+        wspace=wspace,
+        left=left,
+        right=right,
+        top=top,
+        bottom=bottom,
+    )
+    return fig.add_subplot(gs[0]), fig.add_subplot(gs[1])

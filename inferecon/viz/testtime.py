@@ -20,7 +20,7 @@ from ..testtime import (
 )
 from .controls import LABEL_STYLE, checkbox, dropdown, float_slider, int_slider, row_layout
 from .explorer import Explorer
-from .style import add_source, add_title
+from .style import add_source, add_title, side_by_side
 
 __all__ = [
     "SamplingStrategiesExplorer",
@@ -103,11 +103,7 @@ class SamplingStrategiesExplorer(Explorer):
         }
 
     def _build(self, fig):
-        gs = fig.add_gridspec(
-            1, 2, width_ratios=[2.6, 1], wspace=0.25, left=0.08, right=0.98, top=0.86, bottom=0.2
-        )
-        ax = fig.add_subplot(gs[0])
-        axd = fig.add_subplot(gs[1])
+        ax, axd = side_by_side(fig, 2.6, 0.25)
         self.ax, self.ax_dist = ax, axd
         add_title(fig, "More samples: coverage keeps rising, voting and verifiers stall")
         _samples_axis(ax)
@@ -226,11 +222,7 @@ class CostBreakEvenExplorer(Explorer):
         }
 
     def _build(self, fig):
-        gs = fig.add_gridspec(
-            1, 2, width_ratios=[2.1, 1], wspace=0.3, left=0.08, right=0.98, top=0.86, bottom=0.2
-        )
-        ax = fig.add_subplot(gs[0])
-        axs = fig.add_subplot(gs[1])
+        ax, axs = side_by_side(fig, 2.1, 0.3)
         self.ax, self.ax_snell = ax, axs
         add_title(fig, "Many cheap samples or one expensive answer?")
         ax.set_xscale("log")
