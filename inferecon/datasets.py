@@ -34,6 +34,22 @@ __all__ = [
     "load_reasoning_tokens",
     "load_test_time_results",
     "SAMPLING_COUNTS_SCHEMA",
+    "GPUS_SCHEMA",
+    "MODELS_SCHEMA",
+    "DECODE_MEASUREMENTS_SCHEMA",
+    "PUBLISHED_THROUGHPUT_SCHEMA",
+    "load_gpus",
+    "load_models",
+    "load_decode_measurements",
+    "load_published_throughput",
+    "load_measured_ceilings",
+    "load_scaling_laws",
+    "load_notable_models",
+    "load_post_training",
+    "SCALING_LAWS_SCHEMA",
+    "NOTABLE_MODELS_SCHEMA",
+    "POST_TRAINING_SCHEMA",
+    "MEASURED_CEILINGS_SCHEMA",
     "read_epoch_prices",
     "validate_frame",
 ]
@@ -207,6 +223,196 @@ TEST_TIME_RESULTS_SCHEMA = Schema(
         Column("notes", "str", nullable=True),
     ),
     key=("key",),
+)
+
+
+def _nonneg(name, unit="", **kw):
+    return Column(name, "float", unit, low=0.0, **kw)
+
+
+def _pos(name, unit="", **kw):
+    return Column(name, "float", unit, low=0.0, low_open=True, **kw)
+
+
+GPUS_SCHEMA = Schema(
+    name="gpus",
+    columns=(
+        Column("name", "str", description="accelerator name, matched case-insensitively"),
+        Column("vendor", "str"),
+        _pos("memory_gb", "GB"),
+        _pos("hbm_tb_s", "TB/s"),
+        _pos("bf16_dense_tflops", "TFLOP/s"),
+        _pos("fp8_dense_tflops", "TFLOP/s", nullable=True),
+        _pos("fp4_dense_tflops", "TFLOP/s", nullable=True),
+        _pos("tdp_w", "W"),
+        _nonneg("idle_w", "W"),
+        Column("interconnect", "str", nullable=True),
+        _pos("interconnect_gb_s", "GB/s", nullable=True),
+        Column("release_year", "int", "year", low=2010.0, high=2035.0),
+        _pos("usd_per_hour_low", "USD/GPU-hour", nullable=True),
+        _pos("usd_per_hour_high", "USD/GPU-hour", nullable=True),
+        Column("price_date", "date", nullable=True),
+        Column("source_url", "str"),
+        Column("notes", "str", nullable=True),
+    ),
+    key=("name",),
+    optional=frozenset({"notes"}),
+    row_checks=(("idle_w", "tdp_w"), ("usd_per_hour_low", "usd_per_hour_high")),
+)
+
+_MOE = dict(nullable=False, low=0.0)
+_MLA = dict(nullable=True, low=0.0, low_open=True)
+
+MODELS_SCHEMA = Schema(
+    name="models",
+    columns=(
+        Column("name", "str", description="model name, matched case-insensitively"),
+        Column("family", "str"),
+        Column("attention", "str", description="gqa or mla"),
+        Column("params_total", "int", "parameters", low=1.0),
+        Column("params_active", "int", "parameters", low=1.0),
+        Column("n_layers", "int", "layers", low=1.0),
+        Column("hidden_size", "int", low=1.0),
+        Column("n_heads", "int", low=1.0),
+        Column("n_kv_heads", "int", low=1.0),
+        Column("head_dim", "int", low=1.0),
+        Column("intermediate_size", "int", low=1.0),
+        Column("vocab_size", "int", "tokens", low=1.0),
+        Column("tied_embeddings", "bool"),
+        Column("n_experts", "int", **_MOE),
+        Column("n_experts_active", "int", **_MOE),
+        Column("n_shared_experts", "int", **_MOE),
+        Column("moe_intermediate_size", "int", **_MOE),
+        Column("n_dense_layers", "int", **_MOE),
+        Column("q_lora_rank", "int", **_MLA),
+        Column("kv_lora_rank", "int", **_MLA),
+        Column("qk_nope_head_dim", "int", **_MLA),
+        Column("qk_rope_head_dim", "int", **_MLA),
+        Column("v_head_dim", "int", **_MLA),
+        Column("kv_bytes_per_token_bf16", "int", "bytes/token", low=1.0),
+        Column("context_length", "int", "tokens", low=1.0),
+        Column("release_date", "date"),
+        Column("source_url", "str"),
+        Column("notes", "str", nullable=True),
+    ),
+    key=("name",),
+    optional=frozenset({"notes"}),
+    row_checks=(
+        ("params_active", "params_total"),
+        ("n_kv_heads", "n_heads"),
+        ("n_experts_active", "n_experts"),
+        ("n_dense_layers", "n_layers"),
+    ),
+)
+
+DECODE_MEASUREMENTS_SCHEMA = Schema(
+    name="decode_measurements",
+    columns=(
+        Column("gpu", "str"),
+        Column("kind", "str", description="decode or prefill"),
+        Column("model", "str"),
+        Column("params", "int", "parameters", low=1.0),
+        Column("batch", "int", "sequences", low=1.0),
+        Column("context", "int", "tokens", low=1.0),
+        _pos("step_ms", "ms"),
+        _pos("tokens_per_s_total", "tokens/s"),
+        _pos("tokens_per_s_per_user", "tokens/s", nullable=True),
+        _pos("avg_power_w", "W", nullable=True),
+        _pos("joules_per_token", "J/token", nullable=True),
+        _nonneg("weight_gb", "GB"),
+        _nonneg("kv_gb", "GB"),
+    ),
+    key=("gpu", "kind", "model", "batch", "context"),
+)
+
+SCALING_LAWS_SCHEMA = Schema(
+    name="scaling_laws",
+    columns=(
+        Column("law", "str", description="law id"),
+        Column("form", "str", description="chinchilla, kaplan or exponents"),
+        Column("parameter", "str"),
+        Column("value", "float", low=0.0, low_open=True),
+        Column("unit", "str"),
+        Column("source", "str"),
+        Column("source_url", "str"),
+        Column("location", "str"),
+        Column("notes", "str", nullable=True),
+    ),
+    key=("law", "parameter"),
+    optional=frozenset({"notes"}),
+)
+
+NOTABLE_MODELS_SCHEMA = Schema(
+    name="notable_models",
+    columns=(
+        Column("name", "str"),
+        Column("organisation", "str"),
+        Column("release_date", "date"),
+        _pos("params", "parameters"),
+        _pos("training_tokens", "tokens"),
+        _pos("training_flop", "FLOP"),
+        Column("flop_method", "str", description="reported or 6ND"),
+        Column("open_weights", "bool"),
+        Column("source", "str"),
+        Column("source_url", "str"),
+        Column("notes", "str", nullable=True),
+    ),
+    key=("name",),
+    optional=frozenset({"notes"}),
+)
+
+POST_TRAINING_SCHEMA = Schema(
+    name="post_training",
+    columns=(
+        Column("model", "str"),
+        _pos("pretraining_amount", "see unit"),
+        _pos("post_training_amount", "see unit"),
+        Column("unit", "str"),
+        _pos("post_training_fraction", "fraction"),
+        Column("what", "str"),
+        Column("source", "str"),
+        Column("source_url", "str"),
+        Column("location", "str"),
+        Column("notes", "str", nullable=True),
+    ),
+    key=("model", "what"),
+    optional=frozenset({"notes"}),
+    row_checks=(("post_training_amount", "pretraining_amount"),),
+)
+
+MEASURED_CEILINGS_SCHEMA = Schema(
+    name="measured_ceilings",
+    columns=(
+        Column("gpu", "str"),
+        Column("kind", "str"),
+        Column("metric", "str", description="copy_tb_s, bf16_gemm_tflops, gemm_avg_power_w"),
+        _pos("value", "see metric"),
+    ),
+    key=("gpu", "metric"),
+)
+
+PUBLISHED_THROUGHPUT_SCHEMA = Schema(
+    name="published_throughput",
+    columns=(
+        Column("source_id", "str"),
+        Column("gpu", "str"),
+        Column("n_gpus", "int", "GPUs", low=1.0),
+        Column("model", "str"),
+        Column("weight_precision", "str"),
+        Column("kv_precision", "str"),
+        Column("input_tokens", "int", "tokens", nullable=True, low=0.0),
+        Column("output_tokens", "int", "tokens", nullable=True, low=1.0),
+        Column("concurrency", "int", "requests", nullable=True, low=1.0),
+        _pos("output_tokens_per_s", "tokens/s", nullable=True),
+        _pos("output_tokens_per_s_per_gpu", "tokens/s", nullable=True),
+        _pos("tokens_per_s_per_user", "tokens/s", nullable=True),
+        Column("metric", "str"),
+        Column("source", "str"),
+        Column("source_url", "str"),
+        Column("retrieved", "date"),
+        Column("notes", "str", nullable=True),
+    ),
+    key=("source_id",),
 )
 
 _TRUE = {"true", "1", "yes", "y", "t"}
@@ -451,6 +657,132 @@ def load_sampling_counts(path: str | Path) -> pd.DataFrame:
     df = _load(path, "", SAMPLING_COUNTS_SCHEMA)
     for c in ("n_samples", "n_correct"):
         df[c] = df[c].astype("int64")
+    return df
+
+
+def _check_values(df: pd.DataFrame, column: str, allowed: set[str], fname: str) -> None:
+    bad = ~df[column].isin(allowed)
+    if bad.any():
+        raise DataValidationError(
+            [
+                Problem(fname, int(i) + 2, column, f"{v!r} is not one of {sorted(allowed)}")
+                for i, v in df.loc[bad, column].items()
+            ]
+        )
+
+
+def load_gpus(path: str | Path | None = None) -> pd.DataFrame:
+    """Accelerator specifications (dense TFLOP/s, HBM bandwidth, power, rental price), by ``name``.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        A CSV in the schema of ``data/gpus.csv``; the bundled file when omitted.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per accelerator; units in the column names (GB, TB/s, TFLOP/s, W, USD/GPU-hour).
+        TFLOP/s are dense figures (datasheets print 2:4-sparse numbers, twice as large).
+    """
+    return _load(path, "gpus.csv", GPUS_SCHEMA)
+
+
+def load_models(path: str | Path | None = None) -> pd.DataFrame:
+    """Architectures of open models (shapes, MoE and latent-attention sizes), by ``name``.
+
+    Count columns are returned as int64 (MLA-only columns as nullable ``Int64``).
+    """
+    p = data_path("models.csv") if path is None else Path(path)
+    df = _load(path, "models.csv", MODELS_SCHEMA)
+    df["attention"] = df["attention"].str.lower()
+    _check_values(df, "attention", {"gqa", "mla"}, p.name if path is None else str(p))
+    for c in MODELS_SCHEMA.columns:
+        if c.kind == "int":
+            df[c.name] = df[c.name].astype("Int64" if c.nullable else "int64")
+    df["tied_embeddings"] = df["tied_embeddings"].astype(bool)
+    return df
+
+
+def load_decode_measurements(path: str | Path | None = None) -> pd.DataFrame:
+    """Measured decode and prefill speed, power and energy (the schema of ``data/h200_decode.csv``).
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        Your own measurements, e.g. written by ``benchmarks/gpu_decode.py``; the bundled H200
+        measurements of a Llama-3.1-8B-shaped model when omitted.
+    """
+    p = data_path("h200_decode.csv") if path is None else Path(path)
+    df = _load(path, "h200_decode.csv", DECODE_MEASUREMENTS_SCHEMA)
+    df["kind"] = df["kind"].str.lower()
+    _check_values(df, "kind", {"decode", "prefill"}, p.name if path is None else str(p))
+    for c in ("params", "batch", "context"):
+        df[c] = df[c].astype("int64")
+    return df
+
+
+def load_scaling_laws(path: str | Path | None = None) -> pd.DataFrame:
+    """Published scaling-law parameter sets, one row per (law, parameter), with sources.
+
+    ``form`` says which functional form the parameters belong to: ``chinchilla``
+    (E + A/N^alpha + B/D^beta), ``kaplan`` (Kaplan et al. 2020, Eq. 1.5) or ``exponents``
+    (only the allocation exponents a, b).
+    """
+    p = data_path("scaling_laws.csv") if path is None else Path(path)
+    df = _load(path, "scaling_laws.csv", SCALING_LAWS_SCHEMA)
+    fname = p.name if path is None else str(p)
+    _check_values(df, "form", {"chinchilla", "kaplan", "exponents"}, fname)
+    need = {
+        "chinchilla": {"E", "A", "B", "alpha", "beta"},
+        "kaplan": {"alpha_N", "N_c", "alpha_D", "D_c"},
+        "exponents": {"a", "b"},
+    }
+    problems = []
+    for law, g in df.groupby("law", sort=False):
+        forms = set(g["form"])
+        if len(forms) != 1:
+            problems.append(Problem(fname, None, "form", f"law {law!r} mixes forms {forms}"))
+            continue
+        missing = need[forms.pop()] - set(g["parameter"])
+        if missing:
+            problems.append(
+                Problem(fname, None, "parameter", f"law {law!r} lacks {sorted(missing)}")
+            )
+    if problems:
+        raise DataValidationError(problems)
+    return df
+
+
+def load_notable_models(path: str | Path | None = None) -> pd.DataFrame:
+    """Parameters, training tokens and training FLOPs of notable models, with sources.
+
+    For MoE models ``params`` is the *active* count (what 6ND uses); ``flop_method`` says
+    whether ``training_flop`` is the developer's reported figure or 6ND.
+    """
+    p = data_path("notable_models.csv") if path is None else Path(path)
+    df = _load(path, "notable_models.csv", NOTABLE_MODELS_SCHEMA)
+    _check_values(df, "flop_method", {"reported", "6ND"}, p.name if path is None else str(p))
+    return df
+
+
+def load_post_training(path: str | Path | None = None) -> pd.DataFrame:
+    """Published post-training (fine-tuning, RLHF, RL) compute as a fraction of pre-training."""
+    return _load(path, "post_training.csv", POST_TRAINING_SCHEMA)
+
+
+def load_measured_ceilings(path: str | Path | None = None) -> pd.DataFrame:
+    """Measured bandwidth and matmul ceilings of a GPU (``data/h200_ceilings.csv``), by metric."""
+    return _load(path, "h200_ceilings.csv", MEASURED_CEILINGS_SCHEMA)
+
+
+def load_published_throughput(path: str | Path | None = None) -> pd.DataFrame:
+    """Published serving throughput (vendor and MLPerf pages), to check the roofline ceiling."""
+    p = data_path("published_throughput.csv") if path is None else Path(path)
+    df = _load(path, "published_throughput.csv", PUBLISHED_THROUGHPUT_SCHEMA)
+    fname = p.name if path is None else str(p)
+    for col in ("weight_precision", "kv_precision"):
+        _check_values(df, col, {"bf16", "fp8", "fp4"}, fname)
     return df
 
 

@@ -9,6 +9,7 @@ import sys
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -250,3 +251,79 @@ def test_test_time_datasets_validate_and_hold_the_cited_results():
     assert tok["output_tokens_per_task"].gt(0).all()
     assert tok["reasoning"].any() and (~tok["reasoning"].astype(bool)).any()
     assert tok["source_url"].str.startswith("http").all()
+
+
+# --------------------------------------------------------------------------- serving and scaling
+
+
+def test_bundled_serving_and_scaling_datasets_validate():
+    gpus = ie.load_gpus()
+    assert {"A100-80GB-SXM", "H100-SXM", "H100-PCIe", "H200-SXM", "B200-HGX", "GB200-per-GPU",
+            "MI300X", "L40S", "L4"} <= set(gpus["name"])  # fmt: skip
+    # dense figures: FP8 is twice BF16 where it exists (datasheets' sparse numbers are 2x these)
+    both = gpus.dropna(subset=["fp8_dense_tflops"])
+    np.testing.assert_allclose(both["fp8_dense_tflops"] / both["bf16_dense_tflops"], 2, rtol=0.03)
+    assert gpus.set_index("name").loc["H100-SXM", "bf16_dense_tflops"] == 989
+    models = ie.load_models()
+    need = {"Llama-3.2-1B", "Llama-3.2-3B", "Llama-3.1-8B", "Llama-3.1-70B", "Llama-3.1-405B",
+            "Qwen2.5-7B", "Qwen2.5-32B", "Qwen2.5-72B", "Mistral-7B", "Mixtral-8x7B",
+            "DeepSeek-V3"}  # fmt: skip
+    assert need <= set(models["name"])
+    assert models["source_url"].str.startswith("http").all()
+    # the stored KV bytes agree with the shape
+    for _, r in models.iterrows():
+        assert ie.kv_bytes_per_token(r["name"]) == r["kv_bytes_per_token_bf16"], r["name"]
+    meas = ie.load_decode_measurements()
+    assert (meas["kind"] == "decode").sum() == 17 and (meas["kind"] == "prefill").sum() == 4
+    pub = ie.load_published_throughput()
+    assert set(pub["gpu"]) <= set(gpus["name"]) and set(pub["model"]) <= set(models["name"])
+    laws = ie.load_scaling_laws()
+    assert {"chinchilla_printed", "chinchilla_unrounded", "epoch_replication"} <= set(laws["law"])
+    notable = ie.load_notable_models()
+    assert len(notable) >= 20 and {"Chinchilla", "GPT-3 175B", "Gopher"} <= set(notable["name"])
+    sixnd = notable[notable["flop_method"] == "6ND"]
+    np.testing.assert_allclose(
+        sixnd["training_flop"], 6 * sixnd["params"] * sixnd["training_tokens"], rtol=1e-3
+    )
+    post = ie.load_post_training()
+    assert (post["post_training_fraction"] < 0.1).all()
+    np.testing.assert_allclose(
+        post["post_training_fraction"],
+        post["post_training_amount"] / post["pretraining_amount"],
+        rtol=1e-3,
+    )
+    assert len(ie.load_measured_ceilings()) == 3
+
+
+def test_broken_models_file_lists_every_problem(tmp_path):
+    src = DATA / "models.csv"
+    df = pd.read_csv(src, dtype=str, keep_default_na=False)
+    df.loc[0, "n_kv_heads"] = "64"  # more KV heads than query heads
+    df.loc[1, "attention"] = "linear"
+    df.loc[2, "hidden_size"] = "big"
+    df.loc[3, "name"] = df.loc[4, "name"]  # duplicate
+    df = df.drop(columns=["vocab_size"])
+    p = tmp_path / "models.csv"
+    df.to_csv(p, index=False)
+    with pytest.raises(ie.DataValidationError) as info:
+        ie.load_models(p)
+    found = {(pr.line, pr.column) for pr in info.value.problems}
+    assert (None, "vocab_size") in found
+    assert (2, "n_kv_heads") in found
+    assert (4, "hidden_size") in found
+    assert (6, "name") in found
+    # 'attention' is checked once the schema passes: fix the rest and it is reported
+    df2 = pd.read_csv(src, dtype=str, keep_default_na=False)
+    df2.loc[1, "attention"] = "linear"
+    df2.to_csv(p, index=False)
+    with pytest.raises(ie.DataValidationError, match="'linear' is not one of"):
+        ie.load_models(p)
+
+
+def test_scaling_law_missing_a_parameter_is_reported(tmp_path):
+    df = pd.read_csv(DATA / "scaling_laws.csv", dtype=str, keep_default_na=False)
+    df = df[~((df["law"] == "epoch_replication") & (df["parameter"] == "beta"))]
+    p = tmp_path / "laws.csv"
+    df.to_csv(p, index=False)
+    with pytest.raises(ie.DataValidationError, match=r"law 'epoch_replication' lacks \['beta'\]"):
+        ie.load_scaling_laws(p)
