@@ -1,0 +1,321 @@
+"""The roofline serving model: golden numbers, ceilings no measurement beats, properties, errors."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import inferecon as ie
+
+LLAMA8B = "Llama-3.1-8B"
+
+
+# --------------------------------------------------------------------------- golden numbers
+
+
+def test_kv_bytes_per_token_llama3_8b_bf16():
+    # 2 (K, V) x 32 layers x 8 KV heads x 128 head dim x 2 bytes (issue 3; Llama 3 config.json)
+    assert ie.kv_bytes_per_token(LLAMA8B) == 131_072
+    assert ie.kv_bytes_per_token(LLAMA8B, "fp8") == 65_536
+
+
+def test_deepseek_v3_latent_attention_is_not_gqa():
+    # MLA caches one 512-d latent + a 64-d RoPE key per layer (DeepSeek-V2 paper, Sec. 2.1;
+    # DeepSeek-V3 config: 61 layers, kv_lora_rank 512, qk_rope_head_dim 64): 61 * 576 * 2 bytes
+    assert ie.kv_bytes_per_token("DeepSeek-V3") == 61 * 576 * 2 == 70_272
+    m = ie.get_model("DeepSeek-V3")
+    as_gqa = 2 * m.n_layers * m.n_heads * (m.qk_nope_head_dim + m.qk_rope_head_dim) * 2
+    assert as_gqa / ie.kv_bytes_per_token(m) > 50  # MHA over 128 heads would cache ~57x more
+
+
+def test_llama3_8b_h100_batch1_is_memory_bound_near_209_tokens_per_s():
+    # Issue 3's estimate: 3.35e12 B/s / 16.06e9 B of bf16 weights ~ 209 tokens/s. The model does
+    # not read the 0.53e9-parameter input embedding table each step (it gathers one row), so
+    # its ceiling is 3.35e12 / 15.01e9 = 223 tokens/s: 6.5% above the all-weights estimate.
+    r = ie.decode_performance(LLAMA8B, "H100-SXM", batch=1, context_tokens=1, efficiency=1.0)
+    assert r["bound"].item() == "memory"
+    simple = 3.35e12 / 16.06e9
+    assert simple == pytest.approx(208.6, abs=0.1)
+    tps = r["tokens_per_s_total"].item()
+    m = ie.get_model(LLAMA8B)
+    assert tps == pytest.approx(3.35e12 / (m.params_always_read * 2 + 2 * 131_072), rel=1e-9)
+    assert simple < tps < simple * 1.08
+
+
+def test_decode_crossover_batch_is_ridge_point_on_h100():
+    # Dense decode does 2 FLOPs per weight byte pair per sequence: intensity ~ batch, so the
+    # step turns compute-bound near peak/bandwidth = 989e12 / 3.35e12 = 295 (issue 3)
+    ridge = ie.ridge_point("H100-SXM")
+    assert ridge == pytest.approx(989 / 3.35, rel=1e-12)
+    assert ie.crossover_batch(LLAMA8B, "H100-SXM", context_tokens=0) == pytest.approx(
+        ridge, rel=0.01
+    )
+    b = ie.crossover_batch(LLAMA8B, "H100-SXM", context_tokens=0)
+    below = ie.decode_performance(LLAMA8B, "H100-SXM", np.floor(b) - 1, 1, efficiency=1.0)
+    above = ie.decode_performance(LLAMA8B, "H100-SXM", np.ceil(b) + 1, 1, efficiency=1.0)
+    assert below["bound"].item() == "memory" and above["bound"].item() == "compute"
+    # with a 4k context, GQA attention reads 0.5 GB of KV per sequence and never turns
+    assert ie.crossover_batch(LLAMA8B, "H100-SXM", context_tokens=4096) == np.inf
+
+
+def test_param_counts_follow_from_shapes():
+    # every model's shape reproduces its published parameter count within 0.2%
+    for name in ie.load_models()["name"]:
+        m = ie.get_model(name)
+        assert m.params_total == pytest.approx(m.params_total_published, rel=2e-3), name
+    assert ie.get_model(LLAMA8B).params_total == 8_030_261_248  # exact, safetensors count
+    # MoE: active parameters per token from the shape (Mixtral card: 12.9B; DeepSeek-V3: 37B,
+    # both counting the embedding row the model here excludes)
+    assert ie.get_model("Mixtral-8x7B").params_active == pytest.approx(12.9e9, rel=0.02)
+    assert ie.get_model("DeepSeek-V3").params_active == pytest.approx(37e9, rel=0.02)
+
+
+def test_moe_reads_more_experts_as_batch_grows():
+    assert ie.distinct_experts(256, 8, 1) == pytest.approx(8)
+    assert ie.distinct_experts(8, 2, 1) == pytest.approx(2)
+    assert ie.distinct_experts(256, 8, 10_000) == pytest.approx(256)
+    d = ie.distinct_experts(256, 8, np.arange(1, 500))
+    assert np.all(np.diff(d) > 0) and np.all(d <= 256)
+    r = ie.decode_performance("DeepSeek-V3", "H200-SXM", [1, 8, 64], 1024, "fp8", 1.0, n_gpus=8)
+    w = r["weight_bytes_per_step"].to_numpy()
+    assert w[0] < w[1] < w[2]
+    # at batch 1 a step reads ~active weights, not all 671B
+    assert w[0] == pytest.approx(ie.get_model("DeepSeek-V3").params_active, rel=1e-9)
+
+
+# --------------------------------------------------------------------------- ceilings
+
+
+def test_no_h200_measurement_beats_the_ceiling():
+    meas = ie.load_decode_measurements()
+    dec = meas[meas["kind"] == "decode"]
+    ceil = ie.decode_performance(
+        LLAMA8B, "H200-SXM", dec["batch"], dec["context"], efficiency=1.0, check_memory=False
+    )
+    assert len(ceil) == len(dec) == 17
+    ratio = ceil["tokens_per_s_total"].to_numpy() / dec["tokens_per_s_total"].to_numpy()
+    assert np.all(ratio > 1.0), ratio
+    pre = meas[meas["kind"] == "prefill"]
+    pceil = ie.prefill_performance(LLAMA8B, "H200-SXM", pre["context"], 1, efficiency=1.0)
+    assert np.all(pceil["tokens_per_s_total"].to_numpy() > pre["tokens_per_s_total"].to_numpy())
+
+
+def test_no_published_throughput_beats_the_ceiling():
+    # Vendor and MLPerf pages (data/published_throughput.csv, URLs per row). An offline or
+    # server throughput of requests with `input` prompt and `output` generated tokens needs,
+    # per output token, at least the decode FLOPs plus input/output prefill FLOPs: the
+    # compute ceiling over the whole system bounds it whatever the batch.
+    pub = ie.load_published_throughput()
+    checked = 0
+    for _, r in pub.iterrows():
+        m, g = ie.get_model(r["model"]), ie.get_gpu(r["gpu"])
+        peak = g.peak_tflops(r["weight_precision"]) * 1e12 * r["n_gpus"]
+        if r["metric"] == "per_user_speed":
+            # batch-1 speed: one step must read the active weights once (memory ceiling)
+            wbytes = m.params_active * ie.PRECISION_BYTES[r["weight_precision"]]
+            bw = g.hbm_tb_s * 1e12 * r["n_gpus"]
+            assert r["tokens_per_s_per_user"] < bw / wbytes, r["source_id"]
+            checked += 1
+            continue
+        tps = r["output_tokens_per_s"]
+        if pd.isna(tps):
+            tps = r["output_tokens_per_s_per_gpu"] * r["n_gpus"]
+        # where the request shape is not stated (MLPerf rows; SGLang's decode-only nodes of a
+        # disaggregated deployment), the bound counts the decode FLOPs alone
+        known = pd.notna(r["input_tokens"]) and pd.notna(r["output_tokens"])
+        prompt_share = r["input_tokens"] / r["output_tokens"] if known else 0.0
+        flops_per_out = 2.0 * m.params_active * (1 + prompt_share)
+        assert tps < peak / flops_per_out, (r["source_id"], tps, peak / flops_per_out)
+        checked += 1
+    assert checked == len(pub) >= 8
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    batch=st.integers(1, 512),
+    context=st.integers(1, 32_768),
+    mem=st.floats(0.05, 1.0),
+    comp=st.floats(0.05, 1.0),
+    overhead=st.floats(0.0, 5.0),
+)
+def test_losses_only_slow_things_down(batch, context, mem, comp, overhead):
+    kw = dict(check_memory=False)
+    ceil = ie.decode_performance(LLAMA8B, "H100-SXM", batch, context, efficiency=1.0, **kw)
+    eff = ie.Efficiency(memory=mem, compute=comp, overhead_ms=overhead)
+    real = ie.decode_performance(LLAMA8B, "H100-SXM", batch, context, efficiency=eff, **kw)
+    assert real["step_ms"].item() >= ceil["step_ms"].item() * (1 - 1e-12)
+    assert real["tokens_per_s_total"].item() <= ceil["tokens_per_s_total"].item() * (1 + 1e-12)
+
+
+@settings(max_examples=40, deadline=None)
+@given(batch=st.integers(1, 256), context=st.integers(1, 16_384))
+def test_step_time_is_max_of_compute_and_memory(batch, context):
+    r = ie.decode_performance(LLAMA8B, "H200-SXM", batch, context, check_memory=False).iloc[0]
+    e = ie.default_efficiency().efficiency
+    assert r["step_ms"] == pytest.approx(
+        max(r["compute_ms"], r["memory_ms"]) + e.overhead_ms, rel=1e-12
+    )
+    assert r["tokens_per_s_total"] == pytest.approx(batch * r["tokens_per_s_per_user"])
+    assert r["bound"] == ("compute" if r["compute_ms"] > r["memory_ms"] else "memory")
+    g = ie.get_gpu("H200-SXM")
+    assert g.idle_w <= r["power_w"] <= g.tdp_w
+
+
+def test_more_batch_more_throughput_less_speed_per_user():
+    r = ie.decode_performance(LLAMA8B, "H100-SXM", 2 ** np.arange(0, 7), 2048)
+    assert np.all(np.diff(r["tokens_per_s_total"]) > 0)
+    assert np.all(np.diff(r["tokens_per_s_per_user"]) < 0)
+    assert np.all(np.diff(r["joules_per_token"]) < 0)
+    assert np.all(np.diff(r["usd_per_mtok"]) < 0)
+
+
+def test_lower_precision_is_never_slower_on_hopper():
+    kw = dict(efficiency=1.0, check_memory=False)
+    bf = ie.decode_performance("Llama-3.1-70B", "H100-SXM", [1, 64, 512], 4096, "bf16", **kw)
+    f8 = ie.decode_performance("Llama-3.1-70B", "H100-SXM", [1, 64, 512], 4096, "fp8", **kw)
+    assert np.all(f8["step_ms"].to_numpy() < bf["step_ms"].to_numpy())
+    # no FP4 tensor cores on Hopper: fp4 weights save bytes but compute at the FP8 rate
+    assert ie.get_gpu("H100-SXM").peak_tflops("fp4") == ie.get_gpu("H100-SXM").fp8_dense_tflops
+    assert ie.get_gpu("A100-80GB-SXM").peak_tflops("fp8") == 312
+
+
+def test_tensor_parallel_splits_work_and_adds_communication():
+    one = ie.decode_performance("Llama-3.1-70B", "H100-SXM", 2, 2048, "fp8", 1.0)
+    two = ie.decode_performance("Llama-3.1-70B", "H100-SXM", 2, 2048, "fp8", 1.0, n_gpus=2)
+    assert two["comm_ms"].item() > 0 and one["comm_ms"].item() == 0
+    assert two["memory_ms"].item() == pytest.approx(one["memory_ms"].item() / 2)
+    assert two["memory_needed_gb"].item() < one["memory_needed_gb"].item()
+    with pytest.raises(ValueError, match="interconnect"):
+        ie.decode_performance(
+            LLAMA8B, dataclasses.replace(ie.get_gpu("L4"), interconnect_gb_s=np.nan), 1, 1,
+            n_gpus=2,
+        )  # fmt: skip
+
+
+def test_energy_and_cost_arithmetic():
+    r = ie.decode_performance(LLAMA8B, "H100-SXM", 32, 1024, usd_per_gpu_hour=2.0, pue=1.3)
+    r = r.iloc[0]
+    assert r["joules_per_token"] == pytest.approx(r["power_w"] * r["step_ms"] / 1e3 / 32)
+    assert r["facility_joules_per_token"] == pytest.approx(1.3 * r["joules_per_token"])
+    assert r["usd_per_mtok"] == pytest.approx(2.0 / 3600 / r["tokens_per_s_total"] * 1e6)
+    s = ie.serving_performance(LLAMA8B, "H100-SXM", 32, 1000, 500, usd_per_gpu_hour=2.0).iloc[0]
+    assert s["e2e_latency_s"] == pytest.approx(s["ttft_ms"] / 1e3 + 500 * s["tpot_ms"] / 1e3)
+    assert s["wh_per_response"] == pytest.approx(s["joules_per_output_token"] * 500 / 3600)
+    # prefill time counts against throughput: per-GPU output rate < batch / step time
+    assert s["output_tokens_per_s_per_gpu"] < 32 * s["tokens_per_s_per_user"]
+
+
+def test_sweep_of_ten_thousand_configurations_is_one_call():
+    b = np.arange(1, 101)[:, None]
+    c = np.linspace(128, 8192, 100)[None, :].round()
+    r = ie.decode_performance(LLAMA8B, "H200-SXM", b, c, check_memory=False)
+    assert len(r) == 10_000
+    assert np.isfinite(r.select_dtypes("number")).all().all()
+    single = ie.decode_performance(LLAMA8B, "H200-SXM", 37, c[0, 55], check_memory=False)
+    row = r[(r["batch"] == 37) & (r["context_tokens"] == c[0, 55])]
+    assert row["step_ms"].item() == pytest.approx(single["step_ms"].item(), rel=1e-12)
+
+
+# --------------------------------------------------------------------------- calibration
+
+
+def test_calibration_on_h200_predicts_decode_within_15_percent():
+    cal = ie.calibrate(ie.load_decode_measurements(), LLAMA8B, "H200-SXM")
+    assert cal.n_rows == 17
+    assert cal.mape_pct < 15.0  # issue 3 target (median absolute percentage error)
+    assert cal.max_ape_pct < 25.0
+    assert 0 < cal.efficiency.memory <= 1 and 0 < cal.efficiency.compute <= 1
+    assert cal.efficiency.overhead_ms > 0
+    res = cal.residuals
+    assert set(res["kind"]) == {"decode", "prefill"}
+    assert res.loc[res["fitted"], "kind"].eq("decode").all()
+    assert cal.power_mape_pct < 10.0
+    # the calibration is what efficiency=None uses
+    assert ie.default_efficiency().efficiency == cal.efficiency
+
+
+def test_calibrate_recovers_known_efficiencies_from_synthetic_rows():
+    truth = ie.Efficiency(memory=0.7, compute=0.5, overhead_ms=1.2)
+    # compute efficiency is only identifiable from compute-bound rows: include large batches
+    b, c = np.meshgrid([1, 4, 16, 64, 256, 1024], [128, 4096])
+    sim = ie.decode_performance(
+        LLAMA8B, "H100-SXM", b.ravel(), c.ravel(), efficiency=truth, check_memory=False
+    )
+    rows = pd.DataFrame(
+        {"kind": "decode", "batch": sim["batch"], "context": sim["context_tokens"],
+         "step_ms": sim["step_ms"]}
+    )  # fmt: skip
+    cal = ie.calibrate(rows, LLAMA8B, "H100-SXM")
+    assert cal.efficiency.memory == pytest.approx(0.7, rel=1e-4)
+    assert cal.efficiency.compute == pytest.approx(0.5, rel=1e-4)
+    assert cal.efficiency.overhead_ms == pytest.approx(1.2, rel=1e-3)
+    assert cal.mape_pct < 1e-3
+    assert cal.n_compute_bound > 0
+
+
+# --------------------------------------------------------------------------- bad input
+
+
+def test_unknown_names_list_the_known_ones():
+    with pytest.raises(ValueError, match="unknown model 'Llama-9'.*Llama-3.1-8B"):
+        ie.decode_performance("Llama-9", "H100-SXM", 1, 1)
+    with pytest.raises(ValueError, match="unknown gpu 'H900'.*H100-SXM"):
+        ie.decode_performance(LLAMA8B, "H900", 1, 1)
+    assert ie.get_model("llama-3.1-8b").name == LLAMA8B  # case-insensitive
+    assert ie.get_gpu("h200-sxm").name == "H200-SXM"
+
+
+def test_batch_that_does_not_fit_says_what_is_needed_and_what_fits():
+    with pytest.raises(ValueError) as info:
+        ie.decode_performance("Llama-3.1-70B", "H100-SXM", 64, 32_768)
+    msg = str(info.value)
+    assert "does not fit" in msg and "GB" in msg and "at most 0 sequence(s)" in msg
+    with pytest.raises(ValueError, match=r"at most \d+ sequence"):
+        ie.decode_performance(LLAMA8B, "L4", 512, 8192)
+    fits = ie.max_batch(LLAMA8B, "L4", 8192)
+    ok = ie.decode_performance(LLAMA8B, "L4", fits, 8192)
+    assert ok["fits"].item()
+    with pytest.raises(ValueError):
+        ie.decode_performance(LLAMA8B, "L4", fits + 1, 8192)
+    flagged = ie.decode_performance(LLAMA8B, "L4", fits + 1, 8192, check_memory=False)
+    assert not flagged["fits"].item()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        (dict(batch=0), r"batch must be finite and > 0"),
+        (dict(batch=-3), r"batch"),
+        (dict(context_tokens=0), r"context_tokens"),
+        (dict(efficiency=0.0), r"efficiency must be in \(0, 1\]"),
+        (dict(efficiency=1.5), r"efficiency must be in \(0, 1\]"),
+        (dict(precision="int3"), r"precision must be one of \['bf16', 'fp4', 'fp8'\]"),
+        (dict(kv_precision="fp2"), r"kv_precision must be one of"),
+        (dict(n_gpus=0), r"n_gpus must be in \[1, 4096\]"),
+        (dict(n_gpus=1.5), r"whole number"),
+        (dict(pue=0.9), r"pue must be in \[1, 5\]"),
+        (dict(usd_per_gpu_hour=-1.0), r"usd_per_gpu_hour"),
+    ],
+)
+def test_out_of_domain_arguments_name_the_parameter_and_range(kwargs, match):
+    args = dict(model=LLAMA8B, gpu="H100-SXM", batch=1, context_tokens=128) | kwargs
+    with pytest.raises(ValueError, match=match):
+        ie.decode_performance(**args)
+
+
+def test_spec_objects_validate_themselves():
+    with pytest.raises(ValueError, match="memory_gb"):
+        ie.GPUSpec("x", 0, 1, 1, 1)
+    with pytest.raises(ValueError, match="attention must be 'gqa' or 'mla'"):
+        ie.ModelSpec("x", 2, 64, 4, 2, 16, 128, 256, attention="linear")
+    with pytest.raises(ValueError, match="kv_lora_rank"):
+        ie.ModelSpec("x", 2, 64, 4, 4, 16, 128, 256, attention="mla")
+    with pytest.raises(ValueError, match="efficiency.memory"):
+        ie.Efficiency(memory=0)
+    with pytest.raises(ValueError, match="at least 3 measured rows"):
+        ie.calibrate(ie.load_decode_measurements().iloc[:2], LLAMA8B, "H200-SXM")
