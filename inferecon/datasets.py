@@ -43,6 +43,9 @@ __all__ = [
     "load_decode_measurements",
     "load_published_throughput",
     "load_measured_ceilings",
+    "load_training_runs",
+    "read_epoch_chinchilla",
+    "TRAINING_RUNS_SCHEMA",
     "load_scaling_laws",
     "load_notable_models",
     "load_post_training",
@@ -769,6 +772,66 @@ def load_notable_models(path: str | Path | None = None) -> pd.DataFrame:
 def load_post_training(path: str | Path | None = None) -> pd.DataFrame:
     """Published post-training (fine-tuning, RLHF, RL) compute as a fraction of pre-training."""
     return _load(path, "post_training.csv", POST_TRAINING_SCHEMA)
+
+
+TRAINING_RUNS_SCHEMA = Schema(
+    name="training_runs",
+    columns=(
+        _pos("n_params", "parameters"),
+        _pos("n_tokens", "tokens", nullable=True),
+        _pos("training_flop", "FLOP", nullable=True),
+        _pos("loss", "nats/token"),
+    ),
+    optional=frozenset({"n_tokens", "training_flop"}),
+)
+
+
+def load_training_runs(path: str | Path) -> pd.DataFrame:
+    """Your own training runs, ``(n_params, n_tokens, loss)``, to fit a scaling law to.
+
+    Parameters
+    ----------
+    path : str or Path
+        CSV with columns ``n_params``, ``loss`` (nats/token) and either ``n_tokens`` or
+        ``training_flop`` (then ``n_tokens = training_flop / (6 n_params)``).
+
+    Raises
+    ------
+    DataValidationError
+        Listing non-positive or non-numeric cells and rows with neither tokens nor FLOPs.
+    """
+    p = Path(path)
+    df = _load(p, "", TRAINING_RUNS_SCHEMA)
+    missing = df["n_tokens"].isna() & df["training_flop"].isna()
+    if missing.any():
+        raise DataValidationError(
+            [
+                Problem(str(p), int(i) + 2, "n_tokens", "neither n_tokens nor training_flop given")
+                for i in np.flatnonzero(missing)
+            ]
+        )
+    df["n_tokens"] = df["n_tokens"].fillna(df["training_flop"] / (6.0 * df["n_params"]))
+    return df[["n_params", "n_tokens", "loss"]]
+
+
+def read_epoch_chinchilla(path: str | Path, drop_highest: int = 5) -> pd.DataFrame:
+    """Epoch AI's points extracted from Chinchilla's Figure 4, as training runs.
+
+    Reads ``svg_extracted_data.csv`` of github.com/epoch-research/analyzing-chinchilla (columns
+    ``Model Size``, ``Training FLOP``, ``loss``), derives ``n_tokens = C / (6 N)`` and drops the
+    ``drop_highest`` highest losses, as Besiroglu et al. (2024) do (5 in their main fit).
+    """
+    p = Path(path)
+    raw = _read_text_csv(p)
+    raw = raw.rename(
+        columns={"Model Size": "n_params", "Training FLOP": "training_flop", "loss": "loss"}
+    )
+    df = validate_frame(raw, TRAINING_RUNS_SCHEMA, str(p))
+    df["n_tokens"] = df["training_flop"] / (6.0 * df["n_params"])
+    df = df.sort_values("loss", kind="stable")
+    if drop_highest:
+        df = df.iloc[: len(df) - int(drop_highest)]
+    return df[["n_params", "n_tokens", "loss"]].reset_index(drop=True)
 
 
 def load_measured_ceilings(path: str | Path | None = None) -> pd.DataFrame:

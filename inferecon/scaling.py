@@ -38,6 +38,7 @@ __all__ = [
     "KaplanLaw",
     "ScalingFit",
     "HOFFMANN_GRID",
+    "compare_to_optimal",
     "compute_optimal",
     "fit_scaling_law",
     "get_law",
@@ -241,6 +242,43 @@ def loss_penalty(n_params, n_tokens, law: str | Law = "epoch_replication"):
     c = training_flops(n_params, n_tokens)
     n_opt, d_opt = law.compute_optimal(c)
     return law.loss(n_params, n_tokens) - law.loss(n_opt, d_opt)
+
+
+def compare_to_optimal(n_params, n_tokens, law: str | Law = "epoch_replication") -> pd.DataFrame:
+    """Where trained models sit against the compute-optimal frontier of their own budget.
+
+    Parameters
+    ----------
+    n_params, n_tokens : array_like
+        Parameters (active parameters for MoE) and training tokens of each model.
+    law : str or law
+        The law that defines the frontier.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``training_flops`` (6ND), ``tokens_per_param``, the frontier's ``optimal_params``,
+        ``optimal_tokens`` and ``optimal_tokens_per_param`` at that budget,
+        ``overtraining_factor`` (D / D_opt: above 1 means trained on more tokens than
+        compute-optimal, i.e. smaller than optimal) and ``loss_penalty`` (nats/token given up
+        against the compute-optimal model of the same budget).
+    """
+    law = get_law(law)
+    n = np.asarray(require_positive("n_params", n_params), dtype=float).ravel()
+    d = np.asarray(require_positive("n_tokens", n_tokens), dtype=float).ravel()
+    c = 6.0 * n * d
+    n_opt, d_opt = law.compute_optimal(c)
+    return pd.DataFrame(
+        {
+            "training_flops": c,
+            "tokens_per_param": d / n,
+            "optimal_params": n_opt,
+            "optimal_tokens": d_opt,
+            "optimal_tokens_per_param": d_opt / n_opt,
+            "overtraining_factor": d / d_opt,
+            "loss_penalty": law.loss(n, d) - law.loss(n_opt, d_opt),
+        }
+    )
 
 
 def tokens_for_loss(n_params, target_loss, law: str | Law = "epoch_replication"):

@@ -75,6 +75,7 @@ __all__ = [
     "kv_bytes_per_token",
     "max_batch",
     "prefill_performance",
+    "published_throughput_ceiling",
     "ridge_point",
     "serving_performance",
 ]
@@ -878,6 +879,62 @@ def serving_performance(
             "max_batch": final["max_batch"],
         }
     )
+
+
+def published_throughput_ceiling(published: pd.DataFrame) -> pd.DataFrame:
+    """The roofline ceiling beside each published throughput figure.
+
+    For a throughput row (``offline_output_throughput`` or ``server_output_throughput``) the
+    bound is the system's dense peak FLOP/s at the weights' format divided by the FLOPs each
+    output token needs at least: ``2 N_active`` for its decode step plus its share of the
+    prompt's prefill, ``2 N_active * input / output``, whatever the batch (attention FLOPs are
+    left out, so the bound is loose but safe). Where the request shape is not stated (MLPerf
+    rows; decode-only nodes of a disaggregated deployment) only the decode FLOPs count. For a
+    ``per_user_speed`` row the bound is the memory roof of batch 1: every step reads the active
+    weights once, ``bandwidth / (N_active * bytes per weight)``.
+
+    Parameters
+    ----------
+    published : pandas.DataFrame
+        Rows in the schema of ``data/published_throughput.csv``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``source_id``, ``measured`` (tokens/s, system total or per user), ``ceiling``
+        (same unit), ``share_of_ceiling`` and ``bound`` ("compute" or "memory").
+    """
+    out = []
+    for _, r in published.iterrows():
+        m, g = get_model(r["model"]), get_gpu(r["gpu"])
+        n = float(r["n_gpus"])
+        if r["metric"] == "per_user_speed":
+            w = PRECISION_BYTES[_check_precision("weight_precision", r["weight_precision"])]
+            ceiling = g.hbm_tb_s * 1e12 * n / (m.params_active * w)
+            measured, bound = float(r["tokens_per_s_per_user"]), "memory"
+        else:
+            measured = r["output_tokens_per_s"]
+            if pd.isna(measured):
+                measured = r["output_tokens_per_s_per_gpu"] * n
+            known = pd.notna(r["input_tokens"]) and pd.notna(r["output_tokens"])
+            share = r["input_tokens"] / r["output_tokens"] if known else 0.0
+            peak = g.peak_tflops(r["weight_precision"]) * 1e12 * n
+            ceiling = peak / (2.0 * m.params_active * (1.0 + share))
+            bound = "compute"
+        out.append(
+            {
+                "source_id": r["source_id"],
+                "gpu": g.name,
+                "n_gpus": int(n),
+                "model": m.name,
+                "metric": r["metric"],
+                "measured": float(measured),
+                "ceiling": float(ceiling),
+                "share_of_ceiling": float(measured) / float(ceiling),
+                "bound": bound,
+            }
+        )
+    return pd.DataFrame(out)
 
 
 # --------------------------------------------------------------------------- calibration

@@ -2,6 +2,18 @@
 
 from .explorer import Explorer, display_mode, export_figures, setup_notebook
 from .prices import OpenClosedExplorer, PriceDeclineExplorer, published_comparisons
+from .scaling import (
+    InferenceAwareExplorer,
+    LossLandscapeExplorer,
+    ScalingFitExplorer,
+    simulated_runs,
+)
+from .serving import (
+    CalibrationExplorer,
+    CostEnergyExplorer,
+    RooflineExplorer,
+    ThroughputLatencyExplorer,
+)
 from .style import FORMATS, STYLE_PATH, add_source, house_style, savefig, slug
 from .testtime import (
     CostBreakEvenExplorer,
@@ -13,12 +25,19 @@ from .testtime import (
 __all__ = [
     "FORMATS",
     "STYLE_PATH",
+    "CalibrationExplorer",
     "CostBreakEvenExplorer",
+    "CostEnergyExplorer",
     "CoverageDataExplorer",
     "Explorer",
+    "InferenceAwareExplorer",
+    "LossLandscapeExplorer",
     "OpenClosedExplorer",
     "PriceDeclineExplorer",
+    "RooflineExplorer",
     "SamplingStrategiesExplorer",
+    "ScalingFitExplorer",
+    "ThroughputLatencyExplorer",
     "add_source",
     "display_mode",
     "explorers",
@@ -29,6 +48,7 @@ __all__ = [
     "savefig",
     "setup_notebook",
     "simulated_counts",
+    "simulated_runs",
     "slug",
 ]
 
@@ -41,6 +61,13 @@ def explorers() -> dict[str, type[Explorer]]:
         "test_time_strategies": SamplingStrategiesExplorer,
         "test_time_cost": CostBreakEvenExplorer,
         "coverage_data": CoverageDataExplorer,
+        "serving_frontier": ThroughputLatencyExplorer,
+        "roofline": RooflineExplorer,
+        "cost_per_token": CostEnergyExplorer,
+        "calibration": CalibrationExplorer,
+        "scaling_landscape": LossLandscapeExplorer,
+        "inference_aware": InferenceAwareExplorer,
+        "scaling_fit": ScalingFitExplorer,
     }
 
 
@@ -51,4 +78,8 @@ def headline_explorers():
         "open_closed_gap": OpenClosedExplorer,
         "test_time_strategies": SamplingStrategiesExplorer,
         "test_time_cost": CostBreakEvenExplorer,
+        "serving_frontier": ThroughputLatencyExplorer,
+        "cost_per_token": CostEnergyExplorer,
+        "scaling_landscape": LossLandscapeExplorer,
+        "inference_aware": InferenceAwareExplorer,
     }

@@ -77,6 +77,13 @@ def test_report_build_writes_html_and_figures_atomically(tmp_path):
         "test_time_strategies",
         "test_time_cost",
         "coverage_data",
+        "serving_frontier",
+        "roofline",
+        "cost_per_token",
+        "calibration",
+        "scaling_landscape",
+        "inference_aware",
+        "scaling_fit",
     ):
         for ext in ("svg", "png", "pdf", "csv"):
             assert (figs / f"{stem}.{ext}").stat().st_size > 0

@@ -133,6 +133,22 @@ def test_no_published_throughput_beats_the_ceiling():
         assert tps < peak / flops_per_out, (r["source_id"], tps, peak / flops_per_out)
         checked += 1
     assert checked == len(pub) >= 8
+    table = ie.published_throughput_ceiling(pub)
+    assert len(table) == len(pub)
+    assert (table["share_of_ceiling"] < 1).all() and (table["share_of_ceiling"] > 0).all()
+
+
+def test_every_model_gpu_precision_combination_is_finite():
+    # the notebook's dropdowns allow any combination: none may give NaN or inf
+    for model in ie.load_models()["name"]:
+        for gpu in ie.load_gpus()["name"]:
+            for prec in ("bf16", "fp8", "fp4"):
+                r = ie.decode_performance(
+                    model, gpu, [1, 64, 4096], [128, 131072, 4096], prec, n_gpus=[1, 8, 2],
+                    check_memory=False,
+                )  # fmt: skip
+                num = r.select_dtypes("number").to_numpy(float)
+                assert np.isfinite(num).all(), (model, gpu, prec)
 
 
 @settings(max_examples=60, deadline=None)

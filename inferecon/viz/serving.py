@@ -1,0 +1,591 @@
+"""Figures and explorers for notebook 02: what a token costs (the roofline serving model)."""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import ipywidgets as widgets
+import numpy as np
+import pandas as pd
+from matplotlib.ticker import FuncFormatter
+
+from ..datasets import load_decode_measurements, load_gpus, load_measured_ceilings, load_models
+from ..serving import (
+    calibrate,
+    decode_performance,
+    get_gpu,
+    get_model,
+    max_batch,
+    prefill_performance,
+    ridge_point,
+    serving_performance,
+)
+from .controls import LABEL_STYLE, checkbox, dropdown, float_slider, row_layout
+from .explorer import Explorer
+from .style import add_source, add_title, side_by_side
+
+__all__ = [
+    "CalibrationExplorer",
+    "CostEnergyExplorer",
+    "RooflineExplorer",
+    "ThroughputLatencyExplorer",
+]
+
+BATCHES = np.unique(np.round(np.geomspace(1, 4096, 72)).astype(int))
+_BATCH_OPTIONS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096]
+_CONTEXT_OPTIONS = [128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768, 65536, 131072]
+_PRECISIONS = ["bf16", "fp8", "fp4"]
+_MEASURED_MODEL, _MEASURED_GPU = "Llama-3.1-8B", "H200-SXM"
+_SOURCE_DATA = (
+    "GPU specs: data/gpus.csv (datasheets, dense TFLOP/s); model shapes: data/models.csv "
+    "(model cards)"
+)
+CALIBRATED = "#1f4e79"
+CEILING = "#7f8c8d"
+MEASURED = "#c0392b"
+
+
+@functools.lru_cache(maxsize=1)
+def _names() -> tuple[list[str], list[str]]:
+    return list(load_models()["name"]), list(load_gpus()["name"])
+
+
+def _select(options, value, label) -> widgets.SelectionSlider:
+    return widgets.SelectionSlider(
+        options=options, value=value, description=label, style=LABEL_STYLE, layout=row_layout()
+    )
+
+
+def _hardware_controls(model="Llama-3.1-8B", gpu="H200-SXM", precision="bf16"):
+    models, gpus = _names()
+    return {
+        "model": dropdown(models, model, "Model (data/models.csv)"),
+        "gpu": dropdown(gpus, gpu, "GPU (data/gpus.csv)"),
+        "precision": dropdown(_PRECISIONS, precision, "Weights and KV-cache precision"),
+        "n_gpus": _select([1, 2, 4, 8], 1, "Tensor-parallel GPUs"),
+    }
+
+
+def _fmt_rate(v: float) -> str:
+    if not np.isfinite(v):
+        return "n/a"
+    if v >= 100:
+        return f"{v:,.0f}"
+    return f"{v:,.3g}"
+
+
+def _measured_rows() -> pd.DataFrame:
+    return load_decode_measurements()
+
+
+def _fits_note(model: str, gpu: str, precision: str, n: int) -> str:
+    m, g = get_model(model), get_gpu(gpu)
+    need = m.params_total * {"bf16": 2.0, "fp8": 1.0, "fp4": 0.5625}[precision] / n / 1e9
+    return (
+        f"<span style='color:#c0392b'><b>{m.name} in {precision} does not fit on "
+        f"{g.name} ×{n}</b>: its weights alone need {need:,.0f} GB per GPU, "
+        f"{g.memory_gb * 0.9:,.0f} GB is usable. Add GPUs or lower the precision.</span>"
+    )
+
+
+# --------------------------------------------------------------------------- frontier
+
+
+class ThroughputLatencyExplorer(Explorer):
+    """Tokens/s per GPU against tokens/s per user, batch size along the curve.
+
+    Batching shares one read of the weights among many sequences: throughput per GPU climbs
+    with batch while each user's speed falls, until the step turns compute-bound or the KV
+    cache fills the memory. The calibrated model (solid) sits below the physical ceiling
+    (dashed); the measured H200 points show where a real engine lands. The right panel shows
+    the memory each batch needs.
+    """
+
+    name = "serving_frontier"
+
+    def _make_controls(self):
+        return {
+            **_hardware_controls(),
+            "context_tokens": _select(_CONTEXT_OPTIONS, 4096, "Context per sequence (tokens)"),
+            "batch": _select(_BATCH_OPTIONS, 64, "Operating point: batch (sequences)"),
+        }
+
+    def _build(self, fig):
+        ax, axm = side_by_side(fig, 1.9, 0.3, left=0.1)
+        self.ax, self.ax_mem = ax, axm
+        add_title(fig, "Batching trades speed per user for throughput per GPU")
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlim(1, 3e4)
+        ax.set_ylim(10, 3e6)
+        ax.set_xlabel("Speed per user (output tokens/s)")
+        ax.set_ylabel("Throughput per GPU (output tokens/s)")
+        for axis in (ax.xaxis, ax.yaxis):
+            axis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:,.0f}"))
+        (self._cal,) = ax.plot([], [], color=CALIBRATED, label="model, calibrated (fits memory)")
+        (self._cal_oom,) = ax.plot([], [], ":", color=CALIBRATED, lw=1.2)
+        (self._ceil,) = ax.plot([], [], "--", color=CEILING, lw=1.4, label="physical ceiling")
+        (self._ceil_oom,) = ax.plot([], [], ":", color=CEILING, lw=1.0)
+        (self._op,) = ax.plot([], [], "o", ms=9, mfc="white", mec=CALIBRATED, mew=2, zorder=5)
+        self._ticks = [
+            ax.annotate(
+                "", (1, 1), xytext=(4, 4), textcoords="offset points", fontsize=8, color=CALIBRATED
+            )  # fmt: skip
+            for _ in range(5)
+        ]
+        meas = _measured_rows()
+        dec = meas[meas["kind"] == "decode"]
+        self._meas = ax.scatter(
+            dec["tokens_per_s_per_user"], dec["tokens_per_s_total"], s=22, color=MEASURED,
+            zorder=4, label="measured: Llama-3.1-8B, one H200, bf16 (512 and 4,096 context)",
+        )  # fmt: skip
+        self._oom_text = ax.text(
+            0.5, 0.62, "", transform=ax.transAxes, ha="center", va="center", fontsize=11,
+            color=MEASURED, bbox=dict(facecolor="white", edgecolor=MEASURED, pad=4),
+        )  # fmt: skip
+        for a in (self._cal, self._cal_oom, self._ceil, self._ceil_oom, self._op, self._meas,
+                  self._oom_text, *self._ticks):  # fmt: skip
+            self._dynamic(a)
+        ax.legend(loc="lower left", fontsize=8)
+        ax.set_autoscale_on(False)
+
+        axm.set_xscale("log")
+        axm.set_xlim(1, 4096)
+        axm.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:,.0f}"))
+        axm.set_xlabel("Batch (sequences)")
+        axm.set_ylabel("Memory per GPU (GB)")
+        axm.set_title("Where the KV cache runs out", fontsize=10.5)
+        (self._m_w,) = axm.plot([], [], color="#e67e22", label="weights")
+        (self._m_all,) = axm.plot([], [], color=CALIBRATED, label="weights + KV cache")
+        (self._m_cap,) = axm.plot([], [], "--", color=MEASURED, lw=1.2, label="usable (90%)")
+        (self._m_max,) = axm.plot([], [], ":", color="black", lw=1.0)
+        for a in (self._m_w, self._m_all, self._m_cap, self._m_max):
+            self._dynamic(a)
+        axm.legend(loc="upper left", fontsize=8)
+        axm.set_autoscale_on(False)
+        add_source(
+            fig,
+            "Source: inferecon.serving roofline (step = max(FLOPs/peak, bytes/bandwidth) + "
+            "overhead), calibrated on data/h200_decode.csv (H200, Llama-3.1-8B shape, bf16);\n"
+            + _SOURCE_DATA
+            + ". Dotted: batches whose KV cache does not fit.",
+        )
+
+    def _update(self, p):
+        model, gpu, prec, n = p["model"], p["gpu"], p["precision"], int(p["n_gpus"])
+        ctx, op_b = int(p["context_tokens"]), int(p["batch"])
+        kw = dict(precision=prec, n_gpus=n, check_memory=False)
+        cal = decode_performance(model, gpu, BATCHES, ctx, **kw)
+        ceil = decode_performance(model, gpu, BATCHES, ctx, efficiency=1.0, **kw)
+        self._last = pd.DataFrame(
+            {
+                "batch": BATCHES,
+                "context_tokens": ctx,
+                "tokens_per_s_per_user": cal["tokens_per_s_per_user"],
+                "tokens_per_s_per_gpu": cal["tokens_per_s_per_gpu"],
+                "ceiling_tokens_per_s_per_user": ceil["tokens_per_s_per_user"],
+                "ceiling_tokens_per_s_per_gpu": ceil["tokens_per_s_per_gpu"],
+                "memory_needed_gb": cal["memory_needed_gb"],
+                "fits": cal["fits"],
+            }
+        )
+        fits = cal["fits"].to_numpy()
+        last_fit = int(np.flatnonzero(fits)[-1]) if fits.any() else -1
+        for line, oom, df in ((self._cal, self._cal_oom, cal), (self._ceil, self._ceil_oom, ceil)):
+            x, y = df["tokens_per_s_per_user"].to_numpy(), df["tokens_per_s_per_gpu"].to_numpy()
+            line.set_data(x[: last_fit + 1], y[: last_fit + 1])
+            oom.set_data(x[max(last_fit, 0) :], y[max(last_fit, 0) :])
+        for t, b in zip(self._ticks, (1, 8, 64, 512, 4096), strict=True):
+            i = int(np.searchsorted(BATCHES, b))
+            t.xy = (cal["tokens_per_s_per_user"].iloc[i], cal["tokens_per_s_per_gpu"].iloc[i])
+            t.set_text(f"batch {b:,}")
+        op = decode_performance(model, gpu, op_b, ctx, **kw).iloc[0]
+        self._op.set_data([op["tokens_per_s_per_user"]], [op["tokens_per_s_per_gpu"]])
+        match = model == _MEASURED_MODEL and gpu == _MEASURED_GPU and prec == "bf16" and n == 1
+        self._meas.set_alpha(1.0 if match else 0.25)
+        self._oom_text.set_text("" if fits.any() else "the weights alone do not fit in memory")
+        if not fits.any():  # nothing to draw but the message
+            for a in (self._cal, self._cal_oom, self._ceil, self._ceil_oom, self._op):
+                a.set_data([], [])
+            for t in self._ticks:
+                t.set_text("")
+
+        w_gb = get_model(model).params_total * {"bf16": 2, "fp8": 1, "fp4": 0.5625}[prec] / n / 1e9
+        g = get_gpu(gpu)
+        usable = g.memory_gb * 0.9
+        self._m_w.set_data([1, 4096], [w_gb, w_gb])
+        self._m_all.set_data(BATCHES, cal["memory_needed_gb"])
+        self._m_cap.set_data([1, 4096], [usable, usable])
+        mb = max_batch(model, gpu, ctx, prec, n_gpus=n)
+        self._m_max.set_data([max(mb, 1)] * 2, [0, usable] if mb >= 1 else [0, 0])
+        self._set_limits(self.ax_mem, ylim=(0, max(g.memory_gb * 1.35, w_gb * 1.6)))
+
+        if not fits.any():
+            return _fits_note(model, gpu, prec, n)
+        flag = "" if op["fits"] else " <span style='color:#c0392b'>(does not fit)</span>"
+        return (
+            f"batch {op_b:,} at {ctx:,} tokens: <b>{_fmt_rate(op['tokens_per_s_per_gpu'])}</b> "
+            f"tokens/s per GPU, <b>{_fmt_rate(op['tokens_per_s_per_user'])}</b> tokens/s per "
+            f"user ({op['step_ms']:.1f} ms per token, {op['bound']}-bound){flag} · KV cache "
+            f"fits at most <b>{mb:,}</b> sequences · ceiling at this batch "
+            f"{_fmt_rate(ceil['tokens_per_s_per_gpu'].iloc[int(np.searchsorted(BATCHES, op_b))])}"
+            " tokens/s per GPU"
+        )
+
+    def data(self) -> pd.DataFrame:
+        return self._last.copy()
+
+
+# --------------------------------------------------------------------------- roofline
+
+
+class RooflineExplorer(Explorer):
+    """Arithmetic intensity against attainable FLOP/s: when decode stops being memory-bound.
+
+    A decode step of batch b does about 2 FLOPs per weight per sequence while reading each
+    weight once, so its intensity grows with b, until the KV cache (read once per sequence,
+    with little arithmetic on it) dominates the bytes. Prefill processes the whole prompt per
+    weight read and sits far right, under the compute roof.
+    """
+
+    name = "roofline"
+
+    def _make_controls(self):
+        return {
+            **_hardware_controls(),
+            "batch": _select(_BATCH_OPTIONS, 64, "Decode batch (sequences)"),
+            "context_tokens": _select(_CONTEXT_OPTIONS, 4096, "Context per sequence (tokens)"),
+            "prompt_tokens": _select(_CONTEXT_OPTIONS[:9], 2048, "Prefill prompt (tokens)"),
+        }
+
+    def _build(self, fig):
+        ax = fig.add_axes((0.085, 0.2, 0.6, 0.66))
+        self.ax = ax
+        add_title(fig, "The roofline: decode is memory-bound until the batch is large")
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlim(0.3, 3e5)
+        ax.set_ylim(1, 3e4)
+        ax.set_xlabel("Arithmetic intensity (FLOP per byte moved)")
+        ax.set_ylabel("Attainable (TFLOP/s, log scale)")
+        for axis in (ax.xaxis, ax.yaxis):
+            axis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:,.10g}"))
+        (self._roof,) = ax.plot([], [], color="black", lw=2, label="roofline (datasheet)")
+        (self._roof_meas,) = ax.plot(
+            [], [], "--", color=MEASURED, lw=1.2, label="measured ceilings (H200 copy, GEMM)"
+        )
+        (self._ridge,) = ax.plot([], [], ":", color="black", lw=1)
+        (self._sweep,) = ax.plot([], [], color=CALIBRATED, lw=1.2, alpha=0.6,
+                                 label="decode, batch 1 → 4,096 (calibrated)")  # fmt: skip
+        (self._dec,) = ax.plot([], [], "o", ms=10, color=CALIBRATED, label="decode step")
+        (self._dec_ach,) = ax.plot([], [], "o", ms=8, mfc="white", mec=CALIBRATED, mew=1.5,
+                                   label="achieved (calibrated model)")  # fmt: skip
+        (self._pre,) = ax.plot([], [], "s", ms=9, color="#2e8b57", label="prefill pass")
+        self._ridge_lbl = ax.text(1, 1, "", fontsize=8.5, rotation=90, va="bottom", ha="right")
+        for a in (self._roof, self._roof_meas, self._ridge, self._sweep, self._dec,
+                  self._dec_ach, self._pre, self._ridge_lbl):  # fmt: skip
+            self._dynamic(a)
+        ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=8.5)
+        ax.set_autoscale_on(False)
+        add_source(
+            fig,
+            "Source: inferecon.serving (FLOPs and bytes per step from the model shape; "
+            "Williams et al. 2009, 'Roofline');\n" + _SOURCE_DATA + "; measured ceilings: "
+            "data/h200_ceilings.csv (4.27 TB/s copy, 664 TFLOP/s bf16 GEMM, one H200).",
+        )
+
+    def _update(self, p):
+        model, gpu, prec, n = p["model"], p["gpu"], p["precision"], int(p["n_gpus"])
+        b, ctx, prompt = int(p["batch"]), int(p["context_tokens"]), int(p["prompt_tokens"])
+        g = get_gpu(gpu)
+        peak, bw = g.peak_tflops(prec), g.hbm_tb_s
+        ridge = ridge_point(g, prec)
+        xs = np.array([0.3, ridge, 3e5])
+        self._roof.set_data(xs, np.minimum(peak, xs * bw))
+        if gpu == _MEASURED_GPU and prec == "bf16":
+            c = load_measured_ceilings().set_index("metric")["value"]
+            r2 = c["bf16_gemm_tflops"] / c["copy_tb_s"]
+            self._roof_meas.set_data(
+                [0.3, r2, 3e5], [0.3 * c["copy_tb_s"], c["bf16_gemm_tflops"], c["bf16_gemm_tflops"]]
+            )
+        else:
+            self._roof_meas.set_data([], [])
+        self._ridge.set_data([ridge, ridge], [1, peak])
+        self._ridge_lbl.set_position((ridge, 1.3))
+        self._ridge_lbl.set_text(f"ridge {ridge:,.0f} FLOP/B")
+        kw = dict(precision=prec, n_gpus=n, check_memory=False)
+        sweep = decode_performance(model, gpu, BATCHES, ctx, **kw)
+        ach = sweep["flops_per_step"] / n / (sweep["step_ms"] / 1e3) / 1e12
+        self._sweep.set_data(sweep["arithmetic_intensity"], ach)
+        d = decode_performance(model, gpu, b, ctx, **kw).iloc[0]
+        pre = prefill_performance(model, gpu, prompt, 1, prec, n_gpus=n).iloc[0]
+        di, pi = d["arithmetic_intensity"], pre["arithmetic_intensity"]
+        self._dec.set_data([di], [min(peak, di * bw)])
+        d_ach = d["flops_per_step"] / n / (d["step_ms"] / 1e3) / 1e12
+        self._dec_ach.set_data([di], [d_ach])
+        self._pre.set_data([pi], [min(peak, pi * bw)])
+        self._last = pd.DataFrame(
+            {
+                "batch": sweep["batch"],
+                "context_tokens": ctx,
+                "arithmetic_intensity": sweep["arithmetic_intensity"],
+                "attainable_tflops": np.minimum(peak, sweep["arithmetic_intensity"] * bw),
+                "achieved_tflops_calibrated": ach,
+                "bound": sweep["bound"],
+            }
+        )
+        fits = "" if d["fits"] else " (this batch's KV cache does not fit in memory)"
+        return (
+            f"{g.name} {prec}: peak {peak:,.0f} TFLOP/s, {bw:.2f} TB/s, ridge "
+            f"<b>{ridge:,.0f} FLOP/byte</b> · decode batch {b:,} at {ctx:,} tokens: intensity "
+            f"<b>{di:,.1f}</b> FLOP/byte, <b>{d['bound']}-bound</b>{fits} · prefill of "
+            f"{prompt:,} tokens: intensity <b>{pi:,.0f}</b>, {pre['bound']}-bound, "
+            f"time to first token {pre['step_ms']:,.0f} ms"
+        )
+
+    def data(self) -> pd.DataFrame:
+        return self._last.copy()
+
+
+# --------------------------------------------------------------------------- cost and energy
+
+
+class CostEnergyExplorer(Explorer):
+    """USD per million output tokens and joules per output token against batch size.
+
+    Requests of a given prompt and output length are served a batch at a time: each waits
+    one prefill for its first token, then shares every decode step with the batch. Cost per
+    token falls with batch as long as steps stay memory-bound (more tokens per GPU-second);
+    energy falls too, since the weights are read once per step whatever the batch.
+    """
+
+    name = "cost_per_token"
+
+    def _make_controls(self):
+        c = {
+            **_hardware_controls(),
+            "prompt_tokens": _select(_CONTEXT_OPTIONS[:9], 1024, "Prompt length (tokens)"),
+            "output_tokens": _select(
+                [64, 128, 256, 512, 1024, 2048, 4096, 8192], 512, "Output length (tokens)"
+            ),  # fmt: skip
+            "usd_per_gpu_hour": float_slider(2.5, 0.25, 12.0, 0.05, "GPU price (USD/GPU-hour)"),
+            "pue": float_slider(1.3, 1.0, 2.0, 0.01, "Facility PUE (ratio)"),
+            "batch": _select(_BATCH_OPTIONS, 64, "Operating point: batch (sequences)"),
+        }
+        return c
+
+    def _build(self, fig):
+        ax, axe = side_by_side(fig, 1.0, 0.3, left=0.085)
+        self.ax, self.ax_e = ax, axe
+        add_title(fig, "Bigger batches make tokens cheaper and greener, up to memory")
+        for a, label, lim in (
+            (ax, "Cost (USD per million output tokens)", (1e-3, 1e3)),
+            (axe, "Energy (joules per output token, board)", (1e-3, 1e2)),
+        ):
+            a.set_xscale("log")
+            a.set_yscale("log")
+            a.set_xlim(1, 4096)
+            a.set_ylim(*lim)
+            a.set_xlabel("Batch (sequences)")
+            a.set_ylabel(label)
+            a.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:,.0f}"))
+            a.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:,.10g}"))
+            a.set_autoscale_on(False)
+        (self._c_cal,) = ax.plot([], [], color=CALIBRATED, label="calibrated model")
+        (self._c_ceil,) = ax.plot([], [], "--", color=CEILING, label="physical ceiling")
+        (self._c_oom,) = ax.plot([], [], ":", color=CALIBRATED, lw=1.2, label="does not fit")
+        (self._c_op,) = ax.plot([], [], "o", ms=8, mfc="white", mec=CALIBRATED, mew=2)
+        (self._e_cal,) = axe.plot([], [], color=CALIBRATED, label="board energy")
+        (self._e_fac,) = axe.plot([], [], color="#e67e22", label="facility energy (× PUE)")
+        (self._e_oom,) = axe.plot([], [], ":", color=CALIBRATED, lw=1.2)
+        (self._e_op,) = axe.plot([], [], "o", ms=8, mfc="white", mec=CALIBRATED, mew=2)
+        for a in (self._c_cal, self._c_ceil, self._c_oom, self._c_op, self._e_cal, self._e_fac,
+                  self._e_oom, self._e_op):  # fmt: skip
+            self._dynamic(a)
+        ax.legend(loc="upper right", fontsize=8.5)
+        axe.legend(loc="upper right", fontsize=8.5)
+        add_source(
+            fig,
+            "Source: inferecon.serving.serving_performance (static batching: prefill each "
+            "prompt, then decode the batch; calibrated on data/h200_decode.csv);\npower between "
+            "idle and TDP driven by bandwidth and FLOP utilisation; " + _SOURCE_DATA + ".",
+        )
+
+    def _update(self, p):
+        model, gpu, prec, n = p["model"], p["gpu"], p["precision"], int(p["n_gpus"])
+        prompt, out = int(p["prompt_tokens"]), int(p["output_tokens"])
+        price, pue, op_b = float(p["usd_per_gpu_hour"]), float(p["pue"]), int(p["batch"])
+        kw = dict(precision=prec, n_gpus=n, usd_per_gpu_hour=price, pue=pue, check_memory=False)
+        cal = serving_performance(model, gpu, BATCHES, prompt, out, **kw)
+        ceil = serving_performance(model, gpu, BATCHES, prompt, out, efficiency=1.0, **kw)
+        fits = cal["fits"].to_numpy()
+        k = int(np.flatnonzero(fits)[-1]) + 1 if fits.any() else 0
+        cost, j = cal["usd_per_mtok_output"].to_numpy(), cal["joules_per_output_token"].to_numpy()
+        self._c_cal.set_data(BATCHES[:k], cost[:k])
+        self._c_oom.set_data(BATCHES[max(k - 1, 0) :], cost[max(k - 1, 0) :])
+        self._c_ceil.set_data(BATCHES, ceil["usd_per_mtok_output"])
+        self._e_cal.set_data(BATCHES[:k], j[:k])
+        self._e_fac.set_data(BATCHES[:k], j[:k] * pue)
+        self._e_oom.set_data(BATCHES[max(k - 1, 0) :], j[max(k - 1, 0) :])
+        i = int(np.searchsorted(BATCHES, op_b))
+        self._c_op.set_data([op_b], [cost[i]])
+        self._e_op.set_data([op_b], [j[i]])
+        self._last = pd.DataFrame(
+            {
+                "batch": BATCHES,
+                "usd_per_mtok_output": cost,
+                "ceiling_usd_per_mtok_output": ceil["usd_per_mtok_output"],
+                "joules_per_output_token": j,
+                "facility_joules_per_output_token": j * pue,
+                "ttft_ms": cal["ttft_ms"],
+                "tpot_ms": cal["tpot_ms"],
+                "wh_per_response": cal["wh_per_response"],
+                "fits": fits,
+            }
+        )
+        if not fits.any():
+            return _fits_note(model, gpu, prec, n)
+        r = cal.iloc[i]
+        flag = "" if r["fits"] else " <span style='color:#c0392b'>(does not fit)</span>"
+        return (
+            f"batch {op_b:,}{flag}: <b>${r['usd_per_mtok_output']:,.3g}</b> per million output "
+            f"tokens (ceiling ${ceil['usd_per_mtok_output'].iloc[i]:,.3g}) · "
+            f"<b>{r['joules_per_output_token']:.3g} J</b> per token on the board, "
+            f"{r['facility_wh_per_response']:.3g} Wh per {out:,}-token response at the "
+            f"facility · first token after {r['ttft_ms']:,.0f} ms, then "
+            f"{r['tokens_per_s_per_user']:,.0f} tokens/s"
+        )
+
+    def data(self) -> pd.DataFrame:
+        return self._last.copy()
+
+
+# --------------------------------------------------------------------------- calibration
+
+
+class CalibrationExplorer(Explorer):
+    """Measured against predicted step times, and the residual of every measured row.
+
+    Parameters
+    ----------
+    measurements : pandas.DataFrame, optional
+        Rows in the schema of ``data/h200_decode.csv`` (e.g. from ``benchmarks/gpu_decode.py``
+        on your GPU); the bundled H200 rows by default.
+    model, gpu : str
+        What they were measured on.
+    source : str, optional
+        Where the measurements come from (shown under the figure).
+    """
+
+    name = "calibration"
+    _FITS = {
+        "decode rows": ("decode",),
+        "prefill rows": ("prefill",),
+        "all rows": ("decode", "prefill"),
+    }
+
+    def __init__(
+        self,
+        measurements: pd.DataFrame | None = None,
+        model: str = _MEASURED_MODEL,
+        gpu: str = _MEASURED_GPU,
+        source: str | None = None,
+        **params: Any,
+    ):
+        self.measurements = load_decode_measurements() if measurements is None else measurements
+        self.model, self.gpu = get_model(model).name, get_gpu(gpu).name
+        self.source = source or "data/h200_decode.csv (one H200, Llama-3.1-8B shape, bf16)"
+        self._cals = {
+            k: calibrate(self.measurements, self.model, self.gpu, kinds=v)
+            for k, v in self._FITS.items()
+            if self.measurements["kind"].isin(v).sum() >= 3
+        }
+        super().__init__(**params)
+
+    def _make_controls(self):
+        opts = list(self._cals)
+        return {
+            "fit_to": dropdown(opts, opts[0], "Fit the efficiencies to"),
+            "show_ceiling": checkbox(True, "Show the physical ceiling (efficiency 1)"),
+        }
+
+    def _build(self, fig):
+        ax, axr = side_by_side(fig, 1.5, 0.3, left=0.085)
+        self.ax, self.ax_r = ax, axr
+        add_title(fig, f"Calibrating the roofline to measurements: {self.model} on {self.gpu}")
+        dec = self.measurements[self.measurements["kind"] == "decode"]
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        bmax = max(int(dec["batch"].max()) if len(dec) else 256, 2)
+        ax.set_xlim(0.8, bmax * 1.25)
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:,.0f}"))
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:,.10g}"))
+        ax.set_xlabel("Decode batch (sequences)")
+        ax.set_ylabel("Decode step time (ms)")
+        self._ctxs = sorted(dec["context"].unique())[:4]
+        colors = ["#1f4e79", "#2e8b57", "#e67e22", "#7d3c98"]
+        self._pred, self._ceil = [], []
+        for c, col in zip(self._ctxs, colors, strict=False):
+            rows = dec[dec["context"] == c]
+            ax.plot(rows["batch"], rows["step_ms"], "o", color=col, label=f"measured, {c:,} ctx")
+            (lp,) = ax.plot([], [], color=col, lw=1.5)
+            (lc,) = ax.plot([], [], "--", color=col, lw=1.0, alpha=0.7)
+            self._pred.append(self._dynamic(lp))
+            self._ceil.append(self._dynamic(lc))
+        ax.plot([], [], color="black", lw=1.5, label="model, calibrated")
+        ax.plot([], [], "--", color="black", lw=1.0, label="ceiling (efficiency 1)")
+        ax.legend(loc="upper left", fontsize=8)
+        if len(dec):
+            lo = min(dec["step_ms"].min(), 0.5)
+            ax.set_ylim(lo * 0.5, dec["step_ms"].max() * 2.5)
+        ax.set_autoscale_on(False)
+        res = self.measurements.reset_index(drop=True)
+        self._labels = [
+            f"{'D' if k == 'decode' else 'P'} b{b} c{c}"
+            for k, b, c in zip(res["kind"], res["batch"], res["context"], strict=True)
+        ]
+        y = np.arange(len(res))
+        self._bars = axr.barh(y, np.zeros(len(res)), color=CALIBRATED, height=0.7)
+        for bar in self._bars:
+            self._dynamic(bar)
+        axr.set_yticks(y, self._labels, fontsize=6.5)
+        axr.invert_yaxis()
+        axr.axvline(0, color="black", lw=0.8)
+        axr.set_xlim(-60, 140)
+        axr.set_xlabel("Prediction error (%)")
+        axr.set_title("Residual per measured row", fontsize=10.5)
+        axr.set_autoscale_on(False)
+        add_source(
+            fig,
+            f"Source: measurements {self.source};\ninferecon.serving.calibrate (least squares "
+            "on log step time). Residual bars: dark = rows used in the fit, light = rows "
+            "predicted, not fitted.\nD = decode (batch b, context c), P = prefill of c tokens.",
+        )
+
+    def _update(self, p):
+        cal = self._cals[p["fit_to"]]
+        e = cal.efficiency
+        for c, lp, lc in zip(self._ctxs, self._pred, self._ceil, strict=False):
+            b = np.unique(np.round(np.geomspace(1, self.ax.get_xlim()[1], 40)))
+            kw = dict(check_memory=False)
+            pr = decode_performance(self.model, self.gpu, b, c, efficiency=cal, **kw)
+            lp.set_data(b, pr["step_ms"])
+            ce = decode_performance(self.model, self.gpu, b, c, efficiency=1.0, **kw)
+            lc.set_data(b, ce["step_ms"])
+            lc.set_visible(bool(p["show_ceiling"]))
+        err = np.clip(cal.residuals["error_pct"].to_numpy(), -60, 140)
+        fitted = cal.residuals["fitted"].to_numpy()
+        for bar, v, f in zip(self._bars, err, fitted, strict=True):
+            bar.set_width(v)
+            bar.set_color(CALIBRATED if f else "#9db7d5")
+        self._last = cal.residuals.copy()
+        return (
+            f"fitted to {cal.n_rows} {p['fit_to']}: memory efficiency <b>{e.memory:.2f}</b>, "
+            f"compute efficiency <b>{e.compute:.2f}</b>, overhead <b>{e.overhead_ms:.2f} ms</b>"
+            f" per step · median error <b>{cal.mape_pct:.1f}%</b> (max {cal.max_ape_pct:.1f}%) "
+            f"on the fitted rows · power: median error {cal.power_mape_pct:.1f}%"
+        )
+
+    def data(self) -> pd.DataFrame:
+        return self._last.copy()
