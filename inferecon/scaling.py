@@ -682,6 +682,7 @@ def fit_scaling_law(
     seed: int = 0,
     maxiter: int = 200,
     n_refine: int = 64,
+    polish_maxiter: int = 20000,
 ) -> ScalingFit:
     """Fit ``L = E + A/N**alpha + B/D**beta`` by Hoffmann et al.'s Approach 3.
 
@@ -722,6 +723,10 @@ def fit_scaling_law(
         in double precision (up to ``20 * maxiter`` iterations).
     n_refine : int
         How many of the best grid starts are refined in double precision.
+    polish_maxiter : int
+        Iteration limit of the final scipy polish. A fit that hits a limit before its
+        tolerances are met reports ``converged=False`` (it never passes off an unfinished
+        search as a result).
 
     Returns
     -------
@@ -780,7 +785,7 @@ def fit_scaling_law(
         best,
         jac=True,
         method="L-BFGS-B",
-        options={"ftol": 1e-15, "gtol": 1e-12, "maxiter": 20000, "maxcor": 20},
+        options={"ftol": 1e-15, "gtol": 1e-12, "maxiter": int(polish_maxiter), "maxcor": 20},
     )
     theta = res.x if res.fun <= f2.min() else best
     obj, grad = scalar(theta)
@@ -788,7 +793,8 @@ def fit_scaling_law(
     # converged: scipy's own test passed (relative reduction <= 1e-15 or projected gradient
     # <= 1e-12), or its line search could not decrease f further at machine precision with
     # max|gradient| <= 1e-7 (scipy's *default* tolerances stop this problem at 1e-5 to 1e-4)
-    converged = bool(np.isfinite(obj) and (res.success or gnorm <= 1e-7))
+    hit_limit = res.status == 1  # scipy: iteration or evaluation limit reached
+    converged = bool(np.isfinite(obj) and not hit_limit and (res.success or gnorm <= 1e-7))
 
     n_at_best = int((f1 <= obj * (1 + 1e-6)).sum())
     minima = x2[np.argsort(f2)[:4]]

@@ -173,3 +173,12 @@ def test_fit_recovers_a_known_law_from_noiseless_runs():
     for k in ("A", "B"):
         assert getattr(fit, k) == pytest.approx(getattr(SARDANA, k), rel=2e-2), k
     assert fit.objective < 1e-10
+
+
+def test_fit_reports_non_convergence_instead_of_returning_its_start():
+    runs = ie.viz.simulated_runs()
+    args = runs["n_params"], runs["n_tokens"], runs["loss"]
+    cut = ie.fit_scaling_law(*args, maxiter=2, n_refine=4, polish_maxiter=2)
+    assert not cut.converged
+    full = ie.fit_scaling_law(*args)
+    assert full.converged and full.objective < cut.objective
