@@ -415,26 +415,23 @@ def inference_aware_optimum(
         return wt * 6.0 * n * d + wi * 2.0 * n * d_inf
 
     # bracket: scan u on a log grid, then golden-section around the best grid point
-    us = np.geomspace(1e-6, 40.0, 400)
+    us = np.geomspace(1e-6, 40.0, 160)
     with np.errstate(over="ignore"):
-        vals = np.stack([cost(np.full(t.shape, u)) for u in us], axis=-1)
+        grid = us.reshape((-1,) + (1,) * t.ndim)  # (grid, 1, ...) against t's shape
+        vals = np.moveaxis(cost(grid) * np.ones((1, *t.shape)), 0, -1)  # (..., grid)
     i = np.clip(np.argmin(vals, axis=-1), 1, len(us) - 2)
     lo, hi = us[i - 1], us[i + 1]
-    lo, hi = _golden_min(cost, lo, hi, iters=100)
+    lo, hi = _golden_min(cost, lo, hi, iters=70)
     n = n_min * np.exp((lo + hi) / 2)
     d = tokens_for_loss(n, t, law)
 
-    # Chinchilla-optimal model of the same loss: walk the compute-optimal frontier
-    # N = G (C/6)^a, D = (C/6)^b / G (monotone in C) until its loss equals the target.
-    def frontier(x):  # x = log(C / 6)
-        return law.G * np.exp(law.a * x), np.exp(law.b * x) / law.G
-
-    def frontier_gap(x):
-        nn, dd = frontier(x)
-        return np.abs(law.loss(nn, dd) - t)
-
-    lo_c, hi_c = _golden_min(frontier_gap, np.full(t.shape, 0.0), np.full(t.shape, 200.0), 200)
-    n_c, d_c = frontier((lo_c + hi_c) / 2)
+    # Chinchilla-optimal model of the same loss, in closed form: along the frontier
+    # N = G (C/6)^a, D = (C/6)^b / G both reducible terms fall as (C/6)^(-alpha beta /
+    # (alpha + beta)), so L = E + K (C/6)^-k with K = A G^-alpha + B G^beta.
+    k = law.alpha * law.beta / (law.alpha + law.beta)
+    big_k = law.A * law.G ** (-law.alpha) + law.B * law.G**law.beta
+    c6 = (big_k / (t - law.E)) ** (1.0 / k)
+    n_c, d_c = law.G * c6**law.a, c6**law.b / law.G
 
     def unwrap(x):
         x = np.asarray(x, dtype=float)

@@ -8,7 +8,7 @@ from typing import Any
 import ipywidgets as widgets
 import numpy as np
 import pandas as pd
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 from ..datasets import load_decode_measurements, load_gpus, load_measured_ceilings, load_models
 from ..serving import (
@@ -152,17 +152,22 @@ class ThroughputLatencyExplorer(Explorer):
 
         axm.set_xscale("log")
         axm.set_xlim(1, 4096)
+        axm.set_ylim(0, 1.6)  # share of the GPU's memory: fixed, so any GPU redraws by blitting
         axm.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:,.0f}"))
+        axm.yaxis.set_major_formatter(PercentFormatter(1.0))
         axm.set_xlabel("Batch (sequences)")
-        axm.set_ylabel("Memory per GPU (GB)")
+        axm.set_ylabel("Memory per GPU (% of its capacity)")
         axm.set_title("Where the KV cache runs out", fontsize=10.5)
         (self._m_w,) = axm.plot([], [], color="#e67e22", label="weights")
         (self._m_all,) = axm.plot([], [], color=CALIBRATED, label="weights + KV cache")
-        (self._m_cap,) = axm.plot([], [], "--", color=MEASURED, lw=1.2, label="usable (90%)")
+        (self._m_cap,) = axm.plot(
+            [1, 4096], [0.9, 0.9], "--", color=MEASURED, lw=1.2, label="usable (90%)"
+        )
         (self._m_max,) = axm.plot([], [], ":", color="black", lw=1.0)
-        for a in (self._m_w, self._m_all, self._m_cap, self._m_max):
+        self._m_text = axm.text(1.3, 1.5, "", fontsize=8.5, va="top")
+        for a in (self._m_w, self._m_all, self._m_max, self._m_text):
             self._dynamic(a)
-        axm.legend(loc="upper left", fontsize=8)
+        axm.legend(loc="upper left", bbox_to_anchor=(0.0, 0.86), fontsize=8)
         axm.set_autoscale_on(False)
         add_source(
             fig,
@@ -213,13 +218,12 @@ class ThroughputLatencyExplorer(Explorer):
 
         w_gb = get_model(model).params_total * {"bf16": 2, "fp8": 1, "fp4": 0.5625}[prec] / n / 1e9
         g = get_gpu(gpu)
-        usable = g.memory_gb * 0.9
-        self._m_w.set_data([1, 4096], [w_gb, w_gb])
-        self._m_all.set_data(BATCHES, cal["memory_needed_gb"])
-        self._m_cap.set_data([1, 4096], [usable, usable])
+        cap = g.memory_gb
+        self._m_w.set_data([1, 4096], [w_gb / cap] * 2)
+        self._m_all.set_data(BATCHES, cal["memory_needed_gb"] / cap)
         mb = max_batch(model, gpu, ctx, prec, n_gpus=n)
-        self._m_max.set_data([max(mb, 1)] * 2, [0, usable] if mb >= 1 else [0, 0])
-        self._set_limits(self.ax_mem, ylim=(0, max(g.memory_gb * 1.35, w_gb * 1.6)))
+        self._m_max.set_data([max(mb, 1)] * 2, [0, 0.9] if mb >= 1 else [0, 0])
+        self._m_text.set_text(f"{g.name}: {cap:,.0f} GB per GPU\nweights {w_gb:,.1f} GB")
 
         if not fits.any():
             return _fits_note(model, gpu, prec, n)
