@@ -85,11 +85,11 @@ cells = [
     code(
         "notable = ie.load_notable_models()\n"
         'cmp = ie.compare_to_optimal(notable["params"], notable["training_tokens"], LAW)\n'
-        'table = pd.concat([notable[["name", "release_date"]], cmp], axis=1)\n'
+        'table = pd.concat([notable[["name", "release_date"]], cmp.round(3)], axis=1)\n'
         'table.sort_values("overtraining_factor", ascending=False)[\n'
         '    ["name", "release_date", "tokens_per_param", "optimal_tokens_per_param",\n'
         '     "overtraining_factor", "loss_penalty"]\n'
-        "].round(3)"
+        "]"
     ),
     md(
         "## 3 · Inference-aware scaling: train smaller, longer\n\n"

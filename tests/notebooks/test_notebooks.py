@@ -50,6 +50,15 @@ def test_executes_top_to_bottom_with_defaults(path, tmp_path):
         o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"
     ]
     assert not errors
+    # no warnings printed to a cell's stderr (a reader would see them)
+    warned = [
+        o["text"]
+        for c in nb.cells
+        if c.cell_type == "code"
+        for o in c.outputs
+        if o.output_type == "stream" and o.get("name") == "stderr" and "Warning" in o["text"]
+    ]
+    assert not warned, warned
     # the live (ipympl) explorers rendered as widgets
     widget_views = [
         o
