@@ -87,21 +87,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-COLUMNS: tuple[str, ...] = (
-    "gpu",
-    "kind",
-    "model",
-    "params",
-    "batch",
-    "context",
-    "step_ms",
-    "tokens_per_s_total",
-    "tokens_per_s_per_user",
-    "avg_power_w",
-    "joules_per_token",
-    "weight_gb",
-    "kv_gb",
-)
+from inferecon.datasets import DECODE_MEASUREMENTS_SCHEMA
+
+COLUMNS: tuple[str, ...] = tuple(DECODE_MEASUREMENTS_SCHEMA.names)
+"""Output columns: exactly the schema of ``data/h200_decode.csv``."""
 """Column order of ``data/h200_decode.csv``."""
 
 DEFAULT_BATCHES = (1, 2, 4, 8, 16, 32, 64, 128, 256)

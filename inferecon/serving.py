@@ -323,6 +323,14 @@ def _model_table() -> dict[str, ModelSpec]:
     return {r["name"].lower(): ModelSpec.from_row(r) for _, r in load_models().iterrows()}
 
 
+def _lookup(table: dict, name, what: str):
+    try:
+        return table[str(name).lower()]
+    except KeyError:
+        known = ", ".join(s.name for s in table.values())
+        raise ValueError(f"unknown {what} {name!r}; known {what}s: {known}") from None
+
+
 def get_gpu(gpu: str | GPUSpec) -> GPUSpec:
     """A :class:`GPUSpec` from a name in ``data/gpus.csv`` (case-insensitive) or a spec.
 
@@ -331,14 +339,7 @@ def get_gpu(gpu: str | GPUSpec) -> GPUSpec:
     ValueError
         For an unknown name, listing the known ones.
     """
-    if isinstance(gpu, GPUSpec):
-        return gpu
-    table = _gpu_table()
-    try:
-        return table[str(gpu).lower()]
-    except KeyError:
-        known = ", ".join(s.name for s in table.values())
-        raise ValueError(f"unknown gpu {gpu!r}; known GPUs: {known}") from None
+    return gpu if isinstance(gpu, GPUSpec) else _lookup(_gpu_table(), gpu, "gpu")
 
 
 def get_model(model: str | ModelSpec) -> ModelSpec:
@@ -349,14 +350,7 @@ def get_model(model: str | ModelSpec) -> ModelSpec:
     ValueError
         For an unknown name, listing the known ones.
     """
-    if isinstance(model, ModelSpec):
-        return model
-    table = _model_table()
-    try:
-        return table[str(model).lower()]
-    except KeyError:
-        known = ", ".join(s.name for s in table.values())
-        raise ValueError(f"unknown model {model!r}; known models: {known}") from None
+    return model if isinstance(model, ModelSpec) else _lookup(_model_table(), model, "model")
 
 
 # --------------------------------------------------------------------------- efficiencies

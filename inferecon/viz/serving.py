@@ -12,6 +12,7 @@ from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 from ..datasets import load_decode_measurements, load_gpus, load_measured_ceilings, load_models
 from ..serving import (
+    PRECISION_BYTES,
     calibrate,
     decode_performance,
     get_gpu,
@@ -81,7 +82,7 @@ def _measured_rows() -> pd.DataFrame:
 
 def _fits_note(model: str, gpu: str, precision: str, n: int) -> str:
     m, g = get_model(model), get_gpu(gpu)
-    need = m.params_total * {"bf16": 2.0, "fp8": 1.0, "fp4": 0.5625}[precision] / n / 1e9
+    need = m.params_total * PRECISION_BYTES[precision] / n / 1e9
     return (
         f"<span style='color:#c0392b'><b>{m.name} in {precision} does not fit on "
         f"{g.name} ×{n}</b>: its weights alone need {need:,.0f} GB per GPU, "
@@ -216,7 +217,7 @@ class ThroughputLatencyExplorer(Explorer):
             for t in self._ticks:
                 t.set_text("")
 
-        w_gb = get_model(model).params_total * {"bf16": 2, "fp8": 1, "fp4": 0.5625}[prec] / n / 1e9
+        w_gb = get_model(model).params_total * PRECISION_BYTES[prec] / n / 1e9
         g = get_gpu(gpu)
         cap = g.memory_gb
         self._m_w.set_data([1, 4096], [w_gb / cap] * 2)

@@ -38,6 +38,20 @@ def fit(points):
     return ie.fit_scaling_law(*points)
 
 
+@pytest.fixture(scope="module")
+def objective(points):
+    """The fit's objective and gradient at one parameter vector (a, b, e, alpha, beta)."""
+    n, d, loss = points
+    ln, ld, ll = np.log(n), np.log(d), np.log(loss)
+    ones = np.ones(n.size)
+
+    def scalar(theta):
+        f, g = _objective(theta[None, :], ln, ld, ll, ones, 1e-3)
+        return float(f[0]), g[0]
+
+    return scalar
+
+
 def test_fit_matches_epochs_replication(fit):
     assert fit.n_points == 240 and fit.n_starts == 4500
     for k, v in EPOCH.items():
@@ -45,43 +59,27 @@ def test_fit_matches_epochs_replication(fit):
     assert fit.converged
 
 
-def test_fit_is_a_minimum_scipy_cannot_improve(points, fit):
+def test_fit_is_a_minimum_scipy_cannot_improve(objective, fit):
     # a plain loop of scipy L-BFGS-B (tight tolerances) from a sample of the grid's starts
     # never finds a lower objective than the batched fit
-    n, d, loss = points
-    ln, ld, ll = np.log(n), np.log(d), np.log(loss)
-    ones = np.ones(n.size)
-
-    def scalar(theta):
-        f, g = _objective(theta[None, :], ln, ld, ll, ones, 1e-3)
-        return float(f[0]), g[0]
-
     rng = np.random.default_rng(0)
     grid = ie.HOFFMANN_GRID
     starts = np.column_stack(
         [rng.choice(grid[k], 25) for k in ("a", "b", "e", "alpha", "beta")]
     ).astype(float)
     best = min(
-        minimize(scalar, s, jac=True, method="L-BFGS-B",
+        minimize(objective, s, jac=True, method="L-BFGS-B",
                  options={"ftol": 1e-15, "gtol": 1e-12, "maxiter": 20000}).fun
         for s in starts
     )  # fmt: skip
     assert fit.objective <= best * (1 + 1e-9)
 
 
-def test_default_scipy_tolerances_stop_where_they_start(points, fit):
+def test_default_scipy_tolerances_stop_where_they_start(objective, fit):
     # issue 4: scipy's defaults (ftol 2.2e-9, gtol 1e-5) stop almost where they start on this
     # problem; the package's fit does not
-    n, d, loss = points
-    ln, ld, ll = np.log(n), np.log(d), np.log(loss)
-    ones = np.ones(n.size)
-
-    def scalar(theta):
-        f, g = _objective(theta[None, :], ln, ld, ll, ones, 1e-3)
-        return float(f[0]), g[0]
-
     start = np.array([5.0, 5.0, 0.0, 0.5, 0.5])  # a grid point (a, b, e, alpha, beta)
-    default = minimize(scalar, start, jac=True, method="L-BFGS-B")
+    default = minimize(objective, start, jac=True, method="L-BFGS-B")
     assert default.fun > fit.objective * 1.2  # far from the minimum
     assert np.abs(default.jac).max() > 1e-6  # with a gradient far from zero
     assert fit.grad_norm < 1e-7

@@ -16,25 +16,14 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from inferecon.datasets import DECODE_MEASUREMENTS_SCHEMA
+
 torch = pytest.importorskip("torch")
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "benchmarks" / "gpu_decode.py"
-COLUMNS = [
-    "gpu",
-    "kind",
-    "model",
-    "params",
-    "batch",
-    "context",
-    "step_ms",
-    "tokens_per_s_total",
-    "tokens_per_s_per_user",
-    "avg_power_w",
-    "joules_per_token",
-    "weight_gb",
-    "kv_gb",
-]
+# the schema of data/h200_decode.csv, as the package validates it
+COLUMNS = list(DECODE_MEASUREMENTS_SCHEMA.names)
 TINY = {
     "name": "Tiny-Test",
     "family": "test",

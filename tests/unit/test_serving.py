@@ -280,7 +280,7 @@ def test_calibrate_recovers_known_efficiencies_from_synthetic_rows():
 def test_unknown_names_list_the_known_ones():
     with pytest.raises(ValueError, match="unknown model 'Llama-9'.*Llama-3.1-8B"):
         ie.decode_performance("Llama-9", "H100-SXM", 1, 1)
-    with pytest.raises(ValueError, match="unknown gpu 'H900'.*H100-SXM"):
+    with pytest.raises(ValueError, match="unknown gpu 'H900'; known gpus:.*H100-SXM"):
         ie.decode_performance(LLAMA8B, "H900", 1, 1)
     assert ie.get_model("llama-3.1-8b").name == LLAMA8B  # case-insensitive
     assert ie.get_gpu("h200-sxm").name == "H200-SXM"
