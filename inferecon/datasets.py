@@ -293,18 +293,21 @@ MODELS_SCHEMA = Schema(
         Column("qk_rope_head_dim", "int", **_MLA),
         Column("v_head_dim", "int", **_MLA),
         Column("kv_bytes_per_token_bf16", "int", "bytes/token", low=1.0),
+        Column("sliding_window", "int", "tokens", nullable=True, low=1.0),
+        Column("n_sliding_layers", "int", "layers", nullable=True, low=0.0),
         Column("context_length", "int", "tokens", low=1.0),
         Column("release_date", "date"),
         Column("source_url", "str"),
         Column("notes", "str", nullable=True),
     ),
     key=("name",),
-    optional=frozenset({"notes"}),
+    optional=frozenset({"notes", "sliding_window", "n_sliding_layers"}),
     row_checks=(
         ("params_active", "params_total"),
         ("n_kv_heads", "n_heads"),
         ("n_experts_active", "n_experts"),
         ("n_dense_layers", "n_layers"),
+        ("n_sliding_layers", "n_layers"),
     ),
 )
 

@@ -26,6 +26,8 @@ Model of the byte and FLOP counts (all stated so they can be checked):
   token. DeepSeek's multi-head latent attention (MLA) stores one compressed latent plus a
   decoupled RoPE key, ``layers * (kv_lora_rank + qk_rope_head_dim)`` values per token
   (DeepSeek-V2 paper, arXiv:2405.04434, Sec. 2.1), read once per step for all heads.
+* Sliding-window layers (Mistral-7B v0.1, half of gpt-oss's) cache and attend over at most
+  ``window`` tokens; the rest over the whole context.
 * Attention FLOPs per decoded token: GQA ``4 * heads * head_dim * context`` per layer
   (QK^T and AV); MLA in its weight-absorbed decode form ``2 * heads * (2 * kv_lora_rank +
   qk_rope_head_dim) * context`` per layer. Prefill counts the causal half.
@@ -165,6 +167,8 @@ class ModelSpec:
     params_total_published: float = math.nan
     params_active_published: float = math.nan
     context_length: int = 0
+    sliding_window: int = 0
+    n_sliding_layers: int = 0
 
     def __post_init__(self):
         for f in ("n_layers", "hidden_size", "n_heads", "n_kv_heads", "head_dim", "vocab_size"):
@@ -180,6 +184,9 @@ class ModelSpec:
         if self.n_experts:
             require_in_range("ModelSpec.n_experts_active", self.n_experts_active, 1, self.n_experts)
             require_positive("ModelSpec.moe_intermediate_size", self.moe_intermediate_size)
+        require_in_range("ModelSpec.n_sliding_layers", self.n_sliding_layers, 0, self.n_layers)
+        if self.n_sliding_layers:
+            require_positive("ModelSpec.sliding_window", self.sliding_window)
         if self.n_dense_layers and self.intermediate_size <= 0:
             require_positive("ModelSpec.intermediate_size", self.intermediate_size)
 
@@ -257,6 +264,29 @@ class ModelSpec:
             return self.n_layers * (self.kv_lora_rank + self.qk_rope_head_dim)
         return 2 * self.n_layers * self.n_kv_heads * self.head_dim
 
+    def attended_positions(self, context_tokens):
+        """Cached positions one token attends over, summed over layers and divided by the
+        layer count: ``context`` for full attention, ``min(context, window)`` on
+        sliding-window layers (Mistral-7B v0.1: every layer, 4,096; gpt-oss: half, 128)."""
+        c = np.asarray(context_tokens, dtype=float)
+        if not self.n_sliding_layers:
+            return c
+        full = self.n_layers - self.n_sliding_layers
+        return (full * c + self.n_sliding_layers * np.minimum(c, self.sliding_window)) / (
+            self.n_layers
+        )
+
+    def prefill_attended_positions(self, prompt_tokens):
+        """Sum over a causal prompt's tokens of :meth:`attended_positions` (per layer, mean)."""
+        p = np.asarray(prompt_tokens, dtype=float)
+        tri = p * (p + 1.0) / 2.0
+        if not self.n_sliding_layers:
+            return tri
+        w = float(self.sliding_window)
+        windowed = np.where(p <= w, tri, w * (w + 1.0) / 2.0 + (p - w) * w)
+        full = self.n_layers - self.n_sliding_layers
+        return (full * tri + self.n_sliding_layers * windowed) / self.n_layers
+
     def attention_flops_per_token_per_context(self) -> float:
         """Attention FLOPs of one query token per cached token, over all layers."""
         if self.attention == "mla":
@@ -295,6 +325,8 @@ class ModelSpec:
             params_total_published=float(row["params_total"]),
             params_active_published=float(row["params_active"]),
             context_length=i("context_length"),
+            sliding_window=i("sliding_window"),
+            n_sliding_layers=i("n_sliding_layers"),
         )
 
 
@@ -424,7 +456,9 @@ def decode_flops(model: str | ModelSpec, batch, context_tokens):
     m = get_model(model)
     b = np.asarray(batch, dtype=float)
     c = np.asarray(context_tokens, dtype=float)
-    return b * (2.0 * m.params_active + m.attention_flops_per_token_per_context() * c)
+    return b * (
+        2.0 * m.params_active + m.attention_flops_per_token_per_context() * m.attended_positions(c)
+    )
 
 
 def decode_bytes(
@@ -440,7 +474,7 @@ def decode_bytes(
     kvb = kv_bytes_per_token(m, kv_precision or precision)
     b = np.asarray(batch, dtype=float)
     c = np.asarray(context_tokens, dtype=float)
-    return _weight_bytes_read(m, b, w) + b * (c + 1.0) * kvb
+    return _weight_bytes_read(m, b, w) + b * m.attended_positions(c + 1.0) * kvb
 
 
 def ridge_point(gpu: str | GPUSpec, precision: str = "bf16") -> float:
@@ -479,8 +513,8 @@ def crossover_batch(
     c = require_in_range("context_tokens", context_tokens, 0.0, np.inf)
     ridge = ridge_point(gpu, precision)
     w = m.params_always_read * PRECISION_BYTES[_check_precision("precision", precision)]
-    kv = kv_bytes_per_token(m, kv_precision or precision) * (np.asarray(c) + 1.0)
-    f = 2.0 * m.params_active + m.attention_flops_per_token_per_context() * np.asarray(c)
+    kv = kv_bytes_per_token(m, kv_precision or precision) * m.attended_positions(np.asarray(c) + 1)
+    f = 2.0 * m.params_active + m.attention_flops_per_token_per_context() * m.attended_positions(c)
     gap = f - kv * ridge
     out = np.full(np.shape(gap), np.inf)
     np.divide(w * ridge, gap, out=out, where=gap > 0)
@@ -499,7 +533,7 @@ def _kv_shard(m: ModelSpec, n_gpus):
 
 def _memory_needed_gb(m, batch, context_tokens, w_bytes, kvb, n_gpus):
     weights = m.params_total * w_bytes / n_gpus
-    kv = batch * context_tokens * kvb / _kv_shard(m, n_gpus)
+    kv = batch * m.attended_positions(context_tokens) * kvb / _kv_shard(m, n_gpus)
     return (weights + kv) / 1e9
 
 
@@ -525,7 +559,7 @@ def max_batch(
     kvb = kv_bytes_per_token(m, kv_precision or precision)
     usable = g.memory_gb * 1e9 * f
     free = usable - m.params_total * w / np.asarray(n)
-    per_seq = np.asarray(c) * kvb / _kv_shard(m, n)
+    per_seq = m.attended_positions(c) * kvb / _kv_shard(m, n)
     out = np.maximum(np.floor(free / per_seq), 0).astype(np.int64)
     return int(out) if np.ndim(out) == 0 else out
 
@@ -666,7 +700,7 @@ def decode_performance(
     kvb = kv_bytes_per_token(m, kv_precision)
 
     weight_bytes = _weight_bytes_read(m, b, w)
-    kv_bytes = b * (c + 1.0) * kvb
+    kv_bytes = b * m.attended_positions(c + 1.0) * kvb
     bytes_ = weight_bytes + kv_bytes
     flops = decode_flops(m, b, c)
     compute_s, memory_s, comm_s, step_s, power_w = _roofline(
@@ -754,7 +788,7 @@ def prefill_performance(
     tokens = p * b
     w = PRECISION_BYTES[precision]
     kvb = kv_bytes_per_token(m, kv_precision)
-    attn = m.attention_flops_per_token_per_context() * p * (p + 1.0) / 2.0
+    attn = m.attention_flops_per_token_per_context() * m.prefill_attended_positions(p)
     flops = b * (2.0 * m.params_active * p + attn)
     bytes_ = _weight_bytes_read(m, tokens, w) + tokens * kvb
     compute_s, memory_s, comm_s, step_s, power_w = _roofline(

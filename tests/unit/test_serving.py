@@ -335,3 +335,25 @@ def test_spec_objects_validate_themselves():
         ie.Efficiency(memory=0)
     with pytest.raises(ValueError, match="at least 3 measured rows"):
         ie.calibrate(ie.load_decode_measurements().iloc[:2], LLAMA8B, "H200-SXM")
+
+
+def test_sliding_window_layers_cap_the_kv_cache():
+    # Mistral-7B v0.1: every layer keeps at most 4,096 tokens (config.json sliding_window)
+    m = ie.get_model("Mistral-7B")
+    assert (m.sliding_window, m.n_sliding_layers) == (4096, 32)
+    r = ie.decode_performance(m, "H100-SXM", 1, [2048, 4096, 32768], efficiency=1.0)
+    kv = r["kv_bytes_per_step"].to_numpy()
+    assert kv[0] == pytest.approx(2049 * 131_072)
+    assert kv[1] == kv[2] == pytest.approx(4096 * 131_072)
+    assert ie.max_batch(m, "H100-SXM", 32768) == ie.max_batch(m, "H100-SXM", 4096)
+    # gpt-oss-120b: 18 of 36 layers windowed at 128 tokens -> about half the KV at long context
+    g = ie.get_model("gpt-oss-120b")
+    full = ie.kv_bytes_per_token(g, "fp8") * 32769  # the full-attention formula, fp8 cache
+    step = ie.decode_performance(g, "H200-SXM", 1, 32768, "fp8", 1.0)["kv_bytes_per_step"].item()
+    assert step / full == pytest.approx((32769 + 128) / (2 * 32769), rel=1e-9)
+    # prefill: causal sum of min(i, w) on windowed layers
+    np.testing.assert_allclose(m.prefill_attended_positions([10, 4096]), [55, 4096 * 4097 / 2])
+    assert m.prefill_attended_positions(5000) == 4096 * 4097 / 2 + 904 * 4096
+    # without a window nothing changes
+    llama = ie.get_model(LLAMA8B)
+    assert llama.attended_positions(10_000) == 10_000
