@@ -60,7 +60,7 @@ cells = [
         "together for requests of a given prompt and output length. **Goodput** counts only "
         "the requests that meet latency targets (say TTFT < 1 s and TPOT < 50 ms); the batch "
         "that maximises raw throughput often breaks the TPOT target, which is why serving "
-        "systems cap the batch. Notebook 03 simulates it under real arrival patterns."
+        "systems cap the batch. A later notebook simulates it under real arrival patterns."
     ),
     code(
         "ie.serving_performance(MODEL, GPU, batch=[1, 16, 64], prompt_tokens=2000, "
