@@ -296,7 +296,7 @@ class RooflineExplorer(Explorer):
         add_source(
             fig,
             "Source: inferecon.serving (FLOPs and bytes per step from the model shape; "
-            "Williams et al. 2009, 'Roofline');\n" + _SOURCE_DATA + "; measured ceilings: "
+            "Williams et al. 2009, 'Roofline');\n" + _SOURCE_DATA + ";\nmeasured ceilings: "
             "data/h200_ceilings.csv (4.27 TB/s copy, 664 TFLOP/s bf16 GEMM, one H200).",
         )
 
