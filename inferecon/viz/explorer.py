@@ -163,8 +163,18 @@ class Explorer:
         raise NotImplementedError
 
     def data(self) -> pd.DataFrame:
-        """The plotted data for the current parameters (exported as CSV)."""
-        raise NotImplementedError
+        """The plotted data for the current parameters (exported as CSV).
+
+        By default a copy of ``self._last``, the DataFrame :meth:`_update` stores; explorers
+        whose export needs reshaping override this.
+        """
+        last = getattr(self, "_last", None)
+        if not isinstance(last, pd.DataFrame):
+            raise NotImplementedError(
+                f"{type(self).__name__}._update must store its plotted data in self._last "
+                "(a DataFrame) or override data()"
+            )
+        return last.copy()
 
     def _on_control(self, name: str, change) -> None:
         """Hook for dependent controls (e.g. a slider whose range follows a dropdown)."""

@@ -204,9 +204,6 @@ class LossLandscapeExplorer(Explorer):
             f"{over['name']} ({over['overtraining_factor']:.1f}× the optimal tokens)"
         )
 
-    def data(self) -> pd.DataFrame:
-        return self._last.copy()
-
 
 # --------------------------------------------------------------------------- inference-aware
 
@@ -335,9 +332,6 @@ class InferenceAwareExplorer(Explorer):
             f"of the tokens) · saves <b>{o.cost_saving:.1%}</b> of lifetime {what} · "
             f"pre-training costs {o.training_flops_ratio:.0%} of the Chinchilla-optimal run"
         )
-
-    def data(self) -> pd.DataFrame:
-        return self._last.copy()
 
 
 # --------------------------------------------------------------------------- fit
@@ -509,6 +503,3 @@ class ScalingFitExplorer(Explorer):
             f"[{lo:,.4g}, {hi:,.4g}] · published: Chinchilla "
             f"{published['chinchilla_printed']:,.4g}, Epoch {published['epoch_replication']:,.4g}"
         )
-
-    def data(self) -> pd.DataFrame:
-        return self._last.copy()

@@ -238,9 +238,6 @@ class ThroughputLatencyExplorer(Explorer):
             " tokens/s per GPU"
         )
 
-    def data(self) -> pd.DataFrame:
-        return self._last.copy()
-
 
 # --------------------------------------------------------------------------- roofline
 
@@ -348,9 +345,6 @@ class RooflineExplorer(Explorer):
             f"{prompt:,} tokens: intensity <b>{pi:,.0f}</b>, {pre['bound']}-bound, "
             f"time to first token {pre['step_ms']:,.0f} ms"
         )
-
-    def data(self) -> pd.DataFrame:
-        return self._last.copy()
 
 
 # --------------------------------------------------------------------------- cost and energy
@@ -461,9 +455,6 @@ class CostEnergyExplorer(Explorer):
             f"facility · first token after {r['ttft_ms']:,.0f} ms, then "
             f"{r['tokens_per_s_per_user']:,.0f} tokens/s"
         )
-
-    def data(self) -> pd.DataFrame:
-        return self._last.copy()
 
 
 # --------------------------------------------------------------------------- calibration
@@ -591,6 +582,3 @@ class CalibrationExplorer(Explorer):
             f" per step · median error <b>{cal.mape_pct:.1f}%</b> (max {cal.max_ape_pct:.1f}%) "
             f"on the fitted rows · power: median error {cal.power_mape_pct:.1f}%"
         )
-
-    def data(self) -> pd.DataFrame:
-        return self._last.copy()

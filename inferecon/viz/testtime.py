@@ -170,9 +170,6 @@ class SamplingStrategiesExplorer(Explorer):
             f"<b>{maj[-1]:.1%}</b> (ceiling {maj_cap:.1%}, the problems with p > ½)"
         )
 
-    def data(self) -> pd.DataFrame:
-        return self._last.copy()
-
 
 class CostBreakEvenExplorer(Explorer):
     """A small model sampled many times versus a big model sampled once: accuracy per dollar.
@@ -360,9 +357,6 @@ class CostBreakEvenExplorer(Explorer):
             f"{acc_match:.1%}. Cost per solved problem: big ${usd_big / big:.3g}; small "
             f"with {n[-1]:,} samples ${per_solved_small:.3g}."
         )
-
-    def data(self) -> pd.DataFrame:
-        return self._last.copy()
 
 
 def simulated_counts(
