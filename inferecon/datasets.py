@@ -11,7 +11,7 @@ Files are found in a source checkout (``<repo>/data``) or, in an installed wheel
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -106,8 +106,10 @@ class DataValidationError(ValueError):
 class Column:
     """One column's rule.
 
-    ``kind`` is ``"str"``, ``"float"``, ``"date"`` or ``"bool"``. ``low``/``high`` bound floats
-    (``low_open`` makes the lower bound strict). ``nullable`` allows empty cells.
+    ``kind`` is ``"str"``, ``"float"``, ``"int"``, ``"date"`` or ``"bool"``. ``low``/``high``
+    bound numbers (``low_open`` makes the lower bound strict). ``nullable`` allows empty cells.
+    ``choices`` restricts a text column to a set of values (compared after lower-casing when
+    ``lowercase`` is set, which also lower-cases the returned values).
     """
 
     name: str
@@ -118,6 +120,8 @@ class Column:
     high: float | None = None
     low_open: bool = False
     description: str = ""
+    choices: tuple[str, ...] | None = None
+    lowercase: bool = False
 
 
 @dataclass(frozen=True)
@@ -130,6 +134,9 @@ class Schema:
     optional: frozenset[str] = field(default_factory=frozenset)
     row_checks: tuple[tuple[str, str], ...] = ()
     """Pairs (a, b) meaning column a must be <= column b on every row."""
+    frame_check: Callable[[pd.DataFrame, str], list[Problem]] | None = None
+    """Rules across rows (e.g. every law has its form's parameters), run on the parsed columns;
+    its problems are reported together with the cell problems."""
 
     @property
     def names(self) -> list[str]:
@@ -263,6 +270,7 @@ GPUS_SCHEMA = Schema(
     row_checks=(("idle_w", "tdp_w"), ("usd_per_hour_low", "usd_per_hour_high")),
 )
 
+_PRECISIONS = ("bf16", "fp8", "fp4")
 _MOE = dict(nullable=False, low=0.0)
 _MLA = dict(nullable=True, low=0.0, low_open=True)
 
@@ -271,7 +279,7 @@ MODELS_SCHEMA = Schema(
     columns=(
         Column("name", "str", description="model name, matched case-insensitively"),
         Column("family", "str"),
-        Column("attention", "str", description="gqa or mla"),
+        Column("attention", "str", choices=("gqa", "mla"), lowercase=True),
         Column("params_total", "int", "parameters", low=1.0),
         Column("params_active", "int", "parameters", low=1.0),
         Column("n_layers", "int", "layers", low=1.0),
@@ -315,7 +323,7 @@ DECODE_MEASUREMENTS_SCHEMA = Schema(
     name="decode_measurements",
     columns=(
         Column("gpu", "str"),
-        Column("kind", "str", description="decode or prefill"),
+        Column("kind", "str", choices=("decode", "prefill"), lowercase=True),
         Column("model", "str"),
         Column("params", "int", "parameters", low=1.0),
         Column("batch", "int", "sequences", low=1.0),
@@ -331,11 +339,37 @@ DECODE_MEASUREMENTS_SCHEMA = Schema(
     key=("gpu", "kind", "model", "batch", "context"),
 )
 
+_LAW_PARAMETERS = {
+    "chinchilla": {"E", "A", "B", "alpha", "beta"},
+    "kaplan": {"alpha_N", "N_c", "alpha_D", "D_c"},
+    "exponents": {"a", "b"},
+}
+"""Parameters each functional form of a scaling law needs."""
+
+
+def _check_laws(df: pd.DataFrame, fname: str) -> list[Problem]:
+    """Every law uses one form and has that form's parameters."""
+    problems = []
+    for law, g in df.groupby("law", sort=False):
+        forms = set(g["form"]) & set(_LAW_PARAMETERS)
+        if len(set(g["form"])) != 1:
+            problems.append(Problem(fname, None, "form", f"law {law!r} mixes forms {forms}"))
+            continue
+        if not forms:
+            continue  # the unknown form is already reported cell by cell
+        missing = _LAW_PARAMETERS[forms.pop()] - set(g["parameter"])
+        if missing:
+            problems.append(
+                Problem(fname, None, "parameter", f"law {law!r} lacks {sorted(missing)}")
+            )
+    return problems
+
+
 SCALING_LAWS_SCHEMA = Schema(
     name="scaling_laws",
     columns=(
         Column("law", "str", description="law id"),
-        Column("form", "str", description="chinchilla, kaplan or exponents"),
+        Column("form", "str", choices=("chinchilla", "kaplan", "exponents")),
         Column("parameter", "str"),
         Column("value", "float", low=0.0, low_open=True),
         Column("unit", "str"),
@@ -346,6 +380,7 @@ SCALING_LAWS_SCHEMA = Schema(
     ),
     key=("law", "parameter"),
     optional=frozenset({"notes"}),
+    frame_check=_check_laws,
 )
 
 NOTABLE_MODELS_SCHEMA = Schema(
@@ -357,7 +392,7 @@ NOTABLE_MODELS_SCHEMA = Schema(
         _pos("params", "parameters"),
         _pos("training_tokens", "tokens"),
         _pos("training_flop", "FLOP"),
-        Column("flop_method", "str", description="reported or 6ND"),
+        Column("flop_method", "str", choices=("reported", "6ND")),
         Column("open_weights", "bool"),
         Column("source", "str"),
         Column("source_url", "str"),
@@ -404,8 +439,8 @@ PUBLISHED_THROUGHPUT_SCHEMA = Schema(
         Column("gpu", "str"),
         Column("n_gpus", "int", "GPUs", low=1.0),
         Column("model", "str"),
-        Column("weight_precision", "str"),
-        Column("kv_precision", "str"),
+        Column("weight_precision", "str", choices=_PRECISIONS),
+        Column("kv_precision", "str", choices=_PRECISIONS),
         Column("input_tokens", "int", "tokens", nullable=True, low=0.0),
         Column("output_tokens", "int", "tokens", nullable=True, low=1.0),
         Column("concurrency", "int", "requests", nullable=True, low=1.0),
@@ -440,6 +475,14 @@ def _check_column(col: Column, raw: pd.Series, fname: str, problems: list[Proble
         bad(empty.to_numpy(), lambda v: "empty value in a required column")
 
     if col.kind == "str":
+        if col.lowercase:
+            text = text.str.lower()
+        if col.choices is not None:
+            allowed = set(col.choices)
+            bad(
+                (~empty & ~text.isin(allowed)).to_numpy(),
+                lambda v: f"{v!r} is not one of {sorted(allowed)}",
+            )
         return text.where(~empty, None if col.nullable else "")
     if col.kind == "int":
         vals = _check_column(
@@ -549,11 +592,16 @@ def validate_frame(raw: pd.DataFrame, schema: Schema, fname: str) -> pd.DataFram
                     f"duplicate key ({vals}); first seen on line {first + 2}",
                 )
             )
+    if schema.frame_check is not None and len(out) == len(schema.columns):
+        problems += schema.frame_check(pd.DataFrame(out, index=raw.index), fname)
     if problems:
         problems.sort(key=lambda p: (p.file, -1 if p.line is None else p.line, p.column or ""))
         raise DataValidationError(problems)
     extra = [c for c in raw.columns if c not in schema.names]
     frame = pd.DataFrame({c.name: out[c.name] for c in schema.columns}, index=raw.index)
+    for c in schema.columns:
+        if c.kind == "int":  # whole numbers: int64, or nullable Int64 where cells may be empty
+            frame[c.name] = frame[c.name].astype("Int64" if c.nullable else "int64")
     for c in extra:
         frame[c] = raw[c]
     return frame.reset_index(drop=True)
@@ -562,8 +610,6 @@ def validate_frame(raw: pd.DataFrame, schema: Schema, fname: str) -> pd.DataFram
 def _read_text_csv(path: Path) -> pd.DataFrame:
     try:
         return pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False)
-    except FileNotFoundError:
-        raise
     except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
         raise DataValidationError(
             [Problem(str(path), None, None, f"not a readable CSV: {exc}")]
@@ -587,10 +633,22 @@ def data_path(name: str) -> Path:
     )
 
 
-def _load(path, default: str, schema: Schema) -> pd.DataFrame:
-    p = data_path(default) if path is None else Path(path)
-    raw = _read_text_csv(p)
-    return validate_frame(raw, schema, p.name if path is None else str(p))
+def _load(path: str | Path | None, default: str | None, schema: Schema) -> pd.DataFrame:
+    """Read ``path`` (or the bundled ``default`` file when ``path`` is None) and validate it.
+
+    Problems name the bundled file by its name and a user's file by the path given. A path that
+    does not exist raises ``FileNotFoundError``; there is no silent fallback to bundled data.
+    """
+    if path is None:
+        if default is None:
+            raise ValueError(f"a path to a {schema.name} CSV is required")
+        p, fname = data_path(default), default
+    else:
+        p = Path(path)
+        fname = str(p)
+        if not p.is_file():
+            raise FileNotFoundError(f"{schema.name} file not found: {p}")
+    return validate_frame(_read_text_csv(p), schema, fname)
 
 
 # --------------------------------------------------------------------------- public loaders
@@ -660,21 +718,7 @@ def load_sampling_counts(path: str | Path) -> pd.DataFrame:
         Listing missing columns, non-integer or negative counts, problems with zero samples,
         ``n_correct > n_samples`` and duplicated problems.
     """
-    df = _load(path, "", SAMPLING_COUNTS_SCHEMA)
-    for c in ("n_samples", "n_correct"):
-        df[c] = df[c].astype("int64")
-    return df
-
-
-def _check_values(df: pd.DataFrame, column: str, allowed: set[str], fname: str) -> None:
-    bad = ~df[column].isin(allowed)
-    if bad.any():
-        raise DataValidationError(
-            [
-                Problem(fname, int(i) + 2, column, f"{v!r} is not one of {sorted(allowed)}")
-                for i, v in df.loc[bad, column].items()
-            ]
-        )
+    return _load(path, None, SAMPLING_COUNTS_SCHEMA)
 
 
 def load_gpus(path: str | Path | None = None) -> pd.DataFrame:
@@ -699,13 +743,7 @@ def load_models(path: str | Path | None = None) -> pd.DataFrame:
 
     Count columns are returned as int64 (MLA-only columns as nullable ``Int64``).
     """
-    p = data_path("models.csv") if path is None else Path(path)
     df = _load(path, "models.csv", MODELS_SCHEMA)
-    df["attention"] = df["attention"].str.lower()
-    _check_values(df, "attention", {"gqa", "mla"}, p.name if path is None else str(p))
-    for c in MODELS_SCHEMA.columns:
-        if c.kind == "int":
-            df[c.name] = df[c.name].astype("Int64" if c.nullable else "int64")
     df["tied_embeddings"] = df["tied_embeddings"].astype(bool)
     return df
 
@@ -719,13 +757,7 @@ def load_decode_measurements(path: str | Path | None = None) -> pd.DataFrame:
         Your own measurements, e.g. written by ``benchmarks/gpu_decode.py``; the bundled H200
         measurements of a Llama-3.1-8B-shaped model when omitted.
     """
-    p = data_path("h200_decode.csv") if path is None else Path(path)
-    df = _load(path, "h200_decode.csv", DECODE_MEASUREMENTS_SCHEMA)
-    df["kind"] = df["kind"].str.lower()
-    _check_values(df, "kind", {"decode", "prefill"}, p.name if path is None else str(p))
-    for c in ("params", "batch", "context"):
-        df[c] = df[c].astype("int64")
-    return df
+    return _load(path, "h200_decode.csv", DECODE_MEASUREMENTS_SCHEMA)
 
 
 def load_scaling_laws(path: str | Path | None = None) -> pd.DataFrame:
@@ -735,29 +767,7 @@ def load_scaling_laws(path: str | Path | None = None) -> pd.DataFrame:
     (E + A/N^alpha + B/D^beta), ``kaplan`` (Kaplan et al. 2020, Eq. 1.5) or ``exponents``
     (only the allocation exponents a, b).
     """
-    p = data_path("scaling_laws.csv") if path is None else Path(path)
-    df = _load(path, "scaling_laws.csv", SCALING_LAWS_SCHEMA)
-    fname = p.name if path is None else str(p)
-    _check_values(df, "form", {"chinchilla", "kaplan", "exponents"}, fname)
-    need = {
-        "chinchilla": {"E", "A", "B", "alpha", "beta"},
-        "kaplan": {"alpha_N", "N_c", "alpha_D", "D_c"},
-        "exponents": {"a", "b"},
-    }
-    problems = []
-    for law, g in df.groupby("law", sort=False):
-        forms = set(g["form"])
-        if len(forms) != 1:
-            problems.append(Problem(fname, None, "form", f"law {law!r} mixes forms {forms}"))
-            continue
-        missing = need[forms.pop()] - set(g["parameter"])
-        if missing:
-            problems.append(
-                Problem(fname, None, "parameter", f"law {law!r} lacks {sorted(missing)}")
-            )
-    if problems:
-        raise DataValidationError(problems)
-    return df
+    return _load(path, "scaling_laws.csv", SCALING_LAWS_SCHEMA)
 
 
 def load_notable_models(path: str | Path | None = None) -> pd.DataFrame:
@@ -766,15 +776,21 @@ def load_notable_models(path: str | Path | None = None) -> pd.DataFrame:
     For MoE models ``params`` is the *active* count (what 6ND uses); ``flop_method`` says
     whether ``training_flop`` is the developer's reported figure or 6ND.
     """
-    p = data_path("notable_models.csv") if path is None else Path(path)
-    df = _load(path, "notable_models.csv", NOTABLE_MODELS_SCHEMA)
-    _check_values(df, "flop_method", {"reported", "6ND"}, p.name if path is None else str(p))
-    return df
+    return _load(path, "notable_models.csv", NOTABLE_MODELS_SCHEMA)
 
 
 def load_post_training(path: str | Path | None = None) -> pd.DataFrame:
     """Published post-training (fine-tuning, RLHF, RL) compute as a fraction of pre-training."""
     return _load(path, "post_training.csv", POST_TRAINING_SCHEMA)
+
+
+def _check_runs(df: pd.DataFrame, fname: str) -> list[Problem]:
+    """Every run gives its tokens or its FLOPs."""
+    missing = df["n_tokens"].isna() & df["training_flop"].isna()
+    return [
+        Problem(fname, int(i) + 2, "n_tokens", "neither n_tokens nor training_flop given")
+        for i in np.flatnonzero(missing.to_numpy())
+    ]
 
 
 TRAINING_RUNS_SCHEMA = Schema(
@@ -786,6 +802,7 @@ TRAINING_RUNS_SCHEMA = Schema(
         _pos("loss", "nats/token"),
     ),
     optional=frozenset({"n_tokens", "training_flop"}),
+    frame_check=_check_runs,
 )
 
 
@@ -803,16 +820,7 @@ def load_training_runs(path: str | Path) -> pd.DataFrame:
     DataValidationError
         Listing non-positive or non-numeric cells and rows with neither tokens nor FLOPs.
     """
-    p = Path(path)
-    df = _load(p, "", TRAINING_RUNS_SCHEMA)
-    missing = df["n_tokens"].isna() & df["training_flop"].isna()
-    if missing.any():
-        raise DataValidationError(
-            [
-                Problem(str(p), int(i) + 2, "n_tokens", "neither n_tokens nor training_flop given")
-                for i in np.flatnonzero(missing)
-            ]
-        )
+    df = _load(path, None, TRAINING_RUNS_SCHEMA)
     df["n_tokens"] = df["n_tokens"].fillna(df["training_flop"] / (6.0 * df["n_params"]))
     return df[["n_params", "n_tokens", "loss"]]
 
@@ -844,12 +852,7 @@ def load_measured_ceilings(path: str | Path | None = None) -> pd.DataFrame:
 
 def load_published_throughput(path: str | Path | None = None) -> pd.DataFrame:
     """Published serving throughput (vendor and MLPerf pages), to check the roofline ceiling."""
-    p = data_path("published_throughput.csv") if path is None else Path(path)
-    df = _load(path, "published_throughput.csv", PUBLISHED_THROUGHPUT_SCHEMA)
-    fname = p.name if path is None else str(p)
-    for col in ("weight_precision", "kv_precision"):
-        _check_values(df, col, {"bf16", "fp8", "fp4"}, fname)
-    return df
+    return _load(path, "published_throughput.csv", PUBLISHED_THROUGHPUT_SCHEMA)
 
 
 # --------------------------------------------------------------------------- Epoch AI's format
