@@ -1,214 +1,54 @@
 """inferecon: the economics of AI inference, as numbers you can check.
 
 The public API is flat: ``import inferecon as ie`` then ``ie.load_prices()``,
-``ie.cheapest_frontier(...)``, ``ie.fit_decline(...)``. Topic modules hold the code:
-:mod:`inferecon.rates`, :mod:`inferecon.prices`, :mod:`inferecon.serving`,
-:mod:`inferecon.scaling`, :mod:`inferecon.testtime`, :mod:`inferecon.datasets`; figures and
-explorers live in :mod:`inferecon.viz`; the report build in :mod:`inferecon.report`.
+``ie.cheapest_frontier(...)``, ``ie.fit_decline(...)``. Topic modules hold the code and each
+declares its public names in ``__all__``; this namespace is their union:
+
+* :mod:`inferecon.datasets`: load and validate the bundled data and your own files;
+* :mod:`inferecon.rates`: growth arithmetic (fold change, factor per year, halving time, trends);
+* :mod:`inferecon.prices`: blended prices, the cheapest-model frontier, decline fits;
+* :mod:`inferecon.specs`, :mod:`inferecon.efficiency`, :mod:`inferecon.serving`,
+  :mod:`inferecon.calibration`: the roofline model of serving and its calibration;
+* :mod:`inferecon.scaling`: scaling laws and compute-optimal allocation;
+* :mod:`inferecon.testtime`: test-time compute (repeated sampling, voting, verifiers).
+
+Figures and explorers live in :mod:`inferecon.viz`, imported on first use (``ie.viz``), so
+``import inferecon`` does not load matplotlib or ipywidgets; the report build is
+:mod:`inferecon.report`.
 """
 
+from importlib import import_module
 from importlib.metadata import PackageNotFoundError, version
 
-from . import viz
-from .datasets import (
-    BENCHMARKS,
-    DataValidationError,
-    Problem,
-    data_path,
-    load_decode_measurements,
-    load_gpus,
-    load_measured_ceilings,
-    load_models,
-    load_notable_models,
-    load_post_training,
-    load_prices,
-    load_published_rates,
-    load_published_throughput,
-    load_reasoning_tokens,
-    load_sampling_counts,
-    load_scaling_laws,
-    load_test_time_results,
-    load_training_runs,
-    read_epoch_chinchilla,
-    read_epoch_prices,
-)
-from .prices import (
-    A16Z_INPUT_SHARE,
-    EPOCH_INPUT_SHARE,
-    DeclineFit,
-    best_model_price,
-    best_score_by_group,
-    blended_price,
-    cheapest_frontier,
-    fit_decline,
-    frontier_fold_decline,
-)
-from .rates import (
-    DAYS_PER_YEAR,
-    TrendFit,
-    annualised_factor,
-    factor_per_year_to_halving_time_months,
-    factor_per_year_to_oom_per_year,
-    fit_log_linear_trend,
-    fold_decline,
-    halving_time_months_to_factor_per_year,
-    oom_per_year_to_factor_per_year,
-    years_between,
-)
-from .scaling import (
-    HOFFMANN_GRID,
-    ChinchillaLaw,
-    InferenceAwareOptimum,
-    KaplanLaw,
-    ScalingFit,
-    compare_to_optimal,
-    compute_optimal,
-    fit_scaling_law,
-    get_law,
-    inference_aware_optimum,
-    loss_penalty,
-    tokens_for_loss,
-    training_flops,
-    usd_per_effective_flop,
-)
-from .serving import (
-    PRECISION_BYTES,
-    Calibration,
-    Efficiency,
-    GPUSpec,
-    ModelSpec,
-    attainable_tflops,
-    calibrate,
-    crossover_batch,
-    decode_bytes,
-    decode_flops,
-    decode_performance,
-    default_efficiency,
-    distinct_experts,
-    get_gpu,
-    get_model,
-    kv_bytes_per_token,
-    max_batch,
-    prefill_performance,
-    published_throughput_ceiling,
-    ridge_point,
-    serving_performance,
-)
-from .testtime import (
-    CoveragePowerLaw,
-    best_of_n_accuracy,
-    beta_expected_coverage,
-    compute_matched_inference_multiplier,
-    cost_per_solved_fixed_budget,
-    coverage,
-    coverage_curve,
-    expected_cost_to_first_success,
-    expected_over_difficulty,
-    fit_coverage_power_law,
-    inference_flops,
-    majority_vote_accuracy,
-    pass_at_k,
-    plurality_vote_accuracy,
-    pretraining_flops,
-    usd_per_sample,
-)
+from . import calibration, datasets, efficiency, prices, rates, scaling, serving, specs, testtime
+from .calibration import *  # noqa: F403
+from .datasets import *  # noqa: F403
+from .efficiency import *  # noqa: F403
+from .prices import *  # noqa: F403
+from .rates import *  # noqa: F403
+from .scaling import *  # noqa: F403
+from .serving import *  # noqa: F403
+from .specs import *  # noqa: F403
+from .testtime import *  # noqa: F403
+
+_TOPICS = (datasets, rates, prices, specs, efficiency, serving, calibration, scaling, testtime)
 
 try:
     __version__ = version("inferecon")
 except PackageNotFoundError:  # pragma: no cover - running from a bare source tree
     __version__ = "0+unknown"
 
-__all__ = [
-    "__version__",
-    "A16Z_INPUT_SHARE",
-    "annualised_factor",
-    "attainable_tflops",
-    "BENCHMARKS",
-    "best_model_price",
-    "best_of_n_accuracy",
-    "best_score_by_group",
-    "beta_expected_coverage",
-    "blended_price",
-    "calibrate",
-    "Calibration",
-    "cheapest_frontier",
-    "ChinchillaLaw",
-    "compare_to_optimal",
-    "compute_matched_inference_multiplier",
-    "compute_optimal",
-    "cost_per_solved_fixed_budget",
-    "coverage",
-    "coverage_curve",
-    "CoveragePowerLaw",
-    "crossover_batch",
-    "data_path",
-    "DataValidationError",
-    "DAYS_PER_YEAR",
-    "DeclineFit",
-    "decode_bytes",
-    "decode_flops",
-    "decode_performance",
-    "default_efficiency",
-    "distinct_experts",
-    "Efficiency",
-    "EPOCH_INPUT_SHARE",
-    "expected_cost_to_first_success",
-    "expected_over_difficulty",
-    "factor_per_year_to_halving_time_months",
-    "factor_per_year_to_oom_per_year",
-    "fit_coverage_power_law",
-    "fit_decline",
-    "fit_log_linear_trend",
-    "fit_scaling_law",
-    "fold_decline",
-    "frontier_fold_decline",
-    "get_gpu",
-    "get_law",
-    "get_model",
-    "GPUSpec",
-    "halving_time_months_to_factor_per_year",
-    "HOFFMANN_GRID",
-    "inference_aware_optimum",
-    "inference_flops",
-    "InferenceAwareOptimum",
-    "KaplanLaw",
-    "kv_bytes_per_token",
-    "load_decode_measurements",
-    "load_gpus",
-    "load_measured_ceilings",
-    "load_models",
-    "load_notable_models",
-    "load_post_training",
-    "load_prices",
-    "load_published_rates",
-    "load_published_throughput",
-    "load_reasoning_tokens",
-    "load_sampling_counts",
-    "load_scaling_laws",
-    "load_test_time_results",
-    "load_training_runs",
-    "loss_penalty",
-    "majority_vote_accuracy",
-    "max_batch",
-    "ModelSpec",
-    "oom_per_year_to_factor_per_year",
-    "pass_at_k",
-    "plurality_vote_accuracy",
-    "PRECISION_BYTES",
-    "prefill_performance",
-    "pretraining_flops",
-    "Problem",
-    "published_throughput_ceiling",
-    "read_epoch_chinchilla",
-    "read_epoch_prices",
-    "ridge_point",
-    "ScalingFit",
-    "serving_performance",
-    "tokens_for_loss",
-    "training_flops",
-    "TrendFit",
-    "usd_per_effective_flop",
-    "usd_per_sample",
-    "viz",
-    "years_between",
-]
+__all__ = sorted({name for module in _TOPICS for name in module.__all__} | {"__version__", "viz"})
+
+
+def __getattr__(name: str):
+    """Import :mod:`inferecon.viz` on first access (it needs matplotlib and ipywidgets)."""
+    if name == "viz":
+        module = import_module(".viz", __name__)
+        globals()["viz"] = module
+        return module
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | {"viz"})

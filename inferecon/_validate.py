@@ -25,6 +25,16 @@ def _out(arr: np.ndarray, original):
     return arr
 
 
+def scalar_or_array(x):
+    """``x`` as a Python float when it is 0-dimensional, else as a numpy array.
+
+    The one way the math layer returns results: a scalar for scalar input, an array for a
+    sweep.
+    """
+    arr = np.asarray(x)
+    return arr.item() if arr.ndim == 0 else arr
+
+
 def require_positive(name: str, value):
     """Return ``value`` as float (array) after checking it is finite and > 0."""
     arr = _as_float(name, value)

@@ -256,6 +256,7 @@ GPUS_SCHEMA = Schema(
         _pos("fp4_dense_tflops", "TFLOP/s", nullable=True),
         _pos("tdp_w", "W"),
         _nonneg("idle_w", "W"),
+        Column("n_sm", "int", "SMs", nullable=True, low=1.0),
         Column("interconnect", "str", nullable=True),
         _pos("interconnect_gb_s", "GB/s", nullable=True),
         Column("release_year", "int", "year", low=2010.0, high=2035.0),
@@ -266,7 +267,7 @@ GPUS_SCHEMA = Schema(
         Column("notes", "str", nullable=True),
     ),
     key=("name",),
-    optional=frozenset({"notes"}),
+    optional=frozenset({"notes", "n_sm"}),
     row_checks=(("idle_w", "tdp_w"), ("usd_per_hour_low", "usd_per_hour_high")),
 )
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -227,13 +226,3 @@ def export_readme_figures(outdir: Path) -> list[Path]:
         written += ex.export(outdir, formats=("png", "svg"), name=name)
         ex.close()
     return written
-
-
-def main_report(argv=None) -> int:
-    """Entry point of ``python -m inferecon report``; returns the exit status."""
-    try:
-        build_report()
-    except ReportError as exc:
-        print(f"[report] FAILED: {exc}", file=sys.stderr)
-        return 1
-    return 0

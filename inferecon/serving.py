@@ -2,457 +2,155 @@
 
 One decode step of ``batch`` sequences, each attending over ``context_tokens`` of KV cache,
 must move the weights it touches and the whole KV cache through HBM and do about two FLOPs
-per active parameter per token plus the attention FLOPs. The step takes
+per active parameter per token plus the attention FLOPs. Each operation takes the longer of
+its memory time and its compute time (Williams, Waterman & Patterson 2009, "Roofline", CACM
+52(4); applied to transformer inference by Pope et al. 2022, arXiv:2211.05102, Sec. 2, and per
+operator by Yuan et al. 2024, "LLM Inference Unveiled", arXiv:2402.16363). A step is
 
-    step = max(FLOPs / (peak * compute_eff), bytes / (bandwidth * memory_eff)) + comm + overhead
+    step = linear + attention + comm + overhead
 
-(Williams, Waterman & Patterson 2009, "Roofline", CACM 52(4); applied to transformer inference
-by Pope et al. 2022, "Efficiently Scaling Transformer Inference", arXiv:2211.05102, Sec. 2).
-With ``efficiency=1.0`` there are no losses and no overhead: a physical ceiling that no real
-measurement may beat. :func:`calibrate` fits the two efficiencies and the per-step overhead to
-measured rows (``data/h200_decode.csv``, or your own from ``benchmarks/gpu_decode.py``).
+* **linear**: the matrix products over the step's ``T`` tokens (attention projections, MLP or
+  experts, LM head): ``max(weight bytes / (bandwidth * memory), 2 N_active T / (peak *
+  gemm_share(T)))``, where ``gemm_share(T) = compute * T / (T + compute_half_tokens)`` grows
+  with the tokens per step (a decode GEMM over a few rows wastes most of each tensor-core tile);
+  MoE experts are costed separately over the tokens each expert receives;
+* **attention**: ``max(KV bytes / (bandwidth * memory * parallelism), attention FLOPs / (peak *
+  attention_compute))``; decode attention runs one thread block per (sequence, KV head), and
+  with fewer blocks than the GPU's SMs can keep busy the KV cache streams slower
+  (``parallelism = min(1, blocks / (attention_blocks_per_sm * SMs))``);
+* **comm**: tensor-parallel all-reduces (below);
+* **overhead**: ``overhead_ms + overhead_per_layer_ms * layers`` (kernel launches and tails,
+  norms, sampling, host work: a 16-layer model pays half of what a 32-layer one does).
 
-Model of the byte and FLOP counts (all stated so they can be checked):
+A real engine runs these one after another (``Efficiency.sequential``). With
+``efficiency=1.0`` every share is 1, there is no overhead and the operations overlap, so the
+step is one roofline of the summed FLOPs and bytes: a physical ceiling that no measurement may
+beat. :func:`inferecon.calibrate` fits the efficiencies to measured rows
+(``data/h200_decode.csv``, or your own from ``benchmarks/gpu_decode.py``); the stored result
+is :data:`inferecon.DEFAULT_EFFICIENCY`, used when ``efficiency=None``.
+
+Byte and FLOP counts (all stated so they can be checked):
 
 * Weights are read once per step at their precision (``bf16`` 2 B, ``fp8`` 1 B, ``fp4``
   0.5625 B: 4-bit values plus one FP8 scale per 16, NVIDIA's NVFP4). The input embedding table
   is *not* read (a step gathers ``batch`` rows of it); the LM head is (tied or not).
 * MoE: each token picks ``k`` of ``E`` routed experts. With uniform, independent routing a step
   of ``T`` tokens touches ``E * (1 - (1 - k/E)**T)`` distinct experts per layer in expectation:
-  ``k`` at batch 1, all ``E`` for large batches. Shared experts and dense layers are always
-  read. FLOPs count only the ``k`` active experts per token. Real routers are imbalanced,
-  which touches somewhat fewer distinct experts; this is the uniform-routing estimate.
+  ``k`` at batch 1, all ``E`` for large batches; each touched expert multiplies ``T k /
+  touched`` rows. Shared experts and dense layers are always read. FLOPs count only the ``k``
+  active experts per token. Real routers are imbalanced; this is the uniform-routing estimate.
 * KV cache: GQA stores K and V per KV head, ``2 * layers * kv_heads * head_dim`` values per
   token. DeepSeek's multi-head latent attention (MLA) stores one compressed latent plus a
   decoupled RoPE key, ``layers * (kv_lora_rank + qk_rope_head_dim)`` values per token
-  (DeepSeek-V2 paper, arXiv:2405.04434, Sec. 2.1), read once per step for all heads.
+  (DeepSeek-V2 paper, arXiv:2405.04434, Sec. 2.1), read once per step for all heads; MLA decode
+  kernels split the cache across SMs, so no parallelism limit is applied to them.
 * Sliding-window layers (Mistral-7B v0.1, half of gpt-oss's) cache and attend over at most
   ``window`` tokens; the rest over the whole context.
 * Attention FLOPs per decoded token: GQA ``4 * heads * head_dim * context`` per layer
   (QK^T and AV); MLA in its weight-absorbed decode form ``2 * heads * (2 * kv_lora_rank +
-  qk_rope_head_dim) * context`` per layer. Prefill counts the causal half.
+  qk_rope_head_dim) * context`` per layer. Prefill counts the causal half and writes the
+  prompt's KV cache.
 * FLOPs run at the tensor-core peak of the weights' format (FP8 weights with FP8
   activations, FP4 likewise); a GPU without that format (A100 and FP8, Hopper and FP4)
   computes in bf16 and saves only memory (weight-only quantisation).
 * Tensor parallelism over ``n`` GPUs splits weights, FLOPs and GQA KV heads (KV heads are
   replicated when ``n`` exceeds them; the MLA latent is replicated on every GPU). It adds two
-  ring all-reduces of the ``batch x hidden`` bf16 activations per layer, each taking
+  ring all-reduces of the ``tokens x hidden`` bf16 activations per layer, each taking
   ``2 (n-1)/n * bytes / link bandwidth + latency`` (``allreduce_latency_us``, default 8 us),
   not overlapped with compute.
 * Power per GPU ``= idle + (TDP - idle) * min(1, w_mem * u_mem + w_compute * u_compute)``,
   where ``u`` are the achieved fractions of peak bandwidth and FLOP/s; the weights are
   calibrated (both 1 when uncalibrated). Facility energy multiplies by the PUE.
-* Activations, the sampling step and the host are outside the model; the fitted overhead
-  absorbs what of them does not overlap.
+* Activations are outside the byte count; the fitted overheads absorb what of them does not
+  overlap.
 """
 
 from __future__ import annotations
 
-import functools
-import math
-from dataclasses import asdict, dataclass, field, replace
-
 import numpy as np
 import pandas as pd
 
-from ._validate import require_in_range, require_positive
-from .datasets import load_decode_measurements, load_gpus, load_models
+from ._validate import require_in_range, require_positive, scalar_or_array
+from .efficiency import Efficiency, as_efficiency
+from .specs import (
+    ACTIVATION_BYTES,
+    PRECISION_BYTES,
+    GPUSpec,
+    ModelSpec,
+    check_precision,
+    distinct_experts,
+    get_gpu,
+    get_model,
+    kv_bytes_per_token,
+)
 
 __all__ = [
-    "Calibration",
-    "Efficiency",
-    "GPUSpec",
-    "ModelSpec",
-    "PRECISION_BYTES",
+    "DEFAULT_MEMORY_FRACTION",
     "attainable_tflops",
-    "calibrate",
     "crossover_batch",
     "decode_bytes",
     "decode_flops",
     "decode_performance",
-    "default_efficiency",
-    "distinct_experts",
-    "get_gpu",
-    "get_model",
-    "kv_bytes_per_token",
     "max_batch",
     "prefill_performance",
     "published_throughput_ceiling",
     "ridge_point",
     "serving_performance",
+    "usable_memory_gb",
+    "weight_memory_gb",
 ]
 
-PRECISION_BYTES: dict[str, float] = {"bf16": 2.0, "fp8": 1.0, "fp4": 0.5625}
-"""Bytes per stored value. fp4 is NVFP4: a 4-bit value plus one FP8 scale per 16 values
-(NVIDIA, "Introducing NVFP4 for efficient and accurate low-precision inference", 2025)."""
-
-ACTIVATION_BYTES = 2.0
-"""Activations are exchanged in bf16 between tensor-parallel GPUs."""
-
-
-def _check_precision(name: str, value: str) -> str:
-    v = str(value).lower()
-    if v not in PRECISION_BYTES:
-        raise ValueError(f"{name} must be one of {sorted(PRECISION_BYTES)}; got {value!r}")
-    return v
-
-
-# --------------------------------------------------------------------------- specifications
-
-
-@dataclass(frozen=True)
-class GPUSpec:
-    """One accelerator. Dense tensor throughput in TFLOP/s; memory in GB (1e9 bytes)."""
-
-    name: str
-    memory_gb: float
-    hbm_tb_s: float
-    bf16_dense_tflops: float
-    tdp_w: float
-    fp8_dense_tflops: float = math.nan
-    fp4_dense_tflops: float = math.nan
-    idle_w: float = 0.0
-    interconnect_gb_s: float = math.nan
-    usd_per_hour_low: float = math.nan
-    usd_per_hour_high: float = math.nan
-
-    def __post_init__(self):
-        for f in ("memory_gb", "hbm_tb_s", "bf16_dense_tflops", "tdp_w"):
-            require_positive(f"GPUSpec.{f}", getattr(self, f))
-        require_in_range("GPUSpec.idle_w", self.idle_w, 0.0, self.tdp_w)
-
-    def peak_tflops(self, precision: str = "bf16") -> float:
-        """Dense peak at ``precision``; falls back to the next wider format the GPU has."""
-        precision = _check_precision("precision", precision)
-        order = {"fp4": ("fp4", "fp8", "bf16"), "fp8": ("fp8", "bf16"), "bf16": ("bf16",)}
-        for p in order[precision]:
-            v = getattr(self, f"{p}_dense_tflops")
-            if np.isfinite(v) and v > 0:
-                return float(v)
-        return float(self.bf16_dense_tflops)  # pragma: no cover - bf16 is required
-
-    @property
-    def usd_per_hour_mid(self) -> float:
-        """Midpoint of the rental price range (NaN when the data has none)."""
-        v = [x for x in (self.usd_per_hour_low, self.usd_per_hour_high) if np.isfinite(x)]
-        return float(np.mean(v)) if v else math.nan
-
-
-@dataclass(frozen=True)
-class ModelSpec:
-    """A transformer's shape. ``attention`` is ``"gqa"`` (MHA is GQA with kv_heads = heads)
-    or ``"mla"`` (DeepSeek's latent attention, which needs the ``*_rank`` and ``*_head_dim``
-    fields). Dense models have ``n_experts = 0`` and ``n_dense_layers = n_layers``."""
-
-    name: str
-    n_layers: int
-    hidden_size: int
-    n_heads: int
-    n_kv_heads: int
-    head_dim: int
-    intermediate_size: int
-    vocab_size: int
-    tied_embeddings: bool = False
-    attention: str = "gqa"
-    n_experts: int = 0
-    n_experts_active: int = 0
-    n_shared_experts: int = 0
-    moe_intermediate_size: int = 0
-    n_dense_layers: int | None = None
-    q_lora_rank: int = 0
-    kv_lora_rank: int = 0
-    qk_nope_head_dim: int = 0
-    qk_rope_head_dim: int = 0
-    v_head_dim: int = 0
-    params_total_published: float = math.nan
-    params_active_published: float = math.nan
-    context_length: int = 0
-    sliding_window: int = 0
-    n_sliding_layers: int = 0
-
-    def __post_init__(self):
-        for f in ("n_layers", "hidden_size", "n_heads", "n_kv_heads", "head_dim", "vocab_size"):
-            require_positive(f"ModelSpec.{f}", getattr(self, f))
-        if self.attention not in ("gqa", "mla"):
-            raise ValueError(f"ModelSpec.attention must be 'gqa' or 'mla'; got {self.attention!r}")
-        if self.attention == "mla":
-            for f in ("kv_lora_rank", "qk_nope_head_dim", "qk_rope_head_dim", "v_head_dim"):
-                require_positive(f"ModelSpec.{f} (MLA)", getattr(self, f))
-        if self.n_dense_layers is None:
-            object.__setattr__(self, "n_dense_layers", self.n_layers if self.n_experts == 0 else 0)
-        require_in_range("ModelSpec.n_dense_layers", self.n_dense_layers, 0, self.n_layers)
-        if self.n_experts:
-            require_in_range("ModelSpec.n_experts_active", self.n_experts_active, 1, self.n_experts)
-            require_positive("ModelSpec.moe_intermediate_size", self.moe_intermediate_size)
-        require_in_range("ModelSpec.n_sliding_layers", self.n_sliding_layers, 0, self.n_layers)
-        if self.n_sliding_layers:
-            require_positive("ModelSpec.sliding_window", self.sliding_window)
-        if self.n_dense_layers and self.intermediate_size <= 0:
-            require_positive("ModelSpec.intermediate_size", self.intermediate_size)
-
-    # -- parameter counts from the shape --------------------------------------------------
-    @property
-    def n_moe_layers(self) -> int:
-        return (self.n_layers - self.n_dense_layers) if self.n_experts else 0
-
-    @property
-    def attention_params_per_layer(self) -> int:
-        h, nh = self.hidden_size, self.n_heads
-        if self.attention == "gqa":
-            q = h * nh * self.head_dim
-            kv = 2 * h * self.n_kv_heads * self.head_dim
-            return q + kv + nh * self.head_dim * h
-        qk = self.qk_nope_head_dim + self.qk_rope_head_dim
-        if self.q_lora_rank:
-            q = h * self.q_lora_rank + self.q_lora_rank * nh * qk + self.q_lora_rank
-        else:
-            q = h * nh * qk
-        kv_a = h * (self.kv_lora_rank + self.qk_rope_head_dim) + self.kv_lora_rank
-        kv_b = self.kv_lora_rank * nh * (self.qk_nope_head_dim + self.v_head_dim)
-        return q + kv_a + kv_b + nh * self.v_head_dim * h
-
-    @property
-    def expert_params(self) -> int:
-        """Parameters of one routed (or shared) expert: gate, up and down projections."""
-        return 3 * self.hidden_size * self.moe_intermediate_size
-
-    @property
-    def params_breakdown(self) -> dict[str, int]:
-        """Parameter counts by component, computed from the shape."""
-        h, L = self.hidden_size, self.n_layers
-        return {
-            "embedding": self.vocab_size * h,
-            "lm_head": 0 if self.tied_embeddings else self.vocab_size * h,
-            "attention": L * self.attention_params_per_layer,
-            "norms": L * 2 * h + h,
-            "dense_mlp": self.n_dense_layers * 3 * h * self.intermediate_size,
-            "routed_experts": self.n_moe_layers * self.n_experts * self.expert_params,
-            "shared_experts": self.n_moe_layers * self.n_shared_experts * self.expert_params,
-            "routers": self.n_moe_layers * h * self.n_experts,
-        }
-
-    @property
-    def params_total(self) -> int:
-        """All parameters (from the shape)."""
-        return int(sum(self.params_breakdown.values()))
-
-    @property
-    def params_always_read(self) -> int:
-        """Parameters every decode step reads whatever the routing: all but the input embedding
-        table and the routed experts (the LM head is read; a tied head is the embedding)."""
-        b = self.params_breakdown
-        return int(
-            self.vocab_size * self.hidden_size
-            + b["attention"]
-            + b["norms"]
-            + b["dense_mlp"]
-            + b["shared_experts"]
-            + b["routers"]
-        )
-
-    @property
-    def params_active(self) -> int:
-        """Parameters one token multiplies with: always-read ones plus ``k`` routed experts per
-        MoE layer (the input embedding row is gathered, not multiplied, and is excluded)."""
-        return int(
-            self.params_always_read + self.n_moe_layers * self.n_experts_active * self.expert_params
-        )
-
-    def kv_values_per_token(self) -> int:
-        """Cached values per token over all layers (K and V for GQA; latent + RoPE key for MLA)."""
-        if self.attention == "mla":
-            return self.n_layers * (self.kv_lora_rank + self.qk_rope_head_dim)
-        return 2 * self.n_layers * self.n_kv_heads * self.head_dim
-
-    def attended_positions(self, context_tokens):
-        """Cached positions one token attends over, summed over layers and divided by the
-        layer count: ``context`` for full attention, ``min(context, window)`` on
-        sliding-window layers (Mistral-7B v0.1: every layer, 4,096; gpt-oss: half, 128)."""
-        c = np.asarray(context_tokens, dtype=float)
-        if not self.n_sliding_layers:
-            return c
-        full = self.n_layers - self.n_sliding_layers
-        return (full * c + self.n_sliding_layers * np.minimum(c, self.sliding_window)) / (
-            self.n_layers
-        )
-
-    def prefill_attended_positions(self, prompt_tokens):
-        """Sum over a causal prompt's tokens of :meth:`attended_positions` (per layer, mean)."""
-        p = np.asarray(prompt_tokens, dtype=float)
-        tri = p * (p + 1.0) / 2.0
-        if not self.n_sliding_layers:
-            return tri
-        w = float(self.sliding_window)
-        windowed = np.where(p <= w, tri, w * (w + 1.0) / 2.0 + (p - w) * w)
-        full = self.n_layers - self.n_sliding_layers
-        return (full * tri + self.n_sliding_layers * windowed) / self.n_layers
-
-    def attention_flops_per_token_per_context(self) -> float:
-        """Attention FLOPs of one query token per cached token, over all layers."""
-        if self.attention == "mla":
-            per_layer = 2 * self.n_heads * (2 * self.kv_lora_rank + self.qk_rope_head_dim)
-        else:
-            per_layer = 4 * self.n_heads * self.head_dim
-        return float(self.n_layers * per_layer)
-
-    @classmethod
-    def from_row(cls, row: pd.Series) -> ModelSpec:
-        def i(c):
-            v = row.get(c)
-            return 0 if v is None or pd.isna(v) else int(v)
-
-        return cls(
-            name=str(row["name"]),
-            n_layers=i("n_layers"),
-            hidden_size=i("hidden_size"),
-            n_heads=i("n_heads"),
-            n_kv_heads=i("n_kv_heads"),
-            head_dim=i("head_dim"),
-            intermediate_size=i("intermediate_size"),
-            vocab_size=i("vocab_size"),
-            tied_embeddings=bool(row["tied_embeddings"]),
-            attention=str(row["attention"]).lower(),
-            n_experts=i("n_experts"),
-            n_experts_active=i("n_experts_active"),
-            n_shared_experts=i("n_shared_experts"),
-            moe_intermediate_size=i("moe_intermediate_size"),
-            n_dense_layers=i("n_dense_layers"),
-            q_lora_rank=i("q_lora_rank"),
-            kv_lora_rank=i("kv_lora_rank"),
-            qk_nope_head_dim=i("qk_nope_head_dim"),
-            qk_rope_head_dim=i("qk_rope_head_dim"),
-            v_head_dim=i("v_head_dim"),
-            params_total_published=float(row["params_total"]),
-            params_active_published=float(row["params_active"]),
-            context_length=i("context_length"),
-            sliding_window=i("sliding_window"),
-            n_sliding_layers=i("n_sliding_layers"),
-        )
-
-
-@functools.lru_cache(maxsize=1)
-def _gpu_table() -> dict[str, GPUSpec]:
-    out = {}
-    for _, r in load_gpus().iterrows():
-        out[r["name"].lower()] = GPUSpec(
-            name=r["name"],
-            memory_gb=r["memory_gb"],
-            hbm_tb_s=r["hbm_tb_s"],
-            bf16_dense_tflops=r["bf16_dense_tflops"],
-            fp8_dense_tflops=r["fp8_dense_tflops"],
-            fp4_dense_tflops=r["fp4_dense_tflops"],
-            tdp_w=r["tdp_w"],
-            idle_w=r["idle_w"],
-            interconnect_gb_s=r["interconnect_gb_s"],
-            usd_per_hour_low=r["usd_per_hour_low"],
-            usd_per_hour_high=r["usd_per_hour_high"],
-        )
-    return out
-
-
-@functools.lru_cache(maxsize=1)
-def _model_table() -> dict[str, ModelSpec]:
-    return {r["name"].lower(): ModelSpec.from_row(r) for _, r in load_models().iterrows()}
-
-
-def _lookup(table: dict, name, what: str):
-    try:
-        return table[str(name).lower()]
-    except KeyError:
-        known = ", ".join(s.name for s in table.values())
-        raise ValueError(f"unknown {what} {name!r}; known {what}s: {known}") from None
-
-
-def get_gpu(gpu: str | GPUSpec) -> GPUSpec:
-    """A :class:`GPUSpec` from a name in ``data/gpus.csv`` (case-insensitive) or a spec.
-
-    Raises
-    ------
-    ValueError
-        For an unknown name, listing the known ones.
-    """
-    return gpu if isinstance(gpu, GPUSpec) else _lookup(_gpu_table(), gpu, "gpu")
-
-
-def get_model(model: str | ModelSpec) -> ModelSpec:
-    """A :class:`ModelSpec` from a name in ``data/models.csv`` (case-insensitive) or a spec.
-
-    Raises
-    ------
-    ValueError
-        For an unknown name, listing the known ones.
-    """
-    return model if isinstance(model, ModelSpec) else _lookup(_model_table(), model, "model")
-
-
-# --------------------------------------------------------------------------- efficiencies
-
-
-@dataclass(frozen=True)
-class Efficiency:
-    """Fractions of peak reached, the fixed per-step overhead and the power weights.
-
-    ``memory`` and ``compute`` in (0, 1]; ``overhead_ms`` >= 0 per step (kernel launches, host,
-    sampling); ``power_memory_weight``/``power_compute_weight`` >= 0 scale how strongly
-    bandwidth and FLOP utilisation drive board power above idle.
-    """
-
-    memory: float = 1.0
-    compute: float = 1.0
-    overhead_ms: float = 0.0
-    power_memory_weight: float = 1.0
-    power_compute_weight: float = 1.0
-
-    def __post_init__(self):
-        require_in_range("efficiency.memory", self.memory, 0.0, 1.0, low_open=True)
-        require_in_range("efficiency.compute", self.compute, 0.0, 1.0, low_open=True)
-        require_in_range("efficiency.overhead_ms", self.overhead_ms, 0.0, 1e4)
-        require_in_range("efficiency.power_memory_weight", self.power_memory_weight, 0.0, 100.0)
-        require_in_range("efficiency.power_compute_weight", self.power_compute_weight, 0.0, 100.0)
-
-
-def _as_efficiency(efficiency, kind: str = "decode") -> Efficiency:
-    if efficiency is None:
-        return default_efficiency(kind).efficiency
-    if isinstance(efficiency, Efficiency):
-        return efficiency
-    if isinstance(efficiency, Calibration):
-        return efficiency.efficiency
-    e = require_in_range("efficiency", efficiency, 0.0, 1.0, low_open=True)
-    if np.ndim(e):
-        raise ValueError("efficiency must be a scalar, an Efficiency or a Calibration")
-    return Efficiency(memory=float(e), compute=float(e))
+DEFAULT_MEMORY_FRACTION = 0.9
+"""Share of GPU memory usable for weights and KV cache (vLLM's default
+``gpu_memory_utilization``); the rest holds activations and the runtime."""
 
 
 # --------------------------------------------------------------------------- counting
 
 
-def kv_bytes_per_token(model: str | ModelSpec, kv_precision: str = "bf16") -> float:
-    """KV-cache bytes one token occupies, over all layers.
+def _linear_parts(m: ModelSpec, tokens, w_bytes: float):
+    """FLOPs, bytes and GEMM rows of a step's linear layers over ``tokens`` tokens.
 
-    >>> kv_bytes_per_token(ModelSpec("8B", 32, 4096, 32, 8, 128, 14336, 128256))
-    131072.0
+    Returns ``(dense_flops, dense_bytes, expert_flops, expert_bytes, expert_rows)``: the
+    always-read weights multiply every token; the routed experts are read as touched and each
+    multiplies ``T k / touched`` rows on average.
     """
-    m = get_model(model)
-    return m.kv_values_per_token() * PRECISION_BYTES[_check_precision("kv_precision", kv_precision)]
-
-
-def distinct_experts(n_experts: int, n_active: int, tokens):
-    """Expected distinct experts ``T`` tokens touch in one MoE layer under uniform routing:
-    ``E * (1 - (1 - k/E)**T)`` (each token picks ``k`` of ``E``; exact for ``T = 1``)."""
-    tokens = np.asarray(tokens, dtype=float)
-    if n_experts == 0:
-        return np.zeros_like(tokens)
-    return n_experts * -np.expm1(tokens * np.log1p(-n_active / n_experts))
+    t = np.asarray(tokens, dtype=float)
+    routed_active = m.n_moe_layers * m.n_experts_active * m.expert_params
+    dense_flops = 2.0 * (m.params_active - routed_active) * t
+    dense_bytes = np.full_like(t, m.params_always_read * w_bytes)
+    if not m.n_experts:
+        zero = np.zeros_like(t)
+        return dense_flops, dense_bytes, zero, zero, zero
+    touched = distinct_experts(m.n_experts, m.n_experts_active, t)
+    exp_bytes = m.n_moe_layers * touched * m.expert_params * w_bytes
+    exp_flops = 2.0 * routed_active * t
+    exp_rows = t * m.n_experts_active / touched
+    return dense_flops, dense_bytes, exp_flops, exp_bytes, exp_rows
 
 
 def _weight_bytes_read(m: ModelSpec, tokens, w_bytes: float):
-    experts = m.n_moe_layers * distinct_experts(m.n_experts, m.n_experts_active, tokens)
-    return (m.params_always_read + experts * m.expert_params) * w_bytes
+    _, dense, _, experts, _ = _linear_parts(m, tokens, w_bytes)
+    return dense + experts
 
 
 def decode_flops(model: str | ModelSpec, batch, context_tokens):
-    """FLOPs of one decode step: ``2 * params_active * batch`` plus attention over the cache."""
+    """FLOPs of one decode step.
+
+    Parameters
+    ----------
+    model : str or ModelSpec
+        The model.
+    batch : float or array
+        Sequences in the step.
+    context_tokens : float or array
+        Tokens each sequence attends over.
+
+    Returns
+    -------
+    float or numpy.ndarray
+        ``batch * (2 * params_active + attention FLOPs per token)``, in FLOP.
+    """
     m = get_model(model)
     b = np.asarray(batch, dtype=float)
     c = np.asarray(context_tokens, dtype=float)
@@ -468,9 +166,26 @@ def decode_bytes(
     precision: str = "bf16",
     kv_precision: str | None = None,
 ):
-    """Bytes one decode step moves: weights touched + KV cache read + the new KV written."""
+    """Bytes one decode step moves: weights touched + KV cache read + the new KV written.
+
+    Parameters
+    ----------
+    model : str or ModelSpec
+        The model.
+    batch, context_tokens : float or array
+        Sequences in the step and tokens each attends over.
+    precision : {"bf16", "fp8", "fp4"}
+        Weight precision.
+    kv_precision : str, optional
+        KV-cache precision (default ``precision``).
+
+    Returns
+    -------
+    float or numpy.ndarray
+        Bytes per step, summed over every GPU.
+    """
     m = get_model(model)
-    w = PRECISION_BYTES[_check_precision("precision", precision)]
+    w = PRECISION_BYTES[check_precision("precision", precision)]
     kvb = kv_bytes_per_token(m, kv_precision or precision)
     b = np.asarray(batch, dtype=float)
     c = np.asarray(context_tokens, dtype=float)
@@ -478,16 +193,58 @@ def decode_bytes(
 
 
 def ridge_point(gpu: str | GPUSpec, precision: str = "bf16") -> float:
-    """Arithmetic intensity (FLOP/byte) where the roofline turns: peak FLOP/s / bandwidth."""
+    """Arithmetic intensity where the roofline turns.
+
+    Parameters
+    ----------
+    gpu : str or GPUSpec
+        The accelerator.
+    precision : {"bf16", "fp8", "fp4"}
+        Matmul format (its dense peak).
+
+    Returns
+    -------
+    float
+        Peak FLOP/s divided by peak bandwidth, in FLOP per byte.
+    """
     g = get_gpu(gpu)
     return g.peak_tflops(precision) * 1e12 / (g.hbm_tb_s * 1e12)
 
 
-def attainable_tflops(gpu: str | GPUSpec, intensity_flop_per_byte, precision: str = "bf16"):
-    """Roofline: ``min(peak, intensity * bandwidth)`` in TFLOP/s."""
+def attainable_tflops(
+    gpu: str | GPUSpec,
+    intensity_flop_per_byte,
+    precision: str = "bf16",
+    *,
+    peak_tflops: float | None = None,
+    hbm_tb_s: float | None = None,
+):
+    """The roofline: ``min(peak, intensity * bandwidth)``.
+
+    Parameters
+    ----------
+    gpu : str or GPUSpec
+        The accelerator (its datasheet peaks).
+    intensity_flop_per_byte : float or array
+        Arithmetic intensity, FLOP per byte, > 0.
+    precision : {"bf16", "fp8", "fp4"}
+        Matmul format.
+    peak_tflops, hbm_tb_s : float, optional
+        Measured ceilings to use instead of the datasheet's (e.g. a large GEMM's TFLOP/s and a
+        device copy's TB/s from ``data/h200_ceilings.csv``).
+
+    Returns
+    -------
+    float or numpy.ndarray
+        Attainable TFLOP/s.
+    """
     g = get_gpu(gpu)
     i = require_positive("intensity_flop_per_byte", intensity_flop_per_byte)
-    return np.minimum(g.peak_tflops(precision), np.asarray(i) * g.hbm_tb_s)
+    peak = g.peak_tflops(precision) if peak_tflops is None else peak_tflops
+    bw = g.hbm_tb_s if hbm_tb_s is None else hbm_tb_s
+    require_positive("peak_tflops", peak)
+    require_positive("hbm_tb_s", bw)
+    return np.minimum(peak, np.asarray(i) * bw)
 
 
 def crossover_batch(
@@ -500,9 +257,27 @@ def crossover_batch(
     """Smallest batch at which a dense model's decode step turns compute-bound (ceiling model).
 
     Solves ``b * F = (W + b * K) * ridge`` for ``b``, with ``F`` FLOPs per token, ``W`` weight
-    bytes and ``K`` KV bytes per sequence. ``inf`` where attention over a long context keeps
-    the step memory-bound at any batch (``F <= K * ridge``). For MoE models the distinct
-    experts grow with batch and this closed form does not apply (``ValueError``).
+    bytes and ``K`` KV bytes per sequence.
+
+    Parameters
+    ----------
+    model, gpu : str or spec
+        The model (dense) and the accelerator.
+    context_tokens : float or array
+        Tokens each sequence attends over, >= 0.
+    precision, kv_precision : str
+        Weight and KV-cache precision.
+
+    Returns
+    -------
+    float or numpy.ndarray
+        The batch (sequences); ``inf`` where attention over a long context keeps the step
+        memory-bound at any batch (``F <= K * ridge``).
+
+    Raises
+    ------
+    ValueError
+        For MoE models, whose distinct experts grow with the batch (no closed form).
     """
     m = get_model(model)
     if m.n_experts:
@@ -512,23 +287,66 @@ def crossover_batch(
         )
     c = require_in_range("context_tokens", context_tokens, 0.0, np.inf)
     ridge = ridge_point(gpu, precision)
-    w = m.params_always_read * PRECISION_BYTES[_check_precision("precision", precision)]
+    w = m.params_always_read * PRECISION_BYTES[check_precision("precision", precision)]
     kv = kv_bytes_per_token(m, kv_precision or precision) * m.attended_positions(np.asarray(c) + 1)
     f = 2.0 * m.params_active + m.attention_flops_per_token_per_context() * m.attended_positions(c)
     gap = f - kv * ridge
     out = np.full(np.shape(gap), np.inf)
     np.divide(w * ridge, gap, out=out, where=gap > 0)
-    return float(out) if np.ndim(out) == 0 else out
+    return scalar_or_array(out)
 
 
 # --------------------------------------------------------------------------- memory
 
 
 def _kv_shard(m: ModelSpec, n_gpus):
+    """How many ways the KV cache splits over ``n_gpus`` tensor-parallel GPUs."""
     n = np.asarray(n_gpus, dtype=float)
     if m.attention == "mla":
         return np.ones_like(n)
     return np.minimum(n, m.n_kv_heads)
+
+
+def weight_memory_gb(model: str | ModelSpec, precision: str = "bf16", n_gpus=1):
+    """Memory the weights take on each GPU.
+
+    Parameters
+    ----------
+    model : str or ModelSpec
+        The model (all parameters are stored, the input embedding included).
+    precision : {"bf16", "fp8", "fp4"}
+        Weight precision.
+    n_gpus : int or array
+        Tensor-parallel GPUs sharing the weights.
+
+    Returns
+    -------
+    float or numpy.ndarray
+        GB (1e9 bytes) per GPU.
+    """
+    m = get_model(model)
+    n = require_in_range("n_gpus", n_gpus, 1, 4096)
+    out = m.params_total * PRECISION_BYTES[check_precision("precision", precision)] / n / 1e9
+    return scalar_or_array(out)
+
+
+def usable_memory_gb(gpu: str | GPUSpec, memory_fraction: float = DEFAULT_MEMORY_FRACTION):
+    """Memory of one GPU usable for weights and KV cache.
+
+    Parameters
+    ----------
+    gpu : str or GPUSpec
+        The accelerator.
+    memory_fraction : float
+        Usable share of its memory, in (0, 1] (default :data:`DEFAULT_MEMORY_FRACTION`).
+
+    Returns
+    -------
+    float
+        GB (1e9 bytes).
+    """
+    f = require_in_range("memory_fraction", memory_fraction, 0.0, 1.0, low_open=True)
+    return float(get_gpu(gpu).memory_gb * f)
 
 
 def _memory_needed_gb(m, batch, context_tokens, w_bytes, kvb, n_gpus):
@@ -544,27 +362,42 @@ def max_batch(
     precision: str = "bf16",
     kv_precision: str | None = None,
     n_gpus=1,
-    memory_fraction: float = 0.9,
+    memory_fraction: float = DEFAULT_MEMORY_FRACTION,
 ):
-    """Largest batch whose weights and KV cache fit (0 where the weights alone do not).
+    """Largest batch whose weights and KV cache fit.
 
-    ``memory_fraction`` of the GPU's memory is usable (vLLM's default
-    ``gpu_memory_utilization`` is 0.9); the rest is left for activations and the runtime.
+    Parameters
+    ----------
+    model, gpu : str or spec
+        The model and the accelerator.
+    context_tokens : float or array
+        Tokens cached per sequence, > 0.
+    precision, kv_precision : str
+        Weight and KV-cache precision (``kv_precision`` defaults to ``precision``).
+    n_gpus : int or array
+        Tensor-parallel GPUs.
+    memory_fraction : float
+        Usable share of each GPU's memory (vLLM's default ``gpu_memory_utilization`` is 0.9;
+        the rest is left for activations and the runtime).
+
+    Returns
+    -------
+    int or numpy.ndarray
+        Sequences (0 where the weights alone do not fit).
     """
     m, g = get_model(model), get_gpu(gpu)
     c = require_positive("context_tokens", context_tokens)
     n = require_in_range("n_gpus", n_gpus, 1, 4096)
     f = require_in_range("memory_fraction", memory_fraction, 0.0, 1.0, low_open=True)
-    w = PRECISION_BYTES[_check_precision("precision", precision)]
+    w = PRECISION_BYTES[check_precision("precision", precision)]
     kvb = kv_bytes_per_token(m, kv_precision or precision)
     usable = g.memory_gb * 1e9 * f
     free = usable - m.params_total * w / np.asarray(n)
     per_seq = m.attended_positions(c) * kvb / _kv_shard(m, n)
-    out = np.maximum(np.floor(free / per_seq), 0).astype(np.int64)
-    return int(out) if np.ndim(out) == 0 else out
+    return scalar_or_array(np.maximum(np.floor(free / per_seq), 0).astype(np.int64))
 
 
-# --------------------------------------------------------------------------- performance
+# --------------------------------------------------------------------------- the step
 
 
 def _comm_s(m: ModelSpec, g: GPUSpec, tokens, n, latency_us, link_gb_s):
@@ -581,27 +414,75 @@ def _comm_s(m: ModelSpec, g: GPUSpec, tokens, n, latency_us, link_gb_s):
     return np.where(n > 1, 2 * m.n_layers * per, 0.0)
 
 
-def _roofline(m, g, e, flops, bytes_, tokens, n, precision, latency_us, link_gb_s):
+def _attention_blocks(m: ModelSpec, sequences, n):
+    """Decode-attention thread blocks per GPU: one per (sequence, KV head on that GPU)."""
+    if m.attention == "mla":
+        return np.full(np.broadcast(sequences, n).shape, np.inf)
+    return np.asarray(sequences, dtype=float) * m.n_kv_heads / _kv_shard(m, n)
+
+
+def _step(m, g, e: Efficiency, precision, n, *, tokens, attn_flops, attn_bytes, attn_blocks,
+          w_bytes, comm_s):  # fmt: skip
+    """Time and power of one step: linear layers over ``tokens`` tokens plus attention.
+
+    All inputs are totals over the tensor-parallel group; per-GPU shares follow from ``n``.
+    Returns a dict of per-GPU seconds (``compute``, ``memory``, ``linear``, ``attention``,
+    ``comm``, ``overhead``, ``step``), ``bound``, achieved ``flops``/``bytes`` per GPU and
+    ``power_w`` per GPU.
+    """
     peak = g.peak_tflops(precision) * 1e12
-    bw = g.hbm_tb_s * 1e12
-    compute_s = flops / n / (peak * e.compute)
-    memory_s = bytes_ / n / (bw * e.memory)
-    comm_s = _comm_s(m, g, tokens, n, latency_us, link_gb_s)
-    step_s = np.maximum(compute_s, memory_s) + comm_s + e.overhead_ms / 1e3
-    u_mem = bytes_ / n / (step_s * bw)
-    u_comp = flops / n / (step_s * peak)
+    bw = g.hbm_tb_s * 1e12 * e.memory
+    dense_f, dense_b, exp_f, exp_b, exp_rows = _linear_parts(m, tokens, w_bytes)
+    kv_shard = _kv_shard(m, n)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t_dc = dense_f / n / (peak * e.gemm_share(tokens))
+        t_ec = np.where(exp_f > 0, exp_f / n / (peak * e.gemm_share(np.maximum(exp_rows, 1e-9))), 0)
+    t_dm = dense_b / n / bw
+    t_em = exp_b / n / bw
+    par = e.attention_parallelism(attn_blocks, g.n_sm)
+    t_ac = attn_flops / n / (peak * e.attention_share)
+    t_am = attn_bytes / kv_shard / (bw * par)
+    compute_s = t_dc + t_ec + t_ac
+    memory_s = t_dm + t_em + t_am
+    if e.sequential:
+        parts = ((t_dc, t_dm), (t_ec, t_em), (t_ac, t_am))
+        work = sum(np.maximum(c, mm) for c, mm in parts)
+        chosen_c = sum(np.where(c > mm, c, 0.0) for c, mm in parts)
+        bound = np.where(chosen_c > work - chosen_c, "compute", "memory")
+        linear_s = np.maximum(t_dc, t_dm) + np.maximum(t_ec, t_em)
+        attention_s = np.maximum(t_ac, t_am)
+    else:
+        work = np.maximum(compute_s, memory_s)
+        bound = np.where(compute_s > memory_s, "compute", "memory")
+        linear_s = work * (t_dc + t_ec + t_dm + t_em) / (compute_s + memory_s)
+        attention_s = work - linear_s
+    overhead_s = e.overhead_s(m.n_layers)
+    step_s = work + comm_s + overhead_s
+    flops = (dense_f + exp_f + attn_flops) / n
+    bytes_ = (dense_b + exp_b) / n + attn_bytes / kv_shard
+    u_mem = bytes_ / (step_s * g.hbm_tb_s * 1e12)
+    u_comp = flops / (step_s * peak)
     drive = np.minimum(1.0, e.power_memory_weight * u_mem + e.power_compute_weight * u_comp)
-    power_w = g.idle_w + (g.tdp_w - g.idle_w) * drive
-    return compute_s, memory_s, comm_s, step_s, power_w
+    return {
+        "compute": compute_s,
+        "memory": memory_s,
+        "linear": linear_s,
+        "attention": attention_s,
+        "comm": comm_s,
+        "overhead": overhead_s,
+        "step": step_s,
+        "bound": bound,
+        "flops": flops,
+        "bytes": bytes_,
+        "power_w": g.idle_w + (g.tdp_w - g.idle_w) * drive,
+    }
 
 
-def _prepare(
-    model, gpu, precision, kv_precision, efficiency, n_gpus, pue, usd_per_gpu_hour, kind="decode"
-):
+def _prepare(model, gpu, precision, kv_precision, efficiency, n_gpus, pue, usd_per_gpu_hour):
     m, g = get_model(model), get_gpu(gpu)
-    precision = _check_precision("precision", precision)
-    kv_precision = _check_precision("kv_precision", kv_precision or precision)
-    e = _as_efficiency(efficiency, kind)
+    precision = check_precision("precision", precision)
+    kv_precision = check_precision("kv_precision", kv_precision or precision)
+    e = as_efficiency(efficiency)
     n = require_in_range("n_gpus", n_gpus, 1, 4096)
     if np.any(np.asarray(n) != np.round(n)):
         raise ValueError(f"n_gpus must be a whole number of GPUs; got {n_gpus!r}")
@@ -621,6 +502,23 @@ def _oom_message(m, g, b, c, need_gb, usable_gb, fits_b, n, precision, kv_precis
     )
 
 
+def _time_columns(s: dict, n) -> dict:
+    return {
+        "compute_ms": s["compute"] * 1e3,
+        "memory_ms": s["memory"] * 1e3,
+        "linear_ms": s["linear"] * 1e3,
+        "attention_ms": s["attention"] * 1e3,
+        "comm_ms": s["comm"] * 1e3,
+        "overhead_ms": np.broadcast_to(s["overhead"] * 1e3, np.shape(s["step"])).copy(),
+        "step_ms": s["step"] * 1e3,
+        "bound": s["bound"],
+        "achieved_tflops_per_gpu": s["flops"] / s["step"] / 1e12,
+    }
+
+
+# --------------------------------------------------------------------------- performance
+
+
 def decode_performance(
     model: str | ModelSpec,
     gpu: str | GPUSpec,
@@ -633,7 +531,7 @@ def decode_performance(
     n_gpus=1,
     usd_per_gpu_hour: float | None = None,
     pue: float = 1.0,
-    memory_fraction: float = 0.9,
+    memory_fraction: float = DEFAULT_MEMORY_FRACTION,
     check_memory: bool = True,
     allreduce_latency_us: float = 8.0,
     interconnect_gb_s: float | None = None,
@@ -644,7 +542,7 @@ def decode_performance(
     ----------
     model, gpu : str or spec
         Names from ``data/models.csv`` / ``data/gpus.csv`` (case-insensitive) or
-        :class:`ModelSpec` / :class:`GPUSpec`.
+        :class:`~inferecon.ModelSpec` / :class:`~inferecon.GPUSpec`.
     batch : int or array
         Sequences decoded together (>= 1).
     context_tokens : int or array
@@ -653,15 +551,17 @@ def decode_performance(
     precision : {"bf16", "fp8", "fp4"}
         Weight precision (and matmul format).
     efficiency : float, Efficiency, Calibration or None
-        ``1.0`` is the physical ceiling (no losses, no overhead). A float applies to memory and
-        compute with no overhead. ``None`` uses :func:`default_efficiency`, the calibration on
-        the bundled H200 measurements.
+        ``1.0`` is the physical ceiling (no losses, no overhead, operations overlapped). A
+        float applies to memory and compute with no overhead. ``None`` uses
+        :data:`~inferecon.DEFAULT_EFFICIENCY`, the stored calibration on the bundled H200
+        measurements.
     kv_precision : str, optional
         KV-cache precision; defaults to ``precision``.
     n_gpus : int or array
         Tensor-parallel degree.
     usd_per_gpu_hour : float, optional
-        Rental price; the midpoint of the GPU's range in ``data/gpus.csv`` when omitted.
+        Rental price (USD per GPU-hour); the midpoint of the GPU's range in ``data/gpus.csv``
+        when omitted.
     pue : float
         Power usage effectiveness, in [1, 5], for facility energy.
     memory_fraction : float
@@ -669,15 +569,24 @@ def decode_performance(
     check_memory : bool
         Raise ``ValueError`` (saying how much is needed and what fits) when a configuration
         does not fit; with ``False`` such rows are computed and flagged ``fits = False``.
+    allreduce_latency_us : float
+        Latency of one tensor-parallel all-reduce (us).
+    interconnect_gb_s : float, optional
+        GPU-to-GPU bandwidth per direction (GB/s); the GPU's ``interconnect_gb_s`` by default.
 
     Returns
     -------
     pandas.DataFrame
-        Columns include ``step_ms``, ``tokens_per_s_total``, ``tokens_per_s_per_gpu``,
-        ``tokens_per_s_per_user``, ``flops_per_step``, ``bytes_per_step``,
-        ``arithmetic_intensity`` (FLOP/byte), ``bound`` ("memory" or "compute"),
-        ``power_w`` (per GPU), ``joules_per_token``, ``facility_joules_per_token``,
-        ``usd_per_mtok``, ``memory_needed_gb`` (per GPU), ``max_batch`` and ``fits``.
+        Configuration columns, then ``flops_per_step``, ``bytes_per_step``,
+        ``weight_bytes_per_step`` and ``kv_bytes_per_step`` (summed over the tensor-parallel
+        GPUs; a replicated KV cache counts once per GPU), ``arithmetic_intensity``
+        (FLOP/byte), the time split ``compute_ms``, ``memory_ms`` (unoverlapped totals),
+        ``linear_ms``, ``attention_ms``, ``comm_ms``, ``overhead_ms`` and ``step_ms`` (ms),
+        ``bound`` ("memory" or "compute"), ``achieved_tflops_per_gpu``,
+        ``tokens_per_s_total``, ``tokens_per_s_per_gpu``, ``tokens_per_s_per_user``,
+        ``power_w`` (per GPU, W), ``joules_per_token`` (board), ``facility_joules_per_token``
+        (x PUE), ``usd_per_mtok`` (USD per million tokens), ``memory_needed_gb`` (per GPU),
+        ``max_batch`` and ``fits``.
 
     Examples
     --------
@@ -699,13 +608,13 @@ def decode_performance(
     w = PRECISION_BYTES[precision]
     kvb = kv_bytes_per_token(m, kv_precision)
 
-    weight_bytes = _weight_bytes_read(m, b, w)
     kv_bytes = b * m.attended_positions(c + 1.0) * kvb
-    bytes_ = weight_bytes + kv_bytes
-    flops = decode_flops(m, b, c)
-    compute_s, memory_s, comm_s, step_s, power_w = _roofline(
-        m, g, e, flops, bytes_, b, n, precision, allreduce_latency_us, interconnect_gb_s
-    )
+    attn_flops = b * m.attention_flops_per_token_per_context() * m.attended_positions(c)
+    s = _step(
+        m, g, e, precision, n, tokens=b, attn_flops=attn_flops, attn_bytes=kv_bytes,
+        attn_blocks=_attention_blocks(m, b, n), w_bytes=w,
+        comm_s=_comm_s(m, g, b, n, allreduce_latency_us, interconnect_gb_s),
+    )  # fmt: skip
     need = _memory_needed_gb(m, b, c, w, kvb, n)
     usable = g.memory_gb * mf
     fits_b = max_batch(m, g, c, precision, kv_precision, n, mf)
@@ -716,8 +625,9 @@ def decode_performance(
             m, g, b[i], c[i], need[i], usable, fits_b[i], n[i], precision, kv_precision
         )
         raise ValueError(msg)
+    step_s = s["step"]
     tps = b / step_s
-    joules = power_w * n * step_s / b
+    joules = s["power_w"] * n * step_s / b
     return pd.DataFrame(
         {
             "model": m.name,
@@ -727,21 +637,16 @@ def decode_performance(
             "n_gpus": n.astype(np.int64),
             "batch": b.astype(np.int64),
             "context_tokens": c.astype(np.int64),
-            "flops_per_step": flops,
-            "bytes_per_step": bytes_,
-            "weight_bytes_per_step": weight_bytes,
-            "kv_bytes_per_step": kv_bytes,
-            "arithmetic_intensity": flops / bytes_,
-            "compute_ms": compute_s * 1e3,
-            "memory_ms": memory_s * 1e3,
-            "comm_ms": comm_s * 1e3,
-            "overhead_ms": e.overhead_ms,
-            "step_ms": step_s * 1e3,
-            "bound": np.where(compute_s > memory_s, "compute", "memory"),
+            "flops_per_step": s["flops"] * n,
+            "bytes_per_step": s["bytes"] * n,
+            "weight_bytes_per_step": _weight_bytes_read(m, b, w),
+            "kv_bytes_per_step": kv_bytes * n / _kv_shard(m, n),
+            "arithmetic_intensity": s["flops"] / s["bytes"],
+            **_time_columns(s, n),
             "tokens_per_s_total": tps,
             "tokens_per_s_per_gpu": tps / n,
             "tokens_per_s_per_user": 1.0 / step_s,
-            "power_w": power_w,
+            "power_w": s["power_w"],
             "joules_per_token": joules,
             "facility_joules_per_token": joules * pue,
             "usd_per_mtok": price * n / (tps * 3600.0) * 1e6,
@@ -769,15 +674,32 @@ def prefill_performance(
 ) -> pd.DataFrame:
     """Time to process ``batch`` prompts of ``prompt_tokens`` in one forward pass (causal).
 
-    ``step_ms`` is the time to first token of a request that waits for nothing else;
-    ``tokens_per_s_total`` counts prompt tokens. Same parameters and columns as
-    :func:`decode_performance` (no memory check: prefill's KV is what decode then holds),
-    except that ``efficiency=None`` uses the calibration on the measured *prefill* rows
-    (``default_efficiency("prefill")``): large prompt GEMMs reach a different share of peak than
-    decode's attention and skinny GEMMs.
+    The same step model as :func:`decode_performance` over ``batch * prompt_tokens`` tokens:
+    the linear layers see many rows (so they approach the large-GEMM share of peak), attention
+    does the causal half of ``prompt x prompt`` and writes the prompt's KV cache.
+
+    Parameters
+    ----------
+    model, gpu : str or spec
+        The model and the accelerator.
+    prompt_tokens : int or array
+        Tokens per prompt, >= 1.
+    batch : int or array
+        Prompts in the pass, >= 1.
+    precision, efficiency, kv_precision, n_gpus, usd_per_gpu_hour, pue, allreduce_latency_us,
+    interconnect_gb_s
+        As in :func:`decode_performance` (no memory check: prefill's KV is what decode holds).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``step_ms`` (the time to first token of a request that waits for nothing else), the
+        time split, ``bound``, ``tokens_per_s_total`` (prompt tokens/s), ``power_w``,
+        ``joules_per_token`` (per prompt token), ``facility_joules_per_token`` and
+        ``usd_per_mtok`` (per million prompt tokens).
     """
     m, g, precision, kv_precision, e, n, price = _prepare(
-        model, gpu, precision, kv_precision, efficiency, n_gpus, pue, usd_per_gpu_hour, "prefill"
+        model, gpu, precision, kv_precision, efficiency, n_gpus, pue, usd_per_gpu_hour
     )
     require_positive("prompt_tokens", prompt_tokens)
     require_positive("batch", batch)
@@ -788,14 +710,14 @@ def prefill_performance(
     tokens = p * b
     w = PRECISION_BYTES[precision]
     kvb = kv_bytes_per_token(m, kv_precision)
-    attn = m.attention_flops_per_token_per_context() * m.prefill_attended_positions(p)
-    flops = b * (2.0 * m.params_active * p + attn)
-    bytes_ = _weight_bytes_read(m, tokens, w) + tokens * kvb
-    compute_s, memory_s, comm_s, step_s, power_w = _roofline(
-        m, g, e, flops, bytes_, tokens, n, precision, allreduce_latency_us, interconnect_gb_s
-    )
-    tps = tokens / step_s
-    joules = power_w * n * step_s / tokens
+    attn = b * m.attention_flops_per_token_per_context() * m.prefill_attended_positions(p)
+    s = _step(
+        m, g, e, precision, n, tokens=tokens, attn_flops=attn, attn_bytes=tokens * kvb,
+        attn_blocks=np.full_like(tokens, np.inf), w_bytes=w,
+        comm_s=_comm_s(m, g, tokens, n, allreduce_latency_us, interconnect_gb_s),
+    )  # fmt: skip
+    tps = tokens / s["step"]
+    joules = s["power_w"] * n * s["step"] / tokens
     return pd.DataFrame(
         {
             "model": m.name,
@@ -805,16 +727,12 @@ def prefill_performance(
             "n_gpus": n.astype(np.int64),
             "batch": b.astype(np.int64),
             "prompt_tokens": p.astype(np.int64),
-            "flops_per_step": flops,
-            "bytes_per_step": bytes_,
-            "arithmetic_intensity": flops / bytes_,
-            "compute_ms": compute_s * 1e3,
-            "memory_ms": memory_s * 1e3,
-            "comm_ms": comm_s * 1e3,
-            "step_ms": step_s * 1e3,
-            "bound": np.where(compute_s > memory_s, "compute", "memory"),
+            "flops_per_step": s["flops"] * n,
+            "bytes_per_step": s["bytes"] * n,
+            "arithmetic_intensity": s["flops"] / s["bytes"],
+            **_time_columns(s, n),
             "tokens_per_s_total": tps,
-            "power_w": power_w,
+            "power_w": s["power_w"],
             "joules_per_token": joules,
             "facility_joules_per_token": joules * pue,
             "usd_per_mtok": price * n / (tps * 3600.0) * 1e6,
@@ -835,7 +753,7 @@ def serving_performance(
     n_gpus=1,
     usd_per_gpu_hour: float | None = None,
     pue: float = 1.0,
-    memory_fraction: float = 0.9,
+    memory_fraction: float = DEFAULT_MEMORY_FRACTION,
     check_memory: bool = True,
     prefill_efficiency=None,
 ) -> pd.DataFrame:
@@ -845,8 +763,22 @@ def serving_performance(
     first token is one prefill), then ``output_tokens`` decode steps run over a cache that
     grows from ``prompt`` to ``prompt + output``; the steps are evaluated at the mean context
     ``prompt + (output + 1) / 2`` (exact while a step stays on one side of the roofline).
-    Memory is checked at the final context. ``prefill_efficiency`` defaults to ``efficiency``
-    when that is given, else to the prefill calibration.
+    Memory is checked at the final context.
+
+    Parameters
+    ----------
+    model, gpu : str or spec
+        The model and the accelerator.
+    batch : int or array
+        Requests served together (>= 1).
+    prompt_tokens, output_tokens : int or array
+        Tokens in and out per request (>= 1). ``batch``, ``prompt_tokens`` and
+        ``output_tokens`` broadcast.
+    precision, efficiency, kv_precision, n_gpus, usd_per_gpu_hour, pue, memory_fraction,
+    check_memory
+        As in :func:`decode_performance`.
+    prefill_efficiency : optional
+        Efficiency of the prefill passes; ``efficiency`` when omitted.
 
     Returns
     -------
@@ -871,7 +803,7 @@ def serving_performance(
     dec = decode_performance(
         model, gpu, b, p + (o + 1.0) / 2.0, precision, efficiency, check_memory=False, **kw
     )
-    pre_eff = prefill_efficiency if prefill_efficiency is not None else efficiency
+    pre_eff = efficiency if prefill_efficiency is None else prefill_efficiency
     pre = prefill_performance(model, gpu, p, 1, precision, pre_eff, **kw)
     nn = dec["n_gpus"].to_numpy(float)
     ttft_s = pre["step_ms"].to_numpy() / 1e3
@@ -937,7 +869,7 @@ def published_throughput_ceiling(published: pd.DataFrame) -> pd.DataFrame:
         m, g = get_model(r["model"]), get_gpu(r["gpu"])
         n = float(r["n_gpus"])
         if r["metric"] == "per_user_speed":
-            w = PRECISION_BYTES[_check_precision("weight_precision", r["weight_precision"])]
+            w = PRECISION_BYTES[check_precision("weight_precision", r["weight_precision"])]
             ceiling = g.hbm_tb_s * 1e12 * n / (m.params_active * w)
             measured, bound = float(r["tokens_per_s_per_user"]), "memory"
         else:
@@ -963,182 +895,3 @@ def published_throughput_ceiling(published: pd.DataFrame) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(out)
-
-
-# --------------------------------------------------------------------------- calibration
-
-
-@dataclass(frozen=True)
-class Calibration:
-    """Efficiencies fitted to measurements, with the fit's error on every row.
-
-    ``residuals`` has one row per measurement: ``kind``, ``batch``, ``context``,
-    ``measured_ms``, ``predicted_ms``, ``error_pct`` (predicted vs measured), ``fitted``
-    (whether the row was used in the fit), ``bound``, ``measured_power_w``,
-    ``predicted_power_w``.
-    """
-
-    efficiency: Efficiency
-    model: str
-    gpu: str
-    mape_pct: float
-    max_ape_pct: float
-    power_mape_pct: float
-    n_rows: int
-    n_compute_bound: int
-    residuals: pd.DataFrame = field(repr=False, compare=False)
-
-    def summary(self) -> dict:
-        """Fitted values and errors as a flat dict."""
-        return {
-            **asdict(self.efficiency),
-            "mape_pct": self.mape_pct,
-            "max_ape_pct": self.max_ape_pct,
-            "power_mape_pct": self.power_mape_pct,
-            "n_rows": self.n_rows,
-            "n_compute_bound": self.n_compute_bound,
-        }
-
-
-def _predict_rows(m, g, rows: pd.DataFrame, e: Efficiency, precision: str) -> pd.DataFrame:
-    dec = rows["kind"].to_numpy() == "decode"
-    pred_ms = np.empty(len(rows))
-    power = np.empty(len(rows))
-    bound = np.empty(len(rows), dtype=object)
-    if dec.any():
-        d = decode_performance(
-            m, g, rows["batch"].to_numpy()[dec], rows["context"].to_numpy()[dec], precision, e,
-            check_memory=False,
-        )  # fmt: skip
-        pred_ms[dec], power[dec], bound[dec] = d["step_ms"], d["power_w"], d["bound"]
-    if (~dec).any():
-        p = prefill_performance(
-            m, g, rows["context"].to_numpy()[~dec], rows["batch"].to_numpy()[~dec], precision, e
-        )
-        pred_ms[~dec], power[~dec], bound[~dec] = p["step_ms"], p["power_w"], p["bound"]
-    return pd.DataFrame({"predicted_ms": pred_ms, "predicted_power_w": power, "bound": bound})
-
-
-def calibrate(
-    measurements: pd.DataFrame,
-    model: str | ModelSpec,
-    gpu: str | GPUSpec,
-    *,
-    precision: str = "bf16",
-    kinds: tuple[str, ...] = ("decode",),
-) -> Calibration:
-    """Fit memory and compute efficiency, per-step overhead and the power weights to measurements.
-
-    The step-time parameters minimise the squared log error of predicted vs measured
-    ``step_ms`` (so every row counts by its relative error) with ``scipy.optimize.least_squares``
-    inside the bounds efficiency in (0.02, 1] and overhead in [0, 100] ms; the power weights then
-    minimise the squared error of ``avg_power_w`` where it was measured.
-
-    Parameters
-    ----------
-    measurements : pandas.DataFrame
-        Rows in the schema of ``data/h200_decode.csv`` (:func:`inferecon.load_decode_measurements`).
-    model, gpu : str or spec
-        What the rows were measured on.
-    precision : str
-        Precision of the measured runs.
-    kinds : tuple of str
-        Which rows to fit: ``"decode"`` by default. Prefill rows measured without CUDA graphs
-        carry launch overhead a decode fit must not absorb; they are predicted and reported.
-
-    Returns
-    -------
-    Calibration
-        With ``mape_pct`` (median absolute percentage error of step time on the fitted rows)
-        and ``n_compute_bound``: the compute efficiency is determined only by rows the fitted
-        model places on the compute roof; with none, it is not identified.
-    """
-    from scipy.optimize import least_squares
-
-    m, g = get_model(model), get_gpu(gpu)
-    precision = _check_precision("precision", precision)
-    need = {"kind", "batch", "context", "step_ms"}
-    missing = need - set(measurements.columns)
-    if missing:
-        raise ValueError(f"measurements lack column(s) {sorted(missing)}")
-    rows = measurements.reset_index(drop=True)
-    fit_mask = rows["kind"].isin(kinds).to_numpy()
-    if fit_mask.sum() < 3:
-        raise ValueError(
-            f"calibrate needs at least 3 measured rows of kind {kinds} to fit 3 parameters; "
-            f"got {int(fit_mask.sum())}"
-        )
-    fit = rows[fit_mask]
-    y = np.log(fit["step_ms"].to_numpy(float))
-
-    def resid(x):
-        e = Efficiency(memory=x[0], compute=x[1], overhead_ms=x[2])
-        return np.log(_predict_rows(m, g, fit, e, precision)["predicted_ms"].to_numpy()) - y
-
-    starts = [(0.8, 0.6, 0.5), (0.95, 0.3, 0.0), (0.5, 0.9, 2.0)]
-    best = min(
-        (
-            least_squares(resid, s, bounds=([0.02, 0.02, 0.0], [1.0, 1.0, 100.0]), xtol=1e-12)
-            for s in starts
-        ),
-        key=lambda r: r.cost,
-    )
-    e = Efficiency(memory=best.x[0], compute=best.x[1], overhead_ms=best.x[2])
-
-    power_err = math.nan
-    if "avg_power_w" in fit and fit["avg_power_w"].notna().sum() >= 2:
-        pw = fit["avg_power_w"].to_numpy(float)
-        ok = np.isfinite(pw)
-
-        def presid(x):
-            ee = replace(e, power_memory_weight=x[0], power_compute_weight=x[1])
-            pred = _predict_rows(m, g, fit, ee, precision)["predicted_power_w"].to_numpy()
-            return pred[ok] - pw[ok]
-
-        pr = least_squares(presid, (1.0, 1.0), bounds=([0, 0], [20.0, 20.0]))
-        e = replace(e, power_memory_weight=pr.x[0], power_compute_weight=pr.x[1])
-
-    pred = _predict_rows(m, g, rows, e, precision)
-    res = pd.DataFrame(
-        {
-            "kind": rows["kind"],
-            "batch": rows["batch"],
-            "context": rows["context"],
-            "measured_ms": rows["step_ms"],
-            "predicted_ms": pred["predicted_ms"],
-            "fitted": fit_mask,
-            "bound": pred["bound"],
-        }
-    )
-    res["error_pct"] = (res["predicted_ms"] / res["measured_ms"] - 1) * 100
-    if "avg_power_w" in rows:
-        res["measured_power_w"] = rows["avg_power_w"]
-        res["predicted_power_w"] = pred["predicted_power_w"]
-        pe = (res["predicted_power_w"] / res["measured_power_w"] - 1).abs()[fit_mask]
-        power_err = float(np.nanmedian(pe) * 100) if pe.notna().any() else math.nan
-    ape = res.loc[fit_mask, "error_pct"].abs()
-    return Calibration(
-        efficiency=e,
-        model=m.name,
-        gpu=g.name,
-        mape_pct=float(ape.median()),
-        max_ape_pct=float(ape.max()),
-        power_mape_pct=power_err,
-        n_rows=int(fit_mask.sum()),
-        n_compute_bound=int((res["bound"][fit_mask] == "compute").sum()),
-        residuals=res,
-    )
-
-
-@functools.lru_cache(maxsize=2)
-def default_efficiency(kind: str = "decode") -> Calibration:
-    """The calibration on the bundled measurements (Llama-3.1-8B shape, one H200, bf16).
-
-    ``kind="decode"`` fits the 17 decode rows (used when ``efficiency=None``);
-    ``kind="prefill"`` fits the 4 prefill rows (3 parameters on 4 rows: it interpolates them,
-    it does not test the model). Both describe a lean PyTorch engine on Hopper; other engines
-    and GPUs differ: calibrate on your own rows where you can.
-    """
-    if kind not in ("decode", "prefill"):
-        raise ValueError(f"kind must be 'decode' or 'prefill'; got {kind!r}")
-    return calibrate(load_decode_measurements(), "Llama-3.1-8B", "H200-SXM", kinds=(kind,))

@@ -10,18 +10,20 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
+from ..calibration import Calibration, default_calibration
 from ..datasets import load_decode_measurements, load_gpus, load_measured_ceilings, load_models
 from ..serving import (
-    PRECISION_BYTES,
-    calibrate,
+    DEFAULT_MEMORY_FRACTION,
+    attainable_tflops,
     decode_performance,
-    get_gpu,
-    get_model,
     max_batch,
     prefill_performance,
     ridge_point,
     serving_performance,
+    usable_memory_gb,
+    weight_memory_gb,
 )
+from ..specs import get_gpu, get_model
 from .controls import LABEL_STYLE, checkbox, dropdown, float_slider, row_layout
 from .explorer import Explorer
 from .style import add_source, add_title, side_by_side
@@ -82,11 +84,11 @@ def _measured_rows() -> pd.DataFrame:
 
 def _fits_note(model: str, gpu: str, precision: str, n: int) -> str:
     m, g = get_model(model), get_gpu(gpu)
-    need = m.params_total * PRECISION_BYTES[precision] / n / 1e9
+    need = weight_memory_gb(m, precision, n)
     return (
         f"<span style='color:#c0392b'><b>{m.name} in {precision} does not fit on "
         f"{g.name} ×{n}</b>: its weights alone need {need:,.0f} GB per GPU, "
-        f"{g.memory_gb * 0.9:,.0f} GB is usable. Add GPUs or lower the precision.</span>"
+        f"{usable_memory_gb(g):,.0f} GB is usable. Add GPUs or lower the precision.</span>"
     )
 
 
@@ -136,10 +138,10 @@ class ThroughputLatencyExplorer(Explorer):
             for _ in range(5)
         ]
         meas = _measured_rows()
-        dec = meas[meas["kind"] == "decode"]
+        self._meas_rows = meas[meas["kind"] == "decode"]
         self._meas = ax.scatter(
-            dec["tokens_per_s_per_user"], dec["tokens_per_s_total"], s=22, color=MEASURED,
-            zorder=4, label="measured: Llama-3.1-8B, one H200, bf16 (512 and 4,096 context)",
+            [], [], s=22, color=MEASURED, zorder=4,
+            label="measured at this context: Llama-3.1-8B, one H200, bf16",
         )  # fmt: skip
         self._oom_text = ax.text(
             0.5, 0.62, "", transform=ax.transAxes, ha="center", va="center", fontsize=11,
@@ -161,8 +163,9 @@ class ThroughputLatencyExplorer(Explorer):
         axm.set_title("Where the KV cache runs out", fontsize=10.5)
         (self._m_w,) = axm.plot([], [], color="#e67e22", label="weights")
         (self._m_all,) = axm.plot([], [], color=CALIBRATED, label="weights + KV cache")
+        f = DEFAULT_MEMORY_FRACTION
         (self._m_cap,) = axm.plot(
-            [1, 4096], [0.9, 0.9], "--", color=MEASURED, lw=1.2, label="usable (90%)"
+            [1, 4096], [f, f], "--", color=MEASURED, lw=1.2, label=f"usable ({f:.0%})"
         )
         (self._m_max,) = axm.plot([], [], ":", color="black", lw=1.0)
         self._m_text = axm.text(1.3, 1.5, "", fontsize=8.5, va="top")
@@ -172,10 +175,9 @@ class ThroughputLatencyExplorer(Explorer):
         axm.set_autoscale_on(False)
         add_source(
             fig,
-            "Source: inferecon.serving roofline (step = max(FLOPs/peak, bytes/bandwidth) + "
-            "overhead), calibrated on data/h200_decode.csv (H200, Llama-3.1-8B shape, bf16);\n"
-            + _SOURCE_DATA
-            + ". Dotted: batches whose KV cache does not fit.",
+            "Source: inferecon.serving (per-operation roofline: linear layers + attention + "
+            "overhead per layer), calibrated on data/h200_decode.csv (H200, Llama-3.1-8B shape, "
+            "bf16);\n" + _SOURCE_DATA + ". Dotted: batches whose KV cache does not fit.",
         )
 
     def _update(self, p):
@@ -208,8 +210,13 @@ class ThroughputLatencyExplorer(Explorer):
             t.set_text(f"batch {b:,}")
         op = decode_performance(model, gpu, op_b, ctx, **kw).iloc[0]
         self._op.set_data([op["tokens_per_s_per_user"]], [op["tokens_per_s_per_gpu"]])
+        # measured points only against the curve for their own context (and hardware)
         match = model == _MEASURED_MODEL and gpu == _MEASURED_GPU and prec == "bf16" and n == 1
-        self._meas.set_alpha(1.0 if match else 0.25)
+        rows = self._meas_rows[self._meas_rows["context"] == ctx] if match else self._meas_rows[:0]
+        self._meas.set_offsets(
+            np.column_stack([rows["tokens_per_s_per_user"], rows["tokens_per_s_total"]])
+            if len(rows) else np.empty((0, 2))
+        )  # fmt: skip
         self._oom_text.set_text("" if fits.any() else "the weights alone do not fit in memory")
         if not fits.any():  # nothing to draw but the message
             for a in (self._cal, self._cal_oom, self._ceil, self._ceil_oom, self._op):
@@ -217,13 +224,14 @@ class ThroughputLatencyExplorer(Explorer):
             for t in self._ticks:
                 t.set_text("")
 
-        w_gb = get_model(model).params_total * PRECISION_BYTES[prec] / n / 1e9
+        w_gb = weight_memory_gb(model, prec, n)
         g = get_gpu(gpu)
         cap = g.memory_gb
         self._m_w.set_data([1, 4096], [w_gb / cap] * 2)
         self._m_all.set_data(BATCHES, cal["memory_needed_gb"] / cap)
         mb = max_batch(model, gpu, ctx, prec, n_gpus=n)
-        self._m_max.set_data([max(mb, 1)] * 2, [0, 0.9] if mb >= 1 else [0, 0])
+        f = DEFAULT_MEMORY_FRACTION
+        self._m_max.set_data([max(mb, 1)] * 2, [0, f] if mb >= 1 else [0, 0])
         self._m_text.set_text(f"{g.name}: {cap:,.0f} GB per GPU\nweights {w_gb:,.1f} GB")
 
         if not fits.any():
@@ -290,11 +298,13 @@ class RooflineExplorer(Explorer):
             self._dynamic(a)
         ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=8.5)
         ax.set_autoscale_on(False)
+        self._ceilings = c = load_measured_ceilings().set_index("metric")["value"]
         add_source(
             fig,
             "Source: inferecon.serving (FLOPs and bytes per step from the model shape; "
             "Williams et al. 2009, 'Roofline');\n" + _SOURCE_DATA + ";\nmeasured ceilings: "
-            "data/h200_ceilings.csv (4.27 TB/s copy, 664 TFLOP/s bf16 GEMM, one H200).",
+            f"data/h200_ceilings.csv ({c['copy_tb_s']:.2f} TB/s copy, "
+            f"{c['bf16_gemm_tflops']:.0f} TFLOP/s bf16 GEMM, one H200).",
         )
 
     def _update(self, p):
@@ -304,13 +314,12 @@ class RooflineExplorer(Explorer):
         peak, bw = g.peak_tflops(prec), g.hbm_tb_s
         ridge = ridge_point(g, prec)
         xs = np.array([0.3, ridge, 3e5])
-        self._roof.set_data(xs, np.minimum(peak, xs * bw))
+        self._roof.set_data(xs, attainable_tflops(g, xs, prec))
         if gpu == _MEASURED_GPU and prec == "bf16":
-            c = load_measured_ceilings().set_index("metric")["value"]
-            r2 = c["bf16_gemm_tflops"] / c["copy_tb_s"]
-            self._roof_meas.set_data(
-                [0.3, r2, 3e5], [0.3 * c["copy_tb_s"], c["bf16_gemm_tflops"], c["bf16_gemm_tflops"]]
-            )
+            c = self._ceilings
+            kw = dict(peak_tflops=c["bf16_gemm_tflops"], hbm_tb_s=c["copy_tb_s"])
+            xm = np.array([0.3, c["bf16_gemm_tflops"] / c["copy_tb_s"], 3e5])
+            self._roof_meas.set_data(xm, attainable_tflops(g, xm, prec, **kw))
         else:
             self._roof_meas.set_data([], [])
         self._ridge.set_data([ridge, ridge], [1, peak])
@@ -318,21 +327,20 @@ class RooflineExplorer(Explorer):
         self._ridge_lbl.set_text(f"ridge {ridge:,.0f} FLOP/B")
         kw = dict(precision=prec, n_gpus=n, check_memory=False)
         sweep = decode_performance(model, gpu, BATCHES, ctx, **kw)
-        ach = sweep["flops_per_step"] / n / (sweep["step_ms"] / 1e3) / 1e12
+        ach = sweep["achieved_tflops_per_gpu"]
         self._sweep.set_data(sweep["arithmetic_intensity"], ach)
         d = decode_performance(model, gpu, b, ctx, **kw).iloc[0]
         pre = prefill_performance(model, gpu, prompt, 1, prec, n_gpus=n).iloc[0]
         di, pi = d["arithmetic_intensity"], pre["arithmetic_intensity"]
-        self._dec.set_data([di], [min(peak, di * bw)])
-        d_ach = d["flops_per_step"] / n / (d["step_ms"] / 1e3) / 1e12
-        self._dec_ach.set_data([di], [d_ach])
-        self._pre.set_data([pi], [min(peak, pi * bw)])
+        self._dec.set_data([di], [attainable_tflops(g, di, prec)])
+        self._dec_ach.set_data([di], [d["achieved_tflops_per_gpu"]])
+        self._pre.set_data([pi], [attainable_tflops(g, pi, prec)])
         self._last = pd.DataFrame(
             {
                 "batch": sweep["batch"],
                 "context_tokens": ctx,
                 "arithmetic_intensity": sweep["arithmetic_intensity"],
-                "attainable_tflops": np.minimum(peak, sweep["arithmetic_intensity"] * bw),
+                "attainable_tflops": attainable_tflops(g, sweep["arithmetic_intensity"], prec),
                 "achieved_tflops_calibrated": ach,
                 "bound": sweep["bound"],
             }
@@ -465,44 +473,41 @@ class CalibrationExplorer(Explorer):
 
     Parameters
     ----------
-    measurements : pandas.DataFrame, optional
-        Rows in the schema of ``data/h200_decode.csv`` (e.g. from ``benchmarks/gpu_decode.py``
-        on your GPU); the bundled H200 rows by default.
-    model, gpu : str
-        What they were measured on.
+    calibrations : Calibration or dict of str to Calibration, optional
+        What to show: one calibration, or several by label (a dropdown picks one, e.g. the
+        fit on every row against fits that held rows out). By default
+        :func:`inferecon.default_calibration` (every bundled H200 row).
     source : str, optional
         Where the measurements come from (shown under the figure).
+    **params
+        Initial control values.
     """
 
     name = "calibration"
-    _FITS = {
-        "decode rows": ("decode",),
-        "prefill rows": ("prefill",),
-        "all rows": ("decode", "prefill"),
-    }
 
     def __init__(
         self,
-        measurements: pd.DataFrame | None = None,
-        model: str = _MEASURED_MODEL,
-        gpu: str = _MEASURED_GPU,
+        calibrations: Calibration | dict[str, Calibration] | None = None,
         source: str | None = None,
         **params: Any,
     ):
-        self.measurements = load_decode_measurements() if measurements is None else measurements
-        self.model, self.gpu = get_model(model).name, get_gpu(gpu).name
+        if calibrations is None:
+            calibrations = default_calibration()
+        if isinstance(calibrations, Calibration):
+            calibrations = {f"all {calibrations.n_rows} fitted rows": calibrations}
+        if not calibrations:
+            raise ValueError("calibrations must hold at least one Calibration")
+        self._cals = dict(calibrations)
+        first = next(iter(self._cals.values()))
+        self.measurements = first.residuals
+        self.model, self.gpu = first.models[0], first.gpus[0]
         self.source = source or "data/h200_decode.csv (one H200, Llama-3.1-8B shape, bf16)"
-        self._cals = {
-            k: calibrate(self.measurements, self.model, self.gpu, kinds=v)
-            for k, v in self._FITS.items()
-            if self.measurements["kind"].isin(v).sum() >= 3
-        }
         super().__init__(**params)
 
     def _make_controls(self):
         opts = list(self._cals)
         return {
-            "fit_to": dropdown(opts, opts[0], "Fit the efficiencies to"),
+            "fit_to": dropdown(opts, opts[0], "Calibration shown"),
             "show_ceiling": checkbox(True, "Show the physical ceiling (efficiency 1)"),
         }
 
@@ -510,7 +515,9 @@ class CalibrationExplorer(Explorer):
         ax, axr = side_by_side(fig, 1.5, 0.3, left=0.085)
         self.ax, self.ax_r = ax, axr
         add_title(fig, f"Calibrating the roofline to measurements: {self.model} on {self.gpu}")
-        dec = self.measurements[self.measurements["kind"] == "decode"]
+        res = self.measurements
+        mine = (res["model"] == self.model) & (res["gpu"] == self.gpu)
+        dec = res[mine & (res["kind"] == "decode")]
         ax.set_xscale("log")
         ax.set_yscale("log")
         bmax = max(int(dec["batch"].max()) if len(dec) else 256, 2)
@@ -524,7 +531,8 @@ class CalibrationExplorer(Explorer):
         self._pred, self._ceil = [], []
         for c, col in zip(self._ctxs, colors, strict=False):
             rows = dec[dec["context"] == c]
-            ax.plot(rows["batch"], rows["step_ms"], "o", color=col, label=f"measured, {c:,} ctx")
+            ax.plot(rows["batch"], rows["measured_ms"], "o", color=col,
+                    label=f"measured, {c:,} ctx")  # fmt: skip
             (lp,) = ax.plot([], [], color=col, lw=1.5)
             (lc,) = ax.plot([], [], "--", color=col, lw=1.0, alpha=0.7)
             self._pred.append(self._dynamic(lp))
@@ -533,13 +541,15 @@ class CalibrationExplorer(Explorer):
         ax.plot([], [], "--", color="black", lw=1.0, label="ceiling (efficiency 1)")
         ax.legend(loc="upper left", fontsize=8)
         if len(dec):
-            lo = min(dec["step_ms"].min(), 0.5)
-            ax.set_ylim(lo * 0.5, dec["step_ms"].max() * 2.5)
+            lo = min(dec["measured_ms"].min(), 0.5)
+            ax.set_ylim(lo * 0.5, dec["measured_ms"].max() * 2.5)
         ax.set_autoscale_on(False)
-        res = self.measurements.reset_index(drop=True)
+        several = res["model"].nunique() > 1 or res["gpu"].nunique() > 1
         self._labels = [
-            f"{'D' if k == 'decode' else 'P'} b{b} c{c}"
-            for k, b, c in zip(res["kind"], res["batch"], res["context"], strict=True)
+            (f"{m} " if several else "") + f"{'D' if k == 'decode' else 'P'} b{b} c{c}"
+            for m, k, b, c in zip(
+                res["model"], res["kind"], res["batch"], res["context"], strict=True
+            )  # fmt: skip
         ]
         y = np.arange(len(res))
         self._bars = axr.barh(y, np.zeros(len(res)), color=CALIBRATED, height=0.7)
@@ -554,7 +564,7 @@ class CalibrationExplorer(Explorer):
         axr.set_autoscale_on(False)
         add_source(
             fig,
-            f"Source: measurements {self.source};\ninferecon.serving.calibrate (least squares "
+            f"Source: measurements {self.source};\ninferecon.calibrate (least squares "
             "on log step time). Residual bars: dark = rows used in the fit, light = rows "
             "predicted, not fitted.\nD = decode (batch b, context c), P = prefill of c tokens.",
         )
@@ -562,23 +572,28 @@ class CalibrationExplorer(Explorer):
     def _update(self, p):
         cal = self._cals[p["fit_to"]]
         e = cal.efficiency
+        b = np.unique(np.round(np.geomspace(1, self.ax.get_xlim()[1], 40)))
         for c, lp, lc in zip(self._ctxs, self._pred, self._ceil, strict=False):
-            b = np.unique(np.round(np.geomspace(1, self.ax.get_xlim()[1], 40)))
             kw = dict(check_memory=False)
             pr = decode_performance(self.model, self.gpu, b, c, efficiency=cal, **kw)
             lp.set_data(b, pr["step_ms"])
             ce = decode_performance(self.model, self.gpu, b, c, efficiency=1.0, **kw)
             lc.set_data(b, ce["step_ms"])
             lc.set_visible(bool(p["show_ceiling"]))
-        err = np.clip(cal.residuals["error_pct"].to_numpy(), -60, 140)
-        fitted = cal.residuals["fitted"].to_numpy()
+        res = cal.residuals
+        err = np.clip(res["error_pct"].to_numpy(), -60, 140)
+        fitted = res["fitted"].to_numpy()
         for bar, v, f in zip(self._bars, err, fitted, strict=True):
             bar.set_width(v)
             bar.set_color(CALIBRATED if f else "#9db7d5")
-        self._last = cal.residuals.copy()
+        self._last = res.copy()
+        over = e.overhead_ms + e.overhead_per_layer_ms * get_model(self.model).n_layers
         return (
-            f"fitted to {cal.n_rows} {p['fit_to']}: memory efficiency <b>{e.memory:.2f}</b>, "
-            f"compute efficiency <b>{e.compute:.2f}</b>, overhead <b>{e.overhead_ms:.2f} ms</b>"
-            f" per step · median error <b>{cal.mape_pct:.1f}%</b> (max {cal.max_ape_pct:.1f}%) "
-            f"on the fitted rows · power: median error {cal.power_mape_pct:.1f}%"
+            f"fitted to {cal.n_rows} rows: memory efficiency <b>{e.memory:.2f}</b>, "
+            f"large-GEMM compute efficiency <b>{e.compute:.2f}</b> (half of it at "
+            f"{e.compute_half_tokens:,.0f} tokens per step), overhead <b>"
+            f"{e.overhead_per_layer_ms * 1e3:.0f} µs per layer</b> ({over:.2f} ms per step for "
+            f"{self.model}) · median error <b>{cal.median_ape_pct:.1f}%</b> (max "
+            f"{cal.max_ape_pct:.1f}%) on the fitted rows · power: median error "
+            f"{cal.power_median_ape_pct:.1f}%"
         )

@@ -19,7 +19,17 @@ def close():
 def test_frontier_marks_measurements_and_memory(close):
     ex = ie.viz.ThroughputLatencyExplorer()
     close(ex)
-    assert ex._meas.get_alpha() == 1.0  # default = the measured configuration
+    meas = ie.load_decode_measurements()
+    dec = meas[meas["kind"] == "decode"]
+    # measured points are drawn only against the curve for their own context (issue 11)
+    shown = ex._meas.get_offsets()
+    at_4096 = dec[dec["context"] == 4096]
+    np.testing.assert_allclose(shown[:, 1], at_4096["tokens_per_s_total"])
+    ex.controls["context_tokens"].value = 512
+    assert len(ex._meas.get_offsets()) == (dec["context"] == 512).sum() == 9
+    ex.controls["context_tokens"].value = 1024  # no measurement at this context
+    assert len(ex._meas.get_offsets()) == 0
+    ex.controls["context_tokens"].value = 4096
     row = ie.decode_performance("Llama-3.1-8B", "H200-SXM", 64, 4096).iloc[0]
     assert f"{row['tokens_per_s_per_gpu']:,.0f}" in ex.readout.value
     mb = ie.max_batch("Llama-3.1-8B", "H200-SXM", 4096)
@@ -29,7 +39,7 @@ def test_frontier_marks_measurements_and_memory(close):
     ex.controls["batch"].value = 512
     assert "does not fit" in ex.readout.value
     ex.controls["gpu"].value = "H100-SXM"
-    assert ex._meas.get_alpha() < 1.0  # no longer the measured GPU
+    assert len(ex._meas.get_offsets()) == 0  # no longer the measured GPU
     ex.controls["model"].value = "Llama-3.1-405B"
     assert "does not fit on H100-SXM" in ex.readout.value
     ex.controls["precision"].value = "fp8"
@@ -38,16 +48,24 @@ def test_frontier_marks_measurements_and_memory(close):
     assert np.isfinite(ex.data().select_dtypes("number").to_numpy(float)).all()
 
 
-def test_calibration_explorer_switches_fits(close):
-    ex = ie.viz.CalibrationExplorer()
+def test_calibration_explorer_shows_given_calibrations(close):
+    default = ie.default_calibration()
+    decode_only = ie.calibrate(
+        ie.load_decode_measurements(), kinds=("decode",), compute_share=ie.measured_gemm_share()
+    )
+    ex = ie.viz.CalibrationExplorer({"every row": default, "decode rows only": decode_only})
     close(ex)
-    dec = ie.default_efficiency("decode").efficiency
-    assert f"{dec.memory:.2f}" in ex.readout.value and "17 decode rows" in ex.readout.value
+    e = default.efficiency
+    assert f"memory efficiency <b>{e.memory:.2f}</b>" in ex.readout.value
+    assert f"median error <b>{default.median_ape_pct:.1f}%</b>" in ex.readout.value
+    assert "fitted to 21 rows" in ex.readout.value
     assert len(ex._bars) == len(ie.load_decode_measurements())
-    ex.controls["fit_to"].value = "prefill rows"
-    pre = ie.default_efficiency("prefill").efficiency
-    assert f"compute efficiency <b>{pre.compute:.2f}</b>" in ex.readout.value
-    assert ex.data()["fitted"].sum() == 4
+    ex.controls["fit_to"].value = "decode rows only"
+    assert "fitted to 17 rows" in ex.readout.value
+    assert ex.data()["fitted"].sum() == 17
+    # bars show each row's error, clipped to the axis
+    widths = np.array([b.get_width() for b in ex._bars])
+    np.testing.assert_allclose(widths, np.clip(decode_only.residuals["error_pct"], -60, 140))
 
 
 def test_roofline_readout_matches_the_model(close):
