@@ -39,7 +39,7 @@ import pandas as pd
 
 from .style import FORMATS, house_style, savefig, slug
 
-__all__ = ["Explorer", "setup_notebook", "display_mode", "export_figures"]
+__all__ = ["Explorer", "display_mode", "export_figures", "fit_axes_to_data", "setup_notebook"]
 
 _MODE: dict[str, str | None] = {"mode": None}
 
@@ -378,13 +378,40 @@ class Explorer:
         """
         out = Path(outdir) if outdir is not None else self.export_dir
         stem = name or self.export_name()
-        with self._all_drawn():
+        with self._all_drawn(), self._axes_fitted_to_data():
             files = savefig(self.fig, stem, formats=formats, outdir=out)
         csv = out / f"{stem}.csv"
         tmp = csv.with_suffix(".csv.tmp")
         self.data().to_csv(tmp, index=False, float_format="%.6g", lineterminator="\n")
         tmp.replace(csv)
         return [*files, csv]
+
+    def _export_fit(self, ax) -> str:
+        """Which limits of ``ax`` an export fits to the data shown: ``"xy"`` (default),
+        ``"x"``, ``"y"`` or ``""`` (keep the live limits, e.g. a fixed 0-100% axis)."""
+        return "xy"
+
+    @contextmanager
+    def _axes_fitted_to_data(self):
+        """Inside the block every axes' limits fit the data drawn on it (with a margin); the
+        live view keeps its wider, fixed limits (so updates can blit) and gets them back."""
+        saved = [
+            (ax, ax.get_xlim(), ax.get_ylim(), ax.xaxis.get_minor_formatter(),
+             ax.yaxis.get_minor_formatter())
+            for ax in self.fig.axes
+        ]  # fmt: skip
+        try:
+            for ax in self.fig.axes:
+                which = self._export_fit(ax)
+                if which:
+                    fit_axes_to_data(ax, x="x" in which, y="y" in which)
+            yield
+        finally:
+            for ax, xlim, ylim, xminor, yminor in saved:
+                ax.set_xlim(xlim)
+                ax.set_ylim(ylim)
+                ax.xaxis.set_minor_formatter(xminor)
+                ax.yaxis.set_minor_formatter(yminor)
 
     def _on_export_click(self, _button) -> None:
         try:
@@ -435,6 +462,77 @@ class Explorer:
     def close(self) -> None:
         """Close the figure (frees it from pyplot)."""
         plt.close(self.fig)
+
+
+def _data_points(ax) -> np.ndarray:
+    """(x, y) of every visible artist drawn in ``ax``'s data coordinates, as display-free
+    floats: line vertices, scatter offsets, bar corners and filled regions. Artists on
+    blended transforms (``axhline``/``axvline``) and texts are left out."""
+    from matplotlib.patches import Rectangle
+
+    pts = []
+    for line in ax.lines:
+        if line.get_visible() and line.get_transform() == ax.transData:
+            pts.append(np.asarray(line.get_xydata(), dtype=float).reshape(-1, 2))
+    for coll in ax.collections:
+        if not coll.get_visible():
+            continue
+        if coll.get_offset_transform() == ax.transData and len(coll.get_offsets()):
+            pts.append(np.asarray(coll.get_offsets(), dtype=float).reshape(-1, 2))
+        elif coll.get_transform() == ax.transData:
+            for path in coll.get_paths():
+                pts.append(np.asarray(path.vertices, dtype=float).reshape(-1, 2))
+    for patch in ax.patches:
+        if isinstance(patch, Rectangle) and patch.get_visible():
+            if patch.get_data_transform() == ax.transData:
+                x0, y0 = patch.get_xy()
+                pts.append(np.array([[x0, y0], [x0 + patch.get_width(), y0 + patch.get_height()]]))
+    return np.concatenate(pts) if pts else np.empty((0, 2))
+
+
+def _padded(lo: float, hi: float, log: bool, margin: float) -> tuple[float, float]:
+    if log:
+        a, b = np.log10(lo), np.log10(hi)
+        pad = max((b - a) * margin, 0.05)
+        return 10 ** (a - pad), 10 ** (b + pad)
+    pad = (hi - lo) * margin or max(abs(hi) * 0.05, 1e-9)
+    return lo - pad, hi + pad
+
+
+def fit_axes_to_data(ax, x: bool = True, y: bool = True, margin: float = 0.05) -> None:
+    """Set ``ax``'s limits to the data drawn on it, with ``margin`` of the span on each side
+    (in decades on log axes). Non-finite values, and non-positive ones on a log axis, are
+    ignored; an axes with no data keeps its limits.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        The axes.
+    x, y : bool
+        Which limits to fit.
+    margin : float
+        Share of the data's span added on each side.
+    """
+    from matplotlib.ticker import FuncFormatter, NullFormatter
+
+    pts = _data_points(ax)
+    for dim, on, axis, setter, flip in (
+        (0, x, ax.xaxis, ax.set_xlim, ax.xaxis_inverted()),
+        (1, y, ax.yaxis, ax.set_ylim, ax.yaxis_inverted()),
+    ):
+        log = axis.get_scale() == "log"
+        if not on or not len(pts):
+            continue
+        v = pts[:, dim]
+        v = v[np.isfinite(v) & ((v > 0) if log else True)]
+        if not len(v):
+            continue
+        lo, hi = _padded(float(v.min()), float(v.max()), log, margin)
+        setter((hi, lo) if flip else (lo, hi))
+        if log:  # a narrow log range labels its minor ticks: in the major ticks' style
+            major = axis.get_major_formatter()
+            narrow = np.log10(hi / lo) < 2.0 and isinstance(major, FuncFormatter)
+            axis.set_minor_formatter(major if narrow else NullFormatter())
 
 
 def export_figures(outdir, **explorers: Explorer) -> list[Path]:
