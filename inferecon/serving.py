@@ -67,6 +67,8 @@ Byte and FLOP counts (all stated so they can be checked):
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 
@@ -86,6 +88,7 @@ from .specs import (
 
 __all__ = [
     "DEFAULT_MEMORY_FRACTION",
+    "IterationCost",
     "attainable_tflops",
     "crossover_batch",
     "decode_bytes",
@@ -895,3 +898,292 @@ def published_throughput_ceiling(published: pd.DataFrame) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(out)
+
+
+# --------------------------------------------------------------------------- one iteration
+
+
+class IterationCost:
+    """Time and energy of one scheduler iteration that mixes prefill chunks and decodes.
+
+    A continuous-batching server runs *iterations*: each processes ``prefill_tokens`` of new or
+    chunked prompts plus one token for each of ``decode_sequences`` running requests. The
+    iteration is costed with the same step model as :func:`decode_performance` and
+    :func:`prefill_performance` (same efficiency): the linear layers once over all
+    ``prefill_tokens + decode_sequences`` tokens (weights read once, the GEMM share of peak at
+    that many rows), decode attention over the running requests' cached tokens (with the
+    attention thread-block limit), prefill attention over each chunk's causal span (and its
+    already-cached prefix), tensor-parallel communication and the per-step overhead; summed
+    (a real engine, ``efficiency.sequential``) or as one roofline of the summed FLOPs and bytes
+    (the ceiling). In its two pure cases it equals :func:`prefill_performance` and
+    :func:`decode_performance`.
+
+    Everything that does not change between iterations (bytes and FLOPs per token, seconds per
+    cached token, weights read) is computed once here, so an iteration costs a handful of
+    float operations: it is called hundreds of thousands of times per simulation. Within one
+    roofline regime a decode-only iteration's time is linear in the summed context, which
+    :meth:`decode_form` exposes for advancing many iterations at once.
+
+    Parameters
+    ----------
+    model, gpu : str or spec
+        The model and the accelerator.
+    precision : {"bf16", "fp8", "fp4"}
+        Weight precision.
+    efficiency : float, Efficiency, Calibration or None
+        As in :func:`decode_performance` (``None``: the stored calibration).
+    kv_precision : str, optional
+        KV-cache precision (default ``precision``).
+    n_gpus : int
+        Tensor-parallel GPUs of the instance.
+    allreduce_latency_us, interconnect_gb_s : float, optional
+        As in :func:`decode_performance`.
+
+    Notes
+    -----
+    Sliding-window models are costed with the mean context of the running requests
+    (``decode_sequences * attended(context / decode_sequences)``), exact when all contexts
+    are on the same side of the window.
+    """
+
+    def __init__(
+        self,
+        model: str | ModelSpec,
+        gpu: str | GPUSpec,
+        precision: str = "bf16",
+        efficiency=None,
+        *,
+        kv_precision: str | None = None,
+        n_gpus: int = 1,
+        allreduce_latency_us: float = 8.0,
+        interconnect_gb_s: float | None = None,
+    ):
+        m, g, precision, kv_precision, e, n, _ = _prepare(
+            model, gpu, precision, kv_precision, efficiency, n_gpus, 1.0, None
+        )
+        if np.ndim(n):
+            raise ValueError(f"n_gpus must be one whole number; got {n_gpus!r}")
+        n = float(n)
+        self.model, self.gpu, self.efficiency = m, g, e
+        self.precision, self.kv_precision, self.n_gpus = precision, kv_precision, int(n)
+        peak = g.peak_tflops(precision) * 1e12
+        bw = g.hbm_tb_s * 1e12
+        bw_e = bw * e.memory
+        w = PRECISION_BYTES[precision]
+        kvb = kv_bytes_per_token(m, kv_precision)
+        shard = float(_kv_shard(m, n))
+        routed = m.n_moe_layers * m.n_experts_active * m.expert_params
+        self._peak, self._bw = peak, bw
+        self._seq = bool(e.sequential)
+        # linear layers: seconds per GEMM row at the full large-GEMM share, and weights read
+        self._dense_row_s = 2.0 * (m.params_active - routed) / n / (peak * e.compute)
+        self._dense_flops_row = 2.0 * (m.params_active - routed) / n
+        self._half = float(e.compute_half_tokens)
+        self._weights_s = m.params_always_read * w / n / bw_e
+        self._weights_b = m.params_always_read * w / n
+        self._moe = (m.n_moe_layers, m.n_experts, m.n_experts_active, m.expert_params * w / n,
+                     2.0 * routed / n) if m.n_experts else None  # fmt: skip
+        # attention: seconds per cached token read (per GPU), per query-key pair of FLOPs
+        self._kv_tok_b = kvb / shard
+        self._kv_tok_s = kvb / shard / bw_e
+        self._pair_flops = m.attention_flops_per_token_per_context() / n
+        self._pair_s = self._pair_flops / (peak * e.attention_share)
+        self._blocks_per_seq = (
+            np.inf if m.attention == "mla" else m.n_kv_heads / shard
+        )  # fmt: skip
+        self._blocks_need = e.attention_blocks_per_sm * g.n_sm
+        # communication: per token and per iteration; overhead per iteration
+        if n > 1:
+            link = interconnect_gb_s if interconnect_gb_s is not None else g.interconnect_gb_s
+            if not np.isfinite(link):
+                raise ValueError(
+                    f"{g.name} has no interconnect bandwidth in data/gpus.csv; pass "
+                    "interconnect_gb_s to model tensor parallelism on it"
+                )
+            self._comm_tok_s = (2 * m.n_layers * 2.0 * (n - 1) / n * m.hidden_size
+                                * ACTIVATION_BYTES / (link * 1e9))  # fmt: skip
+            self._comm_fixed_s = 2 * m.n_layers * allreduce_latency_us * 1e-6
+        else:
+            self._comm_tok_s = self._comm_fixed_s = 0.0
+        self._overhead_s = e.overhead_s(m.n_layers)
+        self._window = m.n_sliding_layers > 0
+        self._idle_w, self._span_w = g.idle_w, g.tdp_w - g.idle_w
+        self._pw_m, self._pw_c = e.power_memory_weight, e.power_compute_weight
+
+    # ----------------------------------------------------------------- pieces
+    def _parallelism(self, sequences: float) -> float:
+        if self._blocks_need <= 0 or sequences <= 0:
+            return 1.0
+        return min(1.0, sequences * self._blocks_per_seq / self._blocks_need)
+
+    def _linear_ops(self, tokens: float) -> list[tuple[float, float]]:
+        """(compute s, memory s) of each linear operation over ``tokens`` rows: the always-read
+        weights, and for MoE models the routed experts (over the rows each expert receives)."""
+        if tokens <= 0:
+            return []
+        ops = [(self._dense_row_s * (tokens + self._half), self._weights_s)]
+        if self._moe is not None:
+            layers, n_exp, k, exp_b, exp_f = self._moe
+            touched = n_exp * -math.expm1(tokens * math.log1p(-k / n_exp))
+            rows = tokens * k / touched
+            e = self.efficiency
+            ops.append((
+                exp_f * tokens / (self._peak * e.compute) * (rows + self._half) / rows,
+                layers * touched * exp_b / (self._bw * e.memory),
+            ))  # fmt: skip
+        return ops
+
+    def _attended_sum(self, sequences: float, context_sum: float) -> float:
+        if not self._window or sequences <= 0:
+            return context_sum
+        return sequences * float(self.model.attended_positions(context_sum / sequences))
+
+    # ----------------------------------------------------------------- public
+    def iteration(
+        self,
+        prefill_tokens: float = 0.0,
+        prefill_pairs: float = 0.0,
+        prefill_prefix_tokens: float = 0.0,
+        decode_sequences: float = 0.0,
+        decode_context: float = 0.0,
+    ) -> tuple[float, float]:
+        """Seconds and joules (all GPUs of the instance) of one iteration.
+
+        Parameters
+        ----------
+        prefill_tokens : float
+            Prompt tokens processed (new prompts or chunks of them).
+        prefill_pairs : float
+            Causal query-key pairs of those chunks, summed over layers and divided by the layer
+            count (for a chunk of ``p`` tokens after ``o`` cached ones of a full-attention model,
+            ``p * o + p * (p + 1) / 2``; :meth:`prefill_pairs` computes it).
+        prefill_prefix_tokens : float
+            Already-cached tokens of the chunked requests, which their chunks read.
+        decode_sequences : float
+            Running requests that each decode one token.
+        decode_context : float
+            Their cached tokens, summed.
+
+        Returns
+        -------
+        tuple of float
+            ``(seconds, joules)``.
+        """
+        d, s = float(decode_sequences), float(decode_context)
+        tokens = float(prefill_tokens) + d
+        ops = self._linear_ops(tokens)
+        att_s = self._attended_sum(d, s)
+        par = self._parallelism(d)
+        read_s = self._attended_sum(d, s + d)  # cached tokens read and the new one written
+        dec_m = self._kv_tok_s * read_s / par if d > 0 else 0.0
+        dec_c = self._pair_s * att_s
+        pre_m = self._kv_tok_s * (float(prefill_tokens) + float(prefill_prefix_tokens))
+        pre_c = self._pair_s * float(prefill_pairs)
+        if self._seq:
+            work = sum(max(c, mm) for c, mm in ops) + max(dec_c, dec_m) + max(pre_c, pre_m)
+        else:
+            work = max(sum(c for c, _ in ops) + dec_c + pre_c, sum(mm for _, mm in ops) + dec_m
+                       + pre_m)  # fmt: skip
+        comm = (self._comm_tok_s * tokens + self._comm_fixed_s) if tokens > 0 else 0.0
+        t = work + comm + self._overhead_s
+        if t <= 0:
+            return 0.0, 0.0
+        flops, by = self._flops_bytes(tokens, att_s, read_s if d > 0 else 0.0, prefill_tokens,
+                                      prefill_pairs, prefill_prefix_tokens)  # fmt: skip
+        drive = min(1.0, self._pw_m * by / (t * self._bw) + self._pw_c * flops / (t * self._peak))
+        return t, (self._idle_w + self._span_w * drive) * t * self.n_gpus
+
+    def _flops_bytes(self, tokens, att_s, read_s, p_tok, p_pairs, p_prefix):
+        flops = self._dense_flops_row * tokens + self._pair_flops * (att_s + float(p_pairs))
+        by = (self._weights_b if tokens > 0 else 0.0) + self._kv_tok_b * (
+            read_s + float(p_tok) + float(p_prefix)
+        )
+        if self._moe is not None and tokens > 0:
+            layers, n_exp, k, exp_b, exp_f = self._moe
+            touched = n_exp * -math.expm1(tokens * math.log1p(-k / n_exp))
+            flops += exp_f * tokens
+            by += layers * touched * exp_b
+        return flops, by
+
+    def iteration_s(self, *args, **kwargs) -> float:
+        """Seconds of one iteration (same arguments as :meth:`iteration`)."""
+        return self.iteration(*args, **kwargs)[0]
+
+    def prefill_pairs(self, chunk_tokens, cached_tokens=0):
+        """Causal query-key pairs of a chunk of ``chunk_tokens`` after ``cached_tokens``.
+
+        Parameters
+        ----------
+        chunk_tokens, cached_tokens : float or array
+            The chunk and the prompt tokens before it that are already cached.
+
+        Returns
+        -------
+        float or numpy.ndarray
+            Summed over layers and divided by the layer count (sliding windows respected).
+        """
+        m = self.model
+        c = np.asarray(cached_tokens, dtype=float)
+        p = np.asarray(chunk_tokens, dtype=float)
+        return scalar_or_array(
+            m.prefill_attended_positions(c + p) - m.prefill_attended_positions(c)
+        )
+
+    def decode_form(self, decode_sequences: float, decode_context: float):
+        """A decode-only iteration's time as ``K + max(a1 + b1 j, a2 + b2 j)``.
+
+        With the running requests fixed, iteration ``j`` (counting from 0) of a stretch of
+        decode-only iterations has ``decode_context + j * decode_sequences`` cached tokens; its
+        time is linear in ``j`` within each roofline regime, so a stretch of ``k`` iterations
+        can be advanced in closed form.
+
+        Parameters
+        ----------
+        decode_sequences : float
+            Running requests (> 0).
+        decode_context : float
+            Their cached tokens, summed, at ``j = 0``.
+
+        Returns
+        -------
+        tuple of float
+            ``(K, a1, b1, a2, b2)`` in seconds.
+        """
+        d, s0 = float(decode_sequences), float(decode_context)
+        ops = self._linear_ops(d)
+        par = self._parallelism(d)
+        if self._window:
+            a0 = self._attended_sum(d, s0)
+            r0 = self._attended_sum(d, s0 + d)
+            slope = (r0 - a0) if d > 0 else 0.0
+        else:
+            a0, r0, slope = s0, s0 + d, d
+        kv = self._kv_tok_s / par
+        comm = self._comm_tok_s * d + self._comm_fixed_s
+        if self._seq:
+            k0 = sum(max(c, mm) for c, mm in ops)
+            return (k0 + comm + self._overhead_s, kv * r0, kv * slope,
+                    self._pair_s * a0, self._pair_s * slope)  # fmt: skip
+        lin_c, lin_m = sum(c for c, _ in ops), sum(mm for _, mm in ops)
+        return (comm + self._overhead_s, lin_m + kv * r0, kv * slope,
+                lin_c + self._pair_s * a0, self._pair_s * slope)  # fmt: skip
+
+    def kv_capacity_tokens(self, memory_fraction: float = DEFAULT_MEMORY_FRACTION) -> int:
+        """Tokens of KV cache that fit beside the weights on each GPU of the instance.
+
+        Parameters
+        ----------
+        memory_fraction : float
+            Usable share of each GPU's memory.
+
+        Returns
+        -------
+        int
+            Cached tokens (0 when the weights alone do not fit); the same memory model as
+            :func:`max_batch`.
+        """
+        free = (
+            usable_memory_gb(self.gpu, memory_fraction) * 1e9
+            - weight_memory_gb(self.model, self.precision, self.n_gpus) * 1e9
+        )
+        return max(int(free // self._kv_tok_b), 0)
