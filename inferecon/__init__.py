@@ -20,10 +20,10 @@ Figures and explorers live in :mod:`inferecon.viz`, imported on first use (``ie.
 from importlib import import_module
 from importlib.metadata import PackageNotFoundError, version
 
-from . import calibration, datasets, efficiency, prices, rates, scaling, serving, specs, testtime
 from .calibration import *  # noqa: F403
 from .datasets import *  # noqa: F403
 from .efficiency import *  # noqa: F403
+from .goodput import *  # noqa: F403
 from .prices import *  # noqa: F403
 from .rates import *  # noqa: F403
 from .scaling import *  # noqa: F403
@@ -31,14 +31,22 @@ from .serving import *  # noqa: F403
 from .specs import *  # noqa: F403
 from .testtime import *  # noqa: F403
 
-_TOPICS = (datasets, rates, prices, specs, efficiency, serving, calibration, scaling, testtime)
+_TOPIC_NAMES = (
+    "datasets", "rates", "prices", "specs", "efficiency", "serving", "calibration", "goodput",
+    "scaling", "testtime",
+)  # fmt: skip
+"""The topic modules whose ``__all__`` make up the flat namespace (``ie.goodput`` is the
+function of that name; the module is ``inferecon.goodput``)."""
 
 try:
     __version__ = version("inferecon")
 except PackageNotFoundError:  # pragma: no cover - running from a bare source tree
     __version__ = "0+unknown"
 
-__all__ = sorted({name for module in _TOPICS for name in module.__all__} | {"__version__", "viz"})
+__all__ = sorted(
+    {name for topic in _TOPIC_NAMES for name in import_module(f".{topic}", __name__).__all__}
+    | {"__version__", "viz"}
+)
 
 
 def __getattr__(name: str):

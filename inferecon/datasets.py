@@ -55,6 +55,8 @@ __all__ = [
     "MEASURED_CEILINGS_SCHEMA",
     "read_epoch_prices",
     "validate_frame",
+    "REQUEST_TRACE_SCHEMA",
+    "load_request_trace",
 ]
 
 BENCHMARKS: dict[str, str] = {
@@ -959,3 +961,59 @@ def read_epoch_prices(path: str | Path) -> pd.DataFrame:
         )
     df = df.drop(columns="_file")
     return df.sort_values(["price_date", "model"], kind="stable").reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- request traces
+
+
+def _check_trace(df: pd.DataFrame, fname: str) -> list[Problem]:
+    """Arrival times do not decrease."""
+    t = df["arrival_s"].to_numpy(float)
+    with np.errstate(invalid="ignore"):
+        bad = np.flatnonzero(np.diff(t) < 0) + 1
+    return [
+        Problem(fname, int(i) + 2, "arrival_s",
+                f"{t[i]:g} s is before the previous request's {t[i - 1]:g} s (sort by arrival)")
+        for i in bad
+    ]  # fmt: skip
+
+
+REQUEST_TRACE_SCHEMA = Schema(
+    name="request_trace",
+    columns=(
+        _nonneg("arrival_s", "s", description="seconds since the trace began"),
+        Column("prompt_tokens", "int", "tokens", low=1.0),
+        Column("output_tokens", "int", "tokens", low=1.0),
+    ),
+    frame_check=_check_trace,
+)
+
+
+def load_request_trace(
+    path: str | Path | None = None, *, frame: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """A serving trace: when each request arrived and how long its prompt and output were.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        A CSV with columns ``arrival_s`` (seconds, non-decreasing, >= 0), ``prompt_tokens``
+        and ``output_tokens`` (whole numbers >= 1); other columns are kept.
+    frame : pandas.DataFrame, optional
+        The same as a DataFrame (validated the same way) instead of a file.
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Raises
+    ------
+    DataValidationError
+        Listing every missing column, negative, non-integer or unsorted value at once.
+    """
+    if (path is None) == (frame is None):
+        raise ValueError("give either path or frame")
+    if frame is not None:
+        raw = frame.astype(str).where(frame.notna(), "")
+        return validate_frame(raw.reset_index(drop=True), REQUEST_TRACE_SCHEMA, "trace")
+    return _load(path, None, REQUEST_TRACE_SCHEMA)

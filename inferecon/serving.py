@@ -985,6 +985,8 @@ class IterationCost:
                      2.0 * routed / n) if m.n_experts else None  # fmt: skip
         # attention: seconds per cached token read (per GPU), per query-key pair of FLOPs
         self._kv_tok_b = kvb / shard
+        self.kv_bytes_per_token_per_gpu = kvb / shard
+        """KV-cache bytes one token takes on each GPU of the instance."""
         self._kv_tok_s = kvb / shard / bw_e
         self._pair_flops = m.attention_flops_per_token_per_context() / n
         self._pair_s = self._pair_flops / (peak * e.attention_share)
@@ -1122,6 +1124,9 @@ class IterationCost:
         float or numpy.ndarray
             Summed over layers and divided by the layer count (sliding windows respected).
         """
+        if not self._window and np.isscalar(chunk_tokens) and np.isscalar(cached_tokens):
+            p, c = float(chunk_tokens), float(cached_tokens)  # the hot path: two scalars
+            return p * c + p * (p + 1.0) / 2.0
         m = self.model
         c = np.asarray(cached_tokens, dtype=float)
         p = np.asarray(chunk_tokens, dtype=float)

@@ -1,0 +1,1175 @@
+"""Goodput under load: a continuous-batching serving simulator on the calibrated step model.
+
+Real servers (vLLM, SGLang, TensorRT-LLM) batch *continuously*: requests arrive at random,
+join the running batch between iterations and leave when done, so the latency a user sees
+depends on the load. :func:`simulate_serving` replays a workload through such a server, one
+scheduler iteration at a time, each costed by :class:`inferecon.IterationCost` (the same
+calibrated roofline as notebook 02), and reports every request's time to first token (TTFT),
+time per output token (TPOT), largest gap between two tokens and end-to-end latency.
+
+Throughput counts every token; **goodput** counts only requests that still get the latency
+they were promised. Two definitions are in use and both are reported, never mixed up:
+
+* **DistServe's goodput** (Zhong et al. 2024, "DistServe", OSDI '24, arXiv:2401.09670, Sec. 2):
+  the highest *arrival rate* at which at least a given share (90% by default) of requests meet
+  both a TTFT and a TPOT target, divided by the GPUs used (prefill and decode pools included).
+  :func:`goodput` finds it by a bracketing search.
+* **vLLM's** ``--goodput`` (``vllm bench serve``): at the offered rate, the requests per second
+  that meet every target. :class:`ServingResult` reports it as ``goodput_rps_vllm``.
+
+The server (per instance of ``n_gpus`` tensor-parallel GPUs):
+
+* **KV cache** in paged blocks of 16 tokens (vLLM's default block size), its capacity from the
+  same memory model as :func:`inferecon.max_batch`. A request's prompt blocks are reserved when
+  it is admitted; a decoding request takes a new block every 16 tokens. When the cache is full
+  the newest running request is **preempted** and later recomputed from its prompt and the
+  tokens it had generated (vLLM's default, recompute), and preemptions are counted. A request
+  whose prompt and output could never fit in the whole cache is rejected and reported by id.
+* **Policies**, named after what they imitate:
+
+  - ``"prefill_first"``: new prompts run as soon as they fit, in iterations of their own that
+    pause every running decode (vLLM's original scheduler);
+  - ``"chunked_prefill"``: every iteration decodes one token for each running request and fills
+    the rest of a ``max_batch_tokens`` budget with chunks of waiting prompts (Sarathi-Serve,
+    Agrawal et al. 2024, arXiv:2403.02310; vLLM's current default);
+  - ``"disaggregated"``: prompts run on a pool of prefill instances, their KV cache moves over
+    the GPUs' interconnect (``gpus.csv``) to a pool of decode instances (DistServe; Splitwise,
+    Patel et al. 2024, arXiv:2311.18677).
+
+Speed: between two events (an arrival that can be admitted, a request finishing, a cache
+block running out) a decode-only batch does not change and each iteration's time grows
+linearly with the cached tokens (:meth:`inferecon.IterationCost.decode_form`), so whole
+stretches of iterations are advanced in closed form instead of one loop turn per token. The
+simulator accepts any cost model with the same two methods (``iteration_s`` and
+``decode_form``): the queueing-theory tests plug in constant and exponential service times and
+exercise the same code path as the real model.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+import time as _time
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ._validate import require_in_range, require_positive
+from .datasets import load_request_trace
+from .serving import DEFAULT_MEMORY_FRACTION, IterationCost
+from .specs import get_gpu
+
+__all__ = [
+    "BLOCK_TOKENS",
+    "DISTSERVE_SLOS",
+    "POLICIES",
+    "LengthDistribution",
+    "ServingResult",
+    "Workload",
+    "closed_loop_workload",
+    "fixed_lengths",
+    "goodput",
+    "lognormal_lengths",
+    "poisson_workload",
+    "resampled_lengths",
+    "simulate_serving",
+    "slo_attainment",
+    "trace_workload",
+]
+
+BLOCK_TOKENS = 16
+"""Tokens per KV-cache block (vLLM's default ``--block-size``)."""
+
+POLICIES = ("prefill_first", "chunked_prefill", "disaggregated")
+"""Scheduling policies of :func:`simulate_serving`."""
+
+DISTSERVE_SLOS: dict[str, dict[str, float]] = {
+    "chatbot (OPT-13B)": {"ttft_ms": 250.0, "tpot_ms": 100.0},
+    "chatbot (OPT-66B)": {"ttft_ms": 2500.0, "tpot_ms": 150.0},
+    "chatbot (OPT-175B)": {"ttft_ms": 4000.0, "tpot_ms": 200.0},
+    "code completion (OPT-66B)": {"ttft_ms": 125.0, "tpot_ms": 200.0},
+    "summarization (OPT-66B)": {"ttft_ms": 15000.0, "tpot_ms": 150.0},
+}
+"""SLO targets of DistServe's workloads (Zhong et al. 2024, OSDI '24, Table 1): chatbot on
+ShareGPT, code completion on HumanEval, summarization on LongBench."""
+
+
+# --------------------------------------------------------------------------- lengths
+
+
+@dataclass(frozen=True)
+class LengthDistribution:
+    """Token lengths of prompts or outputs: fixed, lognormal, or resampled from observed values.
+
+    Build one with :func:`fixed_lengths`, :func:`lognormal_lengths` or
+    :func:`resampled_lengths`; :meth:`sample` draws whole-token lengths of at least 1.
+    """
+
+    kind: str
+    mean: float = math.nan
+    cv: float = 0.0
+    values: tuple[int, ...] = ()
+    max_tokens: int = 1_000_000
+
+    def sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
+        """``n`` lengths (int64, each in [1, max_tokens])."""
+        if self.kind == "fixed":
+            out = np.full(n, self.mean)
+        elif self.kind == "lognormal":
+            sigma2 = math.log1p(self.cv**2)
+            mu = math.log(self.mean) - sigma2 / 2
+            out = rng.lognormal(mu, math.sqrt(sigma2), n)
+        else:
+            out = rng.choice(np.asarray(self.values, dtype=float), size=n)
+        return np.clip(np.rint(out), 1, self.max_tokens).astype(np.int64)
+
+    def describe(self) -> str:
+        """A one-line description (for figure captions and summaries)."""
+        if self.kind == "fixed":
+            return f"{self.mean:,.0f}"
+        if self.kind == "lognormal":
+            return f"lognormal, mean {self.mean:,.0f}, cv {self.cv:.2f}"
+        return f"resampled from {len(self.values):,} observed lengths"
+
+
+def fixed_lengths(tokens: int) -> LengthDistribution:
+    """Every request has ``tokens`` tokens (>= 1)."""
+    t = require_in_range("tokens", tokens, 1, 10_000_000)
+    return LengthDistribution("fixed", mean=float(round(t)))
+
+
+def lognormal_lengths(mean_tokens: float, cv: float = 1.0, max_tokens: int = 131_072):
+    """Lognormal lengths with the given mean and coefficient of variation (std / mean).
+
+    Parameters
+    ----------
+    mean_tokens : float
+        Mean length (tokens), >= 1.
+    cv : float
+        Spread: standard deviation over mean, in [0, 10] (0 is fixed).
+    max_tokens : int
+        Lengths are clipped to [1, max_tokens].
+
+    Returns
+    -------
+    LengthDistribution
+    """
+    require_in_range("mean_tokens", mean_tokens, 1.0, 10_000_000)
+    require_in_range("cv", cv, 0.0, 10.0)
+    require_in_range("max_tokens", max_tokens, 1, 10_000_000)
+    if cv == 0:
+        return LengthDistribution("fixed", mean=float(round(mean_tokens)), max_tokens=max_tokens)
+    return LengthDistribution("lognormal", mean=float(mean_tokens), cv=float(cv),
+                              max_tokens=int(max_tokens))  # fmt: skip
+
+
+def resampled_lengths(values) -> LengthDistribution:
+    """Lengths drawn with replacement from observed ones (e.g. a trace's column).
+
+    Parameters
+    ----------
+    values : array-like of int
+        Observed lengths (tokens), each >= 1.
+
+    Returns
+    -------
+    LengthDistribution
+    """
+    v = np.asarray(values, dtype=float).ravel()
+    if not len(v):
+        raise ValueError("values must hold at least one observed length")
+    require_positive("values", v)
+    return LengthDistribution("empirical", values=tuple(int(x) for x in np.rint(v)))
+
+
+# --------------------------------------------------------------------------- workloads
+
+
+@dataclass(frozen=True)
+class Workload:
+    """Who sends what, when: open-loop arrivals, a closed loop of users, or a trace.
+
+    Build one with :func:`poisson_workload`, :func:`closed_loop_workload` or
+    :func:`trace_workload`.
+    """
+
+    kind: str
+    n_requests: int
+    prompt: LengthDistribution | None = None
+    output: LengthDistribution | None = None
+    rate_per_s: float = math.nan
+    burstiness: float = 1.0
+    concurrency: int = 0
+    think_time_s: float = 0.0
+    trace: pd.DataFrame | None = field(default=None, repr=False, compare=False)
+
+    def requests(self, seed: int) -> pd.DataFrame:
+        """Arrival times (s; NaN for a closed loop, where they follow the finishes), prompt and
+        output tokens, one row per request, drawn with ``seed``."""
+        if self.kind == "trace":
+            t = self.trace
+            return pd.DataFrame({"arrival_s": t["arrival_s"].to_numpy(float) - float(
+                t["arrival_s"].min()), "prompt_tokens": t["prompt_tokens"].to_numpy(np.int64),
+                "output_tokens": t["output_tokens"].to_numpy(np.int64)})  # fmt: skip
+        rng = np.random.default_rng(seed)
+        u = rng.standard_gamma(self.burstiness, self.n_requests) if self.kind == "open" else None
+        prompt = self.prompt.sample(self.n_requests, rng)
+        output = self.output.sample(self.n_requests, rng)
+        if self.kind == "open":
+            gaps = u / (self.rate_per_s * self.burstiness)
+            arrival = np.cumsum(gaps) - gaps[0]
+        else:
+            arrival = np.full(self.n_requests, np.nan)
+        return pd.DataFrame({"arrival_s": arrival, "prompt_tokens": prompt,
+                             "output_tokens": output})  # fmt: skip
+
+    def at_rate(self, rate_per_s: float) -> Workload:
+        """The same open-loop workload at another arrival rate (same random draws)."""
+        if self.kind != "open":
+            raise ValueError(f"only an open-loop workload has a rate; this one is {self.kind}")
+        require_positive("rate_per_s", rate_per_s)
+        return Workload(**{**self.__dict__, "rate_per_s": float(rate_per_s)})
+
+
+def _check_n(n_requests):
+    n = require_in_range("n_requests", n_requests, 1, 10_000_000)
+    if n != round(n):
+        raise ValueError(f"n_requests must be a whole number; got {n_requests!r}")
+    return int(n)
+
+
+def poisson_workload(
+    rate_per_s: float,
+    n_requests: int = 10_000,
+    prompt_tokens: int | LengthDistribution = 512,
+    output_tokens: int | LengthDistribution = 256,
+    burstiness: float = 1.0,
+) -> Workload:
+    """Open-loop arrivals at ``rate_per_s``: Poisson, or gamma-distributed gaps.
+
+    Inter-arrival times are gamma with shape ``burstiness`` and mean ``1 / rate_per_s``, as
+    ``vllm bench serve --burstiness``: 1 is a Poisson process, below 1 burstier, above 1 more
+    regular.
+
+    Parameters
+    ----------
+    rate_per_s : float
+        Mean arrival rate (requests per second), > 0.
+    n_requests : int
+        Requests to send.
+    prompt_tokens, output_tokens : int or LengthDistribution
+        Lengths (an int means fixed).
+    burstiness : float
+        Gamma shape of the inter-arrival times, in (0, 100].
+
+    Returns
+    -------
+    Workload
+    """
+    require_positive("rate_per_s", rate_per_s)
+    require_in_range("burstiness", burstiness, 0.0, 100.0, low_open=True)
+    return Workload("open", _check_n(n_requests), _lengths(prompt_tokens, "prompt_tokens"),
+                    _lengths(output_tokens, "output_tokens"), rate_per_s=float(rate_per_s),
+                    burstiness=float(burstiness))  # fmt: skip
+
+
+def closed_loop_workload(
+    concurrency: int,
+    n_requests: int = 10_000,
+    prompt_tokens: int | LengthDistribution = 512,
+    output_tokens: int | LengthDistribution = 256,
+    think_time_s: float = 0.0,
+) -> Workload:
+    """``concurrency`` users, each sending its next request when the last one finishes.
+
+    How ``vllm bench serve --max-concurrency``, NVIDIA genai-perf and most published engine
+    tables measure: the load is a number of concurrent requests, not a rate.
+
+    Parameters
+    ----------
+    concurrency : int
+        Concurrent users (>= 1).
+    n_requests : int
+        Requests sent in all.
+    prompt_tokens, output_tokens : int or LengthDistribution
+        Lengths (an int means fixed).
+    think_time_s : float
+        Pause between a response and the user's next request (s), >= 0.
+
+    Returns
+    -------
+    Workload
+    """
+    c = require_in_range("concurrency", concurrency, 1, 1_000_000)
+    if c != round(c):
+        raise ValueError(f"concurrency must be a whole number; got {concurrency!r}")
+    require_in_range("think_time_s", think_time_s, 0.0, 1e6)
+    return Workload("closed", _check_n(n_requests), _lengths(prompt_tokens, "prompt_tokens"),
+                    _lengths(output_tokens, "output_tokens"), concurrency=int(c),
+                    think_time_s=float(think_time_s))  # fmt: skip
+
+
+def trace_workload(trace: pd.DataFrame | str | Path) -> Workload:
+    """A recorded trace: arrival time, prompt tokens and output tokens per request.
+
+    Parameters
+    ----------
+    trace : pandas.DataFrame, str or Path
+        Columns ``arrival_s`` (seconds, non-decreasing), ``prompt_tokens`` and
+        ``output_tokens`` (whole numbers >= 1); a CSV path is read and validated with
+        :func:`inferecon.load_request_trace` (every problem listed at once).
+
+    Returns
+    -------
+    Workload
+    """
+    if isinstance(trace, str | Path):
+        df = load_request_trace(trace)
+    else:
+        df = load_request_trace(frame=trace)
+    return Workload("trace", len(df), trace=df)
+
+
+def _lengths(value, name: str) -> LengthDistribution:
+    if isinstance(value, LengthDistribution):
+        return value
+    require_in_range(name, value, 1, 10_000_000)
+    return fixed_lengths(value)
+
+
+# --------------------------------------------------------------------------- span arithmetic
+
+
+def _arith(a: float, b: float, j0: int, j1: int) -> float:
+    """Sum of ``a + b j`` for j in [j0, j1)."""
+    n = j1 - j0
+    return n * a + b * (j1 * (j1 - 1) - j0 * (j0 - 1)) / 2.0 if n > 0 else 0.0
+
+
+def _split(a1, b1, a2, b2, k):
+    """Index s in [0, k]: which line is the larger one before and after it, as (first, second)."""
+    if b1 == b2:
+        return (1 if a1 >= a2 else 2), k, 0
+    x = (a2 - a1) / (b1 - b2)
+    if b1 > b2:  # line 1 wins from x on
+        s = min(max(math.ceil(x), 0), k)
+        return 2, s, 1
+    s = min(max(math.floor(x) + 1, 0), k)
+    return 1, s, 2
+
+
+def _span_sum(form, k: int) -> float:
+    """Seconds of ``k`` decode iterations ``K + max(a1 + b1 j, a2 + b2 j)``, j = 0..k-1."""
+    K, a1, b1, a2, b2 = form
+    first, s, second = _split(a1, b1, a2, b2, k)
+    lines = {1: (a1, b1), 2: (a2, b2)}
+    total = k * K + _arith(*lines[first], 0, s)
+    if second:
+        total += _arith(*lines[second], s, k)
+    return total
+
+
+def _iteration(form, j: int) -> float:
+    K, a1, b1, a2, b2 = form
+    return K + max(a1 + b1 * j, a2 + b2 * j)
+
+
+def _iterations_to_reach(form, horizon_s: float, k_max: int) -> int:
+    """Smallest k in [1, k_max] whose k iterations last at least ``horizon_s`` (k_max if none)."""
+    if horizon_s <= 0:
+        return 1
+    if _span_sum(form, k_max) < horizon_s:
+        return k_max
+    lo, hi = 1, k_max  # cumulative time is increasing in k: bisection on the closed form
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if _span_sum(form, mid) >= horizon_s:
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
+
+
+# --------------------------------------------------------------------------- the engine
+
+
+def _blocks(tokens: int) -> int:
+    return -(-tokens // BLOCK_TOKENS)
+
+
+def _run_instance(cost, req, ids, *, policy, max_batch, max_batch_tokens, kv_blocks, max_time_s,
+                  prefill_only=False, prefilled=None, closed=None):  # fmt: skip
+    """Serve requests ``ids`` (rows of ``req``) on one instance; fill ``req`` in place.
+
+    ``req`` holds Python lists by column (arrival, prompt, output and the results). Open-loop
+    ids come sorted by arrival; a closed loop (``closed = (concurrency, think_s)``) sends the
+    next of ``ids`` when a request finishes. ``prefill_only``: requests leave with their first
+    token (a disaggregated prefill instance). ``prefilled``: ids whose KV cache and first token
+    arrive from elsewhere (a disaggregated decode instance).
+    """
+    arr, P, Q = req["arrival"], req["prompt"], req["output"]
+    first_t, finish_t, admit_t = req["first"], req["finish"], req["admit"]
+    n_pre, s0, s1, pgap = req["preempt"], req["span0"], req["span1"], req["preempt_gap"]
+    g, need, done = {}, {}, {}  # tokens generated; to prefill next; of that prefill done
+    jG, jL, ver, blocks_of = {}, {}, {}, {}  # decode join counter and length; heap version
+    last_tok = {}  # time of the last token before a preemption
+    joined = set()
+    alive = set()
+    order = []  # admission order: the newest running request is preempted first
+    waiting = deque()
+    prefilling = []  # chunked prefills in progress, first come first served
+    heap = []  # (finish counter, rid, version)
+    cnt = [0] * BLOCK_TOKENS  # decoding requests by block phase
+    D = S = G = used = 0  # decoding requests, their cached tokens, decode iterations, blocks
+    t = 0.0
+    last_dec_end = None
+    sp_start, sp_t0, sp_gap, sp_int = [], [], [], []
+    tl_t, tl_batch, tl_queue, tl_kv = [], [], [], []
+    rejected = []
+    truncated = False
+    prefilled = prefilled or set()
+    if closed is None:
+        queue_ids, ai, n_ids, pending, pool, think = list(ids), 0, len(ids), None, None, 0.0
+    else:
+        concurrency, think = closed
+        pool = deque(ids)
+        pending = []
+        for _ in range(min(concurrency, len(pool))):
+            rid = pool.popleft()
+            arr[rid] = 0.0
+            heapq.heappush(pending, (0.0, rid))
+        queue_ids, ai, n_ids = [], 0, 0
+    remaining = len(ids)
+
+    def next_arrival():
+        if pending is None:
+            return arr[queue_ids[ai]] if ai < n_ids else math.inf
+        return pending[0][0] if pending else math.inf
+
+    def user_continues(when):
+        if pending is not None and pool:
+            nxt = pool.popleft()
+            arr[nxt] = when + think
+            heapq.heappush(pending, (arr[nxt], nxt))
+
+    def finish(rid, when, cache_len=None):
+        nonlocal remaining, used
+        finish_t[rid] = when
+        s1[rid] = len(sp_start)
+        b = blocks_of.pop(rid)
+        used -= b if cache_len is None else _blocks(cache_len)
+        alive.discard(rid)
+        remaining -= 1
+        user_continues(when)
+
+    def join_decode(rid, cache_len, when):
+        nonlocal D, S
+        if first_t[rid] != first_t[rid]:  # NaN: this is the request's first token
+            first_t[rid] = when
+        if rid not in joined:
+            joined.add(rid)
+            s0[rid] = len(sp_start)
+        if rid in last_tok:
+            pgap[rid] = max(pgap[rid], when - last_tok.pop(rid))
+        g[rid] += 1  # the prefill produced one token
+        rest = Q[rid] - g[rid]
+        if prefill_only or rest <= 0:
+            finish(rid, when)
+            return
+        ver[rid] = ver.get(rid, 0) + 1
+        jG[rid], jL[rid] = G, cache_len
+        heapq.heappush(heap, (G + rest, rid, ver[rid]))
+        cnt[(cache_len - G) % BLOCK_TOKENS] += 1
+        D += 1
+        S += cache_len
+
+    def leave_decode(rid):
+        """Take a request out of the decode batch; return its cached tokens."""
+        nonlocal D, S
+        cnt[(jL[rid] - jG[rid]) % BLOCK_TOKENS] -= 1
+        cache_len = jL[rid] + (G - jG[rid])
+        D -= 1
+        S -= cache_len
+        g[rid] += G - jG[rid]
+        jG[rid] = None
+        return cache_len
+
+    def preempt_newest():
+        nonlocal used
+        while order:
+            rid = order.pop()
+            if rid not in alive:
+                continue
+            n_pre[rid] += 1
+            b = blocks_of.pop(rid)
+            if jG.get(rid) is not None:
+                b = _blocks(leave_decode(rid))  # the blocks it grew into are freed too
+                ver[rid] += 1  # its heap entry is stale now
+                last_tok[rid] = last_dec_end if last_dec_end is not None else t
+            else:
+                prefilling.remove(rid)
+            used -= b
+            alive.discard(rid)
+            need[rid] = P[rid] + g[rid]  # recompute the prompt and every generated token
+            done[rid] = 0
+            waiting.appendleft(rid)
+            return True
+        return False
+
+    def new_blocks(k):
+        """Blocks the decoding requests take over the next k iterations."""
+        if D == 0 or k <= 0:
+            return 0
+        full, part = divmod(k, BLOCK_TOKENS)
+        tot = full * D
+        for j in range(part):
+            tot += cnt[(-(G + j)) % BLOCK_TOKENS]
+        return tot
+
+    def safe_iterations(free):
+        """Decode iterations possible before the cache runs out of blocks."""
+        cycles = free // D
+        acc = cycles * D
+        for j in range(BLOCK_TOKENS):
+            acc += cnt[(-(G + j)) % BLOCK_TOKENS]
+            if acc > free:
+                return cycles * BLOCK_TOKENS + j
+        return (cycles + 1) * BLOCK_TOKENS  # pragma: no cover - acc reaches (cycles+1) D
+
+    def record(t_start, t0, interior):
+        sp_start.append(t_start)
+        sp_t0.append(t0)
+        sp_gap.append(t0 if last_dec_end is None else t_start + t0 - last_dec_end)
+        sp_int.append(interior)
+
+    def finish_due():
+        while heap and heap[0][0] <= G:
+            _, r, v = heapq.heappop(heap)
+            if v == ver.get(r) and r in alive:
+                finish(r, t, leave_decode(r))
+
+    def admit(rid, b):
+        nonlocal used
+        waiting.popleft()
+        used += b
+        blocks_of[rid] = b
+        alive.add(rid)
+        order.append(rid)
+        if admit_t[rid] != admit_t[rid]:
+            admit_t[rid] = t
+
+    chunked = policy == "chunked_prefill"
+    watermark = math.ceil(0.01 * kv_blocks)  # vLLM's watermark_blocks = 0.01 of the cache
+    turns, last_t, still = 0, -1.0, 0
+    while remaining > 0:
+        turns += 1
+        still = still + 1 if t == last_t else 0
+        last_t = t
+        if still > 10 * max_batch + 1000:  # pragma: no cover - a scheduler bug, never silent
+            raise RuntimeError(
+                f"the simulation stopped advancing at t = {t} s (decoding {D}, prefilling "
+                f"{len(prefilling)}, waiting {len(waiting)}, blocks {used}/{kv_blocks})"
+            )
+        if t > max_time_s:
+            truncated = True
+            break
+        while next_arrival() <= t:  # arrivals join the queue, or are rejected if they never fit
+            if pending is None:
+                rid = queue_ids[ai]
+                ai += 1
+            else:
+                rid = heapq.heappop(pending)[1]
+            if _blocks(P[rid] + Q[rid] - 1) > kv_blocks:
+                rejected.append(rid)
+                remaining -= 1
+                user_continues(arr[rid])
+                continue
+            g[rid], need[rid], done[rid] = 0, P[rid], 0
+            waiting.append(rid)
+        tl_t.append(t)
+        tl_batch.append(D + len(prefilling))
+        tl_queue.append(len(waiting))
+        tl_kv.append(used)
+
+        # ---- admission, first come first served
+        admitted = []
+        tokens = 0
+        # keep the blocks the running decodes take next, plus vLLM's 1% watermark, free
+        reserve = new_blocks(1) + watermark
+        while waiting and D + len(prefilling) + len(admitted) < max_batch:
+            rid = waiting[0]
+            b = _blocks(need[rid])
+            if used + b + reserve > kv_blocks and (D or prefilling or admitted):
+                break
+            if rid in prefilled and g[rid] == 0:  # its KV cache arrives: decode at once
+                admit(rid, b)
+                join_decode(rid, P[rid], t)
+                continue
+            if not chunked and admitted and tokens + need[rid] > max_batch_tokens:
+                break
+            admit(rid, b)
+            tokens += need[rid]
+            admitted.append(rid)
+        if chunked:
+            prefilling.extend(admitted)
+            admitted = []
+
+        # ---- a prefill iteration, a mixed one, a stretch of decodes, or idle
+        if admitted:  # prefill first: an iteration of prompts only, decodes paused
+            pairs = sum(cost.prefill_pairs(need[r]) for r in admitted)
+            t += cost.iteration_s(tokens, pairs, 0.0, 0, 0)
+            for r in admitted:
+                join_decode(r, need[r], t)
+            continue
+        if prefilling:  # chunked: one token per decode, the rest of the budget for prompts
+            grow = new_blocks(1)
+            while grow > kv_blocks - used and preempt_newest():
+                grow = new_blocks(1)
+            if not prefilling:
+                continue
+            budget = max_batch_tokens - D
+            ptok = pairs = prefix = 0.0
+            chunks = []
+            for r in prefilling:
+                if budget <= 0:
+                    break
+                c = min(need[r] - done[r], budget)
+                pairs += cost.prefill_pairs(c, done[r])
+                prefix += done[r]
+                ptok += c
+                budget -= c
+                chunks.append((r, c))
+            dt = cost.iteration_s(ptok, pairs, prefix, D, S)
+            if D:
+                record(t, dt, 0.0)
+            t += dt
+            if D:
+                last_dec_end = t
+                used += grow
+                G += 1
+                S += D
+            for r, c in chunks:
+                done[r] += c
+                if done[r] >= need[r]:
+                    prefilling.remove(r)
+                    join_decode(r, need[r], t)
+            finish_due()
+            continue
+        while heap and not (heap[0][2] == ver.get(heap[0][1]) and heap[0][1] in alive):
+            heapq.heappop(heap)  # entries of preempted requests
+        if D > 0:
+            free = kv_blocks - used
+            k_kv = safe_iterations(free)
+            if k_kv == 0:
+                preempt_newest()
+                continue
+            k = min(heap[0][0] - G, k_kv)
+            form = cost.decode_form(D, S)
+            ta = next_arrival()
+            if ta < math.inf and not waiting and D < max_batch and free > 0:
+                k = _iterations_to_reach(form, ta - t, k)  # stop once it can be admitted
+            if t + _iteration(form, 0) > max_time_s:
+                k = 1
+            record(t, _iteration(form, 0), _iteration(form, k - 1) if k > 1 else 0.0)
+            used += new_blocks(k)
+            t += _span_sum(form, k)
+            last_dec_end = t
+            G += k
+            S += k * D
+            finish_due()
+            continue
+        ta = next_arrival()
+        if ta == math.inf:
+            break  # the queue's head cannot be admitted with nothing running: cannot happen
+        t = max(t, ta)
+    req["rejected"].extend(rejected)
+    return {
+        "span_start": sp_start,
+        "span_t0": sp_t0,
+        "span_gap": sp_gap,
+        "span_int": sp_int,
+        "timeline": (tl_t, tl_batch, tl_queue, tl_kv),
+        "truncated": truncated or remaining > 0,
+        "end_t": t,
+    }
+
+
+def _max_gaps(req, ids, out) -> np.ndarray:
+    """Largest gap between two tokens of each of ``ids``: from its first token to the end of
+    its first decode iteration, the gaps of the decode stretches it took part in (range
+    maxima over the stretch records) and any pause for a preemption."""
+    ids = np.asarray(ids, dtype=np.int64)
+    res = np.full(len(ids), np.nan)
+    n_span = len(out["span_start"])
+    if not len(ids) or n_span == 0:
+        return res
+    a = np.asarray(req["span0"], dtype=np.int64)[ids]
+    b = np.asarray(req["span1"], dtype=np.int64)[ids]
+    first = np.asarray(req["first"], dtype=float)[ids]
+    start = np.asarray(out["span_start"])
+    t0 = np.asarray(out["span_t0"])
+    gap = np.asarray(out["span_gap"])
+    inner = np.asarray(out["span_int"])
+    ok = (a >= 0) & (b > a) & (a < n_span)
+    aa = a[ok]
+    own_first = start[aa] + t0[aa] - first[ok]  # first token -> end of its first iteration
+    best = np.fmax(own_first, inner[aa])
+    comb = np.append(np.maximum(gap, inner), 0.0)  # a sentinel, so reduceat can end at n
+    lo, hi = aa + 1, b[ok]
+    has = hi > lo
+    if has.any():
+        idx = np.empty(2 * int(has.sum()), dtype=np.int64)
+        idx[0::2], idx[1::2] = lo[has], hi[has]
+        best[has] = np.fmax(best[has], np.maximum.reduceat(comb, idx)[0::2])
+    res[ok] = np.fmax(best, np.asarray(req["preempt_gap"], dtype=float)[ids][ok])
+    return res
+
+
+# --------------------------------------------------------------------------- results
+
+
+@dataclass
+class ServingResult:
+    """What :func:`simulate_serving` returns.
+
+    Attributes
+    ----------
+    requests : pandas.DataFrame
+        One row per request: ``arrival_s``, ``prompt_tokens``, ``output_tokens``,
+        ``admitted_s``, ``first_token_s``, ``finish_s``, ``ttft_ms``, ``tpot_ms`` (mean time per
+        output token after the first; NaN for one-token outputs), ``max_gap_ms`` (largest gap
+        between two tokens), ``e2e_s``, ``preemptions``, ``rejected``, ``met_ttft``,
+        ``met_tpot``, ``met_both`` (when targets were given).
+    summary : dict
+        ``requests_per_s`` and ``output_tokens_per_s`` completed (and per GPU),
+        ``slo_attainment``, ``goodput_rps_vllm`` (vLLM's definition), p50/p90/p99 of TTFT,
+        TPOT and end-to-end latency, ``mean_batch``, ``kv_utilisation``, ``preemptions``,
+        ``rejected_ids``, ``n_gpus``, ``truncated`` (a bound on simulated time stopped it) and
+        ``wall_s`` (seconds the simulation took).
+    timeline : pandas.DataFrame
+        Batch size, queue length and KV-cache use over time (``time_s``, ``batch``,
+        ``queue``, ``kv_used``, a share of capacity), in up to 400 equal time bins.
+    """
+
+    requests: pd.DataFrame
+    summary: dict
+    timeline: pd.DataFrame
+
+
+def slo_attainment(requests: pd.DataFrame, ttft_ms: float, tpot_ms: float) -> float:
+    """Share of requests that met both targets (rejected and unfinished requests count as
+    missed).
+
+    Parameters
+    ----------
+    requests : pandas.DataFrame
+        :attr:`ServingResult.requests`.
+    ttft_ms, tpot_ms : float
+        Targets for time to first token and mean time per output token (ms).
+
+    Returns
+    -------
+    float
+        In [0, 1].
+    """
+    require_positive("ttft_ms", ttft_ms)
+    require_positive("tpot_ms", tpot_ms)
+    met = (requests["ttft_ms"] <= ttft_ms) & (requests["tpot_ms"].fillna(0.0) <= tpot_ms)
+    return float(met.mean()) if len(requests) else math.nan
+
+
+def _timeline(runs, end_t, capacity_blocks, bins=400) -> pd.DataFrame:
+    edges = np.linspace(0.0, max(end_t, 1e-9), bins + 1)
+    total_b = np.zeros(bins)
+    total_q = np.zeros(bins)
+    total_kv = np.zeros(bins)
+    weight = np.zeros(bins)
+    for (tt, bb, qq, kk), cap in zip(runs, capacity_blocks, strict=True):
+        if not tt:
+            continue
+        tt = np.asarray(tt)
+        dur = np.diff(np.append(tt, end_t))
+        idx = np.clip(np.searchsorted(edges, tt, side="right") - 1, 0, bins - 1)
+        np.add.at(weight, idx, dur)
+        np.add.at(total_b, idx, dur * np.asarray(bb))
+        np.add.at(total_q, idx, dur * np.asarray(qq))
+        np.add.at(total_kv, idx, dur * np.asarray(kk) / max(cap, 1))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        n = max(len(runs), 1)
+        return pd.DataFrame({
+            "time_s": (edges[:-1] + edges[1:]) / 2,
+            "batch": total_b / weight * n,
+            "queue": total_q / weight * n,
+            "kv_used": total_kv / weight,
+        })  # fmt: skip
+
+
+def _empty_requests(df: pd.DataFrame) -> dict:
+    n = len(df)
+    nan = [math.nan] * n
+    return {
+        "arrival": df["arrival_s"].tolist(),
+        "prompt": df["prompt_tokens"].astype(int).tolist(),
+        "output": df["output_tokens"].astype(int).tolist(),
+        "first": nan.copy(),
+        "finish": nan.copy(),
+        "admit": nan.copy(),
+        "preempt": [0] * n,
+        "preempt_gap": [0.0] * n,
+        "span0": [-1] * n,
+        "span1": [-1] * n,
+        "rejected": [],
+    }
+
+
+def simulate_serving(
+    model,
+    gpu,
+    workload: Workload,
+    *,
+    policy: str = "chunked_prefill",
+    max_batch: int = 256,
+    max_batch_tokens: int = 2048,
+    n_gpus: int = 1,
+    precision: str = "bf16",
+    efficiency=None,
+    seed: int = 0,
+    memory_fraction: float = DEFAULT_MEMORY_FRACTION,
+    prefill_instances: int = 1,
+    decode_instances: int = 1,
+    ttft_ms: float | None = None,
+    tpot_ms: float | None = None,
+    max_time_s: float = 86_400.0,
+    cost=None,
+    kv_capacity_tokens: int | None = None,
+) -> ServingResult:
+    """Serve a workload with continuous batching and report every request's latency.
+
+    Parameters
+    ----------
+    model, gpu : str or spec
+        What serves (names from ``data/models.csv`` and ``data/gpus.csv``).
+    workload : Workload
+        :func:`poisson_workload`, :func:`closed_loop_workload` or :func:`trace_workload`.
+    policy : {"prefill_first", "chunked_prefill", "disaggregated"}
+        The scheduler (see the module docstring).
+    max_batch : int
+        Most requests running at once per instance (vLLM's ``--max-num-seqs``, default 256).
+    max_batch_tokens : int
+        Tokens per iteration: the chunked-prefill budget, and the most prompt tokens one
+        prefill-first iteration takes (vLLM's ``--max-num-batched-tokens``).
+    n_gpus : int
+        Tensor-parallel GPUs per instance.
+    precision : {"bf16", "fp8", "fp4"}
+        Weight (and KV-cache) precision.
+    efficiency : optional
+        As in :func:`inferecon.decode_performance` (``None``: the stored calibration).
+    seed : int
+        Seed of the workload's random draws; a result is deterministic for a seed.
+    memory_fraction : float
+        Usable share of GPU memory (the KV cache gets what the weights leave).
+    prefill_instances, decode_instances : int
+        Pool sizes for ``"disaggregated"`` (instances of ``n_gpus`` GPUs each; requests are
+        dealt to them in turn).
+    ttft_ms, tpot_ms : float, optional
+        Latency targets: with both, requests are marked and the summary gives attainment.
+    max_time_s : float
+        Bound on simulated time; the summary says ``truncated`` when it stopped the run.
+    cost : optional
+        A cost model with ``iteration_s``, ``decode_form`` and ``prefill_pairs`` in place of
+        :class:`inferecon.IterationCost` (for tests with known service times).
+    kv_capacity_tokens : int, optional
+        KV-cache tokens per instance, instead of the memory model's.
+
+    Returns
+    -------
+    ServingResult
+
+    Raises
+    ------
+    ValueError
+        For an unknown policy (listing the valid ones), non-positive sizes, a model that does
+        not fit, or a closed-loop workload with the disaggregated policy.
+    """
+    if policy not in POLICIES:
+        raise ValueError(f"policy must be one of {list(POLICIES)}; got {policy!r}")
+    if not isinstance(workload, Workload):
+        raise ValueError("workload must be a Workload (poisson_workload, closed_loop_workload "
+                         "or trace_workload)")  # fmt: skip
+    for name, v, hi in (("max_batch", max_batch, 1e6), ("max_batch_tokens", max_batch_tokens,
+                        1e8), ("n_gpus", n_gpus, 4096), ("prefill_instances", prefill_instances,
+                        1e4), ("decode_instances", decode_instances, 1e4)):  # fmt: skip
+        require_in_range(name, v, 1, hi)
+        if v != round(v):
+            raise ValueError(f"{name} must be a whole number; got {v!r}")
+    require_positive("max_time_s", max_time_s)
+    if ttft_ms is not None:
+        require_positive("ttft_ms", ttft_ms)
+    if tpot_ms is not None:
+        require_positive("tpot_ms", tpot_ms)
+    if policy == "disaggregated" and workload.kind == "closed":
+        raise ValueError("the disaggregated policy needs an open-loop or trace workload (its "
+                         "pools are simulated one after the other)")  # fmt: skip
+    t_wall = _time.perf_counter()
+    c = cost if cost is not None else IterationCost(model, gpu, precision, efficiency,
+                                                    n_gpus=int(n_gpus))  # fmt: skip
+    if kv_capacity_tokens is None:
+        kv_capacity_tokens = c.kv_capacity_tokens(memory_fraction)
+    kv_blocks = int(kv_capacity_tokens) // BLOCK_TOKENS
+    if kv_blocks < 1:
+        raise ValueError(
+            f"no KV cache fits: the weights leave no room on {get_gpu(gpu).name} x{n_gpus} at "
+            f"memory_fraction {memory_fraction} (add GPUs or lower the precision)"
+        )
+    df = workload.requests(seed)
+    req = _empty_requests(df)
+    n = len(df)
+    kw = dict(max_batch=int(max_batch), max_batch_tokens=int(max_batch_tokens),
+              kv_blocks=kv_blocks, max_time_s=float(max_time_s))  # fmt: skip
+    max_gap = np.full(n, np.nan)
+    outs = []
+    if policy != "disaggregated":
+        closed = (
+            (workload.concurrency, workload.think_time_s) if workload.kind == "closed" else None
+        )
+        ids = list(range(n)) if closed else list(np.argsort(df["arrival_s"], kind="stable"))
+        out = _run_instance(c, req, ids, policy=policy, closed=closed, **kw)
+        outs.append(out)
+        max_gap[ids] = _max_gaps(req, ids, out)
+        total_gpus = int(n_gpus)
+    else:
+        _disaggregated(c, req, df, int(n_gpus), int(prefill_instances), int(decode_instances),
+                       kw, outs, max_gap)  # fmt: skip
+        total_gpus = int(n_gpus) * (int(prefill_instances) + int(decode_instances))
+    end_t = max(o["end_t"] for o in outs)
+    runs = [o["timeline"] for o in outs]
+    caps = [kv_blocks] * len(outs)
+    res = _request_table(df, req, max_gap, ttft_ms, tpot_ms)
+    summary = _summary(
+        res,
+        req,
+        runs,
+        caps,
+        end_t,
+        total_gpus,
+        any(o["truncated"] for o in outs),
+        ttft_ms,
+        tpot_ms,
+        policy,
+        workload,
+    )
+    summary["wall_s"] = _time.perf_counter() - t_wall  # fmt: skip
+    return ServingResult(res, summary, _timeline(runs, end_t, caps))
+
+
+def _request_table(df, req, max_gap, ttft_ms, tpot_ms) -> pd.DataFrame:
+    arrival = np.asarray(req["arrival"], dtype=float)
+    first = np.asarray(req["first"], dtype=float)
+    finish = np.asarray(req["finish"], dtype=float)
+    out_tok = df["output_tokens"].to_numpy(np.int64)
+    rejected = np.zeros(len(df), dtype=bool)
+    rejected[req["rejected"]] = True
+    with np.errstate(invalid="ignore", divide="ignore"):
+        tpot = np.where(out_tok > 1, (finish - first) / (out_tok - 1), np.nan) * 1e3
+    res = pd.DataFrame({
+        "arrival_s": arrival,
+        "prompt_tokens": df["prompt_tokens"].to_numpy(np.int64),
+        "output_tokens": out_tok,
+        "admitted_s": np.asarray(req["admit"], dtype=float),
+        "first_token_s": first,
+        "finish_s": finish,
+        "ttft_ms": (first - arrival) * 1e3,
+        "tpot_ms": tpot,
+        "max_gap_ms": max_gap * 1e3,
+        "e2e_s": finish - arrival,
+        "preemptions": np.asarray(req["preempt"], dtype=np.int64),
+        "rejected": rejected,
+    })  # fmt: skip
+    if ttft_ms is not None and tpot_ms is not None:
+        finished = np.isfinite(finish)
+        res["met_ttft"] = finished & (res["ttft_ms"] <= ttft_ms)
+        res["met_tpot"] = finished & (res["tpot_ms"].fillna(0.0) <= tpot_ms)
+        res["met_both"] = res["met_ttft"] & res["met_tpot"]
+    return res
+
+
+def _pcts(x) -> tuple[float, float, float]:
+    x = np.asarray(x, dtype=float)
+    x = x[np.isfinite(x)]
+    if not len(x):
+        return (math.nan,) * 3
+    return tuple(float(v) for v in np.percentile(x, [50, 90, 99]))
+
+
+def _summary(res, req, runs, caps, end_t, n_gpus, truncated, ttft_ms, tpot_ms, policy, wl):
+    done = np.isfinite(res["finish_s"].to_numpy())
+    t0 = float(np.nanmin(res["arrival_s"])) if len(res) else 0.0
+    t1 = float(np.nanmax(res["finish_s"])) if done.any() else t0
+    dur = max(t1 - t0, 1e-12)
+    out_tokens = float(res.loc[done, "output_tokens"].sum())
+    tl = _timeline(runs, end_t, caps, bins=1)
+    s = {
+        "policy": policy,
+        "workload": wl.kind,
+        "n_requests": len(res),
+        "completed": int(done.sum()),
+        "rejected_ids": [int(i) for i in sorted(req["rejected"])],
+        "duration_s": dur,
+        "requests_per_s": float(done.sum()) / dur,
+        "output_tokens_per_s": out_tokens / dur,
+        "output_tokens_per_s_per_gpu": out_tokens / dur / n_gpus,
+        "n_gpus": n_gpus,
+        "preemptions": int(res["preemptions"].sum()),
+        "mean_batch": float(tl["batch"].iloc[0]),
+        "kv_utilisation": float(tl["kv_used"].iloc[0]),
+        "truncated": bool(truncated),
+    }
+    for name in ("ttft_ms", "tpot_ms", "e2e_s"):
+        s[f"{name}_p50"], s[f"{name}_p90"], s[f"{name}_p99"] = _pcts(res.loc[done, name])
+    if ttft_ms is not None and tpot_ms is not None:
+        s["slo_attainment"] = float(res["met_both"].mean()) if len(res) else math.nan
+        s["goodput_rps_vllm"] = float(res["met_both"].sum()) / dur
+    return s
+
+
+def _disaggregated(c, req, df, n_gpus, n_pre, n_dec, kw, outs, max_gap):
+    """Prefill pool, KV transfer, decode pool: simulated one after the other (open loop)."""
+    order = list(np.argsort(df["arrival_s"].to_numpy(float), kind="stable"))
+    for i in range(n_pre):  # prefill pool: requests leave with their first token
+        outs.append(_run_instance(c, req, order[i::n_pre], policy="prefill_first",
+                                  prefill_only=True, **kw))  # fmt: skip
+    # each GPU sends its shard of the prompt's KV cache over its own link
+    gpu = getattr(c, "gpu", None)
+    link = gpu.interconnect_gb_s if gpu is not None else math.inf
+    if not np.isfinite(link):
+        raise ValueError(f"{gpu.name} has no interconnect bandwidth in data/gpus.csv to move "
+                         "the KV cache between pools")  # fmt: skip
+    kvb = getattr(c, "kv_bytes_per_token_per_gpu", 0.0)
+    first = np.asarray(req["first"], dtype=float)
+    ready = first + np.asarray(req["prompt"], dtype=float) * kvb / (link * 1e9)
+    req["finish"][:] = [math.nan] * len(req["finish"])  # the prefill pool's exits are not ends
+    dec = dict(req)
+    dec["arrival"] = list(ready)  # the decode pool sees a request when its KV cache lands
+    done = np.flatnonzero(np.isfinite(ready))
+    done = list(done[np.argsort(ready[done], kind="stable")])
+    for i in range(n_dec):
+        ids = done[i::n_dec]
+        out = _run_instance(c, dec, ids, policy="prefill_first", prefilled=set(ids), **kw)
+        outs.append(out)
+        max_gap[ids] = _max_gaps(req, ids, out)
+
+
+# --------------------------------------------------------------------------- goodput
+
+
+def goodput(
+    model,
+    gpu,
+    *,
+    ttft_ms: float,
+    tpot_ms: float,
+    attainment: float = 0.9,
+    prompt_tokens: int | LengthDistribution = 512,
+    output_tokens: int | LengthDistribution = 256,
+    burstiness: float = 1.0,
+    n_requests: int = 2_000,
+    seed: int = 0,
+    rel_tol: float = 0.02,
+    max_rate_per_s: float = 1e5,
+    **simulate_kwargs,
+) -> dict:
+    """DistServe's goodput: the highest arrival rate meeting both targets for ``attainment``.
+
+    Runs :func:`simulate_serving` on Poisson (or gamma, ``burstiness``) arrivals with the same
+    random draws at every rate, first doubling the rate until attainment drops below the target,
+    then bisecting between the last rate that met it and the first that did not, to a relative
+    width of ``rel_tol``.
+
+    Parameters
+    ----------
+    model, gpu : str or spec
+        What serves.
+    ttft_ms, tpot_ms : float
+        Targets for time to first token and mean time per output token (ms).
+    attainment : float
+        Share of requests that must meet both targets, in (0, 1].
+    prompt_tokens, output_tokens : int or LengthDistribution
+        Request lengths.
+    burstiness : float
+        Gamma shape of inter-arrival times (1: Poisson).
+    n_requests : int
+        Requests per simulation.
+    seed : int
+        Seed of the workload's draws.
+    rel_tol : float
+        Relative width of the final bracket, in (0, 1).
+    max_rate_per_s : float
+        Upper bound of the search.
+    **simulate_kwargs
+        Passed to :func:`simulate_serving` (``policy``, ``n_gpus``, ``max_batch``...).
+
+    Returns
+    -------
+    dict
+        ``goodput_rps`` (the rate found, requests/s), ``goodput_rps_per_gpu``, ``n_gpus``,
+        ``attainment_at_goodput``, ``bracket`` (rates that met / missed the target),
+        ``throughput_tokens_per_s_per_gpu`` at that rate, ``simulations`` and ``result`` (the
+        :class:`ServingResult` at the goodput rate).
+    """
+    require_in_range("attainment", attainment, 0.0, 1.0, low_open=True)
+    require_in_range("rel_tol", rel_tol, 0.0, 1.0, low_open=True, high_open=True)
+    require_positive("max_rate_per_s", max_rate_per_s)
+    base = poisson_workload(1.0, n_requests, prompt_tokens, output_tokens, burstiness)
+    runs = {}
+
+    def run(rate):
+        if rate not in runs:
+            runs[rate] = simulate_serving(
+                model,
+                gpu,
+                base.at_rate(rate),
+                ttft_ms=ttft_ms,
+                tpot_ms=tpot_ms,
+                seed=seed,
+                **simulate_kwargs,
+            )
+        return runs[rate]  # fmt: skip
+
+    lo, hi = 0.0, None
+    rate = 1.0
+    while rate <= max_rate_per_s:
+        if run(rate).summary["slo_attainment"] >= attainment:
+            lo, rate = rate, rate * 2.0
+        else:
+            hi = rate
+            break
+    if hi is None:
+        hi = max_rate_per_s
+    if lo == 0.0:  # even 1 request/s misses: search downwards
+        rate = 0.5
+        while rate > 1e-6 and run(rate).summary["slo_attainment"] < attainment:
+            hi, rate = rate, rate / 2.0
+        lo = rate if rate > 1e-6 else 0.0
+    while lo > 0 and (hi - lo) / hi > rel_tol:
+        mid = (lo + hi) / 2.0
+        if run(mid).summary["slo_attainment"] >= attainment:
+            lo = mid
+        else:
+            hi = mid
+    best = run(lo) if lo > 0 else None
+    n_g = best.summary["n_gpus"] if best else run(hi).summary["n_gpus"]
+    return {
+        "goodput_rps": lo,
+        "goodput_rps_per_gpu": lo / n_g,
+        "n_gpus": n_g,
+        "attainment_at_goodput": best.summary["slo_attainment"] if best else math.nan,
+        "bracket": (lo, hi),
+        "throughput_tokens_per_s_per_gpu": (
+            best.summary["output_tokens_per_s_per_gpu"] if best else math.nan
+        ),  # fmt: skip
+        "simulations": len(runs),
+        "result": best,
+    }
