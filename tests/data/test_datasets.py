@@ -38,10 +38,27 @@ def test_bundled_published_rates_validate():
     pub = ie.load_published_rates()
     for key in ("ai_index_2025_gpt35_fold", "epoch_price_decline_range", "a16z_llmflation"):
         assert key in pub.index
+    # Epoch AI, "LLM inference prices have fallen rapidly but unequally across tasks"
+    # (2025-03-12): "ranging from 9x to 900x per year"
     epoch = pub.loc["epoch_price_decline_range"]
     assert (epoch["low"], epoch["high"]) == (9, 900)
+    # a16z, "Welcome to LLMflation" (2024-11-12): "the cost is decreasing by 10x every year"
     assert pub.loc["a16z_llmflation", "value"] == 10
     assert pub["source_url"].str.startswith("http").all()
+
+
+def test_ai_index_window_is_22_to_23_months_not_18():
+    """The AI Index's Nov 2022 to Oct 2024 window, against the two endpoint rows' dates."""
+    note = ie.load_published_rates().loc["ai_index_2025_gpt35_fold", "notes"]
+    prices = ie.load_prices().set_index("model")
+    start = prices.loc["GPT-3.5 (text-davinci-003)", "price_date"]
+    end = prices.loc["Gemini 1.5 Flash-8B", "price_date"]
+    # months between the endpoints by hand: 673 days / (365.2425 / 12 days per month)
+    days = (end - start).days
+    assert days == 673
+    assert f"{days} days = {days / (365.2425 / 12):.1f} months" in note  # "673 days = 22.1 months"
+    assert "about 22-23 months" in note and "23 calendar months" in note  # Nov 2022 -> Oct 2024
+    assert "about 18 months" not in note.replace("not the 'about 18 months'", "")
 
 
 def test_every_csv_has_a_datasheet_section():
