@@ -171,11 +171,17 @@ PRICES_SCHEMA = Schema(
         Column("math_level_5", "float", **_PCT),
         Column("humaneval", "float", **_PCT),
         Column("arena_elo", "float", "Elo", nullable=True, low=500.0, high=2500.0),
-        Column("source_url", "str"),
+        Column("price_source_url", "str", description="a page or file that states the price"),
+        Column(
+            "score_source_url",
+            "str",
+            nullable=True,
+            description="source of the MMLU score (else of the first score); empty without scores",
+        ),
         Column("notes", "str", nullable=True),
     ),
     key=("model", "price_date"),
-    optional=frozenset({"notes"}),
+    optional=frozenset({"notes", "score_source_url"}),
 )
 
 PUBLISHED_RATES_SCHEMA = Schema(
@@ -1126,7 +1132,8 @@ def read_epoch_prices(path: str | Path) -> pd.DataFrame:
         for src, dst in _EPOCH_COLUMNS.items():
             if dst in BENCHMARKS:
                 conv[dst] = raw[src] if src in raw.columns else ""
-        conv["source_url"] = str(f)
+        conv["price_source_url"] = str(f)
+        conv["score_source_url"] = str(f)
         conv["notes"] = "Epoch AI format: blended 3:1 price only"
         try:
             frames.append(validate_frame(conv, PRICES_SCHEMA, str(f)).assign(_file=str(f)))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 import subprocess
 import sys
 import zipfile
@@ -21,13 +22,13 @@ DATA = Path(__file__).resolve().parents[2] / "data"
 
 def test_bundled_prices_validate():
     df = ie.load_prices()
-    assert len(df) >= 55
+    assert len(df) >= 60  # 66 rows today; the datasheet's count is checked below
     assert list(df.columns[: len(PRICES_SCHEMA.names)]) == PRICES_SCHEMA.names
     assert df["price_date"].min() <= pd.Timestamp("2021-11-30")
     assert df["price_date"].max() >= pd.Timestamp("2025-06-01")
     assert df["price_date"].is_monotonic_increasing
     assert (df["input_usd_per_mtok"] > 0).all() and (df["output_usd_per_mtok"] > 0).all()
-    assert df["source_url"].str.startswith("http").all()
+    assert df["price_source_url"].str.startswith("http").all()
     assert not df.duplicated(["model", "price_date"]).any()
     for b in ie.BENCHMARKS:
         assert df[b].notna().sum() >= 20, b
@@ -59,6 +60,83 @@ def test_ai_index_window_is_22_to_23_months_not_18():
     assert f"{days} days = {days / (365.2425 / 12):.1f} months" in note  # "673 days = 22.1 months"
     assert "about 22-23 months" in note and "23 calendar months" in note  # Nov 2022 -> Oct 2024
     assert "about 18 months" not in note.replace("not the 'about 18 months'", "")
+
+
+# pages that carry scores but no prices: a price_source_url must never be one of them (issue 10
+# found 14 rows citing these for their price)
+PAGES_WITHOUT_PRICES = (
+    "github.com/openai/simple-evals",
+    "github.com/meta-llama/llama-models",
+    "github.com/deepseek-ai/DeepSeek-R1",
+    "github.com/deepseek-ai/DeepSeek-V2",
+    "github.com/deepseek-ai/DeepSeek-V3",
+    "mistral.ai/news/mixtral-of-experts",
+    "arxiv.org",
+)
+
+
+def test_every_price_row_cites_a_price_and_its_scores():
+    df = ie.load_prices()
+    assert df["price_source_url"].str.startswith("http").all()
+    for bad in PAGES_WITHOUT_PRICES:
+        hit = df.loc[df["price_source_url"].str.contains(bad, regex=False), "model"]
+        assert hit.empty, f"price_source_url points to {bad}, which has no prices: {list(hit)}"
+    has_score = df[list(ie.BENCHMARKS)].notna().any(axis=1)
+    assert df.loc[has_score, "score_source_url"].str.startswith("http").all()
+    assert df.loc[~has_score, "score_source_url"].isna().all()
+
+
+def test_280_fold_endpoints_and_the_middle_of_the_series():
+    """The cheapest MMLU >= 64.8 series starts and ends where the AI Index 2025 says it does."""
+    front = ie.cheapest_frontier(ie.load_prices(), "mmlu", 64.8)
+    first, last = front.iloc[0], front.iloc[-1]
+    # start: GPT-3.5 at $20/Mtok on 2022-11-30 (Epoch AI's price file, row 'GPT-3.5')
+    assert (first["model"], first["date"], first["usd_per_mtok"]) == (
+        "GPT-3.5 (text-davinci-003)",
+        pd.Timestamp("2022-11-30"),
+        20.0,
+    )
+    # end: Gemini 1.5 Flash-8B, $0.0375 in / $0.15 out (Google list price), 3:1 blend by hand:
+    # (3 x 0.0375 + 0.15) / 4 = 0.065625, on 2024-10-03
+    assert (last["model"], last["date"]) == ("Gemini 1.5 Flash-8B", pd.Timestamp("2024-10-03"))
+    assert last["usd_per_mtok"] == pytest.approx(0.065625, rel=1e-12)
+    # the points added in issue 10 carry both sources; DeepSeek-V2's MMLU 77.8 is DeepSeek-V2
+    # Chat (RL) in the DeepSeek-V2 README
+    prices = ie.load_prices().set_index(["model", "price_date"])
+    for model, date in [
+        ("DeepSeek-V2 (Chat)", "2024-05-06"),
+        ("Mixtral 8x7B Instruct (hosted)", "2024-01-26"),
+        ("Gemini 1.0 Pro", "2024-08-12"),
+    ]:
+        r = prices.loc[(model, pd.Timestamp(date))]
+        assert r["price_source_url"].startswith("http") and r["score_source_url"].startswith("http")
+    assert prices.loc[("DeepSeek-V2 (Chat)", pd.Timestamp("2024-05-06")), "mmlu"] == 77.8
+    assert "DeepSeek-V2 (Chat)" in set(front["model"])
+
+
+def test_frontier_endpoints_match_epochs_series(epoch_dir):
+    """Epoch AI's own MMLU >= 64.8 series (lowest_price_models_data.csv) has the same endpoints."""
+    epoch = pd.read_csv(epoch_dir / "lowest_price_models_data.csv")
+    series = epoch[(epoch["bench"] == "MMLU") & (epoch["threshold_model"] == "GPT-3.5")]
+    front = ie.cheapest_frontier(ie.load_prices(), "mmlu", 64.8)
+    assert series["Release Date"].iloc[0] == str(front["date"].iloc[0].date()) == "2022-11-30"
+    assert series["Release Date"].iloc[-1] == str(front["date"].iloc[-1].date()) == "2024-10-03"
+    assert series["USD per 1M Tokens"].iloc[0] == front["usd_per_mtok"].iloc[0] == 20.0
+    # Epoch prints the end price rounded to cents: 0.07 for 0.065625
+    assert series["USD per 1M Tokens"].iloc[-1] == round(front["usd_per_mtok"].iloc[-1], 2)
+
+
+def test_datasheet_row_counts_match_the_files():
+    readme = (DATA / "README.md").read_text()
+    checked = 0
+    for section in re.split(r"^## ", readme, flags=re.M)[1:]:
+        name = section.split("\n", 1)[0].strip()
+        m = re.search(r"\*\*What it is\.\*\* (\d[\d,]*) ", section)
+        if m and name in ds.BUNDLED_FILES:
+            n = int(m.group(1).replace(",", ""))
+            assert n == len(ds.BUNDLED_FILES[name].load(None)), name
+            checked += 1
+    assert checked >= 8
 
 
 def test_every_csv_has_a_datasheet_section():
@@ -95,7 +173,8 @@ GOOD = [
     "",
     "",
     "1200",
-    "https://example.org",
+    "https://example.org/price",
+    "https://example.org/scores",
     "",
 ]
 
