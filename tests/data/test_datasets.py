@@ -407,3 +407,30 @@ def test_scaling_law_missing_a_parameter_is_reported(tmp_path):
     df.to_csv(p, index=False)
     with pytest.raises(ie.DataValidationError, match=r"law 'epoch_replication' lacks \['beta'\]"):
         ie.load_scaling_laws(p)
+
+
+def test_params_active_uses_one_convention_for_every_model():
+    """``params_active`` = all parameters, input embedding included, minus the routed experts a
+    token does not use (data/README.md). Derived here by hand from each row's own shape columns:
+    an unused expert is a 3-matrix SwiGLU MLP, 3 x hidden x moe_intermediate parameters."""
+    m = ie.load_models().set_index("name")
+    moe_layers = (m["n_layers"] - m["n_dense_layers"]).where(m["n_experts"] > 0, 0)
+    per_expert = 3 * m["hidden_size"] * m["moe_intermediate_size"]
+    # gpt-oss experts carry biases (config: gate_up 2 x 2880 and down 2880 per expert)
+    per_expert["gpt-oss-120b"] += 2 * 2880 + 2880
+    expected = (
+        m["params_total"] - moe_layers * (m["n_experts"] - m["n_experts_active"]) * per_expert
+    )
+    dense = m["n_experts"] == 0
+    assert (m.loc[dense, "params_active"] == m.loc[dense, "params_total"]).all()
+    card_rounded = {"Mixtral-8x7B": 12.9e9, "DeepSeek-V3": 37e9}  # as the model cards print them
+    for name in m.index[~dense]:
+        if name in card_rounded:
+            assert m.loc[name, "params_active"] == card_rounded[name]
+            # the card's figure against the convention: Mixtral 12.88B -> "12.9B" (0.2%);
+            # DeepSeek-V3 37.53B -> "37B" (1.4%, the card rounds down); 1.5% allowed
+            assert m.loc[name, "params_active"] == pytest.approx(expected[name], rel=0.015), name
+        else:  # exact counts: Qwen3-30B-A3B 3,353,032,704; gpt-oss-120b 5,711,982,912
+            assert m.loc[name, "params_active"] == expected[name], name
+    # OpenAI's card counts gpt-oss-120b without the input embedding: 5.13B = 5.71B - 201088 x 2880
+    assert m.loc["gpt-oss-120b", "params_active"] - 201_088 * 2880 == 5_132_849_472
