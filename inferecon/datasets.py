@@ -57,6 +57,16 @@ __all__ = [
     "validate_frame",
     "REQUEST_TRACE_SCHEMA",
     "load_request_trace",
+    "CHINCHILLA_POINTS_SCHEMA",
+    "SARDANA_RUNS_SCHEMA",
+    "load_chinchilla_points",
+    "load_sardana_runs",
+    "REASONING_TOKENS_SCHEMA",
+    "TEST_TIME_RESULTS_SCHEMA",
+    "Dataset",
+    "DATASETS",
+    "BUNDLED_FILES",
+    "dataset_for_file",
 ]
 
 BENCHMARKS: dict[str, str] = {
@@ -163,11 +173,17 @@ PRICES_SCHEMA = Schema(
         Column("math_level_5", "float", **_PCT),
         Column("humaneval", "float", **_PCT),
         Column("arena_elo", "float", "Elo", nullable=True, low=500.0, high=2500.0),
-        Column("source_url", "str"),
+        Column("price_source_url", "str", description="a page or file that states the price"),
+        Column(
+            "score_source_url",
+            "str",
+            nullable=True,
+            description="source of the MMLU score (else of the first score); empty without scores",
+        ),
         Column("notes", "str", nullable=True),
     ),
     key=("model", "price_date"),
-    optional=frozenset({"notes"}),
+    optional=frozenset({"notes", "score_source_url"}),
 )
 
 PUBLISHED_RATES_SCHEMA = Schema(
@@ -836,6 +852,8 @@ def read_epoch_chinchilla(path: str | Path, drop_highest: int = 5) -> pd.DataFra
     ``drop_highest`` highest losses, as Besiroglu et al. (2024) do (5 in their main fit).
     """
     p = Path(path)
+    if not p.is_file():
+        raise FileNotFoundError(f"Epoch Chinchilla file not found: {p}")
     raw = _read_text_csv(p)
     raw = raw.rename(
         columns={"Model Size": "n_params", "Training FLOP": "training_flop", "loss": "loss"}
@@ -856,6 +874,187 @@ def load_measured_ceilings(path: str | Path | None = None) -> pd.DataFrame:
 def load_published_throughput(path: str | Path | None = None) -> pd.DataFrame:
     """Published serving throughput (vendor and MLPerf pages), to check the roofline ceiling."""
     return _load(path, "published_throughput.csv", PUBLISHED_THROUGHPUT_SCHEMA)
+
+
+# --------------------------------------------------------------------------- training runs
+
+_CHINCHILLA_FLOP_RTOL = 1e-6
+"""``C = 6 N D`` must hold to this relative tolerance in the Chinchilla points. Upstream derived
+``D = C / (6 N)`` and rounded it to a whole token; the largest relative gap in the file is 7e-9."""
+
+
+def _check_chinchilla_points(df: pd.DataFrame, fname: str) -> list[Problem]:
+    """Every point's compute agrees with ``6 N D`` (the file derives D from C)."""
+    six_nd = 6.0 * df["N"].to_numpy(float) * df["D"].to_numpy(float)
+    c = df["C"].to_numpy(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        gap = np.abs(c / six_nd - 1.0)
+    return [
+        Problem(
+            fname,
+            int(i) + 2,
+            "C",
+            f"C={c[i]:.6g} differs from 6*N*D={six_nd[i]:.6g} "
+            f"by more than {_CHINCHILLA_FLOP_RTOL:g} (relative)",
+        )
+        for i in np.flatnonzero(gap > _CHINCHILLA_FLOP_RTOL)
+    ]
+
+
+CHINCHILLA_POINTS_SCHEMA = Schema(
+    name="chinchilla_points",
+    columns=(
+        _pos("C", "FLOP", description="training compute read off Hoffmann et al. Fig. 4"),
+        Column("N", "int", "parameters", low=1.0, description="model size"),
+        Column("D", "int", "tokens", low=1.0, description="training tokens, C / (6 N)"),
+        _pos("loss", "nats/token", description="final training loss (read off the colour bar)"),
+    ),
+    key=("N", "D"),
+    frame_check=_check_chinchilla_points,
+)
+"""Schema of ``data/chinchilla_points.csv``: the upstream columns of ``examples/llm/df.csv`` in
+github.com/kyo-takano/chinchilla (Apache-2.0), unchanged."""
+
+
+_SARDANA_TOKENS_RTOL = 1e-9
+"""``Tokens = Parameters * Tokens/Params`` to this relative tolerance (exact upstream)."""
+
+
+def _check_sardana_runs(df: pd.DataFrame, fname: str) -> list[Problem]:
+    """Every run's token count is its size times its tokens per parameter."""
+    want = df["Parameters"].to_numpy(float) * df["Tokens/Params"].to_numpy(float)
+    got = df["Tokens"].to_numpy(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        gap = np.abs(got / want - 1.0)
+    return [
+        Problem(
+            fname,
+            int(i) + 2,
+            "Tokens",
+            f"Tokens={got[i]:.6g} is not Parameters * Tokens/Params = {want[i]:.6g}",
+        )
+        for i in np.flatnonzero(gap > _SARDANA_TOKENS_RTOL)
+    ]
+
+
+_GAUNTLET = (
+    "world_knowledge",
+    "reading_comprehension",
+    "language_understanding",
+    "commonsense_reasoning",
+    "symbolic_problem_solving",
+    "core_average",
+)
+SARDANA_RUNS_SCHEMA = Schema(
+    name="sardana_runs",
+    columns=(
+        Column("Model Name", "str", description="nominal size, e.g. 150M, 1.3B"),
+        Column("Parameters", "int", "parameters", low=1.0),
+        _pos("Tokens/Params", "tokens/parameter"),
+        Column("Tokens", "int", "tokens", low=1.0),
+        Column("Batch Size", "int", "sequences", low=1.0),
+        _pos("Smoothed Loss", "nats/token", description="final training loss, smoothed"),
+        *(
+            Column(f"eval_gauntlet/{g}", "float", "fraction", nullable=True, high=1.0)
+            for g in _GAUNTLET
+        ),
+        Column("mmlu_5_shot_avg", "float", "fraction", nullable=True, low=0.0, high=1.0),
+    ),
+    key=("Parameters", "Tokens/Params"),
+    optional=frozenset({*(f"eval_gauntlet/{g}" for g in _GAUNTLET), "mmlu_5_shot_avg"}),
+    frame_check=_check_sardana_runs,
+)
+"""Schema of ``data/sardana_runs.csv``: the upstream columns of ``trainingresults.csv`` in
+github.com/nikhilsardana/beyond-chinchilla (Apache-2.0), unchanged."""
+
+
+def load_chinchilla_points(path: str | Path | None = None) -> pd.DataFrame:
+    """Epoch AI's points from Chinchilla's Figure 4, as shipped with the ``chinchilla`` package.
+
+    234 (compute, size, tokens, loss) points: the rows of Epoch AI's extraction from Hoffmann et
+    al. (2022) Figure 4 (Besiroglu et al. 2024, github.com/epoch-research/analyzing-chinchilla)
+    with ``N < D``, as distributed in ``examples/llm/df.csv`` of github.com/kyo-takano/chinchilla
+    @ 75e5858 under Apache-2.0 (see ``data/README.md`` and ``data/LICENSES/``). None of Epoch's
+    five highest-loss points, which Epoch drops from its main fit, is among them.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        A CSV with the same columns ``C, N, D, loss``; the bundled ``data/chinchilla_points.csv``
+        when omitted.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``n_params`` (parameters, float), ``n_tokens`` (training tokens, float), ``loss``
+        (final training loss, nats/token), ``training_flop`` (FLOP, float; = upstream ``C``),
+        then the upstream columns ``C`` (FLOP), ``N`` (parameters, int64), ``D`` (tokens,
+        int64). One row per point, in the file's order.
+
+    Raises
+    ------
+    FileNotFoundError
+        When ``path`` does not exist (there is no fallback to the bundled file).
+    DataValidationError
+        Listing every missing column, non-positive or non-numeric cell, duplicated (N, D) pair
+        and row whose ``C`` differs from ``6 N D`` by more than 1e-6 (relative).
+    """
+    raw = _load(path, "chinchilla_points.csv", CHINCHILLA_POINTS_SCHEMA)
+    out = pd.DataFrame(
+        {
+            "n_params": raw["N"].astype(float),
+            "n_tokens": raw["D"].astype(float),
+            "loss": raw["loss"].astype(float),
+            "training_flop": raw["C"].astype(float),
+        }
+    )
+    return pd.concat([out, raw.drop(columns="loss")], axis=1)
+
+
+def load_sardana_runs(path: str | Path | None = None) -> pd.DataFrame:
+    """Sardana et al. (2024)'s 47 training runs: final loss and downstream scores.
+
+    MPT-style models of 150M to 6B parameters trained on 10 to 10,000 tokens per parameter
+    (Sardana, Portes, Doubov & Frankle, "Beyond Chinchilla-Optimal", ICML 2024,
+    arXiv:2401.00448), from ``trainingresults.csv`` of github.com/nikhilsardana/beyond-chinchilla
+    @ 190f70e under Apache-2.0 (see ``data/README.md`` and ``data/LICENSES/``).
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        A CSV in the same format; the bundled ``data/sardana_runs.csv`` when omitted. The
+        ``eval_gauntlet/*`` and ``mmlu_5_shot_avg`` columns may be absent.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``n_params`` (parameters, float; = ``Parameters``), ``n_tokens`` (training tokens,
+        float; = ``Tokens``), ``loss`` (smoothed final training loss, nats/token; =
+        ``Smoothed Loss``), ``tokens_per_param`` (= ``Tokens/Params``), ``training_flop``
+        (6 N D, FLOP), then every upstream column unchanged (``Parameters``, ``Tokens``,
+        ``Batch Size`` as int64; downstream scores as fractions 0-1).
+
+    Raises
+    ------
+    FileNotFoundError
+        When ``path`` does not exist (there is no fallback to the bundled file).
+    DataValidationError
+        Listing every missing column, bad cell, duplicated (Parameters, Tokens/Params) pair and
+        row whose ``Tokens`` is not ``Parameters * Tokens/Params``.
+    """
+    raw = _load(path, "sardana_runs.csv", SARDANA_RUNS_SCHEMA)
+    n = raw["Parameters"].astype(float)
+    d = raw["Tokens"].astype(float)
+    out = pd.DataFrame(
+        {
+            "n_params": n,
+            "n_tokens": d,
+            "loss": raw["Smoothed Loss"].astype(float),
+            "tokens_per_param": raw["Tokens/Params"].astype(float),
+            "training_flop": 6.0 * n * d,
+        }
+    )
+    return pd.concat([out, raw], axis=1)
 
 
 # --------------------------------------------------------------------------- Epoch AI's format
@@ -936,7 +1135,8 @@ def read_epoch_prices(path: str | Path) -> pd.DataFrame:
         for src, dst in _EPOCH_COLUMNS.items():
             if dst in BENCHMARKS:
                 conv[dst] = raw[src] if src in raw.columns else ""
-        conv["source_url"] = str(f)
+        conv["price_source_url"] = str(f)
+        conv["score_source_url"] = str(f)
         conv["notes"] = "Epoch AI format: blended 3:1 price only"
         try:
             frames.append(validate_frame(conv, PRICES_SCHEMA, str(f)).assign(_file=str(f)))
@@ -1017,3 +1217,110 @@ def load_request_trace(
         raw = frame.astype(str).where(frame.notna(), "")
         return validate_frame(raw.reset_index(drop=True), REQUEST_TRACE_SCHEMA, "trace")
     return _load(path, None, REQUEST_TRACE_SCHEMA)
+# --------------------------------------------------------------------------- the table of datasets
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """One dataset the package knows: its schema, its loader and, if bundled, its file.
+
+    ``load(path)`` validates a file (``load(None)`` the bundled one, when ``file`` is set).
+    ``aliases`` are upstream file names that also select this dataset (e.g. Epoch AI's).
+    """
+
+    name: str
+    schema: Schema
+    load: Callable[..., pd.DataFrame]
+    file: str | None = None
+    aliases: tuple[str, ...] = ()
+
+
+DATASETS: dict[str, Dataset] = {
+    d.name: d
+    for d in (
+        Dataset("llm_prices", PRICES_SCHEMA, load_prices, "llm_prices.csv"),
+        Dataset(
+            "published_rates", PUBLISHED_RATES_SCHEMA, load_published_rates, "published_rates.csv"
+        ),
+        Dataset(
+            "reasoning_tokens",
+            REASONING_TOKENS_SCHEMA,
+            load_reasoning_tokens,
+            "reasoning_tokens.csv",
+        ),
+        Dataset(
+            "test_time_results",
+            TEST_TIME_RESULTS_SCHEMA,
+            load_test_time_results,
+            "test_time_results.csv",
+        ),
+        Dataset("gpus", GPUS_SCHEMA, load_gpus, "gpus.csv"),
+        Dataset("models", MODELS_SCHEMA, load_models, "models.csv"),
+        Dataset(
+            "decode_measurements",
+            DECODE_MEASUREMENTS_SCHEMA,
+            load_decode_measurements,
+            "h200_decode.csv",
+        ),
+        Dataset(
+            "measured_ceilings",
+            MEASURED_CEILINGS_SCHEMA,
+            load_measured_ceilings,
+            "h200_ceilings.csv",
+        ),
+        Dataset(
+            "published_throughput",
+            PUBLISHED_THROUGHPUT_SCHEMA,
+            load_published_throughput,
+            "published_throughput.csv",
+        ),
+        Dataset("scaling_laws", SCALING_LAWS_SCHEMA, load_scaling_laws, "scaling_laws.csv"),
+        Dataset("notable_models", NOTABLE_MODELS_SCHEMA, load_notable_models, "notable_models.csv"),
+        Dataset("post_training", POST_TRAINING_SCHEMA, load_post_training, "post_training.csv"),
+        Dataset(
+            "chinchilla_points",
+            CHINCHILLA_POINTS_SCHEMA,
+            load_chinchilla_points,
+            "chinchilla_points.csv",
+        ),
+        Dataset(
+            "sardana_runs",
+            SARDANA_RUNS_SCHEMA,
+            load_sardana_runs,
+            "sardana_runs.csv",
+            aliases=("trainingresults.csv",),
+        ),
+        # users' files only (nothing bundled)
+        Dataset("sampling_counts", SAMPLING_COUNTS_SCHEMA, load_sampling_counts),
+        Dataset("training_runs", TRAINING_RUNS_SCHEMA, load_training_runs),
+        Dataset("request_trace", REQUEST_TRACE_SCHEMA, load_request_trace),
+        Dataset("epoch_prices", PRICES_SCHEMA, read_epoch_prices, aliases=EPOCH_FILES),
+        Dataset(
+            "epoch_chinchilla",
+            TRAINING_RUNS_SCHEMA,
+            read_epoch_chinchilla,
+            aliases=("svg_extracted_data.csv",),
+        ),
+    )
+}
+"""Every dataset by name: what ``python -m inferecon check-data`` validates. A bundled file
+missing from this table fails the test suite (``tests/data``)."""
+
+BUNDLED_FILES: dict[str, Dataset] = {d.file: d for d in DATASETS.values() if d.file}
+"""The bundled data files by file name."""
+
+
+def dataset_for_file(path: str | Path) -> Dataset | None:
+    """The dataset a file's name selects, or None.
+
+    A name selects a dataset when it is a bundled file's name (``models.csv``), an upstream
+    alias (Epoch AI's ``aa_data_with_math5.csv``) or the dataset's name plus ``.csv``
+    (``sampling_counts.csv``).
+    """
+    name = Path(path).name
+    if name in BUNDLED_FILES:
+        return BUNDLED_FILES[name]
+    for d in DATASETS.values():
+        if name in d.aliases or name == f"{d.name}.csv":
+            return d
+    return None
