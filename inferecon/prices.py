@@ -1,8 +1,7 @@
-"""LLM API prices: blended prices, the cheapest-model frontier above a benchmark threshold,
-and the decline trend along it.
+"""LLM API prices: blended prices, the cheapest-model frontier and its decline trend.
 
-The method follows Epoch AI, "LLM inference prices have fallen rapidly but unequally across
-tasks" (Cottier et al., 2025-03-12, https://epoch.ai/data-insights/llm-inference-price-trends),
+The frontier is taken above a benchmark threshold. The method follows Epoch AI, "LLM inference
+prices have fallen rapidly but unequally across tasks" (Cottier et al., 2025-03-12, https://epoch.ai/data-insights/llm-inference-price-trends),
 the analysis behind the Stanford AI Index 2025's "280-fold" figure: keep the models that score
 at least a threshold on a benchmark, walk through them in date order, keep each one that is
 cheaper than every model before it, and fit a log-linear trend to those successive lows.
@@ -19,14 +18,17 @@ from ._validate import require_in_range, require_positive
 from .datasets import BENCHMARKS
 from .rates import (
     TrendFit,
+    annualised_factor,
     factor_per_year_to_halving_time_months,
     fit_log_linear_trend,
     fold_decline,
+    years_between,
 )
 
 __all__ = [
     "EPOCH_INPUT_SHARE",
     "A16Z_INPUT_SHARE",
+    "AI_INDEX_WINDOW",
     "DeclineFit",
     "blended_price",
     "cheapest_frontier",
@@ -34,6 +36,8 @@ __all__ = [
     "frontier_fold_decline",
     "best_score_by_group",
     "best_model_price",
+    "published_decline_rates",
+    "qualifying_mask",
 ]
 
 EPOCH_INPUT_SHARE = 0.75
@@ -42,6 +46,11 @@ output)."""
 
 A16Z_INPUT_SHARE = 0.5
 """a16z, "Welcome to LLMflation" (Appenzeller, 2024-11-12), averages input and output 1:1."""
+
+AI_INDEX_WINDOW = ("2022-11-30", "2024-10-03")
+"""Dates of the Stanford AI Index 2025's "280-fold" comparison: GPT-3.5 at $20 per million
+tokens (2022-11-30) to Gemini 1.5 Flash-8B at $0.07 (2024-10-03), the first and last points
+of Epoch AI's MMLU >= 64.8 series (673 days)."""
 
 
 def blended_price(input_usd_per_mtok, output_usd_per_mtok, input_share=EPOCH_INPUT_SHARE):
@@ -79,6 +88,59 @@ def _check_benchmark(prices: pd.DataFrame, benchmark: str) -> None:
         raise ValueError(f"benchmark must be one of: {known}; got {benchmark!r}")
 
 
+def qualifying_mask(
+    prices: pd.DataFrame,
+    benchmark: str,
+    threshold: float | None = None,
+    *,
+    include_reasoning: bool = False,
+    start=None,
+    end=None,
+) -> np.ndarray:
+    """Which price observations count for a benchmark threshold, a date window and a model kind.
+
+    The one definition of "qualifies" used by :func:`cheapest_frontier`,
+    :func:`best_score_by_group`, :func:`best_model_price` and the price explorers.
+
+    Parameters
+    ----------
+    prices : pandas.DataFrame
+        Price data in the :func:`inferecon.load_prices` schema.
+    benchmark : str
+        A score column (see :func:`cheapest_frontier`).
+    threshold : float, optional
+        Minimum score (inclusive), in the benchmark's unit. None: any score.
+    include_reasoning : bool, default False
+        Whether reasoning models count. Epoch AI excludes them: they emit many hidden tokens,
+        so their per-token price is not comparable. Rows with no ``reasoning`` flag count as
+        non-reasoning.
+    start, end : date-like, optional
+        Keep observations whose ``price_date`` lies in ``[start, end]`` only.
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        One entry per row of ``prices``: True where the row has a score (at least
+        ``threshold``), is in the window and is of a counted kind.
+    """
+    _check_benchmark(prices, benchmark)
+    score = prices[benchmark].to_numpy(dtype=float, na_value=np.nan)
+    keep = ~np.isnan(score)
+    if threshold is not None:
+        require_in_range("threshold", threshold, -np.inf, np.inf)
+        with np.errstate(invalid="ignore"):
+            keep &= score >= threshold
+    if not include_reasoning and "reasoning" in prices.columns:
+        keep &= ~prices["reasoning"].to_numpy(dtype=bool, na_value=False)
+    if start is not None or end is not None:
+        dates = pd.DatetimeIndex(pd.to_datetime(prices["price_date"]))
+        if start is not None:
+            keep &= dates >= pd.Timestamp(start)
+        if end is not None:
+            keep &= dates <= pd.Timestamp(end)
+    return keep
+
+
 def cheapest_frontier(
     prices: pd.DataFrame,
     benchmark: str,
@@ -103,8 +165,8 @@ def cheapest_frontier(
     input_share : float, default 0.75
         Input share of the blended price (see :func:`blended_price`).
     include_reasoning : bool, default False
-        Reasoning models are excluded by default, as in Epoch AI's analysis: they emit many
-        hidden tokens, so their per-token price is not comparable.
+        Reasoning models are excluded by default, as in Epoch AI's analysis (see
+        :func:`qualifying_mask`, which decides which rows count).
     start, end : date-like, optional
         Keep observations in ``[start, end]`` only.
 
@@ -116,19 +178,13 @@ def cheapest_frontier(
         qualifying observation before it; on one day the cheapest (then the higher-scoring, then
         alphabetical) observation is taken first, so same-day ties yield one row.
     """
-    _check_benchmark(prices, benchmark)
     require_in_range("threshold", threshold, -np.inf, np.inf)
     require_in_range("input_share", input_share, 0.0, 1.0)
+    keep = qualifying_mask(
+        prices, benchmark, threshold, include_reasoning=include_reasoning, start=start, end=end
+    )
     score = prices[benchmark].to_numpy(dtype=float, na_value=np.nan)
-    with np.errstate(invalid="ignore"):
-        keep = ~np.isnan(score) & (score >= threshold)
-    if not include_reasoning and "reasoning" in prices.columns:
-        keep &= ~prices["reasoning"].to_numpy(dtype=bool, na_value=False)
     dates = pd.DatetimeIndex(pd.to_datetime(prices["price_date"]))
-    if start is not None:
-        keep &= dates >= pd.Timestamp(start)
-    if end is not None:
-        keep &= dates <= pd.Timestamp(end)
     idx = np.flatnonzero(keep)
     p = (
         blended_price(
@@ -168,7 +224,19 @@ def cheapest_frontier(
 
 
 def frontier_fold_decline(frontier: pd.DataFrame) -> float:
-    """Fold decline from the first to the last point of a frontier (start price / end price)."""
+    """Fold decline from the first to the last point of a frontier.
+
+    Parameters
+    ----------
+    frontier : pandas.DataFrame
+        Output of :func:`cheapest_frontier` (column ``usd_per_mtok``, in date order), at least
+        one row.
+
+    Returns
+    -------
+    float
+        First price / last price (dimensionless; 285.7 for the AI Index's $20 to $0.07).
+    """
     if len(frontier) < 1:
         raise ValueError("frontier is empty: no model meets the threshold in the window")
     p = frontier["usd_per_mtok"].to_numpy(float)
@@ -211,8 +279,34 @@ class DeclineFit:
     trend: TrendFit
 
     def predict(self, dates) -> np.ndarray:
-        """Fitted blended price (USD per million tokens) at ``dates``."""
+        """Fitted blended price at ``dates``.
+
+        Parameters
+        ----------
+        dates : array_like of datetime-like
+            Where to evaluate the trend.
+
+        Returns
+        -------
+        numpy.ndarray
+            USD per million tokens (see :meth:`inferecon.TrendFit.predict`).
+        """
         return self.trend.predict(dates)
+
+    def slope_band(self, dates) -> tuple[np.ndarray, np.ndarray]:
+        """Band of the fitted price when the rate ranges over its 90% confidence interval.
+
+        Parameters
+        ----------
+        dates : array_like of datetime-like
+            Where to evaluate the band.
+
+        Returns
+        -------
+        low, high : numpy.ndarray
+            USD per million tokens (see :meth:`inferecon.TrendFit.slope_band`).
+        """
+        return self.trend.slope_band(dates)
 
 
 def fit_decline(frontier: pd.DataFrame) -> DeclineFit:
@@ -227,6 +321,8 @@ def fit_decline(frontier: pd.DataFrame) -> DeclineFit:
     Returns
     -------
     DeclineFit
+        Factor per year (dimensionless) with its 90% interval, R², halving time (months),
+        orders of magnitude per year, fold decline and the underlying :class:`TrendFit`.
 
     Notes
     -----
@@ -279,11 +375,8 @@ def best_score_by_group(
         before the first) and ``gap_pct``, the closed lead as a percentage of the closed score,
         the measure the AI Index 2025 uses for Chatbot Arena (8.0% in Jan 2024, 1.7% in Feb 2025).
     """
-    _check_benchmark(prices, benchmark)
     d = pd.DatetimeIndex(pd.to_datetime(dates))
-    df = prices.dropna(subset=[benchmark])
-    if not include_reasoning and "reasoning" in df:
-        df = df[~df["reasoning"].fillna(False).astype(bool)]
+    df = prices[qualifying_mask(prices, benchmark, include_reasoning=include_reasoning)]
     out = {"date": d}
     for name, flag in (("open", True), ("closed", False)):
         g = df[df["open_weights"].fillna(not flag).astype(bool) == flag].sort_values("price_date")
@@ -328,10 +421,7 @@ def best_model_price(
         Columns ``date``, ``model``, ``score``, ``usd_per_mtok`` (NaN before the first scored
         observation).
     """
-    _check_benchmark(prices, benchmark)
-    df = prices.dropna(subset=[benchmark])
-    if not include_reasoning and "reasoning" in df:
-        df = df[~df["reasoning"].fillna(False).astype(bool)]
+    df = prices[qualifying_mask(prices, benchmark, include_reasoning=include_reasoning)]
     df = df.sort_values(["price_date", benchmark], ascending=[True, False], kind="stable")
     s = df[benchmark].to_numpy(float)
     n = s.size
@@ -353,3 +443,46 @@ def best_model_price(
     out.loc[ok, "score"] = s[bi[ok]]
     out.loc[ok, "usd_per_mtok"] = np.asarray(p)[bi[ok]]
     return out
+
+
+def published_decline_rates(published: pd.DataFrame) -> pd.DataFrame:
+    """Collect published price-decline rates as factors per year, to set beside a fitted rate.
+
+    Parameters
+    ----------
+    published : pandas.DataFrame
+        :func:`inferecon.load_published_rates` (indexed by ``key``). Rows used when present:
+        ``epoch_price_decline_range`` (Epoch AI 2025, 9-900x per year across tasks),
+        ``a16z_llmflation`` (10x per year) and ``ai_index_2025_gpt35_fold`` (the AI Index
+        2025's 280-fold fall, annualised over :data:`AI_INDEX_WINDOW`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``label``, ``value``, ``low``, ``high`` (decline factor per year; ``low`` and
+        ``high`` NaN for a point claim) and ``source``, one row per claim found.
+
+    Notes
+    -----
+    The AI Index's 280-fold fall over 673 days is ``280 ** (365 / 673) = 21.2`` per year.
+    """
+    rows = []
+    if "epoch_price_decline_range" in published.index:
+        r = published.loc["epoch_price_decline_range"]
+        rows.append(("Epoch AI: range across tasks", r["value"], r["low"], r["high"], r["source"]))
+    if "a16z_llmflation" in published.index:
+        r = published.loc["a16z_llmflation"]
+        rows.append(("a16z LLMflation", r["value"], np.nan, np.nan, r["source"]))
+    if "ai_index_2025_gpt35_fold" in published.index:
+        r = published.loc["ai_index_2025_gpt35_fold"]
+        yrs = years_between(*AI_INDEX_WINDOW)
+        rows.append(
+            (
+                "AI Index 280-fold, annualised",
+                float(annualised_factor(r["value"], yrs)),
+                np.nan,
+                np.nan,
+                r["source"],
+            )
+        )
+    return pd.DataFrame(rows, columns=["label", "value", "low", "high", "source"])

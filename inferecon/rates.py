@@ -62,7 +62,25 @@ def fold_decline(start_value, end_value):
 
 
 def years_between(start, end):
-    """Years (of :data:`DAYS_PER_YEAR` days) from ``start`` to ``end`` (dates or strings)."""
+    """Years (of :data:`DAYS_PER_YEAR` days) from ``start`` to ``end``.
+
+    Parameters
+    ----------
+    start, end : datetime-like or str
+        Dates (anything :class:`pandas.Timestamp` accepts); only whole days count.
+
+    Returns
+    -------
+    float
+        ``(end - start).days / 365`` years; negative when ``end`` is before ``start``.
+
+    Examples
+    --------
+    The AI Index window, 2022-11-30 to 2024-10-03, is 673 days:
+
+    >>> round(years_between("2022-11-30", "2024-10-03"), 4)
+    1.8438
+    """
     days = (pd.Timestamp(end) - pd.Timestamp(start)).days
     return days / DAYS_PER_YEAR
 
@@ -102,6 +120,11 @@ def factor_per_year_to_oom_per_year(factor_per_year):
     ----------
     factor_per_year : float or array_like
         Factor per year, > 0 (10 means tenfold per year, i.e. 1 OOM/year).
+
+    Returns
+    -------
+    float or numpy.ndarray
+        Orders of magnitude per year (1/year); negative for a factor below 1.
     """
     f = require_positive("factor_per_year", factor_per_year)
     return np.log10(f)
@@ -114,6 +137,11 @@ def oom_per_year_to_factor_per_year(oom_per_year):
     ----------
     oom_per_year : float or array_like
         Orders of magnitude per year, finite, in [-300, 300].
+
+    Returns
+    -------
+    float or numpy.ndarray
+        Dimensionless factor per year, > 0.
     """
     oom = require_in_range("oom_per_year", oom_per_year, -300.0, 300.0)
     return 10.0**oom
@@ -150,7 +178,12 @@ def halving_time_months_to_factor_per_year(halving_time_months):
     Parameters
     ----------
     halving_time_months : float or array_like
-        Halving time in months, > 0 (below 0.05 months the factor overflows).
+        Halving time in months, >= 0.05 (below that the factor overflows a float).
+
+    Returns
+    -------
+    float or numpy.ndarray
+        Dimensionless decline factor per year, > 1 (2 for a 12-month halving time).
     """
     h = require_in_range("halving_time_months", halving_time_months, 0.05, np.inf, low_open=False)
     return 2.0 ** (12.0 / h)
@@ -176,6 +209,9 @@ class TrendFit:
         First and last observation dates.
     stderr_oom_per_year : float
         Standard error of the slope.
+    mean_years : float
+        Mean observation time in years since ``start``; the fitted line passes through
+        (``mean_years``, mean log10 value).
     """
 
     slope_oom_per_year: float
@@ -186,6 +222,7 @@ class TrendFit:
     start: pd.Timestamp
     end: pd.Timestamp
     stderr_oom_per_year: float
+    mean_years: float
 
     @property
     def growth_factor_per_year(self) -> float:
@@ -193,9 +230,45 @@ class TrendFit:
         return float(10.0**self.slope_oom_per_year)
 
     def predict(self, dates) -> np.ndarray:
-        """Fitted values (not logs) at ``dates``."""
+        """Fitted values at ``dates``.
+
+        Parameters
+        ----------
+        dates : array_like of datetime-like
+            Where to evaluate the trend.
+
+        Returns
+        -------
+        numpy.ndarray
+            ``10 ** (intercept + slope * t)``, in the unit of the fitted values (not logs).
+        """
         years = _years_since(pd.DatetimeIndex(pd.to_datetime(dates)), self.start)
         return 10.0 ** (self.intercept_log10 + self.slope_oom_per_year * years)
+
+    def slope_band(self, dates) -> tuple[np.ndarray, np.ndarray]:
+        """Band swept by the trend line when its slope ranges over its confidence interval.
+
+        Every line through the fit's centroid (``mean_years``, mean log10 value) with a slope
+        in ``ci90_oom_per_year`` (the 90% interval unless the fit asked for another level)
+        lies inside the band. It has zero width at the centroid and widens linearly in log
+        space away from it: it shows the uncertainty of the *rate*, not a confidence band of
+        the level or a prediction interval.
+
+        Parameters
+        ----------
+        dates : array_like of datetime-like
+            Where to evaluate the band.
+
+        Returns
+        -------
+        low, high : numpy.ndarray
+            Lower and upper edge at each date, in the unit of the fitted values (not logs).
+        """
+        years = _years_since(pd.DatetimeIndex(pd.to_datetime(dates)), self.start)
+        y_mean = self.intercept_log10 + self.slope_oom_per_year * self.mean_years
+        lo_s, hi_s = self.ci90_oom_per_year
+        dy_lo, dy_hi = lo_s * (years - self.mean_years), hi_s * (years - self.mean_years)
+        return 10 ** (y_mean + np.minimum(dy_lo, dy_hi)), 10 ** (y_mean + np.maximum(dy_lo, dy_hi))
 
 
 def _years_since(dates: pd.DatetimeIndex, origin: pd.Timestamp) -> np.ndarray:
@@ -253,4 +326,5 @@ def fit_log_linear_trend(dates, values, confidence: float = 0.90) -> TrendFit:
         start=start,
         end=dt.max(),
         stderr_oom_per_year=float(res.stderr),
+        mean_years=float(np.mean(t)),
     )

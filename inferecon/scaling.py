@@ -1,8 +1,8 @@
-"""Scaling laws: loss as a function of parameters and data, compute-optimal allocation, a
-faithful fit of the Chinchilla form, and inference-aware scaling.
+"""Scaling laws: loss against parameters and data, compute-optimal models, fits, inference.
 
-The Chinchilla form (Hoffmann et al. 2022, "Training Compute-Optimal Large Language Models",
-arXiv:2203.15556, Eq. 2 and Sec. 3.3) is
+Loss as a function of parameters and data, compute-optimal allocation, a faithful fit of the
+Chinchilla form, and inference-aware scaling. The Chinchilla form (Hoffmann et al. 2022,
+"Training Compute-Optimal Large Language Models", arXiv:2203.15556, Eq. 2 and Sec. 3.3) is
 
     L(N, D) = E + A / N**alpha + B / D**beta            (nats per token)
 
@@ -14,7 +14,9 @@ gives (Hoffmann et al., Appendix D.2)
 
 Kaplan et al. 2020 ("Scaling Laws for Neural Language Models", arXiv:2001.08361) use another
 form, Eq. 1.5: ``L(N, D) = ((N_c/N)**(alpha_N/alpha_D) + D_c/D)**alpha_D`` with N counting
-non-embedding parameters; :class:`KaplanLaw` keeps it as published.
+non-embedding parameters; :class:`KaplanLaw` keeps it as published, with the constants of
+the joint fit (their Table 2, law id ``kaplan2020_joint``), not those of the one-variable fits
+(Eqs. 1.1-1.2, ``kaplan2020``).
 
 Published parameter sets live in ``data/scaling_laws.csv`` (:func:`get_law`), not in code.
 """
@@ -43,7 +45,9 @@ __all__ = [
     "fit_scaling_law",
     "get_law",
     "inference_aware_optimum",
+    "iso_flop_tokens",
     "loss_penalty",
+    "simulated_runs",
     "tokens_for_loss",
     "training_flops",
     "usd_per_effective_flop",
@@ -51,7 +55,20 @@ __all__ = [
 
 
 def training_flops(n_params, n_tokens):
-    """Training compute ``C = 6 N D`` FLOPs (Kaplan et al. 2020, Sec. 2.1)."""
+    """Training compute ``C = 6 N D`` (Kaplan et al. 2020, Sec. 2.1).
+
+    Parameters
+    ----------
+    n_params : float or array_like
+        Parameters N (active parameters for a mixture of experts), > 0.
+    n_tokens : float or array_like
+        Training tokens D, > 0.
+
+    Returns
+    -------
+    float or numpy.ndarray
+        FLOPs: 2 per parameter per token forward, 4 backward.
+    """
     return (
         6.0
         * np.asarray(require_positive("n_params", n_params))
@@ -59,12 +76,47 @@ def training_flops(n_params, n_tokens):
     )
 
 
+def iso_flop_tokens(flops, n_params):
+    """Training tokens that spend a FLOP budget on a model of a given size, ``D = C / (6 N)``.
+
+    The inverse of :func:`training_flops` in D: the iso-FLOP line of a budget.
+
+    Parameters
+    ----------
+    flops : float or array_like
+        Training compute C, FLOPs, > 0.
+    n_params : float or array_like
+        Parameters N, > 0.
+
+    Returns
+    -------
+    float or numpy.ndarray
+        Training tokens D.
+    """
+    c = np.asarray(require_positive("flops", flops), dtype=float)
+    n = np.asarray(require_positive("n_params", n_params), dtype=float)
+    out = c / (6 * n)
+    return float(out) if out.ndim == 0 else out
+
+
 # --------------------------------------------------------------------------- laws
 
 
 @dataclass(frozen=True)
 class ChinchillaLaw:
-    """``L(N, D) = E + A/N**alpha + B/D**beta`` in nats per token."""
+    """``L(N, D) = E + A/N**alpha + B/D**beta`` in nats per token (Hoffmann et al. 2022, Eq. 2).
+
+    Attributes
+    ----------
+    E : float
+        Irreducible loss, nats per token.
+    A, B : float
+        Scale of the parameter and data terms (nats per token at N = 1, D = 1).
+    alpha, beta : float
+        Exponents of N and D (dimensionless).
+    name, source : str
+        Law id and citation (from ``data/scaling_laws.csv``).
+    """
 
     E: float
     A: float
@@ -75,6 +127,7 @@ class ChinchillaLaw:
     source: str = ""
 
     def __post_init__(self):
+        """Check that every constant is finite and positive."""
         for f in ("E", "A", "B", "alpha", "beta"):
             require_positive(f"{self.name or 'law'}.{f}", getattr(self, f))
 
@@ -90,60 +143,191 @@ class ChinchillaLaw:
 
     @property
     def G(self) -> float:
+        """``(alpha A / (beta B)) ** (1 / (alpha + beta))``: N_opt = G (C/6)**a (App. D.2)."""
         return (self.alpha * self.A / (self.beta * self.B)) ** (1.0 / (self.alpha + self.beta))
 
     def loss(self, n_params, n_tokens):
-        """Loss in nats per token for ``n_params`` parameters trained on ``n_tokens`` tokens."""
+        """Loss of a model of ``n_params`` parameters trained on ``n_tokens`` tokens.
+
+        Parameters
+        ----------
+        n_params, n_tokens : float or array_like
+            Parameters N and training tokens D, > 0; they broadcast.
+
+        Returns
+        -------
+        float or numpy.ndarray
+            Loss in nats per token.
+        """
         n = np.asarray(require_positive("n_params", n_params), dtype=float)
         d = np.asarray(require_positive("n_tokens", n_tokens), dtype=float)
         out = self.E + self.A * n ** (-self.alpha) + self.B * d ** (-self.beta)
         return float(out) if out.ndim == 0 else out
 
     def compute_optimal(self, flops):
-        """``(N_opt, D_opt)`` at a FLOP budget (closed form, C = 6ND)."""
+        """Compute-optimal model for a FLOP budget (closed form, C = 6ND).
+
+        Parameters
+        ----------
+        flops : float or array_like
+            Training compute C, FLOPs, > 0.
+
+        Returns
+        -------
+        n_params, n_tokens : float or numpy.ndarray
+            ``N_opt = G (C/6)**a`` parameters and ``D_opt = (C/6)**b / G`` tokens.
+        """
         c = np.asarray(require_positive("flops", flops), dtype=float)
         n = self.G * (c / 6.0) ** self.a
         d = (c / 6.0) ** self.b / self.G
         return (float(n), float(d)) if c.ndim == 0 else (n, d)
 
+    def optimal_flops(self, n_params):
+        """FLOP budget at which a model of ``n_params`` is compute-optimal.
+
+        The inverse of :meth:`compute_optimal` along the frontier: from ``N = G (C/6)**a``,
+        ``C = 6 (N / G) ** (1 / a)``.
+
+        Parameters
+        ----------
+        n_params : float or array_like
+            Parameters N, > 0.
+
+        Returns
+        -------
+        float or numpy.ndarray
+            Training compute C, FLOPs; ``compute_optimal(C)`` gives back ``n_params``.
+        """
+        n = np.asarray(require_positive("n_params", n_params), dtype=float)
+        out = 6.0 * (n / self.G) ** (1.0 / self.a)
+        return float(out) if out.ndim == 0 else out
+
+    def optimal_loss(self, flops):
+        """Loss of the compute-optimal model of a FLOP budget (the frontier's loss).
+
+        Parameters
+        ----------
+        flops : float or array_like
+            Training compute C, FLOPs, > 0.
+
+        Returns
+        -------
+        float or numpy.ndarray
+            ``L(N_opt(C), D_opt(C))`` in nats per token.
+        """
+        return self.loss(*self.compute_optimal(flops))
+
     def tokens_per_param(self, flops):
-        """``D_opt / N_opt`` at a FLOP budget (about 20 for Chinchilla at its own budget)."""
+        """Tokens per parameter of the compute-optimal model of a FLOP budget.
+
+        Parameters
+        ----------
+        flops : float or array_like
+            Training compute C, FLOPs, > 0.
+
+        Returns
+        -------
+        float or numpy.ndarray
+            ``D_opt / N_opt`` (about 20 for Chinchilla at its own budget).
+        """
         n, d = self.compute_optimal(flops)
         return d / n
 
 
 @dataclass(frozen=True)
 class KaplanLaw:
-    """Kaplan et al. 2020's joint law (Eq. 1.5), ``N`` counting non-embedding parameters:
-    ``L = ((N_c/N)**(alpha_N/alpha_D) + D_c/D)**alpha_D``. Its losses are in nats per token of
-    WebText2 with GPT-2's tokenizer, not comparable in level with Chinchilla's MassiveText."""
+    """Kaplan et al. 2020's joint law of parameters and data (their Eq. 1.5).
+
+    ``L(N, D) = ((N_c/N)**(alpha_N/alpha_D) + D_c/D)**alpha_D``, with N counting non-embedding
+    parameters. The constants are those of the joint fit (Kaplan et al. Table 2, Sec. 4.2:
+    alpha_N 0.076, alpha_D 0.103, N_c 6.4e13, D_c 1.8e13; law id ``kaplan2020_joint``), which
+    differ from the one-variable fits of Eqs. 1.1-1.2. Losses are in nats per token of
+    WebText2 with GPT-2's tokenizer, not comparable in level with Chinchilla's MassiveText.
+
+    Attributes
+    ----------
+    alpha_N, alpha_D : float
+        Exponents of N and D (dimensionless).
+    N_c : float
+        Parameter scale (non-embedding parameters).
+    D_c : float
+        Data scale (tokens).
+    name, source : str
+        Law id and citation (from ``data/scaling_laws.csv``).
+    """
 
     alpha_N: float
     N_c: float
     alpha_D: float
     D_c: float
-    N_opt_exponent: float = math.nan
     name: str = ""
     source: str = ""
 
     def loss(self, n_params, n_tokens):
+        """Loss of a model of ``n_params`` parameters trained (early-stopped) on ``n_tokens``.
+
+        Parameters
+        ----------
+        n_params, n_tokens : float or array_like
+            Non-embedding parameters N and training tokens D, > 0; they broadcast.
+
+        Returns
+        -------
+        float or numpy.ndarray
+            Loss in nats per token (WebText2).
+        """
         n = np.asarray(require_positive("n_params", n_params), dtype=float)
         d = np.asarray(require_positive("n_tokens", n_tokens), dtype=float)
         out = ((self.N_c / n) ** (self.alpha_N / self.alpha_D) + self.D_c / d) ** self.alpha_D
         return float(out) if out.ndim == 0 else out
 
     def compute_optimal(self, flops):
-        """Numerical minimum of Eq. 1.5 along ``C = 6ND`` (see :func:`compute_optimal`)."""
+        """Numerical minimum of Eq. 1.5 along ``C = 6ND``.
+
+        Parameters
+        ----------
+        flops : float or array_like
+            Training compute C, FLOPs, > 0.
+
+        Returns
+        -------
+        n_params, n_tokens : float or numpy.ndarray
+            The loss-minimising N and ``D = C / (6N)`` (grid search over about 8 decades of
+            N around ``sqrt(C/6)``, refined by golden-section search).
+        """
         return _numeric_compute_optimal(self, flops)
+
+    def optimal_loss(self, flops):
+        """Loss of the compute-optimal model of a FLOP budget.
+
+        Parameters
+        ----------
+        flops : float or array_like
+            Training compute C, FLOPs, > 0.
+
+        Returns
+        -------
+        float or numpy.ndarray
+            ``L(N_opt(C), D_opt(C))`` in nats per token.
+        """
+        return self.loss(*self.compute_optimal(flops))
 
 
 Law = ChinchillaLaw | KaplanLaw
 
 
+_EQ_1_5 = frozenset({"alpha_N", "N_c", "alpha_D", "D_c"})
+"""The four constants of Kaplan et al.'s Eq. 1.5. A ``kaplan``-form law in the data with more
+parameters (``kaplan2020``: also the compute laws Eq. 1.3 and Table 6) holds the separate
+one-variable fits of Eqs. 1.1-1.3, whose alpha_D, N_c and D_c are not Eq. 1.5's."""
+
+
 @functools.lru_cache(maxsize=1)
-def _law_table() -> dict[str, Law]:
+def _law_table() -> tuple[dict[str, Law], dict[str, str]]:
+    """Loss laws by id, and ids of the data's one-variable Kaplan fits (not loss laws)."""
     df = load_scaling_laws()
     out: dict[str, Law] = {}
+    one_variable: dict[str, str] = {}
     for law, g in df.groupby("law", sort=False):
         form = g["form"].iloc[0]
         p = dict(zip(g["parameter"], g["value"], strict=True))
@@ -152,28 +336,44 @@ def _law_table() -> dict[str, Law]:
             out[law] = ChinchillaLaw(
                 p["E"], p["A"], p["B"], p["alpha"], p["beta"], name=law, source=src
             )
+        elif form == "kaplan" and set(p) == _EQ_1_5:
+            out[law] = KaplanLaw(p["alpha_N"], p["N_c"], p["alpha_D"], p["D_c"], law, src)
         elif form == "kaplan":
-            out[law] = KaplanLaw(
-                p["alpha_N"],
-                p["N_c"],
-                p["alpha_D"],
-                p["D_c"],
-                p.get("N_opt_exponent", math.nan),
-                name=law,
-                source=src,
-            )
-    return out
+            one_variable[law] = src
+    return out, one_variable
 
 
 def get_law(law: str | Law = "epoch_replication") -> Law:
-    """A published law from ``data/scaling_laws.csv`` by its id, or pass a law through.
+    """Look up a published loss law in ``data/scaling_laws.csv`` by its id.
 
-    Ids include ``chinchilla_printed``, ``chinchilla_unrounded``, ``epoch_replication`` and
-    ``kaplan2020``. Unknown ids raise ``ValueError`` listing the known ones.
+    Parameters
+    ----------
+    law : str or ChinchillaLaw or KaplanLaw
+        A law id (``chinchilla_printed``, ``chinchilla_unrounded``, ``epoch_replication``,
+        ``sardana2024``, ``kaplan2020_joint``), or a law object, which is returned as is.
+
+    Returns
+    -------
+    ChinchillaLaw or KaplanLaw
+        The law with its published constants and source.
+
+    Raises
+    ------
+    ValueError
+        For an unknown id (the message lists the known ones), and for ``kaplan2020``: those
+        rows are Kaplan et al.'s one-variable fits (Eqs. 1.1-1.3); their joint L(N, D),
+        Eq. 1.5, has its own constants (``kaplan2020_joint``).
     """
     if isinstance(law, ChinchillaLaw | KaplanLaw):
         return law
-    table = _law_table()
+    table, one_variable = _law_table()
+    if law in one_variable:
+        joint = [k for k, v in table.items() if isinstance(v, KaplanLaw)]
+        raise ValueError(
+            f"{law!r} holds Kaplan et al.'s one-variable fits (Eqs. 1.1-1.3), not a joint "
+            f"L(N, D); Eq. 1.5 was fitted separately, with its own constants: use "
+            f"{' or '.join(repr(k) for k in joint)}"
+        )
     if law not in table:
         raise ValueError(f"unknown scaling law {law!r}; known laws: {', '.join(table)}")
     return table[law]
@@ -228,6 +428,22 @@ def compute_optimal(flops, law: str | Law = "epoch_replication"):
 
     Closed form for the Chinchilla form; numerical for Kaplan's.
 
+    Parameters
+    ----------
+    flops : float or array_like
+        Training compute C, FLOPs, > 0.
+    law : str or ChinchillaLaw or KaplanLaw, default "epoch_replication"
+        A law id (:func:`get_law`) or a law.
+
+    Returns
+    -------
+    n_params, n_tokens : float or numpy.ndarray
+        Parameters and training tokens of the loss-minimising model with ``6 N D = C``.
+
+    Examples
+    --------
+    Hoffmann et al. 2022, Fig. 4 caption: about 40B parameters at Gopher's 5.76e23 FLOPs.
+
     >>> n, d = compute_optimal(5.76e23, "chinchilla_unrounded")
     >>> round(n / 1e9)
     40
@@ -236,8 +452,21 @@ def compute_optimal(flops, law: str | Law = "epoch_replication"):
 
 
 def loss_penalty(n_params, n_tokens, law: str | Law = "epoch_replication"):
-    """Extra loss (nats/token) of training ``N`` on ``D`` instead of the compute-optimal
-    allocation of the same compute ``6ND``; zero on the frontier, positive off it."""
+    """Extra loss of training N on D instead of the compute-optimal split of the same compute.
+
+    Parameters
+    ----------
+    n_params, n_tokens : float or array_like
+        Parameters N and training tokens D, > 0; they broadcast.
+    law : str or ChinchillaLaw or KaplanLaw, default "epoch_replication"
+        A law id (:func:`get_law`) or a law.
+
+    Returns
+    -------
+    float or numpy.ndarray
+        ``L(N, D) - L(N_opt, D_opt)`` at ``C = 6ND``, nats per token: zero on the frontier,
+        positive off it.
+    """
     law = get_law(law)
     c = training_flops(n_params, n_tokens)
     n_opt, d_opt = law.compute_optimal(c)
@@ -284,8 +513,25 @@ def compare_to_optimal(n_params, n_tokens, law: str | Law = "epoch_replication")
 def tokens_for_loss(n_params, target_loss, law: str | Law = "epoch_replication"):
     """Training tokens a model of ``n_params`` needs to reach ``target_loss`` (Chinchilla form).
 
-    ``inf`` where the parameters alone cannot reach the target (``E + A/N**alpha >=
-    target``). Raises ``ValueError`` when ``target_loss <= E``, which no model reaches.
+    Parameters
+    ----------
+    n_params : float or array_like
+        Parameters N, > 0.
+    target_loss : float or array_like
+        Loss to reach, nats per token, above the law's E.
+    law : str or ChinchillaLaw, default "epoch_replication"
+        A law of the Chinchilla form.
+
+    Returns
+    -------
+    float or numpy.ndarray
+        Tokens ``D = (B / (target - E - A/N**alpha)) ** (1/beta)``; ``inf`` where the
+        parameters alone cannot reach the target (``E + A/N**alpha >= target``).
+
+    Raises
+    ------
+    ValueError
+        When ``target_loss <= E``, which no model reaches, or for a Kaplan law.
     """
     law = _chinchilla(law)
     _check_target(law, target_loss)
@@ -326,6 +572,11 @@ def usd_per_effective_flop(usd_per_gpu_hour, peak_tflops, mfu):
         Its dense peak (TFLOP/s).
     mfu : float
         Model FLOPs utilisation in (0, 1]: about 0.4-0.5 for training, lower for decoding.
+
+    Returns
+    -------
+    float or numpy.ndarray
+        USD per useful FLOP.
     """
     p = require_positive("usd_per_gpu_hour", usd_per_gpu_hour)
     f = require_positive("peak_tflops", peak_tflops)
@@ -335,17 +586,37 @@ def usd_per_effective_flop(usd_per_gpu_hour, peak_tflops, mfu):
 
 @dataclass(frozen=True)
 class InferenceAwareOptimum:
-    """Result of :func:`inference_aware_optimum` (arrays when inputs broadcast)."""
+    """Result of :func:`inference_aware_optimum` (arrays when inputs broadcast).
+
+    Attributes
+    ----------
+    n_params, train_tokens : float or numpy.ndarray
+        The inference-aware model: parameters and training tokens.
+    training_flops, inference_flops, total_flops : float or numpy.ndarray
+        Its lifetime FLOPs: ``6 N D_train``, ``2 N D_inference`` and their sum.
+    training_cost, inference_cost, total_cost : float or numpy.ndarray
+        The same in cost units (FLOPs times the given price per FLOP, e.g. USD).
+    chinchilla_n_params, chinchilla_train_tokens : float or numpy.ndarray
+        The Chinchilla-optimal model of the same loss.
+    chinchilla_total_flops : float or numpy.ndarray
+        Its lifetime FLOPs serving the same inference tokens.
+    chinchilla_training_cost, chinchilla_inference_cost, chinchilla_total_cost
+        Its lifetime cost, split the same way.
+    """
 
     n_params: np.ndarray | float
     train_tokens: np.ndarray | float
     training_flops: np.ndarray | float
     inference_flops: np.ndarray | float
     total_flops: np.ndarray | float
+    training_cost: np.ndarray | float
+    inference_cost: np.ndarray | float
     total_cost: np.ndarray | float
     chinchilla_n_params: np.ndarray | float
     chinchilla_train_tokens: np.ndarray | float
     chinchilla_total_flops: np.ndarray | float
+    chinchilla_training_cost: np.ndarray | float
+    chinchilla_inference_cost: np.ndarray | float
     chinchilla_total_cost: np.ndarray | float
 
     @property
@@ -355,6 +626,7 @@ class InferenceAwareOptimum:
 
     @property
     def tokens_ratio(self):
+        """Optimal training tokens as a multiple of the Chinchilla-optimal model's."""
         return self.train_tokens / self.chinchilla_train_tokens
 
     @property
@@ -369,6 +641,7 @@ class InferenceAwareOptimum:
 
     @property
     def cost_saving(self):
+        """Share of lifetime cost saved vs. the Chinchilla-optimal model (1 - cost ratio)."""
         return 1.0 - self.total_cost / self.chinchilla_total_cost
 
 
@@ -380,7 +653,7 @@ def inference_aware_optimum(
     usd_per_train_flop: float = 1.0,
     usd_per_inference_flop: float = 1.0,
 ) -> InferenceAwareOptimum:
-    """The model that reaches ``target_loss`` at the least lifetime cost (Sardana et al. 2024).
+    """Find the model that reaches ``target_loss`` at the least lifetime cost (Sardana et al.).
 
     Minimises ``usd_per_train_flop * 6 N D_train + usd_per_inference_flop * 2 N D_inference``
     subject to ``L(N, D_train) = target_loss`` (Sardana, Portes, Doubov & Frankle, "Beyond
@@ -393,6 +666,24 @@ def inference_aware_optimum(
 
     The comparison point is the Chinchilla-optimal model with the same loss: the compute-optimal
     (N, D) whose loss equals ``target_loss``, serving the same inference tokens.
+
+    Parameters
+    ----------
+    target_loss : float or array_like
+        Loss to reach, nats per token, above the law's E.
+    inference_tokens : float or array_like
+        Tokens the model will serve over its life, >= 0.
+    law : str or ChinchillaLaw, default "chinchilla_printed"
+        A law of the Chinchilla form.
+    usd_per_train_flop, usd_per_inference_flop : float
+        Price of a training FLOP (> 0) and of an inference FLOP (>= 0), in any one currency
+        unit; 1 and 1 count FLOPs.
+
+    Returns
+    -------
+    InferenceAwareOptimum
+        The optimal N and D_train, its lifetime FLOPs and cost split into training and
+        inference, and the same for the Chinchilla-optimal model of equal loss.
 
     Raises
     ------
@@ -440,17 +731,23 @@ def inference_aware_optimum(
     train_f = 6.0 * n * d
     inf_f = 2.0 * n * d_inf
     chin_total = 6.0 * n_c * d_c + 2.0 * n_c * d_inf
+    chin_train_cost = wt * 6.0 * n_c * d_c
+    chin_inf_cost = wi * 2.0 * n_c * d_inf
     return InferenceAwareOptimum(
         n_params=unwrap(n),
         train_tokens=unwrap(d),
         training_flops=unwrap(train_f),
         inference_flops=unwrap(inf_f),
         total_flops=unwrap(train_f + inf_f),
+        training_cost=unwrap(wt * train_f),
+        inference_cost=unwrap(wi * inf_f),
         total_cost=unwrap(wt * train_f + wi * inf_f),
         chinchilla_n_params=unwrap(n_c),
         chinchilla_train_tokens=unwrap(d_c),
         chinchilla_total_flops=unwrap(chin_total),
-        chinchilla_total_cost=unwrap(wt * 6.0 * n_c * d_c + wi * 2.0 * n_c * d_inf),
+        chinchilla_training_cost=unwrap(chin_train_cost),
+        chinchilla_inference_cost=unwrap(chin_inf_cost),
+        chinchilla_total_cost=unwrap(chin_train_cost + chin_inf_cost),
     )
 
 
@@ -470,7 +767,26 @@ A = exp(a), B = exp(b), E = exp(e)."""
 
 @dataclass(frozen=True)
 class ScalingFit:
-    """A fitted Chinchilla-form law (see :func:`fit_scaling_law`)."""
+    """A fitted Chinchilla-form law (see :func:`fit_scaling_law`).
+
+    Attributes
+    ----------
+    E, A, B, alpha, beta : float
+        The fitted constants of ``E + A/N**alpha + B/D**beta`` (nats per token).
+    objective : float
+        Sum of the Huber terms at the fit.
+    converged : bool
+        Whether the final polish met its tolerances (never True when a limit stopped it).
+    grad_norm : float
+        Largest absolute gradient component of the objective at the fit.
+    n_points, n_starts, n_starts_at_best, n_converged_starts, iterations : int
+        Runs fitted, grid starts, starts that reached the best objective, starts that
+        converged in the sweep, and the sweep's largest iteration count.
+    intervals : dict of str to (float, float), optional
+        Bootstrap percentile intervals of ``E, A, B, alpha, beta, a``.
+    bootstrap : pandas.DataFrame, optional
+        The bootstrap estimates, one row per resample.
+    """
 
     E: float
     A: float
@@ -490,10 +806,52 @@ class ScalingFit:
 
     @property
     def law(self) -> ChinchillaLaw:
+        """The fitted constants as a :class:`ChinchillaLaw` named ``fit``."""
         return ChinchillaLaw(self.E, self.A, self.B, self.alpha, self.beta, name="fit")
 
     def params(self) -> dict[str, float]:
+        """Return the fitted constants by name.
+
+        Returns
+        -------
+        dict of str to float
+            ``E`` (nats per token), ``A``, ``B``, ``alpha`` and ``beta``.
+        """
         return {"E": self.E, "A": self.A, "B": self.B, "alpha": self.alpha, "beta": self.beta}
+
+    def frontier_band(self, flops, ci: float = 0.8) -> tuple[np.ndarray, np.ndarray]:
+        """Bootstrap band of the compute-optimal frontier's loss.
+
+        Parameters
+        ----------
+        flops : array_like of float
+            Training budgets C, FLOPs, > 0.
+        ci : float, default 0.8
+            Central interval width in (0, 1) (0.8: the 10th to the 90th percentile).
+
+        Returns
+        -------
+        low, high : numpy.ndarray
+            Percentiles over the bootstrap resamples of each resample's frontier loss
+            ``L(N_opt(C), D_opt(C))``, nats per token.
+
+        Raises
+        ------
+        ValueError
+            When the fit has no bootstrap (``fit_scaling_law(..., bootstrap=0)``).
+        """
+        if self.bootstrap is None or not len(self.bootstrap):
+            raise ValueError(
+                "this fit has no bootstrap resamples: fit with fit_scaling_law(..., bootstrap=n)"
+            )
+        require_in_range("ci", ci, 0.0, 1.0, low_open=True, high_open=True)
+        c = np.asarray(require_positive("flops", flops), dtype=float)
+        curves = [
+            ChinchillaLaw(r.E, r.A, r.B, r.alpha, r.beta).optimal_loss(c)
+            for r in self.bootstrap.itertuples()
+        ]
+        lo, hi = np.percentile(np.array(curves), [(1 - ci) / 2 * 100, (1 + ci) / 2 * 100], axis=0)
+        return lo, hi
 
 
 _CHUNK = 512  # starts per block: keeps the (block x runs) temporaries in cache
@@ -843,3 +1201,33 @@ def fit_scaling_law(
         }
         fit["bootstrap"] = samples
     return ScalingFit(**fit)
+
+
+def simulated_runs(law: str | ChinchillaLaw = "epoch_replication", seed: int = 0) -> pd.DataFrame:
+    """Training runs simulated from a law: a labelled stand-in for real runs, not data.
+
+    Nine iso-FLOP budgets from 6e18 to 3e21 FLOPs, twelve model sizes each from 0.15 to 6
+    times the budget's compute-optimal N, with 1% log-normal noise on the loss.
+
+    Parameters
+    ----------
+    law : str or ChinchillaLaw, default "epoch_replication"
+        The law to simulate.
+    seed : int, default 0
+        Seed of numpy's default generator for the noise.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``n_params``, ``n_tokens`` and ``loss`` (nats per token), 108 rows: the
+        :func:`inferecon.load_training_runs` schema.
+    """
+    law = get_law(law)
+    rng = np.random.default_rng(seed)
+    rows = []
+    for c in np.geomspace(6e18, 3e21, 9):
+        n_opt, _ = law.compute_optimal(c)
+        for n in n_opt * np.geomspace(0.15, 6.0, 12):
+            d = iso_flop_tokens(c, n)
+            rows.append((n, d, law.loss(n, d) * np.exp(rng.normal(0, 0.01))))
+    return pd.DataFrame(rows, columns=["n_params", "n_tokens", "loss"])

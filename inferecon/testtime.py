@@ -29,8 +29,11 @@ from ._validate import require_in_range, require_positive
 
 __all__ = [
     "CoveragePowerLaw",
+    "beta_bin_masses",
     "beta_expected_coverage",
+    "beta_from_mean",
     "best_of_n_accuracy",
+    "best_of_n_ceiling",
     "compute_matched_inference_multiplier",
     "cost_per_solved_fixed_budget",
     "coverage",
@@ -38,11 +41,14 @@ __all__ = [
     "expected_cost_to_first_success",
     "expected_over_difficulty",
     "fit_coverage_power_law",
+    "fit_coverage_power_laws",
     "inference_flops",
     "majority_vote_accuracy",
+    "majority_vote_ceiling",
     "pass_at_k",
     "plurality_vote_accuracy",
-    "pretraining_flops",
+    "samples_to_reach",
+    "simulated_counts",
     "usd_per_sample",
 ]
 
@@ -181,8 +187,20 @@ def coverage_curve(counts: pd.DataFrame, ks=None) -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class CoveragePowerLaw:
-    """``coverage(k) ≈ exp(a * k**b)`` (Brown et al. 2024), with a < 0 and b < 0 for a rising
-    coverage curve; fitted as a line through ``log(-log coverage)`` against ``log k``."""
+    """Brown et al. 2024's exponentiated power law, ``coverage(k) ≈ exp(a * k**b)``.
+
+    a < 0 and b < 0 for a rising coverage curve; fitted as a line through
+    ``log(-log coverage)`` against ``log k`` (:func:`fit_coverage_power_law`).
+
+    Attributes
+    ----------
+    a, b : float
+        Coefficient and exponent (dimensionless).
+    r_squared : float
+        R² of the line in ``(log k, log(-log coverage))``.
+    n_points : int
+        Points used (coverage strictly between 0 and 1).
+    """
 
     a: float
     b: float
@@ -190,7 +208,18 @@ class CoveragePowerLaw:
     n_points: int
 
     def predict(self, k):
-        """Coverage at ``k`` samples."""
+        """Coverage at ``k`` samples.
+
+        Parameters
+        ----------
+        k : float or array_like
+            Samples per problem, > 0.
+
+        Returns
+        -------
+        float or numpy.ndarray
+            ``exp(a * k**b)``, a fraction of problems in (0, 1].
+        """
         k = require_positive("k", k)
         return np.exp(self.a * np.asarray(k, dtype=float) ** self.b)
 
@@ -209,6 +238,7 @@ def fit_coverage_power_law(k, coverage_values) -> CoveragePowerLaw:
     Returns
     -------
     CoveragePowerLaw
+        Fitted ``a``, ``b`` (dimensionless), R² and the number of points used.
     """
     k = np.asarray(require_positive("k", k), dtype=float)
     cov = np.asarray(require_in_range("coverage_values", coverage_values, 0.0, 1.0), dtype=float)
@@ -228,8 +258,30 @@ def fit_coverage_power_law(k, coverage_values) -> CoveragePowerLaw:
     )
 
 
+def fit_coverage_power_laws(curves: pd.DataFrame) -> dict[str, CoveragePowerLaw]:
+    """Fit :func:`fit_coverage_power_law` to every model of a coverage table.
+
+    Parameters
+    ----------
+    curves : pandas.DataFrame
+        Long format ``model``, ``k``, ``coverage`` (:func:`coverage_curve`).
+
+    Returns
+    -------
+    dict of str to CoveragePowerLaw
+        One fit per model, in the order the models first appear.
+    """
+    for col in ("model", "k", "coverage"):
+        if col not in curves.columns:
+            raise ValueError(f"curves must have a {col!r} column (use coverage_curve)")
+    return {
+        m: fit_coverage_power_law(g["k"], g["coverage"])
+        for m, g in curves.groupby("model", sort=False)
+    }
+
+
 def beta_expected_coverage(k, alpha, beta):
-    """Expected coverage when per-problem success probabilities follow Beta(alpha, beta).
+    """Compute the expected coverage when per-problem success probabilities are Beta-distributed.
 
     ``E[1 - (1-p)^k] = 1 - B(alpha, beta + k) / B(alpha, beta)``. Beta(1, 1) (uniform
     difficulty) gives ``k / (k + 1)``. A small ``alpha`` puts mass on very hard problems, and
@@ -241,6 +293,12 @@ def beta_expected_coverage(k, alpha, beta):
         Samples, >= 1 (non-integers interpolate).
     alpha, beta : float or array_like
         Beta parameters, > 0.
+
+    Returns
+    -------
+    float or numpy.ndarray
+        Expected share of problems solved by at least one of k samples, in [0, 1]. At
+        ``k = 1`` it is the mean pass@1, ``alpha / (alpha + beta)``.
     """
     k = require_in_range("k", k, 1.0, np.inf)
     a = require_positive("alpha", alpha)
@@ -248,20 +306,95 @@ def beta_expected_coverage(k, alpha, beta):
     return _out(-np.expm1(special.betaln(a, np.add(b, k)) - special.betaln(a, b)))
 
 
-def expected_over_difficulty(func, alpha: float, beta: float, n_nodes: int = 48):
-    """Average ``func(p)`` over problems whose success probability p ~ Beta(alpha, beta).
+def beta_from_mean(mean, concentration):
+    """Beta parameters from a mean and a concentration, ``(mean * c, (1 - mean) * c)``.
 
-    Gauss-Jacobi quadrature with ``n_nodes`` nodes (exact for polynomials of degree
-    < 2 * n_nodes). ``func`` must accept an array of p with an extra trailing axis.
+    Parameters
+    ----------
+    mean : float or array_like
+        Mean success probability of one sample (mean pass@1), in (0, 1).
+    concentration : float or array_like
+        ``alpha + beta``, > 0: low values spread problems towards p = 0 and p = 1, high values
+        concentrate them near the mean.
+
+    Returns
+    -------
+    alpha, beta : float or numpy.ndarray
+        Parameters of the Beta distribution of per-problem success probability.
+    """
+    m = require_in_range("mean", mean, 0.0, 1.0, low_open=True, high_open=True)
+    c = require_positive("concentration", concentration)
+    return m * c, (1 - m) * c
+
+
+def beta_bin_masses(alpha, beta, bin_edges):
+    """Probability that a problem's success probability p ~ Beta(alpha, beta) falls in each bin.
+
+    Parameters
+    ----------
+    alpha, beta : float
+        Beta parameters, > 0.
+    bin_edges : array_like of float
+        Increasing bin edges in [0, 1].
+
+    Returns
+    -------
+    numpy.ndarray
+        ``I(edges[i+1]) - I(edges[i])`` with I the regularised incomplete beta function (the
+        Beta CDF): one probability per bin; they sum to 1 when the edges span [0, 1].
     """
     a = require_positive("alpha", alpha)
     b = require_positive("beta", beta)
-    with np.errstate(all="ignore"):  # scipy evaluates both branches of an np.where
-        x, w = special.roots_jacobi(int(n_nodes), b - 1.0, a - 1.0)
-    p = (x + 1.0) / 2.0
-    w = w / w.sum()
-    vals = np.asarray(func(p))
-    return _out(np.tensordot(vals, w, axes=([-1], [0])))
+    edges = np.asarray(require_in_range("bin_edges", bin_edges, 0.0, 1.0), dtype=float)
+    if edges.ndim != 1 or edges.size < 2 or np.any(np.diff(edges) <= 0):
+        raise ValueError("bin_edges must be a 1-D increasing array of at least 2 edges in [0, 1]")
+    return np.diff(special.betainc(a, b, edges))
+
+
+# quadrature bins over p: log-spaced towards 0 and 1 (down to 1e-9), meeting at p = 1/2
+_TAIL = np.logspace(-9, np.log10(0.5), 300)
+_DIFFICULTY_EDGES = np.unique(np.concatenate(([0.0], _TAIL, 1.0 - _TAIL, [1.0])))
+_DIFFICULTY_MIDS = 0.5 * (_DIFFICULTY_EDGES[:-1] + _DIFFICULTY_EDGES[1:])
+
+
+def expected_over_difficulty(func, alpha: float, beta: float):
+    """Average ``func(p)`` over problems whose success probability p ~ Beta(alpha, beta).
+
+    The one quadrature of the package over Beta difficulty. Bins of p are log-spaced towards 0
+    and 1 (down to 1e-9 from each end: where a small alpha or beta puts its mass, and where
+    many-sample curves such as ``1 - (1-p)**10000`` change fastest) and meet at p = 1/2
+    exactly, so a step there (a majority vote's limit) is integrated without error. Each bin
+    is weighted by its exact Beta probability (:func:`beta_bin_masses`, normalised) and
+    ``func`` is evaluated at its midpoint.
+
+    Accuracy, against the closed form :func:`beta_expected_coverage` for alpha in
+    [0.05, 5], beta in [0.5, 20] and k in [1, 10,000]: relative error at most 7.5e-4 (worst at
+    k = 1 with beta = 20, where the wide middle bins' midpoints are off the conditional mean).
+    A 48-node Gauss-Jacobi rule, exact for polynomials, is 18% off at k = 10,000 and alpha =
+    0.05: it has no node near p ~ 1/k.
+
+    Parameters
+    ----------
+    func : callable
+        Maps an array of p (the quadrature nodes on a trailing axis) to values of the same
+        shape; other axes broadcast (e.g. ``lambda p: best_of_n_accuracy(p, n[:, None], 0.1)``
+        for a vector ``n``).
+    alpha, beta : float
+        Beta parameters, > 0.
+
+    Returns
+    -------
+    float or numpy.ndarray
+        ``E[func(p)]``; the trailing axis is summed out.
+    """
+    a = require_positive("alpha", alpha)
+    b = require_positive("beta", beta)
+    if np.ndim(a) or np.ndim(b):
+        raise ValueError("alpha and beta must be scalars (one difficulty distribution)")
+    mass = beta_bin_masses(a, b, _DIFFICULTY_EDGES)
+    w = mass / mass.sum()
+    vals = np.asarray(func(_DIFFICULTY_MIDS), dtype=float)
+    return _out(vals @ w)
 
 
 # --------------------------------------------------------------------------- voting, verifiers
@@ -322,7 +455,6 @@ def majority_vote_accuracy(p, n_votes, tie: str = "random"):
     win = _binom_sf(half, n, p)  # P(X > floor(N/2)): for even N the tie X = N/2 is excluded
     even = (n % 2) == 0
     tie_p = np.where(even, _binom_pmf(half, n, p), 0.0)
-    # for even N, X = N/2 is a tie, not a win: sf(N/2) already excludes it
     return _out(np.clip(win + w * tie_p, 0.0, 1.0))
 
 
@@ -413,12 +545,25 @@ def best_of_n_accuracy(p, n_samples, false_positive_rate, true_positive_rate=1.0
     with ``true_positive_rate`` and a wrong one with ``false_positive_rate``; one accepted
     sample is returned at random (a random sample when none is accepted).
 
+    Parameters
+    ----------
+    p : float or array_like
+        Probability that one sample is correct, in [0, 1].
+    n_samples : int or array_like
+        Samples drawn, >= 1.
+    false_positive_rate : float or array_like
+        Probability the verifier accepts a wrong sample, in [0, 1] (0 for unit tests).
+    true_positive_rate : float or array_like, default 1
+        Probability the verifier accepts a correct sample, in [0, 1].
+
     Returns
     -------
     float or numpy.ndarray
+        Probability the returned sample is correct:
         ``(1 - r^N) * a/(a+b) + r^N * p(1-tpr)/r`` with ``a = p*tpr``, ``b = (1-p)*fpr``,
         ``r = 1 - a - b``. With a perfect verifier (fpr 0, tpr 1) this is coverage
-        ``1 - (1-p)^N``; with fpr > 0 it plateaus at ``a/(a+b)`` below 1.
+        ``1 - (1-p)^N``; with fpr > 0 it plateaus at ``a/(a+b)`` below 1
+        (:func:`best_of_n_ceiling`).
     """
     p = require_in_range("p", p, 0.0, 1.0)
     n = _as_int("n_samples", n_samples, 1)
@@ -436,21 +581,104 @@ def best_of_n_accuracy(p, n_samples, false_positive_rate, true_positive_rate=1.0
     return _out(np.clip((1.0 - rn) * precision + rn * fallback, 0.0, 1.0))
 
 
+def best_of_n_ceiling(p, false_positive_rate, true_positive_rate=1.0):
+    """Limit of :func:`best_of_n_accuracy` as the number of samples grows without bound.
+
+    Parameters
+    ----------
+    p : float or array_like
+        Probability that one sample is correct, in [0, 1].
+    false_positive_rate, true_positive_rate : float or array_like
+        The verifier's acceptance rates of wrong and of correct samples, in [0, 1].
+
+    Returns
+    -------
+    float or numpy.ndarray
+        The verifier's precision ``a / (a + b)``, ``a = p * tpr``, ``b = (1 - p) * fpr``: with
+        enough samples one is always accepted, and an accepted sample is correct with that
+        probability. When nothing can be accepted (``a + b = 0``) the random fallback sample
+        stays, correct with probability ``p * (1 - tpr)`` (0 for p = 0). A perfect verifier
+        (fpr 0) gives 1 for every p > 0.
+    """
+    p = require_in_range("p", p, 0.0, 1.0)
+    fpr = require_in_range("false_positive_rate", false_positive_rate, 0.0, 1.0)
+    tpr = require_in_range("true_positive_rate", true_positive_rate, 0.0, 1.0)
+    a = np.multiply(p, tpr)
+    b = np.multiply(np.subtract(1.0, p), fpr)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = np.where(
+            a + b > 0, a / np.where(a + b > 0, a + b, 1.0), np.multiply(p, np.subtract(1.0, tpr))
+        )
+    return _out(out)
+
+
+def majority_vote_ceiling(p):
+    """Limit of :func:`majority_vote_accuracy` as the number of votes grows without bound.
+
+    Parameters
+    ----------
+    p : float or array_like
+        Probability that one sample is correct (binary answer), in [0, 1].
+
+    Returns
+    -------
+    float or numpy.ndarray
+        1 for p > 1/2, 0 for p < 1/2 (Condorcet's jury theorem) and 1/2 at p = 1/2, whatever
+        the tie rule (the chance of a tie vanishes as N grows). Averaged over p ~ Beta(alpha,
+        beta) it is the share of problems with p > 1/2, ``1 - I_{1/2}(alpha, beta)``.
+    """
+    p = np.asarray(require_in_range("p", p, 0.0, 1.0), dtype=float)
+    return _out(np.where(p > 0.5, 1.0, np.where(p == 0.5, 0.5, 0.0)))
+
+
+def samples_to_reach(n_samples, accuracy, target_accuracy):
+    """Fewest samples on a grid at which an accuracy curve reaches a target.
+
+    Parameters
+    ----------
+    n_samples : array_like of int
+        Increasing sample counts (the curve's grid).
+    accuracy : array_like of float
+        Accuracy at each count, in [0, 1] (e.g. from :func:`best_of_n_accuracy`).
+    target_accuracy : float
+        Accuracy to reach, in [0, 1].
+
+    Returns
+    -------
+    int or None
+        The first ``n_samples[i]`` with ``accuracy[i] >= target_accuracy``; None when the
+        curve never reaches it on the grid.
+    """
+    n = _as_int("n_samples", n_samples, 1)
+    acc = np.asarray(require_in_range("accuracy", accuracy, 0.0, 1.0), dtype=float)
+    target = require_in_range("target_accuracy", target_accuracy, 0.0, 1.0)
+    if n.ndim != 1 or n.shape != acc.shape or np.any(np.diff(n) <= 0):
+        raise ValueError(
+            "n_samples must be 1-D and increasing, with one accuracy per count; got shapes "
+            f"{n.shape} and {acc.shape}"
+        )
+    reach = np.flatnonzero(acc >= target)
+    return int(n[reach[0]]) if reach.size else None
+
+
 # --------------------------------------------------------------------------- compute and cost
 
 
-def pretraining_flops(n_params, n_tokens):
-    """Training FLOPs ``6 * N * D`` (Kaplan et al. 2020, Section 2.1)."""
-    return _out(
-        6.0
-        * np.multiply(
-            require_positive("n_params", n_params), require_positive("n_tokens", n_tokens)
-        )
-    )
-
-
 def inference_flops(n_params, n_tokens):
-    """Inference FLOPs ``2 * N`` per token (forward pass only; Kaplan et al. 2020)."""
+    """Inference FLOPs, ``2 * N`` per token (forward pass only; Kaplan et al. 2020, Sec. 2.1).
+
+    Parameters
+    ----------
+    n_params : float or array_like
+        Parameters N (active parameters for a mixture of experts), > 0.
+    n_tokens : float or array_like
+        Tokens processed, > 0.
+
+    Returns
+    -------
+    float or numpy.ndarray
+        ``2 * N * tokens`` FLOPs. Training is ``6 * N * D``: :func:`inferecon.training_flops`.
+    """
     return _out(
         2.0
         * np.multiply(
@@ -474,6 +702,11 @@ def compute_matched_inference_multiplier(model_size_ratio, inference_to_pretrain
     inference_to_pretraining_tokens : float or array_like
         R > 0.
 
+    Returns
+    -------
+    float or numpy.ndarray
+        K, the small model's inference tokens as a multiple of the big model's (dimensionless).
+
     Examples
     --------
     >>> compute_matched_inference_multiplier(14, 0.16)
@@ -485,7 +718,24 @@ def compute_matched_inference_multiplier(model_size_ratio, inference_to_pretrain
 
 
 def usd_per_sample(output_tokens, output_usd_per_mtok, input_tokens=0.0, input_usd_per_mtok=0.0):
-    """List-price cost of one sample: tokens times USD per million tokens."""
+    """List-price cost of one sample: tokens times USD per million tokens.
+
+    Parameters
+    ----------
+    output_tokens : float or array_like
+        Output tokens per sample (reasoning tokens included), >= 0.
+    output_usd_per_mtok : float or array_like
+        Output price, USD per million tokens, >= 0.
+    input_tokens : float or array_like, default 0
+        Input (prompt) tokens per sample, >= 0.
+    input_usd_per_mtok : float or array_like, default 0
+        Input price, USD per million tokens, >= 0.
+
+    Returns
+    -------
+    float or numpy.ndarray
+        USD per sample.
+    """
     out_t = require_in_range("output_tokens", output_tokens, 0.0, np.inf)
     out_p = require_in_range("output_usd_per_mtok", output_usd_per_mtok, 0.0, np.inf)
     in_t = require_in_range("input_tokens", input_tokens, 0.0, np.inf)
@@ -494,10 +744,19 @@ def usd_per_sample(output_tokens, output_usd_per_mtok, input_tokens=0.0, input_u
 
 
 def expected_cost_to_first_success(p, usd_per_sample_value):
-    """Expected spend to solve a problem by sampling until a (perfectly verified) success.
+    """Compute the expected spend to solve a problem by sampling until a verified success.
 
-    The number of samples is geometric with mean 1/p, so the expected cost is
-    ``usd_per_sample / p``; p = 0 raises (the problem is never solved).
+    Parameters
+    ----------
+    p : float or array_like
+        Probability that one sample is correct, in (0, 1]; p = 0 raises (never solved).
+    usd_per_sample_value : float or array_like
+        USD per sample (:func:`usd_per_sample`), >= 0.
+
+    Returns
+    -------
+    float or numpy.ndarray
+        USD: the number of samples is geometric with mean 1/p, so ``usd_per_sample / p``.
     """
     p = require_in_range("p", p, 0.0, 1.0, low_open=True)
     c = require_in_range("usd_per_sample_value", usd_per_sample_value, 0.0, np.inf)
@@ -507,7 +766,19 @@ def expected_cost_to_first_success(p, usd_per_sample_value):
 def cost_per_solved_fixed_budget(accuracy_at_k, k, usd_per_sample_value):
     """USD per solved problem when every problem gets exactly ``k`` samples.
 
-    ``k * usd_per_sample / accuracy_at_k``; an accuracy of 0 gives infinity (nothing solved).
+    Parameters
+    ----------
+    accuracy_at_k : float or array_like
+        Share of problems solved with k samples, in [0, 1].
+    k : int or array_like
+        Samples per problem, >= 1.
+    usd_per_sample_value : float or array_like
+        USD per sample (:func:`usd_per_sample`), >= 0.
+
+    Returns
+    -------
+    float or numpy.ndarray
+        ``k * usd_per_sample / accuracy_at_k`` USD; infinity at accuracy 0 (nothing solved).
     """
     acc = require_in_range("accuracy_at_k", accuracy_at_k, 0.0, 1.0)
     k = _as_int("k", k, 1)
@@ -517,3 +788,62 @@ def cost_per_solved_fixed_budget(accuracy_at_k, k, usd_per_sample_value):
         return _out(
             np.where(np.asarray(acc) > 0, spend / np.where(np.asarray(acc) > 0, acc, 1.0), np.inf)
         )
+
+
+# --------------------------------------------------------------------------- stand-in data
+
+
+def simulated_counts(
+    n_problems: int = 128,
+    n_samples: int = 10_000,
+    alphas=(0.03, 0.08, 0.2),
+    beta: float = 3.0,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Per-problem sampling counts simulated from Beta difficulty: a labelled stand-in.
+
+    For tests, benchmarks and a notebook run without real repeated-sampling data; it is not
+    data. Each problem's success probability is drawn from Beta(alpha, beta), then its number
+    of correct samples from Binomial(n_samples, p).
+
+    Parameters
+    ----------
+    n_problems : int, default 128
+        Problems per simulated model (Brown et al.'s MATH subset has 128).
+    n_samples : int, default 10,000
+        Samples per problem.
+    alphas : sequence of float, default (0.03, 0.08, 0.2)
+        One simulated model per alpha (> 0); smaller alpha, more very hard problems.
+    beta : float, default 3
+        Beta's second parameter, > 0.
+    seed : int, default 0
+        Seed of numpy's default generator.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``model`` (``simulated Beta(alpha, beta)``), ``benchmark`` (empty),
+        ``problem_idx``, ``n_samples``, ``n_correct``: the
+        :func:`inferecon.load_sampling_counts` schema.
+    """
+    n_problems = int(_as_int("n_problems", n_problems, 1))
+    n_samples = int(_as_int("n_samples", n_samples, 1))
+    for a in alphas:
+        require_positive("alphas", a)
+    require_positive("beta", beta)
+    rng = np.random.default_rng(seed)
+    frames = []
+    for a in alphas:
+        p = rng.beta(a, beta, n_problems)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "model": f"simulated Beta({a:g}, {beta:g})",
+                    "benchmark": "",
+                    "problem_idx": np.arange(n_problems).astype(str),
+                    "n_samples": n_samples,
+                    "n_correct": rng.binomial(n_samples, p),
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True)

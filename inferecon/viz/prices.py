@@ -14,17 +14,25 @@ from matplotlib.ticker import FuncFormatter, LogLocator
 from ..datasets import BENCHMARKS, load_prices, load_published_rates
 from ..prices import (
     EPOCH_INPUT_SHARE,
+    DeclineFit,
     best_model_price,
     best_score_by_group,
+    blended_price,
     cheapest_frontier,
     fit_decline,
+    frontier_fold_decline,
+    published_decline_rates,
+    qualifying_mask,
 )
-from ..rates import annualised_factor, years_between
 from .controls import LABEL_STYLE, checkbox, dropdown, float_slider, row_layout
 from .explorer import Explorer
 from .style import add_source, add_title, side_by_side
 
-__all__ = ["PriceDeclineExplorer", "OpenClosedExplorer", "published_comparisons"]
+__all__ = ["PriceDeclineExplorer", "OpenClosedExplorer"]
+
+# The computation lives in inferecon.prices.published_decline_rates; this name only keeps
+# inferecon/viz/__init__.py importing until it drops it (one function, not a second copy).
+published_comparisons = published_decline_rates
 
 _MAX_LABELS = 12
 _LABELLED = 4  # frontier points named on the chart: first, last and two between
@@ -61,36 +69,6 @@ def _month_options(prices: pd.DataFrame) -> list[tuple[str, pd.Timestamp]]:
     return [(m.strftime("%b %Y"), m) for m in months]
 
 
-def published_comparisons(published: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Published decline rates as factors per year, for plotting beside a fitted rate.
-
-    Returns a frame with ``label``, ``value``, ``low``, ``high`` (factor per year; low/high NaN
-    for a point claim) and ``source``. The AI Index's 280-fold fall is annualised over its
-    window (Nov 2022 to Oct 2024).
-    """
-    pub = load_published_rates() if published is None else published
-    rows = []
-    if "epoch_price_decline_range" in pub.index:
-        r = pub.loc["epoch_price_decline_range"]
-        rows.append(("Epoch AI: range across tasks", r["value"], r["low"], r["high"], r["source"]))
-    if "a16z_llmflation" in pub.index:
-        r = pub.loc["a16z_llmflation"]
-        rows.append(("a16z LLMflation", r["value"], np.nan, np.nan, r["source"]))
-    if "ai_index_2025_gpt35_fold" in pub.index:
-        r = pub.loc["ai_index_2025_gpt35_fold"]
-        yrs = years_between("2022-11-30", "2024-10-03")
-        rows.append(
-            (
-                "AI Index 280-fold, annualised",
-                float(annualised_factor(r["value"], yrs)),
-                np.nan,
-                np.nan,
-                r["source"],
-            )
-        )
-    return pd.DataFrame(rows, columns=["label", "value", "low", "high", "source"])
-
-
 class _PlotMixin:
     def _plot(self, ax, *args, **kwargs):
         lines = ax.plot(*args, **kwargs)
@@ -111,16 +89,35 @@ class PriceDeclineExplorer(_PlotMixin, Explorer):
     ----------
     prices : pandas.DataFrame, optional
         Price data in the :func:`inferecon.load_prices` schema (bundled data by default).
+    published : pandas.DataFrame, optional
+        :func:`inferecon.load_published_rates` (bundled by default), drawn through
+        :func:`inferecon.published_decline_rates`.
     **params
         Initial control values: ``benchmark``, ``threshold``, ``input_share``, ``window``
         (two dates), ``include_reasoning``.
+
+    Attributes
+    ----------
+    frontier : pandas.DataFrame
+        The cheapest-model frontier drawn (:func:`inferecon.cheapest_frontier`).
+    fit : DeclineFit or None
+        Its decline fit, None when the frontier has under 3 points.
     """
 
     name = "price_decline"
 
-    def __init__(self, prices: pd.DataFrame | None = None, **params: Any):
+    def __init__(
+        self,
+        prices: pd.DataFrame | None = None,
+        published: pd.DataFrame | None = None,
+        **params: Any,
+    ):
         self.prices = load_prices() if prices is None else prices
-        self.published = published_comparisons()
+        self.published = published_decline_rates(
+            load_published_rates() if published is None else published
+        )
+        self.frontier: pd.DataFrame = pd.DataFrame()
+        self.fit: DeclineFit | None = None
         super().__init__(**params)
 
     # ---------------------------------------------------------------- controls
@@ -340,40 +337,31 @@ class PriceDeclineExplorer(_PlotMixin, Explorer):
         )
 
     # ---------------------------------------------------------------- update
-    def _compute(self, p: dict[str, Any]):
+    def _update(self, p):
         b, thr = p["benchmark"], float(p["threshold"])
         start, end = (pd.Timestamp(x) for x in p["window"])
         end = end + pd.offsets.MonthEnd(0)
+        share, reasoning = p["input_share"], p["include_reasoning"]
         fr = cheapest_frontier(
             self.prices,
             b,
             thr,
-            input_share=p["input_share"],
-            include_reasoning=p["include_reasoning"],
+            input_share=share,
+            include_reasoning=reasoning,
             start=start,
             end=end,
         )
-        fit = None
-        if len(fr) >= 3:
-            fit = fit_decline(fr)
-        return b, thr, start, end, fr, fit
-
-    def _update(self, p):
-        b, thr, start, end, fr, fit = self._compute(p)
-        self._last = (b, thr, start, end, fr, fit)
+        fit = fit_decline(fr) if len(fr) >= 3 else None
+        self.frontier, self.fit = fr, fit
+        self._last = self._plotted(b, thr, fr, fit)
         prices = self.prices
         dates = pd.to_datetime(prices["price_date"])
-        from ..prices import blended_price
-
         allp = blended_price(
             prices["input_usd_per_mtok"].to_numpy(float),
             prices["output_usd_per_mtok"].to_numpy(float),
-            p["input_share"],
+            share,
         )
-        score = prices[b].to_numpy(float)
-        in_win = ((dates >= start) & (dates <= end)).to_numpy()
-        reasoning_ok = p["include_reasoning"] | ~prices["reasoning"].fillna(False).to_numpy(bool)
-        qual = in_win & reasoning_ok & (score >= thr)
+        qual = qualifying_mask(prices, b, thr, include_reasoning=reasoning, start=start, end=end)
         x = mdates.date2num(dates)
         self._qual.set_data(x[qual], allp[qual])
         self._other.set_data(x[~qual], allp[~qual])
@@ -387,7 +375,7 @@ class PriceDeclineExplorer(_PlotMixin, Explorer):
             fx_step, fy_step = fx, fy
         self._front.set_data(fx_step, fy_step)
         self._front.set_markevery(list(range(len(fx))))
-        bm = self._best_model_series(b, start, end, p["input_share"], p["include_reasoning"])
+        bm = self._best_model_series(b, start, end, share, reasoning)
         self._best.set_data(mdates.date2num(bm["date"]), bm["usd_per_mtok"].to_numpy(float))
         n_fr = len(fr)
         shown = set(np.unique(np.linspace(0, n_fr - 1, min(n_fr, _LABELLED)).round().astype(int)))
@@ -406,19 +394,13 @@ class PriceDeclineExplorer(_PlotMixin, Explorer):
             f"{p['input_share']:.0%} input tokens in the blended price, "
             f"{start:%b %Y} to {end:%b %Y}"
         )
-        # fit line and CI band
+        # fit line and the band of its rate's 90% CI
         if fit is not None:
-            t = fit.trend
             tx = pd.date_range(fit.start, fit.end, periods=50)
-            yrs = (tx - t.start).days.to_numpy() / 365.0
-            tbar = np.mean((pd.DatetimeIndex(fr["date"]) - t.start).days.to_numpy() / 365.0)
-            ybar = t.intercept_log10 + t.slope_oom_per_year * tbar
-            lo_s, hi_s = t.ci90_oom_per_year
-            y_lo = ybar + np.minimum(lo_s * (yrs - tbar), hi_s * (yrs - tbar))
-            y_hi = ybar + np.maximum(lo_s * (yrs - tbar), hi_s * (yrs - tbar))
+            band_lo, band_hi = fit.slope_band(tx)
             xx = mdates.date2num(tx)
             self._fit.set_data(xx, fit.predict(tx))
-            self._band.set_xy(np.column_stack([np.r_[xx, xx[::-1]], 10 ** np.r_[y_lo, y_hi[::-1]]]))
+            self._band.set_xy(np.column_stack([np.r_[xx, xx[::-1]], np.r_[band_lo, band_hi[::-1]]]))
             self._band.set_visible(True)
             f, (clo, chi) = fit.factor_per_year, fit.ci90
             self._rate_pt.set_data([f], [len(self.published)])
@@ -453,23 +435,18 @@ class PriceDeclineExplorer(_PlotMixin, Explorer):
         return self._readout_html(b, thr, unit, fr, fit)
 
     def _best_model_series(self, b, start, end, share, reasoning) -> pd.DataFrame:
-        """Price of the best model to date. The best model does not depend on the threshold
-        or the blend, so its input and output prices are cached and blended here."""
-        key = (b, start, end, bool(reasoning))
+        """Price of the best model to date (cached: it does not depend on the threshold)."""
+        key = (b, start, end, bool(reasoning), float(share))
         cache = self.__dict__.setdefault("_best_cache", {})
         if key not in cache:
             last = pd.Timestamp(self.prices["price_date"].max()) + pd.Timedelta(days=1)
             grid = pd.date_range(start, min(end, last), periods=60)
-            kw = dict(include_reasoning=reasoning)
-            inp = best_model_price(self.prices, b, grid, input_share=1.0, **kw)
-            out = best_model_price(self.prices, b, grid, input_share=0.0, **kw)
-            cache[key] = (inp, out["usd_per_mtok"].to_numpy(float))
+            cache[key] = best_model_price(
+                self.prices, b, grid, input_share=share, include_reasoning=reasoning
+            )
             if len(cache) > 256:
                 cache.pop(next(iter(cache)))
-        inp, out_price = cache[key]
-        res = inp.copy()
-        res["usd_per_mtok"] = share * inp["usd_per_mtok"].to_numpy(float) + (1 - share) * out_price
-        return res
+        return cache[key]
 
     def _readout_html(self, b, thr, unit, fr, fit) -> str:
         name = BENCHMARKS[b].split(" (")[0]
@@ -479,7 +456,7 @@ class PriceDeclineExplorer(_PlotMixin, Explorer):
                 "Lower the threshold or widen the window."
             )
         first, last = fr.iloc[0], fr.iloc[-1]
-        fold = first["usd_per_mtok"] / last["usd_per_mtok"]
+        fold = frontier_fold_decline(fr)
         head = (
             f"<b>{fold:,.1f}-fold</b> fall: {first['model']} {_fmt_usd(first['usd_per_mtok'])}"
             f" ({first['date']:%b %Y}) → {last['model']} {_fmt_usd(last['usd_per_mtok'])}"
@@ -495,9 +472,10 @@ class PriceDeclineExplorer(_PlotMixin, Explorer):
             f" · R² {fit.r_squared:.2f} · n = {fit.n_points}"
         )
 
-    def data(self) -> pd.DataFrame:
-        b, thr, start, end, fr, fit = self._last
-        out = fr.rename(columns={"score": b}).copy()
+    @staticmethod
+    def _plotted(b, thr, fr, fit) -> pd.DataFrame:
+        """The export table: one row per frontier point, with the fitted price."""
+        out = fr.rename(columns={"score": b})
         out["date"] = out["date"].dt.strftime("%Y-%m-%d")
         out["fitted_usd_per_mtok"] = fit.predict(fr["date"]) if fit is not None else np.nan
         out["benchmark"] = b
@@ -514,17 +492,6 @@ class PriceDeclineExplorer(_PlotMixin, Explorer):
                 "threshold",
             ]
         ]
-
-    # ---------------------------------------------------------------- convenience
-    @property
-    def frontier(self) -> pd.DataFrame:
-        """The frontier currently drawn."""
-        return self._last[4]
-
-    @property
-    def fit(self):
-        """The :class:`inferecon.DeclineFit` currently drawn, or None when under 3 points."""
-        return self._last[5]
 
 
 class OpenClosedExplorer(_PlotMixin, Explorer):
@@ -610,13 +577,11 @@ class OpenClosedExplorer(_PlotMixin, Explorer):
             self.prices["price_date"].min(), self.prices["price_date"].max(), freq="7D"
         )
         g = best_score_by_group(self.prices, b, dates, include_reasoning=p["include_reasoning"])
-        self._data = g
+        self._last = g.assign(date=g["date"].dt.strftime("%Y-%m-%d"))
         x = mdates.date2num(g["date"])
         self._closed.set_data(x, g["closed"].to_numpy(float))
         self._open.set_data(x, g["open"].to_numpy(float))
-        df = self.prices.dropna(subset=[b])
-        if not p["include_reasoning"]:
-            df = df[~df["reasoning"].fillna(False).astype(bool)]
+        df = self.prices[qualifying_mask(self.prices, b, include_reasoning=p["include_reasoning"])]
         op = df["open_weights"].eq(True).to_numpy()
         cl = df["open_weights"].eq(False).to_numpy()
         dx = mdates.date2num(df["price_date"])
@@ -669,11 +634,6 @@ class OpenClosedExplorer(_PlotMixin, Explorer):
             x0 = mdates.date2num(df["price_date"].min())
             cache[b] = (scores.min() - pad, scores.max() + pad, x0, bottom, top * 1.15 + 0.5)
         return cache[b]
-
-    def data(self) -> pd.DataFrame:
-        g = self._data.copy()
-        g["date"] = g["date"].dt.strftime("%Y-%m-%d")
-        return g
 
 
 def _gap_date(key: str) -> pd.Timestamp:

@@ -11,12 +11,15 @@ from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 from ..datasets import load_notable_models
 from ..scaling import (
-    ChinchillaLaw,
     ScalingFit,
     compare_to_optimal,
     fit_scaling_law,
     get_law,
     inference_aware_optimum,
+    iso_flop_tokens,
+    loss_penalty,
+    simulated_runs,
+    training_flops,
 )
 from .controls import LABEL_STYLE, checkbox, dropdown, float_slider, row_layout
 from .explorer import Explorer
@@ -26,7 +29,7 @@ __all__ = [
     "InferenceAwareExplorer",
     "LossLandscapeExplorer",
     "ScalingFitExplorer",
-    "simulated_runs",
+    "simulated_runs",  # defined in inferecon.scaling; re-exported for ie.viz users
 ]
 
 LAWS = {
@@ -59,10 +62,6 @@ def _params_label(v: float) -> str:
 
 def _log_fmt(axis):
     axis.set_major_formatter(FuncFormatter(lambda v, _p: _sci(v) if v > 0 else "0"))
-
-
-def _law_names() -> dict[str, str]:
-    return dict(LAWS)
 
 
 # --------------------------------------------------------------------------- landscape
@@ -177,19 +176,18 @@ class LossLandscapeExplorer(Explorer):
         fn, fd = law.compute_optimal(cs)
         self._frontier.set_data(fn, fd)
         n_line = np.geomspace(*N_RANGE, 200)
-        self._iso.set_data(n_line, c / (6 * n_line))
+        self._iso.set_data(n_line, iso_flop_tokens(c, n_line))
         n_opt, d_opt = law.compute_optimal(c)
         self._opt.set_data([n_opt], [d_opt])
         show = bool(p["show_models"])
         for a in (self._scatter, *self._labels):
             a.set_visible(show)
-        ratio = np.geomspace(1 / 30, 30, 200)
-        pen = law.loss(n_opt * ratio, d_opt / ratio) - law.loss(n_opt, d_opt)
-        self._pen.set_data(ratio, pen)
+        ratio = np.geomspace(1 / 30, 30, 200)  # N / N_opt along the budget's iso-FLOP line
+        self._pen.set_data(ratio, loss_penalty(n_opt * ratio, d_opt / ratio, law))
         other_key = "chinchilla_printed" if key != "chinchilla_printed" else "epoch_replication"
         other = get_law(other_key)
         on, od = other.compute_optimal(c)
-        self._pen_other.set_data(ratio, other.loss(on * ratio, od / ratio) - other.loss(on, od))
+        self._pen_other.set_data(ratio, loss_penalty(on * ratio, od / ratio, other))
         cmp = compare_to_optimal(self.models["params"], self.models["training_tokens"], law)
         self._last = pd.concat([self.models[["name", "params", "training_tokens"]], cmp], axis=1)
         printed, _ = get_law("chinchilla_printed").compute_optimal(c)
@@ -197,7 +195,8 @@ class LossLandscapeExplorer(Explorer):
         over = self._last.sort_values("overtraining_factor").iloc[-1]
         return (
             f"C = {_sci(c)} FLOPs: optimum <b>{_params_label(n_opt)}</b> parameters on "
-            f"<b>{d_opt / 1e9:,.0f}B</b> tokens ({d_opt / n_opt:.1f} tokens/parameter), loss "
+            f"<b>{d_opt / 1e9:,.0f}B</b> tokens ({law.tokens_per_param(c):.1f} tokens/parameter), "
+            "loss "
             f"{law.loss(n_opt, d_opt):.3f} · exponents a = {law.a:.3f}, b = {law.b:.3f} · "
             f"rounding: Chinchilla's printed constants give {_params_label(printed)}, the "
             f"unrounded ones {_params_label(unrounded)} · most over-trained: "
@@ -284,9 +283,7 @@ class InferenceAwareExplorer(Explorer):
     def _update(self, p):
         law = get_law(LAWS[p["law"]])
         ref = float(p["reference_params"])
-        x = np.log(ref / law.G) / law.a  # log(C/6) where the frontier has N = ref
-        d_ref = np.exp(law.b * x) / law.G
-        target = law.loss(ref, d_ref)
+        target = law.optimal_loss(law.optimal_flops(ref))  # a compute-optimal model of size ref
         r = float(p["inference_cost_ratio"])
         tokens = np.geomspace(1e9, 1e16, 90)
         sweep = inference_aware_optimum(
@@ -301,10 +298,9 @@ class InferenceAwareExplorer(Explorer):
         self._mark.set_data([t, t], [0.05, 50])
         self._n_pt.set_data([t], [o.params_ratio])
         self._d_pt.set_data([t], [o.tokens_ratio])
-        base = o.chinchilla_total_cost
-        chin_train = 6 * o.chinchilla_n_params * o.chinchilla_train_tokens
-        heights_train = [chin_train / base, o.training_flops / base]
-        heights_inf = [r * 2 * o.chinchilla_n_params * t / base, r * o.inference_flops / base]
+        base = o.chinchilla_total_cost  # bars in % of the Chinchilla-optimal model's cost
+        heights_train = [o.chinchilla_training_cost / base, o.training_cost / base]
+        heights_inf = [o.chinchilla_inference_cost / base, o.inference_cost / base]
         for bt, bi, ht, hi in zip(
             self._bar_train, self._bar_inf, heights_train, heights_inf, strict=True
         ):
@@ -337,20 +333,6 @@ class InferenceAwareExplorer(Explorer):
 # --------------------------------------------------------------------------- fit
 
 
-def simulated_runs(law: str | ChinchillaLaw = "epoch_replication", seed: int = 0) -> pd.DataFrame:
-    """A stand-in for real training runs: 9 iso-FLOP budgets x 12 sizes of ``law`` with 1%
-    log-normal noise on the loss (clearly not data: used when no runs are given)."""
-    law = get_law(law)
-    rng = np.random.default_rng(seed)
-    rows = []
-    for c in np.geomspace(6e18, 3e21, 9):
-        n_opt, _ = law.compute_optimal(c)
-        for n in n_opt * np.geomspace(0.15, 6.0, 12):
-            d = c / (6 * n)
-            rows.append((n, d, law.loss(n, d) * np.exp(rng.normal(0, 0.01))))
-    return pd.DataFrame(rows, columns=["n_params", "n_tokens", "loss"])
-
-
 _PARAMS = ["alpha", "beta", "E", "A", "B", "a"]
 
 
@@ -367,7 +349,11 @@ class ScalingFitExplorer(Explorer):
     bootstrap : int
         Bootstrap resamples for the intervals.
     fit : ScalingFit, optional
-        A fit already made on ``runs`` (skips refitting).
+        The fit of ``runs`` to draw, as :func:`inferecon.fit_scaling_law` returns it (with
+        ``bootstrap`` resamples for the band and histogram). When omitted it is fitted here
+        with ``fit_scaling_law(runs..., bootstrap=bootstrap, seed=0)``.
+    **params
+        Initial control values: ``parameter``, ``show_published``.
     """
 
     name = "scaling_fit"
@@ -384,10 +370,12 @@ class ScalingFitExplorer(Explorer):
         self.source = source or (
             "simulated runs (no runs given): 9 budgets x 12 sizes of Epoch's law, 1% noise"
         )
-        self.fit = fit or fit_scaling_law(
-            self.runs["n_params"], self.runs["n_tokens"], self.runs["loss"],
-            bootstrap=bootstrap, seed=0,
-        )  # fmt: skip
+        if fit is None:
+            fit = fit_scaling_law(
+                self.runs["n_params"], self.runs["n_tokens"], self.runs["loss"],
+                bootstrap=bootstrap, seed=0,
+            )  # fmt: skip
+        self.fit = fit
         super().__init__(**params)
 
     def _make_controls(self):
@@ -402,7 +390,7 @@ class ScalingFitExplorer(Explorer):
         fit = self.fit
         add_title(fig, "Fitting the law: Huber loss, L-BFGS from 4,500 starts, bootstrap CIs")
         r = self.runs
-        c = 6 * r["n_params"] * r["n_tokens"]
+        c = training_flops(r["n_params"], r["n_tokens"])
         sc = ax.scatter(c, r["loss"], c=np.log10(r["n_params"]), cmap="viridis", s=14, zorder=3)
         cb = fig.colorbar(sc, ax=ax, pad=0.01, fraction=0.04)
         cb.set_label("log10 parameters", fontsize=8.5)
@@ -411,15 +399,9 @@ class ScalingFitExplorer(Explorer):
         ax.set_xlabel("Training compute C = 6ND (FLOPs)")
         ax.set_ylabel("Final loss (nats/token)")
         cs = np.geomspace(c.min() / 2, c.max() * 2, 100)
-        n_opt, d_opt = fit.law.compute_optimal(cs)
-        ax.plot(cs, fit.law.loss(n_opt, d_opt), color="black", lw=2, label="fitted frontier")
+        ax.plot(cs, fit.law.optimal_loss(cs), color="black", lw=2, label="fitted frontier")
         if fit.bootstrap is not None and len(fit.bootstrap) >= 10:
-            curves = []
-            for _, s in fit.bootstrap.iterrows():
-                law = ChinchillaLaw(s["E"], s["A"], s["B"], s["alpha"], s["beta"])
-                bn, bd = law.compute_optimal(cs)
-                curves.append(law.loss(bn, bd))
-            lo, hi = np.percentile(np.array(curves), [10, 90], axis=0)
+            lo, hi = fit.frontier_band(cs, ci=0.8)
             ax.fill_between(cs, lo, hi, color="black", alpha=0.15, label="80% bootstrap band")
         self._pub = []
         for key, col, lab in (
@@ -427,8 +409,7 @@ class ScalingFitExplorer(Explorer):
             ("epoch_replication", "#1f4e79", "Epoch AI replication"),
         ):
             law = get_law(key)
-            pn, pdd = law.compute_optimal(cs)
-            (ln,) = ax.plot(cs, law.loss(pn, pdd), "--", color=col, lw=1.2, label=lab)
+            (ln,) = ax.plot(cs, law.optimal_loss(cs), "--", color=col, lw=1.2, label=lab)
             self._pub.append(self._dynamic(ln))
         ax.set_xlim(cs[0], cs[-1])
         lo_l, hi_l = r["loss"].min(), r["loss"].max()

@@ -8,15 +8,25 @@ import ipywidgets as widgets
 import numpy as np
 import pandas as pd
 from matplotlib.ticker import FuncFormatter, PercentFormatter
-from scipy import special
 
 from ..testtime import (
+    CoveragePowerLaw,
     best_of_n_accuracy,
+    best_of_n_ceiling,
+    beta_bin_masses,
     beta_expected_coverage,
+    beta_from_mean,
     compute_matched_inference_multiplier,
+    cost_per_solved_fixed_budget,
+    coverage,
     coverage_curve,
-    fit_coverage_power_law,
+    expected_over_difficulty,
+    fit_coverage_power_laws,
     majority_vote_accuracy,
+    majority_vote_ceiling,
+    samples_to_reach,
+    simulated_counts,
+    usd_per_sample,
 )
 from .controls import LABEL_STYLE, checkbox, dropdown, float_slider, int_slider, row_layout
 from .explorer import Explorer
@@ -26,39 +36,15 @@ __all__ = [
     "SamplingStrategiesExplorer",
     "CostBreakEvenExplorer",
     "CoverageDataExplorer",
-    "simulated_counts",
+    "simulated_counts",  # defined in inferecon.testtime; re-exported for ie.viz users
 ]
 
 _SAMPLES = [10, 30, 100, 300, 1000, 3000, 10000]
 
 
 def _samples_grid(n_max: int) -> np.ndarray:
+    """About 48 log-spaced sample counts from 1 to ``n_max`` (the curves' x grid)."""
     return np.unique(np.round(np.logspace(0, np.log10(n_max), 48)).astype(int))
-
-
-_TAIL = np.logspace(-9, np.log10(0.5), 300)
-_EDGES = np.unique(np.concatenate(([0.0], _TAIL, 1.0 - _TAIL, [1.0])))
-
-
-def _beta_nodes(alpha: float, beta: float):
-    """Points and probability masses for averaging over p ~ Beta(alpha, beta).
-
-    Bins are log-spaced towards 0 and 1 (where a small alpha or beta puts its mass and where
-    many-sample curves change fastest) and include p = 1/2 exactly, so the majority-vote
-    step there is integrated without error. Masses are exact Beta CDF differences.
-    """
-    mass = np.diff(special.betainc(alpha, beta, _EDGES))
-    mid = 0.5 * (_EDGES[:-1] + _EDGES[1:])
-    return mid, mass / mass.sum()
-
-
-def _strategy_curves(alpha, beta, fpr, n):
-    """Coverage, best-of-N (verifier) and majority-vote accuracy averaged over difficulty."""
-    p, w = _beta_nodes(alpha, beta)
-    cov = beta_expected_coverage(n, alpha, beta)
-    bon = best_of_n_accuracy(p[None, :], n[:, None], fpr) @ w
-    maj = majority_vote_accuracy(p[None, :], n[:, None]) @ w
-    return np.asarray(cov, float), bon, maj
 
 
 def _pct_axis(ax):
@@ -148,22 +134,22 @@ class SamplingStrategiesExplorer(Explorer):
     def _update(self, p):
         a, b, fpr = float(p["alpha"]), float(p["beta"]), float(p["false_positive_rate"])
         n = _samples_grid(int(p["max_samples"]))
-        cov, bon, maj = _strategy_curves(a, b, fpr, n)
+        cov = np.asarray(beta_expected_coverage(n, a, b), float)
+        bon = expected_over_difficulty(lambda q: best_of_n_accuracy(q, n[:, None], fpr), a, b)
+        maj = expected_over_difficulty(lambda q: majority_vote_accuracy(q, n[:, None]), a, b)
         self._last = pd.DataFrame(
             {"samples": n, "coverage": cov, "best_of_n": bon, "majority_vote": maj}
         )
         self._cov.set_data(n, cov)
         self._bon.set_data(n, bon)
         self._maj.set_data(n, maj)
-        nodes, w = _beta_nodes(a, b)
-        bon_cap = float(np.sum(w * np.where(fpr > 0, nodes / (nodes + (1 - nodes) * fpr), 1.0)))
-        maj_cap = float(1.0 - special.betainc(a, b, 0.5))  # share of problems with p > 1/2
+        bon_cap = expected_over_difficulty(lambda q: best_of_n_ceiling(q, fpr), a, b)
+        maj_cap = expected_over_difficulty(majority_vote_ceiling, a, b)  # share with p > 1/2
         self._bon_cap.set_data([1, 12500], [bon_cap, bon_cap])
         self._maj_cap.set_data([1, 12500], [maj_cap, maj_cap])
-        mass = np.diff(special.betainc(a, b, self._edges))
-        for bar, h in zip(self._bars, mass, strict=True):
+        for bar, h in zip(self._bars, beta_bin_masses(a, b, self._edges), strict=True):
             bar.set_height(h)
-        pass1 = a / (a + b)
+        pass1 = beta_expected_coverage(1, a, b)
         return (
             f"pass@1 {pass1:.1%} · with {n[-1]:,} samples: coverage <b>{cov[-1]:.1%}</b>, "
             f"best-of-N <b>{bon[-1]:.1%}</b> (ceiling {bon_cap:.1%}), majority vote "
@@ -289,15 +275,13 @@ class CostBreakEvenExplorer(Explorer):
         )
 
     def _update(self, p):
-        mean = p["small_pass1_pct"] / 100.0
-        kappa = float(p["spread"])
-        a, b = mean * kappa, (1 - mean) * kappa
+        a, b = beta_from_mean(p["small_pass1_pct"] / 100.0, float(p["spread"]))
         fpr = float(p["false_positive_rate"])
+        tokens = p["tokens_per_sample"]
         n = _samples_grid(10_000)
-        nodes, w = _beta_nodes(a, b)
-        acc = best_of_n_accuracy(nodes[None, :], n[:, None], fpr) @ w
-        usd_small = n * p["tokens_per_sample"] * p["small_usd_per_mtok"] / 1e6
-        usd_big = p["tokens_per_sample"] * p["big_usd_per_mtok"] / 1e6
+        acc = expected_over_difficulty(lambda q: best_of_n_accuracy(q, n[:, None], fpr), a, b)
+        usd_small = usd_per_sample(n * tokens, p["small_usd_per_mtok"])
+        usd_big = usd_per_sample(tokens, p["big_usd_per_mtok"])
         big = p["big_accuracy_pct"] / 100.0
         self._small.set_data(usd_small, acc)
         marks = [i for i, v in enumerate(n) if v in (1, 10, 100, 1000, 10000)]
@@ -311,10 +295,14 @@ class CostBreakEvenExplorer(Explorer):
                 p["model_size_ratio"], p["inference_to_pretraining"]
             )
         )
-        n_match = float(np.clip(k, 1, 10_000))
-        acc_match = float(np.interp(np.log(n_match), np.log(n), acc))
-        self._matched.set_data([n_match * usd_small[0]], [acc_match])
-        reach = np.flatnonzero(acc >= big)
+        # whole samples the FLOPs-matched budget buys, within the plotted range
+        n_match = int(min(np.floor(k), n[-1]))
+        acc_match = float(
+            expected_over_difficulty(lambda q: best_of_n_accuracy(q, n_match, fpr), a, b)
+        )
+        self._matched.set_data([usd_per_sample(n_match * tokens, p["small_usd_per_mtok"])],
+                               [acc_match])  # fmt: skip
+        n_even = samples_to_reach(n, acc, big)
         self._last = pd.DataFrame(
             {
                 "samples": n,
@@ -324,18 +312,18 @@ class CostBreakEvenExplorer(Explorer):
                 "big_accuracy": big,
             }
         )
-        if reach.size:
-            i = int(reach[0])
-            self._even.set_data([usd_small[i]] * 2, [0, 1])
-            ratio = usd_small[i] / usd_big
+        if n_even is not None:
+            usd_even = usd_per_sample(n_even * tokens, p["small_usd_per_mtok"])
+            self._even.set_data([usd_even] * 2, [0, 1])
+            ratio = usd_even / usd_big
             cheaper = "cheaper" if ratio < 1 else "dearer"
             self._even_txt.set_text(
-                f"break-even at N = {n[i]:,}: ${usd_small[i]:.3g} per "
+                f"break-even at N = {n_even:,}: ${usd_even:.3g} per "
                 f"problem, {ratio:.2g}× the big model ({cheaper})"
             )
             head = (
-                f"Small model matches the big one at <b>N = {n[i]:,}</b> samples, "
-                f"<b>${usd_small[i]:.3g}</b> per problem vs <b>${usd_big:.3g}</b> "
+                f"Small model matches the big one at <b>N = {n_even:,}</b> samples, "
+                f"<b>${usd_even:.3g}</b> per problem vs <b>${usd_big:.3g}</b> "
                 f"({ratio:.2g}×)."
             )
         else:
@@ -349,44 +337,16 @@ class CostBreakEvenExplorer(Explorer):
         self._k_line.set_data(self._r, kk)
         self._k_pt.set_data([p["inference_to_pretraining"]], [k])
         self._k_txt.set_text(f"M = {p['model_size_ratio']:.0f}: K = {k:,.1f}×")
-        per_solved_small = (usd_small[-1] / acc[-1]) if acc[-1] > 0 else np.inf
+        per_sample_small = usd_per_sample(tokens, p["small_usd_per_mtok"])
+        per_solved_small = cost_per_solved_fixed_budget(acc[-1], n[-1], per_sample_small)
+        per_solved_big = cost_per_solved_fixed_budget(big, 1, usd_big)
         return (
             head + f"<br>FLOPs-matched: a {p['model_size_ratio']:.0f}× smaller model may "
             f"run <b>{k:,.1f}×</b> the inference tokens (R = "
-            f"{p['inference_to_pretraining']:.3g}), about {n_match:,.0f} samples, reaching "
-            f"{acc_match:.1%}. Cost per solved problem: big ${usd_big / big:.3g}; small "
+            f"{p['inference_to_pretraining']:.3g}), {n_match:,} samples, reaching "
+            f"{acc_match:.1%}. Cost per solved problem: big ${per_solved_big:.3g}; small "
             f"with {n[-1]:,} samples ${per_solved_small:.3g}."
         )
-
-
-def simulated_counts(
-    n_problems: int = 128,
-    n_samples: int = 10_000,
-    alphas=(0.03, 0.08, 0.2),
-    beta: float = 3.0,
-    seed: int = 0,
-) -> pd.DataFrame:
-    """Per-problem counts simulated from Beta(alpha, beta) difficulty, one model per alpha.
-
-    A stand-in when no real repeated-sampling data is at hand; each model is labelled
-    ``simulated Beta(alpha, beta)``.
-    """
-    rng = np.random.default_rng(seed)
-    frames = []
-    for a in alphas:
-        p = rng.beta(a, beta, n_problems)
-        frames.append(
-            pd.DataFrame(
-                {
-                    "model": f"simulated Beta({a:g}, {beta:g})",
-                    "benchmark": "",
-                    "problem_idx": np.arange(n_problems).astype(str),
-                    "n_samples": n_samples,
-                    "n_correct": rng.binomial(n_samples, p),
-                }
-            )
-        )
-    return pd.concat(frames, ignore_index=True)
 
 
 class CoverageDataExplorer(Explorer):
@@ -395,16 +355,25 @@ class CoverageDataExplorer(Explorer):
     Parameters
     ----------
     counts : pandas.DataFrame, optional
-        Per-problem counts (:func:`inferecon.load_sampling_counts`); simulated counts when
-        omitted.
+        Per-problem counts (:func:`inferecon.load_sampling_counts`);
+        :func:`inferecon.simulated_counts` when omitted (labelled as simulated).
     source : str, optional
         Source line for the figure.
+    fits : dict of str to CoveragePowerLaw, optional
+        Power-law fits per model, as :func:`inferecon.fit_coverage_power_laws` returns for
+        ``coverage_curve(counts)``; fitted with that call when omitted.
+    **params
+        Initial control values: ``highlight`` (a model), ``show_fit``.
     """
 
     name = "coverage_data"
 
     def __init__(
-        self, counts: pd.DataFrame | None = None, source: str | None = None, **params: Any
+        self,
+        counts: pd.DataFrame | None = None,
+        source: str | None = None,
+        fits: dict[str, CoveragePowerLaw] | None = None,
+        **params: Any,
     ):
         self.counts = simulated_counts() if counts is None else counts
         self.source = source or (
@@ -413,10 +382,17 @@ class CoverageDataExplorer(Explorer):
         )
         self.curves = coverage_curve(self.counts)
         self.models = list(dict.fromkeys(self.curves["model"]))
-        self.fits = {
-            m: fit_coverage_power_law(g["k"], g["coverage"])
-            for m, g in self.curves.groupby("model", sort=False)
-        }
+        self.fits = fit_coverage_power_laws(self.curves) if fits is None else fits
+        missing = [m for m in self.models if m not in self.fits]
+        if missing:
+            raise ValueError(f"fits must hold a fit for every model of counts; missing {missing}")
+        # the plotted data does not change with the controls (they only highlight)
+        self._last = self.curves.assign(
+            fit_coverage=[
+                float(self.fits[m].predict(k))
+                for m, k in zip(self.curves["model"], self.curves["k"], strict=True)
+            ]
+        )
         super().__init__(**params)
 
     def _make_controls(self):
@@ -445,7 +421,9 @@ class CoverageDataExplorer(Explorer):
             self._lines[m], self._fit_lines[m] = self._dynamic(line), self._dynamic(fl)
         ax.legend(loc="upper left", fontsize=8, ncols=1 if len(self.models) < 8 else 2)
         ax.set_autoscale_on(False)
-        rows = "\n".join(f"{m[:24]:<24} a={f.a:6.2f} b={f.b:5.2f}" for m, f in self.fits.items())
+        rows = "\n".join(
+            f"{m[:24]:<24} a={self.fits[m].a:6.2f} b={self.fits[m].b:5.2f}" for m in self.models
+        )
         fig.text(
             0.72,
             0.86,
@@ -469,19 +447,17 @@ class CoverageDataExplorer(Explorer):
             self._lines[m].set_linewidth(2.6 if on else 1.4)
             self._fit_lines[m].set_visible(bool(p["show_fit"]))
             self._fit_lines[m].set_alpha(1.0 if on else 0.35)
-        g = self.curves[self.curves["model"] == hi]
+        g = self.counts[self.counts["model"] == hi]
         f = self.fits[hi]
-        k, c = g["k"].to_numpy(), g["coverage"].to_numpy()
-        at = {kk: float(np.interp(np.log(kk), np.log(k), c)) for kk in (1, 100, k[-1])}
+        k_max = int(g["n_samples"].min())
+        ks = [k for k in (1, 100) if k < k_max] + [k_max]
+        at = coverage(g["n_samples"].to_numpy(), g["n_correct"].to_numpy(), ks)
+        parts = [
+            f"{c:.2%} at k = 1" if k == 1 else f"{c:.1%} at k = {k:,}"
+            for k, c in zip(ks, at, strict=True)
+        ]
+        parts[-1] = f"<b>{at[-1]:.1%}</b> at k = {k_max:,}"
         return (
-            f"<b>{hi}</b>: coverage {at[1]:.2%} at k = 1, {at[100]:.1%} at k = 100, "
-            f"<b>{at[k[-1]]:.1%}</b> at k = {k[-1]:,} · fit a = {f.a:.2f}, b = {f.b:.3f} "
+            f"<b>{hi}</b>: coverage {', '.join(parts)} · fit a = {f.a:.2f}, b = {f.b:.3f} "
             f"(R² {f.r_squared:.3f})"
         )
-
-    def data(self) -> pd.DataFrame:
-        out = self.curves.copy()
-        out["fit_coverage"] = [
-            float(self.fits[m].predict(k)) for m, k in zip(out["model"], out["k"], strict=True)
-        ]
-        return out

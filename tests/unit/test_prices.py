@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import inferecon as ie
+from inferecon.prices import AI_INDEX_WINDOW, published_decline_rates, qualifying_mask
 
 price = st.floats(min_value=1e-4, max_value=1e3, allow_nan=False)
 
@@ -123,12 +124,62 @@ def test_fit_decline_on_exact_tenfold_series():
     assert fit.r_squared == pytest.approx(1.0)
     assert fit.n_points == 3
     assert fit.fold_decline == pytest.approx(100.0)
-    assert fit.halving_time_months == pytest.approx(
-        ie.factor_per_year_to_halving_time_months(fit.factor_per_year)
-    )
+    # by hand: a tenfold fall a year halves the price after t months with 10 ** (t / 12) = 2,
+    # t = 12 log10(2) = 12 x 0.30103 = 3.6124 months
+    assert fit.halving_time_months == pytest.approx(3.6124, abs=1e-4)
     lo, hi = fit.ci90
     assert lo <= fit.factor_per_year <= hi
     assert fit.start == dates[0] and fit.end == dates[-1]
+    # a perfect fit has a zero-width interval, so the band of the rate is the fitted line
+    band_lo, band_hi = fit.slope_band(dates)
+    np.testing.assert_allclose(band_lo, [100.0, 10.0, 1.0], rtol=1e-12)
+    np.testing.assert_allclose(band_hi, [100.0, 10.0, 1.0], rtol=1e-12)
+
+
+def test_fit_decline_without_a_fall_has_no_halving_time():
+    dates = pd.to_datetime(["2021-01-01", "2022-01-01", "2023-01-01"])
+    fr = pd.DataFrame({"model": list("abc"), "date": dates, "usd_per_mtok": [1.0, 2.0, 4.0]})
+    fit = ie.fit_decline(fr)
+    assert fit.factor_per_year == pytest.approx(0.5, rel=1e-12)  # doubles a year
+    assert fit.halving_time_months == np.inf
+
+
+def test_qualifying_mask_is_the_one_filter():
+    df = _frame(
+        [
+            ("A", "2023-01-01", 1, 1, 70, False, False),
+            ("B", "2023-02-01", 1, 1, 60, False, False),  # below threshold
+            ("C", "2023-03-01", 1, 1, 90, True, False),  # reasoning
+            ("D", "2023-04-01", 1, 1, None, False, False),  # no score
+            ("E", "2024-04-01", 1, 1, 80, None, True),  # reasoning unknown: counts as not
+        ]
+    )
+    assert qualifying_mask(df, "mmlu", 70).tolist() == [True, False, False, False, True]
+    assert qualifying_mask(df, "mmlu", 70, include_reasoning=True).tolist() == [
+        True,
+        False,
+        True,
+        False,
+        True,
+    ]
+    assert qualifying_mask(df, "mmlu").tolist() == [True, True, False, False, True]
+    window = qualifying_mask(df, "mmlu", None, start="2023-02-01", end="2023-12-31")
+    assert window.tolist() == [False, True, False, False, False]
+    with pytest.raises(ValueError, match="benchmark must be one of"):
+        qualifying_mask(df, "mmlu_pro")
+    with pytest.raises(ValueError, match="threshold"):
+        qualifying_mask(df, "mmlu", float("nan"))
+
+
+@given(st.floats(30, 95), st.booleans())
+def test_frontier_and_best_model_only_use_qualifying_rows(threshold, reasoning):
+    prices = ie.load_prices()
+    ok = qualifying_mask(prices, "mmlu", threshold, include_reasoning=reasoning)
+    fr = ie.cheapest_frontier(prices, "mmlu", threshold, include_reasoning=reasoning)
+    assert set(fr["model"]) <= set(prices.loc[ok, "model"])
+    best = ie.best_model_price(prices, "mmlu", ["2025-06-01"], include_reasoning=reasoning)
+    anyscore = qualifying_mask(prices, "mmlu", include_reasoning=reasoning)
+    assert best["model"].iloc[0] in set(prices.loc[anyscore, "model"])
 
 
 def test_best_model_price_is_the_top_scorer_to_date():
@@ -159,6 +210,38 @@ def test_best_score_by_group_gap():
     assert g["gap_pct"].iloc[2] == pytest.approx(2.5)
 
 
+def test_reasoning_models_are_left_out_unless_asked_for():
+    df = _frame(
+        [
+            ("closed1", "2024-01-01", 1, 1, 80, False, False),
+            ("o-reasoner", "2024-02-01", 9, 9, 95, True, False),
+            ("open1", "2024-01-01", 1, 1, 60, False, True),
+        ]
+    )
+    g = ie.best_score_by_group(df, "mmlu", ["2024-03-01"])
+    assert g["closed"].iloc[0] == 80.0  # (80 - 60) / 80 = 25%
+    assert g["gap_pct"].iloc[0] == pytest.approx(25.0)
+    g = ie.best_score_by_group(df, "mmlu", ["2024-03-01"], include_reasoning=True)
+    assert g["closed"].iloc[0] == 95.0
+    assert ie.best_model_price(df, "mmlu", ["2024-03-01"])["model"].tolist() == ["closed1"]
+    best = ie.best_model_price(df, "mmlu", ["2024-03-01"], include_reasoning=True)
+    assert best["model"].tolist() == ["o-reasoner"]
+
+
+def test_published_decline_rates_annualise_the_ai_index():
+    out = published_decline_rates(ie.load_published_rates()).set_index("label")
+    # by hand: 2022-11-30 to 2024-10-03 is 31 + 365 + 277 = 673 days; 280-fold over 673/365
+    # years is 280 ** (365 / 673) = exp(5.63479 x 0.542348) = 21.24 per year
+    assert AI_INDEX_WINDOW == ("2022-11-30", "2024-10-03")
+    assert out.loc["AI Index 280-fold, annualised", "value"] == pytest.approx(21.243, abs=1e-3)
+    # data/published_rates.csv: Epoch AI 40x (9-900x), a16z 10x per year
+    epoch = out.loc["Epoch AI: range across tasks"]
+    assert (epoch["value"], epoch["low"], epoch["high"]) == (40, 9, 900)
+    assert out.loc["a16z LLMflation", "value"] == 10
+    assert np.isnan(out.loc["a16z LLMflation", "low"])
+    assert published_decline_rates(ie.load_published_rates().iloc[:0]).empty
+
+
 def test_project_data_reproduces_the_280_fold_claim():
     # Stanford AI Index 2025: GPT-3.5-level (MMLU >= 64.8) inference fell from about $20
     # (Nov 2022) to $0.07 per million tokens (Oct 2024), over 280-fold.
@@ -171,4 +254,54 @@ def test_project_data_reproduces_the_280_fold_claim():
     assert last["date"].strftime("%Y-%m") == "2024-10"
     assert ie.frontier_fold_decline(fr) > 280
     fit = ie.fit_decline(fr)
-    assert 5 < fit.factor_per_year < 40  # Epoch's own series gives 15.8x (CI 8.1-31.1)
+    # independent least squares (numpy's polyfit, not scipy's linregress that the package
+    # uses) of log10 price on days / 365: the same rate to rounding (achieved ~1e-15)
+    years = (fr["date"] - fr["date"].iloc[0]).dt.days.to_numpy() / 365.0
+    slope = np.polyfit(years, np.log10(fr["usd_per_mtok"].to_numpy()), 1)[0]
+    assert fit.factor_per_year == pytest.approx(10**-slope, rel=1e-9)
+    # the bundled series (11 lows) is not Epoch's (Epoch AI 2025, MMLU >= 64.8: 15.8x per
+    # year, 90% CI 8.1-31.1x): its rate must fall inside Epoch's published interval
+    assert 8.1 < fit.factor_per_year < 31.1
+
+
+# ----------------------------------------------------------------------------- the explorer
+
+
+def test_price_explorer_draws_the_packages_numbers():
+    import inferecon.viz as viz
+
+    ex = viz.PriceDeclineExplorer(threshold=70.0, input_share=0.5)
+    try:
+        prices = ex.prices
+        end = pd.Timestamp(ex.controls["window"].value[1]) + pd.offsets.MonthEnd(0)
+        fr = ie.cheapest_frontier(prices, "mmlu", 70.0, input_share=0.5, end=end)
+        pd.testing.assert_frame_equal(ex.frontier, fr)
+        fit = ie.fit_decline(fr)
+        assert ex.fit.factor_per_year == fit.factor_per_year
+        # the shaded band is the package's band of the rate's 90% CI
+        tx = pd.date_range(fit.start, fit.end, periods=50)
+        lo, hi = fit.slope_band(tx)
+        np.testing.assert_array_equal(ex._band.get_xy()[:50, 1], lo)
+        np.testing.assert_array_equal(ex._band.get_xy()[50:100, 1], hi[::-1])
+        # the highlighted points are exactly the rows qualifying_mask lets through
+        n_qual = qualifying_mask(prices, "mmlu", 70.0, end=end).sum()
+        assert len(ex._qual.get_xdata()) == n_qual
+        assert len(ex._other.get_xdata()) == len(prices) - n_qual
+        # the plotted data is one DataFrame, exported as is
+        assert isinstance(ex._last, pd.DataFrame)
+        pd.testing.assert_frame_equal(ex.data(), ex._last)
+        assert ex.data()["model"].tolist() == fr["model"].tolist()
+    finally:
+        ex.close()
+
+
+def test_price_explorer_takes_the_published_rates_it_draws():
+    import inferecon.viz as viz
+
+    pub = ie.load_published_rates()
+    ex = viz.PriceDeclineExplorer(published=pub.drop(index="a16z_llmflation"))
+    try:
+        assert "a16z LLMflation" not in ex.published["label"].tolist()
+        assert len(ex.published) == 2
+    finally:
+        ex.close()

@@ -131,3 +131,38 @@ def test_trend_fit_rejects_too_few_points_and_one_day():
 def test_days_per_year_is_epochs_convention():
     assert ie.DAYS_PER_YEAR == 365.0
     assert math.isclose(ie.years_between("2023-01-01", "2024-01-01"), 1.0)
+
+
+def test_slope_band_by_hand():
+    # Three points a year (365 days) apart, log10 values y = 2, 1, 0.5 at t = 0, 1, 2 years.
+    # By hand: t_mean = 1, y_mean = 3.5 / 3 = 1.166667, Sxx = 2, Sxy = -1.5, slope = -0.75;
+    # residuals 1/12, -1/6, 1/12, SSE = 1/24, s^2 = SSE / (n - 2) = 1/24,
+    # stderr = sqrt(s^2 / Sxx) = sqrt(1/48) = 0.1443376; with 1 degree of freedom the t
+    # distribution is Cauchy, so t_0.95 = tan(0.45 pi) = 6.3137515; half-width 0.9113115,
+    # CI (-1.6613115, 0.1613115). At t = 0 (t - t_mean = -1): low = y_mean - 0.1613115,
+    # high = y_mean + 1.6613115; at t = 3 (+2): low = y_mean - 3.3226231,
+    # high = y_mean + 0.3226231 (log10 values).
+    dates = pd.to_datetime(["2021-01-01", "2022-01-01", "2023-01-01"])
+    fit = ie.fit_log_linear_trend(dates, 10 ** np.array([2.0, 1.0, 0.5]))
+    assert fit.mean_years == pytest.approx(1.0, abs=1e-15)
+    assert fit.slope_oom_per_year == pytest.approx(-0.75, rel=1e-12)
+    assert fit.ci90_oom_per_year == pytest.approx((-1.6613115, 0.1613115), abs=1e-7)
+    lo, hi = fit.slope_band(pd.to_datetime(["2021-01-01", "2024-01-01"]))
+    y_mean = 3.5 / 3
+    np.testing.assert_allclose(np.log10(lo), [y_mean - 0.1613115, y_mean - 3.3226231], atol=1e-7)
+    np.testing.assert_allclose(np.log10(hi), [y_mean + 1.6613115, y_mean + 0.3226231], atol=1e-7)
+
+
+@given(st.lists(st.floats(-2, 2), min_size=3, max_size=12), st.integers(0, 2000))
+def test_slope_band_contains_the_fit_and_pinches_at_the_centroid(noise, day):
+    dates = pd.date_range("2023-01-01", periods=len(noise), freq="45D")
+    values = 10 ** (1.0 - 0.8 * np.arange(len(noise)) * 45 / 365 + 0.1 * np.asarray(noise))
+    fit = ie.fit_log_linear_trend(dates, values)
+    at = pd.DatetimeIndex([dates[0] + pd.Timedelta(days=day)])
+    lo, hi = fit.slope_band(at)
+    mid = fit.predict(at)
+    assert lo[0] <= mid[0] * (1 + 1e-12) and mid[0] <= hi[0] * (1 + 1e-12)
+    # log-width = (ci_high - ci_low) * |t - t_mean|: zero at the centroid, linear away from it
+    t = day / 365.0
+    width = (fit.ci90_oom_per_year[1] - fit.ci90_oom_per_year[0]) * abs(t - fit.mean_years)
+    assert np.log10(hi[0] / lo[0]) == pytest.approx(width, abs=1e-9)

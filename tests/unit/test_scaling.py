@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import inferecon as ie
+from inferecon.scaling import iso_flop_tokens, simulated_runs
 
 # Sardana et al. 2024 ("Beyond Chinchilla-Optimal", arXiv:2401.00448) use these constants
 # (Chinchilla's fit with their rounding of the exponents), as quoted in issue 4.
@@ -23,18 +25,90 @@ def test_published_laws_load_with_their_values():
     assert (round(u.alpha, 5), round(u.beta, 5)) == (0.33917, 0.28491)
     e = ie.get_law("epoch_replication")
     assert (e.E, e.A, e.B, e.alpha, e.beta) == (1.8172, 482.01, 2085.43, 0.3478, 0.3658)
-    k = ie.get_law("kaplan2020")
-    assert (k.alpha_N, k.N_c, k.alpha_D, k.D_c) == (0.076, 8.8e13, 0.095, 5.4e13)
+    # Kaplan et al. 2020 (arXiv:2001.08361), Table 2 "Fits to L(N, D)": the constants of
+    # their joint law, Eq. 1.5 (not the one-variable alpha_D 0.095, N_c 8.8e13, D_c 5.4e13)
+    k = ie.get_law("kaplan2020_joint")
+    assert (k.alpha_N, k.alpha_D, k.N_c, k.D_c) == (0.076, 0.103, 6.4e13, 1.8e13)
     assert all(law.source for law in (p, u, e, k))
+
+
+def test_kaplan_joint_law_by_hand():
+    # Eq. 1.5 with Table 2's constants at N = 1e9 non-embedding parameters, D = 1e10 tokens,
+    # by hand (30-digit decimal arithmetic): alpha_N / alpha_D = 0.7378641, N_c / N = 6.4e4,
+    # ln(6.4e4) = 11.0666384, (N_c/N)^0.7378641 = exp(8.1658...) = 3518.0949;
+    # D_c / D = 1800; (3518.0949 + 1800)^0.103 = exp(0.103 x 8.5786...) = 2.4196518
+    law = ie.get_law("kaplan2020_joint")
+    assert law.loss(1e9, 1e10) == pytest.approx(2.4196518191691776, rel=1e-12)
+    # with unlimited data Eq. 1.5 reduces to L(N) = (N_c / N)^alpha_N = 6.4e4^0.076 = 2.3188341
+    assert law.loss(1e9, 1e300) == pytest.approx(2.3188340983311681, rel=1e-12)
+
+
+def test_kaplan_one_variable_fits_are_not_a_joint_law():
+    # the kaplan2020 rows are Eqs. 1.1-1.3's separate fits; Eq. 1.5 must not be built from them
+    with pytest.raises(ValueError, match="one-variable fits.*'kaplan2020_joint'"):
+        ie.get_law("kaplan2020")
 
 
 def test_rounding_moves_the_gopher_budget_optimum_from_32b_to_40b():
     # Hoffmann et al. Figure 4 caption: at Gopher's budget the Approach 3 optimum is 40B; the
-    # printed (rounded) constants give ~32B (issue 4, Epoch's replication Sec. 2)
+    # printed (rounded) constants give ~32B (issue 4, Epoch's replication Sec. 2). By hand
+    # (30-digit decimals), N_opt = G (C/6)^a with G = (alpha A / (beta B))^(1/(alpha+beta)):
+    # printed G = 1.3447106, a = 0.28/0.62 = 0.4516129: 32.18986e9;
+    # unrounded G = 1.3000464, a = 0.4565259: 40.36094e9
     n_printed, _ = ie.compute_optimal(GOPHER_BUDGET, "chinchilla_printed")
     n_unrounded, _ = ie.compute_optimal(GOPHER_BUDGET, "chinchilla_unrounded")
-    assert n_printed / 1e9 == pytest.approx(32.2, abs=0.5)
-    assert n_unrounded / 1e9 == pytest.approx(40.4, abs=0.5)
+    assert n_printed == pytest.approx(32.18986e9, rel=1e-6)
+    assert n_unrounded == pytest.approx(40.36094e9, rel=1e-6)
+    assert round(n_unrounded / 1e9) == 40  # the paper's number
+
+
+def test_frontier_inverse_and_loss_by_hand():
+    law = ie.get_law("chinchilla_printed")
+    # by hand: the budget at which 70B is compute-optimal, C = 6 (N / G)^(1/a)
+    # = 6 (70e9 / 1.3447106)^(0.62 / 0.28) = 3.2171840e24 FLOPs
+    assert law.optimal_flops(70e9) == pytest.approx(3.2171840e24, rel=1e-7)
+    # the frontier's loss in closed form (scaling.py module notes): L = E + K (C/6)^-k with
+    # k = alpha beta / (alpha + beta) = 0.1535484, K = A G^-alpha + B G^beta = 813.67983;
+    # at C = 5.76e23: 1.69 + 813.67983 (9.6e22)^-0.1535484 = 1.9307481
+    assert law.optimal_loss(GOPHER_BUDGET) == pytest.approx(1.9307481017, rel=1e-9)
+
+
+@settings(max_examples=60, deadline=None)
+@given(n=st.floats(1e7, 1e13), law=st.sampled_from(["chinchilla_printed", "epoch_replication"]))
+def test_optimal_flops_inverts_compute_optimal(n, law):
+    law = ie.get_law(law)
+    c = law.optimal_flops(n)
+    n_back, d_back = law.compute_optimal(c)
+    assert n_back == pytest.approx(n, rel=1e-9)
+    assert 6 * n_back * d_back == pytest.approx(c, rel=1e-12)
+
+
+def test_iso_flop_tokens():
+    # by hand: 6e21 FLOPs on 1e9 parameters is 1e12 tokens; Chinchilla's 5.76e23 on 70B is
+    # 1.3714e12 (the paper's 1.4T, at its rounded compute)
+    assert iso_flop_tokens(6e21, 1e9) == pytest.approx(1e12, rel=1e-15)
+    assert iso_flop_tokens(GOPHER_BUDGET, 70e9) == pytest.approx(1.3714286e12, rel=1e-7)
+    np.testing.assert_allclose(iso_flop_tokens(6e21, np.array([1e9, 2e9])), [1e12, 5e11])
+    with pytest.raises(ValueError, match="n_params"):
+        iso_flop_tokens(6e21, 0.0)
+    with pytest.raises(ValueError, match="flops"):
+        iso_flop_tokens(-1.0, 1e9)
+
+
+def test_training_flops_is_6nd():
+    # Kaplan et al. 2020 Sec. 2.1: C = 6 N D; Chinchilla, 70B on 1.4T tokens: 5.88e23
+    assert ie.training_flops(70e9, 1.4e12) == pytest.approx(5.88e23, rel=1e-15)
+    with pytest.raises(ValueError, match="n_tokens"):
+        ie.training_flops(1e9, 0)
+
+
+def test_overtraining_of_known_models_by_hand():
+    # Epoch's replication law: G = 0.11962985, b = alpha / (alpha + beta) = 0.48738789.
+    # Llama-3-8B: C = 6 x 8e9 x 15e12 = 7.2e23, D_opt = (C/6)^b / G = 1.4814055e12 tokens,
+    # 15e12 / 1.4814055e12 = 10.125519 times the compute-optimal data. Chinchilla (70B on
+    # 1.4T): C = 5.88e23, D_opt = 1.3421642e12, factor 1.0430914.
+    cmp = ie.compare_to_optimal([8e9, 70e9], [15e12, 1.4e12], "epoch_replication")
+    np.testing.assert_allclose(cmp["overtraining_factor"], [10.125519, 1.0430914], rtol=1e-6)
 
 
 def test_allocation_exponents():
@@ -60,13 +134,28 @@ def test_sardana_inference_aware_golden_numbers():
 
 def test_sardana_13b_becomes_about_7b_and_saves_17_percent():
     # a 13B Chinchilla-optimal model's quality, serving 2e12 tokens (Sardana et al. Fig. 1)
-    x = np.log(13e9 / SARDANA.G) / SARDANA.a  # log(C/6) where N_opt = 13B
-    d13 = np.exp(SARDANA.b * x) / SARDANA.G
-    target = SARDANA.loss(13e9, d13)
+    target = SARDANA.optimal_loss(SARDANA.optimal_flops(13e9))
     opt = ie.inference_aware_optimum(target, 2e12, SARDANA)
     assert opt.chinchilla_n_params == pytest.approx(13e9, rel=1e-6)
     assert opt.n_params / 1e9 == pytest.approx(7.0, abs=0.1)
     assert opt.flops_saving == pytest.approx(0.17, abs=0.01)
+
+
+def test_cost_split_adds_up():
+    opt = ie.inference_aware_optimum(
+        2.0, 1e13, SARDANA, usd_per_train_flop=2.0, usd_per_inference_flop=0.5
+    )
+    assert opt.training_cost == pytest.approx(2.0 * opt.training_flops, rel=1e-15)
+    assert opt.inference_cost == pytest.approx(0.5 * opt.inference_flops, rel=1e-15)
+    assert opt.training_cost + opt.inference_cost == pytest.approx(opt.total_cost, rel=1e-15)
+    chin_train = 2.0 * 6 * opt.chinchilla_n_params * opt.chinchilla_train_tokens
+    assert opt.chinchilla_training_cost == pytest.approx(chin_train, rel=1e-15)
+    assert opt.chinchilla_inference_cost == pytest.approx(
+        0.5 * 2 * opt.chinchilla_n_params * 1e13, rel=1e-15
+    )
+    assert opt.chinchilla_training_cost + opt.chinchilla_inference_cost == pytest.approx(
+        opt.chinchilla_total_cost, rel=1e-15
+    )
 
 
 def test_no_inference_means_chinchilla_optimal():
@@ -175,8 +264,44 @@ def test_fit_recovers_a_known_law_from_noiseless_runs():
     assert fit.objective < 1e-10
 
 
+def test_simulated_runs_are_seeded_and_on_their_budgets():
+    runs = simulated_runs()
+    assert len(runs) == 108 and list(runs.columns) == ["n_params", "n_tokens", "loss"]
+    assert runs.equals(simulated_runs(seed=0)) and not runs.equals(simulated_runs(seed=1))
+    budgets = ie.training_flops(runs["n_params"], runs["n_tokens"]).reshape(9, 12)
+    np.testing.assert_allclose(budgets[:, 0], np.geomspace(6e18, 3e21, 9), rtol=1e-12)
+    np.testing.assert_allclose(budgets, budgets[:, :1].repeat(12, axis=1), rtol=1e-12)
+    # 1% log-normal noise: the loss stays within 5 sigma of the law
+    law = ie.get_law("epoch_replication")
+    ratio = runs["loss"] / law.loss(runs["n_params"], runs["n_tokens"])
+    assert np.abs(np.log(ratio)).max() < 0.05
+
+
+def test_frontier_band_of_a_bootstrap():
+    from inferecon.scaling import ScalingFit
+
+    lo_law = ie.ChinchillaLaw(1.7, 400.0, 400.0, 0.34, 0.28)
+    hi_law = ie.ChinchillaLaw(1.8, 400.0, 400.0, 0.34, 0.28)  # E + 0.1: higher everywhere
+    boot = pd.DataFrame(
+        [dict(E=x.E, A=x.A, B=x.B, alpha=x.alpha, beta=x.beta) for x in [lo_law] * 5 + [hi_law] * 5]
+    )
+    fit = ScalingFit(1.75, 400.0, 400.0, 0.34, 0.28, 0.0, True, 0.0, 10, 1, 1, 1, 1, None, boot)
+    c = np.geomspace(1e20, 1e24, 5)
+    lo, hi = fit.frontier_band(c, ci=0.8)
+    # 10th and 90th percentiles of five low and five high curves (linear interpolation at
+    # positions 0.9 and 8.1 of 0..9): the low and the high law's frontier losses
+    np.testing.assert_allclose(lo, lo_law.optimal_loss(c), rtol=1e-12)
+    np.testing.assert_allclose(hi, hi_law.optimal_loss(c), rtol=1e-12)
+    np.testing.assert_allclose(hi - lo, 0.1, rtol=1e-9)
+    bare = ScalingFit(1.75, 400.0, 400.0, 0.34, 0.28, 0.0, True, 0.0, 10, 1, 1, 1, 1)
+    with pytest.raises(ValueError, match="no bootstrap"):
+        bare.frontier_band(c)
+    with pytest.raises(ValueError, match="ci"):
+        fit.frontier_band(c, ci=1.0)
+
+
 def test_fit_reports_non_convergence_instead_of_returning_its_start():
-    runs = ie.viz.simulated_runs()
+    runs = simulated_runs()
     args = runs["n_params"], runs["n_tokens"], runs["loss"]
     cut = ie.fit_scaling_law(*args, maxiter=2, n_refine=4, polish_maxiter=2)
     assert not cut.converged
