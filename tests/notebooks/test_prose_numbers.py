@@ -988,9 +988,13 @@ def test_computed_number_matches_the_prose(entry):
     )
 
 
-@pytest.mark.parametrize("entry", PUBLISHED, ids=lambda e: e.id)
-def test_published_number_names_its_source(entry):
-    assert entry.source and entry.source in entry.phrase
+def test_every_entry_is_computed_published_or_given():
+    for e in COMPUTED:
+        assert e.value is not None and e.stated, e
+    for e in PUBLISHED:
+        assert e.value is None and e.source and e.stated, e
+    for e in GIVEN:
+        assert e.value is None and e.why and not e.stated, e
 
 
 @pytest.mark.parametrize("path", SOURCES, ids=lambda p: p.name)
