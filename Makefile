@@ -51,7 +51,7 @@ notebooks: $(STAMP)  ## sync each .md/.ipynb pair (the newer file wins), strip o
 	$(VENV)/bin/jupytext --sync notebooks/[0-9][0-9]_*.ipynb
 
 check-notebooks: $(STAMP)  ## fail if a notebook differs from its paired .md or keeps outputs
-	$(PY) -m pytest -q tests/notebooks/test_notebooks.py -k "paired or hygiene"
+	$(PY) -m pytest -q tests/notebooks/test_notebooks.py -k "paired or hygiene or text_source or resyncing or jupyterlab"
 	$(PY) -m pytest -q tests/notebooks/test_prose_numbers.py
 
 check-data: $(STAMP)
