@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: report test lab bench figures notebooks format check-data clean
+.PHONY: report test lab bench figures notebooks check-notebooks format check-data clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,9 +30,29 @@ bench: $(STAMP)  ## speed benchmarks, printed as tables
 figures: $(STAMP)
 	$(PY) -m inferecon figures --out docs/figures
 
-notebooks: $(STAMP)  ## regenerate notebooks/ from tools/make_notebook_NN.py (stripped, formatted)
-	for f in tools/make_notebook_*.py; do $(PY) $$f || exit 1; done
+# Each notebooks/NN_topic.ipynb is paired with notebooks/NN_topic.md (Jupytext, MyST Markdown;
+# notebooks/jupytext.toml). The .md is what you edit and review; JupyterLab saves both.
+NB_PAIRS := $(wildcard notebooks/[0-9][0-9]_*.md notebooks/[0-9][0-9]_*.ipynb)
+# what stripping keeps: cell sources and metadata (tags), the notebook's kernelspec
+NB_STRIP := --ClearOutputPreprocessor.enabled=True \
+	--ClearOutputPreprocessor.remove_metadata_fields=collapsed \
+	--ClearOutputPreprocessor.remove_metadata_fields=scrolled \
+	--ClearOutputPreprocessor.remove_metadata_fields=execution \
+	--ClearOutputPreprocessor.remove_metadata_fields=ExecuteTime \
+	--ClearMetadataPreprocessor.enabled=True \
+	--ClearMetadataPreprocessor.clear_cell_metadata=False \
+	--ClearMetadataPreprocessor.preserve_nb_metadata_mask=kernelspec
+
+notebooks: $(STAMP)  ## sync each .md/.ipynb pair (the newer file wins), strip outputs, format
+	$(VENV)/bin/jupytext --sync $(NB_PAIRS)
+	$(VENV)/bin/jupyter nbconvert --to notebook --inplace --log-level=WARN $(NB_STRIP) \
+		notebooks/[0-9][0-9]_*.ipynb
 	$(PY) -m ruff format notebooks
+	$(VENV)/bin/jupytext --sync notebooks/[0-9][0-9]_*.ipynb
+
+check-notebooks: $(STAMP)  ## fail if a notebook differs from its paired .md or keeps outputs
+	$(PY) -m pytest -q tests/notebooks/test_notebooks.py -k "paired or hygiene or text_source or resyncing or jupyterlab"
+	$(PY) -m pytest -q tests/notebooks/test_prose_numbers.py
 
 check-data: $(STAMP)
 	$(PY) -m inferecon check-data

@@ -1,13 +1,18 @@
-"""Notebooks: hygiene (stripped, parameters cell, no absolute paths), executed top to bottom
-with their defaults (live ipympl mode), and the report build (static mode, atomic, loud)."""
+"""Notebooks: each .ipynb matches its paired MyST source (.md), hygiene (stripped, parameters
+cell, no absolute paths), executed top to bottom with their defaults (live ipympl mode), and the
+report build (static mode, atomic, loud)."""
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
+import jupytext
 import nbformat
 import pytest
 
@@ -15,10 +20,81 @@ from inferecon.report import ReportError, build_report, execute_notebook, find_n
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = find_notebooks(ROOT / "notebooks")
+SOURCES = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.md"))
+KERNELSPEC = {"display_name": "Python 3", "language": "python", "name": "python3"}
+FIX = "run `make notebooks` (sync each pair, strip outputs, format) and commit both files"
 
 
 def test_there_are_notebooks():
     assert [p.name for p in NOTEBOOKS][:1] == ["01_price_decline.ipynb"]
+
+
+def test_every_notebook_has_its_text_source_and_back():
+    assert [p.stem for p in NOTEBOOKS] == [p.stem for p in SOURCES], (
+        "each notebooks/NN_topic.ipynb needs notebooks/NN_topic.md and vice versa; " + FIX
+    )
+    config = (ROOT / "notebooks" / "jupytext.toml").read_text()
+    assert re.search(r'^formats = "ipynb,md:myst"$', config, re.M)
+
+
+def _cells(nb) -> list[tuple[str, str, dict]]:
+    return [(c.cell_type, c.source, dict(c.metadata)) for c in nb.cells]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_paired_source_matches_notebook(path):
+    """Same cells, sources, tags and metadata in the .ipynb and its .md; minimal metadata."""
+    source = path.with_suffix(".md")
+    text, nb = jupytext.read(source), nbformat.read(path, as_version=4)
+    a, b = _cells(text), _cells(nb)
+    for i, (x, y) in enumerate(zip(a, b, strict=False), start=1):
+        assert x == y, f"{path.name} cell {i} differs from {source.name}: {FIX}"
+    assert len(a) == len(b), f"{path.name} has {len(b)} cells, {source.name} {len(a)}: {FIX}"
+    assert nb.metadata == {"kernelspec": KERNELSPEC}, f"{path.name} metadata not minimal: {FIX}"
+    assert text.metadata["kernelspec"] == KERNELSPEC
+    assert "jupytext_version" not in source.read_text(), "version stamp in the header: " + FIX
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_resyncing_a_pair_changes_no_bytes(path, tmp_path):
+    """``jupytext --sync`` from either side leaves both files as committed (ids included)."""
+    for name in (path.name, path.with_suffix(".md").name, "jupytext.toml"):
+        shutil.copy(path.parent / name, tmp_path / name)
+    ipynb, md = tmp_path / path.name, tmp_path / path.with_suffix(".md").name
+    before = ipynb.read_bytes(), md.read_bytes()
+    for newer, older in ((md, ipynb), (ipynb, md)):
+        t = older.stat().st_mtime
+        os.utime(newer, (t + 10, t + 10))
+        subprocess.run(
+            [sys.executable, "-m", "jupytext", "--sync", "--quiet", str(newer)],
+            check=True,
+            capture_output=True,
+        )
+        assert (ipynb.read_bytes(), md.read_bytes()) == before, f"{path.name}: {FIX}"
+
+
+def test_an_edit_in_jupyterlab_reaches_both_files(tmp_path):
+    """JupyterLab saves through Jupytext's contents manager (the server extension installed
+    with jupytext): an edit of the .ipynb reaches the .md, and an edit of the .md the .ipynb."""
+    path = NOTEBOOKS[0]
+    for name in (path.name, path.with_suffix(".md").name, "jupytext.toml"):
+        shutil.copy(path.parent / name, tmp_path / name)
+    cm = jupytext.TextFileContentsManager(root_dir=str(tmp_path))
+    model = cm.get(path.name)
+    model["content"].cells[0].source += "\n\nEdited as a notebook."
+    cm.save(model, path.name)
+    assert (
+        jupytext.read(tmp_path / path.with_suffix(".md").name)
+        .cells[0]
+        .source.endswith("Edited as a notebook.")
+    )
+    model = cm.get(path.with_suffix(".md").name, type="notebook")
+    assert "parameters" in model["content"].cells[1].metadata["tags"]
+    model["content"].cells[0].source += "\n\nEdited as text."
+    cm.save(model, path.with_suffix(".md").name)
+    nb = nbformat.read(tmp_path / path.name, as_version=4)
+    assert nb.cells[0].source.endswith("Edited as text.")
+    assert [c.id for c in nb.cells] == [c.id for c in nbformat.read(path, as_version=4).cells]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
