@@ -1217,6 +1217,8 @@ def load_request_trace(
         raw = frame.astype(str).where(frame.notna(), "")
         return validate_frame(raw.reset_index(drop=True), REQUEST_TRACE_SCHEMA, "trace")
     return _load(path, None, REQUEST_TRACE_SCHEMA)
+
+
 # --------------------------------------------------------------------------- the table of datasets
 
 

@@ -589,16 +589,11 @@ def _run_instance(cost, req, ids, *, policy, max_batch, max_batch_tokens, kv_blo
                 continue
             g[rid], need[rid], done[rid] = 0, P[rid], 0
             waiting.append(rid)
-        tl_t.append(t)
-        tl_batch.append(D + len(prefilling))
-        tl_queue.append(len(waiting))
-        tl_kv.append(used)
-
         # ---- admission, first come first served
         admitted = []
         tokens = 0
         # keep the blocks the running decodes take next, plus vLLM's 1% watermark, free
-        reserve = new_blocks(1) + watermark
+        reserve = (cnt[(-G) % BLOCK_TOKENS] if D else 0) + watermark
         while waiting and D + len(prefilling) + len(admitted) < max_batch:
             rid = waiting[0]
             b = _blocks(need[rid])
@@ -616,6 +611,10 @@ def _run_instance(cost, req, ids, *, policy, max_batch, max_batch_tokens, kv_blo
         if chunked:
             prefilling.extend(admitted)
             admitted = []
+        tl_t.append(t)  # the state until the next turn of the loop
+        tl_batch.append(D + len(prefilling) + len(admitted))
+        tl_queue.append(len(waiting))
+        tl_kv.append(used)
 
         # ---- a prefill iteration, a mixed one, a stretch of decodes, or idle
         if admitted:  # prefill first: an iteration of prompts only, decodes paused
@@ -625,9 +624,9 @@ def _run_instance(cost, req, ids, *, policy, max_batch, max_batch_tokens, kv_blo
                 join_decode(r, need[r], t)
             continue
         if prefilling:  # chunked: one token per decode, the rest of the budget for prompts
-            grow = new_blocks(1)
+            grow = cnt[(-G) % BLOCK_TOKENS] if D else 0
             while grow > kv_blocks - used and preempt_newest():
-                grow = new_blocks(1)
+                grow = cnt[(-G) % BLOCK_TOKENS] if D else 0
             if not prefilling:
                 continue
             budget = max_batch_tokens - D
@@ -656,7 +655,8 @@ def _run_instance(cost, req, ids, *, policy, max_batch, max_batch_tokens, kv_blo
                 if done[r] >= need[r]:
                     prefilling.remove(r)
                     join_decode(r, need[r], t)
-            finish_due()
+            if heap and heap[0][0] <= G:
+                finish_due()
             continue
         while heap and not (heap[0][2] == ver.get(heap[0][1]) and heap[0][1] in alive):
             heapq.heappop(heap)  # entries of preempted requests
@@ -668,18 +668,28 @@ def _run_instance(cost, req, ids, *, policy, max_batch, max_batch_tokens, kv_blo
                 continue
             k = min(heap[0][0] - G, k_kv)
             form = cost.decode_form(D, S)
+            t0 = _iteration(form, 0)
             ta = next_arrival()
             if ta < math.inf and not waiting and D < max_batch and free > 0:
-                k = _iterations_to_reach(form, ta - t, k)  # stop once it can be admitted
-            if t + _iteration(form, 0) > max_time_s:
+                if ta - t <= t0:
+                    k = 1
+                else:
+                    k = _iterations_to_reach(form, ta - t, k)  # stop once it can be admitted
+            if t + t0 > max_time_s:
                 k = 1
-            record(t, _iteration(form, 0), _iteration(form, k - 1) if k > 1 else 0.0)
-            used += new_blocks(k)
-            t += _span_sum(form, k)
+            if k == 1:
+                record(t, t0, 0.0)
+                used += cnt[(-G) % BLOCK_TOKENS]
+                t += t0
+            else:
+                record(t, t0, _iteration(form, k - 1))
+                used += new_blocks(k)
+                t += _span_sum(form, k)
             last_dec_end = t
             G += k
             S += k * D
-            finish_due()
+            if heap[0][0] <= G:
+                finish_due()
             continue
         ta = next_arrival()
         if ta == math.inf:

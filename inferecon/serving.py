@@ -903,6 +903,9 @@ def published_throughput_ceiling(published: pd.DataFrame) -> pd.DataFrame:
 # --------------------------------------------------------------------------- one iteration
 
 
+_SCALARS = (int, float)
+
+
 class IterationCost:
     """Time and energy of one scheduler iteration that mixes prefill chunks and decodes.
 
@@ -1107,9 +1110,41 @@ class IterationCost:
             by += layers * touched * exp_b
         return flops, by
 
-    def iteration_s(self, *args, **kwargs) -> float:
-        """Seconds of one iteration (same arguments as :meth:`iteration`)."""
-        return self.iteration(*args, **kwargs)[0]
+    def iteration_s(
+        self,
+        prefill_tokens: float = 0.0,
+        prefill_pairs: float = 0.0,
+        prefill_prefix_tokens: float = 0.0,
+        decode_sequences: float = 0.0,
+        decode_context: float = 0.0,
+    ) -> float:
+        """Seconds of one iteration (the arguments of :meth:`iteration`; no energy computed).
+
+        The simulator's hot path: plain float arithmetic for dense full-attention models.
+        """
+        if self._moe is not None or self._window:
+            return self.iteration(prefill_tokens, prefill_pairs, prefill_prefix_tokens,
+                                  decode_sequences, decode_context)[0]  # fmt: skip
+        d = decode_sequences
+        tokens = prefill_tokens + d
+        if tokens <= 0:
+            return self._overhead_s
+        lin_c = self._dense_row_s * (tokens + self._half)
+        lin_m = self._weights_s
+        par = self._parallelism(d) if d > 0 else 1.0
+        dec_m = self._kv_tok_s * (decode_context + d) / par if d > 0 else 0.0
+        dec_c = self._pair_s * decode_context
+        pre_m = self._kv_tok_s * (prefill_tokens + prefill_prefix_tokens)
+        pre_c = self._pair_s * prefill_pairs
+        if self._seq:
+            work = (
+                (lin_c if lin_c > lin_m else lin_m)
+                + (dec_c if dec_c > dec_m else dec_m)
+                + (pre_c if pre_c > pre_m else pre_m)
+            )
+        else:
+            work = max(lin_c + dec_c + pre_c, lin_m + dec_m + pre_m)
+        return work + self._comm_tok_s * tokens + self._comm_fixed_s + self._overhead_s
 
     def prefill_pairs(self, chunk_tokens, cached_tokens=0):
         """Causal query-key pairs of a chunk of ``chunk_tokens`` after ``cached_tokens``.
@@ -1124,7 +1159,7 @@ class IterationCost:
         float or numpy.ndarray
             Summed over layers and divided by the layer count (sliding windows respected).
         """
-        if not self._window and np.isscalar(chunk_tokens) and np.isscalar(cached_tokens):
+        if not self._window and type(chunk_tokens) in _SCALARS and type(cached_tokens) in _SCALARS:
             p, c = float(chunk_tokens), float(cached_tokens)  # the hot path: two scalars
             return p * c + p * (p + 1.0) / 2.0
         m = self.model

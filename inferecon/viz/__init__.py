@@ -1,12 +1,18 @@
 """Figures and interactive explorers (matplotlib + ipywidgets, ipympl when available)."""
 
-from .explorer import Explorer, display_mode, export_figures, setup_notebook
-from .prices import OpenClosedExplorer, PriceDeclineExplorer, published_comparisons
+from .explorer import (
+    Explorer,
+    display_mode,
+    export_figures,
+    fit_axes_to_data,
+    notice,
+    setup_notebook,
+)
+from .prices import OpenClosedExplorer, PriceDeclineExplorer
 from .scaling import (
     InferenceAwareExplorer,
     LossLandscapeExplorer,
     ScalingFitExplorer,
-    simulated_runs,
 )
 from .serving import (
     CalibrationExplorer,
@@ -19,7 +25,6 @@ from .testtime import (
     CostBreakEvenExplorer,
     CoverageDataExplorer,
     SamplingStrategiesExplorer,
-    simulated_counts,
 )
 
 __all__ = [
@@ -42,13 +47,12 @@ __all__ = [
     "display_mode",
     "explorers",
     "export_figures",
+    "fit_axes_to_data",
+    "notice",
     "headline_explorers",
     "house_style",
-    "published_comparisons",
     "savefig",
     "setup_notebook",
-    "simulated_counts",
-    "simulated_runs",
     "slug",
 ]
 

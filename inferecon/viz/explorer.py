@@ -39,7 +39,14 @@ import pandas as pd
 
 from .style import FORMATS, house_style, savefig, slug
 
-__all__ = ["Explorer", "display_mode", "export_figures", "fit_axes_to_data", "setup_notebook"]
+__all__ = [
+    "Explorer",
+    "display_mode",
+    "export_figures",
+    "fit_axes_to_data",
+    "notice",
+    "setup_notebook",
+]
 
 _MODE: dict[str, str | None] = {"mode": None}
 
@@ -547,3 +554,38 @@ def export_figures(outdir, **explorers: Explorer) -> list[Path]:
     for name, ex in explorers.items():
         written += ex.export(outdir, name=name)
     return written
+
+
+def notice(text: str, kind: str = "warning") -> None:
+    """Show a boxed notice in a notebook (and in its HTML report); print it elsewhere.
+
+    Used where a notebook shows a simulated stand-in instead of real data, so the reader
+    cannot miss it.
+
+    Parameters
+    ----------
+    text : str
+        The message.
+    kind : {"warning", "info"}
+        Colour of the box.
+    """
+    import html
+
+    colours = {"warning": ("#fff4e5", "#e67e22"), "info": ("#eaf2fb", "#1f4e79")}
+    if kind not in colours:
+        raise ValueError(f"kind must be one of {sorted(colours)}; got {kind!r}")
+    try:
+        from IPython import get_ipython
+        from IPython.display import HTML, display
+    except ImportError:  # pragma: no cover
+        get_ipython = None  # noqa: N806
+    if get_ipython is None or get_ipython() is None:
+        print(f"{kind.upper()}: {text}")
+        return
+    bg, edge = colours[kind]
+    display(
+        HTML(
+            f"<div style='background:{bg};border-left:4px solid {edge};padding:6px 10px;"
+            f"margin:4px 0'><b>{kind.capitalize()}:</b> {html.escape(text)}</div>"
+        )
+    )

@@ -30,10 +30,6 @@ from .style import add_source, add_title, side_by_side
 
 __all__ = ["PriceDeclineExplorer", "OpenClosedExplorer"]
 
-# The computation lives in inferecon.prices.published_decline_rates; this name only keeps
-# inferecon/viz/__init__.py importing until it drops it (one function, not a second copy).
-published_comparisons = published_decline_rates
-
 _MAX_LABELS = 12
 _LABELLED = 4  # frontier points named on the chart: first, last and two between
 _PRICE_YLIM = (0.015, 400.0)  # USD/Mtok: every blend of every price in the data fits

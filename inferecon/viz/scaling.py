@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
-from ..datasets import load_notable_models
+from ..datasets import load_chinchilla_points, load_notable_models
 from ..scaling import (
     ScalingFit,
     compare_to_optimal,
@@ -18,7 +18,6 @@ from ..scaling import (
     inference_aware_optimum,
     iso_flop_tokens,
     loss_penalty,
-    simulated_runs,
     training_flops,
 )
 from .controls import LABEL_STYLE, checkbox, dropdown, float_slider, row_layout
@@ -29,7 +28,6 @@ __all__ = [
     "InferenceAwareExplorer",
     "LossLandscapeExplorer",
     "ScalingFitExplorer",
-    "simulated_runs",  # defined in inferecon.scaling; re-exported for ie.viz users
 ]
 
 LAWS = {
@@ -366,10 +364,14 @@ class ScalingFitExplorer(Explorer):
         fit: ScalingFit | None = None,
         **params: Any,
     ):
-        self.runs = simulated_runs() if runs is None else runs
-        self.source = source or (
-            "simulated runs (no runs given): 9 budgets x 12 sizes of Epoch's law, 1% noise"
-        )
+        if runs is None:  # real runs the project ships
+            runs = load_chinchilla_points()
+            source = source or (
+                "Epoch AI's extraction of Chinchilla Fig. 4 (Besiroglu et al. 2024), as shipped "
+                "by the chinchilla package (Apache-2.0)"
+            )
+        self.runs = runs
+        self.source = source or "training runs given by the caller"
         if fit is None:
             fit = fit_scaling_law(
                 self.runs["n_params"], self.runs["n_tokens"], self.runs["loss"],

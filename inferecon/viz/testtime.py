@@ -36,7 +36,6 @@ __all__ = [
     "SamplingStrategiesExplorer",
     "CostBreakEvenExplorer",
     "CoverageDataExplorer",
-    "simulated_counts",  # defined in inferecon.testtime; re-exported for ie.viz users
 ]
 
 _SAMPLES = [10, 30, 100, 300, 1000, 3000, 10000]
@@ -375,6 +374,7 @@ class CoverageDataExplorer(Explorer):
         fits: dict[str, CoveragePowerLaw] | None = None,
         **params: Any,
     ):
+        self.simulated = counts is None
         self.counts = simulated_counts() if counts is None else counts
         self.source = source or (
             "simulated counts (no repeated-sampling data given): "
@@ -404,7 +404,11 @@ class CoverageDataExplorer(Explorer):
     def _build(self, fig):
         ax = fig.add_axes((0.08, 0.2, 0.62, 0.66))
         self.ax = ax
-        add_title(fig, "Coverage grows as a power law in samples")
+        add_title(
+            fig,
+            "Coverage grows as a power law in samples"
+            + (" (SIMULATED stand-in, not real data)" if self.simulated else ""),
+        )
         n_max = int(self.counts["n_samples"].min())
         _samples_axis(ax, n_max)
         _pct_axis(ax)

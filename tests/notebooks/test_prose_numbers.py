@@ -67,13 +67,14 @@ def _params(nb: str) -> dict:
     return ns
 
 
-def _reference_file(nb: str, param: str) -> Path:
-    """A reference file a notebook's parameter points at (relative to notebooks/), or skip.
+def _reference_file(relative: str) -> Path:
+    """A test-only file of ``../shared/reference`` (or ``$INFERECON_REFERENCE``), or skip.
 
-    The Epoch and Pythia files are test-only (../shared/reference): absent in a user's clone,
-    so skip there; under CI=true a missing file is a failure.
+    The Epoch and Pythia files are test-only: absent in a user's clone, so skip there; under
+    CI=true a missing file is a failure.
     """
-    path = (NOTEBOOKS / _params(nb)[param]).resolve()
+    base = Path(os.environ.get("INFERECON_REFERENCE", ROOT.parent / "shared" / "reference"))
+    path = base / relative
     if not path.is_file():
         if os.environ.get("CI") == "true":
             pytest.fail(f"reference file {path} missing under CI")
@@ -138,42 +139,6 @@ def _blend(input_share: float) -> str:
 def _median_output_input_ratio() -> str:
     p = _prices()
     return f"{(p['output_usd_per_mtok'] / p['input_usd_per_mtok']).median():.0f}x"
-
-
-@functools.cache
-def _measurements():
-    return ie.load_decode_measurements()
-
-
-@functools.cache
-def _calibration(kinds: tuple[str, ...] = ("decode",)):
-    p = _params("02")
-    return ie.calibrate(_measurements(), p["MEASURED_MODEL"], p["MEASURED_GPU"], kinds=kinds)
-
-
-def _decode_residuals():
-    r = _calibration().residuals
-    return r[r["kind"] == "decode"]
-
-
-def _slow_long_context_small_batch() -> str:
-    r = _decode_residuals()
-    slow = -r[(r["context"] == 4096) & (r["batch"] <= 4)]["error_pct"]
-    assert (slow > 0).all()  # slower than predicted
-    return f"{slow.min():.0f}-{slow.max():.0f}%"
-
-
-def _compute_bound_rows() -> tuple[str, str]:
-    r = _decode_residuals()
-    cb = r[r["bound"] == "compute"]
-    (context,) = cb["context"].unique()
-    return f"{cb['batch'].min()}-{cb['batch'].max()}", f"{context}"
-
-
-def _prefill_slowdown() -> str:
-    r = _calibration().residuals
-    long = r[(r["kind"] == "prefill") & (r["context"] >= 512)]
-    return f"{(long['predicted_ms'] / long['measured_ms']).median():.0f}×"
 
 
 @functools.cache
@@ -267,7 +232,7 @@ def _huber_delta() -> str:
 
 @functools.cache
 def _chinchilla_refit() -> tuple[str, ...]:
-    runs = ie.read_epoch_chinchilla(_reference_file("04", "RUNS_CSV"))
+    runs = ie.read_epoch_chinchilla(_reference_file("epoch-analyzing-chinchilla/svg_extracted_data.csv"))
     fit = ie.fit_scaling_law(runs["n_params"], runs["n_tokens"], runs["loss"])
     ref = ie.get_law("epoch_replication")
     err = {
@@ -288,7 +253,7 @@ def _test_time(key: str):
 
 @functools.cache
 def _pythia_coverage() -> tuple[str, str, str]:
-    counts = ie.load_sampling_counts(_reference_file("05", "COUNTS_CSV"))
+    counts = ie.load_sampling_counts(_reference_file("schaeffer-monkeys-pythia-math/per_problem_counts.csv"))
     c = counts[counts["model"] == "Pythia 160M"]
     n, k = c["n_samples"].to_numpy(), c["n_correct"].to_numpy()
     (n_max,) = np.unique(n)
@@ -588,58 +553,16 @@ COMPUTED = [
             f"{_ceilings()['bf16_gemm_tflops']:.0f} TFLOP/s",
         ),
     ),
+    computed("02", "real engines reach 3-41% of it", ["3-41%"], _ceiling_share),
     computed(
         "02",
-        "On the 17 decode rows measured on an H200",
-        ["17"],
-        lambda: f"{_calibration().n_rows}",
-    ),
-    computed(
-        "02",
-        "the median error is about 7% and the worst 13%",
-        ["7%", "13%"],
-        # Calibration.mape_pct holds the median (to be renamed median_ape_pct)
-        lambda: (_pct(_calibration().mape_pct), _pct(_calibration().max_ape_pct)),
-    ),
-    computed(
-        "02",
-        "run 10-13% slower than predicted",
-        ["10-13%"],
-        _slow_long_context_small_batch,
-    ),
-    computed(
-        "02",
-        "**Batch 128-256 at 512 tokens** sits on the compute roof with a fitted compute "
-        "efficiency of only ~0.28",
-        ["128-256", "512", "~0.28"],
-        lambda: (*_compute_bound_rows(), f"~{_calibration().efficiency.compute:.2f}"),
-    ),
-    computed(
-        "02",
-        "far below the 664 TFLOP/s (67% of peak)",
-        ["664 TFLOP/s", "67%"],
+        "a 16-layer model (Llama-3.2-1B) pays half of what a 32-layer one (Llama-3.1-8B) does",
+        ["16", "32"],
         lambda: (
-            f"{_ceilings()['bf16_gemm_tflops']:.0f} TFLOP/s",
-            _pct(
-                100
-                * _ceilings()["bf16_gemm_tflops"]
-                / ie.get_gpu(_params("02")["MEASURED_GPU"]).bf16_dense_tflops
-            ),
+            f"{ie.get_model('Llama-3.2-1B').n_layers}",
+            f"{ie.get_model('Llama-3.1-8B').n_layers}",
         ),
     ),
-    computed(
-        "02",
-        "is predicted about 2× too slow by the decode fit",
-        ["2×"],
-        _prefill_slowdown,
-    ),
-    computed(
-        "02",
-        "gives a compute efficiency of 0.61",
-        ["0.61"],
-        lambda: f"{_calibration(('prefill',)).efficiency.compute:.2f}",
-    ),
-    computed("02", "real engines reach 3-41% of it", ["3-41%"], _ceiling_share),
     # 04 · scaling laws
     computed(
         "04",
@@ -733,7 +656,7 @@ COMPUTED = [
         "On Epoch AI's 240 points from Chinchilla's Figure 4 it reproduces their replication "
         "($E$, $\\alpha$, $\\beta$ within 0.4%, $A$ within 1%, $B$ within 3%)",
         ["240", "0.4%", "1%", "3%"],
-        _chinchilla_refit,  # needs the reference file RUNS_CSV points at
+        _chinchilla_refit,  # needs the test-only reference file
     ),
     # 05 · test-time compute
     computed(
@@ -861,8 +784,10 @@ GIVEN = [
     given("02", "Decode does $2N$ FLOPs per sequence", "2 FLOPs per parameter: definition"),
     given("02", "(say TTFT < 1 s and TPOT < 50 ms)", "example latency targets"),
     given("02", "At batch 1,", "the example's input"),
-    given("02", "**Batches 1-4 at 4,096 tokens of context**", "the measured rows described"),
-    given("02", "of 512 tokens and more", "the measured rows described"),
+    given("02", "\\frac{2 N_\\text{active}\\,(T + T_{1/2})}{P\\,e_c}", "formula (linear layers)"),
+    given("02", "$e_c\\,T/(T + T_{1/2})$", "formula (GEMM share of peak)"),
+    given("02", "$\\pi = \\min(1, \\text{blocks}/(s \\cdot \\text{SMs}))$", "formula"),
+    given("02", "(`max_over_ceiling` below 1)", "a ratio's bound"),
     given("02", "With efficiency 1 and no overhead", "the ceiling's definition"),
     given("04", "$C \\approx 6ND$", "formula (6 FLOPs per parameter per token)"),
     given(
