@@ -1,8 +1,19 @@
-"""Shared fixtures: the Agg backend, the repository root and the read-only reference folder."""
+"""Shared fixtures and the CI rule: the Agg backend, the repository root, the reference folder.
+
+**CI never skips what it declares.** A test that needs something outside the package (the
+read-only ``../shared/reference`` folder, Debian's ``/usr/bin/chromium``, torch, ...) asks for it
+through :func:`require_or_skip` (also as the fixture ``require_or_skip`` and the marker
+``pytest.mark.requires(condition, reason=...)``). In a user's fresh clone a missing dependency
+skips the test with that reason. Under ``CI=true`` (``.ci/run`` sets it) it fails the test
+instead, and a safety net fails every other skip too, except the reasons on
+:data:`CI_ALLOWED_SKIPS`: a skipped test shows up as failed, a skipped module fails the session.
+"""
 
 from __future__ import annotations
 
 import os
+import re
+from collections.abc import Callable
 from pathlib import Path
 
 import matplotlib
@@ -14,6 +25,107 @@ import pytest  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = Path(os.environ.get("INFERECON_REFERENCE", ROOT.parent / "shared" / "reference"))
 
+IN_CI = os.environ.get("CI", "").strip().lower() in {"true", "1", "yes"}
+"""True when the environment says this is CI (``CI=true``, as GitHub, GitLab and ``.ci/run``)."""
+
+CI_ALLOWED_SKIPS: dict[str, str] = {
+    # regular expression matched against the skip reason -> why CI may skip it.
+    # Empty: every test CI collects must run there. Add an entry only for a skip that no
+    # machine of CI's kind can avoid, with the reason written next to it.
+}
+"""Skip reasons CI accepts (regex -> why). Anything else skipped under ``CI=true`` fails."""
+
+
+def require_or_skip(condition: object, reason: str) -> None:
+    """Go on if ``condition`` holds; else skip the test, or fail it under ``CI=true``.
+
+    Parameters
+    ----------
+    condition : object
+        Truthy when the test's declared dependency is present.
+    reason : str
+        What is missing and how to provide it; the skip or failure message.
+    """
+    if condition:
+        return
+    if IN_CI:
+        pytest.fail(f"CI=true: a declared test dependency is missing: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+_CI_SKIPPED_MODULES: list[tuple[str, str]] = []
+"""(node id, reason) of each module skipped at collection under CI=true."""
+
+
+def _ci_allows(reason: str) -> bool:
+    return any(re.search(pattern, reason) for pattern in CI_ALLOWED_SKIPS)
+
+
+def _skip_reason(report) -> str:
+    longrepr = report.longrepr
+    if isinstance(longrepr, tuple) and len(longrepr) == 3:
+        text = str(longrepr[2])
+    else:
+        text = str(longrepr)
+    return text.removeprefix("Skipped: ")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    _CI_SKIPPED_MODULES.clear()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    for mark in item.iter_markers(name="requires"):
+        if len(mark.args) != 1 or set(mark.kwargs) != {"reason"}:
+            raise TypeError("use pytest.mark.requires(condition, reason='...')")
+        require_or_skip(mark.args[0], mark.kwargs["reason"])
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    """Under CI=true, a skip not on :data:`CI_ALLOWED_SKIPS` is reported as a failure."""
+    report = yield
+    if IN_CI and report.skipped and not hasattr(report, "wasxfail"):
+        reason = _skip_reason(report)
+        if not _ci_allows(reason):
+            report.outcome = "failed"
+            report.longrepr = (
+                f"CI=true: this test was skipped, and CI may not skip it ({reason}). Install "
+                "what it declares, or add the reason to CI_ALLOWED_SKIPS in tests/conftest.py "
+                "with a comment that says why no CI machine can run it."
+            )
+    return report
+
+
+def pytest_collectreport(report: pytest.CollectReport) -> None:
+    """Remember modules skipped at collection (a module-level ``importorskip``)."""
+    if IN_CI and report.skipped:
+        reason = _skip_reason(report)
+        if not _ci_allows(reason):
+            _CI_SKIPPED_MODULES.append((report.nodeid, reason))
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    if _CI_SKIPPED_MODULES:
+        terminalreporter.write_sep(
+            "=", "CI=true: modules skipped at collection (this fails the run)", red=True
+        )
+        for nodeid, reason in _CI_SKIPPED_MODULES:
+            terminalreporter.write_line(f"{nodeid}: {reason}")
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Under CI=true, a module skipped at collection fails the session."""
+    if _CI_SKIPPED_MODULES and session.exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.fixture(scope="session", name="require_or_skip")
+def _require_or_skip_fixture() -> Callable[[object, str], None]:
+    """:func:`require_or_skip` for test modules (they cannot import this conftest)."""
+    return require_or_skip
+
 
 @pytest.fixture(scope="session")
 def root() -> Path:
@@ -22,18 +134,21 @@ def root() -> Path:
 
 @pytest.fixture(scope="session")
 def reference() -> Path:
-    """``../shared/reference`` (published datasets used as test oracles), or skip."""
-    if not REFERENCE.is_dir():
-        pytest.skip(
-            f"reference data not found at {REFERENCE}: the fidelity tests need the project's "
-            "shared/reference folder beside the checkout (absent in a user's fresh clone)"
-        )
+    """``../shared/reference`` (published datasets used as test oracles).
+
+    Skips in a user's clone, where the folder is absent; fails under ``CI=true``.
+    """
+    require_or_skip(
+        REFERENCE.is_dir(),
+        f"reference data not found at {REFERENCE}: the fidelity tests need the project's "
+        "shared/reference folder beside the checkout, or INFERECON_REFERENCE=<folder> "
+        "(absent in a user's fresh clone; some of its files may not be redistributed)",
+    )
     return REFERENCE
 
 
 @pytest.fixture(scope="session")
 def epoch_dir(reference) -> Path:
     d = reference / "epoch-llm-inference-price-trends"
-    if not d.is_dir():
-        pytest.skip(f"{d} not found")
+    require_or_skip(d.is_dir(), f"{d} not found (Epoch AI's price-trend files)")
     return d

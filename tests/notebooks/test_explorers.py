@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import warnings
+from xml.sax.saxutils import escape
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
@@ -130,7 +131,9 @@ def test_default_scenario_is_the_ai_index_claim():
     ex = ie.viz.PriceDeclineExplorer()
     try:
         fr = ex.frontier
-        assert fr.iloc[0]["usd_per_mtok"] == pytest.approx(20.0)
+        # the AI Index 2025's "280-fold" starting point: GPT-3.5 (text-davinci-003), Nov 2022,
+        # $20/Mtok ($0.02 per 1K tokens, input and output alike)
+        assert fr.iloc[0]["usd_per_mtok"] == pytest.approx(20.0, rel=1e-12)
         assert "-fold</b> fall" in ex.readout.value and "× per year" in ex.readout.value
         assert ex.fit is not None and ex.fit.n_points == len(fr)
     finally:
@@ -186,7 +189,12 @@ def test_export_is_complete_named_and_byte_identical(explorer, tmp_path):
     again = explorer.export(tmp_path / "b")
     for f, g in zip(files, again, strict=True):
         assert f.read_bytes() == g.read_bytes(), f.name
-    assert "Source:" in (tmp_path / "a" / f"{explorer.export_name()}.svg").read_text() or True
+    # the source line is exported: matplotlib writes each line of a text, drawn as glyph
+    # paths (svg.fonttype: path), as an XML comment beside its glyphs
+    svg = (tmp_path / "a" / f"{explorer.export_name()}.svg").read_text()
+    (source,) = [t.get_text() for t in explorer.fig.texts if t.get_text().startswith("Source:")]
+    for line in source.splitlines():
+        assert f"<!-- {escape(line)} -->" in svg, line
     # the name follows the parameters
     old = explorer.export_name()
     _change_something(explorer)
@@ -227,29 +235,66 @@ def test_blitted_update_matches_a_full_redraw(explorer):
         explorer.fig.canvas.draw()
     full = np.asarray(explorer.fig.canvas.buffer_rgba()).astype(int)
     differing = (np.abs(blit - full).sum(axis=-1) > 30).mean()
-    assert differing < 0.005, f"{differing:.2%} of pixels differ"  # only z-order at overlaps
+    # only z-order at overlaps differs (dynamic artists are drawn after every static one):
+    # achieved at most 0.25% of pixels (inference_aware, scaling_fit); 0.5% is a 2x margin
+    assert differing < 0.005, f"{differing:.2%} of pixels differ"
+
+
+def _layout_change(explorer):
+    """The first (control, value) that changes the figure's layout (limits, labels), or None."""
+    default = explorer._layout_key()
+    try:
+        for w in explorer.controls.values():
+            current = w.index if isinstance(w, widgets.SelectionRangeSlider) else w.value
+            for v in _positions(w):
+                if v == current:
+                    continue
+                _set(w, v)
+                changed = explorer._layout_key() != default
+                _set(w, current)
+                if changed:
+                    return w, v
+        return None
+    finally:
+        explorer.reset()
 
 
 def test_cached_background_after_a_layout_round_trip_matches_a_full_redraw(explorer):
-    """Switching a dropdown away and back reuses the cached static bitmap; it must be right."""
-    w = next(
-        (
-            c
-            for c in explorer.controls.values()
-            if isinstance(c, widgets.Dropdown) and len(c.options) > 1
-        ),
-        None,
-    )
-    if w is None:
-        pytest.skip(f"{explorer.name} has no dropdown that changes the layout")
-    default = w.value
-    other = next(v for v in _positions(w) if v != default)
-    w.value = other
-    w.value = default  # layout seen before: restored from the cache, not redrawn
-    cached = np.asarray(explorer.fig.canvas.buffer_rgba()).astype(int)
+    """Leaving a layout and coming back reuses the cached static bitmap; it must be right.
+
+    The layout changes through the first control that changes it (limits or labels); most
+    explorers keep their axes fixed under every control (DESIGN.md: so that controls blit),
+    and those change it by a resize of the figure instead, as a user resizing the live canvas
+    does. Either way the default layout's bitmap comes back from the cache.
+    """
+    canvas = explorer.fig.canvas
+    default_key = explorer._layout_key()
+    change = _layout_change(explorer)
+    if default_key not in explorer._bg_cache:
+        canvas.draw()  # a full draw caches the default layout's background
+    cached_bg = explorer._bg_cache[default_key]
+    if change is not None:
+        w, other = change
+        default = w.index if isinstance(w, widgets.SelectionRangeSlider) else w.value
+        _set(w, other)
+        assert explorer._layout_key() != default_key
+        _set(w, default)  # layout seen before: restored from the cache, not redrawn
+    else:
+        size = explorer.fig.get_size_inches().copy()
+        explorer.fig.set_size_inches(size[0] * 1.25, size[1])
+        explorer._relayout()
+        explorer.redraw()
+        assert explorer._layout_key() != default_key
+        explorer.fig.set_size_inches(*size)
+        explorer._relayout()
+        explorer.redraw()
+    assert explorer._layout_key() == default_key
+    assert explorer._bg is cached_bg  # restored from the cache (a full draw makes a new one)
+    cached = np.asarray(canvas.buffer_rgba()).astype(int)
     with explorer._all_drawn():
-        explorer.fig.canvas.draw()
-    full = np.asarray(explorer.fig.canvas.buffer_rgba()).astype(int)
+        canvas.draw()
+    full = np.asarray(canvas.buffer_rgba()).astype(int)
+    # achieved: at most 0.27% of pixels differ (inference_aware); as in the blit test above
     assert (np.abs(cached - full).sum(axis=-1) > 30).mean() < 0.005
 
 

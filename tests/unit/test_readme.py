@@ -32,8 +32,10 @@ def test_readme_images_exist_and_are_current(tmp_path):
             plt.close(ex.fig)
         fresh = pd.read_csv(tmp_path / f"{name}.csv")
         committed = pd.read_csv(ROOT / "docs" / "figures" / f"{name}.csv")
-        # stale figures: run `make figures`
-        pd.testing.assert_frame_equal(fresh, committed, check_exact=False, rtol=1e-6)
+        # stale figures: run `make figures`. Achieved: identical on CI's machine. The CSV keeps
+        # 6 significant digits (%.6g), so another platform's roundoff can flip the last digit,
+        # at most 1e-5 relative; any larger difference is a stale figure.
+        pd.testing.assert_frame_equal(fresh, committed, check_exact=False, rtol=1e-5, atol=0)
 
 
 def test_every_notebook_is_listed():
