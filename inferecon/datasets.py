@@ -57,6 +57,10 @@ __all__ = [
     "validate_frame",
     "REQUEST_TRACE_SCHEMA",
     "load_request_trace",
+    "PUBLISHED_SERVING_SWEEPS_SCHEMA",
+    "REQUEST_LENGTHS_SCHEMA",
+    "load_published_serving_sweeps",
+    "load_request_lengths",
     "CHINCHILLA_POINTS_SCHEMA",
     "SARDANA_RUNS_SCHEMA",
     "load_chinchilla_points",
@@ -1219,6 +1223,116 @@ def load_request_trace(
     return _load(path, None, REQUEST_TRACE_SCHEMA)
 
 
+# --------------------------------------------------------------------------- serving under load
+
+_STAT = ("mean", "median")
+
+PUBLISHED_SERVING_SWEEPS_SCHEMA = Schema(
+    name="published_serving_sweeps",
+    columns=(
+        Column("sweep_id", "str"),
+        Column(
+            "load_mode",
+            "str",
+            choices=("closed_loop", "static_batch", "open_loop_poisson", "offline_all_at_once"),
+        ),  # fmt: skip
+        Column("engine", "str"),
+        Column("engine_version", "str", nullable=True),
+        Column("model", "str", description="a name in models.csv"),
+        Column("model_as_published", "str"),
+        Column("gpu", "str", description="a name in gpus.csv"),
+        Column("n_gpus", "int", "GPUs", low=1.0),
+        Column("tensor_parallel", "int", "GPUs", low=1.0),
+        Column("pipeline_parallel", "int", "stages", low=1.0),
+        Column("expert_parallel", "int", "GPUs", nullable=True, low=1.0),
+        Column("weight_precision", "str", choices=_PRECISIONS),
+        Column("kv_precision", "str", choices=_PRECISIONS),
+        Column("kv_precision_stated", "bool"),
+        Column("input_tokens", "int", "tokens", nullable=True, low=1.0),
+        Column("output_tokens", "int", "tokens", nullable=True, low=1.0),
+        Column("length_dist", "str", choices=("fixed", "nominal", "uniform_1_to_n", "sharegpt")),
+        _pos("mean_input_tokens", "tokens", nullable=True),
+        _pos("mean_output_tokens", "tokens", nullable=True),
+        Column("concurrency", "int", "requests", nullable=True, low=1.0),
+        _pos("request_rate_per_s", "requests/s", nullable=True),
+        Column("n_requests", "int", "requests", nullable=True, low=1.0),
+        _pos("output_tokens_per_s", "tokens/s", nullable=True),
+        _pos("output_tokens_per_s_per_gpu", "tokens/s", nullable=True),
+        _pos("requests_per_s", "requests/s", nullable=True),
+        _pos("ttft_ms", "ms", nullable=True),
+        Column("ttft_stat", "str", nullable=True, choices=_STAT),
+        _pos("tpot_ms", "ms", nullable=True),
+        _pos("itl_ms", "ms", nullable=True),
+        Column("latency_stat", "str", nullable=True, choices=_STAT),
+        _pos("e2e_latency_ms", "ms", nullable=True),
+        Column("e2e_stat", "str", nullable=True, choices=_STAT),
+        _pos("tokens_per_s_per_user", "tokens/s", nullable=True),
+        Column("derived_columns", "str", nullable=True),
+        Column("source", "str"),
+        Column("source_url", "str"),
+        Column("retrieved", "date"),
+        Column("quote", "str"),
+        Column("notes", "str", nullable=True),
+    ),
+    key=("sweep_id", "concurrency", "request_rate_per_s"),
+    optional=frozenset({"notes", "derived_columns"}),
+    row_checks=(("tensor_parallel", "n_gpus"),),
+)
+
+
+def load_published_serving_sweeps(path: str | Path | None = None) -> pd.DataFrame:
+    """Published load sweeps of real serving engines (``data/published_serving_sweeps.csv``).
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        A CSV in the same schema; the bundled file when omitted.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per load level of a sweep: the configuration (engine, model, GPUs,
+        parallelism, precisions, request lengths, ``load_mode`` and its level:
+        ``concurrency`` or ``request_rate_per_s``), the measured throughput (output tokens/s,
+        total and per GPU) and latencies (ms, with the statistic), and the quoted source row.
+    """
+    return _load(path, "published_serving_sweeps.csv", PUBLISHED_SERVING_SWEEPS_SCHEMA)
+
+
+REQUEST_LENGTHS_SCHEMA = Schema(
+    name="request_lengths",
+    columns=(
+        Column("trace", "str", choices=("conversation", "code")),
+        Column("source_row", "int", low=1.0),
+        Column("timestamp", "str"),
+        _nonneg("arrival_s", "s"),
+        Column("context_tokens", "int", "tokens", low=1.0),
+        Column("generated_tokens", "int", "tokens", low=0.0),
+    ),
+    key=("trace", "source_row"),
+)
+
+
+def load_request_lengths(path: str | Path | None = None) -> pd.DataFrame:
+    """Prompt and output lengths of real requests (``data/request_lengths.csv``).
+
+    The first requests of the Azure LLM inference trace 2023 (conversation and code; CC-BY;
+    the trace behind Splitwise), with arrival times.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        A CSV in the same schema; the bundled file when omitted.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``trace``, ``source_row``, ``timestamp``, ``arrival_s`` (s since the window began),
+        ``context_tokens`` (prompt) and ``generated_tokens`` (output).
+    """
+    return _load(path, "request_lengths.csv", REQUEST_LENGTHS_SCHEMA)
+
+
 # --------------------------------------------------------------------------- the table of datasets
 
 
@@ -1294,6 +1408,15 @@ DATASETS: dict[str, Dataset] = {
         ),
         # users' files only (nothing bundled)
         Dataset("sampling_counts", SAMPLING_COUNTS_SCHEMA, load_sampling_counts),
+        Dataset(
+            "published_serving_sweeps",
+            PUBLISHED_SERVING_SWEEPS_SCHEMA,
+            load_published_serving_sweeps,
+            "published_serving_sweeps.csv",
+        ),
+        Dataset(
+            "request_lengths", REQUEST_LENGTHS_SCHEMA, load_request_lengths, "request_lengths.csv"
+        ),
         Dataset("training_runs", TRAINING_RUNS_SCHEMA, load_training_runs),
         Dataset("request_trace", REQUEST_TRACE_SCHEMA, load_request_trace),
         Dataset("epoch_prices", PRICES_SCHEMA, read_epoch_prices, aliases=EPOCH_FILES),

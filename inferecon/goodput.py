@@ -58,20 +58,24 @@ import numpy as np
 import pandas as pd
 
 from ._validate import require_in_range, require_positive
-from .datasets import load_request_trace
-from .serving import DEFAULT_MEMORY_FRACTION, IterationCost
+from .datasets import load_published_serving_sweeps, load_request_trace
+from .serving import DEFAULT_MEMORY_FRACTION, IterationCost, serving_performance
 from .specs import get_gpu
 
 __all__ = [
     "BLOCK_TOKENS",
     "DISTSERVE_SLOS",
+    "capacity_estimate_rps",
     "POLICIES",
     "LengthDistribution",
+    "LoadSweep",
     "ServingResult",
     "Workload",
     "closed_loop_workload",
+    "compare_published_sweeps",
     "fixed_lengths",
     "goodput",
+    "load_sweep",
     "lognormal_lengths",
     "poisson_workload",
     "resampled_lengths",
@@ -1183,3 +1187,314 @@ def goodput(
         "simulations": len(runs),
         "result": best,
     }
+
+
+# --------------------------------------------------------------------------- published sweeps
+
+
+def _sweep_lengths(row) -> tuple[LengthDistribution, LengthDistribution] | None:
+    """The request lengths a published sweep states (None when it does not say)."""
+    dist = row["length_dist"]
+    i, o = row["input_tokens"], row["output_tokens"]
+    if dist in ("fixed", "nominal") and pd.notna(i) and pd.notna(o):
+        return fixed_lengths(int(i)), fixed_lengths(int(o))
+    if dist == "uniform_1_to_n" and pd.notna(i) and pd.notna(o):
+        return resampled_lengths(np.arange(1, int(i) + 1)), resampled_lengths(
+            np.arange(1, int(o) + 1)
+        )
+    mi, mo = row["mean_input_tokens"], row["mean_output_tokens"]
+    if pd.notna(mi) and pd.notna(mo):  # ShareGPT-like: only the means are stated
+        return lognormal_lengths(float(mi), 1.0), lognormal_lengths(float(mo), 1.0)
+    return None
+
+
+def compare_published_sweeps(
+    sweeps: pd.DataFrame | None = None,
+    *,
+    efficiency=None,
+    max_requests: int = 600,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Simulate every load level of published engine sweeps, calibrated and at the ceiling.
+
+    Each row of ``data/published_serving_sweeps.csv`` (a fixed configuration at one load
+    level) is replayed: closed-loop rows with :func:`closed_loop_workload` at their
+    concurrency, open-loop rows with :func:`poisson_workload` at their rate, offline rows with
+    every request at once (all three with ``chunked_prefill`` on one instance of
+    ``tensor_parallel`` GPUs), static-batch rows with :func:`inferecon.serving_performance`.
+    Each runs twice: with ``efficiency`` (the stored calibration by default) and with
+    ``efficiency=1.0``, the ceiling no engine may beat.
+
+    Parameters
+    ----------
+    sweeps : pandas.DataFrame, optional
+        Rows in the schema of ``data/published_serving_sweeps.csv`` (the bundled file).
+    efficiency : optional
+        The calibrated model's efficiency (``None``: :data:`inferecon.DEFAULT_EFFICIENCY`).
+    max_requests : int
+        Requests simulated per row at most (closed loops send ``8 x concurrency + 64``).
+    seed : int
+        Seed of the workloads.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Per row: ``sweep_id``, ``load_mode``, ``level`` (concurrency, batch or requests/s),
+        ``measured_tokens_per_s``, ``model_tokens_per_s``, ``ceiling_tokens_per_s`` (system
+        output tokens/s), ``measured_tpot_ms``, ``model_tpot_ms``, ``ceiling_tpot_ms`` (the
+        row's statistic, mean or median), the same for TTFT, and ``note`` (why a row was not
+        simulated, e.g. lengths the source does not state).
+    """
+    df = load_published_serving_sweeps() if sweeps is None else sweeps
+    require_in_range("max_requests", max_requests, 10, 1_000_000)
+    rows = []
+    for _, r in df.iterrows():
+        mode = r["load_mode"]
+        level = r["concurrency"] if mode in ("closed_loop", "static_batch") else r[
+            "request_rate_per_s"]  # fmt: skip
+        rec = {
+            "sweep_id": r["sweep_id"],
+            "load_mode": mode,
+            "level": float(level) if pd.notna(level) else math.nan,
+            "measured_tokens_per_s": r["output_tokens_per_s"],
+            "measured_tpot_ms": r["tpot_ms"],
+            "measured_ttft_ms": r["ttft_ms"],
+            "note": "",
+        }
+        lengths = _sweep_lengths(r)
+        tp = int(r["tensor_parallel"])
+        instances = max(int(r["n_gpus"]) // (tp * int(r["pipeline_parallel"])), 1)
+        if lengths is None or pd.isna(level) and mode != "offline_all_at_once":
+            rows.append({**rec, "note": "request lengths or load level not stated"})
+            continue
+        for tag, eff in (("model", efficiency), ("ceiling", 1.0)):
+            try:
+                res = _replay(r, mode, level, lengths, tp, instances, eff, max_requests, seed)
+            except ValueError as exc:
+                rec["note"] = str(exc).splitlines()[0]
+                break
+            rec.update({f"{tag}_{k}": v for k, v in res.items()})
+        rows.append(rec)
+    return pd.DataFrame(rows)
+
+
+def _replay(r, mode, level, lengths, tp, instances, eff, max_requests, seed) -> dict:
+    stat = np.median if r["latency_stat"] == "median" else np.mean
+    stat_ttft = np.median if r["ttft_stat"] == "median" else np.mean
+    model, gpu, prec = r["model"], r["gpu"], r["weight_precision"]
+    if mode == "static_batch":
+        i, o = int(r["input_tokens"]), int(r["output_tokens"])
+        sp = serving_performance(model, gpu, int(level), i, o, prec, eff, n_gpus=tp,
+                                 check_memory=False).iloc[0]  # fmt: skip
+        return {"tokens_per_s": float(sp["output_tokens_per_s_total"]) * instances,
+                "tpot_ms": float(sp["tpot_ms"]), "ttft_ms": float(sp["ttft_ms"])}  # fmt: skip
+    prompt, output = lengths
+    if mode == "closed_loop":
+        per = max(int(round(level / instances)), 1)
+        wl = closed_loop_workload(per, min(8 * per + 64, max_requests), prompt, output)
+    elif mode == "open_loop_poisson":
+        n = int(r["n_requests"]) if pd.notna(r["n_requests"]) else max_requests
+        wl = poisson_workload(float(level) / instances, min(n, max_requests), prompt, output)
+    else:  # offline: every request at once
+        n = min(int(r["n_requests"]) if pd.notna(r["n_requests"]) else max_requests,
+                max_requests)  # fmt: skip
+        rng = np.random.default_rng(seed)
+        wl = trace_workload(pd.DataFrame({"arrival_s": np.zeros(n),
+                                          "prompt_tokens": prompt.sample(n, rng),
+                                          "output_tokens": output.sample(n, rng)}))  # fmt: skip
+    res = simulate_serving(model, gpu, wl, precision=prec, efficiency=eff, n_gpus=tp, seed=seed)
+    req = res.requests
+    done = np.isfinite(req["finish_s"])
+    return {
+        "tokens_per_s": res.summary["output_tokens_per_s"] * instances,
+        "tpot_ms": float(stat(req.loc[done, "tpot_ms"].dropna())),
+        "ttft_ms": float(stat_ttft(req.loc[done, "ttft_ms"])),
+    }
+
+
+# --------------------------------------------------------------------------- sweeps of load
+
+
+@dataclass
+class LoadSweep:
+    """Simulations of one server configuration at a grid of arrival rates.
+
+    Built by :func:`load_sweep`. The request tables are kept, so attainment and goodput for
+    other latency targets are recomputed without simulating again (:meth:`curve`,
+    :meth:`goodput_per_gpu`).
+
+    Attributes
+    ----------
+    label : str
+        What was simulated (policy and pools).
+    rates_per_gpu : numpy.ndarray
+        Arrival rates divided by every GPU used (requests/s per GPU).
+    n_gpus : int
+        GPUs used (prefill and decode pools included).
+    results : list of ServingResult
+        One simulation per rate.
+    """
+
+    label: str
+    rates_per_gpu: np.ndarray
+    n_gpus: int
+    results: list
+
+    def curve(self, ttft_ms: float, tpot_ms: float) -> pd.DataFrame:
+        """Attainment and throughput against the arrival rate for these targets.
+
+        Parameters
+        ----------
+        ttft_ms, tpot_ms : float
+            Latency targets (ms).
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``rate_per_gpu`` (offered requests/s per GPU), ``attainment`` (share meeting
+            both targets), ``throughput_rps_per_gpu`` and ``output_tokens_per_s_per_gpu``
+            (completed), ``goodput_rps_per_gpu_vllm`` (vLLM's definition: requests/s meeting
+            every target, at the offered rate), ``ttft_p99_ms`` and ``tpot_p99_ms``.
+        """
+        rows = []
+        for rate, res in zip(self.rates_per_gpu, self.results, strict=True):
+            req, s = res.requests, res.summary
+            att = slo_attainment(req, ttft_ms, tpot_ms)
+            rows.append({
+                "rate_per_gpu": rate,
+                "attainment": att,
+                "throughput_rps_per_gpu": s["requests_per_s"] / self.n_gpus,
+                "output_tokens_per_s_per_gpu": s["output_tokens_per_s_per_gpu"],
+                "goodput_rps_per_gpu_vllm": att * s["n_requests"] / s["duration_s"] / self.n_gpus,
+                "ttft_p99_ms": s["ttft_ms_p99"],
+                "tpot_p99_ms": s["tpot_ms_p99"],
+            })  # fmt: skip
+        return pd.DataFrame(rows)
+
+    def goodput_per_gpu(self, ttft_ms: float, tpot_ms: float, attainment: float = 0.9) -> float:
+        """DistServe's goodput per GPU read off the grid: the highest rate whose attainment is
+        at least ``attainment``, interpolated linearly where the curve crosses it (0 when even
+        the lowest rate misses; the last rate when none does).
+
+        Parameters
+        ----------
+        ttft_ms, tpot_ms : float
+            Latency targets (ms).
+        attainment : float
+            Share of requests that must meet both, in (0, 1].
+
+        Returns
+        -------
+        float
+            Requests/s per GPU (a grid estimate; :func:`goodput` bisects precisely).
+        """
+        require_in_range("attainment", attainment, 0.0, 1.0, low_open=True)
+        c = self.curve(ttft_ms, tpot_ms)
+        r, a = c["rate_per_gpu"].to_numpy(), c["attainment"].to_numpy()
+        ok = a >= attainment
+        if not ok[0]:
+            return 0.0
+        if ok.all():
+            return float(r[-1])
+        i = int(np.flatnonzero(~ok)[0])  # the first rate that misses
+        lo_r, hi_r, lo_a, hi_a = r[i - 1], r[i], a[i - 1], a[i]
+        return float(lo_r + (lo_a - attainment) / (lo_a - hi_a) * (hi_r - lo_r))
+
+
+def capacity_estimate_rps(model, gpu, prompt_tokens: float, output_tokens: float, **kw) -> float:
+    """Requests/s one instance can sustain at most: static batching at the largest batch
+    that fits (an upper anchor for rate grids, not a goodput).
+
+    Parameters
+    ----------
+    model, gpu : str or spec
+        What serves.
+    prompt_tokens, output_tokens : float
+        Mean request lengths.
+    **kw
+        ``precision``, ``efficiency``, ``n_gpus`` as in :func:`inferecon.serving_performance`.
+
+    Returns
+    -------
+    float
+        Requests per second.
+    """
+    from .serving import max_batch
+
+    n = kw.get("n_gpus", 1)
+    prec = kw.get("precision", "bf16")
+    b = max(int(max_batch(model, gpu, prompt_tokens + output_tokens, prec, n_gpus=n)), 1)
+    sp = serving_performance(model, gpu, min(b, 512), round(prompt_tokens), round(output_tokens),
+                             check_memory=False, **kw).iloc[0]  # fmt: skip
+    return float(sp["output_tokens_per_s_total"] / output_tokens)
+
+
+def load_sweep(
+    model,
+    gpu,
+    rates_per_gpu=None,
+    *,
+    policy: str = "chunked_prefill",
+    prompt_tokens: int | LengthDistribution = 512,
+    output_tokens: int | LengthDistribution = 256,
+    n_requests: int = 2_000,
+    seed: int = 0,
+    n_rates: int = 12,
+    **simulate_kwargs,
+) -> LoadSweep:
+    """Simulate one configuration at a grid of Poisson arrival rates (the same draws at each).
+
+    Parameters
+    ----------
+    model, gpu : str or spec
+        What serves.
+    rates_per_gpu : array-like, optional
+        Arrival rates per GPU (requests/s per GPU, > 0). By default ``n_rates`` rates spaced
+        evenly on a log scale from 5% to 150% of :func:`capacity_estimate_rps` (per GPU).
+    policy : str
+        As in :func:`simulate_serving`.
+    prompt_tokens, output_tokens : int or LengthDistribution
+        Request lengths.
+    n_requests : int
+        Requests per simulation.
+    seed : int
+        Seed of the workload's draws.
+    n_rates : int
+        Grid size when ``rates_per_gpu`` is not given.
+    **simulate_kwargs
+        Passed to :func:`simulate_serving` (``n_gpus``, ``prefill_instances``,
+        ``decode_instances``, ``precision``, ``max_batch``...).
+
+    Returns
+    -------
+    LoadSweep
+    """
+    n_gpus = int(simulate_kwargs.get("n_gpus", 1))
+    pools = 1
+    if policy == "disaggregated":
+        pools = int(simulate_kwargs.get("prefill_instances", 1)) + int(
+            simulate_kwargs.get("decode_instances", 1)
+        )
+    total = n_gpus * pools
+    p = _lengths(prompt_tokens, "prompt_tokens")
+    o = _lengths(output_tokens, "output_tokens")
+    if rates_per_gpu is None:
+        kw = {k: simulate_kwargs[k] for k in ("precision", "efficiency", "n_gpus")
+              if k in simulate_kwargs}  # fmt: skip
+        cap = capacity_estimate_rps(model, gpu, _mean(p), _mean(o), **kw) / n_gpus
+        rates_per_gpu = np.geomspace(0.05 * cap, 1.5 * cap, int(n_rates))
+    rates = np.asarray(rates_per_gpu, dtype=float)
+    require_positive("rates_per_gpu", rates)
+    base = poisson_workload(1.0, n_requests, p, o)
+    results = [simulate_serving(model, gpu, base.at_rate(r * total), policy=policy, seed=seed,
+                                **simulate_kwargs) for r in rates]  # fmt: skip
+    label = policy if policy != "disaggregated" else (
+        f"disaggregated {simulate_kwargs.get('prefill_instances', 1)}P"
+        f"{simulate_kwargs.get('decode_instances', 1)}D")  # fmt: skip
+    return LoadSweep(label, rates, total, results)
+
+
+def _mean(dist: LengthDistribution) -> float:
+    if dist.kind == "empirical":
+        return float(np.mean(dist.values))
+    return float(dist.mean)

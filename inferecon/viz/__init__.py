@@ -8,6 +8,7 @@ from .explorer import (
     notice,
     setup_notebook,
 )
+from .goodput import GoodputExplorer, ServingLoadExplorer
 from .prices import OpenClosedExplorer, PriceDeclineExplorer
 from .scaling import (
     InferenceAwareExplorer,
@@ -35,6 +36,7 @@ __all__ = [
     "CostEnergyExplorer",
     "CoverageDataExplorer",
     "Explorer",
+    "GoodputExplorer",
     "InferenceAwareExplorer",
     "LossLandscapeExplorer",
     "OpenClosedExplorer",
@@ -42,6 +44,7 @@ __all__ = [
     "RooflineExplorer",
     "SamplingStrategiesExplorer",
     "ScalingFitExplorer",
+    "ServingLoadExplorer",
     "ThroughputLatencyExplorer",
     "add_source",
     "display_mode",
@@ -69,6 +72,8 @@ def explorers() -> dict[str, type[Explorer]]:
         "roofline": RooflineExplorer,
         "cost_per_token": CostEnergyExplorer,
         "calibration": CalibrationExplorer,
+        "serving_load": ServingLoadExplorer,
+        "goodput": GoodputExplorer,
         "scaling_landscape": LossLandscapeExplorer,
         "inference_aware": InferenceAwareExplorer,
         "scaling_fit": ScalingFitExplorer,
@@ -84,6 +89,7 @@ def headline_explorers():
         "test_time_cost": CostBreakEvenExplorer,
         "serving_frontier": ThroughputLatencyExplorer,
         "cost_per_token": CostEnergyExplorer,
+        "goodput": GoodputExplorer,
         "scaling_landscape": LossLandscapeExplorer,
         "inference_aware": InferenceAwareExplorer,
     }

@@ -404,7 +404,8 @@ class Explorer:
         live view keeps its wider, fixed limits (so updates can blit) and gets them back."""
         saved = [
             (ax, ax.get_xlim(), ax.get_ylim(), ax.xaxis.get_minor_formatter(),
-             ax.yaxis.get_minor_formatter())
+             ax.yaxis.get_minor_formatter(), ax.xaxis.get_minor_locator(),
+             ax.yaxis.get_minor_locator())
             for ax in self.fig.axes
         ]  # fmt: skip
         try:
@@ -414,11 +415,13 @@ class Explorer:
                     fit_axes_to_data(ax, x="x" in which, y="y" in which)
             yield
         finally:
-            for ax, xlim, ylim, xminor, yminor in saved:
+            for ax, xlim, ylim, xminor, yminor, xloc, yloc in saved:
                 ax.set_xlim(xlim)
                 ax.set_ylim(ylim)
                 ax.xaxis.set_minor_formatter(xminor)
                 ax.yaxis.set_minor_formatter(yminor)
+                ax.xaxis.set_minor_locator(xloc)
+                ax.yaxis.set_minor_locator(yloc)
 
     def _on_export_click(self, _button) -> None:
         try:
@@ -520,7 +523,7 @@ def fit_axes_to_data(ax, x: bool = True, y: bool = True, margin: float = 0.05) -
     margin : float
         Share of the data's span added on each side.
     """
-    from matplotlib.ticker import FuncFormatter, NullFormatter
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
     pts = _data_points(ax)
     for dim, on, axis, setter, flip in (
@@ -536,10 +539,14 @@ def fit_axes_to_data(ax, x: bool = True, y: bool = True, margin: float = 0.05) -
             continue
         lo, hi = _padded(float(v.min()), float(v.max()), log, margin)
         setter((hi, lo) if flip else (lo, hi))
-        if log:  # a narrow log range labels its minor ticks: in the major ticks' style
+        if log:  # with fewer than two labelled decades, label 2x and 5x in the major style
             major = axis.get_major_formatter()
-            narrow = np.log10(hi / lo) < 2.0 and isinstance(major, FuncFormatter)
-            axis.set_minor_formatter(major if narrow else NullFormatter())
+            decades = np.floor(np.log10(hi)) - np.ceil(np.log10(lo)) + 1
+            if decades < 2 and isinstance(major, FuncFormatter):
+                axis.set_minor_locator(LogLocator(base=10.0, subs=(2.0, 5.0)))
+                axis.set_minor_formatter(major)
+            else:
+                axis.set_minor_formatter(NullFormatter())
 
 
 def export_figures(outdir, **explorers: Explorer) -> list[Path]:
