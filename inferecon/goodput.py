@@ -78,6 +78,7 @@ __all__ = [
     "load_sweep",
     "lognormal_lengths",
     "poisson_workload",
+    "queueing_check",
     "resampled_lengths",
     "simulate_serving",
     "slo_attainment",
@@ -1239,7 +1240,9 @@ def compare_published_sweeps(
     Returns
     -------
     pandas.DataFrame
-        Per row: ``sweep_id``, ``load_mode``, ``level`` (concurrency, batch or requests/s),
+        Per row: ``sweep_id``, the configuration (``engine``, ``model`` as published, ``gpu``,
+        ``n_gpus``, ``weight_precision``, ``input_tokens``, ``output_tokens``), ``load_mode``,
+        ``level`` (concurrency, batch or requests/s),
         ``measured_tokens_per_s``, ``model_tokens_per_s``, ``ceiling_tokens_per_s`` (system
         output tokens/s), ``measured_tpot_ms``, ``model_tpot_ms``, ``ceiling_tpot_ms`` (the
         row's statistic, mean or median), the same for TTFT, and ``note`` (why a row was not
@@ -1254,6 +1257,13 @@ def compare_published_sweeps(
             "request_rate_per_s"]  # fmt: skip
         rec = {
             "sweep_id": r["sweep_id"],
+            "engine": r["engine"],
+            "model": r["model_as_published"],
+            "gpu": r["gpu"],
+            "n_gpus": int(r["n_gpus"]),
+            "weight_precision": r["weight_precision"],
+            "input_tokens": r["input_tokens"],
+            "output_tokens": r["output_tokens"],
             "load_mode": mode,
             "level": float(level) if pd.notna(level) else math.nan,
             "measured_tokens_per_s": r["output_tokens_per_s"],
@@ -1498,3 +1508,78 @@ def _mean(dist: LengthDistribution) -> float:
     if dist.kind == "empirical":
         return float(np.mean(dist.values))
     return float(dist.mean)
+
+
+# --------------------------------------------------------------------------- queueing theory
+
+
+class ConstantService:
+    """A plug-in cost model: every prefill iteration takes ``service_s`` seconds, decodes
+    ``decode_s``. With one-token outputs and one request at a time the server is an M/D/1
+    queue under Poisson arrivals (used by :func:`queueing_check` and the tests)."""
+
+    def __init__(self, service_s: float, decode_s: float = 0.0):
+        self.service_s = require_positive("service_s", service_s)
+        self.decode_s = float(decode_s)
+
+    def iteration_s(self, prefill_tokens, pairs, prefix, decode_sequences, decode_context):
+        return (self.service_s if prefill_tokens else 0.0) + (
+            self.decode_s if decode_sequences else 0.0
+        )
+
+    def decode_form(self, decode_sequences, decode_context):
+        return (self.decode_s, 0.0, 0.0, 0.0, 0.0)
+
+    def prefill_pairs(self, chunk, cached=0):
+        return chunk * cached + chunk * (chunk + 1) / 2
+
+
+def queueing_check(rho: float = 0.7, service_s: float = 1.0, n_requests: int = 50_000,
+                   seed: int = 0) -> dict:  # fmt: skip
+    """Run the simulator as an M/D/1 queue and compare it with queueing theory.
+
+    One request at a time (``max_batch=1``), one-token outputs, a constant service time and
+    Poisson arrivals at ``rho / service_s``: the mean wait in the queue must approach the
+    Pollaczek-Khinchine value ``rho s / (2 (1 - rho))`` (Kleinrock 1975, *Queueing Systems*
+    vol. 1, Eq. 5.105), and Little's law (mean number in the system = arrival rate x mean
+    time in the system) must hold.
+
+    Parameters
+    ----------
+    rho : float
+        Utilisation, in (0, 1).
+    service_s : float
+        Service time (s), > 0.
+    n_requests : int
+        Requests simulated.
+    seed : int
+        Seed of the arrivals.
+
+    Returns
+    -------
+    dict
+        ``mean_wait_s`` (simulated) and ``mean_wait_s_theory``, their relative difference,
+        ``number_in_system`` (time average from the request table) and ``littles_law``
+        (arrival rate x mean time in the system).
+    """
+    require_in_range("rho", rho, 0.0, 1.0, low_open=True, high_open=True)
+    wl = poisson_workload(rho / service_s, n_requests, 1, 1)
+    res = simulate_serving("Llama-3.1-8B", "H100-SXM", wl, policy="prefill_first", max_batch=1,
+                           cost=ConstantService(service_s), kv_capacity_tokens=1 << 20,
+                           seed=seed)  # fmt: skip
+    req = res.requests
+    wait = float((req["first_token_s"] - req["arrival_s"]).mean() - service_s)
+    theory = rho * service_s / (2 * (1 - rho))
+    t = np.concatenate([req["arrival_s"], req["finish_s"]])
+    step = np.concatenate([np.ones(len(req)), -np.ones(len(req))])
+    order = np.argsort(t, kind="stable")
+    t, n_in = t[order], np.cumsum(step[order])
+    span = t[-1] - t[0]
+    number = float(np.sum(n_in[:-1] * np.diff(t)) / span)
+    return {
+        "mean_wait_s": wait,
+        "mean_wait_s_theory": theory,
+        "relative_difference": wait / theory - 1.0,
+        "number_in_system": number,
+        "littles_law": len(req) / span * float(req["e2e_s"].mean()),
+    }

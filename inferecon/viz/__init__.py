@@ -8,7 +8,7 @@ from .explorer import (
     notice,
     setup_notebook,
 )
-from .goodput import GoodputExplorer, ServingLoadExplorer
+from .goodput import GoodputExplorer, PublishedSweepsExplorer, ServingLoadExplorer
 from .prices import OpenClosedExplorer, PriceDeclineExplorer
 from .scaling import (
     InferenceAwareExplorer,
@@ -41,6 +41,7 @@ __all__ = [
     "LossLandscapeExplorer",
     "OpenClosedExplorer",
     "PriceDeclineExplorer",
+    "PublishedSweepsExplorer",
     "RooflineExplorer",
     "SamplingStrategiesExplorer",
     "ScalingFitExplorer",
@@ -74,6 +75,7 @@ def explorers() -> dict[str, type[Explorer]]:
         "calibration": CalibrationExplorer,
         "serving_load": ServingLoadExplorer,
         "goodput": GoodputExplorer,
+        "published_sweeps": PublishedSweepsExplorer,
         "scaling_landscape": LossLandscapeExplorer,
         "inference_aware": InferenceAwareExplorer,
         "scaling_fit": ScalingFitExplorer,

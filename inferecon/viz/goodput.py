@@ -26,7 +26,7 @@ from .explorer import Explorer
 from .serving import _hardware_controls
 from .style import add_source, add_title
 
-__all__ = ["GoodputExplorer", "ServingLoadExplorer"]
+__all__ = ["GoodputExplorer", "PublishedSweepsExplorer", "ServingLoadExplorer"]
 
 _TTFT_OPTIONS = [50, 100, 125, 200, 250, 300, 500, 1000, 2000, 2500, 4000, 5000, 10000, 15000]
 _TPOT_OPTIONS = [10, 15, 20, 25, 30, 40, 50, 75, 100, 150, 200, 300, 500]
@@ -441,4 +441,106 @@ class GoodputExplorer(Explorer):
             f"{good['disaggregated']:.2f}</b> requests/s ({ratio:.2f}× chunked) · at its goodput "
             f"rate chunked prefill completes {thr:.2f} requests/s per GPU; pushing the rate "
             f"higher adds throughput but fewer requests meet their targets"
+        )
+
+
+# --------------------------------------------------------------------------- published sweeps
+
+
+class PublishedSweepsExplorer(Explorer):
+    """A published engine sweep against the simulator: throughput and time per output token
+    at each load level, measured, calibrated and at the ceiling.
+
+    Parameters
+    ----------
+    comparison : pandas.DataFrame, optional
+        The table of :func:`inferecon.compare_published_sweeps` (computed when omitted).
+    **params
+        Initial control values (``sweep``).
+    """
+
+    name = "published_sweeps"
+
+    def __init__(self, comparison: pd.DataFrame | None = None, **params: Any):
+        from ..goodput import compare_published_sweeps
+
+        c = compare_published_sweeps() if comparison is None else comparison
+        self.comparison = c[c["note"] == ""].reset_index(drop=True)
+        if self.comparison.empty:
+            raise ValueError("the comparison holds no simulated sweep")
+        super().__init__(**params)
+
+    def _make_controls(self):
+        ids = list(dict.fromkeys(self.comparison["sweep_id"]))
+        first = next((i for i in ids if i.startswith("nim")), ids[0])
+        return {"sweep": dropdown(ids, first, "Published sweep (data/…serving_sweeps.csv)")}
+
+    def _build(self, fig):
+        gs = fig.add_gridspec(1, 2, left=0.08, right=0.98, top=0.84, bottom=0.22, wspace=0.28)
+        self.ax_t, self.ax_l = fig.add_subplot(gs[0]), fig.add_subplot(gs[1])
+        self._title = add_title(fig, "")
+        self._lines = {}
+        for ax, what, unit in ((self.ax_t, "tokens_per_s", "Output tokens/s (system)"),
+                               (self.ax_l, "tpot_ms", "Time per output token (ms)")):  # fmt: skip
+            ax.set_xscale("log")
+            ax.set_yscale("log")
+            ax.set_ylabel(unit)
+            for tag, style, col, lab in (
+                ("measured", "o", "#c0392b", "measured (published)"),
+                ("model", "-", "#1f4e79", "simulated, calibrated"),
+                ("ceiling", "--", "#7f8c8d", "simulated at the ceiling"),
+            ):
+                (self._lines[(what, tag)],) = ax.plot([], [], style, color=col, label=lab)
+            for axis in (ax.xaxis, ax.yaxis):
+                axis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:,.10g}"))
+        self.ax_t.legend(loc="upper left", fontsize=8)
+        add_source(
+            fig,
+            "Source: data/published_serving_sweeps.csv (each row quoted from its source: NVIDIA "
+            "NIM, InferenceX/TensorRT-LLM, AMD ROCm vLLM, Oracle OCI, DataCrunch and SGLang);\n"
+            "inferecon.compare_published_sweeps: the same load replayed by simulate_serving "
+            "(closed/open loop) or serving_performance (static batch).",
+        )
+
+    def _update(self, p):
+        d = self.comparison[self.comparison["sweep_id"] == p["sweep"]].sort_values("level")
+        mode = d["load_mode"].iloc[0]
+        xlabel = {"closed_loop": "Concurrent requests", "static_batch": "Batch (requests)",
+                  "open_loop_poisson": "Arrival rate (requests/s)"}.get(mode, "Load")  # fmt: skip
+        for ax in (self.ax_t, self.ax_l):
+            if ax.get_xlabel() != xlabel:
+                ax.set_xlabel(xlabel)
+                self._relayout()
+        x = d["level"].to_numpy(float)
+        for what in ("tokens_per_s", "tpot_ms"):
+            for tag in ("measured", "model", "ceiling"):
+                y = d[f"{tag}_{what}"].to_numpy(float)
+                self._lines[(what, tag)].set_data(x, y)
+        lo, hi = x.min() / 1.5, x.max() * 1.5
+        for ax, what in ((self.ax_t, "tokens_per_s"), (self.ax_l, "tpot_ms")):
+            ys = d[[f"{t}_{what}" for t in ("measured", "model", "ceiling")]].to_numpy(float)
+            ys = ys[np.isfinite(ys) & (ys > 0)]
+            ylim = (ys.min() / 1.5, ys.max() * 1.5) if len(ys) else (1, 10)
+            self._set_limits(ax, xlim=(lo, hi), ylim=ylim)
+        r = d.iloc[0]
+        known = pd.notna(r["input_tokens"]) and pd.notna(r["output_tokens"])
+        shape = f", {r['input_tokens']:,.0f} in / {r['output_tokens']:,.0f} out" if known else ""
+        title = (f"{r['engine']}: {r['model']} on {r['n_gpus']}× {r['gpu']}, "
+                 f"{r['weight_precision']}{shape}")  # fmt: skip
+        if self._title.get_text() != title:
+            self._title.set_text(title)
+            self._relayout()
+        self._last = d.reset_index(drop=True)
+        ratio = (d["measured_tokens_per_s"] / d["model_tokens_per_s"]).median()
+        beaten = (d["measured_tokens_per_s"] > d["ceiling_tokens_per_s"] * (1 + 1e-9)) & d[
+            "load_mode"].isin(["closed_loop", "static_batch"])  # fmt: skip
+        return (
+            f"{len(d)} load levels ({mode.replace('_', ' ')}) · measured throughput is "
+            f"<b>{ratio:.2f}×</b> the calibrated simulation's (median) · the ceiling is "
+            + (
+                "<b>never beaten</b>"
+                if not beaten.any()
+                else f"<b style='color:#c0392b'>beaten at {int(beaten.sum())} level(s)</b>"
+            )  # fmt: skip
+            + f" · first row: {r['measured_tokens_per_s']:,.0f} tokens/s measured"
         )

@@ -232,7 +232,9 @@ def _huber_delta() -> str:
 
 @functools.cache
 def _chinchilla_refit() -> tuple[str, ...]:
-    runs = ie.read_epoch_chinchilla(_reference_file("epoch-analyzing-chinchilla/svg_extracted_data.csv"))
+    runs = ie.read_epoch_chinchilla(
+        _reference_file("epoch-analyzing-chinchilla/svg_extracted_data.csv")
+    )
     fit = ie.fit_scaling_law(runs["n_params"], runs["n_tokens"], runs["loss"])
     ref = ie.get_law("epoch_replication")
     err = {
@@ -253,7 +255,9 @@ def _test_time(key: str):
 
 @functools.cache
 def _pythia_coverage() -> tuple[str, str, str]:
-    counts = ie.load_sampling_counts(_reference_file("schaeffer-monkeys-pythia-math/per_problem_counts.csv"))
+    counts = ie.load_sampling_counts(
+        _reference_file("schaeffer-monkeys-pythia-math/per_problem_counts.csv")
+    )
     c = counts[counts["model"] == "Pythia 160M"]
     n, k = c["n_samples"].to_numpy(), c["n_correct"].to_numpy()
     (n_max,) = np.unique(n)
@@ -555,6 +559,12 @@ COMPUTED = [
     ),
     computed("02", "real engines reach 3-41% of it", ["3-41%"], _ceiling_share),
     computed(
+        "03",
+        "The KV cache is paged in blocks of 16 tokens",
+        ["16"],
+        lambda: f"{ie.BLOCK_TOKENS}",
+    ),
+    computed(
         "02",
         "a 16-layer model (Llama-3.2-1B) pays half of what a 32-layer one (Llama-3.1-8B) does",
         ["16", "32"],
@@ -789,6 +799,12 @@ GIVEN = [
     given("02", "$\\pi = \\min(1, \\text{blocks}/(s \\cdot \\text{SMs}))$", "formula"),
     given("02", "(`max_over_ceiling` below 1)", "a ratio's bound"),
     given("02", "With efficiency 1 and no overhead", "the ceiling's definition"),
+    # 03 · goodput
+    given("03", "(the M/D/1 queue)", "the queue's name (Kendall's notation)"),
+    given("03", "(M/M/1); here is one M/D/1 run", "queue names (Kendall's notation)"),
+    given("03", "$W = \\rho s / (2(1-\\rho))$", "formula (Pollaczek-Khinchine)"),
+    given("03", "(efficiency 1, no overhead)", "the ceiling's definition"),
+    given("03", "DistServe (Zhong et al. 2024, OSDI '24,", "a citation"),
     given("04", "$C \\approx 6ND$", "formula (6 FLOPs per parameter per token)"),
     given(
         "04",
