@@ -418,11 +418,13 @@ def _run_instance(cost, req, ids, *, policy, max_batch, max_batch_tokens, kv_blo
     arr, P, Q = req["arrival"], req["prompt"], req["output"]
     first_t, finish_t, admit_t = req["first"], req["finish"], req["admit"]
     n_pre, s0, s1, pgap = req["preempt"], req["span0"], req["span1"], req["preempt_gap"]
-    g, need, done = {}, {}, {}  # tokens generated; to prefill next; of that prefill done
-    jG, jL, ver, blocks_of = {}, {}, {}, {}  # decode join counter and length; heap version
-    last_tok = {}  # time of the last token before a preemption
-    joined = set()
-    alive = set()
+    n_all = len(arr)  # per-request state in lists (faster than dicts in the hot loop)
+    g, need, done = [0] * n_all, [0] * n_all, [0] * n_all  # generated; to prefill; prefilled
+    jG, jL, ver = [None] * n_all, [0] * n_all, [0] * n_all  # decode join counter, length
+    blocks_of = [0] * n_all
+    last_tok = [None] * n_all  # time of the last token before a preemption
+    joined = [False] * n_all
+    alive = [False] * n_all
     order = []  # admission order: the newest running request is preempted first
     waiting = deque()
     prefilling = []  # chunked prefills in progress, first come first served
@@ -435,7 +437,9 @@ def _run_instance(cost, req, ids, *, policy, max_batch, max_batch_tokens, kv_blo
     tl_t, tl_batch, tl_queue, tl_kv = [], [], [], []
     rejected = []
     truncated = False
-    prefilled = prefilled or set()
+    is_prefilled = [False] * n_all
+    for rid in prefilled or ():
+        is_prefilled[rid] = True
     if closed is None:
         queue_ids, ai, n_ids, pending, pool, think = list(ids), 0, len(ids), None, None, 0.0
     else:
@@ -464,9 +468,9 @@ def _run_instance(cost, req, ids, *, policy, max_batch, max_batch_tokens, kv_blo
         nonlocal remaining, used
         finish_t[rid] = when
         s1[rid] = len(sp_start)
-        b = blocks_of.pop(rid)
+        b = blocks_of[rid]
         used -= b if cache_len is None else _blocks(cache_len)
-        alive.discard(rid)
+        alive[rid] = False
         remaining -= 1
         user_continues(when)
 
@@ -474,17 +478,18 @@ def _run_instance(cost, req, ids, *, policy, max_batch, max_batch_tokens, kv_blo
         nonlocal D, S
         if first_t[rid] != first_t[rid]:  # NaN: this is the request's first token
             first_t[rid] = when
-        if rid not in joined:
-            joined.add(rid)
+        if not joined[rid]:
+            joined[rid] = True
             s0[rid] = len(sp_start)
-        if rid in last_tok:
-            pgap[rid] = max(pgap[rid], when - last_tok.pop(rid))
+        if last_tok[rid] is not None:
+            pgap[rid] = max(pgap[rid], when - last_tok[rid])
+            last_tok[rid] = None
         g[rid] += 1  # the prefill produced one token
         rest = Q[rid] - g[rid]
         if prefill_only or rest <= 0:
             finish(rid, when)
             return
-        ver[rid] = ver.get(rid, 0) + 1
+        ver[rid] += 1
         jG[rid], jL[rid] = G, cache_len
         heapq.heappush(heap, (G + rest, rid, ver[rid]))
         cnt[(cache_len - G) % BLOCK_TOKENS] += 1
@@ -506,18 +511,18 @@ def _run_instance(cost, req, ids, *, policy, max_batch, max_batch_tokens, kv_blo
         nonlocal used
         while order:
             rid = order.pop()
-            if rid not in alive:
+            if not alive[rid]:
                 continue
             n_pre[rid] += 1
-            b = blocks_of.pop(rid)
-            if jG.get(rid) is not None:
+            b = blocks_of[rid]
+            if jG[rid] is not None:
                 b = _blocks(leave_decode(rid))  # the blocks it grew into are freed too
                 ver[rid] += 1  # its heap entry is stale now
                 last_tok[rid] = last_dec_end if last_dec_end is not None else t
             else:
                 prefilling.remove(rid)
             used -= b
-            alive.discard(rid)
+            alive[rid] = False
             need[rid] = P[rid] + g[rid]  # recompute the prompt and every generated token
             done[rid] = 0
             waiting.appendleft(rid)
@@ -553,7 +558,7 @@ def _run_instance(cost, req, ids, *, policy, max_batch, max_batch_tokens, kv_blo
     def finish_due():
         while heap and heap[0][0] <= G:
             _, r, v = heapq.heappop(heap)
-            if v == ver.get(r) and r in alive:
+            if v == ver[r] and alive[r]:
                 finish(r, t, leave_decode(r))
 
     def admit(rid, b):
@@ -561,7 +566,7 @@ def _run_instance(cost, req, ids, *, policy, max_batch, max_batch_tokens, kv_blo
         waiting.popleft()
         used += b
         blocks_of[rid] = b
-        alive.add(rid)
+        alive[rid] = True
         order.append(rid)
         if admit_t[rid] != admit_t[rid]:
             admit_t[rid] = t
@@ -581,7 +586,11 @@ def _run_instance(cost, req, ids, *, policy, max_batch, max_batch_tokens, kv_blo
         if t > max_time_s:
             truncated = True
             break
-        while next_arrival() <= t:  # arrivals join the queue, or are rejected if they never fit
+        while (
+            (arr[queue_ids[ai]] <= t if ai < n_ids else False)
+            if pending is None
+            else (pending and pending[0][0] <= t)
+        ):  # arrivals join the queue, or are rejected if they never fit
             if pending is None:
                 rid = queue_ids[ai]
                 ai += 1
@@ -604,7 +613,7 @@ def _run_instance(cost, req, ids, *, policy, max_batch, max_batch_tokens, kv_blo
             b = _blocks(need[rid])
             if used + b + reserve > kv_blocks and (D or prefilling or admitted):
                 break
-            if rid in prefilled and g[rid] == 0:  # its KV cache arrives: decode at once
+            if is_prefilled[rid] and g[rid] == 0:  # its KV cache arrives: decode at once
                 admit(rid, b)
                 join_decode(rid, P[rid], t)
                 continue
@@ -663,7 +672,7 @@ def _run_instance(cost, req, ids, *, policy, max_batch, max_batch_tokens, kv_blo
             if heap and heap[0][0] <= G:
                 finish_due()
             continue
-        while heap and not (heap[0][2] == ver.get(heap[0][1]) and heap[0][1] in alive):
+        while heap and not (heap[0][2] == ver[heap[0][1]] and alive[heap[0][1]]):
             heapq.heappop(heap)  # entries of preempted requests
         if D > 0:
             free = kv_blocks - used
