@@ -433,14 +433,22 @@ class GoodputExplorer(Explorer):
         self._last = pd.concat(frames, ignore_index=True)
         thr = at_g  # throughput at the goodput rate (interpolated on the chunked curve)
         split = p["split"]
-        ratio = good["disaggregated"] / g0 if g0 > 0 else math.nan
-        return (
+        head = (
             f"targets TTFT {ttft:g} ms, TPOT {tpot:g} ms for {target:.0%} of requests · "
             f"goodput per GPU: chunked prefill <b>{g0:.2f}</b>, prefill-first "
             f"<b>{good['prefill_first']:.2f}</b>, disaggregated {split} <b>"
-            f"{good['disaggregated']:.2f}</b> requests/s ({ratio:.2f}× chunked) · at its goodput "
-            f"rate chunked prefill completes {thr:.2f} requests/s per GPU; pushing the rate "
-            f"higher adds throughput but fewer requests meet their targets"
+            f"{good['disaggregated']:.2f}</b> requests/s"
+        )
+        if g0 <= 0:
+            return head + (
+                " · <span style='color:#c0392b'>at none of the simulated rates do enough "
+                "requests meet the targets with chunked prefill</span> (loosen the targets, "
+                "shorten the requests or add GPUs)"
+            )
+        return head + (
+            f" ({good['disaggregated'] / g0:.2f}× chunked) · at its goodput rate chunked "
+            f"prefill completes {thr:.2f} requests/s per GPU; pushing the rate higher adds "
+            "throughput but fewer requests meet their targets"
         )
 
 
