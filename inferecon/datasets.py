@@ -569,6 +569,12 @@ def validate_frame(raw: pd.DataFrame, schema: Schema, fname: str) -> pd.DataFram
     fname : str
         File name used in error messages.
 
+    Returns
+    -------
+    pandas.DataFrame
+        The schema's columns, typed (floats, int64 or nullable Int64, datetimes, booleans,
+        strings), then any extra columns as given.
+
     Raises
     ------
     DataValidationError
@@ -643,7 +649,22 @@ def _read_text_csv(path: Path) -> pd.DataFrame:
 
 
 def data_path(name: str) -> Path:
-    """Path of a bundled data file, from a source checkout or an installed wheel."""
+    """Path of a bundled data file, from a source checkout or an installed wheel.
+
+    Parameters
+    ----------
+    name : str
+        File name in ``data/`` (e.g. ``"gpus.csv"``).
+
+    Returns
+    -------
+    pathlib.Path
+
+    Raises
+    ------
+    FileNotFoundError
+        When neither the checkout nor the installed package has it.
+    """
     here = Path(__file__).resolve().parent.parent / "data" / name
     if here.is_file():
         return here
@@ -704,17 +725,52 @@ def load_prices(path: str | Path | None = None) -> pd.DataFrame:
 
 
 def load_published_rates(path: str | Path | None = None) -> pd.DataFrame:
-    """Published headline rates (AI Index, Epoch AI, a16z...) with sources, indexed by ``key``."""
+    """Published headline rates (AI Index, Epoch AI, a16z...) with sources, indexed by ``key``.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        A CSV in the same schema; the bundled ``data/published_rates.csv`` when omitted.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``key``: ``value`` (with ``low``/``high``), ``unit``, the source,
+        its URL and the table or figure.
+    """
     return _load(path, "published_rates.csv", PUBLISHED_RATES_SCHEMA).set_index("key", drop=False)
 
 
 def load_reasoning_tokens(path: str | Path | None = None) -> pd.DataFrame:
-    """Output tokens per task of reasoning and non-reasoning models (with sources)."""
+    """Output tokens per task of reasoning and non-reasoning models (with sources).
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        A CSV in the same schema; the bundled ``data/reasoning_tokens.csv`` when omitted.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (model, task, source): output and input tokens per task.
+    """
     return _load(path, "reasoning_tokens.csv", REASONING_TOKENS_SCHEMA)
 
 
 def load_test_time_results(path: str | Path | None = None) -> pd.DataFrame:
-    """Published headline results of spending more inference compute, indexed by ``key``."""
+    """Published headline results of spending more inference compute, indexed by ``key``.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        A CSV in the same schema; the bundled ``data/test_time_results.csv`` when omitted.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``key``: model, benchmark, method, samples and the single and
+        scaled scores (%), with sources.
+    """
     return _load(path, "test_time_results.csv", TEST_TIME_RESULTS_SCHEMA).set_index(
         "key", drop=False
     )
@@ -765,6 +821,18 @@ def load_models(path: str | Path | None = None) -> pd.DataFrame:
     """Architectures of open models (shapes, MoE and latent-attention sizes), by ``name``.
 
     Count columns are returned as int64 (MLA-only columns as nullable ``Int64``).
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        A CSV in the same schema; the bundled ``data/models.csv`` when omitted.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per model: its shape (layers, hidden size, heads, KV heads, MoE and
+        MLA sizes), published parameter counts and context length; counts as int64 (MLA-only
+        columns as nullable ``Int64``).
     """
     df = _load(path, "models.csv", MODELS_SCHEMA)
     df["tied_embeddings"] = df["tied_embeddings"].astype(bool)
@@ -779,6 +847,14 @@ def load_decode_measurements(path: str | Path | None = None) -> pd.DataFrame:
     path : str or Path, optional
         Your own measurements, e.g. written by ``benchmarks/gpu_decode.py``; the bundled H200
         measurements of a Llama-3.1-8B-shaped model when omitted.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per measured step: ``gpu``, ``kind`` (decode or prefill), ``model``,
+        ``params``, ``batch``, ``context`` (tokens), ``step_ms``, ``tokens_per_s_total``,
+        ``tokens_per_s_per_user``, ``avg_power_w`` (board), ``joules_per_token``,
+        ``weight_gb`` and ``kv_gb`` (bytes one decode step reads, 1e9 B).
     """
     return _load(path, "h200_decode.csv", DECODE_MEASUREMENTS_SCHEMA)
 
@@ -789,6 +865,17 @@ def load_scaling_laws(path: str | Path | None = None) -> pd.DataFrame:
     ``form`` says which functional form the parameters belong to: ``chinchilla``
     (E + A/N^alpha + B/D^beta), ``kaplan`` (Kaplan et al. 2020, Eq. 1.5) or ``exponents``
     (only the allocation exponents a, b).
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        A CSV in the same schema; the bundled ``data/scaling_laws.csv`` when omitted.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (law, parameter): ``form``, ``value``, ``unit`` and the source
+        with its location (table, equation).
     """
     return _load(path, "scaling_laws.csv", SCALING_LAWS_SCHEMA)
 
@@ -798,12 +885,35 @@ def load_notable_models(path: str | Path | None = None) -> pd.DataFrame:
 
     For MoE models ``params`` is the *active* count (what 6ND uses); ``flop_method`` says
     whether ``training_flop`` is the developer's reported figure or 6ND.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        A CSV in the same schema; the bundled ``data/notable_models.csv`` when omitted.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per model: ``params``, ``training_tokens``, ``training_flop`` (FLOP),
+        ``flop_method`` and the source.
     """
     return _load(path, "notable_models.csv", NOTABLE_MODELS_SCHEMA)
 
 
 def load_post_training(path: str | Path | None = None) -> pd.DataFrame:
-    """Published post-training (fine-tuning, RLHF, RL) compute as a fraction of pre-training."""
+    """Published post-training (fine-tuning, RLHF, RL) compute as a fraction of pre-training.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        A CSV in the same schema; the bundled ``data/post_training.csv`` when omitted.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (model, what): pre- and post-training amounts in the row's
+        ``unit``, their ratio ``post_training_fraction`` and the source.
+    """
     return _load(path, "post_training.csv", POST_TRAINING_SCHEMA)
 
 
@@ -838,6 +948,11 @@ def load_training_runs(path: str | Path) -> pd.DataFrame:
         CSV with columns ``n_params``, ``loss`` (nats/token) and either ``n_tokens`` or
         ``training_flop`` (then ``n_tokens = training_flop / (6 n_params)``).
 
+    Returns
+    -------
+    pandas.DataFrame
+        ``n_params``, ``n_tokens`` and ``loss`` (nats/token), one row per run.
+
     Raises
     ------
     DataValidationError
@@ -854,6 +969,18 @@ def read_epoch_chinchilla(path: str | Path, drop_highest: int = 5) -> pd.DataFra
     Reads ``svg_extracted_data.csv`` of github.com/epoch-research/analyzing-chinchilla (columns
     ``Model Size``, ``Training FLOP``, ``loss``), derives ``n_tokens = C / (6 N)`` and drops the
     ``drop_highest`` highest losses, as Besiroglu et al. (2024) do (5 in their main fit).
+
+    Parameters
+    ----------
+    path : str or Path
+        Epoch's ``svg_extracted_data.csv``.
+    drop_highest : int
+        Highest-loss points to drop.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``n_params``, ``n_tokens`` and ``loss`` (nats/token), sorted by loss.
     """
     p = Path(path)
     if not p.is_file():
@@ -871,12 +998,36 @@ def read_epoch_chinchilla(path: str | Path, drop_highest: int = 5) -> pd.DataFra
 
 
 def load_measured_ceilings(path: str | Path | None = None) -> pd.DataFrame:
-    """Measured bandwidth and matmul ceilings of a GPU (``data/h200_ceilings.csv``), by metric."""
+    """Measured bandwidth and matmul ceilings of a GPU (``data/h200_ceilings.csv``), by metric.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        A CSV in the same schema; the bundled ``data/h200_ceilings.csv`` when omitted.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``gpu``, ``kind``, ``metric`` (``copy_tb_s``, ``bf16_gemm_tflops``,
+        ``gemm_avg_power_w``) and ``value`` in the metric's unit.
+    """
     return _load(path, "h200_ceilings.csv", MEASURED_CEILINGS_SCHEMA)
 
 
 def load_published_throughput(path: str | Path | None = None) -> pd.DataFrame:
-    """Published serving throughput (vendor and MLPerf pages), to check the roofline ceiling."""
+    """Published serving throughput (vendor and MLPerf pages), to check the roofline ceiling.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        A CSV in the same schema; the bundled ``data/published_throughput.csv`` when omitted.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per published figure: configuration (GPU, GPUs, model, precisions,
+        request lengths), the measured tokens/s and the quoted source.
+    """
     return _load(path, "published_throughput.csv", PUBLISHED_THROUGHPUT_SCHEMA)
 
 
@@ -1441,6 +1592,15 @@ def dataset_for_file(path: str | Path) -> Dataset | None:
     A name selects a dataset when it is a bundled file's name (``models.csv``), an upstream
     alias (Epoch AI's ``aa_data_with_math5.csv``) or the dataset's name plus ``.csv``
     (``sampling_counts.csv``).
+
+    Parameters
+    ----------
+    path : str or Path
+        The file (only its name is read).
+
+    Returns
+    -------
+    Dataset or None
     """
     name = Path(path).name
     if name in BUNDLED_FILES:

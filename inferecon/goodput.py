@@ -141,7 +141,17 @@ class LengthDistribution:
 
 
 def fixed_lengths(tokens: int) -> LengthDistribution:
-    """Every request has ``tokens`` tokens (>= 1)."""
+    """Every request has the same length.
+
+    Parameters
+    ----------
+    tokens : int
+        The length (tokens), >= 1.
+
+    Returns
+    -------
+    LengthDistribution
+    """
     t = require_in_range("tokens", tokens, 1, 10_000_000)
     return LengthDistribution("fixed", mean=float(round(t)))
 

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from ._validate import require_in_range, require_positive
 
@@ -314,6 +313,8 @@ def fit_log_linear_trend(dates, values, confidence: float = 0.90) -> TrendFit:
     t = _years_since(dt, start)
     if np.ptp(t) == 0:
         raise ValueError("all observations fall on one day: the time trend is undefined")
+    from scipy import stats  # imported on use: keeps `import inferecon` light
+
     res = stats.linregress(t, y)
     q = stats.t.ppf(0.5 + confidence / 2.0, n - 2)
     lo, hi = res.slope - q * res.stderr, res.slope + q * res.stderr

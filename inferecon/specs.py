@@ -326,7 +326,12 @@ def _model_table() -> dict[str, ModelSpec]:
 
 
 def clear_catalogs() -> None:
-    """Forget the GPU and model tables read from ``data/``; the next lookup re-reads them."""
+    """Forget the GPU and model tables read from ``data/``; the next lookup re-reads them.
+
+    Returns
+    -------
+    None
+    """
     _gpu_table.cache_clear()
     _model_table.cache_clear()
 

@@ -23,7 +23,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import special, stats
 
 from ._validate import require_in_range, require_positive
 
@@ -100,6 +99,8 @@ def pass_at_k(n, c, k):
     >>> round(pass_at_k(200, 10, 10), 10)
     0.4085478661
     """
+    from scipy import special  # on use: keeps the import light
+
     n = _as_int("n", n, 1)
     c = _as_int("c", c, 0)
     k = _as_int("k", k, 1)
@@ -240,6 +241,8 @@ def fit_coverage_power_law(k, coverage_values) -> CoveragePowerLaw:
     CoveragePowerLaw
         Fitted ``a``, ``b`` (dimensionless), R² and the number of points used.
     """
+    from scipy import stats  # on use: keeps the import light
+
     k = np.asarray(require_positive("k", k), dtype=float)
     cov = np.asarray(require_in_range("coverage_values", coverage_values, 0.0, 1.0), dtype=float)
     ok = (cov > 0) & (cov < 1)
@@ -300,6 +303,8 @@ def beta_expected_coverage(k, alpha, beta):
         Expected share of problems solved by at least one of k samples, in [0, 1]. At
         ``k = 1`` it is the mean pass@1, ``alpha / (alpha + beta)``.
     """
+    from scipy import special  # on use: keeps the import light
+
     k = require_in_range("k", k, 1.0, np.inf)
     a = require_positive("alpha", alpha)
     b = require_positive("beta", beta)
@@ -343,6 +348,8 @@ def beta_bin_masses(alpha, beta, bin_edges):
         ``I(edges[i+1]) - I(edges[i])`` with I the regularised incomplete beta function (the
         Beta CDF): one probability per bin; they sum to 1 when the edges span [0, 1].
     """
+    from scipy import special  # on use: keeps the import light
+
     a = require_positive("alpha", alpha)
     b = require_positive("beta", beta)
     edges = np.asarray(require_in_range("bin_edges", bin_edges, 0.0, 1.0), dtype=float)
@@ -402,6 +409,8 @@ def expected_over_difficulty(func, alpha: float, beta: float):
 
 def _binom_pmf(k, n, p):
     """Binomial pmf in log space (exact 0/1 at p = 0 or 1; no overflow for tiny p)."""
+    from scipy import special  # on use: keeps the import light
+
     k, n, p = np.broadcast_arrays(np.asarray(k, float), np.asarray(n, float), np.asarray(p, float))
     logc = special.gammaln(n + 1) - special.gammaln(k + 1) - special.gammaln(n - k + 1)
     return np.exp(logc + special.xlogy(k, p) + special.xlog1py(n - k, -p))
@@ -409,6 +418,8 @@ def _binom_pmf(k, n, p):
 
 def _binom_sf(k, n, p):
     """P(X > k) for X ~ Binomial(n, p), via the regularised incomplete beta function."""
+    from scipy import special  # on use: keeps the import light
+
     k, n, p = np.broadcast_arrays(np.asarray(k, float), np.asarray(n, float), np.asarray(p, float))
     inside = k < n
     return np.where(
