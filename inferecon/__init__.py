@@ -20,18 +20,44 @@ Figures and explorers live in :mod:`inferecon.viz`, imported on first use (``ie.
 from importlib import import_module
 from importlib.metadata import PackageNotFoundError, version
 
-from . import calibration, datasets, efficiency, prices, rates, scaling, serving, specs, testtime
+from . import (
+    calibration,
+    datasets,
+    efficiency,
+    factory,
+    prices,
+    rates,
+    scaling,
+    serving,
+    specs,
+    testtime,
+    trends,
+)
 from .calibration import *  # noqa: F403
 from .datasets import *  # noqa: F403
 from .efficiency import *  # noqa: F403
+from .factory import *  # noqa: F403
 from .prices import *  # noqa: F403
 from .rates import *  # noqa: F403
 from .scaling import *  # noqa: F403
 from .serving import *  # noqa: F403
 from .specs import *  # noqa: F403
 from .testtime import *  # noqa: F403
+from .trends import *  # noqa: F403
 
-_TOPICS = (datasets, rates, prices, specs, efficiency, serving, calibration, scaling, testtime)
+_TOPICS = (
+    datasets,
+    rates,
+    prices,
+    specs,
+    efficiency,
+    serving,
+    calibration,
+    scaling,
+    testtime,
+    factory,
+    trends,
+)
 
 try:
     __version__ = version("inferecon")
