@@ -1,6 +1,13 @@
 """Figures and interactive explorers (matplotlib + ipywidgets, ipympl when available)."""
 
 from .explorer import Explorer, display_mode, export_figures, setup_notebook
+from .factory import (
+    FactoryCostExplorer,
+    FactoryFrontierExplorer,
+    HardwareTrendExplorer,
+    MarginPaybackExplorer,
+    WorkloadBillExplorer,
+)
 from .prices import OpenClosedExplorer, PriceDeclineExplorer, published_comparisons
 from .scaling import (
     InferenceAwareExplorer,
@@ -30,6 +37,11 @@ __all__ = [
     "CostEnergyExplorer",
     "CoverageDataExplorer",
     "Explorer",
+    "FactoryCostExplorer",
+    "FactoryFrontierExplorer",
+    "HardwareTrendExplorer",
+    "MarginPaybackExplorer",
+    "WorkloadBillExplorer",
     "InferenceAwareExplorer",
     "LossLandscapeExplorer",
     "OpenClosedExplorer",
@@ -68,6 +80,11 @@ def explorers() -> dict[str, type[Explorer]]:
         "scaling_landscape": LossLandscapeExplorer,
         "inference_aware": InferenceAwareExplorer,
         "scaling_fit": ScalingFitExplorer,
+        "factory_cost": FactoryCostExplorer,
+        "factory_frontier": FactoryFrontierExplorer,
+        "factory_margin": MarginPaybackExplorer,
+        "hardware_trends": HardwareTrendExplorer,
+        "workload_bill": WorkloadBillExplorer,
     }
 
 
@@ -82,4 +99,6 @@ def headline_explorers():
         "cost_per_token": CostEnergyExplorer,
         "scaling_landscape": LossLandscapeExplorer,
         "inference_aware": InferenceAwareExplorer,
+        "factory_frontier": FactoryFrontierExplorer,
+        "factory_cost": FactoryCostExplorer,
     }
