@@ -142,10 +142,10 @@ def capital_recovery_factor(cost_of_capital, lifetime_years):
     r = _arr(require_in_range("cost_of_capital", cost_of_capital, 0.0, 1.0))
     n = _arr(require_in_range("lifetime_years", lifetime_years, 0.0, 50.0, low_open=True))
     r, n = np.broadcast_arrays(r, n)
-    safe = np.where(r > 0, r, 1.0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        annuity = safe / -np.expm1(-n * np.log1p(safe))
-    return scalar_or_array(np.where(r > 0, annuity, 1.0 / n))
+    tiny = r < 1e-6  # the series 1/n + r (n + 1) / (2 n), exact to O(r^2), avoids 0/0
+    safe = np.where(tiny, 1.0, r)
+    annuity = safe / -np.expm1(-n * np.log1p(safe))
+    return scalar_or_array(np.where(tiny, 1.0 / n + r * (n + 1.0) / (2.0 * n), annuity))
 
 
 def owned_usd_per_gpu_hour(purchase_usd, lifetime_years, cost_of_capital=0.0):

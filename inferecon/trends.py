@@ -179,6 +179,20 @@ class HardwareTrend:
         return float(np.log(2.0) / np.log(f)) if f > 1.0 else float("inf")
 
     @property
+    def halving_time_years(self) -> float:
+        """Years to halve, for a falling metric: ``log(2) / -log(factor)``; ``inf`` otherwise."""
+        f = self.factor_per_year
+        return float(np.log(2.0) / -np.log(f)) if f < 1.0 else float("inf")
+
+    def describe_time(self) -> str:
+        """ "doubling every X years" or "halving every X years" (or "flat")."""
+        if self.factor_per_year > 1.0:
+            return f"doubling every {self.doubling_time_years:.1f} years"
+        if self.factor_per_year < 1.0:
+            return f"halving every {self.halving_time_years:.1f} years"
+        return "flat"  # pragma: no cover - an exactly zero slope
+
+    @property
     def years_spanned(self) -> float:
         """Years between the first and last release date in the fit."""
         return (self.fit.end - self.fit.start).days / 365.0

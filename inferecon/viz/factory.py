@@ -988,7 +988,7 @@ class HardwareTrendExplorer(Explorer):
             f"{HARDWARE_METRICS[metric]} at {prec}, {chips}, {t.fit.start.year}-"
             f"{t.fit.end.year} ({t.fit.n_points} chips): <b>×{t.factor_per_year:.2f} per year</b> "
             f"({t.percent_per_year:+.0f}% a year; 90% interval ×{lo:.2f} to ×{hi:.2f}), "
-            f"doubling every <b>{t.doubling_time_years:.1f} years</b> · AI Index 2025: "
+            f"<b>{t.describe_time()}</b> · AI Index 2025: "
             f"{pub['published']} = ×{f_pub:.2f} per year (doubling every "
             f"{pub['doubling_time_years']:.1f} years)"
         )
