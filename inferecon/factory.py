@@ -957,16 +957,19 @@ def energy_per_query(
     *,
     n_gpus=1,
     pue=1.0,
-    host_w_per_gpu=0.0,
+    server_w_per_gpu=None,
+    host_power_fraction=1.0,
     check_memory: bool = True,
 ) -> pd.DataFrame:
     """Energy of one query from the calibrated serving model, board and facility.
 
     A query of ``prompt_tokens`` in and ``output_tokens`` out served ``batch`` at a time: its
     share of the board energy of the prefill and decode steps
-    (:func:`inferecon.serving_performance`'s ``wh_per_response``), plus optionally a host share
-    (CPUs, memory, network) drawing ``host_w_per_gpu`` per GPU for as long as the query occupies
-    its GPUs, times the PUE.
+    (:func:`inferecon.serving_performance`'s ``wh_per_response``), plus optionally the host's
+    share (CPUs, memory, network) for as long as the query occupies its GPUs, times the PUE.
+    The host draws ``(server_w_per_gpu - GPU TDP) * host_power_fraction`` per GPU: Epoch AI's
+    accounting (a DGX H100 is rated 10.2 kW, 1,275 W per GPU of which 700 W is the GPU; it
+    draws 70% of rated power on average).
 
     Parameters
     ----------
@@ -974,17 +977,25 @@ def energy_per_query(
         As in :func:`inferecon.serving_performance`.
     pue : float
         Facility power usage effectiveness, in [1, 5].
-    host_w_per_gpu : float
-        Host power per GPU, W, >= 0 (Epoch AI's DGX H100 figure: 1,275 W per GPU, of which
-        700 W is the GPU, i.e. 575 W at rated power).
+    server_w_per_gpu : float, optional
+        Rated server power per GPU, W, at least the GPU's TDP; no host share when omitted.
+    host_power_fraction : float
+        Average share of the host's rated power drawn, in (0, 1].
 
     Returns
     -------
     pandas.DataFrame
         ``batch``, ``tokens_per_s_per_user``, ``board_wh_per_query``, ``host_wh_per_query``,
-        ``facility_wh_per_query`` (board + host, x PUE) and ``fits``.
+        ``facility_wh_per_query`` (board + host, x PUE), ``gpu_seconds_per_query`` and ``fits``.
     """
-    host = _arr(_nonneg("host_w_per_gpu", host_w_per_gpu))
+    tdp = get_gpu(gpu).tdp_w
+    frac = float(require_in_range("host_power_fraction", host_power_fraction, 0.0, 1.0,
+                                  low_open=True))  # fmt: skip
+    if server_w_per_gpu is None:
+        host = 0.0
+    else:
+        server = float(require_in_range("server_w_per_gpu", server_w_per_gpu, tdp, 1e5))
+        host = (server - tdp) * frac
     pue_ = _arr(_pue(pue))
     sp = serving_performance(
         model, gpu, batch, prompt_tokens, output_tokens, precision, efficiency,
@@ -1009,6 +1020,7 @@ def energy_per_query(
             "board_wh_per_query": board,
             "host_wh_per_query": host_wh,
             "facility_wh_per_query": (board + host_wh) * pue_,
+            "gpu_seconds_per_query": gpu_s,
             "fits": sp["fits"],
         }
     )
@@ -1152,7 +1164,9 @@ def throughput_frontier(
     -------
     pandas.DataFrame
         ``gpu``, ``precision``, ``n_gpus``, ``batch``, ``tokens_per_s_per_user``,
-        ``output_tokens_per_s_per_gpu``, ``ttft_ms``, ``power_w`` (average board power per GPU),
+        ``output_tokens_per_s_per_gpu``, ``total_tokens_per_s_per_gpu`` (prompt and output tokens
+        processed, the way some benchmarks count), ``ttft_ms``, ``power_w`` (average board power
+        per GPU),
         ``joules_per_output_token``, ``idle_w``, ``all_in_kw_per_gpu``,
         ``tokens_per_s_per_mw``, ``pareto`` and ``pareto_mw``. Empty when nothing fits.
     """
@@ -1202,6 +1216,7 @@ def throughput_frontier(
                         "output_tokens": int(output_tokens),
                         "tokens_per_s_per_user": sp["tokens_per_s_per_user"].to_numpy(),
                         "output_tokens_per_s_per_gpu": tps,
+                        "total_tokens_per_s_per_gpu": tps * (1.0 + prompt_tokens / output_tokens),
                         "ttft_ms": sp["ttft_ms"].to_numpy(),
                         "power_w": sp["joules_per_output_token"].to_numpy() * tps,
                         "joules_per_output_token": sp["joules_per_output_token"].to_numpy(),

@@ -15,7 +15,13 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
-from ..datasets import load_accelerators, load_gpus, load_models, load_published_rates
+from ..datasets import (
+    load_accelerators,
+    load_factory_assumptions,
+    load_gpus,
+    load_models,
+    load_published_rates,
+)
 from ..factory import (
     all_in_kw_per_gpu,
     api_bill,
@@ -199,6 +205,7 @@ def _operating_controls(model="Llama-3.1-70B", gpu="H200-SXM", precision="fp8", 
 
 def _cost_controls(gpu="H200-SXM"):
     g = get_gpu(gpu)
+    cited = load_factory_assumptions()["value"]  # defaults with their sources
     return {
         "hardware": dropdown([_OWN, _RENT], _OWN, "Hardware"),
         "usd_per_gpu_hour": float_slider(
@@ -210,14 +217,21 @@ def _cost_controls(gpu="H200-SXM"):
         "lifetime_years": float_slider(4.0, 1.0, 8.0, 0.5, "Lifetime (years)", fmt=".1f"),
         "cost_of_capital": float_slider(0.10, 0.0, 0.30, 0.01, "Cost of capital (per year)"),
         "utilisation": float_slider(0.70, 0.05, 1.0, 0.01, "Utilisation (share of hours serving)"),
-        "usd_per_kwh": float_slider(0.08, 0.0, 0.40, 0.005, "Electricity (USD per kWh)", fmt=".3f"),
-        "pue": float_slider(1.2, 1.0, 2.0, 0.01, "Facility PUE (ratio)"),
+        "usd_per_kwh": float_slider(
+            cited["default_usd_per_kwh"], 0.0, 0.40, 0.005, "Electricity (USD per kWh)", fmt=".3f"
+        ),
+        "pue": float_slider(cited["default_pue"], 1.0, 2.0, 0.01, "Facility PUE (ratio)"),
         "all_in_kw_per_gpu": float_slider(
             all_in_kw_per_gpu(g)[0], 0.1, 4.0, 0.01, "All-in power per GPU (kW)"
         ),
         "facility_usd_per_kw_month": float_slider(
-            184.0, 0.0, 400.0, 1.0, "Hosting (USD per kW-month of all-in power)", fmt=".0f"
-        ),
+            float(round(cited["default_facility_usd_per_kw_month"])),
+            0.0,
+            400.0,
+            1.0,
+            "Hosting (USD per kW-month of all-in power)",
+            fmt=".0f",
+        ),  # fmt: skip
     }
 
 

@@ -162,9 +162,11 @@ def test_epoch_chatgpt_query_energy_golden():
 
 
 def test_energy_per_query_from_the_serving_model():
+    # Epoch's host share: 1,275 W per GPU rated, 700 W of it the GPU: 575 W x 70% = 402.5 W
     r = ie.energy_per_query(
-        "Llama-3.1-70B", "H100-SXM", [1, 8], 100, 500, "fp8", pue=1.2, host_w_per_gpu=402.5
-    )
+        "Llama-3.1-70B", "H100-SXM", [1, 8], 100, 500, "fp8", pue=1.2, server_w_per_gpu=1275,
+        host_power_fraction=0.7,
+    )  # fmt: skip
     sp = ie.serving_performance("Llama-3.1-70B", "H100-SXM", [1, 8], 100, 500, "fp8")
     np.testing.assert_allclose(r["board_wh_per_query"], sp["wh_per_response"], rtol=REL)
     # a query occupies 500 / (tokens/s of the replica) seconds of the GPU; host power for it
@@ -176,6 +178,8 @@ def test_energy_per_query_from_the_serving_model():
         rtol=REL,
     )
     assert r["board_wh_per_query"].iloc[0] > 4 * r["board_wh_per_query"].iloc[1]  # batching
+    with pytest.raises(ValueError, match=r"server_w_per_gpu must be in \[700"):
+        ie.energy_per_query("Llama-3.1-8B", "H100-SXM", 1, 100, 500, server_w_per_gpu=500)
 
 
 def test_all_in_power_defaults_are_cited():
