@@ -397,6 +397,9 @@ class FactoryCostExplorer(_OperatingPointMixin, Explorer):
             "Idle hours cost hardware, hosting and idle power. Dotted: the target speed.",
         )
 
+    def _export_fit(self, ax) -> str:
+        return "x" if ax is self.ax else "xy"  # the bars keep their room for the legend
+
     def _clear(self, message):
         for bars in self._bars.values():
             for b in bars:
