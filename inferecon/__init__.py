@@ -23,6 +23,7 @@ from importlib.metadata import PackageNotFoundError, version
 from .calibration import *  # noqa: F403
 from .datasets import *  # noqa: F403
 from .efficiency import *  # noqa: F403
+from .factory import *  # noqa: F403
 from .goodput import *  # noqa: F403
 from .prices import *  # noqa: F403
 from .rates import *  # noqa: F403
@@ -30,10 +31,11 @@ from .scaling import *  # noqa: F403
 from .serving import *  # noqa: F403
 from .specs import *  # noqa: F403
 from .testtime import *  # noqa: F403
+from .trends import *  # noqa: F403
 
 _TOPIC_NAMES = (
     "datasets", "rates", "prices", "specs", "efficiency", "serving", "calibration", "goodput",
-    "scaling", "testtime",
+    "factory", "trends", "scaling", "testtime",
 )  # fmt: skip
 """The topic modules whose ``__all__`` make up the flat namespace (``ie.goodput`` is the
 function of that name; the module is ``inferecon.goodput``)."""

@@ -71,6 +71,10 @@ __all__ = [
     "DATASETS",
     "BUNDLED_FILES",
     "dataset_for_file",
+    "ACCELERATORS_SCHEMA",
+    "FACTORY_ASSUMPTIONS_SCHEMA",
+    "load_accelerators",
+    "load_factory_assumptions",
 ]
 
 BENCHMARKS: dict[str, str] = {
@@ -1484,6 +1488,145 @@ def load_request_lengths(path: str | Path | None = None) -> pd.DataFrame:
     return _load(path, "request_lengths.csv", REQUEST_LENGTHS_SCHEMA)
 
 
+# --------------------------------------------------------------------------- AI factory (issue 13)
+# Accelerator specifications over time (hardware trends) and the cited defaults of the factory
+# model (all-in power per GPU, purchase prices, published claims and estimates).
+
+_PRECISION_TFLOPS = ("fp32_tflops", "bf16_tflops", "fp8_tflops", "fp4_tflops")
+
+
+def _check_accelerators(df: pd.DataFrame, fname: str) -> list[Problem]:
+    """A price comes with its kind and vice versa; every row has at least one FLOP/s figure."""
+    problems = []
+    priced, kind = df["launch_usd"].notna(), df["price_kind"].notna()
+    for i in np.flatnonzero((priced != kind).to_numpy()):
+        have, lack = (
+            ("launch_usd", "price_kind") if priced.iloc[i] else ("price_kind", "launch_usd")
+        )
+        problems.append(Problem(fname, int(i) + 2, lack, f"{have} is given but {lack} is empty"))
+    no_flops = df[list(_PRECISION_TFLOPS)].isna().all(axis=1).to_numpy()
+    for i in np.flatnonzero(no_flops):
+        problems.append(
+            Problem(fname, int(i) + 2, "bf16_tflops", "no FLOP/s figure at any precision")
+        )
+    return problems
+
+
+ACCELERATORS_SCHEMA = Schema(
+    name="accelerators",
+    columns=(
+        Column("name", "str", description="accelerator name as its maker or Epoch AI lists it"),
+        Column("vendor", "str"),
+        Column("type", "str", choices=("gpu", "tpu", "asic"), lowercase=True),
+        Column("segment", "str", choices=("datacenter", "workstation", "consumer"), lowercase=True),
+        Column("release_date", "date"),
+        _pos("fp32_tflops", "TFLOP/s", nullable=True, description="non-tensor FP32"),
+        _pos("bf16_tflops", "TFLOP/s", nullable=True, description="dense tensor FP16/BF16"),
+        _pos("fp8_tflops", "TFLOP/s", nullable=True, description="dense FP8"),
+        _pos("fp4_tflops", "TFLOP/s", nullable=True, description="dense FP4"),
+        _pos("memory_gb", "GB", nullable=True),
+        _pos("memory_tb_s", "TB/s", nullable=True),
+        _pos("tdp_w", "W", nullable=True),
+        _pos("launch_usd", "USD", nullable=True, description="price on release, nominal USD"),
+        Column(
+            "price_kind",
+            "str",
+            nullable=True,
+            choices=("launch", "analyst", "reported", "reseller", "unspecified"),
+            lowercase=True,
+        ),
+        Column("price_source_url", "str", nullable=True),
+        Column("source_url", "str"),
+        Column("data_source", "str", choices=("epoch", "epoch+datasheet", "datasheet")),
+        Column("notes", "str", nullable=True),
+    ),
+    key=("name",),
+    optional=frozenset({"notes", "price_source_url"}),
+    row_checks=(("bf16_tflops", "fp8_tflops"), ("fp8_tflops", "fp4_tflops")),
+    frame_check=_check_accelerators,
+)
+
+FACTORY_ASSUMPTIONS_SCHEMA = Schema(
+    name="factory_assumptions",
+    columns=(
+        Column("key", "str"),
+        Column("quantity", "str"),
+        Column("value", "float"),
+        Column("unit", "str"),
+        Column("gpu", "str", nullable=True, description="a name in data/gpus.csv, if per GPU"),
+        Column(
+            "kind",
+            "str",
+            choices=(
+                "datasheet",
+                "vendor_claim",
+                "analyst_estimate",
+                "published_estimate",
+                "measurement",
+                "assumption",
+            ),
+        ),
+        Column("source", "str"),
+        Column("source_url", "str"),
+        Column("retrieved", "date"),
+        Column("notes", "str", nullable=True),
+    ),
+    key=("key",),
+    optional=frozenset({"notes"}),
+)
+
+
+def load_accelerators(path: str | Path | None = None) -> pd.DataFrame:
+    """Accelerators 2012-2025 with release date, dense FLOP/s per precision, memory, power, price.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        A CSV in the schema of ``data/accelerators.csv``; the bundled file when omitted (mostly
+        Epoch AI's Machine Learning Hardware data, CC BY 4.0; see ``data/README.md``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per accelerator, sorted by release date: TFLOP/s at ``fp32`` (non-tensor),
+        ``bf16`` (dense tensor FP16/BF16), ``fp8`` and ``fp4`` (empty where the chip has no
+        such format or no figure is published), memory (GB, TB/s), TDP (W) and the price on
+        release (nominal USD) with its kind (``launch``, ``analyst``, ``reported``,
+        ``reseller``, ``unspecified``).
+
+    Raises
+    ------
+    DataValidationError
+        Listing every problem: missing columns, bad dates, non-positive numbers, unknown
+        type/segment/price kind, a price without its kind (or the reverse), a row with no FLOP/s
+        figure, a lower-precision peak below a higher one, duplicated names.
+    """
+    df = _load(path, "accelerators.csv", ACCELERATORS_SCHEMA)
+    return df.sort_values(["release_date", "name"], kind="stable").reset_index(drop=True)
+
+
+def load_factory_assumptions(path: str | Path | None = None) -> pd.DataFrame:
+    """The AI-factory model's cited defaults and the published claims it rebuilds, by ``key``.
+
+    Each row is one number with its unit, the GPU it applies to (if any), what kind of number
+    it is (``datasheet``, ``vendor_claim``, ``analyst_estimate``, ``published_estimate``,
+    ``measurement`` or ``assumption``) and its source.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        A CSV in the schema of ``data/factory_assumptions.csv``; the bundled file when omitted.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``key`` (the column is kept).
+    """
+    return _load(path, "factory_assumptions.csv", FACTORY_ASSUMPTIONS_SCHEMA).set_index(
+        "key", drop=False
+    )
+
+
 # --------------------------------------------------------------------------- the table of datasets
 
 
@@ -1567,6 +1710,13 @@ DATASETS: dict[str, Dataset] = {
         ),
         Dataset(
             "request_lengths", REQUEST_LENGTHS_SCHEMA, load_request_lengths, "request_lengths.csv"
+        ),
+        Dataset("accelerators", ACCELERATORS_SCHEMA, load_accelerators, "accelerators.csv"),
+        Dataset(
+            "factory_assumptions",
+            FACTORY_ASSUMPTIONS_SCHEMA,
+            load_factory_assumptions,
+            "factory_assumptions.csv",
         ),
         Dataset("training_runs", TRAINING_RUNS_SCHEMA, load_training_runs),
         Dataset("request_trace", REQUEST_TRACE_SCHEMA, load_request_trace),

@@ -8,6 +8,13 @@ from .explorer import (
     notice,
     setup_notebook,
 )
+from .factory import (
+    FactoryCostExplorer,
+    FactoryFrontierExplorer,
+    HardwareTrendExplorer,
+    MarginPaybackExplorer,
+    WorkloadBillExplorer,
+)
 from .goodput import GoodputExplorer, PublishedSweepsExplorer, ServingLoadExplorer
 from .prices import OpenClosedExplorer, PriceDeclineExplorer
 from .scaling import (
@@ -36,7 +43,12 @@ __all__ = [
     "CostEnergyExplorer",
     "CoverageDataExplorer",
     "Explorer",
+    "FactoryCostExplorer",
+    "FactoryFrontierExplorer",
     "GoodputExplorer",
+    "HardwareTrendExplorer",
+    "MarginPaybackExplorer",
+    "WorkloadBillExplorer",
     "InferenceAwareExplorer",
     "LossLandscapeExplorer",
     "OpenClosedExplorer",
@@ -79,6 +91,11 @@ def explorers() -> dict[str, type[Explorer]]:
         "scaling_landscape": LossLandscapeExplorer,
         "inference_aware": InferenceAwareExplorer,
         "scaling_fit": ScalingFitExplorer,
+        "factory_cost": FactoryCostExplorer,
+        "factory_frontier": FactoryFrontierExplorer,
+        "factory_margin": MarginPaybackExplorer,
+        "hardware_trends": HardwareTrendExplorer,
+        "workload_bill": WorkloadBillExplorer,
     }
 
 
@@ -94,4 +111,6 @@ def headline_explorers():
         "goodput": GoodputExplorer,
         "scaling_landscape": LossLandscapeExplorer,
         "inference_aware": InferenceAwareExplorer,
+        "factory_frontier": FactoryFrontierExplorer,
+        "factory_cost": FactoryCostExplorer,
     }

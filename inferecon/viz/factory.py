@@ -1,0 +1,1204 @@
+"""Figures and explorers for notebook 06: the AI factory (cost, frontier, margin, trends, bills).
+
+Every number drawn comes from :mod:`inferecon.factory` and :mod:`inferecon.trends`; this module
+only picks rows and draws them.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import ipywidgets as widgets
+import matplotlib.dates as mdates
+import numpy as np
+import pandas as pd
+from matplotlib.ticker import FuncFormatter, PercentFormatter
+
+from ..datasets import (
+    load_accelerators,
+    load_factory_assumptions,
+    load_gpus,
+    load_models,
+    load_published_rates,
+)
+from ..factory import (
+    all_in_kw_per_gpu,
+    api_bill,
+    api_list_price,
+    frontier_costs,
+    native_precisions,
+    operating_point_for_speed,
+    self_hosted_bill,
+    throughput_frontier,
+    tiered_prices,
+    unit_economics,
+)
+from ..specs import get_gpu
+from ..trends import (
+    HARDWARE_METRICS,
+    TREND_PRECISIONS,
+    fit_hardware_trend,
+    published_hardware_rates,
+    select_accelerators,
+)
+from .controls import LABEL_STYLE, dropdown, float_slider, row_layout
+from .explorer import Explorer
+from .style import add_source, add_title, side_by_side
+
+__all__ = [
+    "DEFAULT_PRICES_AS_OF",
+    "FactoryCostExplorer",
+    "FactoryFrontierExplorer",
+    "HardwareTrendExplorer",
+    "MarginPaybackExplorer",
+    "WorkloadBillExplorer",
+]
+
+DEFAULT_PRICES_AS_OF = "2026-12-01"
+"""Date the bill explorer prices API calls on (genai-prices' bundled snapshot), fixed so that a
+figure re-exports identically; pass ``as_of`` to change it."""
+
+_SPEEDS = [5, 10, 15, 20, 30, 40, 50, 75, 100, 150, 200, 300, 500]
+_PROMPTS = [128, 256, 512, 1024, 2048, 4096, 8192, 16384]
+_OUTPUTS = [64, 128, 256, 512, 1024, 2048, 4096, 8192]
+_PRICES = [0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0,
+           8.0, 10.0, 15.0, 20.0, 30.0]  # fmt: skip
+_OWN = "own (pay power and hosting)"
+_RENT = "rent (power and hosting included)"
+_SWEEP = np.unique(np.round(np.geomspace(1, 4096, 64)))
+_BAR0 = 0.003  # left end of log-scale cost bars (USD per million tokens)
+_FRONTIER_GPUS = ("A100-80GB-SXM", "H100-SXM", "H200-SXM", "MI300X", "B200-HGX", "GB200-per-GPU")
+_GPU_COLORS = {
+    "A100-80GB-SXM": "#7f8c8d",
+    "H100-SXM": "#2e86c1",
+    "H200-SXM": "#1f4e79",
+    "MI300X": "#c0392b",
+    "B200-HGX": "#27ae60",
+    "GB200-per-GPU": "#145a32",
+}
+_PART_COLORS = {
+    "hardware": "#1f4e79",
+    "energy": "#e67e22",
+    "facility": "#7d3c98",
+    "idle": "#aab7b8",
+}
+_PARTS = {
+    "hardware": "hardware",
+    "energy": "energy",
+    "facility": "hosting",
+    "idle": "idle hours",
+}
+RED = "#c0392b"
+_SOURCE_FACTORY = (
+    "GPU specs: data/gpus.csv; model shapes: data/models.csv; all-in kW per GPU: "
+    "data/factory_assumptions.csv (SemiAnalysis InferenceMAX, or a stated assumption)"
+)
+_API_MODELS = {
+    "Together: Llama 3.3 70B Turbo": ("together", "meta-llama/Llama-3.3-70B-Instruct-Turbo"),
+    "Together: Llama 3.1 8B Turbo": ("together", "meta-llama/Meta-Llama-3.1-8B-Instruct-Turbo"),
+    "Together: Llama 3.1 405B Turbo": ("together", "meta-llama/Meta-Llama-3.1-405B-Instruct-Turbo"),
+    "Together: gpt-oss-120b": ("together", "openai/gpt-oss-120b"),
+    "DeepSeek: deepseek-chat": ("deepseek", "deepseek-chat"),
+    "OpenAI: GPT-5": ("openai", "gpt-5"),
+    "OpenAI: GPT-5 mini": ("openai", "gpt-5-mini"),
+    "OpenAI: GPT-4o mini": ("openai", "gpt-4o-mini"),
+    "Anthropic: Claude Sonnet 4.5": ("anthropic", "claude-sonnet-4-5"),
+    "Anthropic: Claude Haiku 4.5": ("anthropic", "claude-haiku-4-5"),
+    "Google: Gemini 2.5 Pro": ("google", "gemini-2.5-pro"),
+    "Google: Gemini 2.5 Flash": ("google", "gemini-2.5-flash"),
+}
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+@functools.lru_cache(maxsize=1)
+def _names() -> tuple[list[str], list[str]]:
+    return list(load_models()["name"]), list(load_gpus()["name"])
+
+
+def _select(options, value, label, **kw) -> widgets.SelectionSlider:
+    return widgets.SelectionSlider(
+        options=options, value=value, description=label, style=LABEL_STYLE, layout=row_layout(),
+        **kw,
+    )  # fmt: skip
+
+
+def _usd(v: float) -> str:
+    """USD amounts in prose style (no $ sign: it starts MathJax math in the HTML report)."""
+    if v >= 100:
+        return f"USD {v:,.0f}"
+    if v >= 1:
+        return f"USD {v:,.2f}"
+    return f"USD {v:.3g}"
+
+
+def _num(v: float) -> str:
+    return f"{v:,.0f}" if abs(v) >= 100 else f"{v:,.3g}"
+
+
+def _years(v: float) -> str:
+    return "never" if not np.isfinite(v) else f"{v:.1f} years"
+
+
+def _note(text: str) -> str:
+    return f"<span style='color:{RED}'><b>{text}</b></span>"
+
+
+def _nice_max(v: float) -> float:
+    """The smallest 1-2-5 x 10^k at or above ``v`` (axis limits that change rarely)."""
+    if not np.isfinite(v) or v <= 0:
+        return 1.0
+    k = np.floor(np.log10(v))
+    for m in (1.0, 2.0, 5.0, 10.0):
+        if m * 10**k >= v:
+            return float(m * 10**k)
+    return float(10 ** (k + 1))  # pragma: no cover
+
+
+def _si(v: float) -> str:
+    """Tick label: 1k, 10M, 1B above a thousand; plain below."""
+    for scale, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if abs(v) >= scale:
+            return f"{v / scale:,.10g}{suffix}"
+    return f"{v:,.10g}"
+
+
+def _log_axis(ax, which="both"):
+    fmt = FuncFormatter(lambda v, _p: _si(v))
+    if which in ("both", "x"):
+        ax.set_xscale("log")
+        ax.xaxis.set_major_formatter(fmt)
+    if which in ("both", "y"):
+        ax.set_yscale("log")
+        ax.yaxis.set_major_formatter(fmt)
+
+
+def _subtitle(explorer, fig):
+    """A dynamic line under the title saying which scenario is shown."""
+    explorer._subtitle = explorer._dynamic(
+        fig.text(0.01, 0.905, "", ha="left", fontsize=10, color="#333333")
+    )
+
+
+def _scenario(p) -> str:
+    return (
+        f"{p['model']} on {p['gpu']} ×{int(p['n_gpus'])}, {p['precision']}; requests of "
+        f"{int(p['prompt_tokens']):,} tokens in, {int(p['output_tokens']):,} out; "
+        f"{p['hardware'].split(' (')[0]}, {p['utilisation']:.0%} utilisation"
+    )
+
+
+def _operating_controls(model="Llama-3.1-70B", gpu="H200-SXM", precision="fp8", n_gpus=2):
+    models, gpus = _names()
+    return {
+        "model": dropdown(models, model, "Model (data/models.csv)"),
+        "gpu": dropdown(gpus, gpu, "GPU (data/gpus.csv)"),
+        "precision": dropdown(["bf16", "fp8", "fp4"], precision, "Weights and matmul precision"),
+        "n_gpus": _select([1, 2, 4, 8], n_gpus, "Tensor-parallel GPUs"),
+        "target_speed": _select(_SPEEDS, 50, "Target speed per user (tokens/s)"),
+        "prompt_tokens": _select(_PROMPTS, 1024, "Prompt length (tokens)"),
+        "output_tokens": _select(_OUTPUTS, 1024, "Output length (tokens)"),
+    }
+
+
+def _cost_controls(gpu="H200-SXM"):
+    g = get_gpu(gpu)
+    cited = load_factory_assumptions()["value"]  # defaults with their sources
+    return {
+        "hardware": dropdown([_OWN, _RENT], _OWN, "Hardware"),
+        "usd_per_gpu_hour": float_slider(
+            round(g.usd_per_hour_mid, 2), 0.25, 12.0, 0.05, "Rent (USD per GPU-hour)"
+        ),
+        "purchase_usd": float_slider(
+            30_000.0, 2_000.0, 100_000.0, 500.0, "Purchase price (USD per GPU)", fmt=",.0f"
+        ),
+        "lifetime_years": float_slider(4.0, 1.0, 8.0, 0.5, "Lifetime (years)", fmt=".1f"),
+        "cost_of_capital": float_slider(0.10, 0.0, 0.30, 0.01, "Cost of capital (per year)"),
+        "utilisation": float_slider(0.70, 0.05, 1.0, 0.01, "Utilisation (share of hours serving)"),
+        "usd_per_kwh": float_slider(
+            cited["default_usd_per_kwh"], 0.0, 0.40, 0.005, "Electricity (USD per kWh)", fmt=".3f"
+        ),
+        "pue": float_slider(cited["default_pue"], 1.0, 2.0, 0.01, "Facility PUE (ratio)"),
+        "all_in_kw_per_gpu": float_slider(
+            all_in_kw_per_gpu(g)[0], 0.1, 4.0, 0.01, "All-in power per GPU (kW)"
+        ),
+        "facility_usd_per_kw_month": float_slider(
+            float(round(cited["default_facility_usd_per_kw_month"])),
+            0.0,
+            400.0,
+            1.0,
+            "Hosting (USD per kW-month of all-in power)",
+            fmt=".0f",
+        ),  # fmt: skip
+    }
+
+
+def _gpu_defaults(controls, gpu) -> None:
+    """Put a GPU's cited defaults (mid rental price, all-in kW) into the cost controls."""
+    g = get_gpu(gpu)
+    if "usd_per_gpu_hour" in controls and np.isfinite(g.usd_per_hour_mid):
+        controls["usd_per_gpu_hour"].value = round(g.usd_per_hour_mid, 2)
+    if "all_in_kw_per_gpu" in controls:
+        controls["all_in_kw_per_gpu"].value = all_in_kw_per_gpu(g)[0]
+
+
+def _cost_kwargs(p) -> dict:
+    """Cost parameters of :func:`inferecon.frontier_costs` from the controls."""
+    own = p["hardware"] == _OWN
+    kw = dict(utilisation=float(p["utilisation"]), pue=float(p["pue"]))
+    if own:
+        kw.update(
+            purchase_usd=float(p["purchase_usd"]),
+            lifetime_years=float(p["lifetime_years"]),
+            cost_of_capital=float(p["cost_of_capital"]),
+            usd_per_kwh=float(p["usd_per_kwh"]),
+            facility_usd_per_kw_month=float(p["facility_usd_per_kw_month"]),
+        )
+    else:
+        kw.update(usd_per_gpu_hour=float(p["usd_per_gpu_hour"]))
+    return kw
+
+
+class _OperatingPointMixin:
+    """The configuration of one GPU, precision and TP size, its batch sweep and its costs."""
+
+    def _on_control(self, name, change):
+        if name == "gpu":
+            _gpu_defaults(self.controls, change["new"])
+
+    def _set_control(self, name, value):
+        super()._set_control(name, value)
+        if name == "gpu":
+            _gpu_defaults(self.controls, value)
+
+    def _sweep(self, model, gpu, precision, n, prompt, output, kw):
+        """All fitting batch sizes of the configuration (``throughput_frontier``), kept per
+        configuration so that cost and price controls redraw without re-running the model."""
+        cache = self.__dict__.setdefault("_sweeps", {})
+        key = (model, gpu, precision, n, prompt, output, kw)
+        if key not in cache:
+            if len(cache) > 32:
+                cache.pop(next(iter(cache)))
+            cache[key] = throughput_frontier(
+                model, gpu, prompt, output, precisions=[precision], tp_sizes=[n],
+                batches=_SWEEP, all_in_kw={get_gpu(gpu).name: kw},
+            )  # fmt: skip
+        return cache[key]
+
+    def _operating_point(self, p):
+        """(sweep with costs, chosen row, message) for the current controls; a message
+        (plain text) instead of rows when the configuration cannot run."""
+        gpu, prec, n = p["gpu"], p["precision"], int(p["n_gpus"])
+        native = native_precisions(gpu)
+        if prec not in native:
+            return (
+                None,
+                None,
+                (
+                    f"{gpu} has no {prec} tensor cores (it computes in {', '.join(native)}): "
+                    "choose one of those"
+                ),
+            )
+        sweep = self._sweep(
+            p["model"], gpu, prec, n, int(p["prompt_tokens"]), int(p["output_tokens"]),
+            float(p["all_in_kw_per_gpu"]),
+        )  # fmt: skip
+        if not len(sweep):
+            return (
+                None,
+                None,
+                (
+                    f"{p['model']} in {prec} does not fit on {gpu} ×{n} at this context: "
+                    "add GPUs or lower the precision"
+                ),
+            )
+        costs = frontier_costs(sweep, **_cost_kwargs(p)).sort_values("tokens_per_s_per_user")
+        row = operating_point_for_speed(
+            costs, float(p["target_speed"]), objective="cost", on_unreachable="fastest"
+        )
+        return costs, row, ""
+
+
+def _unreachable_note(row) -> str:
+    return _note(
+        f"{row['target_tokens_per_s_per_user']:,.0f} tokens/s per user is out of reach: the "
+        f"fastest configuration runs {row['tokens_per_s_per_user']:,.0f} (batch "
+        f"{int(row['batch'])}), shown instead"
+    )
+
+
+# --------------------------------------------------------------------------- cost breakdown
+
+
+class FactoryCostExplorer(_OperatingPointMixin, Explorer):
+    """What a million output tokens costs at an operating point, split into its parts.
+
+    The operating point is the cheapest batch of the chosen model, GPU, precision and
+    tensor-parallel size that still serves each user the target speed. Its cost per million
+    output tokens splits into hardware (rent, or the purchase price as an annuity), energy
+    (board power at that load x PUE x price), hosting (all-in kW per GPU x price per kW-month)
+    and the idle hours utilisation below 100% leaves. The right panel shows how the total
+    rises with the speed promised to each user.
+    """
+
+    name = "factory_cost"
+
+    def _make_controls(self):
+        return {**_operating_controls(), **_cost_controls()}
+
+    def _build(self, fig):
+        ax, axs = side_by_side(fig, 1.0, 0.32, left=0.13, bottom=0.24)
+        self.ax, self.ax_speed = ax, axs
+        add_title(fig, "What a million output tokens costs, part by part")
+        _subtitle(self, fig)
+        ax.set_yticks([1, 0], ["chosen\nutilisation", "every hour\nserving"])
+        ax.set_ylim(-0.5, 2.0)
+        ax.set_xlim(0, 1)
+        ax.set_xlabel("Cost (USD per million output tokens)")
+        self._bars = {}
+        left = np.zeros(2)
+        for part, color in _PART_COLORS.items():
+            bars = ax.barh([1, 0], [0, 0], left=left, color=color, height=0.55, label=_PARTS[part])
+            self._bars[part] = [self._dynamic(b) for b in bars]
+        self._totals = [
+            self._dynamic(ax.text(0, y, "", va="center", ha="left", fontsize=9)) for y in (1, 0)
+        ]
+        ax.legend(loc="upper center", ncol=4, fontsize=8, frameon=False)
+        ax.set_autoscale_on(False)
+
+        _log_axis(axs)
+        axs.set_xlim(1, 3000)
+        axs.set_ylim(0.01, 1000)
+        axs.set_xlabel("Speed per user (output tokens/s)")
+        axs.set_ylabel("Cost (USD per million output tokens)")
+        axs.set_title("Faster per user costs more per token", fontsize=10.5)
+        (self._curve,) = axs.plot(
+            [], [], color=_PART_COLORS["hardware"], label="at the utilisation"
+        )
+        (self._curve_full,) = axs.plot([], [], "--", color=_PART_COLORS["hardware"], lw=1.0,
+                                       alpha=0.6, label="every hour serving")  # fmt: skip
+        self._target = axs.axvline(50, ls=":", color="black", lw=1.0)
+        (self._op,) = axs.plot(
+            [], [], "o", ms=8, mfc="white", mec=RED, mew=2, label="operating point"
+        )
+        self._msg = axs.text(0.5, 0.5, "", transform=axs.transAxes, ha="center", va="center",
+                             fontsize=10, color=RED, wrap=True)  # fmt: skip
+        for a in (self._curve, self._curve_full, self._target, self._op, self._msg):
+            self._dynamic(a)
+        axs.legend(loc="upper left", fontsize=8)
+        axs.set_autoscale_on(False)
+        add_source(
+            fig,
+            "Source: inferecon.factory.cost_breakdown on inferecon.serving_performance "
+            "(calibrated on data/h200_decode.csv);\n" + _SOURCE_FACTORY + ";\nhosting "
+            "default: CBRE, North America Data Center Trends H2 2024 (USD 184 per kW-month). "
+            "Idle hours cost hardware, hosting and idle power. Dotted: the target speed.",
+        )
+
+    def _export_fit(self, ax) -> str:
+        return "x" if ax is self.ax else "xy"  # the bars keep their room for the legend
+
+    def _clear(self, message):
+        for bars in self._bars.values():
+            for b in bars:
+                b.set_width(0)
+        for t in self._totals:
+            t.set_text("")
+        for a in (self._curve, self._curve_full, self._op):
+            a.set_data([], [])
+        self._target.set_visible(False)
+        self._msg.set_text(message)
+        self._last = pd.DataFrame()
+
+    def _update(self, p):
+        self._subtitle.set_text(_scenario(p))
+        costs, row, message = self._operating_point(p)
+        if costs is None:
+            self._clear(message)
+            return _note(message)
+        self._msg.set_text("")
+        full = frontier_costs(costs, **{**_cost_kwargs(p), "utilisation": 1.0})
+        parts = {
+            "hardware": "hardware_usd_per_mtok",
+            "energy": "energy_usd_per_mtok",
+            "facility": "facility_usd_per_mtok",
+            "idle": "idle_usd_per_mtok",
+        }
+        i = int(np.flatnonzero(costs["batch"].to_numpy() == row["batch"])[0])
+        rows = [costs.iloc[i], full.iloc[i]]
+        for k, r in enumerate(rows):
+            left = 0.0
+            for part, col in parts.items():
+                w = float(r[col])
+                b = self._bars[part][k]
+                b.set_x(left)
+                b.set_width(w)
+                left += w
+            self._totals[k].set_position((left, 1 - k))
+            self._totals[k].set_text(f" {_usd(left)}")
+        top = float(rows[0]["total_usd_per_mtok"])
+        self._set_limits(self.ax, xlim=(0, _nice_max(top * 1.3)))
+        x = costs["tokens_per_s_per_user"].to_numpy()
+        self._curve.set_data(x, costs["total_usd_per_mtok"])
+        self._curve_full.set_data(x, full["total_usd_per_mtok"])
+        t = float(p["target_speed"])
+        self._target.set_xdata([t, t])
+        self._target.set_visible(True)
+        self._op.set_data([row["tokens_per_s_per_user"]], [row["total_usd_per_mtok"]])
+        self._last = costs.assign(
+            chosen=costs["batch"] == row["batch"],
+            total_usd_per_mtok_every_hour=full["total_usd_per_mtok"].to_numpy(),
+        )
+        own = p["hardware"] == _OWN
+        reach = "" if row["reachable"] else _unreachable_note(row) + " · "
+        split = ", ".join(f"{_PARTS[k]} {_usd(float(row[c]))}" for k, c in parts.items())
+        kind = all_in_kw_per_gpu(p["gpu"])[1].replace("_", " ")
+        kw_note = f"{p['all_in_kw_per_gpu']:.2f} kW per GPU"
+        if abs(p["all_in_kw_per_gpu"] - all_in_kw_per_gpu(p["gpu"])[0]) < 1e-9:
+            kw_note += f", {kind}"
+        hw = (
+            f"owned: {_usd(row['hardware_usd_per_gpu_hour'])} per GPU-hour as an annuity"
+            if own
+            else "rented; power and hosting included in the rent"
+        )
+        return (
+            f"{reach}<b>{_usd(row['total_usd_per_mtok'])}</b> per million output tokens at batch "
+            f"{int(row['batch'])} ({row['tokens_per_s_per_user']:,.0f} tokens/s per user, "
+            f"{row['output_tokens_per_s_per_gpu']:,.0f} per GPU; {hw}): {split} · "
+            f"<b>{row['joules_per_output_token']:.3g} J</b> per token on the board, "
+            f"{row['facility_joules_per_token']:.3g} J at the facility · "
+            f"<b>{row['tokens_per_s_per_mw']:,.0f}</b> tokens/s per MW ({kw_note})"
+        )
+
+
+# --------------------------------------------------------------------------- margin and payback
+
+
+class MarginPaybackExplorer(_OperatingPointMixin, Explorer):
+    """Gross margin and payback time against the selling price, break-even marked.
+
+    The operating point is chosen as in :class:`FactoryCostExplorer`. Revenue counts input and
+    output tokens at their own prices (as APIs bill them); the margin is revenue less the full
+    cost per token; payback divides the purchase price by the yearly profit before hardware
+    (owning only).
+    """
+
+    name = "factory_margin"
+    _GRID = np.geomspace(0.01, 100, 241)
+
+    def _make_controls(self):
+        return {
+            **_operating_controls(),
+            **_cost_controls(),
+            "output_usd_per_mtok": _select(_PRICES, 1.0, "Selling price (USD per M output tokens)"),
+            "input_usd_per_mtok": _select(_PRICES, 0.2, "Selling price (USD per M input tokens)"),
+        }
+
+    def _export_fit(self, ax) -> str:
+        return "x"  # keep the fixed margin (%) and payback (years) scales
+
+    def _build(self, fig):
+        ax, axp = side_by_side(fig, 1.0, 0.3, left=0.09)
+        self.ax, self.ax_pay = ax, axp
+        add_title(fig, "Margin and payback against the selling price")
+        _subtitle(self, fig)
+        for a in (ax, axp):
+            _log_axis(a, "x")
+            a.set_xlim(0.01, 100)
+            a.set_xlabel("Selling price (USD per million output tokens)")
+        ax.set_ylim(-1.0, 1.0)
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+        ax.set_ylabel("Gross margin (% of revenue)")
+        ax.axhline(0, color="black", lw=0.8)
+        axp.set_ylim(0, 10)
+        axp.set_ylabel("Payback of the purchase (years)")
+        (self._margin,) = ax.plot([], [], color=_PART_COLORS["hardware"], label="gross margin")
+        (self._be,) = ax.plot([], [], "--", color=RED, lw=1.2, label="break-even price")
+        (self._now,) = ax.plot([], [], "o", ms=8, mfc="white", mec=RED, mew=2, label="your price")
+        (self._pay,) = axp.plot([], [], color=_PART_COLORS["hardware"], label="payback")
+        (self._life,) = axp.plot([], [], ":", color="black", lw=1.0, label="lifetime")
+        (self._be_p,) = axp.plot([], [], "--", color=RED, lw=1.2)
+        (self._now_p,) = axp.plot([], [], "o", ms=8, mfc="white", mec=RED, mew=2)
+        self._msg = axp.text(0.5, 0.5, "", transform=axp.transAxes, ha="center", va="center",
+                             fontsize=10, color=RED)  # fmt: skip
+        self._msg_m = ax.text(0.5, 0.5, "", transform=ax.transAxes, ha="center", va="center",
+                              fontsize=10, color=RED)  # fmt: skip
+        for a in (self._margin, self._be, self._now, self._pay, self._life, self._be_p,
+                  self._now_p, self._msg, self._msg_m):  # fmt: skip
+            self._dynamic(a)
+        ax.legend(loc="lower right", fontsize=8)
+        axp.legend(loc="upper right", fontsize=8)
+        for a in (ax, axp):
+            a.set_autoscale_on(False)
+        add_source(
+            fig,
+            "Source: inferecon.factory.unit_economics on frontier_costs of "
+            "inferecon.serving_performance (calibrated on data/h200_decode.csv);\n"
+            + _SOURCE_FACTORY
+            + ".\nInput tokens are billed at their own price "
+            "(prompt length / output length of them per output token).",
+        )
+
+    def _clear(self, message):
+        for a in (self._margin, self._be, self._now, self._pay, self._life, self._be_p,
+                  self._now_p):  # fmt: skip
+            a.set_data([], [])
+        self._msg_m.set_text(message)
+        self._msg.set_text("")
+        self._last = pd.DataFrame()
+
+    def _update(self, p):
+        self._subtitle.set_text(_scenario(p))
+        costs, row, message = self._operating_point(p)
+        if costs is None:
+            self._clear(message)
+            return _note(message)
+        self._msg_m.set_text("")
+        own = p["hardware"] == _OWN
+        kw = _cost_kwargs(p)
+        one = costs[costs["batch"] == row["batch"]].iloc[:1]
+        ratio = int(p["prompt_tokens"]) / int(p["output_tokens"])
+        econ_kw = dict(
+            input_usd_per_mtok=float(p["input_usd_per_mtok"]),
+            input_tokens_per_output_token=ratio,
+            power_w=float(row["power_w"]),
+            idle_w=float(row["idle_w"]),
+            usd_per_kwh=kw.get("usd_per_kwh", 0.0),
+            pue=kw["pue"],
+            purchase_usd=kw.get("purchase_usd"),
+            lifetime_years=kw.get("lifetime_years"),
+        )
+        tps = float(row["output_tokens_per_s_per_gpu"])
+        grid = unit_economics(one, tps, self._GRID, **econ_kw)
+        now = unit_economics(one, tps, float(p["output_usd_per_mtok"]), **econ_kw).iloc[0]
+        self._margin.set_data(self._GRID, grid["gross_margin"])
+        be = float(now["break_even_output_usd_per_mtok"])
+        price = float(p["output_usd_per_mtok"])
+        self._be.set_data(*(([be, be], [-1, 1]) if be > 0 else ([], [])))
+        self._now.set_data([price], [now["gross_margin"]])
+        life = float(p["lifetime_years"])
+        if own:
+            pay = grid["payback_years"].to_numpy()
+            self._pay.set_data(self._GRID, np.where(np.isfinite(pay), pay, np.nan))
+            self._life.set_data([0.01, 100], [life, life])
+            self._be_p.set_data(*(([be, be], [0, 10]) if be > 0 else ([], [])))
+            pn = now["payback_years"]
+            self._now_p.set_data([price], [pn if np.isfinite(pn) else np.nan])
+            self._msg.set_text("")
+        else:
+            for a in (self._pay, self._life, self._be_p, self._now_p):
+                a.set_data([], [])
+            self._msg.set_text("rented: no purchase to pay back")
+        self._last = grid.assign(output_usd_per_mtok=self._GRID, batch=int(row["batch"]))
+        reach = "" if row["reachable"] else _unreachable_note(row) + " · "
+        margin = float(now["gross_margin"])
+        pay_txt = (
+            f"payback <b>{_years(now['payback_years'])}</b> of a {life:.1f}-year life, "
+            f"revenue over the life <b>{now['return_multiple']:.1f}×</b> the purchase price "
+            f"(net of power and hosting {now['net_return_multiple']:.1f}×)"
+            if own
+            else "rented: nothing to pay back"
+        )
+        bu = now["break_even_utilisation"]
+        bu_txt = f"{bu:.0%}" if np.isfinite(bu) else "none up to 100%"
+        return (
+            f"{reach}batch {int(row['batch'])} at {row['tokens_per_s_per_user']:,.0f} tokens/s "
+            f"per user: cost <b>{_usd(row['total_usd_per_mtok'])}</b>, revenue "
+            f"<b>{_usd(now['revenue_usd_per_mtok'])}</b> per million output tokens "
+            f"({_usd(now['revenue_usd_per_gpu_hour'])} per GPU-hour) · gross margin "
+            f"<b>{margin:.0%}</b> · break-even output price <b>{_usd(be)}</b>, break-even "
+            f"utilisation <b>{bu_txt}</b> · {pay_txt}"
+        )
+
+
+# --------------------------------------------------------------------------- the frontier
+
+
+class FactoryFrontierExplorer(Explorer):
+    """Tokens per second per MW against tokens per second per user, GPU generation by GPU
+    generation, with the cost of a million tokens at a target speed.
+
+    For each GPU every batch size, tensor-parallel size and native precision is evaluated
+    (:func:`inferecon.throughput_frontier`); the curves are each GPU's Pareto set. At the target
+    speed each GPU's cheapest configuration is marked and priced (rented at its mid price in
+    ``data/gpus.csv``, at the chosen utilisation); a fast tier (the target speed) and a cheap
+    tier (the most throughput) are priced off the same frontier at one gross margin.
+
+    Parameters
+    ----------
+    gpus : sequence of str, optional
+        GPUs to compare (default: A100, H100, H200, MI300X, B200, GB200).
+    **params
+        Initial control values.
+    """
+
+    name = "factory_frontier"
+
+    def __init__(self, gpus=None, **params: Any):
+        self.gpus = [get_gpu(g).name for g in (gpus or _FRONTIER_GPUS)]
+        self._cache: dict[tuple, pd.DataFrame] = {}
+        super().__init__(**params)
+
+    def _make_controls(self):
+        models, _ = _names()
+        return {
+            "model": dropdown(models, "Llama-3.1-70B", "Model (data/models.csv)"),
+            "prompt_tokens": _select(_PROMPTS, 1024, "Prompt length (tokens)"),
+            "output_tokens": _select(_OUTPUTS, 1024, "Output length (tokens)"),
+            "per": dropdown(["MW of all-in power", "GPU"], "MW of all-in power", "Throughput per"),
+            "target_speed": _select(_SPEEDS, 50, "Target speed per user (tokens/s)"),
+            "utilisation": float_slider(0.7, 0.05, 1.0, 0.01, "Utilisation (share of hours)"),
+            "gross_margin": float_slider(0.5, 0.0, 0.9, 0.01, "Gross margin of both tiers (share)"),
+        }
+
+    def _frontier(self, model, prompt, output):
+        key = (model, prompt, output)
+        if key not in self._cache:
+            if len(self._cache) > 16:
+                self._cache.pop(next(iter(self._cache)))
+            self._cache[key] = throughput_frontier(model, self.gpus, prompt, output)
+        return self._cache[key]
+
+    def _build(self, fig):
+        ax, axb = side_by_side(fig, 1.7, 0.45, left=0.09, right=0.97)
+        self.ax, self.ax_cost = ax, axb
+        add_title(fig, "The AI factory frontier: throughput against speed per user")
+        _subtitle(self, fig)
+        _log_axis(ax)
+        ax.set_xlim(3, 1000)
+        ax.set_xlabel("Speed per user (output tokens/s)")
+        self._lines, self._dots = {}, {}
+        for g in self.gpus:
+            color = _GPU_COLORS.get(g, "#555555")
+            (ln,) = ax.plot([], [], color=color, lw=1.8, label=g)
+            (dot,) = ax.plot([], [], "o", ms=8, mfc="white", mec=color, mew=2)
+            self._lines[g], self._dots[g] = self._dynamic(ln), self._dynamic(dot)
+        self._target = self._dynamic(ax.axvline(50, ls=":", color="black", lw=1.0))
+        self._msg = self._dynamic(
+            ax.text(
+                0.5,
+                0.5,
+                "",
+                transform=ax.transAxes,
+                ha="center",
+                va="center",
+                fontsize=10,
+                color=RED,
+            )  # fmt: skip
+        )
+        ax.legend(loc="lower left", fontsize=8)
+        ax.set_autoscale_on(False)
+
+        y = np.arange(len(self.gpus))[::-1]
+        colors = [_GPU_COLORS.get(g, "#555555") for g in self.gpus]
+        self._bars = axb.barh(y, np.zeros(len(y)), left=_BAR0, color=colors, height=0.6)
+        for b in self._bars:
+            self._dynamic(b)
+        axb.set_yticks(y, self.gpus, fontsize=8.5)
+        _log_axis(axb, "x")
+        axb.set_xlim(_BAR0, 100)
+        axb.set_xlabel("USD per million output tokens")
+        axb.set_title("Cost at the target speed", fontsize=10.5)
+        self._labels = [
+            self._dynamic(axb.text(_BAR0 * 1.2, yy, "", va="center", fontsize=8)) for yy in y
+        ]
+        axb.set_autoscale_on(False)
+        add_source(
+            fig,
+            "Source: inferecon.factory.throughput_frontier (inferecon.serving_performance over "
+            "batch 1-4,096, TP 1-8, native precisions; calibrated on data/h200_decode.csv);\n"
+            + _SOURCE_FACTORY
+            + ";\nrent: data/gpus.csv mid prices. Curves: each GPU's Pareto set. Dots: the "
+            "cheapest configuration at the target speed (dotted).",
+        )
+
+    def _export_fit(self, ax) -> str:
+        return "y" if ax is self.ax else ""  # speed and cost scales stay fixed
+
+    def _set_per(self, per):
+        if per == "GPU":
+            self._set_limits(self.ax, ylim=(1, 1e6))
+            label = "Throughput per GPU (output tokens/s)"
+        else:
+            self._set_limits(self.ax, ylim=(1e3, 1e9))
+            label = "Throughput per MW of all-in power (output tokens/s)"
+        if self.ax.get_ylabel() != label:
+            self.ax.set_ylabel(label)
+            self._relayout()
+
+    def _update(self, p):
+        model, prompt, output = p["model"], int(p["prompt_tokens"]), int(p["output_tokens"])
+        target, per = float(p["target_speed"]), p["per"]
+        self._subtitle.set_text(
+            f"{model}; requests of {prompt:,} tokens in, {output:,} out; rented at data/gpus.csv "
+            f"mid prices, {p['utilisation']:.0%} utilisation"
+        )
+        self._set_per(per)
+        ycol = "output_tokens_per_s_per_gpu" if per == "GPU" else "tokens_per_s_per_mw"
+        front = self._frontier(model, prompt, output)
+        self._target.set_xdata([target, target])
+        if not len(front):
+            for g in self.gpus:
+                self._lines[g].set_data([], [])
+                self._dots[g].set_data([], [])
+            for b, t in zip(self._bars, self._labels, strict=True):
+                b.set_width(0)
+                t.set_text("")
+            self._msg.set_text(f"{model} does not fit on any of these GPUs (TP up to 8)")
+            self._last = pd.DataFrame()
+            return _note(f"{model} does not fit on any of these GPUs with up to 8-way TP")
+        self._msg.set_text("")
+        costs = frontier_costs(front, utilisation=float(p["utilisation"]))
+        rows, parts = [], []
+        for k, g in enumerate(self.gpus):
+            mine = costs[(costs["gpu"] == g) & costs["pareto"]].sort_values("tokens_per_s_per_user")
+            self._lines[g].set_data(mine["tokens_per_s_per_user"], mine[ycol])
+            y_k = self._labels[k].get_position()[1]
+            if not len(mine):
+                self._dots[g].set_data([], [])
+                self._bars[k].set_width(0)
+                self._labels[k].set_position((_BAR0 * 1.2, y_k))
+                self._labels[k].set_text("does not fit in memory")
+                parts.append(f"{g}: does not fit")
+                continue
+            op = operating_point_for_speed(
+                costs, target, gpu=g, objective="cost", on_unreachable="fastest"
+            )
+            rows.append(op.to_frame().T)
+            if op["reachable"]:
+                self._dots[g].set_data([op["tokens_per_s_per_user"]], [op[ycol]])
+                c = float(op["total_usd_per_mtok"])
+                self._bars[k].set_width(max(c - _BAR0, 0.0))
+                self._labels[k].set_text(f"{_usd(c)}")
+                self._labels[k].set_position((min(max(c, _BAR0) * 1.15, 20.0), y_k))
+                parts.append(
+                    f"{g} <b>{_usd(c)}</b> ({_num(op['tokens_per_s_per_mw'])} tokens/s per MW)"
+                )
+            else:
+                self._dots[g].set_data([], [])
+                self._bars[k].set_width(1e-3)
+                self._labels[k].set_position((0.012, self._labels[k].get_position()[1]))
+                self._labels[k].set_text(
+                    f"cannot reach: at most {op['tokens_per_s_per_user']:,.0f}"
+                )
+                parts.append(f"{g}: fastest {op['tokens_per_s_per_user']:,.0f} tokens/s per user")
+        self._last = costs.assign(chosen=False)
+        for r in rows:
+            if r["reachable"].iloc[0]:
+                sel = (
+                    (self._last["gpu"] == r["gpu"].iloc[0])
+                    & (self._last["precision"] == r["precision"].iloc[0])
+                    & (self._last["n_gpus"] == r["n_gpus"].iloc[0])
+                    & (self._last["batch"] == r["batch"].iloc[0])
+                )
+                self._last.loc[sel, "chosen"] = True
+        try:
+            tiers = tiered_prices(costs, target, gross_margin=float(p["gross_margin"]))
+            fast, cheap = tiers.iloc[1], tiers.iloc[0]
+            tier_txt = (
+                f" · tiers at {p['gross_margin']:.0%} margin: fast (≥ {target:,.0f} tokens/s) "
+                f"<b>{_usd(fast['price_usd_per_mtok'])}</b> on {fast['configuration']}; cheap "
+                f"<b>{_usd(cheap['price_usd_per_mtok'])}</b> on {cheap['configuration']} "
+                f"(fast costs {fast['price_ratio']:.1f}× cheap)"
+            )
+        except ValueError as exc:
+            tier_txt = f" · no fast tier: {exc}".replace("target_tokens_per_s_per_user=", "")
+        return (
+            f"cost per million output tokens at ≥ {target:,.0f} tokens/s per user (rented at "
+            f"data/gpus.csv mid prices, {p['utilisation']:.0%} utilisation): "
+            + "; ".join(parts)
+            + tier_txt
+        )
+
+
+# --------------------------------------------------------------------------- hardware trends
+
+_SEGMENT_COLORS = {"datacenter": "#1f4e79", "workstation": "#2e8b57", "consumer": "#e67e22"}
+_SEGMENT_LABELS = {
+    "datacenter": "data-centre accelerators",
+    "workstation": "workstation cards",
+    "consumer": "consumer cards",
+}
+_SUBSETS = {
+    "all chips": {},
+    "data-centre only": {"segments": ["datacenter"]},
+    "NVIDIA only": {"vendors": ["NVIDIA"]},
+    "launch prices only": {"price_kinds": ["launch"]},
+}
+
+
+class HardwareTrendExplorer(Explorer):
+    """Price-performance or energy efficiency of accelerators against their release date.
+
+    Points are the accelerators of ``data/accelerators.csv`` that have the figures the metric
+    needs; the line is the log-linear fit (Epoch AI's method) with its 90% band, beside the AI
+    Index 2025's rate drawn through the same middle point. The right panel fits every precision
+    for the same selection, so you can see how much the rate depends on what is compared.
+    """
+
+    name = "hardware_trends"
+
+    def __init__(self, accelerators: pd.DataFrame | None = None, **params: Any):
+        self.accelerators = load_accelerators() if accelerators is None else accelerators
+        self.published = published_hardware_rates(load_published_rates()).set_index("metric")
+        self._segments = dict(zip(self.accelerators["name"], self.accelerators["segment"],
+                                  strict=True))  # fmt: skip
+        super().__init__(**params)
+
+    def _make_controls(self):
+        return {
+            "metric": dropdown(
+                [
+                    ("price-performance (FLOP/s per USD)", "price_performance"),
+                    ("energy efficiency (FLOP/s per W)", "energy_efficiency"),
+                ],
+                "price_performance",
+                "Metric",
+            ),  # fmt: skip
+            "precision": dropdown(list(TREND_PRECISIONS), "fp32", "Precision compared"),
+            "chips": dropdown(list(_SUBSETS), "all chips", "Chips included"),
+            "start_year": widgets.IntSlider(
+                value=2012,
+                min=2012,
+                max=2022,
+                step=1,
+                description="From release year (year)",
+                style=LABEL_STYLE,
+                layout=row_layout(),
+            ),  # fmt: skip
+        }
+
+    def _build(self, fig):
+        ax, axr = side_by_side(fig, 2.2, 0.28, left=0.09)
+        self.ax, self.ax_rates = ax, axr
+        add_title(fig, "Accelerators: how fast FLOP/s get cheaper and more efficient")
+        ax.set_yscale("log")
+        ax.xaxis_date()
+        ax.set_xlim(mdates.date2num(pd.Timestamp("2012-01-01")),
+                    mdates.date2num(pd.Timestamp("2026-06-30")))  # fmt: skip
+        ax.set_xlabel("Release date")
+        self._pts = self._dynamic(ax.scatter(np.empty(0), np.empty(0), s=24, zorder=4))
+        for seg, color in _SEGMENT_COLORS.items():
+            ax.scatter([], [], s=24, color=color, label=_SEGMENT_LABELS[seg])
+        (self._fit,) = ax.plot([], [], color=RED, lw=1.8, label="fitted trend (90% band)")
+        self._band = self._dynamic(ax.fill_between([0, 1], [1, 1], [1, 1], color=RED, alpha=0.12))
+        (self._pub,) = ax.plot([], [], "--", color="black", lw=1.2, label="AI Index 2025 rate")
+        self._msg = ax.text(0.5, 0.5, "", transform=ax.transAxes, ha="center", va="center",
+                            fontsize=10, color=RED)  # fmt: skip
+        for a in (self._fit, self._pub, self._msg):
+            self._dynamic(a)
+        ax.legend(loc="upper left", fontsize=8)
+        ax.set_autoscale_on(False)
+
+        y = np.arange(len(TREND_PRECISIONS))[::-1]
+        self._rbars = axr.barh(y, np.zeros(len(y)), left=1.0, color="#1f4e79", height=0.5)
+        for b in self._rbars:
+            self._dynamic(b)
+        self._err = [self._dynamic(axr.plot([], [], color="black", lw=1.2)[0]) for _ in y]
+        self._rlabels = [self._dynamic(axr.text(0.9, yy, "", va="center", fontsize=8)) for yy in y]
+        (self._pub_r,) = axr.plot([], [], "--", color="black", lw=1.2)
+        self._dynamic(self._pub_r)
+        self._pub_lbl = self._dynamic(
+            axr.text(1.4, len(y) - 0.45, "AI Index", fontsize=8, ha="left", va="bottom")
+        )
+        axr.set_yticks(y, list(TREND_PRECISIONS))
+        axr.set_xlim(0.8, 2.2)
+        axr.set_ylim(-0.6, len(y) - 0.1)
+        axr.set_xlabel("Factor per year (90% interval)")
+        axr.set_title("Rate by precision", fontsize=10.5)
+        axr.axvline(1.0, color="black", lw=0.8)
+        axr.set_autoscale_on(False)
+        add_source(
+            fig,
+            "Source: data/accelerators.csv (Epoch AI, Machine Learning Hardware data, CC BY 4.0, "
+            "and datasheets); fit: inferecon.fit_log_linear_trend (OLS on log10, t interval).\n"
+            "AI Index 2025 (Stanford HAI): hardware cost -30%/yr, energy efficiency +40%/yr "
+            "(data/published_rates.csv). Prices are nominal launch or reported prices.",
+        )
+
+    def _export_fit(self, ax) -> str:
+        return "y" if ax is self.ax else "x"
+
+    def _update(self, p):
+        metric, prec, chips = p["metric"], p["precision"], p["chips"]
+        sel = select_accelerators(
+            self.accelerators, start=f"{int(p['start_year'])}-01-01", **_SUBSETS[chips]
+        )
+        label = ("Price-performance (FLOP/s per USD, log)" if metric == "price_performance"
+                 else "Energy efficiency (FLOP/s per W, log)")  # fmt: skip
+        ylim = (1e8, 1e13) if metric == "price_performance" else (1e9, 1e14)
+        self._set_limits(self.ax, ylim=ylim)
+        if self.ax.get_ylabel() != label:
+            self.ax.set_ylabel(label)
+            self._relayout()
+        pub = self.published.loc[metric]
+        # right panel: every precision for this selection
+        fits = {}
+        for k, pr in enumerate(TREND_PRECISIONS):
+            try:
+                t = fit_hardware_trend(sel, metric, pr)
+            except ValueError:
+                t = None
+            fits[pr] = t
+            yk = len(TREND_PRECISIONS) - 1 - k
+            if t is None:
+                self._rbars[k].set_width(0)
+                self._err[k].set_data([], [])
+                self._rlabels[k].set_position((0.82, yk))
+                self._rlabels[k].set_text("fewer than 3 chips")
+            else:
+                lo, hi = t.factor_per_year_ci90
+                f = t.factor_per_year
+                self._rbars[k].set_x(1.0)
+                self._rbars[k].set_width(f - 1.0)
+                self._err[k].set_data([max(lo, 0.8), min(hi, 2.2)], [yk, yk])
+                self._rlabels[k].set_position((min(max(hi, f), 2.2) + 0.02, yk))
+                self._rlabels[k].set_text(f"×{f:.2f} (n={t.fit.n_points})")
+                if hi > 2.2 or lo < 0.8:
+                    self._rlabels[k].set_text(f"×{f:.2f} (n={t.fit.n_points}; interval off scale)")
+                    self._rlabels[k].set_position((1.02, yk + 0.32))
+        f_pub = float(pub["factor_per_year"])
+        self._pub_r.set_data([f_pub, f_pub], [-0.5, len(TREND_PRECISIONS) - 0.5])
+        self._pub_lbl.set_position((f_pub + 0.02, len(TREND_PRECISIONS) - 0.45))
+        t = fits[prec]
+        if t is None:
+            n = len(sel)
+            self._pts.set_offsets(np.empty((0, 2)))
+            for a in (self._fit, self._pub):
+                a.set_data([], [])
+            self._band.set_visible(False)
+            self._msg.set_text(f"fewer than 3 chips with {prec} figures in this selection")
+            self._last = pd.DataFrame()
+            return _note(
+                f"Too few chips: a {HARDWARE_METRICS[metric]} trend at {prec} needs 3 "
+                f"accelerators with the figures ({chips}, from {int(p['start_year'])}; "
+                f"{n} chips selected)"
+            )
+        self._msg.set_text("")
+        pts = t.points
+        x = mdates.date2num(pts["release_date"])
+        self._pts.set_offsets(np.column_stack([x, pts["value"]]))
+        seg = pts["name"].map(self._segments)
+        self._pts.set_facecolors([_SEGMENT_COLORS[v] for v in seg])
+        self._pts.set_edgecolors("none")
+        dates = pd.date_range(t.fit.start, t.fit.end, periods=50)
+        xd = mdates.date2num(dates)
+        yfit = t.fit.predict(dates)
+        self._fit.set_data(xd, yfit)
+        yrs = (dates - t.fit.start).days / 365.0
+        mid = yrs.to_numpy().mean()
+        lo_s, hi_s = t.fit.ci90_oom_per_year
+        c = np.log10(t.fit.predict([t.fit.start + pd.Timedelta(days=mid * 365.0)])[0])
+        lo_v = 10 ** (c + np.minimum(lo_s * (yrs - mid), hi_s * (yrs - mid)))
+        hi_v = 10 ** (c + np.maximum(lo_s * (yrs - mid), hi_s * (yrs - mid)))
+        self._band.set_visible(True)
+        verts = np.concatenate(
+            [np.column_stack([xd, lo_v]), np.column_stack([xd[::-1], hi_v[::-1]])]
+        )
+        self._band.set_verts([verts])
+        self._pub.set_data(xd, 10 ** (c + np.log10(f_pub) * (yrs - mid)))
+        self._last = pts.assign(segment=seg.to_numpy(), fitted=t.fit.predict(pts["release_date"]))
+        lo, hi = t.factor_per_year_ci90
+        return (
+            f"{HARDWARE_METRICS[metric]} at {prec}, {chips}, {t.fit.start.year}-"
+            f"{t.fit.end.year} ({t.fit.n_points} chips): <b>×{t.factor_per_year:.2f} per year</b> "
+            f"({t.percent_per_year:+.0f}% a year; 90% interval ×{lo:.2f} to ×{hi:.2f}), "
+            f"<b>{t.describe_time()}</b> · AI Index 2025: "
+            f"{pub['published']} = ×{f_pub:.2f} per year (doubling every "
+            f"{pub['doubling_time_years']:.1f} years)"
+        )
+
+
+# --------------------------------------------------------------------------- a workload's bill
+
+_VOLUMES = [100, 300, 1_000, 3_000, 10_000, 30_000, 100_000, 300_000, 1_000_000, 3_000_000,
+            10_000_000]  # fmt: skip
+_VOLUME_GRID = np.geomspace(100, 1e7, 121)
+
+
+class WorkloadBillExplorer(Explorer):
+    """A workload's monthly bill at an API's list price against serving it on your own GPUs.
+
+    The API side prices each request with genai-prices' bundled snapshot (no network); the
+    self-hosted side provisions whole replicas of ``n_gpus`` GPUs for the peak demand
+    (:func:`inferecon.self_hosted_bill`), so its bill is a staircase in the volume.
+
+    Parameters
+    ----------
+    as_of : date-like, optional
+        Date API prices apply on (default :data:`DEFAULT_PRICES_AS_OF`).
+    **params
+        Initial control values.
+    """
+
+    name = "workload_bill"
+
+    def __init__(self, as_of=DEFAULT_PRICES_AS_OF, **params: Any):
+        self.as_of = as_of
+        super().__init__(**params)
+
+    def _make_controls(self):
+        models, gpus = _names()
+        c = {
+            "api_model": dropdown(
+                list(_API_MODELS),
+                "Together: Llama 3.3 70B Turbo",
+                "API model (genai-prices snapshot)",
+            ),  # fmt: skip
+            "prompt_tokens": _select(_PROMPTS, 1024, "Input per request (tokens)"),
+            "output_tokens": _select(_OUTPUTS, 512, "Output per request (tokens)"),
+            "requests_per_day": _select(_VOLUMES, 100_000, "Requests per day (requests)"),
+            "model": dropdown(models, "Llama-3.1-70B", "Self-hosted model (data/models.csv)"),
+            "gpu": dropdown(gpus, "H200-SXM", "GPU (data/gpus.csv)"),
+            "precision": dropdown(["bf16", "fp8", "fp4"], "fp8", "Weights and matmul precision"),
+            "n_gpus": _select([1, 2, 4, 8], 1, "Tensor-parallel GPUs per replica"),
+            "batch": _select([1, 4, 16, 32, 64, 128, 256], 64, "Batch per replica (sequences)"),
+            "peak_to_mean": float_slider(2.0, 1.0, 5.0, 0.1, "Peak / mean demand (ratio)"),
+            **_cost_controls(),
+        }
+        del c["utilisation"]  # utilisation follows from demand over capacity
+        return c
+
+    def _on_control(self, name, change):
+        if name == "gpu":
+            _gpu_defaults(self.controls, change["new"])
+
+    def _set_control(self, name, value):
+        super()._set_control(name, value)
+        if name == "gpu":
+            _gpu_defaults(self.controls, value)
+
+    def _build(self, fig):
+        ax, axb = side_by_side(fig, 1.7, 0.35, left=0.1)
+        self.ax, self.ax_bar = ax, axb
+        add_title(fig, "Your workload at today's API list price vs on your own GPUs")
+        _subtitle(self, fig)
+        _log_axis(ax)
+        ax.set_xlim(100, 1e7)
+        ax.set_ylim(1, 1e8)
+        ax.set_xlabel("Requests per day")
+        ax.set_ylabel("Bill (USD per month)")
+        (self._api,) = ax.plot([], [], color=RED, label="API list price")
+        (self._host,) = ax.plot([], [], color="#1f4e79", drawstyle="steps-post",
+                                label="self-hosted (whole replicas)")  # fmt: skip
+        self._now = ax.axvline(100_000, ls=":", color="black", lw=1.0)
+        self._msg = ax.text(0.5, 0.5, "", transform=ax.transAxes, ha="center", va="center",
+                            fontsize=10, color=RED)  # fmt: skip
+        for a in (self._api, self._host, self._now, self._msg):
+            self._dynamic(a)
+        ax.legend(loc="upper left", fontsize=8)
+        ax.set_autoscale_on(False)
+        self._bars = {}
+        bottoms = np.zeros(2)
+        for part, color in (("api", RED), ("hardware", _PART_COLORS["hardware"]),
+                            ("energy", _PART_COLORS["energy"]),
+                            ("facility", _PART_COLORS["facility"])):  # fmt: skip
+            bars = axb.bar([0, 1], [0, 0], bottom=bottoms, color=color, width=0.6,
+                           label="API" if part == "api" else _PARTS[part])  # fmt: skip
+            self._bars[part] = [self._dynamic(b) for b in bars]
+        axb.set_xticks([0, 1], ["API", "self-hosted"])
+        axb.set_ylim(0, 1)
+        axb.set_ylabel("USD per month at this volume")
+        axb.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:,.0f}"))
+        axb.legend(loc="upper right", fontsize=8)
+        axb.set_autoscale_on(False)
+        add_source(
+            fig,
+            "Source: API prices: genai-prices (pydantic, MIT), bundled snapshot, priced per request"
+            f" as of {self.as_of};\nself-hosted: inferecon.factory.self_hosted_bill on "
+            "inferecon.serving_performance (whole replicas for the peak; a month is 365/12 "
+            "days);\n" + _SOURCE_FACTORY + ".",
+        )
+
+    def _export_fit(self, ax) -> str:
+        return "xy" if ax is self.ax else ""
+
+    def _clear(self, message):
+        for a in (self._api, self._host):
+            a.set_data([], [])
+        self._now.set_visible(False)
+        for bars in self._bars.values():
+            for b in bars:
+                b.set_height(0)
+        self._msg.set_text(message)
+        self._last = pd.DataFrame()
+
+    def _update(self, p):
+        provider, ref = _API_MODELS[p["api_model"]]
+        prompt, out = int(p["prompt_tokens"]), int(p["output_tokens"])
+        vol = float(p["requests_per_day"])
+        gpu, prec = p["gpu"], p["precision"]
+        self._subtitle.set_text(
+            f"API: {p['api_model']} · self-hosted: {p['model']}, {gpu} ×{int(p['n_gpus'])}, "
+            f"{prec}, batch {int(p['batch'])}, {p['hardware'].split(' (')[0]} · "
+            f"{prompt:,} in / {out:,} out per request"
+        )
+        native = native_precisions(gpu)
+        if prec not in native:
+            msg = f"{gpu} has no {prec} tensor cores (it computes in {', '.join(native)})"
+            self._clear(msg)
+            return _note(msg + ": choose one of those")
+        api = api_bill(ref, prompt, out, _VOLUME_GRID, provider_id=provider, as_of=self.as_of)
+        api_now = api_bill(ref, prompt, out, vol, provider_id=provider, as_of=self.as_of).iloc[0]
+        lp = api_list_price(ref, provider, as_of=self.as_of)
+        kw = _cost_kwargs({**p, "utilisation": 1.0})
+        kw.pop("utilisation")
+        kw["all_in_kw_per_gpu"] = float(p["all_in_kw_per_gpu"])
+        if p["hardware"] != _OWN:
+            kw["usd_per_kwh"], kw["facility_usd_per_kw_month"] = 0.0, 0.0
+        try:
+            host = self_hosted_bill(
+                p["model"], gpu, prompt, out, _VOLUME_GRID, prec, n_gpus=int(p["n_gpus"]),
+                batch=int(p["batch"]), peak_to_mean=float(p["peak_to_mean"]), **kw,
+            )  # fmt: skip
+            host_now = self_hosted_bill(
+                p["model"], gpu, prompt, out, vol, prec, n_gpus=int(p["n_gpus"]),
+                batch=int(p["batch"]), peak_to_mean=float(p["peak_to_mean"]), **kw,
+            ).iloc[0]  # fmt: skip
+        except ValueError as exc:
+            msg = str(exc).split(". ")[0]
+            self._clear(
+                f"{p['model']}, batch {int(p['batch'])}, does not fit on {gpu} ×{p['n_gpus']}"
+            )
+            return _note(f"self-hosting does not run: {msg}")
+        self._msg.set_text("")
+        self._api.set_data(_VOLUME_GRID, api["usd_per_month"])
+        self._host.set_data(_VOLUME_GRID, host["usd_per_month"])
+        self._now.set_xdata([vol, vol])
+        self._now.set_visible(True)
+        a = float(api_now["usd_per_month"])
+        heights = {
+            "api": (a, 0.0),
+            "hardware": (0.0, float(host_now["hardware_usd_per_month"])),
+            "energy": (0.0, float(host_now["energy_usd_per_month"])),
+            "facility": (0.0, float(host_now["facility_usd_per_month"])),
+        }
+        bottom = np.zeros(2)
+        for part, hs in heights.items():
+            for k in range(2):
+                self._bars[part][k].set_y(bottom[k])
+                self._bars[part][k].set_height(hs[k])
+                bottom[k] += hs[k]
+        self._set_limits(self.ax_bar, ylim=(0, _nice_max(max(bottom) * 1.4)))
+        self._last = pd.DataFrame(
+            {
+                "requests_per_day": _VOLUME_GRID,
+                "api_usd_per_month": api["usd_per_month"],
+                "self_hosted_usd_per_month": host["usd_per_month"],
+                "self_hosted_gpus": host["gpus"],
+                "self_hosted_utilisation": host["utilisation"],
+            }
+        )
+        h = float(host_now["usd_per_month"])
+        cheaper = "self-hosting" if h < a else "the API"
+        return (
+            f"{vol:,.0f} requests a day of {prompt:,} in / {out:,} out: API "
+            f"({lp['model_id']}, list price {_usd(lp['input_usd_per_mtok'])} in / "
+            f"{_usd(lp['output_usd_per_mtok'])} out per million tokens, as of {lp['as_of']}) "
+            f"<b>{_usd(a)}</b> a month · self-hosted {p['model']} on "
+            f"{int(host_now['gpus'])} × {gpu} ({int(host_now['replicas'])} replica(s), "
+            f"{host_now['utilisation']:.0%} utilised) <b>{_usd(h)}</b> a month · "
+            f"<b>{cheaper}</b> is cheaper by {_usd(abs(a - h))} a month"
+        )

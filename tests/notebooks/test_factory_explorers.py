@@ -1,0 +1,180 @@
+"""What the notebook-06 explorers show, checked against the package's numbers by setting
+control values (no kernel). The generic sweeps (every control over min/default/max, Reset,
+Export, blitting) run for them in test_explorers.py."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import inferecon as ie
+
+
+@pytest.fixture
+def close():
+    made = []
+    yield made.append
+    for ex in made:
+        ex.close()
+
+
+def _usd(v: float) -> str:
+    return ie.viz.factory._usd(v)
+
+
+def test_cost_explorer_shows_the_cheapest_batch_at_the_target_speed(close):
+    ex = ie.viz.FactoryCostExplorer()
+    close(ex)
+    p = ex.state()
+    assert (p["model"], p["gpu"], p["precision"], p["n_gpus"]) == ("Llama-3.1-70B", "H200-SXM",
+                                                                   "fp8", 2)  # fmt: skip
+    data = ex.data()
+    chosen = data[data["chosen"]].iloc[0]
+    # brute force with the serving model: every batch that serves >= 50 tokens/s per user
+    b = data["batch"].to_numpy()
+    sp = ie.serving_performance("Llama-3.1-70B", "H200-SXM", b, 1024, 1024, "fp8", n_gpus=2)
+    ok = sp["tokens_per_s_per_user"].to_numpy() >= 50
+    assert chosen["tokens_per_s_per_user"] >= 50
+    assert chosen["batch"] == b[ok].max()  # the largest batch still that fast is the cheapest
+    # its cost from the package's own call for that batch
+    r = ie.token_economics(
+        "Llama-3.1-70B", "H200-SXM", int(chosen["batch"]), 1024, 1024, "fp8", n_gpus=2,
+        purchase_usd=30_000, lifetime_years=4, cost_of_capital=0.10, utilisation=0.7,
+        usd_per_kwh=0.08, pue=1.2, all_in_kw_per_gpu=1.73, facility_usd_per_kw_month=184,
+    ).iloc[0]  # fmt: skip
+    assert f"<b>{_usd(r['total_usd_per_mtok'])}</b> per million output tokens" in ex.readout.value
+    assert f"{r['tokens_per_s_per_mw']:,.0f}</b> tokens/s per MW" in ex.readout.value
+    assert "1.73 kW per GPU, analyst estimate" in ex.readout.value
+    widths = [ex._bars[k][0].get_width() for k in ("hardware", "energy", "facility", "idle")]
+    np.testing.assert_allclose(
+        widths,
+        [r[f"{k}_usd_per_mtok"] for k in ("hardware", "energy", "facility", "idle")],
+        rtol=1e-9,
+    )
+    assert ex._bars["idle"][1].get_width() == 0  # the 100%-utilisation bar has no idle hours
+
+
+def test_cost_explorer_rent_mode_and_gpu_defaults(close):
+    ex = ie.viz.FactoryCostExplorer(hardware=ie.viz.factory._RENT)
+    close(ex)
+    assert "power and hosting included in the rent" in ex.readout.value
+    assert ex._bars["energy"][0].get_width() == 0 and ex._bars["facility"][0].get_width() == 0
+    ex.controls["gpu"].value = "B200-HGX"  # the GPU's cited defaults follow
+    assert ex.controls["all_in_kw_per_gpu"].value == 2.17
+    assert ex.controls["usd_per_gpu_hour"].value == pytest.approx((2.9 + 6.03) / 2, abs=0.01)
+
+
+def test_cost_explorer_says_why_nothing_is_drawn(close):
+    ex = ie.viz.FactoryCostExplorer(precision="fp4")
+    close(ex)
+    assert "H200-SXM has no fp4 tensor cores" in ex.readout.value
+    assert ex.data().empty and len(ex._curve.get_xdata()) == 0
+    assert "fp4 tensor cores" in ex._msg.get_text()
+    ex.controls["precision"].value = "fp8"
+    ex.controls["target_speed"].value = 500
+    assert "out of reach: the fastest configuration runs" in ex.readout.value
+    ex.controls["model"].value = "Llama-3.1-405B"
+    ex.controls["n_gpus"].value = 1
+    assert "does not fit on H200-SXM ×1" in ex.readout.value
+
+
+def test_margin_explorer_marks_break_even(close):
+    ex = ie.viz.MarginPaybackExplorer()
+    close(ex)
+    grid = ex.data()
+    be = ex._be.get_xdata()[0]
+    # the margin changes sign at the break-even price on the plotted grid
+    below = grid[grid["output_usd_per_mtok"] < be * 0.98]["gross_margin"]
+    above = grid[grid["output_usd_per_mtok"] > be * 1.02]["gross_margin"]
+    assert (below < 0).all() and (above > 0).all()
+    assert f"break-even output price <b>{_usd(be)}</b>" in ex.readout.value
+    assert "payback <b>" in ex.readout.value and "of a 4.0-year life" in ex.readout.value
+    # payback shortens as the price rises
+    pay = grid["payback_years"].to_numpy()
+    finite = np.isfinite(pay)
+    assert np.all(np.diff(pay[finite]) <= 1e-12)
+    ex.controls["hardware"].value = ie.viz.factory._RENT
+    assert "nothing to pay back" in ex.readout.value
+    assert len(ex._pay.get_xdata()) == 0
+
+
+def test_frontier_explorer_draws_each_gpus_pareto_set(close):
+    ex = ie.viz.FactoryFrontierExplorer()
+    close(ex)
+    front = ie.throughput_frontier("Llama-3.1-70B", ex.gpus, 1024, 1024)
+    for g in ex.gpus:
+        mine = front[(front["gpu"] == g) & front["pareto"]].sort_values("tokens_per_s_per_user")
+        x, y = ex._lines[g].get_data()
+        np.testing.assert_allclose(x, mine["tokens_per_s_per_user"])
+        np.testing.assert_allclose(y, mine["tokens_per_s_per_mw"])
+    costs = ie.frontier_costs(front, utilisation=0.7)
+    op = ie.operating_point_for_speed(costs, 50, gpu="B200-HGX", objective="cost")
+    assert f"B200-HGX <b>{_usd(op['total_usd_per_mtok'])}</b>" in ex.readout.value
+    k = ex.gpus.index("B200-HGX")
+    assert ex._bars[k].get_x() + ex._bars[k].get_width() == pytest.approx(op["total_usd_per_mtok"])
+    assert "tiers at 50% margin" in ex.readout.value
+    ex.controls["per"].value = "GPU"
+    assert ex.ax.get_ylabel().startswith("Throughput per GPU")
+    x, y = ex._lines["B200-HGX"].get_data()
+    mine = front[(front["gpu"] == "B200-HGX") & front["pareto"]]
+    np.testing.assert_allclose(np.sort(y), np.sort(mine["output_tokens_per_s_per_gpu"]))
+    ex.controls["target_speed"].value = 500
+    assert "cannot reach" in ex._labels[k].get_text()
+    assert "no fast tier" in ex.readout.value and "fastest configuration" in ex.readout.value
+
+
+def test_trend_explorer_matches_the_fit(close):
+    ex = ie.viz.HardwareTrendExplorer()
+    close(ex)
+    acc = ie.load_accelerators()
+    t = ie.fit_hardware_trend(acc, "price_performance", "fp32")
+    assert f"<b>×{t.factor_per_year:.2f} per year</b>" in ex.readout.value
+    assert f"({t.fit.n_points} chips)" in ex.readout.value
+    assert "AI Index 2025: hardware cost -30% a year = ×1.43 per year" in ex.readout.value
+    assert len(ex.data()) == t.fit.n_points
+    ex.controls["metric"].value = "energy_efficiency"
+    ex.controls["precision"].value = "bf16"
+    ex.controls["chips"].value = "data-centre only"
+    sel = ie.select_accelerators(acc, segments=["datacenter"])
+    t = ie.fit_hardware_trend(sel, "energy_efficiency", "bf16")
+    assert f"<b>×{t.factor_per_year:.2f} per year</b>" in ex.readout.value
+    assert "energy efficiency +40% a year = ×1.40" in ex.readout.value
+    ex.controls["metric"].value = "price_performance"
+    ex.controls["precision"].value = "fp4"
+    assert "Too few chips" in ex.readout.value
+    assert len(ex._fit.get_xdata()) == 0 and ex.data().empty
+
+
+def test_bill_explorer_prices_with_genai_prices(close):
+    ex = ie.viz.WorkloadBillExplorer()
+    close(ex)
+    api = ie.api_bill(
+        "meta-llama/Llama-3.3-70B-Instruct-Turbo", 1024, 512, 100_000, provider_id="together",
+        as_of=ie.viz.factory.DEFAULT_PRICES_AS_OF,
+    ).iloc[0]  # fmt: skip
+    assert f"<b>{_usd(api['usd_per_month'])}</b> a month" in ex.readout.value
+    host = ie.self_hosted_bill(
+        "Llama-3.1-70B", "H200-SXM", 1024, 512, 100_000, "fp8", n_gpus=1, batch=64,
+        purchase_usd=30_000, lifetime_years=4, cost_of_capital=0.10, usd_per_kwh=0.08, pue=1.2,
+        all_in_kw_per_gpu=1.73, facility_usd_per_kw_month=184, peak_to_mean=2.0,
+    ).iloc[0]  # fmt: skip
+    assert f"<b>{_usd(host['usd_per_month'])}</b> a month" in ex.readout.value
+    data = ex.data()
+    assert (np.diff(data["api_usd_per_month"]) > 0).all()
+    assert (np.diff(data["self_hosted_gpus"]) >= 0).all()  # whole replicas: a staircase
+    ex.controls["api_model"].value = "OpenAI: GPT-5"
+    assert "gpt-5" in ex.readout.value
+    ex.controls["precision"].value = "fp4"
+    assert "no fp4 tensor cores" in ex.readout.value
+    ex.controls["precision"].value = "bf16"
+    ex.controls["batch"].value = 256
+    assert "self-hosting does not run" in ex.readout.value  # 70B in bf16 on one H200
+
+
+def test_explorer_data_has_no_nan_in_the_plotted_columns(close):
+    for cls in (ie.viz.FactoryCostExplorer, ie.viz.FactoryFrontierExplorer):
+        ex = cls()
+        close(ex)
+        num = ex.data().select_dtypes("number")
+        assert isinstance(num, pd.DataFrame) and np.isfinite(num.to_numpy(float)).all()

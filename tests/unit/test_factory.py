@@ -1,0 +1,510 @@
+"""The AI factory (inferecon.factory): golden numbers with their derivations, properties,
+bad input."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import inferecon as ie
+
+# Tolerances: the formulas are closed-form, so results match a hand derivation to float
+# rounding (~1e-15 relative); 1e-9 leaves a wide margin. Rounded published figures are
+# compared at their own rounding.
+REL = 1e-9
+
+
+# --------------------------------------------------------------------------- golden numbers
+
+
+def test_hardware_cost_per_mtok_golden():
+    # USD 2.00 per GPU-hour buys 1,000 tokens/s x 3,600 s = 3.6 million tokens:
+    # 2.00 / 3.6 = USD 0.5556 per million. At 50% utilisation each served hour also pays for an
+    # idle one: 2 x 0.5556 = USD 1.1111.
+    assert ie.usd_per_mtok(2.0, 1000) == pytest.approx(2.0 / 3.6, rel=REL)
+    assert round(ie.usd_per_mtok(2.0, 1000), 3) == 0.556
+    assert round(ie.usd_per_mtok(2.0, 1000, utilisation=0.5), 3) == 1.111
+
+
+def test_energy_golden():
+    # 700 W / 1,000 tokens/s = 0.70 J/token; x PUE 1.2 = 0.84 J/token. A million tokens take
+    # 0.84e6 J = 0.84e6 / 3.6e6 kWh = 0.2333 kWh, USD 0.01867 at USD 0.08/kWh.
+    assert ie.joules_per_token(700, 1000) == pytest.approx(0.70, rel=REL)
+    assert ie.joules_per_token(700, 1000, pue=1.2) == pytest.approx(0.84, rel=REL)
+    usd = ie.energy_usd_per_mtok(700, 1000, usd_per_kwh=0.08, pue=1.2)
+    assert usd == pytest.approx(0.84e6 / 3.6e6 * 0.08, rel=REL)
+    assert round(usd, 4) == 0.0187
+
+
+def test_tokens_per_mw_golden():
+    # 1 MW feeds 1,000 / 1.73 = 578.03 GPUs at 1.73 kW all-in each (SemiAnalysis's H100/H200
+    # figure); at 1,000 tokens/s per GPU that is 578,035 tokens/s per MW.
+    assert round(ie.tokens_per_s_per_mw(1000, 1.73)) == 578_035
+
+
+def test_owned_gpu_hour_golden():
+    # USD 30,000 over 4 years of 8,760 hours at 0% cost of capital: 30,000 / 35,040 = 0.856.
+    assert ie.owned_usd_per_gpu_hour(30_000, 4) == pytest.approx(30_000 / 35_040, rel=REL)
+    assert round(ie.owned_usd_per_gpu_hour(30_000, 4), 3) == 0.856
+    # at 10% the annuity factor for 4 years is 0.1 / (1 - 1.1**-4) = 0.315471 (annuity tables)
+    assert ie.capital_recovery_factor(0.10, 4) == pytest.approx(0.3154708, rel=1e-6)
+    assert ie.owned_usd_per_gpu_hour(30_000, 4, 0.10) == pytest.approx(
+        30_000 * 0.3154708 / 8760, rel=1e-6
+    )
+
+
+def test_revenue_golden():
+    # USD 0.60 per million output tokens x 3.6 million tokens per hour = USD 2.16 per hour.
+    assert ie.revenue_usd_per_gpu_hour(1000, 0.60) == pytest.approx(2.16, rel=REL)
+    # input tokens at their own price: 2 prompt tokens per output token at USD 0.10 adds
+    # 2 x 0.10 x 3.6 = USD 0.72 per hour; at 50% utilisation half of the total.
+    assert ie.revenue_usd_per_gpu_hour(1000, 0.60, 2.0, 0.10, 0.5) == pytest.approx(
+        (2.16 + 0.72) / 2, rel=REL
+    )
+
+
+def test_cost_breakdown_golden():
+    df = ie.cost_breakdown(1000, 700, usd_per_gpu_hour=2.0, utilisation=0.5).iloc[0]
+    assert df["hardware_usd_per_mtok"] == pytest.approx(2.0 / 3.6, rel=REL)
+    assert df["idle_usd_per_mtok"] == pytest.approx(2.0 / 3.6, rel=REL)
+    assert df["energy_usd_per_mtok"] == 0 and df["facility_usd_per_mtok"] == 0
+    assert df["total_usd_per_mtok"] == pytest.approx(4.0 / 3.6, rel=REL)
+    # hosting: 1.73 kW x USD 184/kW-month / 730 h = USD 0.43605 per GPU-hour; per million
+    # tokens at 1,000 tokens/s: 0.43605 / 3.6 = 0.12113; idle hours (u = 0.5) pay hardware,
+    # hosting and 70 W idle x 1.2 PUE x USD 0.08/kWh = 0.00672 per hour again.
+    df = ie.cost_breakdown(
+        1000, 700, usd_per_gpu_hour=2.0, utilisation=0.5, usd_per_kwh=0.08, pue=1.2,
+        idle_w=70, all_in_kw_per_gpu=1.73, facility_usd_per_kw_month=184,
+    ).iloc[0]  # fmt: skip
+    hosting_hour = 1.73 * 184 / 730
+    assert df["facility_usd_per_gpu_hour"] == pytest.approx(hosting_hour, rel=REL)
+    assert df["facility_usd_per_mtok"] == pytest.approx(hosting_hour / 3.6, rel=REL)
+    idle_hour = 2.0 + hosting_hour + 0.070 * 1.2 * 0.08
+    assert df["idle_usd_per_mtok"] == pytest.approx(idle_hour / 3.6, rel=REL)
+    assert df["tokens_per_s_per_mw"] == pytest.approx(1e6 / 1.73, rel=REL)
+
+
+def test_break_even_and_payback_golden():
+    # Rented at USD 2/hour, 1,000 tokens/s, sold at USD 1 per million: a served hour earns
+    # USD 3.60, so the rent is covered at u* = 2 / 3.6 = 55.6% of hours.
+    costs = ie.cost_breakdown(1000, 700, usd_per_gpu_hour=2.0, utilisation=0.8)
+    econ = ie.unit_economics(costs, 1000, 1.0).iloc[0]
+    assert econ["break_even_utilisation"] == pytest.approx(2.0 / 3.6, rel=REL)
+    # at 80%: cost per million = 2 / (3.6 x 0.8) = 0.6944, margin = 1 - 0.6944 = 30.6%
+    assert econ["gross_margin"] == pytest.approx(1 - 2.0 / (3.6 * 0.8), rel=REL)
+    assert econ["break_even_output_usd_per_mtok"] == pytest.approx(2.0 / (3.6 * 0.8), rel=REL)
+    # Owned at USD 30,000 (4 years, 0%), 700 W at USD 0.08/kWh, PUE 1, sold at USD 0.60 per
+    # million, every hour serving: revenue 2.16/h, power 0.7 kW x 0.08 = 0.056/h, profit before
+    # hardware 2.104/h = 18,431 a year: payback 30,000 / 18,431 = 1.628 years; four years of
+    # revenue (4 x 8,760 x 2.16 = 75,686) are 2.52x the price.
+    costs = ie.cost_breakdown(
+        1000, 700, purchase_usd=30_000, lifetime_years=4, usd_per_kwh=0.08
+    )  # fmt: skip
+    econ = ie.unit_economics(
+        costs, 1000, 0.60, power_w=700, usd_per_kwh=0.08, purchase_usd=30_000, lifetime_years=4
+    ).iloc[0]
+    assert econ["payback_years"] == pytest.approx(30_000 / (2.104 * 8760), rel=REL)
+    assert econ["return_multiple"] == pytest.approx(4 * 8760 * 2.16 / 30_000, rel=REL)
+    assert econ["net_return_multiple"] == pytest.approx(4 * 8760 * 2.104 / 30_000, rel=REL)
+
+
+def test_losing_money_is_said_not_hidden():
+    costs = ie.cost_breakdown(1000, 700, usd_per_gpu_hour=10.0, utilisation=0.5)
+    econ = ie.unit_economics(
+        costs, 1000, 0.5, purchase_usd=30_000, lifetime_years=4
+    ).iloc[0]  # fmt: skip
+    assert econ["gross_margin"] < 0
+    assert math.isinf(econ["break_even_utilisation"])  # 10 USD/h > 1.8 USD/h of revenue
+    costs = ie.cost_breakdown(1000, 700, purchase_usd=30_000, lifetime_years=4, usd_per_kwh=30)
+    econ = ie.unit_economics(
+        costs, 1000, 0.01, power_w=700, usd_per_kwh=30, purchase_usd=30_000, lifetime_years=4
+    ).iloc[0]
+    assert math.isinf(econ["payback_years"])
+
+
+def test_nvidia_return_claim_structure():
+    # NVIDIA (vendor claim, data/factory_assumptions.csv): USD 5M GB200 NVL72 -> USD 75M of
+    # token revenue over 3 years, 72 GPUs at 10,000 tokens/s each. Tokens over 3 years at
+    # 100% utilisation: 72 x 10,000 x 3,600 x 8,760 x 3 = 6.8118e13, i.e. 68.12 million
+    # million-token units, so the claim needs 75e6 / 68.12e6 = USD 1.101 per million tokens.
+    a = ie.load_factory_assumptions()["value"]
+    args = (
+        a["nvidia_nvl72_system_usd"],
+        a["nvidia_nvl72_n_gpus"],
+        a["nvidia_nvl72_tokens_per_s_per_gpu"],
+    )
+    price = ie.price_for_return_multiple(a["nvidia_nvl72_return_multiple"], *args, 1.0, 3)
+    assert price == pytest.approx(75e6 / (72 * 10_000 * 3600 * 8760 * 3 / 1e6), rel=REL)
+    assert round(price, 3) == 1.101
+    claim = ie.revenue_claim(*args, price, 1.0, a["nvidia_nvl72_years"]).iloc[0]
+    assert claim["revenue_usd"] == pytest.approx(a["nvidia_nvl72_token_revenue_usd"], rel=REL)
+    assert claim["return_multiple"] == pytest.approx(15.0, rel=REL)
+    # at 50% utilisation the same revenue needs twice the price
+    assert ie.price_for_return_multiple(15, *args, 0.5, 3) == pytest.approx(2 * price, rel=REL)
+
+
+def test_epoch_chatgpt_query_energy_golden():
+    # Epoch AI (Feb 2025): 2 x 100e9 x 500 = 1e14 FLOP; an H100 at 989 TFLOP/s and 10%
+    # utilisation needs 1e14 / 98.9e12 = 1.0111 s; 1,275 W x 0.7 x 1.2 = 1,071 W; 1.0111 s x
+    # 1,071 W = 1,082.9 J = 0.3008 Wh (Epoch's spreadsheet: 0.301 Wh).
+    wh = ie.flop_energy_per_query_wh(1e11, 500, 989e12, 0.1, 1275, 0.7, 1.2)
+    assert wh == pytest.approx(1e14 / 98.9e12 * 1071 / 3600, rel=REL)
+    assert round(wh, 3) == 0.301
+    pub = ie.published_query_energy()
+    assert round(pub.loc[0, "wh_per_query"], 3) == 0.301
+    assert pub.loc[1, "wh_per_query"] == 0.24  # Google, arXiv:2508.15734 (measured)
+    assert pub.loc[1, "accelerator_wh_per_query"] == pytest.approx(0.24 * 0.58, rel=REL)
+    assert set(pub["kind"]) == {"published_estimate", "measurement"}
+
+
+def test_energy_per_query_from_the_serving_model():
+    # Epoch's host share: 1,275 W per GPU rated, 700 W of it the GPU: 575 W x 70% = 402.5 W
+    r = ie.energy_per_query(
+        "Llama-3.1-70B", "H100-SXM", [1, 8], 100, 500, "fp8", pue=1.2, server_w_per_gpu=1275,
+        host_power_fraction=0.7,
+    )  # fmt: skip
+    sp = ie.serving_performance("Llama-3.1-70B", "H100-SXM", [1, 8], 100, 500, "fp8")
+    np.testing.assert_allclose(r["board_wh_per_query"], sp["wh_per_response"], rtol=REL)
+    # a query occupies 500 / (tokens/s of the replica) seconds of the GPU; host power for it
+    seconds = 500 / sp["output_tokens_per_s_total"].to_numpy()
+    np.testing.assert_allclose(r["host_wh_per_query"], 402.5 * seconds / 3600, rtol=REL)
+    np.testing.assert_allclose(
+        r["facility_wh_per_query"],
+        1.2 * (r["board_wh_per_query"] + r["host_wh_per_query"]),
+        rtol=REL,
+    )
+    assert r["board_wh_per_query"].iloc[0] > 4 * r["board_wh_per_query"].iloc[1]  # batching
+    with pytest.raises(ValueError, match=r"server_w_per_gpu must be in \[700"):
+        ie.energy_per_query("Llama-3.1-8B", "H100-SXM", 1, 100, 500, server_w_per_gpu=500)
+
+
+def test_all_in_power_defaults_are_cited():
+    assert ie.all_in_kw_per_gpu("H100-SXM") == (1.73, "analyst_estimate")
+    assert ie.all_in_kw_per_gpu("B200-HGX") == (2.17, "analyst_estimate")
+    kw, kind = ie.all_in_kw_per_gpu("A100-80GB-SXM")
+    assert kind == "assumption" and kw == pytest.approx(0.4 * 1.73 / 0.70, abs=5e-4)
+    for g in ie.load_gpus()["name"]:
+        assert ie.all_in_kw_per_gpu(g)[0] > 0
+
+
+# --------------------------------------------------------------------------- the operating point
+
+
+def test_token_economics_prices_the_serving_model():
+    r = ie.token_economics(
+        "Llama-3.1-70B", "H200-SXM", [16, 64], 1024, 512, "fp8", n_gpus=2,
+        usd_per_gpu_hour=3.0, output_usd_per_mtok=2.0, input_usd_per_mtok=0.5,
+    )  # fmt: skip
+    sp = ie.serving_performance(
+        "Llama-3.1-70B", "H200-SXM", [16, 64], 1024, 512, "fp8", n_gpus=2, usd_per_gpu_hour=3.0
+    )
+    # with no energy, hosting or idle hours the cost is the serving model's rental cost
+    np.testing.assert_allclose(r["total_usd_per_mtok"], sp["usd_per_mtok_output"], rtol=1e-12)
+    # revenue per million output tokens: 2.0 + 0.5 x 1024/512 = 3.0
+    np.testing.assert_allclose(r["revenue_usd_per_mtok"], 3.0, rtol=REL)
+    np.testing.assert_allclose(r["gross_margin"], 1 - r["total_usd_per_mtok"] / 3.0, rtol=REL)
+    assert (r["hardware"] == "rented").all()
+    mid = ie.token_economics("Llama-3.1-70B", "H200-SXM", 16, 1024, 512, "fp8", n_gpus=2)
+    assert mid["hardware"].iloc[0] == "rented (data/gpus.csv mid price)"
+    assert mid["hardware_usd_per_gpu_hour"].iloc[0] == pytest.approx((1.6 + 7.0) / 2)
+
+
+def test_native_precisions():
+    assert ie.native_precisions("H100-SXM") == ["bf16", "fp8"]
+    assert ie.native_precisions("A100-80GB-SXM") == ["bf16"]
+    assert ie.native_precisions("B200-HGX") == ["bf16", "fp8", "fp4"]
+    with pytest.raises(ValueError, match=r"'fp4' is not supported natively by GPU 'H100-SXM'"):
+        ie.token_economics("Llama-3.1-8B", "H100-SXM", 8, 512, 128, "fp4")
+    # weight-only quantisation is available when asked for
+    r = ie.token_economics("Llama-3.1-8B", "A100-80GB-SXM", 8, 512, 128, "fp8",
+                           allow_weight_only=True)  # fmt: skip
+    assert r["output_tokens_per_s_per_gpu"].iloc[0] > 0
+
+
+# --------------------------------------------------------------------------- the frontier
+
+
+def test_pareto_mask_by_hand():
+    # points (speed, throughput): (1, 10) (2, 8) (3, 8) (4, 1) (2, 5) (3, 8)
+    # (2, 8) is beaten by (3, 8); (2, 5) by (3, 8); the second (3, 8) is a duplicate.
+    x = [1, 2, 3, 4, 2, 3]
+    y = [10, 8, 8, 1, 5, 8]
+    assert ie.pareto_mask(x, y).tolist() == [True, False, True, True, False, False]
+    # one front per group
+    assert ie.pareto_mask([1, 2, 1, 2], [2, 1, 1, 2], groups=["a", "a", "b", "b"]).tolist() == [
+        True,
+        True,
+        False,
+        True,
+    ]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(1, 30), st.integers(1, 30)), min_size=1, max_size=40))
+def test_pareto_set_is_exactly_the_undominated_points(points):
+    x = np.array([p[0] for p in points], dtype=float)
+    y = np.array([p[1] for p in points], dtype=float)
+    keep = ie.pareto_mask(x, y)
+    for i in range(len(x)):
+        dominated = np.any((x >= x[i]) & (y >= y[i]) & ((x > x[i]) | (y > y[i])))
+        if dominated:
+            assert not keep[i]
+        else:  # undominated: kept unless an identical point was kept
+            same = np.flatnonzero((x == x[i]) & (y == y[i]))
+            assert keep[same].sum() == 1
+
+
+@pytest.fixture(scope="module")
+def frontier():
+    return ie.throughput_frontier(
+        "Llama-3.1-70B", ["H100-SXM", "B200-HGX", "A100-80GB-SXM"], 1024, 1024
+    )
+
+
+def test_frontier_is_pareto_optimal_per_gpu_and_per_mw(frontier):
+    assert set(frontier["gpu"]) == {"H100-SXM", "B200-HGX", "A100-80GB-SXM"}
+    assert set(frontier.loc[frontier["gpu"] == "A100-80GB-SXM", "precision"]) == {"bf16"}
+    assert set(frontier.loc[frontier["gpu"] == "B200-HGX", "precision"]) == {"bf16", "fp8", "fp4"}
+    for g, d in frontier.groupby("gpu"):
+        front = d[d["pareto"]]
+        assert len(front) >= 5
+        for _, r in front.iterrows():
+            better = (d["tokens_per_s_per_user"] > r["tokens_per_s_per_user"]) & (
+                d["output_tokens_per_s_per_gpu"] > r["output_tokens_per_s_per_gpu"]
+            )
+            assert not better.any(), g
+    mw = frontier[frontier["pareto_mw"]]
+    for _, r in mw.iterrows():
+        better = (frontier["tokens_per_s_per_user"] > r["tokens_per_s_per_user"]) & (
+            frontier["tokens_per_s_per_mw"] > r["tokens_per_s_per_mw"]
+        )
+        assert not better.any()
+    # per MW uses the cited all-in power: 1.73 kW for H100
+    h = frontier[frontier["gpu"] == "H100-SXM"].iloc[0]
+    assert h["tokens_per_s_per_mw"] == pytest.approx(
+        h["output_tokens_per_s_per_gpu"] * 1000 / 1.73, rel=REL
+    )
+
+
+def test_operating_point_for_a_target_speed(frontier):
+    costs = ie.frontier_costs(frontier, utilisation=0.7)
+    op = ie.operating_point_for_speed(costs, 50, gpu="B200-HGX", objective="cost")
+    assert op["reachable"] and op["tokens_per_s_per_user"] >= 50
+    mine = costs[(costs["gpu"] == "B200-HGX") & (costs["tokens_per_s_per_user"] >= 50)]
+    assert op["total_usd_per_mtok"] == mine["total_usd_per_mtok"].min()
+    op = ie.operating_point_for_speed(costs, 50, gpu="B200-HGX")
+    assert op["output_tokens_per_s_per_gpu"] == mine["output_tokens_per_s_per_gpu"].max()
+    fastest = costs.loc[costs["tokens_per_s_per_user"].idxmax()]
+    with pytest.raises(ValueError, match="unreachable: the fastest configuration is") as info:
+        ie.operating_point_for_speed(costs, 10_000)
+    assert f"{fastest['tokens_per_s_per_user']:,.0f} tokens/s per user" in str(info.value)
+    op = ie.operating_point_for_speed(costs, 10_000, on_unreachable="fastest")
+    assert not op["reachable"] and op["batch"] == fastest["batch"]
+
+
+def test_tiered_prices(frontier):
+    costs = ie.frontier_costs(frontier, utilisation=0.7)
+    tiers = ie.tiered_prices(costs, 100, gross_margin=0.5, gpu="B200-HGX")
+    assert tiers["tier"].tolist() == ["cheap", "fast"]
+    np.testing.assert_allclose(tiers["price_usd_per_mtok"], 2 * tiers["cost_usd_per_mtok"])
+    assert tiers["price_ratio"].iloc[1] > 1 and tiers["tokens_per_s_per_user"].iloc[1] >= 100
+    assert tiers["cost_usd_per_mtok"].iloc[0] == pytest.approx(
+        costs.loc[costs["gpu"] == "B200-HGX", "total_usd_per_mtok"].min()
+    )
+
+
+def test_frontier_costs_use_mid_rental_prices(frontier):
+    costs = ie.frontier_costs(frontier)
+    h = costs[costs["gpu"] == "H100-SXM"].iloc[0]
+    assert h["hardware_usd_per_gpu_hour"] == pytest.approx((1.3 + 6.88) / 2)
+    owned = ie.frontier_costs(
+        frontier, purchase_usd={"H100-SXM": 30_000, "B200-HGX": 45_000, "A100-80GB-SXM": 15_000},
+        lifetime_years=4,
+    )  # fmt: skip
+    assert owned.loc[owned["gpu"] == "B200-HGX", "hardware_usd_per_gpu_hour"].iloc[0] == (
+        pytest.approx(45_000 / 4 / 8760)
+    )
+    with pytest.raises(ValueError, match=r"purchase_usd has no value for GPU\(s\) \['A100"):
+        ie.frontier_costs(frontier, purchase_usd={"H100-SXM": 1, "B200-HGX": 1}, lifetime_years=4)
+
+
+# --------------------------------------------------------------------------- properties
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.floats(0.05, 20), st.floats(10, 1e5), st.floats(50, 1500),
+    st.floats(0.02, 0.98), st.floats(0.001, 0.02), st.floats(0, 0.3), st.floats(1, 2),
+)  # fmt: skip
+def test_cost_falls_with_utilisation(price, tps, watts, u, du, kwh, pue):
+    kw = dict(usd_per_gpu_hour=price, usd_per_kwh=kwh, pue=pue, idle_w=watts / 10)
+    lo = ie.cost_breakdown(tps, watts, utilisation=u, **kw)["total_usd_per_mtok"].iloc[0]
+    hi = ie.cost_breakdown(tps, watts, utilisation=min(u + du, 1.0), **kw)[
+        "total_usd_per_mtok"
+    ].iloc[0]
+    assert hi < lo
+    # and the parts add up
+    df = ie.cost_breakdown(tps, watts, utilisation=u, **kw).iloc[0]
+    parts = ["hardware", "energy", "facility", "idle"]
+    assert sum(df[f"{p}_usd_per_mtok"] for p in parts) == pytest.approx(df["total_usd_per_mtok"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.floats(1000, 1e6), st.floats(0.5, 30), st.floats(0.0, 0.5), st.floats(0.001, 0.1))
+def test_owning_costs_more_with_capital_and_less_with_life(price, life, rate, d):
+    base = ie.owned_usd_per_gpu_hour(price, life, rate)
+    assert ie.owned_usd_per_gpu_hour(price, life, rate + d) > base
+    assert ie.owned_usd_per_gpu_hour(price, life + 1, rate) < base
+    # never less than straight-line, and the annuity repays the price at the rate
+    assert base >= price / life / 8760 * (1 - 1e-12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.floats(1, 1e5), st.floats(0.05, 5), st.floats(1.0, 10.0))
+def test_tokens_per_mw_scales_inversely_with_power(tps, kw, k):
+    assert ie.tokens_per_s_per_mw(tps, kw * k) == pytest.approx(
+        ie.tokens_per_s_per_mw(tps, kw) / k, rel=1e-12
+    )
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.floats(0.1, 50), st.floats(0.05, 1.0), st.floats(0.1, 10))
+def test_break_even_price_gives_zero_margin(hourly, u, pin):
+    costs = ie.cost_breakdown(2000, 600, usd_per_gpu_hour=hourly, utilisation=u)
+    e0 = ie.unit_economics(costs, 2000, 1.0, input_usd_per_mtok=pin,
+                           input_tokens_per_output_token=0.5).iloc[0]  # fmt: skip
+    be = e0["break_even_output_usd_per_mtok"]
+    if be > 0:
+        e1 = ie.unit_economics(costs, 2000, be, input_usd_per_mtok=pin,
+                               input_tokens_per_output_token=0.5).iloc[0]  # fmt: skip
+        assert e1["gross_margin"] == pytest.approx(0.0, abs=1e-9)
+
+
+# --------------------------------------------------------------------------- bad input
+
+
+@pytest.mark.parametrize("u", [0.0, -0.1, 1.5, float("nan")])
+def test_utilisation_outside_0_1(u):
+    with pytest.raises(ValueError, match=r"utilisation must be in \(0, 1\]"):
+        ie.usd_per_mtok(2.0, 1000, utilisation=u)
+    with pytest.raises(ValueError, match=r"utilisation must be in \(0, 1\]"):
+        ie.cost_breakdown(1000, 700, usd_per_gpu_hour=2.0, utilisation=u)
+
+
+@pytest.mark.parametrize(
+    ("call", "name"),
+    [
+        (lambda: ie.usd_per_mtok(-1.0, 1000), "usd_per_hour"),
+        (lambda: ie.energy_usd_per_mtok(700, 1000, usd_per_kwh=-0.1), "usd_per_kwh"),
+        (lambda: ie.joules_per_token(-700, 1000), "power_w"),
+        (lambda: ie.owned_usd_per_gpu_hour(30_000, -4), "lifetime_years"),
+        (lambda: ie.owned_usd_per_gpu_hour(-30_000, 4), "purchase_usd"),
+        (lambda: ie.owned_usd_per_gpu_hour(30_000, 4, -0.1), "cost_of_capital"),
+        (lambda: ie.revenue_usd_per_gpu_hour(1000, -0.6), "output_usd_per_mtok"),
+        (lambda: ie.tokens_per_s_per_mw(1000, 0), "all_in_kw_per_gpu"),
+        (lambda: ie.cost_breakdown(1000, 700, usd_per_gpu_hour=2, idle_w=-5), "idle_w"),
+        (lambda: ie.facility_usd_per_gpu_hour(1.7, -10), "facility_usd_per_kw_month"),
+    ],
+)
+def test_negative_prices_power_and_lifetimes(call, name):
+    with pytest.raises(ValueError, match=rf"{name} must be"):
+        call()
+
+
+@pytest.mark.parametrize("pue", [0.9, 0.0, 6.0])
+def test_pue_below_one(pue):
+    with pytest.raises(ValueError, match=r"pue must be in \[1, 5\]"):
+        ie.joules_per_token(700, 1000, pue=pue)
+
+
+def test_hardware_price_must_be_one_of_rent_or_own():
+    with pytest.raises(ValueError, match="exactly one of usd_per_gpu_hour"):
+        ie.cost_breakdown(1000, 700)
+    with pytest.raises(ValueError, match="exactly one of usd_per_gpu_hour"):
+        ie.cost_breakdown(1000, 700, usd_per_gpu_hour=2, purchase_usd=30_000, lifetime_years=4)
+    with pytest.raises(ValueError, match="lifetime_years is required"):
+        ie.cost_breakdown(1000, 700, purchase_usd=30_000)
+    with pytest.raises(ValueError, match="needs all_in_kw_per_gpu"):
+        ie.cost_breakdown(1000, 700, usd_per_gpu_hour=2, facility_usd_per_kw_month=100)
+
+
+def test_frontier_bad_input():
+    with pytest.raises(ValueError, match=r"'fp4' is not supported natively by GPU 'A100"):
+        ie.throughput_frontier("Llama-3.1-8B", "A100-80GB-SXM", 512, 128, precisions=["fp4"])
+    with pytest.raises(ValueError, match="objective must be one of"):
+        ie.operating_point_for_speed(
+            ie.throughput_frontier("Llama-3.1-8B", "H100-SXM", 512, 128), 10, objective="fast"
+        )
+    empty = ie.throughput_frontier("Llama-3.1-405B", "L4", 1024, 1024)
+    assert empty.empty
+    with pytest.raises(ValueError, match="the frontier is empty"):
+        ie.operating_point_for_speed(empty, 10)
+    with pytest.raises(ValueError, match=r"gross_margin must be in \[0, 1\)"):
+        ie.tiered_prices(ie.frontier_costs(empty), 10, gross_margin=1.0)
+
+
+def test_unknown_gpu_all_in_power():
+    spec = ie.GPUSpec("My-GPU", 80, 3.0, 900, 700)
+    with pytest.raises(ValueError, match="no default all-in power for GPU 'My-GPU'"):
+        ie.all_in_kw_per_gpu(spec)
+
+
+# --------------------------------------------------------------------------- a workload's bill
+
+AS_OF = "2026-12-01"
+
+
+def test_genai_prices_snapshot_is_bundled():
+    info = ie.genai_prices_info()
+    assert info["bundled"] is True
+    assert info["models"] > 1000 and info["providers"] > 20
+    assert info["newest_price_change"] is not None
+    assert ie.genai_prices_models("openai")["model_id"].str.contains("gpt-4o").any()
+    with pytest.raises(ValueError, match="unknown provider_id 'nobody'"):
+        ie.genai_prices_models("nobody")
+
+
+def test_api_list_price_matches_the_published_price():
+    # OpenAI's list price for GPT-4o mini since its launch (2024-07-18): USD 0.15 per million
+    # input tokens and USD 0.60 per million output tokens (also in data/llm_prices.csv).
+    p = ie.api_list_price("gpt-4o-mini", "openai", as_of=AS_OF)
+    assert (p["input_usd_per_mtok"], p["output_usd_per_mtok"]) == pytest.approx((0.15, 0.60))
+    row = ie.load_prices().query("model == 'GPT-4o mini (2024-07-18)'").iloc[0]
+    assert (row["input_usd_per_mtok"], row["output_usd_per_mtok"]) == (0.15, 0.6)
+
+
+def test_api_bill_by_hand():
+    # 1,000 input tokens x 0.15e-6 + 300 output tokens x 0.60e-6 = USD 0.00033 a request;
+    # 10,000 a day = USD 3.30 a day; x 365/12 = USD 100.375 a month.
+    bill = ie.api_bill("gpt-4o-mini", 1000, 300, [10_000, 20_000], provider_id="openai",
+                       as_of=AS_OF)  # fmt: skip
+    assert bill["usd_per_request"].iloc[0] == pytest.approx(0.00033, rel=1e-9)
+    assert bill["usd_per_day"].iloc[0] == pytest.approx(3.30, rel=1e-9)
+    assert bill["usd_per_month"].iloc[0] == pytest.approx(3.30 * 365 / 12, rel=1e-9)
+    assert bill["usd_per_month"].iloc[1] == pytest.approx(2 * bill["usd_per_month"].iloc[0])
+    assert bill["usd_per_mtok_output"].iloc[0] == pytest.approx(0.00033 / 300 * 1e6)
+
+
+def test_unknown_api_model_lists_close_matches():
+    with pytest.raises(ValueError, match=r"close matches: \['gpt-4o'") as info:
+        ie.api_bill("gpt4o", 1000, 300, 1000)
+    assert "not in genai-prices' bundled snapshot" in str(info.value)
+    with pytest.raises(ValueError, match="no close match"):
+        ie.api_list_price("zzzz-qqqq-xxxx-9999", "openai")
+
+
+def test_self_hosted_bill_pays_for_whole_replicas():
+    kw = dict(n_gpus=2, usd_per_gpu_hour=3.0)
+    b = ie.self_hosted_bill("Llama-3.1-70B", "H200-SXM", 1000, 300, [1e3, 1e5, 1e6, 1e7],
+                            "fp8", batch=64, peak_to_mean=2.0, **kw)  # fmt: skip
+    op = ie.token_economics("Llama-3.1-70B", "H200-SXM", 64, 1000, 300, "fp8", **kw).iloc[0]
+    cap = op["output_tokens_per_s_total"] * 86400 / 300  # requests a day per replica
+    expected = np.maximum(np.ceil(np.array([1e3, 1e5, 1e6, 1e7]) * 2.0 / cap), 1)
+    np.testing.assert_array_equal(b["replicas"], expected)
+    np.testing.assert_array_equal(b["gpus"], 2 * expected)
+    assert (b["utilisation"] <= 0.5 + 1e-12).all()  # provisioned for twice the mean
+    np.testing.assert_allclose(b["usd_per_month"], b["gpus"] * 3.0 * 730, rtol=1e-12)
