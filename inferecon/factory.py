@@ -1263,6 +1263,9 @@ def frontier_costs(
     purchase_usd : float or dict of str to float, optional
         Owning: price per GPU (one, or by GPU name), with ``lifetime_years`` and
         ``cost_of_capital``.
+    lifetime_years, cost_of_capital : float
+        Years the owned hardware serves, and the yearly cost of capital, as in
+        :func:`owned_usd_per_gpu_hour`.
     utilisation, usd_per_kwh, pue, facility_usd_per_kw_month
         As in :func:`cost_breakdown` (hosting uses each row's ``all_in_kw_per_gpu``).
 

@@ -36,6 +36,10 @@ NUMERIC = {
     "post_training.csv": "post_training_amount",
     "chinchilla_points.csv": "loss",
     "sardana_runs.csv": "Smoothed Loss",
+    "published_serving_sweeps.csv": "n_gpus",
+    "request_lengths.csv": "context_tokens",
+    "accelerators.csv": "fp32_tflops",
+    "factory_assumptions.csv": "value",
 }
 
 
