@@ -393,6 +393,9 @@ class Explorer:
         tmp.replace(csv)
         return [*files, csv]
 
+    def _after_export_fit(self) -> None:
+        """Hook: re-place what depends on the fitted limits (e.g. point labels)."""
+
     def _export_fit(self, ax) -> str:
         """Which limits of ``ax`` an export fits to the data shown: ``"xy"`` (default),
         ``"x"``, ``"y"`` or ``""`` (keep the live limits, e.g. a fixed 0-100% axis)."""
@@ -413,6 +416,7 @@ class Explorer:
                 which = self._export_fit(ax)
                 if which:
                     fit_axes_to_data(ax, x="x" in which, y="y" in which)
+            self._after_export_fit()
             yield
         finally:
             for ax, xlim, ylim, xminor, yminor, xloc, yloc in saved:

@@ -22,7 +22,7 @@ from ..scaling import (
 )
 from .controls import LABEL_STYLE, checkbox, dropdown, float_slider, row_layout
 from .explorer import Explorer
-from .style import add_source, add_title, side_by_side
+from .style import add_source, add_title, declutter, side_by_side
 
 __all__ = [
     "InferenceAwareExplorer",
@@ -77,6 +77,13 @@ class LossLandscapeExplorer(Explorer):
 
     name = "scaling_landscape"
 
+    def _export_fit(self, ax) -> str:
+        # the contours and the frontier span the model's (N, D) grid: keep it
+        return "" if ax is self.ax else "xy"
+
+    def _after_export_fit(self) -> None:
+        declutter(self.fig, self._labels, self._scatter)
+
     def _make_controls(self):
         return {
             "law": dropdown(list(LAWS), "Epoch AI replication (2024)", "Scaling law"),
@@ -126,6 +133,7 @@ class LossLandscapeExplorer(Explorer):
             self._dynamic(a)
         ax.legend(loc="upper right", fontsize=7.5)
         ax.set_autoscale_on(False)
+        declutter(fig, self._labels, self._scatter)
 
         axp.set_xscale("log")
         axp.set_xlim(1 / 30, 30)

@@ -15,12 +15,14 @@ from pathlib import Path
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
+import numpy as np
 
 __all__ = [
     "STYLE_PATH",
     "FORMATS",
     "add_source",
     "add_title",
+    "declutter",
     "house_style",
     "savefig",
     "side_by_side",
@@ -124,3 +126,52 @@ def side_by_side(
         bottom=bottom,
     )
     return fig.add_subplot(gs[0]), fig.add_subplot(gs[1])
+
+
+_OFFSETS = ((3, 2, "left"), (3, -9, "left"), (-3, 2, "right"), (-3, -9, "right"),
+            (3, 9, "left"), (-3, 9, "right"), (3, -16, "left"), (-3, -16, "right"))  # fmt: skip
+
+
+def declutter(fig, annotations, points=None) -> None:
+    """Move point labels so that they do not overlap: each annotation tries offsets around its
+    point (right, below, left, above...) and keeps the first whose box overlaps no label placed
+    before it (greedy, in the order given). Annotations use offset points (``textcoords``).
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The figure (drawn once for text extents).
+    annotations : list of matplotlib.text.Annotation
+        The labels, most important first.
+    points : matplotlib.collections.PathCollection, optional
+        Markers the labels should not cover either.
+    """
+    from matplotlib.transforms import Bbox
+
+    renderer = fig.canvas.get_renderer()
+    obstacles = []
+    if points is not None and len(points.get_offsets()):
+        xy = points.get_offset_transform().transform(points.get_offsets())
+        r = 3.0 * fig.dpi / 72.0  # about a marker's radius in pixels
+        obstacles = [Bbox([[x - r, y - r], [x + r, y + r]]) for x, y in xy]
+    placed = []
+    for a in annotations:
+        if not a.get_visible() or not a.get_text():
+            continue
+        own = a.axes.transData.transform(a.xy) if a.xycoords == "data" else (np.nan, np.nan)
+        others = [  # every marker but the label's own
+            b for b in obstacles
+            if not (abs(b.x0 + b.width / 2 - own[0]) < 1 and abs(b.y0 + b.height / 2 - own[1]) < 1)
+        ]  # fmt: skip
+        for dx, dy, ha in _OFFSETS:
+            a.set_position((dx, dy))
+            a.set_horizontalalignment(ha)
+            box = a.get_window_extent(renderer)
+            if not any(box.overlaps(b) for b in placed + others):
+                break
+        else:  # no free place: keep the first
+            dx, dy, ha = _OFFSETS[0]
+            a.set_position((dx, dy))
+            a.set_horizontalalignment(ha)
+            box = a.get_window_extent(renderer)
+        placed.append(box)
