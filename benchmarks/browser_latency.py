@@ -622,6 +622,16 @@ def frame_encoding(names=("price_decline", "serving_frontier", "test_time_cost")
     return "\n".join(lines)
 
 
+def report(
+    notebooks=NOTEBOOKS, presses: int = 10, only=None, ab: bool = False, encoding: bool = True
+) -> str:
+    """The browser tables (or why they were skipped) and the in-process PNG table."""
+    out = tables(run(notebooks, presses=presses, only=only, ab=ab))
+    if encoding:
+        out += "\n\n" + frame_encoding()
+    return out
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("-n", type=int, default=10, help="key presses per slider handle (>= 2)")

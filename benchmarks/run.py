@@ -294,7 +294,7 @@ def main(argv=None) -> int:
         import browser_latency  # benchmarks/ is sys.path[0] when run as a script
 
         print()
-        print(browser_latency.tables(browser_latency.run(presses=max(2, args.browser_n))))
+        print(browser_latency.report(presses=max(2, args.browser_n)))
     if not args.no_report:
         print(f"\nReport build (make report's notebook step): {bench_report():.1f} s wall")
     return 0
