@@ -21,10 +21,15 @@ from __future__ import annotations
 
 import io
 
+import matplotlib
 import numpy as np
 import pytest
 
+_BACKEND = matplotlib.get_backend()
 ipympl_backend = pytest.importorskip("ipympl.backend_nbagg")
+# Importing ipympl switches matplotlib to ipympl's backend (its __init__ calls matplotlib.use);
+# every other test, and the explorers built here, expect the session's backend (Agg).
+matplotlib.use(_BACKEND)
 # ipympl 0.10's Toolbar passes the canvas on to a traitlets __init__ that warns about it; the
 # warning is ipympl's own and says nothing about the frames tested here.
 pytestmark = pytest.mark.filterwarnings(
