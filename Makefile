@@ -28,8 +28,8 @@ test: $(STAMP)  ## lint, then the whole test suite (under CI=true a missing test
 lab: $(STAMP)  ## JupyterLab on the notebooks
 	$(VENV)/bin/jupyter lab notebooks/
 
-bench: $(STAMP)  ## speed benchmarks, printed as tables
-	$(PY) benchmarks/run.py
+bench: $(STAMP)  ## speed benchmarks as tables: import time, computation, slider latency in process and in JupyterLab + chromium (skipped without /usr/bin/chromium); BENCH_ARGS="--no-report --browser-n 20" etc.
+	$(PY) benchmarks/run.py $(BENCH_ARGS)
 
 figures: $(STAMP)
 	$(PY) -m inferecon figures --out docs/figures

@@ -11,6 +11,11 @@
    when ../shared/reference is absent), against a plain loop of scipy L-BFGS-B calls timed on a
    sample of starts and scaled to 4,500.
 3. Wall time of the report build (every notebook executed, HTML and figures written).
+4. Import time of ``import inferecon`` and ``import inferecon.viz`` in fresh interpreters
+   (median of several runs), and whether the first pulls in matplotlib or ipywidgets.
+5. Slider latency where the user sees it: JupyterLab in headless Debian chromium, key press to
+   painted figure, with the time split into browser, comm, kernel compute, Agg draw and PNG
+   encode (``benchmarks/browser_latency.py``; skipped with a message without chromium).
 
 Targets (issue 2, on the project's 2-core machine): p95 update under 100 ms and at least 3x
 faster than re-creating.
@@ -22,6 +27,7 @@ import argparse
 import os
 import platform
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -159,6 +165,64 @@ def bench_compute() -> list[tuple[str, str, str]]:
     return rows
 
 
+IMPORTS = {
+    "interpreter start (python -c pass)": "pass",
+    "import inferecon": "import inferecon",
+    "import inferecon.viz": "import inferecon.viz",
+}
+
+
+def _importtime_ms(stmt: str) -> float:
+    """Cumulative import time of the top-level ``inferecon*`` imports in ``stmt`` (``-X
+    importtime``; excludes the interpreter's own start)."""
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", stmt],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    total_us = 0
+    for line in proc.stderr.splitlines():
+        parts = line.split("|")
+        if len(parts) != 3 or not line.startswith("import time:"):
+            continue
+        name = parts[2]
+        if name.strip().startswith("inferecon") and name == " " + name.strip():  # top level
+            total_us += int(parts[1])
+    return total_us / 1e3
+
+
+def bench_import(repeat: int = 7) -> list[tuple[str, str, str, str]]:
+    """Median wall time of a fresh interpreter running each import statement."""
+    rows = []
+    for what, stmt in IMPORTS.items():
+        subprocess.run([sys.executable, "-c", stmt], check=True)  # warm the file cache
+        walls, cumul = [], []
+        for _ in range(repeat):
+            t0 = time.perf_counter()
+            subprocess.run([sys.executable, "-c", stmt], check=True)
+            walls.append((time.perf_counter() - t0) * 1e3)
+            if stmt != "pass":
+                cumul.append(_importtime_ms(stmt))
+        cum = f"{statistics.median(cumul):.0f} ms" if cumul else "-"
+        rows.append((what, f"{statistics.median(walls):.0f} ms", cum, f"median of {repeat}"))
+    heavy = ("matplotlib", "ipywidgets", "pandas", "scipy")
+    check = f"import sys, inferecon; print(*(m in sys.modules for m in {heavy!r}))"
+    loaded = subprocess.run(
+        [sys.executable, "-c", check], capture_output=True, text=True, check=True
+    ).stdout.split()
+    pulled = [m for m, v in zip(heavy, loaded, strict=True) if v == "True"]
+    rows.append(
+        (
+            "modules `import inferecon` loads",
+            ", ".join(pulled) or "none of matplotlib, ipywidgets, pandas, scipy",
+            "-",
+            "checked in a fresh interpreter",
+        )
+    )
+    return rows
+
+
 def bench_report() -> float:
     from inferecon.report import build_report
 
@@ -194,11 +258,19 @@ def main(argv=None) -> int:
     ap.add_argument("--no-report", action="store_true", help="skip the report wall time")
     ap.add_argument("--only", help="comma-separated explorer names (default: all)")
     ap.add_argument("--no-explorers", action="store_true", help="skip explorer latency")
+    ap.add_argument("--no-browser", action="store_true", help="skip the browser latency")
+    ap.add_argument(
+        "--browser-n", type=int, default=10, help="key presses per slider in the browser"
+    )
     args = ap.parse_args(argv)
     print(
         f"inferecon {ie.__version__} | Python {platform.python_version()} | "
         f"{platform.machine()} | {os.cpu_count()} cores | matplotlib {matplotlib.__version__}"
     )
+    print("\nImport time (fresh interpreter; wall includes the interpreter's start)\n")
+    print("| what | wall | -X importtime, inferecon's own | note |\n|---|---|---|---|")
+    for row in bench_import():
+        print("| " + " | ".join(row) + " |")
     print("\nComputation\n")
     print("| what | time | note |\n|---|---|---|")
     for what, t, note in bench_compute():
@@ -218,6 +290,11 @@ def main(argv=None) -> int:
             f"\nworst p95 {worst:.1f} ms (target < 100 ms); "
             f"smallest speed-up {least:.1f}x (target >= 3x)"
         )
+    if not args.no_browser:
+        import browser_latency  # benchmarks/ is sys.path[0] when run as a script
+
+        print()
+        print(browser_latency.report(presses=max(2, args.browser_n)))
     if not args.no_report:
         print(f"\nReport build (make report's notebook step): {bench_report():.1f} s wall")
     return 0

@@ -34,6 +34,15 @@ DEFAULT_THRESHOLD = "64.8"
 DRAG_PX = 100
 
 
+# Console errors that are harmless for this test, each with the reason. Everything else that
+# JupyterLab, ipywidgets, ipympl or the page logs at level "error" (or throws) fails the test.
+ALLOWED_CONSOLE_ERRORS: list[tuple[re.Pattern, str]] = []
+
+
+def _unexpected_console_errors(errors: list[str]) -> list[str]:
+    return [e for e in errors if not any(p.search(e) for p, _why in ALLOWED_CONSOLE_ERRORS)]
+
+
 def _poll(condition, timeout_s: float, what: str, interval_s: float = 0.25):
     """Return the first truthy value of ``condition()``; fail with ``what`` after ``timeout_s``."""
     deadline = time.monotonic() + timeout_s
@@ -191,6 +200,8 @@ def test_threshold_slider_updates_readout_and_figure(lab_server, lab_page, page_
         f"screenshots: {SHOT_DIR}/before.png, {SHOT_DIR}/after.png (copies in {tmp_path})\n"
         f"ipympl canvases rendered in the notebook: "
         f"{notebook.locator('.jupyter-matplotlib-canvas-div').count()}\n"
-        f"browser console errors ({len(page_log.errors())}):"
+        f"browser console messages: {len(page_log.messages)}, errors: {len(page_log.errors())}"
     )
-    print("\n".join(page_log.errors()[:10]))
+    print("\n".join(page_log.messages[-40:]))
+    errors = _unexpected_console_errors(page_log.errors())
+    assert not errors, f"{len(errors)} browser console error(s):\n" + "\n".join(errors)

@@ -1,0 +1,175 @@
+"""The frames an explorer sends to ipympl's browser view, checked without a browser.
+
+An explorer's redraw reaches JupyterLab as PNG frames over the canvas widget's comm:
+``Explorer.redraw`` draws into the Agg buffer, and the WebAgg canvas encodes the next frame
+(``inferecon.viz.explorer._next_frame``, which replaces matplotlib's
+``FigureCanvasWebAggCore.get_diff_image`` on the canvas) and sends it. These tests hold that
+path to two independent oracles:
+
+* PIL's PNG decoder reads back exactly the pixels encoded (``_png_rgba``);
+* matplotlib's own ``get_diff_image``, run from the same canvas state, gives the same image mode
+  and, decoded, the same pixels, frame after frame;
+
+and check what the browser ends up showing: compositing the frames as ipympl's front end does
+(a ``full`` frame replaces the image, a ``diff`` frame is drawn over it, its transparent pixels
+leaving the old ones) reproduces the Agg buffer after every control change, with exactly one
+frame per change, full redraws included. No kernel, no browser: the ipympl canvas is created
+on an explorer's figure directly, and its comm is a list that collects the frames.
+"""
+
+from __future__ import annotations
+
+import io
+
+import matplotlib
+import numpy as np
+import pytest
+
+_BACKEND = matplotlib.get_backend()
+ipympl_backend = pytest.importorskip("ipympl.backend_nbagg")
+# Importing ipympl switches matplotlib to ipympl's backend (its __init__ calls matplotlib.use);
+# every other test, and the explorers built here, expect the session's backend (Agg).
+matplotlib.use(_BACKEND)
+# ipympl 0.10's Toolbar passes the canvas on to a traitlets __init__ that warns about it; the
+# warning is ipympl's own and says nothing about the frames tested here.
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:Passing unrecognized arguments to super\\(Toolbar\\):DeprecationWarning"
+)
+
+from PIL import Image  # noqa: E402
+
+from inferecon.viz import explorers  # noqa: E402
+from inferecon.viz.explorer import _next_frame, _png_rgba  # noqa: E402
+
+
+def _decode(png: bytes) -> np.ndarray:
+    with Image.open(io.BytesIO(png)) as im:
+        assert im.mode == "RGBA"
+        return np.asarray(im).copy()
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (3, 7), (64, 33), (560, 1000)])
+def test_png_round_trip_through_pil(shape):
+    rng = np.random.default_rng(sum(shape))
+    pixels = rng.integers(0, 256, size=(*shape, 4), dtype=np.uint8)
+    pixels[: shape[0] // 2] = 0  # a flat region too, like a diff frame
+    assert np.array_equal(_decode(_png_rgba(pixels)), pixels)
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [np.zeros((4, 4, 3), np.uint8), np.zeros((4, 4, 4), np.float32), np.zeros((4, 4), np.uint8)],
+)
+def test_png_refuses_what_is_not_rgba8(bad):
+    with pytest.raises(ValueError, match="pixels must be"):
+        _png_rgba(bad)
+
+
+class _Stream:
+    """An explorer whose figure sits on an ipympl canvas with a collecting comm."""
+
+    def __init__(self, name: str):
+        self.ex = explorers()[name]()
+        fig = self.ex.fig
+        ipympl_backend._Backend_ipympl.new_figure_manager_given_figure(9000, fig)
+        self.canvas = fig.canvas
+        assert isinstance(self.canvas, ipympl_backend.Canvas)
+        self.canvas.syncing_data_url = False  # as after the browser view said "initialized"
+        self.frames: list[tuple[str, bytes]] = []
+        self.canvas.send_binary = lambda png: self.frames.append(
+            (self.canvas._current_image_mode, png)
+        )
+        self.canvas._force_full = True  # the view's first "refresh"
+        self.ex._relayout()
+        self.ex.redraw()
+        self.shown = None
+        self.apply()
+
+    def apply(self) -> int:
+        """Composite the new frames as ipympl's browser view does; return how many came."""
+        n = len(self.frames)
+        for mode, png in self.frames:
+            img = _decode(png)
+            if mode == "full" or self.shown is None:
+                assert mode == "full", "the first frame must be a full one"
+                self.shown = img
+            else:
+                keep = img[..., 3] == 0
+                self.shown = np.where(keep[..., None], self.shown, img)
+        self.frames.clear()
+        return n
+
+    def agg(self) -> np.ndarray:
+        return np.asarray(self.canvas.get_renderer().buffer_rgba()).copy()
+
+    def close(self):
+        self.ex.close()
+
+
+def _moves(ex, k: int = 4):
+    """A few values for each slider-like control (the ones a browser user drags)."""
+    for name, w in ex.controls.items():
+        if hasattr(w, "min") and hasattr(w, "max") and not isinstance(w.value, tuple):
+            for v in np.linspace(w.min, w.max, k):
+                if hasattr(w, "base"):  # FloatLogSlider: min and max are exponents
+                    v = w.base**v
+                yield name, w, float(v) if isinstance(w.value, float) else type(w.value)(v)
+        elif hasattr(w, "options") and not isinstance(w.value, tuple):
+            opts = [o[1] if isinstance(o, tuple) else o for o in w.options]
+            for v in opts[:k]:
+                yield name, w, v
+
+
+@pytest.mark.parametrize("name", ["price_decline", "roofline", "test_time_cost"])
+def test_browser_sees_the_agg_buffer_after_every_change_one_frame_each(name):
+    s = _Stream(name)
+    try:
+        assert np.array_equal(s.shown, s.agg())
+        moved = 0
+        for cname, w, v in _moves(s.ex):
+            if w.value == v:
+                continue
+            w.value = v
+            assert s.apply() == 1, f"{cname}={v!r}: expected exactly one frame"
+            assert np.array_equal(s.shown, s.agg()), f"{cname}={v!r}: browser image != Agg"
+            moved += 1
+        # a change of layout: a full Agg draw, still one frame
+        s.ex._relayout()
+        s.ex._bg_cache.clear()
+        s.ex.update()
+        assert s.apply() == 1
+        assert np.array_equal(s.shown, s.agg())
+        assert moved >= 5
+    finally:
+        s.close()
+
+
+def test_frames_match_matplotlibs_own_diff_image():
+    s = _Stream("price_decline")
+    canvas = s.canvas
+    original = type(canvas).get_diff_image  # matplotlib's FigureCanvasWebAggCore method
+    try:
+        modes = []
+        for _cname, w, v in _moves(s.ex, k=3):
+            if w.value == v:
+                continue
+            s.canvas.send_binary = lambda _png: None
+            previous = canvas._last_buff.copy()  # the frame the browser shows
+            w.value = v  # draws, and sends (discarded) the frame
+            for force_full in (False, True):
+                # from the same state (previous frame, new pixels): the reference frame, ours
+                canvas._last_buff = previous.copy()
+                canvas._png_is_old, canvas._force_full = True, force_full
+                ref = original(canvas)
+                ref_mode = canvas._current_image_mode
+                canvas._last_buff = previous.copy()
+                canvas._png_is_old, canvas._force_full = True, force_full
+                ours = _next_frame(canvas)
+                assert canvas._current_image_mode == ref_mode
+                assert np.array_equal(_decode(ours), _decode(ref))
+                assert canvas._png_is_old is False and canvas._force_full is False
+                modes.append(ref_mode)
+            assert _next_frame(canvas) is None  # nothing new drawn: no frame
+        assert {"diff", "full"} <= set(modes)
+    finally:
+        s.close()
