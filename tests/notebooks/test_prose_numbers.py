@@ -35,6 +35,7 @@ from pathlib import Path
 
 import jupytext
 import numpy as np
+import pandas as pd
 import pytest
 
 import inferecon as ie
@@ -289,6 +290,253 @@ def _o3_prices() -> tuple[str, str, str]:
         f"USD {last.input_usd_per_mtok:.0f}/{last.output_usd_per_mtok:.0f}",
         f"{last.price_date:%B %Y}",
     )
+
+
+# 06 · AI factory
+
+
+@functools.cache
+def _assumption():
+    """``data/factory_assumptions.csv``'s values by key (sourced published numbers)."""
+    return ie.load_factory_assumptions()["value"]
+
+
+_WORDS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five"}
+
+
+def _word(x: float) -> str:
+    """A small whole number as the prose spells it (3 -> "three")."""
+    assert x == round(x) and round(x) in _WORDS, x
+    return _WORDS[round(x)]
+
+
+def _usd_m(x: float) -> str:
+    """USD 5e6 -> "USD 5 million"."""
+    return f"USD {x / 1e6:.0f} million"
+
+
+def _nvl72_claim() -> tuple[str, str, str]:
+    v = _assumption()
+    return (
+        _usd_m(v["nvidia_nvl72_system_usd"]),
+        _usd_m(v["nvidia_nvl72_token_revenue_usd"]),
+        f"{v['nvidia_nvl72_return_multiple']:.0f}x",
+    )
+
+
+def _nvl72_price(utilisation):
+    """The price per million tokens NVIDIA's 15x needs (``ie.price_for_return_multiple``)."""
+    v = _assumption()
+    return ie.price_for_return_multiple(
+        v["nvidia_nvl72_return_multiple"],
+        v["nvidia_nvl72_system_usd"],
+        v["nvidia_nvl72_n_gpus"],
+        v["nvidia_nvl72_tokens_per_s_per_gpu"],
+        utilisation,
+        v["nvidia_nvl72_years"],
+    )
+
+
+def _nvl72_needs() -> tuple[str, str, str]:
+    full, half = _nvl72_price(1.0), _nvl72_price(0.5)
+    return (
+        f"USD {full:.2f}",
+        _word(_assumption()["nvidia_nvl72_years"]),
+        "twice" if math.isclose(half / full, 2.0, rel_tol=1e-12) else f"{half / full:g}x",
+    )
+
+
+@functools.cache
+def _r1_operating_point():
+    """Section 5's cell: DeepSeek-V3 at 8K in, 1K out on GB200 at NVIDIA's 50 tokens/s."""
+    sweep = ie.throughput_frontier("DeepSeek-V3", "GB200-per-GPU", 8192, 1024)
+    return ie.operating_point_for_speed(sweep, _assumption()["nvidia_nvl72_tokens_per_s_per_user"])
+
+
+def _r1_against_claim() -> tuple[str, str, str]:
+    claim = _assumption()["nvidia_nvl72_tokens_per_s_per_gpu"]
+    op = _r1_operating_point()
+    total = op["total_tokens_per_s_per_gpu"] / claim
+    output = op["output_tokens_per_s_per_gpu"] / claim
+    return (
+        "close to" if abs(total - 1) <= 0.2 else f"{total:.0%} of",  # "close": within 20%
+        f"{claim:,.0f}",
+        "a tenth" if round(output, 1) == 0.1 else f"{output:.0%}",  # a tenth to 1 decimal
+    )
+
+
+def _r1_revenue() -> tuple[str, str, str]:
+    """Section 5's cell: three years at the modelled output rate and DeepSeek's list price."""
+    v = _assumption()
+    price = ie.api_bill(
+        "deepseek-reasoner",
+        8192,
+        1024,
+        1,
+        provider_id="deepseek",
+        as_of=_params("06")["PRICES_AS_OF"],
+    )["usd_per_mtok_output"].iloc[0]
+    multiple = ie.revenue_claim(
+        v["nvidia_nvl72_system_usd"],
+        v["nvidia_nvl72_n_gpus"],
+        _r1_operating_point()["output_tokens_per_s_per_gpu"],
+        price,
+        [1.0, 0.7, 0.5],
+        v["nvidia_nvl72_years"],
+    )["return_multiple"]
+    # "a small multiple": between 1x and 3x at every utilisation shown (a fifth of the claim)
+    small = multiple.min() >= 1 and multiple.max() <= 3
+    return (
+        "a small multiple" if small else f"{multiple.min():.1f}-{multiple.max():.1f}x",
+        _usd_m(v["nvidia_nvl72_system_usd"]),
+        f"{v['nvidia_nvl72_return_multiple']:.0f}x",
+    )
+
+
+@functools.cache
+def _query_energy():
+    """``ie.published_query_energy()``: Epoch's estimate recomputed, Google's quoted."""
+    return ie.published_query_energy().set_index("estimate")["wh_per_query"]
+
+
+def _query_wh(who: str) -> float:
+    """Wh per query of the estimate whose name starts with ``who`` ("Epoch AI", "Google")."""
+    (wh,) = [x for k, x in _query_energy().items() if k.startswith(who)]
+    return wh
+
+
+def _epoch_wh() -> str:
+    return f"{_query_wh('Epoch AI'):.1f} Wh"
+
+
+def _google_wh() -> str:
+    return f"{_query_wh('Google'):.2f} Wh"
+
+
+def _epoch_assumptions() -> tuple[str, ...]:
+    v = _assumption()
+    return (
+        _epoch_wh(),
+        f"{v['epoch_query_active_params'] / 1e9:.0f} billion",
+        f"{v['epoch_query_output_tokens']:.0f} output tokens",
+        f"{_word(v['epoch_query_flop_per_param_per_token'])} FLOPs",
+        f"{v['epoch_query_peak_flops'] / 1e12:.0f} TFLOP/s",
+        _pct(100 * v["epoch_query_flop_utilisation"]),
+        f"{v['epoch_query_server_w_per_gpu']:,.0f} W",
+        _pct(100 * v["epoch_query_power_fraction"]),
+        f"{v['epoch_query_pue']:.1f}",
+    )
+
+
+@functools.cache
+def _serving_energy():
+    """Section 6's cell, with Epoch's host accounting and PUE from the data."""
+    v = _assumption()
+    kw = dict(
+        pue=v["epoch_query_pue"],
+        server_w_per_gpu=v["epoch_query_server_w_per_gpu"],
+        host_power_fraction=v["epoch_query_power_fraction"],
+        check_memory=False,
+    )
+    batches, prompt, output = [1, 8, 64, 256], 100, v["epoch_query_output_tokens"]
+    return pd.concat(
+        [
+            ie.energy_per_query(
+                "Llama-3.1-70B", "H100-SXM", batches, prompt, output, "fp8", n_gpus=2, **kw
+            ),
+            ie.energy_per_query(
+                "DeepSeek-V3", "H200-SXM", batches, prompt, output, "fp8", n_gpus=8, **kw
+            ),
+        ]
+    )
+
+
+def _at_batch(column: str, batch: int) -> pd.Series:
+    q = _serving_energy()
+    return q[q["batch"] == batch].set_index("model")[column]
+
+
+def _board_at_batch_1() -> str:
+    return "more than a Wh" if (_at_batch("board_wh_per_query", 1) > 1).all() else "less"
+
+
+def _fall_to_batch_256() -> tuple[str, str]:
+    fall = _at_batch("board_wh_per_query", 1) / _at_batch("board_wh_per_query", 256)
+    return (
+        "more than an order of magnitude" if (fall > 10).all() else f"{fall.min():.0f}x",
+        "less steeply" if fall["DeepSeek-V3"] < fall["Llama-3.1-70B"] else "more steeply",
+    )
+
+
+def _against_published() -> tuple[str, str]:
+    """Facility Wh per query at the largest batch and at batch 1 against the published ones."""
+    epoch, google = _query_wh("Epoch AI"), _query_wh("Google")
+    big = _at_batch("facility_wh_per_query", 256)
+    one = _at_batch("facility_wh_per_query", 1)
+    return (
+        "below" if (big < epoch).all() else "not below",
+        # "far above both": over 10x the larger of the two
+        "far above" if (one > 10 * max(epoch, google)).all() else "not far above",
+    )
+
+
+def _fewer_active() -> tuple[str, str, str]:
+    limit = _assumption()["epoch_query_active_params"]
+    active = [ie.get_model(m).params_active_published for m in ("Llama-3.1-70B", "DeepSeek-V3")]
+    return (
+        "fewer" if max(active) < limit else "not fewer",
+        f"{limit / 1e9:.0f} billion",
+        f"{ie.get_model('DeepSeek-V3').params_active_published / 1e9:.0f}B",
+    )
+
+
+def _host_share() -> tuple[str, str, str, str]:
+    v = _assumption()
+    server = v["epoch_query_server_w_per_gpu"]
+    return (
+        f"{server - ie.get_gpu('H100-SXM').tdp_w:.0f} W",
+        f"{server:,.0f} W",
+        _pct(100 * v["epoch_query_power_fraction"]),
+        f"{v['epoch_query_pue']:.1f}",
+    )
+
+
+@functools.cache
+def _accelerators():
+    return ie.load_accelerators()
+
+
+@functools.cache
+def _trend_table():
+    return ie.hardware_trend_table(_accelerators())
+
+
+def _fits_against_ai_index() -> str:
+    t = _trend_table()
+    pub = ie.published_hardware_rates(ie.load_published_rates()).set_index("metric")
+    fitted = t.dropna(subset=["factor_per_year"])
+    slower = all(
+        (rows["factor_per_year"] < pub.loc[metric, "factor_per_year"]).all()
+        for metric, rows in fitted.groupby("metric")
+    )
+    return "slower" if slower else "not slower"
+
+
+def _fp4_price_fits() -> str:
+    t = _trend_table()
+    fp4 = t[(t["metric"] == "price_performance") & (t["precision"] == "fp4")]
+    return "too few" if fp4["factor_per_year"].isna().all() else "enough"
+
+
+def _fp32_span() -> str:
+    t = _trend_table()
+    t = t[t["chips"] == "all chips"].dropna(subset=["factor_per_year"])
+    widest = all(
+        rows.loc[rows["precision"] == "fp32", "n_points"].item() == rows["n_points"].max()
+        and rows.loc[rows["precision"] == "fp32", "first"].item() == rows["first"].min()
+        for _, rows in t.groupby("metric")
+    )
+    return "the most chips over the longest span" if widest else "not the widest fit"
 
 
 # --------------------------------------------------------------------------------------------
@@ -746,6 +994,269 @@ COMPUTED = [
         ),
         source="OpenAI 2024",
     ),
+    # 06 · AI factory
+    computed(
+        "06",
+        "USD 2.00 per GPU-hour at 1,000 tokens/s is USD 0.556 per million tokens, and USD 1.111 "
+        "at 50% utilisation",
+        ["USD 0.556", "USD 1.111"],
+        lambda: (
+            f"USD {ie.usd_per_mtok(2.0, 1000):.3f}",
+            f"USD {ie.usd_per_mtok(2.0, 1000, utilisation=0.5):.3f}",
+        ),
+    ),
+    computed(
+        "06",
+        "700 W at 1,000 tokens/s is 0.70 J per token, 0.84 J with a PUE of 1.2, and USD 0.0187 "
+        "of electricity per million tokens at USD 0.08 per kWh",
+        ["0.70 J", "0.84 J", "USD 0.0187"],
+        lambda: (
+            f"{ie.joules_per_token(700, 1000):.2f} J",
+            f"{ie.joules_per_token(700, 1000, pue=1.2):.2f} J",
+            f"USD {ie.energy_usd_per_mtok(700, 1000, 0.08, pue=1.2):.4f}",
+        ),
+    ),
+    computed(
+        "06",
+        "1,000 tokens/s per GPU at 1.73 kW all-in per GPU is 578,035 tokens/s per megawatt",
+        ["578,035"],
+        lambda: f"{ie.tokens_per_s_per_mw(1000, 1.73):,.0f}",
+    ),
+    computed(
+        "06",
+        "a GPU bought for USD 30,000 and paid off over 4 years at 0% costs USD 0.856 per hour",
+        ["USD 0.856"],
+        lambda: f"USD {ie.owned_usd_per_gpu_hour(30_000, 4, cost_of_capital=0.0):.3f}",
+    ),
+    computed(
+        "06",
+        "selling at USD 0.60 per million tokens at 1,000 tokens/s earns USD 2.16 per hour",
+        ["USD 2.16"],
+        lambda: f"USD {ie.revenue_usd_per_gpu_hour(1000, 0.60):.2f}",
+    ),
+    computed(
+        "06",
+        # hours in a year: the package's constant (365 days)
+        "/ 8760$ (and $P/(8760\\,n)$",
+        ["8760"],
+        lambda: f"{ie.HOURS_PER_YEAR:.0f}",
+    ),
+    computed(
+        "06",
+        'NVIDIA\'s "USD 5 million in, USD 75 million out" claim',
+        ["USD 5 million", "USD 75 million"],
+        lambda: _nvl72_claim()[:2],
+        source="NVIDIA",
+    ),
+    computed(
+        "06",
+        '## 5 · NVIDIA\'s "15x return", rebuilt',
+        ["15x"],
+        lambda: _nvl72_claim()[2],
+        source="NVIDIA",
+    ),
+    computed(
+        "06",
+        'NVIDIA writes that "a USD 5 million investment in an NVIDIA GB200 NVL72 system can '
+        'generate USD 75 million in token revenue", a 15x return',
+        ["USD 5 million", "USD 75 million", "15x"],
+        _nvl72_claim,
+        source="NVIDIA",
+    ),
+    computed(
+        "06",
+        "NVIDIA's figure behind it is DeepSeek-R1 with 8K-token inputs and 1K-token outputs, "
+        '"up to 10,000 TPS/GPU ... at 50 TPS per user", over three years',
+        ["10,000", "50", "three"],
+        lambda: (
+            f"{_assumption()['nvidia_nvl72_tokens_per_s_per_gpu']:,.0f}",
+            f"{_assumption()['nvidia_nvl72_tokens_per_s_per_user']:.0f}",
+            _word(_assumption()["nvidia_nvl72_years"]),
+        ),
+        source="NVIDIA",
+    ),
+    computed(
+        "06",
+        "So the claim holds if every one of those tokens sells for about USD 1.10 per million "
+        "around the clock for three years, or for twice that at half utilisation",
+        ["USD 1.10", "three", "twice"],
+        _nvl72_needs,
+    ),
+    computed(
+        "06",
+        "with up to 8-way tensor parallelism",
+        ["8-way"],
+        lambda: (
+            f"{max(inspect.signature(ie.throughput_frontier).parameters['tp_sizes'].default)}-way"
+        ),
+    ),
+    computed(
+        "06",
+        "Prompt and output tokens together come close to NVIDIA's 10,000 per second per GPU; "
+        "output tokens alone are about a tenth of it",
+        ["close to", "10,000", "a tenth"],
+        _r1_against_claim,
+        source="NVIDIA",
+    ),
+    computed(
+        "06",
+        "three years of revenue are a small multiple of the USD 5 million, not NVIDIA's 15x",
+        ["a small multiple", "USD 5 million", "15x"],
+        _r1_revenue,
+        source="NVIDIA",
+    ),
+    computed(
+        "06",
+        "over the NVL72's 72 GPUs",
+        ["72 GPUs"],
+        lambda: f"{_assumption()['nvidia_nvl72_n_gpus']:.0f} GPUs",
+        source="NVL72",  # the product page is the source (data/factory_assumptions.csv)
+    ),
+    computed(
+        "06",
+        # a heading cannot name the sources; the sentences under it do
+        "## 6 · Energy per query: 0.3 Wh, 0.24 Wh, and the serving model",
+        ["0.3 Wh", "0.24 Wh"],
+        lambda: (_epoch_wh(), _google_wh()),
+    ),
+    computed(
+        "06",
+        "Epoch AI estimated that a typical ChatGPT (GPT-4o) query uses about 0.3 Wh (February "
+        "2025, a **published estimate**): 100 billion active parameters, 500 output tokens, two "
+        "FLOPs per parameter per token, an H100 at 989 TFLOP/s reaching 10% of it, 1,275 W of "
+        "server power per GPU drawn at 70%, and a PUE of 1.2",
+        [
+            "0.3 Wh",
+            "100 billion",
+            "500 output tokens",
+            "two FLOPs",
+            "989 TFLOP/s",
+            "10%",
+            "1,275 W",
+            "70%",
+            "1.2",
+        ],
+        _epoch_assumptions,
+        source="Epoch AI",
+    ),
+    computed(
+        "06",
+        "Google measured 0.24 Wh for the median Gemini Apps text prompt in May 2025 (a "
+        "**measurement**, arXiv:2508.15734), of which 58% was drawn by the TPUs",
+        ["0.24 Wh", "58%"],
+        lambda: (_google_wh(), _pct(100 * _assumption()["google_gemini_share_accelerator"])),
+        source="Google",
+    ),
+    computed(
+        "06",
+        "the same 500-token answer as Epoch's",
+        ["500"],
+        lambda: f"{_assumption()['epoch_query_output_tokens']:.0f}",
+        source="Epoch",
+    ),
+    computed(
+        "06",
+        "each with fewer active parameters than Epoch's assumed 100 billion: Llama-3.1-70B, "
+        "dense, and DeepSeek-V3, a mixture of experts with 37B active parameters",
+        ["fewer", "100 billion", "37B"],
+        _fewer_active,
+        source="Epoch",
+    ),
+    computed(
+        "06",
+        "The host share follows Epoch's accounting (the 575 W of a DGX H100's 1,275 W per GPU "
+        "that are not the GPU, drawn at 70%), and the PUE is 1.2",
+        ["575 W", "1,275 W", "70%", "1.2"],
+        _host_share,
+        source="Epoch",
+    ),
+    computed(
+        "06",
+        "Epoch assumes 10% of peak FLOP/s and 70% of rated power",
+        ["10%", "70%"],
+        lambda: (
+            _pct(100 * _assumption()["epoch_query_flop_utilisation"]),
+            _pct(100 * _assumption()["epoch_query_power_fraction"]),
+        ),
+        source="Epoch",
+    ),
+    computed(
+        "06",
+        "so a query costs more than a Wh on the board",
+        ["more than a Wh"],
+        _board_at_batch_1,
+    ),
+    computed(
+        "06",
+        "has fallen by more than an order of magnitude (less steeply for the mixture of experts",
+        ["more than an order of magnitude", "less steeply"],
+        _fall_to_batch_256,
+    ),
+    computed(
+        "06",
+        "At the largest batches shown both models land below Epoch's estimate; at batch 1 they "
+        "are far above both published figures",
+        ["below", "far above"],
+        _against_published,
+    ),
+    computed(
+        "06",
+        "for Google, idle machines kept ready for peaks (10% of its total)",
+        ["10%"],
+        lambda: _pct(100 * _assumption()["google_gemini_share_idle"]),
+        source="Google",
+    ),
+    computed(
+        "06",
+        "NVIDIA's launch material for Blackwell (March 2024) says a GB200 NVL72 \"reduces cost "
+        'and energy consumption by up to 25x"',
+        ["25x"],
+        lambda: f"{_assumption()['nvidia_blackwell_cost_energy_factor']:.0f}x",
+        source="NVIDIA",
+    ),
+    computed(
+        "06",
+        "The AI Index 2025 (Stanford HAI) reports that ML hardware costs have fallen about 30% a "
+        "year and energy efficiency has risen about 40% a year",
+        ["30%", "40%"],
+        lambda: (
+            _pct(100 * _published("ai_index_2025_hardware_cost_decline").value),
+            _pct(100 * _published("ai_index_2025_energy_efficiency_gain").value),
+        ),
+        source="AI Index",
+    ),
+    computed(
+        "06",
+        "holds 50 accelerators from 2012 to 2025",
+        ["50", "2012", "2025"],
+        lambda: (
+            f"{len(_accelerators())}",
+            f"{_accelerators()['release_date'].min().year}",
+            f"{_accelerators()['release_date'].max().year}",
+        ),
+    ),
+    computed(
+        "06",
+        "a fit at FP32 covers the most chips over the longest span",
+        ["the most chips over the longest span"],
+        _fp32_span,
+    ),
+    computed("06", "(FP4 has too few priced chips to fit at all)", ["too few"], _fp4_price_fits),
+    computed(
+        "06",
+        "The fits here are slower than the AI Index's rates on every choice in the table",
+        ["slower"],
+        _fits_against_ai_index,
+        source="AI Index",
+    ),
+    computed(
+        "06",
+        "the explorer shows each fit with its 90% interval",
+        ["90%"],
+        lambda: _pct(
+            100 * inspect.signature(ie.fit_hardware_trend).parameters["confidence"].default
+        ),
+    ),
 ]
 
 PUBLISHED = [
@@ -777,6 +1288,19 @@ PUBLISHED = [
         "inference tokens",
         ["1.947", "2 \\times 10^{12}"],
         "Sardana et al.",
+    ),
+    published(
+        "06",
+        "NVIDIA's figure behind it is DeepSeek-R1 with 8K-token inputs and 1K-token outputs",
+        ["8K", "1K"],
+        "NVIDIA",
+    ),
+    published(
+        "06",
+        "Epoch's own data insights say hardware at a given precision gets about 30% cheaper per "
+        "FLOP/s each year",
+        ["30%"],
+        "Epoch",
     ),
 ]
 
@@ -826,6 +1350,45 @@ GIVEN = [
     given("05", "near $p = 0$", "a point on the axis"),
     given("05", "$K = M + 3(M-1)/R$", "formula (Snell et al. 2024, Sec. 7)"),
     given("05", "$M = 14$, $R = 0.16$", "the example's inputs"),
+    # 06 · AI factory
+    given(
+        "06",
+        "$$\\text{USD per million tokens} = \\frac{H}{3600\\,T\\,u}\\times 10^{6}.$$",
+        "formula (seconds per hour, tokens per million)",
+    ),
+    given("06", "The idle hours $1-u$", "formula"),
+    given("06", "$H = P\\,\\frac{r}{1-(1+r)^{-n}}", "formula (annuity)"),
+    given("06", "at $r = 0$", "the zero-rate case of the formula"),
+    given(
+        "06",
+        "$P_\\text{board}\\,\\text{PUE}/T \\times 10^6 / 3.6\\times10^{6}$ kWh",
+        "formula (tokens per million, joules per kWh)",
+    ),
+    given("06", "USD 2.00 per GPU-hour at 1,000 tokens/s", "the worked example's inputs"),
+    given("06", "at 50% utilisation", "the worked example's input"),
+    given("06", "700 W at 1,000 tokens/s", "the worked example's inputs"),
+    given("06", "with a PUE of 1.2", "the worked example's input"),
+    given("06", "at USD 0.08 per kWh", "the worked example's input"),
+    given("06", "1,000 tokens/s per GPU at 1.73 kW all-in per GPU", "the worked example's inputs"),
+    given(
+        "06",
+        "bought for USD 30,000 and paid off over 4 years at 0%",
+        "the worked example's inputs",
+    ),
+    given(
+        "06",
+        "selling at USD 0.60 per million tokens at 1,000 tokens/s",
+        "the worked example's inputs",
+    ),
+    given(
+        "06", "with 8K tokens in and 1K out", "NVIDIA's request shape, quoted with its source above"
+    ),
+    given("06", "at 8K in and 1K out", "NVIDIA's request shape, the cell's inputs"),
+    given("06", "(after a short 100-token prompt)", "the example's input"),
+    given("06", "at batch 1", "a batch size of the cell above"),
+    given("06", "by batch 256", "a batch size of the cell above"),
+    given("06", "CC BY 4.0", "a licence's name"),
+    given("06", "the 16-bit, FP8 and FP4 tensor formats", "number formats' names"),
 ]
 
 TABLE = COMPUTED + PUBLISHED + GIVEN
