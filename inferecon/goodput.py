@@ -59,7 +59,13 @@ import pandas as pd
 
 from ._validate import require_in_range, require_positive
 from .datasets import load_published_serving_sweeps, load_request_trace
-from .serving import DEFAULT_MEMORY_FRACTION, IterationCost, serving_performance
+from .serving import (
+    DEFAULT_MEMORY_FRACTION,
+    IterationCost,
+    decode_performance,
+    prefill_performance,
+    serving_performance,
+)
 from .specs import get_gpu
 
 __all__ = [
@@ -1264,8 +1270,10 @@ def compare_published_sweeps(
         ``level`` (concurrency, batch or requests/s),
         ``measured_tokens_per_s``, ``model_tokens_per_s``, ``ceiling_tokens_per_s`` (system
         output tokens/s), ``measured_tpot_ms``, ``model_tpot_ms``, ``ceiling_tpot_ms`` (the
-        row's statistic, mean or median), the same for TTFT, and ``note`` (why a row was not
-        simulated, e.g. lengths the source does not state).
+        row's statistic, mean or median), the same for TTFT, ``floor_ttft_ms`` and
+        ``floor_tpot_ms`` (physical floors whatever the scheduler: the prompt's prefill alone
+        and a batch-1 decode step, at the ceiling), and ``note`` (why a row was not simulated,
+        e.g. lengths the source does not state).
     """
     df = load_published_serving_sweeps() if sweeps is None else sweeps
     require_in_range("max_requests", max_requests, 10, 1_000_000)
@@ -1296,6 +1304,18 @@ def compare_published_sweeps(
         if lengths is None or pd.isna(level) and mode != "offline_all_at_once":
             rows.append({**rec, "note": "request lengths or load level not stated"})
             continue
+        # latency floors whatever the scheduler: the prompt's prefill alone, and a batch-1
+        # decode step, both at the ceiling
+        prompt_len = int(r["input_tokens"]) if r["length_dist"] in ("fixed", "nominal") and \
+            pd.notna(r["input_tokens"]) else 1  # fmt: skip
+        floor_kw = dict(efficiency=1.0, n_gpus=tp)
+        rec["floor_ttft_ms"] = float(prefill_performance(
+            r["model"], r["gpu"], prompt_len, 1, r["weight_precision"], **floor_kw
+        )["step_ms"].iloc[0])  # fmt: skip
+        rec["floor_tpot_ms"] = float(decode_performance(
+            r["model"], r["gpu"], 1, prompt_len, r["weight_precision"], check_memory=False,
+            **floor_kw,
+        )["step_ms"].iloc[0])  # fmt: skip
         for tag, eff in (("model", efficiency), ("ceiling", 1.0)):
             try:
                 res = _replay(r, mode, level, lengths, tp, instances, eff, max_requests, seed)

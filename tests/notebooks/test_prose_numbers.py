@@ -1328,6 +1328,8 @@ GIVEN = [
     given("03", "(M/M/1); here is one M/D/1 run", "queue names (Kendall's notation)"),
     given("03", "$W = \\rho s / (2(1-\\rho))$", "formula (Pollaczek-Khinchine)"),
     given("03", "(efficiency 1, no overhead)", "the ceiling's definition"),
+    given("03", "than the simulation at efficiency 1,", "the ceiling's definition"),
+    given("03", "a batch-1 decode step", "the floor's definition"),
     given("03", "DistServe (Zhong et al. 2024, OSDI '24,", "a citation"),
     given("04", "$C \\approx 6ND$", "formula (6 FLOPs per parameter per token)"),
     given(
