@@ -417,3 +417,24 @@ def test_queueing_check_agrees_with_the_formulas():
     assert q["number_in_system"] == pytest.approx(q["littles_law"], rel=1e-9)
     with pytest.raises(ValueError, match=r"rho must be in \(0, 1\)"):
         ie.queueing_check(rho=1.0)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    model=st.sampled_from([LLAMA8B, "Llama-3.1-70B", "Mixtral-8x7B", "Mistral-7B"]),
+    n_gpus=st.sampled_from([1, 2, 4]),
+    efficiency=st.sampled_from([None, 1.0, 0.5]),
+    p=st.floats(0, 8192),
+    pairs=st.floats(0, 1e7),
+    prefix=st.floats(0, 1e5),
+    d=st.integers(0, 512),
+    ctx=st.floats(0, 1e6),
+)
+def test_the_simulators_fast_iteration_time_equals_the_full_one(
+    model, n_gpus, efficiency, p, pairs, prefix, d, ctx
+):
+    # iteration_s (the hot path, no energy) and iteration() share one cost model
+    c = ie.IterationCost(model, "H100-SXM", "fp8", efficiency, n_gpus=n_gpus)
+    assert c.iteration_s(p, pairs, prefix, d, ctx) == pytest.approx(
+        c.iteration(p, pairs, prefix, d, ctx)[0], rel=1e-12, abs=1e-15
+    )
