@@ -56,6 +56,7 @@ __all__ = [
     "fit_axes_to_data",
     "notice",
     "setup_notebook",
+    "style_log_ticks",
 ]
 
 _MODE: dict[str, str | None] = {"mode": None}
@@ -308,9 +309,11 @@ class Explorer:
         """Set axis limits, scheduling a full redraw only when they actually change."""
         if xlim is not None and not np.allclose(ax.get_xlim(), xlim):
             ax.set_xlim(*xlim)
+            style_log_ticks(ax.xaxis)
             self._relayout()
         if ylim is not None and not np.allclose(ax.get_ylim(), ylim):
             ax.set_ylim(*ylim)
+            style_log_ticks(ax.yaxis)
             self._relayout()
 
     def _draw_dynamic(self) -> None:
@@ -637,8 +640,6 @@ def fit_axes_to_data(ax, x: bool = True, y: bool = True, margin: float = 0.05) -
     margin : float
         Share of the data's span added on each side.
     """
-    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
-
     pts = _data_points(ax)
     for dim, on, axis, setter, flip in (
         (0, x, ax.xaxis, ax.set_xlim, ax.xaxis_inverted()),
@@ -653,14 +654,35 @@ def fit_axes_to_data(ax, x: bool = True, y: bool = True, margin: float = 0.05) -
             continue
         lo, hi = _padded(float(v.min()), float(v.max()), log, margin)
         setter((hi, lo) if flip else (lo, hi))
-        if log:  # with fewer than two labelled decades, label 2x and 5x in the major style
-            major = axis.get_major_formatter()
-            decades = np.floor(np.log10(hi)) - np.ceil(np.log10(lo)) + 1
-            if decades < 2 and isinstance(major, FuncFormatter):
-                axis.set_minor_locator(LogLocator(base=10.0, subs=(2.0, 5.0)))
-                axis.set_minor_formatter(major)
-            else:
-                axis.set_minor_formatter(NullFormatter())
+        if log:
+            style_log_ticks(axis)
+
+
+def style_log_ticks(axis) -> None:
+    """House tick style of a log axis for its current limits: with fewer than two labelled
+    decades, the 2x and 5x minor ticks are labelled in the major ticks' style; otherwise minor
+    ticks carry no label (matplotlib's default labels them in another style, and they collide).
+
+    Parameters
+    ----------
+    axis : matplotlib.axis.Axis
+        A log-scaled axis whose major formatter is the house ``FuncFormatter``.
+    """
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    major = axis.get_major_formatter()
+    if axis.get_scale() != "log" or not isinstance(major, FuncFormatter):
+        return
+    lo, hi = sorted(axis.get_view_interval())
+    if lo <= 0:
+        return
+    decades = np.floor(np.log10(hi)) - np.ceil(np.log10(lo)) + 1
+    if decades < 2:
+        axis.set_minor_locator(LogLocator(base=10.0, subs=(2.0, 5.0)))
+        axis.set_minor_formatter(major)
+    else:
+        axis.set_minor_locator(LogLocator(base=10.0, subs="auto"))
+        axis.set_minor_formatter(NullFormatter())
 
 
 def export_figures(outdir, **explorers: Explorer) -> list[Path]:
