@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ._validate import require_in_range, require_positive
+from ._validate import require_in_range, require_positive, scalar_or_array
 from .datasets import load_scaling_laws
 
 __all__ = [
@@ -96,7 +96,7 @@ def iso_flop_tokens(flops, n_params):
     c = np.asarray(require_positive("flops", flops), dtype=float)
     n = np.asarray(require_positive("n_params", n_params), dtype=float)
     out = c / (6 * n)
-    return float(out) if out.ndim == 0 else out
+    return scalar_or_array(out)
 
 
 # --------------------------------------------------------------------------- laws
@@ -162,7 +162,7 @@ class ChinchillaLaw:
         n = np.asarray(require_positive("n_params", n_params), dtype=float)
         d = np.asarray(require_positive("n_tokens", n_tokens), dtype=float)
         out = self.E + self.A * n ** (-self.alpha) + self.B * d ** (-self.beta)
-        return float(out) if out.ndim == 0 else out
+        return scalar_or_array(out)
 
     def compute_optimal(self, flops):
         """Compute-optimal model for a FLOP budget (closed form, C = 6ND).
@@ -200,7 +200,7 @@ class ChinchillaLaw:
         """
         n = np.asarray(require_positive("n_params", n_params), dtype=float)
         out = 6.0 * (n / self.G) ** (1.0 / self.a)
-        return float(out) if out.ndim == 0 else out
+        return scalar_or_array(out)
 
     def optimal_loss(self, flops):
         """Loss of the compute-optimal model of a FLOP budget (the frontier's loss).
@@ -279,7 +279,7 @@ class KaplanLaw:
         n = np.asarray(require_positive("n_params", n_params), dtype=float)
         d = np.asarray(require_positive("n_tokens", n_tokens), dtype=float)
         out = ((self.N_c / n) ** (self.alpha_N / self.alpha_D) + self.D_c / d) ** self.alpha_D
-        return float(out) if out.ndim == 0 else out
+        return scalar_or_array(out)
 
     def compute_optimal(self, flops):
         """Numerical minimum of Eq. 1.5 along ``C = 6ND``.
@@ -539,7 +539,7 @@ def tokens_for_loss(n_params, target_loss, law: str | Law = "epoch_replication")
     gap = np.asarray(target_loss, dtype=float) - law.E - law.A * n ** (-law.alpha)
     out = np.full(np.broadcast(n, gap).shape, np.inf)
     np.power(law.B / gap, 1.0 / law.beta, out=out, where=gap > 0)
-    return float(out) if out.ndim == 0 else out
+    return scalar_or_array(out)
 
 
 def _chinchilla(law) -> ChinchillaLaw:
@@ -726,7 +726,7 @@ def inference_aware_optimum(
 
     def unwrap(x):
         x = np.asarray(x, dtype=float)
-        return float(x) if x.ndim == 0 else x
+        return scalar_or_array(x)
 
     train_f = 6.0 * n * d
     inf_f = 2.0 * n * d_inf

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ._validate import require_in_range, require_positive
+from ._validate import require_in_range, require_positive, scalar_or_array
 
 __all__ = [
     "CoveragePowerLaw",
@@ -64,10 +64,6 @@ def _as_int(name: str, value, low: int) -> np.ndarray:
     if np.any(arr < low):
         raise ValueError(f"{name} must be an integer >= {low}; got {arr[arr < low].ravel()[0]!r}")
     return arr.astype(np.int64)
-
-
-def _out(x: np.ndarray):
-    return float(x) if np.ndim(x) == 0 else x
 
 
 # --------------------------------------------------------------------------- pass@k, coverage
@@ -125,7 +121,7 @@ def pass_at_k(n, c, k):
             + special.gammaln(nf - kf + 1)
         )
     out = np.where(all_hit, 1.0, np.where(c == 0, 0.0, -np.expm1(log_ratio)))
-    return _out(np.clip(out, 0.0, 1.0))
+    return scalar_or_array(np.clip(out, 0.0, 1.0))
 
 
 def coverage(n, c, k):
@@ -308,7 +304,7 @@ def beta_expected_coverage(k, alpha, beta):
     k = require_in_range("k", k, 1.0, np.inf)
     a = require_positive("alpha", alpha)
     b = require_positive("beta", beta)
-    return _out(-np.expm1(special.betaln(a, np.add(b, k)) - special.betaln(a, b)))
+    return scalar_or_array(-np.expm1(special.betaln(a, np.add(b, k)) - special.betaln(a, b)))
 
 
 def beta_from_mean(mean, concentration):
@@ -401,7 +397,7 @@ def expected_over_difficulty(func, alpha: float, beta: float):
     mass = beta_bin_masses(a, b, _DIFFICULTY_EDGES)
     w = mass / mass.sum()
     vals = np.asarray(func(_DIFFICULTY_MIDS), dtype=float)
-    return _out(vals @ w)
+    return scalar_or_array(vals @ w)
 
 
 # --------------------------------------------------------------------------- voting, verifiers
@@ -466,7 +462,7 @@ def majority_vote_accuracy(p, n_votes, tie: str = "random"):
     win = _binom_sf(half, n, p)  # P(X > floor(N/2)): for even N the tie X = N/2 is excluded
     even = (n % 2) == 0
     tie_p = np.where(even, _binom_pmf(half, n, p), 0.0)
-    return _out(np.clip(win + w * tie_p, 0.0, 1.0))
+    return scalar_or_array(np.clip(win + w * tie_p, 0.0, 1.0))
 
 
 def plurality_vote_accuracy(answer_probs, n_votes: int, tie: str = "random") -> float:
@@ -589,7 +585,7 @@ def best_of_n_accuracy(p, n_samples, false_positive_rate, true_positive_rate=1.0
             r > 0, np.multiply(p, np.subtract(1.0, tpr)) / np.where(r > 0, r, 1.0), 0.0
         )
     rn = np.power(r, n)
-    return _out(np.clip((1.0 - rn) * precision + rn * fallback, 0.0, 1.0))
+    return scalar_or_array(np.clip((1.0 - rn) * precision + rn * fallback, 0.0, 1.0))
 
 
 def best_of_n_ceiling(p, false_positive_rate, true_positive_rate=1.0):
@@ -620,7 +616,7 @@ def best_of_n_ceiling(p, false_positive_rate, true_positive_rate=1.0):
         out = np.where(
             a + b > 0, a / np.where(a + b > 0, a + b, 1.0), np.multiply(p, np.subtract(1.0, tpr))
         )
-    return _out(out)
+    return scalar_or_array(out)
 
 
 def majority_vote_ceiling(p):
@@ -639,7 +635,7 @@ def majority_vote_ceiling(p):
         beta) it is the share of problems with p > 1/2, ``1 - I_{1/2}(alpha, beta)``.
     """
     p = np.asarray(require_in_range("p", p, 0.0, 1.0), dtype=float)
-    return _out(np.where(p > 0.5, 1.0, np.where(p == 0.5, 0.5, 0.0)))
+    return scalar_or_array(np.where(p > 0.5, 1.0, np.where(p == 0.5, 0.5, 0.0)))
 
 
 def samples_to_reach(n_samples, accuracy, target_accuracy):
@@ -690,7 +686,7 @@ def inference_flops(n_params, n_tokens):
     float or numpy.ndarray
         ``2 * N * tokens`` FLOPs. Training is ``6 * N * D``: :func:`inferecon.training_flops`.
     """
-    return _out(
+    return scalar_or_array(
         2.0
         * np.multiply(
             require_positive("n_params", n_params), require_positive("n_tokens", n_tokens)
@@ -725,7 +721,7 @@ def compute_matched_inference_multiplier(model_size_ratio, inference_to_pretrain
     """
     m = require_in_range("model_size_ratio", model_size_ratio, 1.0, np.inf)
     r = require_positive("inference_to_pretraining_tokens", inference_to_pretraining_tokens)
-    return _out(m + 3.0 * (np.subtract(m, 1.0)) / r)
+    return scalar_or_array(m + 3.0 * (np.subtract(m, 1.0)) / r)
 
 
 def usd_per_sample(output_tokens, output_usd_per_mtok, input_tokens=0.0, input_usd_per_mtok=0.0):
@@ -751,7 +747,7 @@ def usd_per_sample(output_tokens, output_usd_per_mtok, input_tokens=0.0, input_u
     out_p = require_in_range("output_usd_per_mtok", output_usd_per_mtok, 0.0, np.inf)
     in_t = require_in_range("input_tokens", input_tokens, 0.0, np.inf)
     in_p = require_in_range("input_usd_per_mtok", input_usd_per_mtok, 0.0, np.inf)
-    return _out((np.multiply(out_t, out_p) + np.multiply(in_t, in_p)) / 1e6)
+    return scalar_or_array((np.multiply(out_t, out_p) + np.multiply(in_t, in_p)) / 1e6)
 
 
 def expected_cost_to_first_success(p, usd_per_sample_value):
@@ -771,7 +767,7 @@ def expected_cost_to_first_success(p, usd_per_sample_value):
     """
     p = require_in_range("p", p, 0.0, 1.0, low_open=True)
     c = require_in_range("usd_per_sample_value", usd_per_sample_value, 0.0, np.inf)
-    return _out(np.divide(c, p))
+    return scalar_or_array(np.divide(c, p))
 
 
 def cost_per_solved_fixed_budget(accuracy_at_k, k, usd_per_sample_value):
@@ -796,7 +792,7 @@ def cost_per_solved_fixed_budget(accuracy_at_k, k, usd_per_sample_value):
     c = require_in_range("usd_per_sample_value", usd_per_sample_value, 0.0, np.inf)
     spend = np.multiply(k, c)
     with np.errstate(divide="ignore"):
-        return _out(
+        return scalar_or_array(
             np.where(np.asarray(acc) > 0, spend / np.where(np.asarray(acc) > 0, acc, 1.0), np.inf)
         )
 
