@@ -301,6 +301,15 @@ def test_wheel_carries_the_data_and_loads_it(tmp_path, root):
     assert "inferecon/data/README.md" in names
     assert "inferecon/data/LICENSES/Apache-2.0.txt" in names  # Apache-2.0 Sec. 4(a)
     assert "inferecon/data/LICENSES/NOTICE" in names
+    assert "inferecon/data/LICENSES/CC-BY-4.0.txt" in names  # CC BY 4.0 Sec. 3(a)(1)(C)
+    assert "inferecon/data/LICENSES/MIT.txt" in names
+    # the code's licence and the licence expression travel in the metadata (PEP 639)
+    dist = next(n.split("/")[0] for n in names if n.endswith(".dist-info/METADATA"))
+    for f in ("LICENSE", "NOTICE", "data/LICENSES/CC-BY-4.0.txt", "data/LICENSES/Apache-2.0.txt"):
+        assert f"{dist}/licenses/{f}" in names, f
+    meta = zipfile.ZipFile(wheel).read(f"{dist}/METADATA").decode()
+    assert "License-Expression: MIT AND Apache-2.0 AND CC-BY-4.0" in meta.splitlines()
+    assert not any("gpl" in n.lower() for n in names)  # no GPL file is shipped
     assert "inferecon/viz/styles/report.mplstyle" in names
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)
