@@ -454,3 +454,18 @@ def test_params_active_uses_one_convention_for_every_model():
             assert m.loc[name, "params_active"] == expected[name], name
     # OpenAI's card counts gpt-oss-120b without the input embedding: 5.13B = 5.71B - 201088 x 2880
     assert m.loc["gpt-oss-120b", "params_active"] - 201_088 * 2880 == 5_132_849_472
+
+
+def test_hosted_mixtral_price_is_togethers_list_price():
+    # issue 16: USD 0.90 (bardsai's 2024-01-26 snapshot of provider prices) against a USD 0.60
+    # "launch price" no stored source states. genai-prices (pydantic, MIT; a dependency, its
+    # bundled snapshot) lists Together's mistralai/Mixtral-8x7B-Instruct-v0.1 at 0.90 / 0.90
+    from genai_prices import data as gp
+
+    (together,) = [p for p in gp.providers if p.id == "together"]
+    (m,) = [m for m in together.models if m.id == "mistralai/Mixtral-8x7B-Instruct-v0.1"]
+    df = ie.load_prices()
+    (row,) = df[df["model"] == "Mixtral 8x7B Instruct (hosted)"].itertuples()
+    assert row.input_usd_per_mtok == float(m.prices.input_mtok) == 0.90
+    assert row.output_usd_per_mtok == float(m.prices.output_mtok) == 0.90
+    assert str(row.price_date.date()) == "2024-01-26"  # the snapshot's date, not a launch date
