@@ -22,7 +22,7 @@ DATA = Path(__file__).resolve().parents[2] / "data"
 
 def test_bundled_prices_validate():
     df = ie.load_prices()
-    assert len(df) >= 60  # 66 rows today; the datasheet's count is checked below
+    assert len(df) >= 60  # 65 rows today; the datasheet and README counts are checked below
     assert list(df.columns[: len(PRICES_SCHEMA.names)]) == PRICES_SCHEMA.names
     # first row: davinci at general availability, 2021-11-18 (Epoch records 2021-11-20); last:
     # Gemini 2.5 GA, 2025-06-17 (Vertex AI model page), as data/README.md states
