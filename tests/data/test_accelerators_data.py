@@ -234,10 +234,13 @@ def test_accelerator_counts_in_the_datasheet_match_the_file():
 
 
 def test_readme_table_counts_match_the_files():
+    # every row count README.md's data table states, read from the file it names
+    from inferecon.datasets import BUNDLED_FILES
+
     readme = " ".join((ROOT / "README.md").read_text().split())
-    m = re.search(r"`data/llm_prices\.csv` \| (\d+) LLM API list prices", readme)
-    assert m and int(m.group(1)) == len(ie.load_prices())
-    m = re.search(r"`data/accelerators\.csv` \| (\d+) accelerators", readme)
-    assert m and int(m.group(1)) == len(ie.load_accelerators())
-    m = re.search(r"`data/gpus\.csv` \| (\d+) accelerators", readme)
-    assert m and int(m.group(1)) == len(ie.load_gpus())
+    found = dict(re.findall(r"\| `data/([a-z0-9_]+\.csv)` \| (\d[\d,]*) ", readme))
+    found["models.csv"] = re.search(r"`data/models\.csv` \| shapes of (\d+) ", readme).group(1)
+    found["notable_models.csv"] = re.search(r"training FLOPs of (\d+) models", readme).group(1)
+    assert {"llm_prices.csv", "accelerators.csv", "gpus.csv", "request_lengths.csv"} <= set(found)
+    for name, n in found.items():
+        assert int(n.replace(",", "")) == len(BUNDLED_FILES[name].load(None)), name
