@@ -57,3 +57,49 @@ def test_public_api_is_flat_and_documented():
         "blended_price",
         "DataValidationError",
     } <= set(ie.__all__)
+
+
+def test_licence_expression_names_every_licence_the_wheel_ships():
+    # the code is MIT; the wheel also ships Apache-2.0 files and CC BY 4.0 data (data/README.md,
+    # NOTICE), so the SPDX expression must name all three, each with its text in license-files
+    meta = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert meta["license"] == "MIT AND Apache-2.0 AND CC-BY-4.0"
+    assert {"LICENSE", "NOTICE", "data/LICENSES/*"} <= set(meta["license-files"])
+    texts = {
+        "MIT": (ROOT / "LICENSE", "Permission is hereby granted, free of charge"),
+        "Apache-2.0": (ROOT / "data/LICENSES/Apache-2.0.txt", "Apache License\n"),
+        "CC-BY-4.0": (
+            ROOT / "data/LICENSES/CC-BY-4.0.txt",
+            "Creative Commons Attribution 4.0 International Public License",
+        ),
+    }
+    for spdx in meta["license"].split(" AND "):
+        path, phrase = texts[spdx]
+        assert phrase in path.read_text().replace("  ", " "), spdx
+    cc = (ROOT / "data/LICENSES/CC-BY-4.0.txt").read_text()
+    assert all(f"Section {k} --" in cc for k in range(1, 9))  # the full legal code, not a stub
+    # every licence the datasheet says a shipped file carries is in the expression
+    datasheet = (ROOT / "data/README.md").read_text()
+    for words, spdx in {
+        "**Apache License 2.0**": "Apache-2.0",
+        "**CC BY 4.0**": "CC-BY-4.0",
+    }.items():
+        assert words in datasheet and spdx in meta["license"], words
+
+
+def test_cited_repositories_carry_their_current_licence():
+    # SemiAnalysis's InferenceX-app is GPL-3.0 since 2026-03: wherever the datasheet names it in
+    # a source table, the licence cell says so (numbers cited, no file shipped); DataCrunch's
+    # h200-benchmarks is MIT; the Azure trace and Epoch's hardware data are CC BY 4.0
+    datasheet = (ROOT / "data/README.md").read_text().splitlines()
+    rows = [r for r in datasheet if r.startswith("|") and "InferenceX-app" in r]
+    assert len(rows) >= 3
+    for r in rows:
+        licence = r.rstrip(" |").rsplit("|", 1)[1]
+        assert "GPL-3.0" in licence and "no file" in licence, r[:80]
+    (dc,) = [r for r in datasheet if r.startswith("| DataCrunch research")]
+    assert "MIT" in dc.rsplit("|", 2)[1]
+    notice = (ROOT / "data/LICENSES/NOTICE").read_text()
+    for name in ("accelerators.csv", "request_lengths.csv", "chinchilla_points.csv", "Epoch AI"):
+        assert name in notice, name
+    assert "GPL-3.0" in (ROOT / "NOTICE").read_text()
