@@ -7,7 +7,9 @@
    ``parameters`` (``INTERACTIVE = False``, ``EXPORT_DIR = <figures folder>``), so figures
    render statically and every explorer exports SVG, PNG, PDF and the CSV of its data;
 3. writes an executed HTML per notebook (``reports/NN_topic.html``) and the figures under
-   ``reports/figures/``;
+   ``reports/figures/``; the pages typeset formulas with a local MathJax copied into
+   ``reports/_static/mathjax/`` and referenced by a relative URL, so they render offline and
+   wherever the folder is copied (:func:`install_mathjax`);
 4. builds all of it in a temporary sibling folder and renames it into place only when every
    notebook succeeded: ``reports/`` is either the previous complete report or the new one.
 
@@ -33,8 +35,34 @@ __all__ = [
     "find_notebooks",
     "execute_notebook",
     "inject_parameters",
+    "install_mathjax",
     "project_root",
 ]
+
+MATHJAX_DIR = "_static/mathjax"
+"""Where the report keeps its MathJax, relative to the report folder (and so to each page)."""
+
+MATHJAX_CONFIG = "TeX-AMS-MML_HTMLorMML-full,Safe,local/inferecon"
+"""MathJax 2 configurations the pages load: the combined TeX/MathML one that the package ships,
+the ``Safe`` extension (nbconvert's default) and :data:`MATHJAX_LOCAL_CONFIG`."""
+
+MATHJAX_LOCAL_CONFIG = """\
+/* inferecon's report: use the STIX-Web fonts copied beside this file (the only web fonts that
+   jupyter-server-mathjax ships, as the classic notebook did) and hide the menu entries whose
+   files the report leaves out (SVG output, other languages). */
+MathJax.Hub.Config({
+  "HTML-CSS": {availableFonts: [], preferredFont: null, webFont: "STIX-Web", imageFont: null},
+  MathMenu: {showRenderer: false, showLocale: false, showFontMenu: false}
+});
+MathJax.Ajax.loadComplete("[MathJax]/config/local/inferecon.js");
+"""
+
+# What the report leaves out of jupyter-server-mathjax's MathJax 2.7.9 (12 MB; 4.2 MB remain):
+# the SVG output and its fonts (2.9 MB; the pages use HTML-CSS), the translations other than
+# English (2.1 MB; the menu entries that would load either are hidden, MATHJAX_LOCAL_CONFIG) and
+# the accessibility explorer's speech rules other than English (2.7 MB; English is kept).
+_MATHJAX_LEFT_OUT = ("jax/output/SVG/", "localization/", "extensions/a11y/mathmaps/")
+_MATHJAX_KEPT = ("localization/en/", "extensions/a11y/mathmaps/en.js")
 
 
 class ReportError(RuntimeError):
@@ -132,10 +160,87 @@ def execute_notebook(
     return nb
 
 
-def _to_html(nb) -> str:
+def _mathjax_source() -> Path:
+    """The MathJax 2 files of the ``jupyter-server-mathjax`` package (a dependency)."""
+    try:
+        import jupyter_server_mathjax
+    except ImportError as exc:  # pragma: no cover - a declared dependency
+        raise ImportError(
+            "the report needs jupyter-server-mathjax for its offline MathJax "
+            "(pip install jupyter-server-mathjax)"
+        ) from exc
+    return Path(jupyter_server_mathjax.__file__).resolve().parent / "static"
+
+
+def _mathjax_wanted(rel: str) -> bool:
+    return rel.startswith(_MATHJAX_KEPT) or not rel.startswith(_MATHJAX_LEFT_OUT)
+
+
+def install_mathjax(outdir: Path) -> str:
+    """Copy the MathJax files a report page needs into ``outdir/_static/mathjax``.
+
+    The files come from the ``jupyter-server-mathjax`` package (MathJax 2.7.9, the version
+    nbconvert's HTML template configures), less what no page loads by default (see
+    ``_MATHJAX_LEFT_OUT``), plus a small configuration of our own (:data:`MATHJAX_LOCAL_CONFIG`)
+    and MathJax's licence.
+
+    Parameters
+    ----------
+    outdir : Path
+        The report folder; pages written directly in it load MathJax by the returned URL.
+
+    Returns
+    -------
+    str
+        The ``mathjax_url`` for nbconvert's HTML exporter, relative to ``outdir``.
+    """
+    src = _mathjax_source()
+    dest = Path(outdir) / MATHJAX_DIR
+    for path in sorted(src.rglob("*")):
+        rel = path.relative_to(src).as_posix()
+        if path.is_file() and _mathjax_wanted(rel):
+            target = dest / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, target)
+    local = dest / "config" / "local" / "inferecon.js"
+    local.parent.mkdir(parents=True, exist_ok=True)
+    local.write_text(MATHJAX_LOCAL_CONFIG, encoding="utf-8")
+    return f"{MATHJAX_DIR}/MathJax.js?config={MATHJAX_CONFIG}"
+
+
+# nbconvert's "lab" page, less the require.js that its <head> loads from a CDN: a report page
+# is static (INTERACTIVE = False) and nothing on it uses require.js.
+_PAGE_TEMPLATE = """\
+{%- extends 'index.html.j2' -%}
+{%- block html_head_js_requirejs -%}{%- endblock html_head_js_requirejs -%}
+"""
+
+
+def _to_html(nb, mathjax_url: str) -> str:
+    """The executed notebook as a report page that loads nothing from the network.
+
+    MathJax comes from ``mathjax_url`` (relative, see :func:`install_mathjax`); require.js is
+    left out; the widget state nbclient stored is dropped when no output shows a widget (it
+    would make the page fetch the widget renderer from a CDN, to render nothing).
+    """
+    from jinja2 import DictLoader
     from nbconvert import HTMLExporter
 
-    exporter = HTMLExporter(template_name="lab")
+    widget_view = "application/vnd.jupyter.widget-view+json"
+    if not any(
+        widget_view in o.get("data", {})
+        for c in nb.cells
+        if c.cell_type == "code"
+        for o in c.get("outputs", [])
+    ):
+        nb = nbformat.from_dict(nb)  # a copy: the caller's notebook keeps its metadata
+        nb.metadata.pop("widgets", None)
+    exporter = HTMLExporter(
+        template_name="lab",
+        template_file="inferecon_report.html.j2",
+        extra_loaders=[DictLoader({"inferecon_report.html.j2": _PAGE_TEMPLATE})],
+        mathjax_url=mathjax_url,
+    )
     body, _ = exporter.from_notebook_node(nb)
     return body
 
@@ -175,6 +280,7 @@ def build_report(
     try:
         figures = tmp / "figures"
         figures.mkdir()
+        mathjax_url = install_mathjax(tmp)
         for nb_path in nbs:
             t0 = time.perf_counter()
             log(f"[report] executing {nb_path.name} ...")
@@ -182,7 +288,7 @@ def build_report(
                 nb_path, {"INTERACTIVE": False, "EXPORT_DIR": str(figures)}, cwd=nb_path.parent
             )
             html = tmp / f"{nb_path.stem}.html"
-            html.write_text(_to_html(nb), encoding="utf-8")
+            html.write_text(_to_html(nb, mathjax_url), encoding="utf-8")
             dt = time.perf_counter() - t0
             runs.append(NotebookRun(nb_path, out / html.name, dt))
             log(f"[report]   ok in {dt:.1f} s -> {html.name}")

@@ -22,21 +22,46 @@ def _pyproject_deps() -> dict[str, str]:
     return dict(_split(s) for s in specs)
 
 
-def _conda_deps() -> dict[str, str]:
-    deps = {}
-    text = (ROOT / "environment.yml").read_text().split("\ndependencies:", 1)[1]
-    for line in text.splitlines():
-        m = re.match(r"^\s{2}- ([A-Za-z0-9_.\-]+[^:#]*)$", line)
-        if m:
-            name, ver = _split(m.group(1))
-            if name not in {"python", "pip"}:
-                deps[name] = ver
-    return deps
+# Dependencies that conda gets from PyPI (environment.yml's `pip:` section), each with why:
+PIP_ONLY = {
+    # conda-forge's genai-prices trailed PyPI (0.0.x when checked); the notebooks need >= 0.2
+    "genai-prices",
+    # conda-forge's "playwright" is the Node.js package; the Python binding is on PyPI
+    "playwright",
+}
+
+
+def _environment() -> tuple[dict[str, str], dict[str, str], list[str]]:
+    """environment.yml parsed: its conda and its pip dependencies (name -> version floor), and
+    the pip section's entries as written."""
+    import yaml
+
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    assert env["channels"] == ["conda-forge"]
+    conda, pip_sections = {}, []
+    for dep in env["dependencies"]:
+        if isinstance(dep, dict):
+            assert set(dep) == {"pip"}, dep
+            pip_sections.append(dep["pip"])
+        else:
+            name, ver = _split(dep)
+            assert name not in conda, f"{name} listed twice"
+            conda[name] = ver
+    assert len(pip_sections) == 1, "environment.yml needs exactly one pip: section"
+    assert "pip" in conda, "a pip: section needs pip in the environment"
+    assert conda.pop("python") == "3.11"
+    conda.pop("pip")
+    (pip_raw,) = pip_sections
+    pip = dict(_split(s) for s in pip_raw if not s.startswith("-"))
+    return conda, pip, pip_raw
 
 
 def test_environment_yml_matches_pyproject():
-    assert _conda_deps() == _pyproject_deps()
-    assert "- -e .[test]" in (ROOT / "environment.yml").read_text()
+    conda, pip, pip_raw = _environment()
+    assert not set(conda) & set(pip), "a dependency both in the conda list and under pip:"
+    assert {**conda, **pip} == _pyproject_deps()  # the same names with the same version floors
+    assert set(pip) == PIP_ONLY  # the pip-only ones under pip:, everything else from conda-forge
+    assert "-e .[test]" in pip_raw  # the package itself, with its test extra
 
 
 def test_version_comes_from_metadata():
