@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
-from ..goodput import (
+from ..goodput_sim import (
     DISTSERVE_SLOS,
     POLICIES,
     LoadSweep,
@@ -470,7 +470,7 @@ class PublishedSweepsExplorer(Explorer):
     name = "published_sweeps"
 
     def __init__(self, comparison: pd.DataFrame | None = None, **params: Any):
-        from ..goodput import compare_published_sweeps
+        from ..goodput_sim import compare_published_sweeps
 
         c = compare_published_sweeps() if comparison is None else comparison
         self.comparison = c[c["note"] == ""].reset_index(drop=True)

@@ -251,7 +251,7 @@ def test_iteration_cost_equals_the_static_model_in_its_pure_cases(
 
 def test_decode_form_advances_a_stretch_exactly():
     # k decode iterations of a fixed batch: the closed form equals the sum of single steps
-    from inferecon.goodput import _iterations_to_reach, _span_sum
+    from inferecon.goodput_sim import _iterations_to_reach, _span_sum
 
     c = ie.IterationCost(LLAMA8B, "H100-SXM")
     for d, s0, k in ((1, 4000, 300), (40, 40 * 30, 2000), (200, 200 * 3000, 50)):
@@ -438,3 +438,16 @@ def test_the_simulators_fast_iteration_time_equals_the_full_one(
     assert c.iteration_s(p, pairs, prefix, d, ctx) == pytest.approx(
         c.iteration(p, pairs, prefix, d, ctx)[0], rel=1e-12, abs=1e-15
     )
+
+
+def test_the_module_and_the_function_have_different_names():
+    # `ie.goodput` is the function; its module is importable by its own name, and every name
+    # the docs use is exported
+    import importlib
+    import types
+
+    mod = importlib.import_module("inferecon.goodput_sim")
+    assert isinstance(mod, types.ModuleType) and callable(ie.goodput)
+    assert ie.goodput is mod.goodput and ie.ConstantService is mod.ConstantService
+    for topic in ie._TOPIC_NAMES:  # no topic module shares a name with an exported object
+        assert topic not in ie.__all__, topic

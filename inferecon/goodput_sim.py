@@ -70,6 +70,7 @@ from .specs import get_gpu
 
 __all__ = [
     "BLOCK_TOKENS",
+    "ConstantService",
     "DISTSERVE_SLOS",
     "capacity_estimate_rps",
     "POLICIES",
