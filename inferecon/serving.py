@@ -998,6 +998,10 @@ class IterationCost:
         )  # fmt: skip
         self._blocks_need = e.attention_blocks_per_sm * g.n_sm
         # communication: per token and per iteration; overhead per iteration
+        self.interconnect_gb_s = float(
+            interconnect_gb_s if interconnect_gb_s is not None else g.interconnect_gb_s
+        )
+        """GPU-to-GPU bandwidth per GPU (GB/s): tensor parallelism and KV-cache transfers."""
         if n > 1:
             link = interconnect_gb_s if interconnect_gb_s is not None else g.interconnect_gb_s
             if not np.isfinite(link):
@@ -1207,6 +1211,66 @@ class IterationCost:
         lin_c, lin_m = sum(c for c, _ in ops), sum(mm for _, mm in ops)
         return (comm + self._overhead_s, lin_m + kv * r0, kv * slope,
                 lin_c + self._pair_s * a0, self._pair_s * slope)  # fmt: skip
+
+    def decode_linear_iterations(self, decode_sequences: float, decode_context: float) -> float:
+        """How many iterations, from ``j = 0``, :meth:`decode_form` gives exactly.
+
+        The form is linear in the cached tokens; a sliding-window model's attended positions
+        (costed at the mean context ``decode_context / decode_sequences``, see the Notes of
+        the class) bend where that mean crosses the window. Up to the crossing the form is
+        exact; an iteration that straddles it is exact alone (``j = 0`` is evaluated, not
+        extrapolated); past it the form is exact again with the windowed slope.
+
+        Parameters
+        ----------
+        decode_sequences : float
+            Running requests (> 0).
+        decode_context : float
+            Their cached tokens, summed, at ``j = 0``.
+
+        Returns
+        -------
+        float
+            A whole number of iterations >= 1, or ``inf`` (no window ahead).
+        """
+        if not self._window or decode_sequences <= 0:
+            return math.inf
+        x0 = float(decode_context) / float(decode_sequences)  # mean context at j = 0
+        w = float(self.model.sliding_window)
+        if x0 >= w:
+            return math.inf
+        # iteration j reads the mean context x0 + j + 1: linear while x0 + k <= w
+        return float(max(math.floor(w - x0), 1))
+
+    def kv_transfer_s(self, prompt_tokens: float) -> float:
+        """Seconds to move one prompt's KV cache from a prefill instance to a decode instance.
+
+        Each GPU sends its shard of the cache over its own link (``interconnect_gb_s`` of
+        ``data/gpus.csv``, or the value passed to the constructor): bandwidth only, no latency
+        (none is sourced).
+
+        Parameters
+        ----------
+        prompt_tokens : float or array
+            Cached tokens moved.
+
+        Returns
+        -------
+        float or numpy.ndarray
+            Seconds.
+
+        Raises
+        ------
+        ValueError
+            When the GPU has no interconnect bandwidth.
+        """
+        if not np.isfinite(self.interconnect_gb_s):
+            raise ValueError(f"{self.gpu.name} has no interconnect bandwidth in data/gpus.csv "
+                             "to move the KV cache between pools")  # fmt: skip
+        tokens = np.asarray(prompt_tokens, dtype=float)
+        return scalar_or_array(
+            tokens * self.kv_bytes_per_token_per_gpu / (self.interconnect_gb_s * 1e9)
+        )
 
     def kv_capacity_tokens(self, memory_fraction: float = DEFAULT_MEMORY_FRACTION) -> int:
         """Tokens of KV cache that fit beside the weights on each GPU of the instance.
