@@ -441,30 +441,57 @@ def test_lengths_and_workload_draws():
     assert gaps.std() / gaps.mean() == pytest.approx(math.sqrt(1 / 0.5), rel=0.03)  # gamma cv
 
 
-def test_no_published_engine_sweep_beats_the_simulated_ceiling():
-    # data/published_serving_sweeps.csv: each load level replayed at efficiency 1 (no losses,
-    # no overhead, everything overlapped). Where the load is a number of concurrent requests
-    # or a static batch, the measured throughput cannot exceed the ceiling's; wherever a
-    # source gives TPOT or TTFT, the measured time cannot be shorter than the ceiling's.
+def test_no_published_engine_sweep_beats_a_physical_bound():
+    # data/published_serving_sweeps.csv against bounds from peak bandwidth and FLOP/s only:
+    # where the load is a number of concurrent requests (closed loops, static batches), the
+    # measured throughput cannot exceed ceiling_tokens_per_s (at most c requests decode per
+    # iteration, each over at least its prompt, at efficiency 1); a first token cannot come
+    # sooner than the prompt's prefill alone, a later one than a batch-1 decode step.
     sweeps = ie.load_published_serving_sweeps()
     c = ie.compare_published_sweeps(sweeps)
     done = c[c["note"] == ""]
-    assert len(done) >= 60 and done["ceiling_tokens_per_s"].notna().all()
+    assert len(done) >= 60 and done["ideal_tokens_per_s"].notna().all()
     bounded = done["load_mode"].isin(["closed_loop", "static_batch"])
-    assert bounded.sum() >= 40
+    assert bounded.sum() >= 40 and done.loc[bounded, "ceiling_tokens_per_s"].notna().all()
+    assert done.loc[~bounded, "ceiling_tokens_per_s"].isna().all()  # no bound without a c
     over = done.loc[bounded, "measured_tokens_per_s"] / done.loc[bounded, "ceiling_tokens_per_s"]
     assert (over < 1.0).all(), done.loc[bounded][over >= 1.0]
-    # latency has a physical floor whatever the scheduler: a first token needs at least the
-    # prompt's prefill at the ceiling, a later one at least a batch-1 decode step there
+    # the bound is at least the simulation on ideal hardware (it gives up only scheduling)
+    ideal = done.loc[bounded, "ideal_tokens_per_s"] / done.loc[bounded, "ceiling_tokens_per_s"]
+    assert (ideal <= 1.0 + 1e-9).all()
     for m in ("ttft_ms", "tpot_ms"):
         both = done[[f"measured_{m}", f"floor_{m}"]].dropna()
         assert (both[f"measured_{m}"] > both[f"floor_{m}"]).all(), m
     checked = int(done["measured_ttft_ms"].notna().sum() + done["measured_tpot_ms"].notna().sum())
     assert checked >= 20
-    # and the calibrated model lands within a factor of three of every measured throughput
-    # (the engines differ: fused kernels, FP8 attention, expert parallelism)
+    # the simulation on ideal hardware is not a bound, and is beaten: NIM's Llama-3.3-70B at
+    # concurrency 50 (5,000 in, 500 out) measures a mean TTFT of 834.5 ms; the simulated
+    # closed loop's users all send their first prompt at once, and that first wave lifts the
+    # short run's mean above it (its steady state lies far below)
+    nim = done[done["sweep_id"].str.startswith("nim180") & (done["level"] == 50)].iloc[0]
+    assert nim["measured_ttft_ms"] == 834.51 and nim["ideal_ttft_ms"] > nim["measured_ttft_ms"]
+    # the calibrated model against each engine's throughput, by group (achieved ranges in
+    # brackets; the bands add about 10% either side). The calibration is one lean PyTorch
+    # engine on one H200 (bf16), so:
     ratio = done["measured_tokens_per_s"] / done["model_tokens_per_s"]
-    assert ratio.between(1 / 3, 3).all(), ratio.describe()
+    groups = {
+        # dense Llama on NVIDIA (NIM/TensorRT-LLM, SGLang): fused kernels and FP8 attention
+        # make engines up to a quarter faster at large batch [0.94, 1.27]
+        "nim180|datacrunch": (0.85, 1.40),
+        # MI300X (ROCm vLLM, OCI): a GPU the calibration never saw; short 128-token prompts at
+        # small static batches run at under half the calibrated speed [0.45, 1.16]
+        "amd_rocm|oci": (0.40, 1.30),
+        # DeepSeek (TRT-LLM, SGLang): MoE routing, expert parallelism and many more kernels
+        # per layer, which the model does not know [0.47, 0.89]
+        "dsr1|deepseek": (0.42, 1.00),
+    }
+    seen = pd.Series(False, index=done.index)
+    for pattern, (lo, hi) in groups.items():
+        sel = done["sweep_id"].str.contains(pattern)
+        assert sel.any(), pattern
+        assert ratio[sel].between(lo, hi).all(), (pattern, ratio[sel].describe())
+        seen |= sel
+    assert seen.all(), done.loc[~seen, "sweep_id"].unique()  # a new sweep needs its band
 
 
 def test_queueing_check_agrees_with_the_formulas():
