@@ -1318,7 +1318,8 @@ def goodput(
     max_rate_per_s : float
         Upper bound of the search.
     **simulate_kwargs
-        Passed to :func:`simulate_serving` (``policy``, ``n_gpus``, ``max_batch``...).
+        Passed to :func:`simulate_serving` (``policy``, ``n_gpus``, ``max_batch``...). Without
+        ``max_time_s`` each run is bounded at a simulated day plus twice its arrival span.
 
     Returns
     -------
@@ -1328,26 +1329,27 @@ def goodput(
         ``(max_rate_per_s, inf)`` when every rate up to the bound met it),
         ``met_up_to_max_rate`` (True then: the goodput is at least ``max_rate_per_s``),
         ``throughput_tokens_per_s_per_gpu`` at that rate, ``simulations`` and ``result`` (the
-        :class:`ServingResult` at the goodput rate).
+        :class:`ServingResult` at the goodput rate), ``truncated_rates`` (rates whose run hit its
+        bound on simulated time: overloaded runs, which miss the target anyway).
     """
     require_in_range("attainment", attainment, 0.0, 1.0, low_open=True)
     require_in_range("rel_tol", rel_tol, 0.0, 1.0, low_open=True, high_open=True)
     require_positive("max_rate_per_s", max_rate_per_s)
     base = poisson_workload(1.0, n_requests, prompt_tokens, output_tokens, burstiness)
     runs = {}
+    bound = simulate_kwargs.pop("max_time_s", None)
 
     def run(rate):
         if rate not in runs:
-            runs[rate] = simulate_serving(
-                model,
-                gpu,
-                base.at_rate(rate),
-                ttft_ms=ttft_ms,
-                tpot_ms=tpot_ms,
-                seed=seed,
-                **simulate_kwargs,
-            )
-        return runs[rate]  # fmt: skip
+            # a run's bound on simulated time covers its arrivals twice over plus a day, so
+            # that a long run at a low rate is never cut short (which would count as a miss)
+            limit = bound if bound is not None else 86_400.0 + 2.0 * base.n_requests / rate
+            with warnings.catch_warnings():  # counted in the result instead
+                warnings.simplefilter("ignore", RuntimeWarning)
+                runs[rate] = simulate_serving(model, gpu, base.at_rate(rate), ttft_ms=ttft_ms,
+                                              tpot_ms=tpot_ms, seed=seed, max_time_s=limit,
+                                              **simulate_kwargs)  # fmt: skip
+        return runs[rate]
 
     lo, hi = 0.0, None
     rate = min(1.0, max_rate_per_s)
@@ -1389,6 +1391,7 @@ def goodput(
             best.summary["output_tokens_per_s_per_gpu"] if best else math.nan
         ),  # fmt: skip
         "simulations": len(runs),
+        "truncated_rates": sorted(r for r, res in runs.items() if res.summary["truncated"]),
         "result": best,
     }
 

@@ -345,6 +345,19 @@ def test_goodput_met_at_every_rate_says_so():
     assert g["simulations"] == 3
 
 
+def test_a_long_search_at_low_rates_is_not_cut_short():
+    # 100,000 one-token requests at 1/s arrive over 100,000 s, longer than simulate_serving's
+    # default bound of a simulated day: a run cut there counts its unfinished requests as
+    # missed, and the search (which found 0 before) would call a stable queue overloaded.
+    # M/D/1 with s = 0.4 s and a 2 s TTFT target: the wait's 90th percentile reaches 1.6 s
+    # near rho = 0.75, i.e. 1.9 requests/s
+    g = ie.goodput(None, None, ttft_ms=2000.0, tpot_ms=100.0, prompt_tokens=1, output_tokens=1,
+                   n_requests=100_000, cost=ie.ConstantService(0.4), policy="prefill_first",
+                   max_batch=1, kv_capacity_tokens=1 << 20, rel_tol=0.05)  # fmt: skip
+    assert 1.7 < g["goodput_rps"] < 2.1 and not g["result"].summary["truncated"]
+    assert all(r > g["goodput_rps"] for r in g["truncated_rates"])  # only overloaded runs
+
+
 def test_attainment_and_vllm_goodput_on_a_hand_worked_queue():
     # four one-token requests at t = 0 on a one-at-a-time server with 1 s of service each:
     # first tokens (and finishes) at 1, 2, 3, 4 s; with a TTFT target of 2,500 ms two meet
