@@ -189,7 +189,7 @@ def test_a_request_longer_than_the_whole_cache_is_rejected_by_id():
     r = ie.simulate_serving(LLAMA8B, "H100-SXM", ie.trace_workload(trace), kv_capacity_tokens=4096)
     assert r.summary["rejected_ids"] == [1]
     assert r.requests["rejected"].tolist() == [False, True, False]
-    assert r.summary["completed"] == 2
+    assert r.summary["completed"] == 2 and r.summary["unfinished"] == 0
 
 
 def test_bounded_simulated_time_says_so():
@@ -360,22 +360,34 @@ def test_a_long_search_at_low_rates_is_not_cut_short():
 
 def test_attainment_and_vllm_goodput_on_a_hand_worked_queue():
     # four one-token requests at t = 0 on a one-at-a-time server with 1 s of service each:
-    # first tokens (and finishes) at 1, 2, 3, 4 s; with a TTFT target of 2,500 ms two meet
-    # it, so attainment is 2/4 and vLLM's goodput 2 requests / 4 s = 0.5 requests/s. Two
-    # more of 3 tokens at 10 s, each decode step 0.25 s: TPOT 250 ms against a 200 ms target
-    # misses, so attainment is 2/6 over a run of 10 + 1 + 2 x 0.25 + 1 + 2 x 0.25 = 13 s.
+    # first tokens (and finishes) at 1, 2, 3, 4 s; a TTFT target of 2,000 ms is met by two
+    # (the second exactly). Two more at 10 s, of 2 and 3 tokens, each decode step 0.25 s:
+    # first tokens at 11 and 11.25 + 1 = 12.25 s (TTFT 1,000 and 2,250 ms), TPOT 250 ms each,
+    # against a 200 ms target both miss. Attainment 2/6 over a run of 12.25 + 2 x 0.25 =
+    # 12.75 s: vLLM's goodput 2 / 12.75 requests/s; throughput 6 requests and 9 tokens.
     trace = pd.DataFrame({"arrival_s": [0.0, 0, 0, 0, 10, 10], "prompt_tokens": 1,
-                          "output_tokens": [1, 1, 1, 1, 3, 3]})  # fmt: skip
+                          "output_tokens": [1, 1, 1, 1, 2, 3]})  # fmt: skip
     cost = ie.ConstantService(1.0, decode_s=0.25)
     r = ie.simulate_serving(workload=ie.trace_workload(trace), policy="prefill_first",
-                            max_batch=1, cost=cost, ttft_ms=2500.0, tpot_ms=200.0)  # fmt: skip
+                            max_batch=1, cost=cost, ttft_ms=2000.0, tpot_ms=200.0,
+                            n_gpus=3)  # fmt: skip
     req, s = r.requests, r.summary
-    assert req["first_token_s"].tolist() == [1.0, 2.0, 3.0, 4.0, 11.0, 12.5]
+    assert req["first_token_s"].tolist() == [1.0, 2.0, 3.0, 4.0, 11.0, 12.25]
     assert req["tpot_ms"].iloc[4:].tolist() == [250.0, 250.0]
-    assert s["duration_s"] == 13.0 and s["completed"] == 6
+    assert s["duration_s"] == 12.75 and s["completed"] == 6 and s["n_gpus"] == 3
     assert s["slo_attainment"] == pytest.approx(2 / 6)
-    assert s["goodput_rps_vllm"] == pytest.approx(2 / 13)
-    assert ie.slo_attainment(req, 2500.0, 300.0) == pytest.approx(4 / 6)
+    assert s["goodput_rps_vllm"] == pytest.approx(2 / 12.75)
+    assert s["requests_per_s"] == pytest.approx(6 / 12.75)
+    assert s["output_tokens_per_s"] == pytest.approx(9 / 12.75)
+    assert s["output_tokens_per_s_per_gpu"] == pytest.approx(9 / 12.75 / 3)
+    assert req["met_both"].tolist() == [True, True, False, False, False, False]
+    # a looser TPOT target: the 2-token request (one TPOT interval) meets it, the 2,250 ms
+    # TTFT does not
+    assert ie.slo_attainment(req, 2000.0, 300.0) == pytest.approx(3 / 6)
+    # the summary reports attainment only when both targets are given
+    only = ie.simulate_serving(workload=ie.trace_workload(trace), policy="prefill_first",
+                               max_batch=1, cost=cost, ttft_ms=2000.0)  # fmt: skip
+    assert "slo_attainment" not in only.summary and "met_both" not in only.requests
 
 
 # --------------------------------------------------------------------------- bad input
