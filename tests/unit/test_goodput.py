@@ -345,6 +345,27 @@ def test_goodput_met_at_every_rate_says_so():
     assert g["simulations"] == 3
 
 
+def test_goodput_searches_below_one_request_per_second():
+    # M/D/1 with s = 0.4 s and a 450 ms TTFT target: 90% of requests may wait at most 50 ms,
+    # which needs an idle server on arrival about 90% of the time: rho near 0.1, about
+    # 0.25 requests/s, so the search must go down from 1 request/s
+    kw = dict(prompt_tokens=1, output_tokens=1, n_requests=2000, cost=ie.ConstantService(0.4),
+              policy="prefill_first", max_batch=1, kv_capacity_tokens=1 << 20)  # fmt: skip
+    g = ie.goodput(None, None, ttft_ms=450.0, tpot_ms=100.0, **kw)
+    lo, hi = g["bracket"]
+    assert 0.1 < lo < hi < 0.5 and (hi - lo) / hi <= 0.02 and g["goodput_rps"] == lo
+    assert g["attainment_at_goodput"] >= 0.9
+    above = ie.simulate_serving(workload=ie.poisson_workload(hi, 2000, 1, 1), ttft_ms=450.0,
+                                tpot_ms=100.0, **{k: v for k, v in kw.items()
+                                                  if k not in ("prompt_tokens", "output_tokens",
+                                                               "n_requests")})  # fmt: skip
+    assert above.summary["slo_attainment"] < 0.9
+    # a target below the service time: no rate meets it, and the answer says 0
+    none = ie.goodput(None, None, ttft_ms=300.0, tpot_ms=100.0, **kw)
+    assert none["goodput_rps"] == 0.0 and none["result"] is None
+    assert math.isnan(none["attainment_at_goodput"]) and none["bracket"][1] < 1e-5
+
+
 def test_a_long_search_at_low_rates_is_not_cut_short():
     # 100,000 one-token requests at 1/s arrive over 100,000 s, longer than simulate_serving's
     # default bound of a simulated day: a run cut there counts its unfinished requests as
@@ -432,8 +453,12 @@ def test_bad_simulation_arguments_name_the_parameter():
     with pytest.raises(ValueError, match="disaggregated policy needs an open-loop"):
         ie.simulate_serving(LLAMA8B, "H100-SXM", ie.closed_loop_workload(4, 10),
                             policy="disaggregated")  # fmt: skip
-    with pytest.raises(ValueError, match="attainment must be in"):
-        ie.goodput(LLAMA8B, "H100-SXM", ttft_ms=100, tpot_ms=10, attainment=0)
+    for kw, match in ((dict(attainment=0), "attainment must be in"),
+                      (dict(attainment=1.5), "attainment must be in"),
+                      (dict(rel_tol=1.0), "rel_tol must be in"),
+                      (dict(max_rate_per_s=0), "max_rate_per_s")):  # fmt: skip
+        with pytest.raises(ValueError, match=match):
+            ie.goodput(LLAMA8B, "H100-SXM", ttft_ms=100, tpot_ms=10, **kw)
 
 
 def test_a_bad_trace_lists_every_problem(tmp_path):
