@@ -556,7 +556,10 @@ def test_queueing_check_agrees_with_the_formulas():
     # the check sizes its time bound to the run, and Little's law is a number, not NaN
     long = ie.queueing_check(rho=0.7, service_s=1.0, n_requests=200_000)
     assert long["number_in_system"] == pytest.approx(long["littles_law"], rel=1e-9)
+    # W = 0.7 x 1 / (2 x 0.3) = 1.1667 s; simulated within 1.5% (margin to 3%)
+    assert long["mean_wait_s_theory"] == pytest.approx(0.7 / 0.6, rel=1e-12)
     assert long["mean_wait_s"] == pytest.approx(0.7 / 0.6, rel=0.03)
+    assert abs(long["relative_difference"]) < 0.03 and abs(q["relative_difference"]) < 0.04
     with pytest.raises(ValueError, match=r"rho must be in \(0, 1\)"):
         ie.queueing_check(rho=1.0)
 
