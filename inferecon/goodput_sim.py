@@ -417,7 +417,8 @@ def _split(a1, b1, a2, b2, k):
     """Index s in [0, k]: which line is the larger one before and after it, as (first, second)."""
     if b1 == b2:
         return (1 if a1 >= a2 else 2), k, 0
-    x = (a2 - a1) / (b1 - b2)
+    # nearly parallel lines cross far off, even at +-inf: clip before rounding to an index
+    x = min(max((a2 - a1) / (b1 - b2), -1.0), k + 1.0)
     if b1 > b2:  # line 1 wins from x on
         s = min(max(math.ceil(x), 0), k)
         return 2, s, 1

@@ -284,6 +284,29 @@ def test_decode_form_advances_a_stretch_exactly():
         assert _iterations_to_reach(form, horizon, k) == k // 2
 
 
+@settings(max_examples=200, deadline=None)
+@given(
+    k0=st.floats(0, 1e-2),
+    a1=st.floats(0, 1e-2),
+    b1=st.floats(0, 1e-4),
+    a2=st.floats(0, 1e-2),
+    b2=st.floats(0, 1e-4),
+    k=st.integers(1, 3000),
+)
+def test_span_sum_is_the_sum_of_its_iterations_where_the_lines_cross(k0, a1, b1, a2, b2, k):
+    # the closed form of a stretch against the sum, iteration by iteration, of
+    # K + max(a1 + b1 j, a2 + b2 j): whichever line is larger first, wherever they cross
+    # (achieved: ~1e-15 relative; margin to 1e-9)
+    from inferecon.goodput_sim import _iteration, _iterations_to_reach, _span_sum
+
+    form = (k0, a1, b1, a2, b2)
+    steps = [_iteration(form, j) for j in range(k)]
+    assert _span_sum(form, k) == pytest.approx(sum(steps), rel=1e-9, abs=1e-15)
+    half = sum(steps[: (k + 1) // 2])
+    if half > 0:  # the first k' whose iterations last at least half of it
+        assert _iterations_to_reach(form, half * (1 - 1e-12), k) == (k + 1) // 2
+
+
 def test_chunked_prefill_shortens_the_longest_gap_between_tokens():
     # prefill-first pauses every running decode for each new prompt; chunked prefill spreads
     # long prompts over iterations (Sarathi-Serve's point): the p99 of the largest gap falls
