@@ -821,6 +821,12 @@ COMPUTED = [
         lambda: f"{ie.BLOCK_TOKENS}",
     ),
     computed(
+        "03",
+        "NVIDIA NIM's Llama-3.3-70B at concurrency 50 measures a mean TTFT of 834.5 ms",
+        ["50", "834.5 ms"],
+        _nim_ttft_row,
+    ),
+    computed(
         "02",
         "a 16-layer model (Llama-3.2-1B) pays half of what a 32-layer one (Llama-3.1-8B) does",
         ["16", "32"],
@@ -1337,12 +1343,6 @@ GIVEN = [
     given("03", "here is one M/D/1 run", "a queue's name (Kendall's notation)"),
     given("03", "$W = \\rho s / (2(1-\\rho))$", "formula (Pollaczek-Khinchine)"),
     given("03", "(efficiency 1, no overhead)", "the ceiling's definition"),
-    computed(
-        "03",
-        "NVIDIA NIM's Llama-3.3-70B at concurrency 50 measures a mean TTFT of 834.5 ms",
-        ["50", "834.5 ms"],
-        lambda: _nim_ttft_row(),
-    ),
     given("03", "a batch-1 decode step", "the floor's definition"),
     given("03", "DistServe (Zhong et al. 2024, OSDI '24,", "a citation"),
     given("04", "$C \\approx 6ND$", "formula (6 FLOPs per parameter per token)"),
