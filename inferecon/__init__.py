@@ -24,7 +24,7 @@ from .calibration import *  # noqa: F403
 from .datasets import *  # noqa: F403
 from .efficiency import *  # noqa: F403
 from .factory import *  # noqa: F403
-from .goodput import *  # noqa: F403
+from .goodput_sim import *  # noqa: F403
 from .prices import *  # noqa: F403
 from .rates import *  # noqa: F403
 from .scaling import *  # noqa: F403
@@ -34,11 +34,12 @@ from .testtime import *  # noqa: F403
 from .trends import *  # noqa: F403
 
 _TOPIC_NAMES = (
-    "datasets", "rates", "prices", "specs", "efficiency", "serving", "calibration", "goodput",
+    "datasets", "rates", "prices", "specs", "efficiency", "serving", "calibration", "goodput_sim",
     "factory", "trends", "scaling", "testtime",
 )  # fmt: skip
 """The topic modules whose ``__all__`` make up the flat namespace (``ie.goodput`` is the
-function of that name; the module is ``inferecon.goodput``)."""
+function of that name; its module is ``inferecon.goodput_sim``: a module and a function never
+share a name)."""
 
 try:
     __version__ = version("inferecon")

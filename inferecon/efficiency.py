@@ -42,7 +42,24 @@ import numpy as np
 
 from ._validate import require_in_range, scalar_or_array
 
-__all__ = ["DEFAULT_EFFICIENCY", "Efficiency", "as_efficiency", "default_efficiency"]
+__all__ = [
+    "ALLREDUCE_LATENCY_US",
+    "DEFAULT_EFFICIENCY",
+    "Efficiency",
+    "as_efficiency",
+    "default_efficiency",
+]
+
+ALLREDUCE_LATENCY_US = 8.0
+"""Latency of one small tensor-parallel all-reduce (microseconds) in a model of a real engine.
+
+Not fitted (no multi-GPU measurements are bundled). Measured all-reduces of 2-60 KB on H100s
+(Microsoft's Vidur simulator profiles, MIT, microsoft/vidur @ 7d47513,
+``data/profiling/network/h100_pairwise_nvlink`` and ``h100_dgx/all_reduce.csv``, medians) take
+7-41 us: 7 us at the fastest on 2 GPUs, 22-41 us on 4 and 8 GPUs of a DGX. 8 us is near the
+2-GPU floor, so optimistic for 4-8 GPUs. It applies to an efficiency that models an engine
+(overheads or sequential operations); the physical ceiling and the overhead-free float
+efficiencies use 0 (:attr:`Efficiency.allreduce_latency_us`)."""
 
 
 @dataclass(frozen=True)
@@ -99,6 +116,14 @@ class Efficiency:
             "efficiency.attention_blocks_per_sm", self.attention_blocks_per_sm, 0.0, 1e3
         )
         require_in_range("efficiency.overhead_per_layer_ms", self.overhead_per_layer_ms, 0.0, 1e3)
+
+    @property
+    def allreduce_latency_us(self) -> float:
+        """Latency per all-reduce this efficiency implies (us): :data:`ALLREDUCE_LATENCY_US` for
+        an engine (any overhead, or ``sequential``), 0 for an overhead-free one (the ceiling and
+        float efficiencies), since a ceiling holds only peak bandwidths and FLOP/s."""
+        engine = self.sequential or self.overhead_ms > 0 or self.overhead_per_layer_ms > 0
+        return ALLREDUCE_LATENCY_US if engine else 0.0
 
     @property
     def attention_share(self) -> float:

@@ -56,8 +56,10 @@ Byte and FLOP counts (all stated so they can be checked):
 * Tensor parallelism over ``n`` GPUs splits weights, FLOPs and GQA KV heads (KV heads are
   replicated when ``n`` exceeds them; the MLA latent is replicated on every GPU). It adds two
   ring all-reduces of the ``tokens x hidden`` bf16 activations per layer, each taking
-  ``2 (n-1)/n * bytes / link bandwidth + latency`` (``allreduce_latency_us``, default 8 us),
-  not overlapped with compute.
+  ``2 (n-1)/n * bytes / link bandwidth + latency``, not overlapped with compute. The latency
+  (``allreduce_latency_us``) is the efficiency's: 0 at the physical ceiling, 8 us for a
+  calibrated engine (:data:`inferecon.ALLREDUCE_LATENCY_US`, near Vidur's measured 2-GPU
+  floor).
 * Power per GPU ``= idle + (TDP - idle) * min(1, w_mem * u_mem + w_compute * u_compute)``,
   where ``u`` are the achieved fractions of peak bandwidth and FLOP/s; the weights are
   calibrated (both 1 when uncalibrated). Facility energy multiplies by the PUE.
@@ -403,6 +405,12 @@ def max_batch(
 # --------------------------------------------------------------------------- the step
 
 
+def _latency(e: Efficiency, allreduce_latency_us) -> float:
+    if allreduce_latency_us is None:
+        return e.allreduce_latency_us
+    return require_in_range("allreduce_latency_us", allreduce_latency_us, 0.0, 1e6)
+
+
 def _comm_s(m: ModelSpec, g: GPUSpec, tokens, n, latency_us, link_gb_s):
     if np.all(n == 1):
         return np.zeros(np.broadcast(tokens, n).shape)
@@ -536,7 +544,7 @@ def decode_performance(
     pue: float = 1.0,
     memory_fraction: float = DEFAULT_MEMORY_FRACTION,
     check_memory: bool = True,
-    allreduce_latency_us: float = 8.0,
+    allreduce_latency_us: float | None = None,
     interconnect_gb_s: float | None = None,
 ) -> pd.DataFrame:
     """Speed, energy and cost of one decode step, one row per configuration.
@@ -572,8 +580,9 @@ def decode_performance(
     check_memory : bool
         Raise ``ValueError`` (saying how much is needed and what fits) when a configuration
         does not fit; with ``False`` such rows are computed and flagged ``fits = False``.
-    allreduce_latency_us : float
-        Latency of one tensor-parallel all-reduce (us).
+    allreduce_latency_us : float, optional
+        Latency of one tensor-parallel all-reduce (us); by default the efficiency's
+        (:attr:`inferecon.Efficiency.allreduce_latency_us`: 0 at the ceiling).
     interconnect_gb_s : float, optional
         GPU-to-GPU bandwidth per direction (GB/s); the GPU's ``interconnect_gb_s`` by default.
 
@@ -616,7 +625,7 @@ def decode_performance(
     s = _step(
         m, g, e, precision, n, tokens=b, attn_flops=attn_flops, attn_bytes=kv_bytes,
         attn_blocks=_attention_blocks(m, b, n), w_bytes=w,
-        comm_s=_comm_s(m, g, b, n, allreduce_latency_us, interconnect_gb_s),
+        comm_s=_comm_s(m, g, b, n, _latency(e, allreduce_latency_us), interconnect_gb_s),
     )  # fmt: skip
     need = _memory_needed_gb(m, b, c, w, kvb, n)
     usable = g.memory_gb * mf
@@ -672,7 +681,7 @@ def prefill_performance(
     n_gpus=1,
     usd_per_gpu_hour: float | None = None,
     pue: float = 1.0,
-    allreduce_latency_us: float = 8.0,
+    allreduce_latency_us: float | None = None,
     interconnect_gb_s: float | None = None,
 ) -> pd.DataFrame:
     """Time to process ``batch`` prompts of ``prompt_tokens`` in one forward pass (causal).
@@ -717,7 +726,7 @@ def prefill_performance(
     s = _step(
         m, g, e, precision, n, tokens=tokens, attn_flops=attn, attn_bytes=tokens * kvb,
         attn_blocks=np.full_like(tokens, np.inf), w_bytes=w,
-        comm_s=_comm_s(m, g, tokens, n, allreduce_latency_us, interconnect_gb_s),
+        comm_s=_comm_s(m, g, tokens, n, _latency(e, allreduce_latency_us), interconnect_gb_s),
     )  # fmt: skip
     tps = tokens / s["step"]
     joules = s["power_w"] * n * s["step"] / tokens
@@ -958,7 +967,7 @@ class IterationCost:
         *,
         kv_precision: str | None = None,
         n_gpus: int = 1,
-        allreduce_latency_us: float = 8.0,
+        allreduce_latency_us: float | None = None,
         interconnect_gb_s: float | None = None,
     ):
         m, g, precision, kv_precision, e, n, _ = _prepare(
@@ -998,6 +1007,10 @@ class IterationCost:
         )  # fmt: skip
         self._blocks_need = e.attention_blocks_per_sm * g.n_sm
         # communication: per token and per iteration; overhead per iteration
+        self.interconnect_gb_s = float(
+            interconnect_gb_s if interconnect_gb_s is not None else g.interconnect_gb_s
+        )
+        """GPU-to-GPU bandwidth per GPU (GB/s): tensor parallelism and KV-cache transfers."""
         if n > 1:
             link = interconnect_gb_s if interconnect_gb_s is not None else g.interconnect_gb_s
             if not np.isfinite(link):
@@ -1007,7 +1020,7 @@ class IterationCost:
                 )
             self._comm_tok_s = (2 * m.n_layers * 2.0 * (n - 1) / n * m.hidden_size
                                 * ACTIVATION_BYTES / (link * 1e9))  # fmt: skip
-            self._comm_fixed_s = 2 * m.n_layers * allreduce_latency_us * 1e-6
+            self._comm_fixed_s = 2 * m.n_layers * _latency(e, allreduce_latency_us) * 1e-6
         else:
             self._comm_tok_s = self._comm_fixed_s = 0.0
         self._overhead_s = e.overhead_s(m.n_layers)
@@ -1207,6 +1220,66 @@ class IterationCost:
         lin_c, lin_m = sum(c for c, _ in ops), sum(mm for _, mm in ops)
         return (comm + self._overhead_s, lin_m + kv * r0, kv * slope,
                 lin_c + self._pair_s * a0, self._pair_s * slope)  # fmt: skip
+
+    def decode_linear_iterations(self, decode_sequences: float, decode_context: float) -> float:
+        """How many iterations, from ``j = 0``, :meth:`decode_form` gives exactly.
+
+        The form is linear in the cached tokens; a sliding-window model's attended positions
+        (costed at the mean context ``decode_context / decode_sequences``, see the Notes of
+        the class) bend where that mean crosses the window. Up to the crossing the form is
+        exact; an iteration that straddles it is exact alone (``j = 0`` is evaluated, not
+        extrapolated); past it the form is exact again with the windowed slope.
+
+        Parameters
+        ----------
+        decode_sequences : float
+            Running requests (> 0).
+        decode_context : float
+            Their cached tokens, summed, at ``j = 0``.
+
+        Returns
+        -------
+        float
+            A whole number of iterations >= 1, or ``inf`` (no window ahead).
+        """
+        if not self._window or decode_sequences <= 0:
+            return math.inf
+        x0 = float(decode_context) / float(decode_sequences)  # mean context at j = 0
+        w = float(self.model.sliding_window)
+        if x0 >= w:
+            return math.inf
+        # iteration j reads the mean context x0 + j + 1: linear while x0 + k <= w
+        return float(max(math.floor(w - x0), 1))
+
+    def kv_transfer_s(self, prompt_tokens: float) -> float:
+        """Seconds to move one prompt's KV cache from a prefill instance to a decode instance.
+
+        Each GPU sends its shard of the cache over its own link (``interconnect_gb_s`` of
+        ``data/gpus.csv``, or the value passed to the constructor): bandwidth only, no latency
+        (none is sourced).
+
+        Parameters
+        ----------
+        prompt_tokens : float or array
+            Cached tokens moved.
+
+        Returns
+        -------
+        float or numpy.ndarray
+            Seconds.
+
+        Raises
+        ------
+        ValueError
+            When the GPU has no interconnect bandwidth.
+        """
+        if not np.isfinite(self.interconnect_gb_s):
+            raise ValueError(f"{self.gpu.name} has no interconnect bandwidth in data/gpus.csv "
+                             "to move the KV cache between pools")  # fmt: skip
+        tokens = np.asarray(prompt_tokens, dtype=float)
+        return scalar_or_array(
+            tokens * self.kv_bytes_per_token_per_gpu / (self.interconnect_gb_s * 1e9)
+        )
 
     def kv_capacity_tokens(self, memory_fraction: float = DEFAULT_MEMORY_FRACTION) -> int:
         """Tokens of KV cache that fit beside the weights on each GPU of the instance.

@@ -39,10 +39,14 @@ The server (per instance of ``n_gpus`` tensor-parallel GPUs):
 Speed: between two events (an arrival that can be admitted, a request finishing, a cache
 block running out) a decode-only batch does not change and each iteration's time grows
 linearly with the cached tokens (:meth:`inferecon.IterationCost.decode_form`), so whole
-stretches of iterations are advanced in closed form instead of one loop turn per token. The
-simulator accepts any cost model with the same two methods (``iteration_s`` and
-``decode_form``): the queueing-theory tests plug in constant and exponential service times and
-exercise the same code path as the real model.
+stretches of iterations are advanced in closed form instead of one loop turn per token
+(split where a sliding window bends the line, so the stretch equals per-iteration stepping).
+
+Your own step times: every policy takes any object with the methods of
+:class:`StepTimeModel` in place of :class:`inferecon.IterationCost` (``simulate_serving(cost=
+...)``), for example a table of step times measured on your own engine, as DistServe's and
+Vidur's simulators take profiled latencies. The queueing-theory checks plug in constant and
+exponential service times (:class:`ConstantService`) and run the same code path.
 """
 
 from __future__ import annotations
@@ -50,15 +54,17 @@ from __future__ import annotations
 import heapq
 import math
 import time as _time
+import warnings
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 import pandas as pd
 
 from ._validate import require_in_range, require_positive
-from .datasets import load_published_serving_sweeps, load_request_trace
+from .datasets import load_published_serving_sweeps, load_request_lengths, load_request_trace
 from .serving import (
     DEFAULT_MEMORY_FRACTION,
     IterationCost,
@@ -66,13 +72,20 @@ from .serving import (
     prefill_performance,
     serving_performance,
 )
-from .specs import get_gpu
+from .specs import get_gpu, get_model
 
 __all__ = [
     "BLOCK_TOKENS",
+    "ConstantService",
     "DISTSERVE_SLOS",
     "capacity_estimate_rps",
+    "CHUNKED_PREFILL_BATCH_TOKENS",
+    "DEFAULT_MAX_BATCH",
     "POLICIES",
+    "PREFILL_FIRST_MIN_BATCH_TOKENS",
+    "RATE_GRID_CAPACITY_SHARES",
+    "SHAREGPT_STAND_IN",
+    "rate_grid_per_gpu",
     "LengthDistribution",
     "LoadSweep",
     "ServingResult",
@@ -88,6 +101,7 @@ __all__ = [
     "resampled_lengths",
     "simulate_serving",
     "slo_attainment",
+    "StepTimeModel",
     "trace_workload",
 ]
 
@@ -96,6 +110,35 @@ BLOCK_TOKENS = 16
 
 POLICIES = ("prefill_first", "chunked_prefill", "disaggregated")
 """Scheduling policies of :func:`simulate_serving`."""
+
+DEFAULT_MAX_BATCH = 256
+"""Most requests running at once per instance: vLLM's ``--max-num-seqs`` default, 256 (vLLM
+v0.6 ``EngineArgs.max_num_seqs``). :func:`simulate_serving` and :func:`capacity_estimate_rps`
+both use it."""
+
+CHUNKED_PREFILL_BATCH_TOKENS = 2048
+"""Tokens per chunked-prefill iteration: vLLM's ``--max-num-batched-tokens`` with chunked
+prefill, ``_DEFAULT_MAX_NUM_BATCHED_TOKENS = 2048`` (vLLM v0.7/v0.8 ``SchedulerConfig``
+defaults; v0.6 used 512 there). Cited from vLLM's documented defaults, not re-checked
+against the code here."""
+
+PREFILL_FIRST_MIN_BATCH_TOKENS = 2048
+"""vLLM's scheduler without chunked prefill takes ``max_num_batched_tokens = max(max_model_len,
+2048)`` prompt tokens per iteration (vLLM v0.6 ``EngineArgs``/``SchedulerConfig`` defaults),
+so a whole prompt always fits in one prefill iteration: prefill-first (and both pools of the
+disaggregated policy) default to ``max(context_length, 2048)``."""
+
+SHAREGPT_STAND_IN = "conversation"
+"""Published sweeps on ShareGPT state only the mean lengths; their replays resample this trace
+of ``data/request_lengths.csv`` (Azure LLM inference trace 2023, conversation; Patel et al.
+2024, Splitwise) scaled to those means, a real shape in place of an unsourced lognormal spread.
+"""
+
+RATE_GRID_CAPACITY_SHARES = (0.05, 1.3)
+"""The default grid of arrival rates (:func:`rate_grid_per_gpu`, used by :func:`load_sweep`
+and notebook 03's goodput explorer) spans these shares of :func:`capacity_estimate_rps`: from
+light load to 30% past the static-batching capacity, where queues grow without bound and
+attainment falls to zero (a choice of range, not a published value)."""
 
 DISTSERVE_SLOS: dict[str, dict[str, float]] = {
     "chatbot (OPT-13B)": {"ttft_ms": 250.0, "tpot_ms": 100.0},
@@ -374,7 +417,8 @@ def _split(a1, b1, a2, b2, k):
     """Index s in [0, k]: which line is the larger one before and after it, as (first, second)."""
     if b1 == b2:
         return (1 if a1 >= a2 else 2), k, 0
-    x = (a2 - a1) / (b1 - b2)
+    # nearly parallel lines cross far off, even at +-inf: clip before rounding to an index
+    x = min(max((a2 - a1) / (b1 - b2), -1.0), k + 1.0)
     if b1 > b2:  # line 1 wins from x on
         s = min(max(math.ceil(x), 0), k)
         return 2, s, 1
@@ -412,6 +456,60 @@ def _iterations_to_reach(form, horizon_s: float, k_max: int) -> int:
         else:
             lo = mid + 1
     return lo
+
+
+# --------------------------------------------------------------------------- step times
+
+
+@runtime_checkable
+class StepTimeModel(Protocol):
+    """What :func:`simulate_serving` needs from a step-time model (``cost=``), for every policy.
+
+    :class:`inferecon.IterationCost` (the calibrated roofline) implements it; so does
+    :class:`ConstantService`; a model of your own (for example a table of step times measured
+    on your engine) needs these methods. Times are seconds of one scheduler iteration of one
+    instance.
+
+    * ``iteration_s(prefill_tokens, prefill_pairs, prefill_prefix_tokens, decode_sequences,
+      decode_context) -> float``: one iteration that prefills ``prefill_tokens`` prompt tokens
+      (their causal query-key pairs, from :meth:`prefill_pairs`, and the tokens of those
+      prompts already cached) and decodes one token for each of ``decode_sequences`` running
+      requests holding ``decode_context`` cached tokens in all.
+    * ``decode_form(decode_sequences, decode_context) -> (K, a1, b1, a2, b2)``: a decode-only
+      iteration ``j`` of a stretch (the same requests, ``decode_context + j *
+      decode_sequences`` cached tokens) lasts ``K + max(a1 + b1 j, a2 + b2 j)``; for
+      ``j = 0`` it must equal ``iteration_s(0, 0, 0, decode_sequences, decode_context)``. A
+      model whose decode step does not depend on the context returns ``(t, 0, 0, 0, 0)``.
+    * ``prefill_pairs(chunk_tokens, cached_tokens=0) -> float``: what ``iteration_s`` takes as
+      ``prefill_pairs`` for a chunk after ``cached_tokens`` of its prompt (any measure the
+      model's ``iteration_s`` understands; ``chunk * cached + chunk (chunk + 1) / 2`` is the
+      causal count).
+    * ``kv_capacity_tokens(memory_fraction) -> int``: KV-cache tokens per instance (not
+      called when ``simulate_serving`` gets ``kv_capacity_tokens``).
+
+    Optional:
+
+    * ``decode_linear_iterations(decode_sequences, decode_context) -> float``: over how many
+      iterations from ``j = 0`` the form is exact (default: any stretch); the simulator
+      never advances a stretch past it.
+    * ``kv_transfer_s(prompt_tokens) -> float or array``: seconds to move a prompt's KV
+      cache from a prefill instance to a decode instance (called once with an array of every
+      prompt's tokens); required by ``policy="disaggregated"``.
+    """
+
+    def iteration_s(
+        self, prefill_tokens, prefill_pairs, prefill_prefix_tokens, decode_sequences,
+        decode_context,
+    ) -> float: ...  # fmt: skip
+
+    def decode_form(self, decode_sequences, decode_context) -> tuple: ...
+
+    def prefill_pairs(self, chunk_tokens, cached_tokens=0) -> float: ...
+
+    def kv_capacity_tokens(self, memory_fraction) -> int: ...
+
+
+_PROTOCOL_METHODS = ("iteration_s", "decode_form", "prefill_pairs")
 
 
 # --------------------------------------------------------------------------- the engine
@@ -588,6 +686,7 @@ def _run_instance(cost, req, ids, *, policy, max_batch, max_batch_tokens, kv_blo
             admit_t[rid] = t
 
     chunked = policy == "chunked_prefill"
+    linear_for = getattr(cost, "decode_linear_iterations", None)
     watermark = math.ceil(0.01 * kv_blocks)  # vLLM's watermark_blocks = 0.01 of the cache
     turns, last_t, still = 0, -1.0, 0
     while remaining > 0:
@@ -602,6 +701,10 @@ def _run_instance(cost, req, ids, *, policy, max_batch, max_batch_tokens, kv_blo
         if t > max_time_s:
             truncated = True
             break
+        # the state recorded at the last turn holds until now, except that each arrival since
+        # then joins the queue at its own instant (so the series counts every request from
+        # its arrival: Little's law holds on it exactly)
+        prev_b, prev_q, prev_kv = (tl_batch[-1], tl_queue[-1], tl_kv[-1]) if tl_t else (0, 0, 0)
         while (
             (arr[queue_ids[ai]] <= t if ai < n_ids else False)
             if pending is None
@@ -619,6 +722,12 @@ def _run_instance(cost, req, ids, *, policy, max_batch, max_batch_tokens, kv_blo
                 continue
             g[rid], need[rid], done[rid] = 0, P[rid], 0
             waiting.append(rid)
+            if arr[rid] < t:
+                prev_q += 1
+                tl_t.append(arr[rid])
+                tl_batch.append(prev_b)
+                tl_queue.append(prev_q)
+                tl_kv.append(prev_kv)
         # ---- admission, first come first served
         admitted = []
         tokens = 0
@@ -697,6 +806,8 @@ def _run_instance(cost, req, ids, *, policy, max_batch, max_batch_tokens, kv_blo
                 preempt_newest()
                 continue
             k = min(heap[0][0] - G, k_kv)
+            if linear_for is not None:  # a sliding window bends the line: split the stretch
+                k = min(k, max(int(min(linear_for(D, S), k)), 1))
             form = cost.decode_form(D, S)
             t0 = _iteration(form, 0)
             ta = next_arrival()
@@ -725,6 +836,10 @@ def _run_instance(cost, req, ids, *, policy, max_batch, max_batch_tokens, kv_blo
         if ta == math.inf:
             break  # the queue's head cannot be admitted with nothing running: cannot happen
         t = max(t, ta)
+    tl_t.append(t)  # the state from the end of the run on (empty unless truncated)
+    tl_batch.append(D + len(prefilling))
+    tl_queue.append(len(waiting))
+    tl_kv.append(used)
     req["rejected"].extend(rejected)
     return {
         "span_start": sp_start,
@@ -786,9 +901,12 @@ class ServingResult:
     summary : dict
         ``requests_per_s`` and ``output_tokens_per_s`` completed (and per GPU),
         ``slo_attainment``, ``goodput_rps_vllm`` (vLLM's definition), p50/p90/p99 of TTFT,
-        TPOT and end-to-end latency, ``mean_batch``, ``kv_utilisation``, ``preemptions``,
-        ``rejected_ids``, ``n_gpus``, ``truncated`` (a bound on simulated time stopped it) and
-        ``wall_s`` (seconds the simulation took).
+        TPOT and end-to-end latency, ``mean_batch``, ``mean_in_system`` (time average of the
+        requests queued or running, all instances, over ``[0, end_s]``: the simulator's own
+        state, counted from each arrival's instant), ``end_s`` (simulated seconds),
+        ``kv_utilisation``, ``preemptions``, ``rejected_ids``, ``n_gpus``, ``truncated`` (a
+        bound on simulated time stopped it; a ``RuntimeWarning`` says so too), ``unfinished``
+        (requests neither finished nor rejected) and ``wall_s`` (seconds the simulation took).
     timeline : pandas.DataFrame
         Batch size, queue length and KV-cache use over time (``time_s``, ``batch``,
         ``queue``, ``kv_used``, a share of capacity), in up to 400 equal time bins.
@@ -801,7 +919,7 @@ class ServingResult:
 
 def slo_attainment(requests: pd.DataFrame, ttft_ms: float, tpot_ms: float) -> float:
     """Share of requests that met both targets (rejected and unfinished requests count as
-    missed).
+    missed; a finished one-token request has no TPOT and meets that target).
 
     Parameters
     ----------
@@ -817,8 +935,15 @@ def slo_attainment(requests: pd.DataFrame, ttft_ms: float, tpot_ms: float) -> fl
     """
     require_positive("ttft_ms", ttft_ms)
     require_positive("tpot_ms", tpot_ms)
-    met = (requests["ttft_ms"] <= ttft_ms) & (requests["tpot_ms"].fillna(0.0) <= tpot_ms)
-    return float(met.mean()) if len(requests) else math.nan
+    return float(_met_both(requests, ttft_ms, tpot_ms).mean()) if len(requests) else math.nan
+
+
+def _met_both(requests: pd.DataFrame, ttft_ms: float, tpot_ms: float) -> pd.Series:
+    """Per request: finished, and both targets met (the one rule the summary, the curves and
+    :func:`slo_attainment` share)."""
+    finished = np.isfinite(requests["finish_s"].to_numpy(dtype=float))
+    tpot = requests["tpot_ms"].where(~(requests["output_tokens"] <= 1), 0.0)
+    return (finished & (requests["ttft_ms"] <= ttft_ms) & (tpot <= tpot_ms)).rename("met_both")
 
 
 def _timeline(runs, end_t, capacity_blocks, bins=400) -> pd.DataFrame:
@@ -866,13 +991,13 @@ def _empty_requests(df: pd.DataFrame) -> dict:
 
 
 def simulate_serving(
-    model,
-    gpu,
-    workload: Workload,
+    model=None,
+    gpu=None,
+    workload: Workload | None = None,
     *,
     policy: str = "chunked_prefill",
-    max_batch: int = 256,
-    max_batch_tokens: int = 2048,
+    max_batch: int = DEFAULT_MAX_BATCH,
+    max_batch_tokens: int | None = None,
     n_gpus: int = 1,
     precision: str = "bf16",
     efficiency=None,
@@ -891,18 +1016,23 @@ def simulate_serving(
     Parameters
     ----------
     model, gpu : str or spec
-        What serves (names from ``data/models.csv`` and ``data/gpus.csv``).
+        What serves (names from ``data/models.csv`` and ``data/gpus.csv``); not used (and
+        may be omitted) when ``cost`` is given.
     workload : Workload
         :func:`poisson_workload`, :func:`closed_loop_workload` or :func:`trace_workload`.
     policy : {"prefill_first", "chunked_prefill", "disaggregated"}
         The scheduler (see the module docstring).
     max_batch : int
-        Most requests running at once per instance (vLLM's ``--max-num-seqs``, default 256).
-    max_batch_tokens : int
-        Tokens per iteration: the chunked-prefill budget, and the most prompt tokens one
-        prefill-first iteration takes (vLLM's ``--max-num-batched-tokens``).
+        Most requests running at once per instance (vLLM's ``--max-num-seqs``;
+        :data:`DEFAULT_MAX_BATCH`).
+    max_batch_tokens : int, optional
+        Tokens per iteration (vLLM's ``--max-num-batched-tokens``): the chunked-prefill budget
+        (default :data:`CHUNKED_PREFILL_BATCH_TOKENS`), and the most prompt tokens one
+        prefill-first iteration takes besides its first prompt (default
+        ``max(context_length, 2048)``, :data:`PREFILL_FIRST_MIN_BATCH_TOKENS`; with a ``cost``
+        and no model, ``max(longest request, 2048)``).
     n_gpus : int
-        Tensor-parallel GPUs per instance.
+        Tensor-parallel GPUs per instance (with ``cost``: only counted, for per-GPU rates).
     precision : {"bf16", "fp8", "fp4"}
         Weight (and KV-cache) precision.
     efficiency : optional
@@ -918,11 +1048,13 @@ def simulate_serving(
         Latency targets: with both, requests are marked and the summary gives attainment.
     max_time_s : float
         Bound on simulated time; the summary says ``truncated`` when it stopped the run.
-    cost : optional
-        A cost model with ``iteration_s``, ``decode_form`` and ``prefill_pairs`` in place of
-        :class:`inferecon.IterationCost` (for tests with known service times).
+    cost : StepTimeModel, optional
+        Your own step-time model in place of :class:`inferecon.IterationCost` built from
+        ``model``, ``gpu``, ``precision``, ``efficiency`` and ``n_gpus`` (which are then
+        ignored): any object with the methods of :class:`StepTimeModel`, for example step
+        times measured on your own engine. Every policy accepts it.
     kv_capacity_tokens : int, optional
-        KV-cache tokens per instance, instead of the memory model's.
+        KV-cache tokens per instance, instead of the memory model's (or ``cost``'s).
 
     Returns
     -------
@@ -932,13 +1064,28 @@ def simulate_serving(
     ------
     ValueError
         For an unknown policy (listing the valid ones), non-positive sizes, a model that does
-        not fit, or a closed-loop workload with the disaggregated policy.
+        not fit, a closed-loop workload with the disaggregated policy, or a ``cost`` that lacks
+        a method it needs (named).
+
+    Warns
+    -----
+    RuntimeWarning
+        When ``max_time_s`` stopped the run (``summary["truncated"]``).
     """
     if policy not in POLICIES:
         raise ValueError(f"policy must be one of {list(POLICIES)}; got {policy!r}")
     if not isinstance(workload, Workload):
         raise ValueError("workload must be a Workload (poisson_workload, closed_loop_workload "
                          "or trace_workload)")  # fmt: skip
+    df = workload.requests(seed) if isinstance(workload, Workload) else None
+    if max_batch_tokens is None and df is not None:
+        if policy == "chunked_prefill":
+            max_batch_tokens = CHUNKED_PREFILL_BATCH_TOKENS
+        else:
+            m = get_model(model) if model is not None else getattr(cost, "model", None)
+            longest = int((df["prompt_tokens"] + df["output_tokens"]).max()) if len(df) else 0
+            ctx = int(getattr(m, "context_length", 0) or 0) or longest
+            max_batch_tokens = max(ctx, PREFILL_FIRST_MIN_BATCH_TOKENS)
     for name, v, hi in (("max_batch", max_batch, 1e6), ("max_batch_tokens", max_batch_tokens,
                         1e8), ("n_gpus", n_gpus, 4096), ("prefill_instances", prefill_instances,
                         1e4), ("decode_instances", decode_instances, 1e4)):  # fmt: skip
@@ -954,17 +1101,31 @@ def simulate_serving(
         raise ValueError("the disaggregated policy needs an open-loop or trace workload (its "
                          "pools are simulated one after the other)")  # fmt: skip
     t_wall = _time.perf_counter()
-    c = cost if cost is not None else IterationCost(model, gpu, precision, efficiency,
-                                                    n_gpus=int(n_gpus))  # fmt: skip
+    if cost is None:
+        if model is None or gpu is None:
+            raise ValueError("simulate_serving needs model and gpu, or a step-time model cost")
+        c = IterationCost(model, gpu, precision, efficiency, n_gpus=int(n_gpus))
+    else:
+        c = cost
+        need = list(_PROTOCOL_METHODS)
+        need += ["kv_capacity_tokens"] if kv_capacity_tokens is None else []
+        need += ["kv_transfer_s"] if policy == "disaggregated" else []
+        missing = [m for m in need if not callable(getattr(c, m, None))]
+        if missing:
+            raise ValueError(f"cost lacks {missing} (see StepTimeModel) for policy {policy!r}"
+                             + (" (or pass kv_capacity_tokens)" if "kv_capacity_tokens" in
+                                missing else ""))  # fmt: skip
     if kv_capacity_tokens is None:
         kv_capacity_tokens = c.kv_capacity_tokens(memory_fraction)
+    else:
+        require_in_range("kv_capacity_tokens", kv_capacity_tokens, 1, 1e15)
     kv_blocks = int(kv_capacity_tokens) // BLOCK_TOKENS
     if kv_blocks < 1:
+        where = f"on {get_gpu(gpu).name} x{n_gpus} " if cost is None else ""
         raise ValueError(
-            f"no KV cache fits: the weights leave no room on {get_gpu(gpu).name} x{n_gpus} at "
-            f"memory_fraction {memory_fraction} (add GPUs or lower the precision)"
+            f"no KV cache fits: the weights leave no room {where}at memory_fraction "
+            f"{memory_fraction} (add GPUs or lower the precision)"
         )
-    df = workload.requests(seed)
     req = _empty_requests(df)
     n = len(df)
     kw = dict(max_batch=int(max_batch), max_batch_tokens=int(max_batch_tokens),
@@ -1002,6 +1163,15 @@ def simulate_serving(
         workload,
     )
     summary["wall_s"] = _time.perf_counter() - t_wall  # fmt: skip
+    if summary["truncated"]:
+        warnings.warn(
+            f"the simulation was truncated at max_time_s = {max_time_s:g} s of simulated time: "
+            f"{summary['unfinished']:,} of {n:,} requests unfinished (they count as missing "
+            "every target; means and percentiles cover the finished ones only). Raise "
+            "max_time_s or lower the load for a whole run.",
+            RuntimeWarning,
+            stacklevel=2,
+        )
     return ServingResult(res, summary, _timeline(runs, end_t, caps))
 
 
@@ -1030,8 +1200,9 @@ def _request_table(df, req, max_gap, ttft_ms, tpot_ms) -> pd.DataFrame:
     })  # fmt: skip
     if ttft_ms is not None and tpot_ms is not None:
         finished = np.isfinite(finish)
+        one_token = out_tok <= 1  # no TPOT: only a finished one-token request meets it
         res["met_ttft"] = finished & (res["ttft_ms"] <= ttft_ms)
-        res["met_tpot"] = finished & (res["tpot_ms"].fillna(0.0) <= tpot_ms)
+        res["met_tpot"] = finished & ((res["tpot_ms"] <= tpot_ms) | one_token)
         res["met_both"] = res["met_ttft"] & res["met_tpot"]
     return res
 
@@ -1064,13 +1235,16 @@ def _summary(res, req, runs, caps, end_t, n_gpus, truncated, ttft_ms, tpot_ms, p
         "n_gpus": n_gpus,
         "preemptions": int(res["preemptions"].sum()),
         "mean_batch": float(tl["batch"].iloc[0]),
+        "mean_in_system": float(tl["batch"].iloc[0] + tl["queue"].iloc[0]),
+        "end_s": float(end_t),
         "kv_utilisation": float(tl["kv_used"].iloc[0]),
         "truncated": bool(truncated),
+        "unfinished": int((~done).sum() - len(req["rejected"])),
     }
     for name in ("ttft_ms", "tpot_ms", "e2e_s"):
         s[f"{name}_p50"], s[f"{name}_p90"], s[f"{name}_p99"] = _pcts(res.loc[done, name])
     if ttft_ms is not None and tpot_ms is not None:
-        s["slo_attainment"] = float(res["met_both"].mean()) if len(res) else math.nan
+        s["slo_attainment"] = slo_attainment(res, ttft_ms, tpot_ms)
         s["goodput_rps_vllm"] = float(res["met_both"].sum()) / dur
     return s
 
@@ -1081,15 +1255,11 @@ def _disaggregated(c, req, df, n_gpus, n_pre, n_dec, kw, outs, max_gap):
     for i in range(n_pre):  # prefill pool: requests leave with their first token
         outs.append(_run_instance(c, req, order[i::n_pre], policy="prefill_first",
                                   prefill_only=True, **kw))  # fmt: skip
-    # each GPU sends its shard of the prompt's KV cache over its own link
-    gpu = getattr(c, "gpu", None)
-    link = gpu.interconnect_gb_s if gpu is not None else math.inf
-    if not np.isfinite(link):
-        raise ValueError(f"{gpu.name} has no interconnect bandwidth in data/gpus.csv to move "
-                         "the KV cache between pools")  # fmt: skip
-    kvb = getattr(c, "kv_bytes_per_token_per_gpu", 0.0)
+    # the prompt's KV cache moves to the decode pool (StepTimeModel.kv_transfer_s)
     first = np.asarray(req["first"], dtype=float)
-    ready = first + np.asarray(req["prompt"], dtype=float) * kvb / (link * 1e9)
+    transfer = np.broadcast_to(np.asarray(c.kv_transfer_s(np.asarray(req["prompt"], dtype=float)),
+                                          dtype=float), first.shape)  # fmt: skip
+    ready = first + transfer
     req["finish"][:] = [math.nan] * len(req["finish"])  # the prefill pool's exits are not ends
     dec = dict(req)
     dec["arrival"] = list(ready)  # the decode pool sees a request when its KV cache lands
@@ -1149,51 +1319,61 @@ def goodput(
     max_rate_per_s : float
         Upper bound of the search.
     **simulate_kwargs
-        Passed to :func:`simulate_serving` (``policy``, ``n_gpus``, ``max_batch``...).
+        Passed to :func:`simulate_serving` (``policy``, ``n_gpus``, ``max_batch``...). Without
+        ``max_time_s`` each run is bounded at a simulated day plus twice its arrival span.
 
     Returns
     -------
     dict
         ``goodput_rps`` (the rate found, requests/s), ``goodput_rps_per_gpu``, ``n_gpus``,
-        ``attainment_at_goodput``, ``bracket`` (rates that met / missed the target),
+        ``attainment_at_goodput``, ``bracket`` (simulated rates that met / missed the target;
+        ``(max_rate_per_s, inf)`` when every rate up to the bound met it),
+        ``met_up_to_max_rate`` (True then: the goodput is at least ``max_rate_per_s``),
         ``throughput_tokens_per_s_per_gpu`` at that rate, ``simulations`` and ``result`` (the
-        :class:`ServingResult` at the goodput rate).
+        :class:`ServingResult` at the goodput rate), ``truncated_rates`` (rates whose run hit its
+        bound on simulated time: overloaded runs, which miss the target anyway).
     """
     require_in_range("attainment", attainment, 0.0, 1.0, low_open=True)
     require_in_range("rel_tol", rel_tol, 0.0, 1.0, low_open=True, high_open=True)
     require_positive("max_rate_per_s", max_rate_per_s)
     base = poisson_workload(1.0, n_requests, prompt_tokens, output_tokens, burstiness)
     runs = {}
+    bound = simulate_kwargs.pop("max_time_s", None)
 
     def run(rate):
         if rate not in runs:
-            runs[rate] = simulate_serving(
-                model,
-                gpu,
-                base.at_rate(rate),
-                ttft_ms=ttft_ms,
-                tpot_ms=tpot_ms,
-                seed=seed,
-                **simulate_kwargs,
-            )
-        return runs[rate]  # fmt: skip
+            # a run's bound on simulated time covers its arrivals twice over plus a day, so
+            # that a long run at a low rate is never cut short (which would count as a miss)
+            limit = bound if bound is not None else 86_400.0 + 2.0 * base.n_requests / rate
+            with warnings.catch_warnings():  # counted in the result instead
+                warnings.simplefilter("ignore", RuntimeWarning)
+                runs[rate] = simulate_serving(model, gpu, base.at_rate(rate), ttft_ms=ttft_ms,
+                                              tpot_ms=tpot_ms, seed=seed, max_time_s=limit,
+                                              **simulate_kwargs)  # fmt: skip
+        return runs[rate]
 
     lo, hi = 0.0, None
-    rate = 1.0
+    rate = min(1.0, max_rate_per_s)
     while rate <= max_rate_per_s:
         if run(rate).summary["slo_attainment"] >= attainment:
             lo, rate = rate, rate * 2.0
         else:
             hi = rate
             break
-    if hi is None:
-        hi = max_rate_per_s
-    if lo == 0.0:  # even 1 request/s misses: search downwards
-        rate = 0.5
+    if hi is None:  # every rate so far met it: try the bound itself
+        if lo < max_rate_per_s and run(max_rate_per_s).summary["slo_attainment"] < attainment:
+            hi = max_rate_per_s
+        else:
+            lo = max_rate_per_s
+    met_everywhere = hi is None
+    if met_everywhere:  # nothing missed: the goodput is at least max_rate_per_s
+        hi = math.inf
+    elif lo == 0.0:  # even the first rate misses: search downwards
+        rate = hi / 2.0
         while rate > 1e-6 and run(rate).summary["slo_attainment"] < attainment:
             hi, rate = rate, rate / 2.0
         lo = rate if rate > 1e-6 else 0.0
-    while lo > 0 and (hi - lo) / hi > rel_tol:
+    while lo > 0 and not met_everywhere and (hi - lo) / hi > rel_tol:
         mid = (lo + hi) / 2.0
         if run(mid).summary["slo_attainment"] >= attainment:
             lo = mid
@@ -1202,6 +1382,7 @@ def goodput(
     best = run(lo) if lo > 0 else None
     n_g = best.summary["n_gpus"] if best else run(hi).summary["n_gpus"]
     return {
+        "met_up_to_max_rate": met_everywhere,
         "goodput_rps": lo,
         "goodput_rps_per_gpu": lo / n_g,
         "n_gpus": n_g,
@@ -1211,6 +1392,7 @@ def goodput(
             best.summary["output_tokens_per_s_per_gpu"] if best else math.nan
         ),  # fmt: skip
         "simulations": len(runs),
+        "truncated_rates": sorted(r for r, res in runs.items() if res.summary["truncated"]),
         "result": best,
     }
 
@@ -1230,8 +1412,23 @@ def _sweep_lengths(row) -> tuple[LengthDistribution, LengthDistribution] | None:
         )
     mi, mo = row["mean_input_tokens"], row["mean_output_tokens"]
     if pd.notna(mi) and pd.notna(mo):  # ShareGPT-like: only the means are stated
-        return lognormal_lengths(float(mi), 1.0), lognormal_lengths(float(mo), 1.0)
+        return _conversation_lengths(float(mi), float(mo))
     return None
+
+
+def _conversation_lengths(mean_prompt: float, mean_output: float):
+    """Lengths with a real conversation trace's shape and the stated means.
+
+    ShareGPT's lengths are not shipped (``data/README.md``, request_lengths.csv); the Azure
+    LLM inference trace 2023 (conversation window of ``data/request_lengths.csv``) is, so its
+    prompt and output lengths are resampled, each scaled to the source's stated mean.
+    """
+    t = load_request_lengths()
+    conv = t[t["trace"] == SHAREGPT_STAND_IN]
+    ctx = conv["context_tokens"].to_numpy(float)
+    gen = conv["generated_tokens"].to_numpy(float)
+    return (resampled_lengths(np.maximum(np.rint(ctx * mean_prompt / ctx.mean()), 1)),
+            resampled_lengths(np.maximum(np.rint(gen * mean_output / gen.mean()), 1)))  # fmt: skip
 
 
 def compare_published_sweeps(
@@ -1241,7 +1438,8 @@ def compare_published_sweeps(
     max_requests: int = 600,
     seed: int = 0,
 ) -> pd.DataFrame:
-    """Simulate every load level of published engine sweeps, calibrated and at the ceiling.
+    """Simulate every load level of published engine sweeps, calibrated and on ideal hardware,
+    beside the physical bounds no engine may beat.
 
     Each row of ``data/published_serving_sweeps.csv`` (a fixed configuration at one load
     level) is replayed: closed-loop rows with :func:`closed_loop_workload` at their
@@ -1249,7 +1447,21 @@ def compare_published_sweeps(
     every request at once (all three with ``chunked_prefill`` on one instance of
     ``tensor_parallel`` GPUs), static-batch rows with :func:`inferecon.serving_performance`.
     Each runs twice: with ``efficiency`` (the stored calibration by default) and with
-    ``efficiency=1.0``, the ceiling no engine may beat.
+    ``efficiency=1.0`` (``ideal_*``: the same scheduler and workload on ideal hardware).
+
+    The ``ideal_*`` latencies are **not bounds**: they depend on the simulated scheduler and
+    workload (a chunk budget, first come first served, and a closed loop whose users all send
+    their first prompt at once: at NVIDIA NIM's Llama-3.3-70B row at concurrency 50 that first
+    wave alone has a mean TTFT of 5.5 s, and the run's mean of 866 ms lies above the measured
+    834.5 ms while its steady state, about 300 ms, lies far below). The bounds use peak
+    bandwidth and FLOP/s only: ``floor_ttft_ms`` (the prompt's prefill alone),
+    ``floor_tpot_ms`` (a batch-1 decode step) and, where the load is a number of concurrent
+    requests ``c`` (closed loops, static batches), ``ceiling_tokens_per_s``: at most ``c``
+    requests decode in one iteration, each over at least its prompt, and a decode step's time
+    per sequence falls with the batch, so output tokens/s <= ``instances x c_i / step(c_i)``
+    with ``c_i = c / instances`` and ``step`` the decode step at that batch and the prompt's
+    context at efficiency 1 (concave in ``c_i``, so an even split is the most any balance
+    of the instances gives).
 
     Parameters
     ----------
@@ -1268,8 +1480,9 @@ def compare_published_sweeps(
         Per row: ``sweep_id``, the configuration (``engine``, ``model`` as published, ``gpu``,
         ``n_gpus``, ``weight_precision``, ``input_tokens``, ``output_tokens``), ``load_mode``,
         ``level`` (concurrency, batch or requests/s),
-        ``measured_tokens_per_s``, ``model_tokens_per_s``, ``ceiling_tokens_per_s`` (system
-        output tokens/s), ``measured_tpot_ms``, ``model_tpot_ms``, ``ceiling_tpot_ms`` (the
+        ``measured_tokens_per_s``, ``model_tokens_per_s``, ``ideal_tokens_per_s`` (system
+        output tokens/s) and ``ceiling_tokens_per_s`` (the bound above; NaN for open-loop and
+        offline rows), ``measured_tpot_ms``, ``model_tpot_ms``, ``ideal_tpot_ms`` (the
         row's statistic, mean or median), the same for TTFT, ``floor_ttft_ms`` and
         ``floor_tpot_ms`` (physical floors whatever the scheduler: the prompt's prefill alone
         and a batch-1 decode step, at the ceiling), and ``note`` (why a row was not simulated,
@@ -1316,7 +1529,14 @@ def compare_published_sweeps(
             r["model"], r["gpu"], 1, prompt_len, r["weight_precision"], check_memory=False,
             **floor_kw,
         )["step_ms"].iloc[0])  # fmt: skip
-        for tag, eff in (("model", efficiency), ("ceiling", 1.0)):
+        if mode in ("closed_loop", "static_batch"):  # a bound: see the docstring
+            per = float(level) / instances
+            step_s = float(decode_performance(
+                r["model"], r["gpu"], per, prompt_len, r["weight_precision"], check_memory=False,
+                **floor_kw,
+            )["step_ms"].iloc[0]) / 1e3  # fmt: skip
+            rec["ceiling_tokens_per_s"] = instances * per / step_s
+        for tag, eff in (("model", efficiency), ("ideal", 1.0)):
             try:
                 res = _replay(r, mode, level, lengths, tp, instances, eff, max_requests, seed)
             except ValueError as exc:
@@ -1452,7 +1672,8 @@ class LoadSweep:
 
 def capacity_estimate_rps(model, gpu, prompt_tokens: float, output_tokens: float, **kw) -> float:
     """Requests/s one instance can sustain at most: static batching at the largest batch
-    that fits (an upper anchor for rate grids, not a goodput).
+    that fits, at most :data:`DEFAULT_MAX_BATCH` (the simulator's default; an upper anchor for
+    rate grids, not a goodput).
 
     Parameters
     ----------
@@ -1473,9 +1694,44 @@ def capacity_estimate_rps(model, gpu, prompt_tokens: float, output_tokens: float
     n = kw.get("n_gpus", 1)
     prec = kw.get("precision", "bf16")
     b = max(int(max_batch(model, gpu, prompt_tokens + output_tokens, prec, n_gpus=n)), 1)
-    sp = serving_performance(model, gpu, min(b, 512), round(prompt_tokens), round(output_tokens),
-                             check_memory=False, **kw).iloc[0]  # fmt: skip
+    sp = serving_performance(model, gpu, min(b, DEFAULT_MAX_BATCH), round(prompt_tokens),
+                             round(output_tokens), check_memory=False, **kw).iloc[0]  # fmt: skip
     return float(sp["output_tokens_per_s_total"] / output_tokens)
+
+
+def rate_grid_per_gpu(model, gpu, prompt_tokens, output_tokens, n_rates: int = 10,
+                      **kw) -> np.ndarray:  # fmt: skip
+    """The default grid of arrival rates per GPU for a load sweep.
+
+    ``n_rates`` rates spaced evenly on a log scale over :data:`RATE_GRID_CAPACITY_SHARES` of
+    :func:`capacity_estimate_rps` per GPU of one instance (:func:`load_sweep`'s default and
+    notebook 03's goodput explorer).
+
+    Parameters
+    ----------
+    model, gpu : str or spec
+        What serves.
+    prompt_tokens, output_tokens : int, float or LengthDistribution
+        Request lengths (their means set the capacity).
+    n_rates : int
+        Rates in the grid (>= 2).
+    **kw
+        ``precision``, ``efficiency``, ``n_gpus`` as in :func:`capacity_estimate_rps`.
+
+    Returns
+    -------
+    numpy.ndarray
+        Requests/s per GPU, increasing.
+    """
+    n = require_in_range("n_rates", n_rates, 2, 1000)
+    p = prompt_tokens if isinstance(prompt_tokens, LengthDistribution) else fixed_lengths(
+        prompt_tokens)  # fmt: skip
+    o = output_tokens if isinstance(output_tokens, LengthDistribution) else fixed_lengths(
+        output_tokens)  # fmt: skip
+    kw = {k: kw[k] for k in ("precision", "efficiency", "n_gpus") if k in kw}
+    cap = capacity_estimate_rps(model, gpu, _mean(p), _mean(o), **kw) / int(kw.get("n_gpus", 1))
+    lo, hi = RATE_GRID_CAPACITY_SHARES
+    return np.geomspace(lo * cap, hi * cap, int(n))
 
 
 def load_sweep(
@@ -1488,7 +1744,7 @@ def load_sweep(
     output_tokens: int | LengthDistribution = 256,
     n_requests: int = 2_000,
     seed: int = 0,
-    n_rates: int = 12,
+    n_rates: int = 10,
     **simulate_kwargs,
 ) -> LoadSweep:
     """Simulate one configuration at a grid of Poisson arrival rates (the same draws at each).
@@ -1498,8 +1754,8 @@ def load_sweep(
     model, gpu : str or spec
         What serves.
     rates_per_gpu : array-like, optional
-        Arrival rates per GPU (requests/s per GPU, > 0). By default ``n_rates`` rates spaced
-        evenly on a log scale from 5% to 150% of :func:`capacity_estimate_rps` (per GPU).
+        Arrival rates per GPU (requests/s per GPU, > 0). By default
+        :func:`rate_grid_per_gpu` with ``n_rates`` rates.
     policy : str
         As in :func:`simulate_serving`.
     prompt_tokens, output_tokens : int or LengthDistribution
@@ -1528,10 +1784,7 @@ def load_sweep(
     p = _lengths(prompt_tokens, "prompt_tokens")
     o = _lengths(output_tokens, "output_tokens")
     if rates_per_gpu is None:
-        kw = {k: simulate_kwargs[k] for k in ("precision", "efficiency", "n_gpus")
-              if k in simulate_kwargs}  # fmt: skip
-        cap = capacity_estimate_rps(model, gpu, _mean(p), _mean(o), **kw) / n_gpus
-        rates_per_gpu = np.geomspace(0.05 * cap, 1.5 * cap, int(n_rates))
+        rates_per_gpu = rate_grid_per_gpu(model, gpu, p, o, n_rates, **simulate_kwargs)
     rates = np.asarray(rates_per_gpu, dtype=float)
     require_positive("rates_per_gpu", rates)
     base = poisson_workload(1.0, n_requests, p, o)
@@ -1553,13 +1806,36 @@ def _mean(dist: LengthDistribution) -> float:
 
 
 class ConstantService:
-    """A plug-in cost model: every prefill iteration takes ``service_s`` seconds, decodes
-    ``decode_s``. With one-token outputs and one request at a time the server is an M/D/1
-    queue under Poisson arrivals (used by :func:`queueing_check` and the tests)."""
+    """A :class:`StepTimeModel` with constant times: every prefill iteration takes
+    ``service_s`` seconds, every decode iteration ``decode_s``, a KV-cache transfer
+    ``transfer_s``; the cache holds ``kv_tokens``. With one-token outputs and one request at a
+    time the server is an M/D/1 queue under Poisson arrivals (used by :func:`queueing_check`
+    and the tests).
 
-    def __init__(self, service_s: float, decode_s: float = 0.0):
+    Parameters
+    ----------
+    service_s : float
+        Seconds of an iteration that prefills (> 0).
+    decode_s : float
+        Seconds added when it also decodes (>= 0).
+    kv_tokens : int
+        KV-cache tokens per instance.
+    transfer_s : float
+        Seconds to move a prompt's KV cache between pools (>= 0).
+    """
+
+    def __init__(self, service_s: float, decode_s: float = 0.0, kv_tokens: int = 1 << 20,
+                 transfer_s: float = 0.0):  # fmt: skip
         self.service_s = require_positive("service_s", service_s)
-        self.decode_s = float(decode_s)
+        self.decode_s = require_in_range("decode_s", decode_s, 0.0, 1e9)
+        self.kv_tokens = int(require_in_range("kv_tokens", kv_tokens, BLOCK_TOKENS, 1e15))
+        self.transfer_s = require_in_range("transfer_s", transfer_s, 0.0, 1e9)
+
+    def kv_capacity_tokens(self, memory_fraction=None):
+        return self.kv_tokens
+
+    def kv_transfer_s(self, prompt_tokens):
+        return np.full(np.shape(prompt_tokens), self.transfer_s)
 
     def iteration_s(self, prefill_tokens, pairs, prefix, decode_sequences, decode_context):
         return (self.service_s if prefill_tokens else 0.0) + (
@@ -1581,7 +1857,9 @@ def queueing_check(rho: float = 0.7, service_s: float = 1.0, n_requests: int = 5
     Poisson arrivals at ``rho / service_s``: the mean wait in the queue must approach the
     Pollaczek-Khinchine value ``rho s / (2 (1 - rho))`` (Kleinrock 1975, *Queueing Systems*
     vol. 1, Eq. 5.105), and Little's law (mean number in the system = arrival rate x mean
-    time in the system) must hold.
+    time in the system) must hold between the simulator's own time series of requests queued
+    or running and the request table's times. The check needs the whole run: simulated time
+    is bounded at 100 times the expected length of the run, and a truncated run raises.
 
     Parameters
     ----------
@@ -1598,27 +1876,38 @@ def queueing_check(rho: float = 0.7, service_s: float = 1.0, n_requests: int = 5
     -------
     dict
         ``mean_wait_s`` (simulated) and ``mean_wait_s_theory``, their relative difference,
-        ``number_in_system`` (time average from the request table) and ``littles_law``
-        (arrival rate x mean time in the system).
+        ``number_in_system`` (time average of the simulator's own count of requests queued or
+        running, ``ServingResult.summary["mean_in_system"]``) and ``littles_law`` (arrival
+        rate x mean time in the system, from the request table).
+
+    Raises
+    ------
+    RuntimeError
+        If the run was truncated (it never is within the bound unless the simulator is wrong).
     """
     require_in_range("rho", rho, 0.0, 1.0, low_open=True, high_open=True)
-    wl = poisson_workload(rho / service_s, n_requests, 1, 1)
-    res = simulate_serving("Llama-3.1-8B", "H100-SXM", wl, policy="prefill_first", max_batch=1,
-                           cost=ConstantService(service_s), kv_capacity_tokens=1 << 20,
-                           seed=seed)  # fmt: skip
+    require_positive("service_s", service_s)
+    n = _check_n(n_requests)
+    rate = rho / service_s
+    wl = poisson_workload(rate, n, 1, 1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a truncated run raises below
+        res = simulate_serving(workload=wl, policy="prefill_first", max_batch=1,
+                               cost=ConstantService(service_s), seed=seed,
+                               max_time_s=100.0 * (n / rate + service_s))  # fmt: skip
+    if res.summary["truncated"]:
+        raise RuntimeError(
+            f"queueing_check needs the whole run, but {res.summary['unfinished']:,} of {n:,} "
+            "requests did not finish within the bound on simulated time"
+        )
     req = res.requests
     wait = float((req["first_token_s"] - req["arrival_s"]).mean() - service_s)
     theory = rho * service_s / (2 * (1 - rho))
-    t = np.concatenate([req["arrival_s"], req["finish_s"]])
-    step = np.concatenate([np.ones(len(req)), -np.ones(len(req))])
-    order = np.argsort(t, kind="stable")
-    t, n_in = t[order], np.cumsum(step[order])
-    span = t[-1] - t[0]
-    number = float(np.sum(n_in[:-1] * np.diff(t)) / span)
+    span = res.summary["end_s"] - float(req["arrival_s"].min())
     return {
         "mean_wait_s": wait,
         "mean_wait_s_theory": theory,
         "relative_difference": wait / theory - 1.0,
-        "number_in_system": number,
+        "number_in_system": res.summary["mean_in_system"],
         "littles_law": len(req) / span * float(req["e2e_s"].mean()),
     }
