@@ -891,7 +891,7 @@ class _Huber:
             )
         return tuple(a[:k] for a in self._ws)
 
-    def _block(self, th, w):
+    def _block(self, th, w, need=None, row0=0):
         k, n = th.shape[0], self.n
         z, s, r, psi, q = self._workspace(k)  # z = [x1 | x2]
         # no BLAS call anywhere here: on a busy 2-core machine OpenBLAS threads even these
@@ -916,21 +916,37 @@ class _Huber:
         # Huber: r^2/2 where |r| <= delta, delta (|r| - delta/2) beyond; both psi (r - psi/2)
         if w is None:
             f = np.einsum("ij,ij->i", psi, r) - 0.5 * np.einsum("ij,ij->i", psi, psi)
-            np.divide(psi, s, out=q)
+            num = psi
         else:
-            np.multiply(psi, w, out=q)
+            num = np.multiply(psi, w, out=q)
             f = np.einsum("ij,ij->i", q, r) - 0.5 * np.einsum("ij,ij->i", q, psi)
-            q /= s
-        np.multiply(z3, q[:, None, :], out=z3)  # x1 q, x2 q
-        g = np.empty((k, 5), self.dtype)
-        g[:, 0:2] = np.einsum("ijk->ij", z3)
-        g[:, 2] = np.einsum("ij->i", q) * x3
-        g[:, 3:5] = np.einsum("ijk,jk->ij", z3, self.neg_log_nd)
+        sel = None if need is None else need(f.astype(float), row0, row0 + k)
+        if sel is None or 2 * np.count_nonzero(sel) > k:  # the gradient of every row
+            np.divide(num, s, out=q)
+            np.multiply(z3, q[:, None, :], out=z3)  # x1 q, x2 q
+            g = np.empty((k, 5), self.dtype)
+            g[:, 0:2] = np.einsum("ijk->ij", z3)
+            g[:, 2] = np.einsum("ij->i", q) * x3
+            g[:, 3:5] = np.einsum("ijk,jk->ij", z3, self.neg_log_nd)
+            return f, g
+        # only the rows asked for (a line search's accepted trials); the others get NaN
+        g = np.full((k, 5), np.nan, self.dtype)
+        rows = np.flatnonzero(sel)
+        if rows.size:
+            qs = np.divide(num[rows], s[rows])
+            zs = z3[rows]
+            np.multiply(zs, qs[:, None, :], out=zs)
+            g[rows, 0:2] = np.einsum("ijk->ij", zs)
+            g[rows, 2] = np.einsum("ij->i", qs) * x3[rows]
+            g[rows, 3:5] = np.einsum("ijk,jk->ij", zs, self.neg_log_nd)
         return f, g
 
-    def __call__(self, theta, weights=None):
+    def __call__(self, theta, weights=None, need=None):
         """f (S,) and g (S, 5), float64, at the rows of ``theta``; ``weights`` (n,) or (S, n)
-        multiplies each run's Huber term (bootstrap counts), None for ones."""
+        multiplies each run's Huber term (bootstrap counts), None for ones. ``need(f, lo,
+        hi)``, when given, returns which of the rows ``lo:hi`` (their f given) need their
+        gradient; the others may come back as NaN (a line search needs the gradient only
+        where it accepts a step)."""
         S = theta.shape[0]
         f = np.empty(S)
         g = np.empty((S, 5))
@@ -940,7 +956,7 @@ class _Huber:
             th = np.asarray(theta, dtype=self.dtype)  # a wild line-search trial may overflow
             for i in range(0, S, _CHUNK):
                 w = weights if weights is None or weights.ndim == 1 else weights[i : i + _CHUNK]
-                f[i : i + _CHUNK], g[i : i + _CHUNK] = self._block(th[i : i + _CHUNK], w)
+                f[i : i + _CHUNK], g[i : i + _CHUNK] = self._block(th[i : i + _CHUNK], w, need, i)
         return f, g
 
 
@@ -954,10 +970,34 @@ def _objective(theta, log_n, log_d, log_l, weights, delta, dtype=np.float64):
     return _Huber(log_n, log_d, log_l, delta, dtype)(np.atleast_2d(theta), weights)
 
 
+def _first_accepted(armijo):
+    """``need`` for the objective: the trials (rows of ``armijo.ravel()``, each start's ``j``
+    halvings in a row) whose gradient a line search uses: each start's first trial that is
+    finite and meets its Armijo bound."""
+    bound = armijo.ravel()
+    j = armijo.shape[1]
+
+    def need(f, lo, hi):
+        ok = np.isfinite(f) & (f <= bound[lo:hi])
+        if j == 1:
+            return ok
+        if lo % j or (hi - lo) % j:  # a block that splits a start's trials: every row
+            return np.ones_like(ok)
+        ok = ok.reshape(-1, j)
+        first = ok.argmax(axis=1)
+        hit = np.flatnonzero(ok[np.arange(len(ok)), first])
+        out = np.zeros_like(ok)
+        out[hit, first[hit]] = True
+        return out.ravel()
+
+    return need
+
+
 def _batched_lbfgs(fg, x0, *, maxiter=1000, m=10, gtol=1e-10, ftol=1e-12, ls_rows=_CHUNK):
     """L-BFGS (Nocedal & Wright 2006, Alg. 7.4 and 7.5) on many independent starts at once.
 
-    ``fg(x, rows)`` returns f (k,) and g (k, p) at points ``x`` for the starts ``rows``. Each
+    ``fg(x, rows, need=None)`` returns f (k,) and g (k, p) at points ``x`` for the starts
+    ``rows`` (g may be NaN in rows that ``need`` does not ask for; see :class:`_Huber`). Each
     start has its own curvature history (most recent pair first), step and stopping test.
     Backtracking Armijo line search (c1 = 1e-4, halving); a pair is stored only when
     ``s.y > 0``. A start stops when max|g| <= gtol, when its relative decrease stays <= ftol
@@ -973,7 +1013,7 @@ def _batched_lbfgs(fg, x0, *, maxiter=1000, m=10, gtol=1e-10, ftol=1e-12, ls_row
     """
     x_out = np.array(x0, dtype=float)
     S, P = x_out.shape
-    f_out, g0 = fg(x_out, np.arange(S))
+    f_out, g0 = fg(x_out, np.arange(S), None)
     iters_out = np.zeros(S, dtype=int)
     done0 = ~np.isfinite(f_out) | (np.abs(g0).max(axis=1) <= gtol)
     conv_out = np.isfinite(f_out) & done0
@@ -1032,9 +1072,10 @@ def _batched_lbfgs(fg, x0, *, maxiter=1000, m=10, gtol=1e-10, ftol=1e-12, ls_row
             j = max(1, min(50 - tried, ls_rows // pend.size))
             st = step[pend, None] * 0.5 ** np.arange(j)  # (pending, j), exact halvings
             xt = x[pend, None, :] + st[:, :, None] * d[pend, None, :]
-            ft, gt = fg(xt.reshape(-1, P), np.repeat(idx[pend], j))
+            armijo = f[pend, None] + 1e-4 * st * slope[pend, None]
+            ft, gt = fg(xt.reshape(-1, P), np.repeat(idx[pend], j), _first_accepted(armijo))
             ft, gt = ft.reshape(-1, j), gt.reshape(-1, j, P)
-            ok = np.isfinite(ft) & (ft <= f[pend, None] + 1e-4 * st * slope[pend, None])
+            ok = np.isfinite(ft) & (ft <= armijo)
             first = ok.argmax(axis=1)
             hit = ok[np.arange(pend.size), first]
             rows, first_hit = pend[hit], first[hit]
@@ -1205,8 +1246,8 @@ def fit_scaling_law(
     h64 = _Huber(log_n, log_d, log_l, delta)
 
     # 1) every start, in single precision: which basin does each start fall into?
-    def fg32(theta, rows):
-        return h32(theta)
+    def fg32(theta, rows, need=None):
+        return h32(theta, need=need)
 
     x1, _f1, iters, conv1 = _batched_lbfgs(fg32, starts, maxiter=maxiter, gtol=1e-7, ftol=1e-7)
     f1, _ = h64(x1)
@@ -1214,8 +1255,8 @@ def fit_scaling_law(
     order = np.argsort(f1, kind="stable")
 
     # 2) the best candidates, in double precision, to tight tolerances
-    def fg64(theta, rows):
-        return h64(theta)
+    def fg64(theta, rows, need=None):
+        return h64(theta, need=need)
 
     top = order[: min(n_refine, int(np.isfinite(f1).sum()) or 1)]
     x2, f2, _, _ = _batched_lbfgs(fg64, x1[top], maxiter=20 * maxiter)
@@ -1270,8 +1311,8 @@ def fit_scaling_law(
         x0 = np.repeat(s0[None, :, :], k, axis=0).reshape(-1, 5)
         w = np.repeat(counts, len(s0), axis=0)
 
-        def fgb(th, rows):
-            return h64(th, w[rows])
+        def fgb(th, rows, need=None):
+            return h64(th, w[rows], need)
 
         xb, fb, *_ = _batched_lbfgs(fgb, x0, maxiter=20 * maxiter)
         fb = np.where(np.isfinite(fb), fb, np.inf).reshape(k, len(s0))

@@ -339,6 +339,14 @@ def test_batched_objective_and_gradient_against_a_term_by_term_objective(weighti
     }[weighting]
     f, g = _Huber(ln, ld, ll, 1e-3)(theta, w)
     f32, g32 = _Huber(ln, ld, ll, 1e-3, np.float32)(theta, w)
+    # asked for a few rows' gradients only (a line search's accepted trials): those rows
+    # are exactly the full evaluation's, the rest NaN; f is every row's
+    few = np.zeros(k, bool)
+    few[[1, 3, _CHUNK + 2]] = True
+    fs, gs = _Huber(ln, ld, ll, 1e-3, np.float32)(theta, w, lambda f_, lo, hi: few[lo:hi])
+    np.testing.assert_array_equal(fs, f32)
+    np.testing.assert_array_equal(gs[few], g32[few])
+    assert np.isnan(gs[~few]).all()
     for i in (0, 3, _CHUNK - 1, _CHUNK, k - 1):
         wi = np.ones(ln.size) if w is None else (w if w.ndim == 1 else w[i])
 
@@ -374,9 +382,9 @@ def test_batched_lbfgs_line_search_batching_changes_nothing():
     out = {}
     for rows in (1, 256):
 
-        def fg(theta, idx, rows=rows):
+        def fg(theta, idx, need=None, rows=rows):
             calls[rows] += 1
-            return h(theta)
+            return h(theta, need=need)
 
         out[rows] = _batched_lbfgs(fg, starts, maxiter=60, gtol=1e-7, ftol=1e-7, ls_rows=rows)
     for a, b in zip(out[1], out[256], strict=True):
