@@ -854,40 +854,111 @@ class ScalingFit:
         return lo, hi
 
 
-_CHUNK = 512  # starts per block: keeps the (block x runs) temporaries in cache
+_CHUNK = 256  # starts per block: its workspace (6 x block x runs floats) stays in cache
 
 
-def _objective_block(theta, log_n, log_d, log_l, weights, delta):
-    a, b, e, al, be = (theta[:, i : i + 1] for i in range(5))
-    # exponents are floored (-600 in double, -80 in single precision): such terms are nil
-    # next to E, and subnormal floats would make every later operation many times slower
-    floor = theta.dtype.type(-80.0 if theta.dtype == np.float32 else -600.0)
-    x1 = np.exp(np.maximum(a - al * log_n, floor))  # A / N^alpha
-    x2 = np.exp(np.maximum(b - be * log_d, floor))  # B / D^beta
-    x3 = np.exp(e)  # E, one per start
-    s = x1 + x2
-    s += x3
-    r = np.log(s)  # the log-sum-exp prediction of log L
-    r -= log_l
-    psi = np.clip(r, -delta, delta)  # Huber derivative
-    # Huber: r^2/2 where |r| <= delta, delta (|r| - delta/2) beyond; both are psi (r - psi/2)
-    h = psi * (r - 0.5 * psi)
-    if weights.ndim == 1:
-        f = h @ weights
-        psi *= weights
-    else:
-        f = np.einsum("ij,ij->i", h, weights)
-        psi *= weights
-    psi /= s
-    p1 = x1 * psi
-    p2 = x2 * psi
-    g = np.empty((theta.shape[0], 5), dtype=theta.dtype)
-    g[:, 0] = p1.sum(axis=1)
-    g[:, 1] = p2.sum(axis=1)
-    g[:, 2] = psi.sum(axis=1) * x3[:, 0]
-    g[:, 3] = -(p1 @ log_n)
-    g[:, 4] = -(p2 @ log_d)
-    return f, g
+class _Huber:
+    """Huber objective of one data set, with its analytic gradient, for many starts at once.
+
+    Rows of ``theta`` are ``(a, b, e, alpha, beta)`` with A, B, E = exp(a, b, e). Evaluated in
+    blocks of ``_CHUNK`` starts, every operation writing into one preallocated workspace (no
+    temporaries); the gradient is five row sums and dot products of ``x1 q``, ``x2 q`` and
+    ``q``, where ``q`` is the weighted Huber derivative over the prediction. Nothing here
+    calls BLAS (see :func:`fit_scaling_law`, "threads").
+    """
+
+    def __init__(self, log_n, log_d, log_l, delta, dtype=np.float64):
+        self.dtype = dt = np.dtype(dtype)
+        self.n = int(np.size(log_l))
+        ln = np.asarray(log_n, dtype=float)
+        ld = np.asarray(log_d, dtype=float)
+        self.neg_log_nd = np.stack([-ln, -ld]).astype(dt)  # (2, n)
+        # per row: the least and the most of -log N, -log D (bounds of each exponent)
+        self.neg_log_min = self.neg_log_nd.min(axis=1)
+        self.neg_log_max = self.neg_log_nd.max(axis=1)
+        self.log_l = np.asarray(log_l, dtype=dt)
+        self.delta = dt.type(delta)
+        # exponents are floored (-600 in double, -80 in single precision): such terms are nil
+        # next to E, and subnormal floats would make every later operation many times slower
+        self.floor = dt.type(-80.0 if dt == np.float32 else -600.0)
+        self._ws: tuple[np.ndarray, ...] | None = None
+
+    def _workspace(self, k):
+        if self._ws is None:  # one workspace of _CHUNK rows; a smaller block uses its head
+            n, dt = self.n, self.dtype
+            self._ws = (np.empty((_CHUNK, 2 * n), dt),) + tuple(
+                np.empty((_CHUNK, n), dt) for _ in range(4)
+            )
+        return tuple(a[:k] for a in self._ws)
+
+    def _block(self, th, w, need=None, row0=0):
+        k, n = th.shape[0], self.n
+        z, s, r, psi, q = self._workspace(k)  # z = [x1 | x2]
+        # no BLAS call anywhere here: on a busy 2-core machine OpenBLAS threads even these
+        # skinny products and waits for its second thread (a 256-row product: 0.06 ms alone,
+        # 6-30 ms when that thread waits for a core)
+        z3 = z.reshape(k, 2, n)
+        np.multiply(th[:, 3:5, None], self.neg_log_nd, out=z3)
+        z3 += th[:, 0:2, None]  # a - alpha log N, b - beta log D
+        # floored only in the rows where an exponent can fall below the floor (rare), so that
+        # a row's result does not depend on the rows evaluated beside it
+        lo = th[:, 0:2] + np.minimum(th[:, 3:5] * self.neg_log_max, th[:, 3:5] * self.neg_log_min)
+        low = np.flatnonzero(~(lo.min(axis=1) >= self.floor))
+        if low.size:
+            z[low] = np.maximum(z[low], self.floor)
+        np.exp(z, out=z)
+        x1, x2 = z[:, :n], z[:, n:]
+        x3 = np.exp(th[:, 2])  # E, one per start
+        np.add(x1, x2, out=s)
+        s += x3[:, None]
+        np.log(s, out=r)  # the log-sum-exp prediction of log L
+        r -= self.log_l
+        np.clip(r, -self.delta, self.delta, out=psi)  # Huber derivative
+        # Huber: r^2/2 where |r| <= delta, delta (|r| - delta/2) beyond; both psi (r - psi/2)
+        if w is None:
+            f = np.einsum("ij,ij->i", psi, r) - 0.5 * np.einsum("ij,ij->i", psi, psi)
+            num = psi
+        else:
+            num = np.multiply(psi, w, out=q)
+            f = np.einsum("ij,ij->i", q, r) - 0.5 * np.einsum("ij,ij->i", q, psi)
+        sel = None if need is None else need(f.astype(float), row0, row0 + k)
+        if sel is None or 2 * np.count_nonzero(sel) > k:  # the gradient of every row
+            np.divide(num, s, out=q)
+            np.multiply(z3, q[:, None, :], out=z3)  # x1 q, x2 q
+            g = np.empty((k, 5), self.dtype)
+            g[:, 0:2] = np.einsum("ijk->ij", z3)
+            g[:, 2] = np.einsum("ij->i", q) * x3
+            g[:, 3:5] = np.einsum("ijk,jk->ij", z3, self.neg_log_nd)
+            return f, g
+        # only the rows asked for (a line search's accepted trials); the others get NaN
+        g = np.full((k, 5), np.nan, self.dtype)
+        rows = np.flatnonzero(sel)
+        if rows.size:
+            qs = np.divide(num[rows], s[rows])
+            zs = z3[rows]
+            np.multiply(zs, qs[:, None, :], out=zs)
+            g[rows, 0:2] = np.einsum("ijk->ij", zs)
+            g[rows, 2] = np.einsum("ij->i", qs) * x3[rows]
+            g[rows, 3:5] = np.einsum("ijk,jk->ij", zs, self.neg_log_nd)
+        return f, g
+
+    def __call__(self, theta, weights=None, need=None):
+        """f (S,) and g (S, 5), float64, at the rows of ``theta``; ``weights`` (n,) or (S, n)
+        multiplies each run's Huber term (bootstrap counts), None for ones. ``need(f, lo,
+        hi)``, when given, returns which of the rows ``lo:hi`` (their f given) need their
+        gradient; the others may come back as NaN (a line search needs the gradient only
+        where it accepts a step)."""
+        S = theta.shape[0]
+        f = np.empty(S)
+        g = np.empty((S, 5))
+        if weights is not None:
+            weights = np.asarray(weights, dtype=self.dtype)
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+            th = np.asarray(theta, dtype=self.dtype)  # a wild line-search trial may overflow
+            for i in range(0, S, _CHUNK):
+                w = weights if weights is None or weights.ndim == 1 else weights[i : i + _CHUNK]
+                f[i : i + _CHUNK], g[i : i + _CHUNK] = self._block(th[i : i + _CHUNK], w, need, i)
+        return f, g
 
 
 def _objective(theta, log_n, log_d, log_l, weights, delta, dtype=np.float64):
@@ -895,114 +966,171 @@ def _objective(theta, log_n, log_d, log_l, weights, delta, dtype=np.float64):
 
     Rows are ``(a, b, e, alpha, beta)`` with A, B, E = exp(a, b, e). ``weights`` (n,) or
     (S, n) multiplies each run's Huber term (bootstrap counts). Returns f (S,), g (S, 5) as
-    float64 whatever ``dtype`` the arithmetic used. Evaluated in blocks of starts so the
-    temporaries stay small (2-4x faster than one (S x n) pass on a 2-core machine).
+    float64 whatever ``dtype`` the arithmetic used (see :class:`_Huber`).
     """
-    S = theta.shape[0]
-    f = np.empty(S)
-    g = np.empty((S, 5))
-    cast = [np.asarray(v, dtype=dtype) for v in (log_n, log_d, log_l, weights)]
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-        th = np.asarray(theta, dtype=dtype)  # a wild line-search trial may overflow: inf
-        for i in range(0, S, _CHUNK):
-            w = cast[3] if weights.ndim == 1 else cast[3][i : i + _CHUNK]
-            f[i : i + _CHUNK], g[i : i + _CHUNK] = _objective_block(
-                th[i : i + _CHUNK], cast[0], cast[1], cast[2], w, dtype(delta)
-            )
-    return f, g
+    return _Huber(log_n, log_d, log_l, delta, dtype)(np.atleast_2d(theta), weights)
 
 
-def _batched_lbfgs(fg, x0, *, maxiter=1000, m=10, gtol=1e-10, ftol=1e-12):
+def _first_accepted(armijo):
+    """``need`` for the objective: the trials (rows of ``armijo.ravel()``, each start's ``j``
+    halvings in a row) whose gradient a line search uses: each start's first trial that is
+    finite and meets its Armijo bound."""
+    bound = armijo.ravel()
+    j = armijo.shape[1]
+
+    def need(f, lo, hi):
+        ok = np.isfinite(f) & (f <= bound[lo:hi])
+        if j == 1:
+            return ok
+        if lo % j or (hi - lo) % j:  # a block that splits a start's trials: every row
+            return np.ones_like(ok)
+        ok = ok.reshape(-1, j)
+        first = ok.argmax(axis=1)
+        hit = np.flatnonzero(ok[np.arange(len(ok)), first])
+        out = np.zeros_like(ok)
+        out[hit, first[hit]] = True
+        return out.ravel()
+
+    return need
+
+
+def _batched_lbfgs(fg, x0, *, maxiter=1000, m=10, gtol=1e-10, ftol=1e-12, ls_rows=_CHUNK):
     """L-BFGS (Nocedal & Wright 2006, Alg. 7.4 and 7.5) on many independent starts at once.
 
-    ``fg(x, rows)`` returns f (k,) and g (k, p) at points ``x`` for the starts ``rows``. Each
-    start has its own curvature history (most recent pair first), step and stopping test;
-    finished starts leave the batch. Backtracking Armijo line search (c1 = 1e-4, halving);
-    a pair is stored only when ``s.y > 0``. A start stops when max|g| <= gtol, when its
-    relative decrease stays <= ftol for 5 iterations, or when no step decreases f.
-    Returns x, f, iterations and converged (arrays over starts).
+    ``fg(x, rows, need=None)`` returns f (k,) and g (k, p) at points ``x`` for the starts
+    ``rows`` (g may be NaN in rows that ``need`` does not ask for; see :class:`_Huber`). Each
+    start has its own curvature history (most recent pair first), step and stopping test.
+    Backtracking Armijo line search (c1 = 1e-4, halving); a pair is stored only when
+    ``s.y > 0``. A start stops when max|g| <= gtol, when its relative decrease stays <= ftol
+    for 5 iterations, when no step decreases f, or when its quasi-Newton step promises a
+    relative decrease under ``1e-3 ftol`` (counted as converged). Returns x, f, iterations
+    and converged (arrays over starts).
+
+    How it is fast: the state of the starts still running is kept packed (finished starts
+    are dropped from it, not indexed around on every iteration); the two-loop recursion
+    runs only over the history any start has; and while fewer than ``ls_rows`` starts are
+    still searching for a step, the next halvings of each are evaluated in one call (the
+    same trials as one by one, since each row is computed on its own).
     """
-    x = np.array(x0, dtype=float)
-    S, P = x.shape
-    f, g = fg(x, np.arange(S))
-    Sh = np.zeros((S, m, P))
-    Yh = np.zeros((S, m, P))
-    rho = np.zeros((S, m))
-    nh = np.zeros(S, dtype=int)
-    stall = np.zeros(S, dtype=int)
-    iters = np.zeros(S, dtype=int)
-    done = ~np.isfinite(f) | (np.abs(g).max(axis=1) <= gtol)
-    converged = np.isfinite(f) & done
+    x_out = np.array(x0, dtype=float)
+    S, P = x_out.shape
+    f_out, g0 = fg(x_out, np.arange(S), None)
+    iters_out = np.zeros(S, dtype=int)
+    done0 = ~np.isfinite(f_out) | (np.abs(g0).max(axis=1) <= gtol)
+    conv_out = np.isfinite(f_out) & done0
+    # the packed state of the running starts
+    idx = np.flatnonzero(~done0)
+    x, f, g = x_out[idx], f_out[idx], g0[idx]
+    Sh = np.zeros((idx.size, m, P))
+    Yh = np.zeros((idx.size, m, P))
+    rho = np.zeros((idx.size, m))
+    nh = np.zeros(idx.size, dtype=int)
+    stall = np.zeros(idx.size, dtype=int)
+    iters = np.zeros(idx.size, dtype=int)
     jj = np.arange(m)
     for _ in range(maxiter):
-        act = np.flatnonzero(~done)
-        if act.size == 0:
+        k = idx.size
+        if k == 0:
             break
-        ga, sa, ya, ra = g[act], Sh[act], Yh[act], rho[act]
-        valid = jj[None, :] < nh[act, None]
-        q = ga.copy()
-        alph = np.zeros((act.size, m))
-        for j in range(m):
-            al = np.where(valid[:, j], ra[:, j] * np.einsum("ij,ij->i", sa[:, j], q), 0.0)
+        # two-loop recursion: d = -H g
+        valid = jj[None, :] < nh[:, None]
+        q = g.copy()
+        alph = np.zeros((k, m))
+        top = int(nh.max())
+        for j in range(top):
+            al = np.where(valid[:, j], rho[:, j] * np.einsum("ij,ij->i", Sh[:, j], q), 0.0)
             alph[:, j] = al
-            q -= al[:, None] * ya[:, j]
-        yy = np.einsum("ij,ij->i", ya[:, 0], ya[:, 0])
-        gnorm = np.sqrt(np.einsum("ij,ij->i", ga, ga))
+            q -= al[:, None] * Yh[:, j]
+        yy = np.einsum("ij,ij->i", Yh[:, 0], Yh[:, 0])
+        gnorm = np.sqrt(np.einsum("ij,ij->i", g, g))
         gamma = np.where(
-            nh[act] > 0,
-            np.einsum("ij,ij->i", sa[:, 0], ya[:, 0]) / np.where(yy > 0, yy, 1.0),
+            nh > 0,
+            np.einsum("ij,ij->i", Sh[:, 0], Yh[:, 0]) / np.where(yy > 0, yy, 1.0),
             1e-3 / np.maximum(gnorm, 1e-300),
         )
         z = gamma[:, None] * q
-        for j in range(m - 1, -1, -1):
-            bt = np.where(valid[:, j], ra[:, j] * np.einsum("ij,ij->i", ya[:, j], z), 0.0)
-            z += (alph[:, j] - bt)[:, None] * sa[:, j]
+        for j in range(top - 1, -1, -1):
+            bt = np.where(valid[:, j], rho[:, j] * np.einsum("ij,ij->i", Yh[:, j], z), 0.0)
+            z += (alph[:, j] - bt)[:, None] * Sh[:, j]
         d = -z
-        slope = np.einsum("ij,ij->i", ga, d)
+        slope = np.einsum("ij,ij->i", g, d)
         bad = ~(slope < 0)
         if bad.any():  # not a descent direction: restart from scaled steepest descent
-            d[bad] = -ga[bad] * (1e-3 / np.maximum(gnorm[bad], 1e-300))[:, None]
-            slope[bad] = np.einsum("ij,ij->i", ga[bad], d[bad])
-            nh[act[bad]] = 0
-        step = np.ones(act.size)
-        pend = np.arange(act.size)
-        f_new = np.full(act.size, np.nan)
-        g_new = np.zeros((act.size, P))
-        for _ls in range(50):
-            ft, gt = fg(x[act[pend]] + step[pend, None] * d[pend], act[pend])
-            ok = np.isfinite(ft) & (ft <= f[act[pend]] + 1e-4 * step[pend] * slope[pend])
-            f_new[pend[ok]] = ft[ok]
-            g_new[pend[ok]] = gt[ok]
-            pend = pend[~ok]
-            if pend.size == 0:
-                break
-            step[pend] *= 0.5
+            d[bad] = -g[bad] * (1e-3 / np.maximum(gnorm[bad], 1e-300))[:, None]
+            slope[bad] = np.einsum("ij,ij->i", g[bad], d[bad])
+            nh[bad] = 0
+        # a quasi-Newton step whose whole first-order decrease is under 1e-3 ftol of |f|
+        # (below the rounding of f in single precision) is converged: its line search could
+        # pass only by rounding, after dozens of halvings
+        flat = (nh > 0) & (-slope <= 1e-3 * ftol * np.abs(f))
+        # backtracking line search: trial steps 1, 1/2, 1/4, ... (at most 50)
+        step = np.ones(k)
+        pend = np.flatnonzero(~flat)
+        f_new = np.full(k, np.nan)
+        g_new = np.zeros((k, P))
+        tried = 0
+        while pend.size and tried < 50:
+            j = max(1, min(50 - tried, ls_rows // pend.size))
+            st = step[pend, None] * 0.5 ** np.arange(j)  # (pending, j), exact halvings
+            xt = x[pend, None, :] + st[:, :, None] * d[pend, None, :]
+            armijo = f[pend, None] + 1e-4 * st * slope[pend, None]
+            ft, gt = fg(xt.reshape(-1, P), np.repeat(idx[pend], j), _first_accepted(armijo))
+            ft, gt = ft.reshape(-1, j), gt.reshape(-1, j, P)
+            ok = np.isfinite(ft) & (ft <= armijo)
+            first = ok.argmax(axis=1)
+            hit = ok[np.arange(pend.size), first]
+            rows, first_hit = pend[hit], first[hit]
+            f_new[rows] = ft[hit, first_hit]
+            g_new[rows] = gt[hit, first_hit]
+            step[rows] = st[hit, first_hit]
+            step[pend[~hit]] = st[~hit, -1] * 0.5
+            pend = pend[~hit]
+            tried += j
         moved = ~np.isnan(f_new)
-        am = act[moved]
-        s_vec = step[moved, None] * d[moved]
-        y_vec = g_new[moved] - g[am]
+        if moved.all():
+            s_vec = step[:, None] * d
+            y_vec = g_new - g
+            rel = (f - f_new) / np.maximum(np.abs(f), 1e-300)
+            x += s_vec
+            f, g = f_new, g_new
+        else:
+            s_vec = step[moved, None] * d[moved]
+            y_vec = g_new[moved] - g[moved]
+            rel = (f[moved] - f_new[moved]) / np.maximum(np.abs(f[moved]), 1e-300)
+            x[moved] += s_vec
+            f[moved] = f_new[moved]
+            g[moved] = g_new[moved]
         sy = np.einsum("ij,ij->i", s_vec, y_vec)
-        rel = (f[am] - f_new[moved]) / np.maximum(np.abs(f[am]), 1e-300)
-        x[am] += s_vec
-        f[am] = f_new[moved]
-        g[am] = g_new[moved]
         keep = sy > 0
-        rows = am[keep]
-        Sh[rows, 1:] = Sh[rows, :-1]
-        Yh[rows, 1:] = Yh[rows, :-1]
-        rho[rows, 1:] = rho[rows, :-1]
+        rows = np.flatnonzero(moved)[keep]
+        if rows.size == k:  # every start stores its pair: shift the histories in place
+            Sh[:, 1:] = Sh[:, :-1]
+            Yh[:, 1:] = Yh[:, :-1]
+            rho[:, 1:] = rho[:, :-1]
+        else:
+            Sh[rows, 1:] = Sh[rows, :-1]
+            Yh[rows, 1:] = Yh[rows, :-1]
+            rho[rows, 1:] = rho[rows, :-1]
         Sh[rows, 0] = s_vec[keep]
         Yh[rows, 0] = y_vec[keep]
         rho[rows, 0] = 1.0 / sy[keep]
         nh[rows] = np.minimum(nh[rows] + 1, m)
-        iters[act] += 1
-        stall[am] = np.where(rel <= ftol, stall[am] + 1, 0)
-        small_g = np.abs(g[act]).max(axis=1) <= gtol
-        stalled = stall[act] >= 5
-        finished = small_g | stalled | ~moved
-        converged[act] = finished
-        done[act] = finished
-    return x, f, iters, converged
+        iters += 1
+        stall_m = np.where(rel <= ftol, stall[moved] + 1, 0)
+        stall[moved] = stall_m
+        finished = (np.abs(g).max(axis=1) <= gtol) | (stall >= 5) | ~moved
+        iters[flat] -= 1  # no step taken
+        if finished.any():  # write the finished starts out, pack the rest
+            out = idx[finished]
+            x_out[out], f_out[out], iters_out[out] = x[finished], f[finished], iters[finished]
+            conv_out[out] = True
+            keep_rows = ~finished
+            idx, x, f, g = idx[keep_rows], x[keep_rows], f[keep_rows], g[keep_rows]
+            Sh, Yh, rho = Sh[keep_rows], Yh[keep_rows], rho[keep_rows]
+            nh, stall, iters = nh[keep_rows], stall[keep_rows], iters[keep_rows]
+    # starts stopped by maxiter
+    x_out[idx], f_out[idx], iters_out[idx] = x, f, iters
+    return x_out, f_out, iters_out, conv_out
 
 
 def _validate_fit_input(n_params, n_tokens, loss):
@@ -1054,6 +1182,11 @@ def fit_scaling_law(
     is polished by ``scipy.optimize.minimize(method="L-BFGS-B")`` with ``ftol=1e-15``,
     ``gtol=1e-12``. scipy's default tolerances (``ftol=2.2e-9``, ``gtol=1e-5``) stop this
     problem almost where it starts: the objective is ~1e-3 and its gradient ~1e-4.
+
+    Threads: the objective calls no BLAS routine. Its earlier matrix-vector products went
+    through OpenBLAS, which splits even these small products over every core and then waits
+    for the slowest thread: on a 2-core machine shared with other jobs that doubled the
+    wall time of the fit with the same CPU time.
 
     Parameters
     ----------
@@ -1110,20 +1243,21 @@ def fit_scaling_law(
             )
         ]
     )
-    ones = np.ones(n.size)
+    h32 = _Huber(log_n, log_d, log_l, delta, np.float32)
+    h64 = _Huber(log_n, log_d, log_l, delta)
 
     # 1) every start, in single precision: which basin does each start fall into?
-    def fg32(theta, rows):
-        return _objective(theta, log_n, log_d, log_l, ones, delta, np.float32)
+    def fg32(theta, rows, need=None):
+        return h32(theta, need=need)
 
     x1, _f1, iters, conv1 = _batched_lbfgs(fg32, starts, maxiter=maxiter, gtol=1e-7, ftol=1e-7)
-    f1, _ = _objective(x1, log_n, log_d, log_l, ones, delta)
+    f1, _ = h64(x1)
     f1 = np.where(np.isfinite(f1), f1, np.inf)
     order = np.argsort(f1, kind="stable")
 
     # 2) the best candidates, in double precision, to tight tolerances
-    def fg64(theta, rows):
-        return _objective(theta, log_n, log_d, log_l, ones, delta)
+    def fg64(theta, rows, need=None):
+        return h64(theta, need=need)
 
     top = order[: min(n_refine, int(np.isfinite(f1).sum()) or 1)]
     x2, f2, _, _ = _batched_lbfgs(fg64, x1[top], maxiter=20 * maxiter)
@@ -1132,7 +1266,7 @@ def fit_scaling_law(
 
     # 3) polish the best with scipy's L-BFGS-B (tight tolerances) and report its convergence
     def scalar(theta):
-        ff, gg = _objective(theta[None, :], log_n, log_d, log_l, ones, delta)
+        ff, gg = h64(theta[None, :])
         return float(ff[0]), gg[0]
 
     res = minimize(
@@ -1178,8 +1312,8 @@ def fit_scaling_law(
         x0 = np.repeat(s0[None, :, :], k, axis=0).reshape(-1, 5)
         w = np.repeat(counts, len(s0), axis=0)
 
-        def fgb(th, rows):
-            return _objective(th, log_n, log_d, log_l, w[rows], delta)
+        def fgb(th, rows, need=None):
+            return h64(th, w[rows], need)
 
         xb, fb, *_ = _batched_lbfgs(fgb, x0, maxiter=20 * maxiter)
         fb = np.where(np.isfinite(fb), fb, np.inf).reshape(k, len(s0))

@@ -349,16 +349,11 @@ class PriceDeclineExplorer(_PlotMixin, Explorer):
         )
         fit = fit_decline(fr) if len(fr) >= 3 else None
         self.frontier, self.fit = fr, fit
-        self._last = self._plotted(b, thr, fr, fit)
+        self._plotted_args = (b, thr, fr, fit)  # the export table is built on demand (data())
         prices = self.prices
-        dates = pd.to_datetime(prices["price_date"])
-        allp = blended_price(
-            prices["input_usd_per_mtok"].to_numpy(float),
-            prices["output_usd_per_mtok"].to_numpy(float),
-            share,
-        )
+        dates, x = self._dates()
+        allp = self._blended(share)
         qual = qualifying_mask(prices, b, thr, include_reasoning=reasoning, start=start, end=end)
-        x = mdates.date2num(dates)
         self._qual.set_data(x[qual], allp[qual])
         self._other.set_data(x[~qual], allp[~qual])
         fx = mdates.date2num(fr["date"]) if len(fr) else np.empty(0)
@@ -429,6 +424,31 @@ class PriceDeclineExplorer(_PlotMixin, Explorer):
         self._shade[0].set_bounds(x_lo, 0.005, max(w_lo - x_lo, 0), 0.99)
         self._shade[1].set_bounds(w_hi, 0.005, max(x_hi - w_hi, 0), 0.99)
         return self._readout_html(b, thr, unit, fr, fit)
+
+    def data(self) -> pd.DataFrame:
+        """The frontier points drawn, with the fitted price (see ``_plotted``)."""
+        return self._plotted(*self._plotted_args)
+
+    def _dates(self):
+        """Every row's price date and its matplotlib date number (computed once)."""
+        if getattr(self, "_dates_cache", None) is None:
+            dates = pd.to_datetime(self.prices["price_date"])
+            self._dates_cache = (dates, mdates.date2num(dates))
+        return self._dates_cache
+
+    def _blended(self, share) -> np.ndarray:
+        """Every row's blended price at an input share (cached per share)."""
+        cache = self.__dict__.setdefault("_blend_cache", {})
+        key = float(share)
+        if key not in cache:
+            if len(cache) > 64:
+                cache.pop(next(iter(cache)))
+            cache[key] = blended_price(
+                self.prices["input_usd_per_mtok"].to_numpy(float),
+                self.prices["output_usd_per_mtok"].to_numpy(float),
+                share,
+            )
+        return cache[key]
 
     def _best_model_series(self, b, start, end, share, reasoning) -> pd.DataFrame:
         """Price of the best model to date (cached: it does not depend on the threshold)."""

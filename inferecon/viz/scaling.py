@@ -84,6 +84,11 @@ class LossLandscapeExplorer(Explorer):
     def _after_export_fit(self) -> None:
         declutter(self.fig, self._labels, self._scatter)
 
+    def _layout_key(self) -> tuple:
+        # the contours are static and differ by law: one background per law (a law seen
+        # before is a blit; without the law in the key it would restore another law's)
+        return (*super()._layout_key(), getattr(self, "_law_key", None))
+
     def _make_controls(self):
         return {
             "law": dropdown(list(LAWS), "Epoch AI replication (2024)", "Scaling law"),
@@ -439,6 +444,11 @@ class ScalingFitExplorer(Explorer):
         axh.set_ylabel("Bootstrap resamples")
         axh.legend(loc="upper left", fontsize=7.5)
         axh.set_title("Parameter uncertainty", fontsize=10.5)
+        # the histogram's scales follow the parameter: its axes (ticks, tick labels, x label)
+        # are dynamic artists, so a new parameter is a blit, not a full draw of the figure
+        axh.set_autoscale_on(False)
+        for axis in (axh.xaxis, axh.yaxis):
+            self._dynamic(axis)
         add_source(
             fig,
             f"Source: runs: {self.source};\ninferecon.scaling.fit_scaling_law (Hoffmann et al. "
@@ -472,10 +482,10 @@ class ScalingFitExplorer(Explorer):
             bar.set_width(edges[1] - edges[0])
             bar.set_height(h)
         top = max(counts.max(), 1) * 1.2
-        self._set_limits(self.ax_hist, xlim=(edges[0], edges[-1]), ylim=(0, top))
-        if self.ax_hist.get_xlabel() != name:
-            self.ax_hist.set_xlabel(name)
-            self._relayout()
+        # limits and label of the histogram only: its axes are drawn as dynamic artists
+        self.ax_hist.set_xlim(edges[0], edges[-1])
+        self.ax_hist.set_ylim(0, top)
+        self.ax_hist.set_xlabel(name)
         self._est.set_data([est, est], [0, top])
         self._ci.set_data([lo, hi], [top * 0.93, top * 0.93])
         self._p_ch.set_data([published["chinchilla_printed"]] * 2, [0, top])

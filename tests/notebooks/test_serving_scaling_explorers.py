@@ -152,3 +152,53 @@ def test_fit_explorer_draws_the_packages_frontier_band(close):
     )
     lo, hi = fit.frontier_band(c, ci=0.8)
     assert np.isclose(xy[:, 1].min(), lo.min()) and np.isclose(xy[:, 1].max(), hi.max())
+
+
+def _blit_vs_full_redraw(ex) -> float:
+    """Share of pixels that differ between the frame on the canvas and a full draw of the
+    figure with nothing cached (the blitting tests' threshold: > 30 in the RGBA sum)."""
+    frame = np.asarray(ex.fig.canvas.buffer_rgba()).astype(int)
+    cached = dict(ex._bg_cache)
+    ex._bg_cache.clear()
+    with ex._all_drawn():
+        ex.fig.canvas.draw()
+    full = np.asarray(ex.fig.canvas.buffer_rgba()).astype(int)
+    ex._bg_cache.update(cached)
+    return float((np.abs(frame - full).sum(axis=-1) > 30).mean())
+
+
+def test_landscape_law_change_draws_that_laws_contours(close):
+    """The contours are static and differ by law: switching the law must not restore another
+    law's cached background (the layout key carries the law), and a law seen before blits."""
+    ex = ie.viz.LossLandscapeExplorer()
+    close(ex)
+    law = ex.controls["law"]
+    default = law.value
+    law.value = "Chinchilla, printed constants"
+    assert _blit_vs_full_redraw(ex) < 0.005  # was 4% of the pixels: the default's contours
+    law.value = default
+    assert _blit_vs_full_redraw(ex) < 0.005
+    drawn = []
+    ex.fig.canvas.mpl_connect("draw_event", drawn.append)
+    law.value = "Chinchilla, printed constants"
+    law.value = default
+    assert not drawn  # both layouts were cached: blits, no full draw
+    assert _blit_vs_full_redraw(ex) < 0.005
+
+
+def test_fit_explorer_parameter_change_is_a_blit(close):
+    """The histogram's axes are dynamic artists: a new parameter (new scale and label) is
+    drawn by blitting, and the frame is what a full draw shows."""
+    runs = simulated_runs()
+    fit = ie.fit_scaling_law(runs["n_params"], runs["n_tokens"], runs["loss"], bootstrap=12)
+    ex = ie.viz.ScalingFitExplorer(runs, fit=fit, source="test runs")
+    close(ex)
+    drawn = []
+    ex.fig.canvas.mpl_connect("draw_event", drawn.append)
+    for name in ("A", "beta", "E"):
+        ex.controls["parameter"].value = name
+        assert ex.ax_hist.get_xlabel() == name
+        lo, hi = ex.ax_hist.get_xlim()
+        assert lo < getattr(fit, name) < hi
+    assert not drawn
+    assert _blit_vs_full_redraw(ex) < 0.005
