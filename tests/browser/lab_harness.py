@@ -408,16 +408,16 @@ def explorers_in_page(page) -> list[ExplorerView]:
         views = cell.locator(".jp-OutputArea-output")
         sliders, dropdowns, checkboxes = [], [], []
         for w in views.locator(".widget-slider").all():
-            label = w.locator(".widget-label").first.inner_text().strip()
+            label = (w.locator(".widget-label").first.text_content() or "").strip()
             handles = w.locator(".noUi-handle").all()
             for k, handle in enumerate(handles):
                 suffix = "" if len(handles) == 1 else (" (lower)", " (upper)")[k]
                 sliders.append((label + suffix, handle))
         for w in views.locator(".widget-dropdown").all():
-            dropdowns.append((w.locator(".widget-label").first.inner_text().strip(),
+            dropdowns.append(((w.locator(".widget-label").first.text_content() or "").strip(),
                               w.locator("select")))  # fmt: skip
         for w in views.locator(".widget-checkbox").all():
-            checkboxes.append((w.inner_text().strip(), w.locator("input[type=checkbox]")))
+            checkboxes.append(((w.text_content() or "").strip(), w.locator("input[type=checkbox]")))
         found.append(
             ExplorerView(
                 name=m.group(1) if m else f"cell {i}",
