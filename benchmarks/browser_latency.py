@@ -299,7 +299,7 @@ def _explorers_in_page(page, harness) -> list[dict]:
     found = []
     for i in range(cells.count()):
         cell = cells.nth(i)
-        source = cell.locator(".jp-InputArea-editor").inner_text()
+        source = cell.locator(".jp-InputArea-editor").text_content() or ""
         m = re.search(r"(\w+Explorer)\s*\(", source)
         name = m.group(1) if m else f"cell {i}"
         canvas = cell.locator(".jupyter-matplotlib-canvas-div canvas").first

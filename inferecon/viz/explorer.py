@@ -150,6 +150,8 @@ def _png_rgba(pixels: np.ndarray) -> bytes:
             f"pixels must be (height, width, 4) uint8; got {pixels.shape} {pixels.dtype}"
         )
     height, width, _ = pixels.shape
+    if height < 1 or width < 1:  # PNG has no empty image: IHDR needs width, height >= 1
+        raise ValueError(f"a PNG image needs at least 1 x 1 pixels; got {width} x {height}")
     scanlines = np.zeros((height, 1 + 4 * width), dtype=np.uint8)  # column 0: filter type 0
     scanlines[:, 1:] = pixels.reshape(height, 4 * width)
     header = struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0)
@@ -172,19 +174,29 @@ def _next_frame(canvas) -> bytes | None:
 
     Keeps the frame protocol of matplotlib's ``FigureCanvasWebAggCore.get_diff_image``, which
     ipympl's browser side decodes: nothing when the renderer has not changed since the last
-    frame; image mode ``"full"`` (the whole image) after a refresh request, a size change or
-    when any pixel is not opaque; otherwise mode ``"diff"``: the pixels that changed since the
-    last frame, every other pixel transparent black, drawn over the previous frame. Only the
-    encoding differs (:func:`_png_rgba`).
+    frame; image mode ``"full"`` (the whole image) after a refresh request, a size change, when
+    any pixel is not opaque, or while the browser view has not said it is ready (ipympl's
+    ``syncing_data_url``: the frame then also becomes the widget's initial image); otherwise
+    mode ``"diff"``: the pixels that changed since the last frame, every other pixel
+    transparent black, drawn over the previous frame. Only the encoding differs
+    (:func:`_png_rgba`). A renderer of zero pixels (a figure resized to nothing) gives no
+    frame: PNG has no empty image, and the browser would show a broken one.
     """
     if not canvas._png_is_old:
         return None
     rgba = np.asarray(canvas.get_renderer().buffer_rgba())
+    if rgba.shape[0] < 1 or rgba.shape[1] < 1:
+        return None  # _png_is_old stays set: the next drawing at a real size is sent
     words = rgba.view(np.uint32)[..., 0]  # one uint32 per pixel: compare pixels, not bytes
     previous = canvas._last_buff
-    full = canvas._force_full or words.shape != previous.shape or bool((rgba[..., 3] != 255).any())
+    full = (
+        canvas._force_full
+        or getattr(canvas, "syncing_data_url", False)
+        or words.shape != previous.shape
+        or bool((rgba[..., 3] != 255).any())
+    )
     if full:
-        frame = words
+        frame = words.copy()
     else:
         frame = np.where(words != previous, words, np.uint32(0))
     canvas.set_image_mode("full" if full else "diff")
@@ -194,15 +206,54 @@ def _next_frame(canvas) -> bytes | None:
     return _png_rgba(frame.view(np.uint8).reshape(*frame.shape, 4))
 
 
+def _send_frame(canvas, png) -> None:
+    """Send one PNG frame to ipympl's browser view (installed as the canvas's ``send_binary``).
+
+    ipympl 0.10's own ``send_binary``, while its view has not connected
+    (``syncing_data_url``), replaces the PNG it is given by the *raw* RGBA buffer before
+    sending it: the browser then loads an undecodable image and every later ``drawImage`` of
+    it fails ("The HTMLImageElement provided is in the 'broken' state"). Such a frame comes
+    whenever the view asks for a draw before it reports ready, as after pyplot's
+    ``draw_all`` at the end of a cell. Here the frame sent is always the PNG, and while
+    syncing (a full frame, :func:`_next_frame`) it is also the widget's initial image, as a
+    ``data:`` URL the browser can load.
+    """
+    if getattr(canvas, "syncing_data_url", False):
+        canvas._data_url = "data:image/png;base64," + base64.b64encode(png).decode()
+    canvas.send({"data": '{"type": "binary"}'}, buffers=[png])
+
+
+_MIN_LIVE_PX = 16
+"""Smallest figure width or height (CSS pixels) a browser's resize request may set."""
+
+
+def _handle_resize(canvas, event) -> None:
+    """A browser resize request (installed as the canvas's ``handle_resize``): matplotlib's,
+    unless it asks for a figure under ``_MIN_LIVE_PX`` pixels a side, or a size that is not a
+    finite number; then the figure keeps its size and the view is told so."""
+    try:
+        w, h = float(event.get("width", 800)), float(event.get("height", 800))
+    except (TypeError, ValueError):
+        w = h = float("nan")
+    if not (np.isfinite(w) and np.isfinite(h)) or min(w, h) < _MIN_LIVE_PX:
+        canvas.manager.resize(*canvas.figure.bbox.size, forward=False)
+        return
+    type(canvas).handle_resize(canvas, event)
+
+
 _FRAME_STATE = ("_png_is_old", "_force_full", "_last_buff", "set_image_mode", "get_renderer")
 
 
 def _use_fast_frames(canvas) -> None:
-    """Let a WebAgg canvas encode its frames with :func:`_next_frame` (once per canvas)."""
+    """Route a WebAgg canvas's frames through :func:`_next_frame` and, on ipympl's canvas,
+    :func:`_send_frame` and :func:`_handle_resize` (once per canvas, before any frame)."""
     if getattr(canvas, "_inferecon_fast_frames", False):
         return
     if _webagg_canvas(canvas) and all(hasattr(canvas, a) for a in _FRAME_STATE):
         canvas.get_diff_image = types.MethodType(_next_frame, canvas)
+        canvas.handle_resize = types.MethodType(_handle_resize, canvas)
+        if hasattr(canvas, "syncing_data_url") and hasattr(canvas, "send"):
+            canvas.send_binary = types.MethodType(_send_frame, canvas)
     canvas._inferecon_fast_frames = True
 
 
@@ -240,6 +291,7 @@ class Explorer:
         self._holding = True
         self._dyn: list = []
         self._bg = None
+        self._bg_size: tuple = ()
         self._bg_cache: dict[tuple, object] = {}
         self._full_next = True
         self._plain_draw = 0
@@ -249,6 +301,7 @@ class Explorer:
             self.fig = plt.figure(figsize=self.figsize)
             self._build(self.fig)
         self.fig.canvas.mpl_connect("draw_event", self._on_draw_event)
+        _use_fast_frames(self.fig.canvas)  # before the canvas can send its first frame
         self.readout = widgets.HTML(layout=widgets.Layout(margin="4px 0 4px 0"))
         self._reset_button = widgets.Button(
             description="Reset", icon="undo", tooltip="Back to the default scenario"
@@ -329,15 +382,20 @@ class Explorer:
         canvas = self.fig.canvas
         if hasattr(canvas, "copy_from_bbox"):
             self._bg = canvas.copy_from_bbox(self.fig.bbox)
+            self._bg_size = self._size_key()
             if len(self._bg_cache) >= 32:
                 self._bg_cache.pop(next(iter(self._bg_cache)))
             self._bg_cache[self._layout_key()] = self._bg
         self._draw_dynamic()
 
+    def _size_key(self) -> tuple:
+        """The figure's size in pixels and its dpi (what a background bitmap is drawn at)."""
+        return (self.fig.dpi, *self.fig.bbox.size)
+
     def _layout_key(self) -> tuple:
         """Everything static that a background bitmap depends on (size, limits, labels)."""
         fig = self.fig
-        key: list = [fig.dpi, *fig.bbox.size]
+        key: list = list(self._size_key())
         for ax in fig.axes:
             key += [
                 *ax.get_xlim(),
@@ -373,14 +431,27 @@ class Explorer:
             # "data:image/png;base64," prefix, which the browser then fails to draw.
             self._publish_initial_image(canvas)
             self._full_next = True
+            self.fig.stale = False  # the image is current: pyplot's draw_all has nothing to do
             return
         _use_fast_frames(canvas)
+        try:
+            self._redraw(canvas)
+        finally:
+            # The canvas now shows every change. Left stale, the figure would get pyplot's
+            # draw_idle after every cell and every comm message (its post_execute draw_all):
+            # in ipympl a "draw" round trip to the browser and one more full draw and frame
+            # per slider step, and before the view is ready a frame pushed by ipympl itself.
+            self.fig.stale = False
+
+    def _redraw(self, canvas) -> None:
         can_blit = hasattr(canvas, "copy_from_bbox") and hasattr(canvas, "restore_region")
+        if self._bg is not None and self._bg_size != self._size_key():
+            self._full_next = True  # resized, or a new device pixel ratio: no blit of the old
         if self._full_next or self._bg is None or not can_blit:
             self._full_next = False
             cached = self._bg_cache.get(self._layout_key()) if can_blit else None
             if cached is not None:  # this layout was drawn before: reuse its static bitmap
-                self._bg = cached
+                self._bg, self._bg_size = cached, self._size_key()
                 canvas.restore_region(cached)
                 self._draw_dynamic()
             else:

@@ -143,11 +143,17 @@ def isolated_env(tmp: Path, extra: dict[str, str] | None = None) -> dict[str, st
         settings / "docmanager-extension" / "plugin.jupyterlab-settings",
         {"autosave": False},
     )
-    # Keep every cell in the DOM (no virtual scrolling), so locators see all outputs.
-    _write_json(
-        settings / "notebook-extension" / "tracker.jupyterlab-settings",
-        {"windowingMode": "none"},
+    # The notebook's windowing mode is JupyterLab's default ("contentVisibility": every cell in
+    # the DOM, off-screen ones not laid out), as in a user's ``make lab``; a test that needs
+    # another sets ``INFERECON_LAB_WINDOWING`` (e.g. "none").
+    windowing = (extra or {}).get("INFERECON_LAB_WINDOWING") or os.environ.get(
+        "INFERECON_LAB_WINDOWING"
     )
+    if windowing:
+        _write_json(
+            settings / "notebook-extension" / "tracker.jupyterlab-settings",
+            {"windowingMode": windowing},
+        )
     env.update(extra or {})
     return env
 
@@ -290,3 +296,186 @@ def wait_run_finished(page, timeout_ms: float) -> None:
     )
     expect(notebook.locator(".jp-InputPrompt", has_text="*")).to_have_count(0, timeout=timeout_ms)
     expect(kernel_idle_locator(page)).to_be_visible(timeout=timeout_ms)
+
+
+# ---------------------------------------------------------------------- live-notebook checks
+PAGE_PROBE = r"""
+(() => {
+  // What a browser test needs to know that the page does not show: when the kernel's
+  // websockets last carried a message (so a test can wait for a burst of frames to end), and
+  // every IOPub "error" or stderr "stream" message, wherever JupyterLab routes it (a cell, the
+  // log console, nowhere), and kernel status changes (a "starting" after the first one means
+  // a restart).
+  const P = (window.__lab = { last: 0, n: 0, iopub: [], status: [], state: 'idle' });
+  const now = () => performance.now();
+  const td = new TextDecoder();
+  const note = (msg) => {
+    if (!msg || !msg.header) return;
+    const type = msg.header.msg_type, c = msg.content || {};
+    if (type === 'error') {
+      const tb = (c.traceback || []).join('\n').replace(/\x1b\[[0-9;]*m/g, '');
+      const cut = tb.length > 5000 ? tb.slice(0, 2000) + '\n...\n' + tb.slice(-3000) : tb;
+      P.iopub.push(`error: ${c.ename}: ${c.evalue}\n${cut}`);
+    }
+    else if (type === 'stream' && c.name === 'stderr') P.iopub.push(`stderr: ${c.text}`);
+    else if (type === 'status') { P.status.push(c.execution_state); P.state = c.execution_state; }
+  };
+  const v1 = (buf) => {
+    const dv = new DataView(buf);
+    const n = Number(dv.getBigUint64(0, true));
+    const off = [];
+    for (let i = 0; i < n; i++) off.push(Number(dv.getBigUint64(8 * (i + 1), true)));
+    const part = (i) => td.decode(new Uint8Array(buf, off[i], off[i + 1] - off[i]));
+    if (part(0) !== 'iopub') return null;
+    return { header: JSON.parse(part(1)), content: JSON.parse(part(4)) };
+  };
+  const NativeWS = window.WebSocket;
+  window.WebSocket = class extends NativeWS {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener('message', (e) => {
+        P.last = now(); P.n += 1;
+        try {
+          if (typeof e.data === 'string') {
+            const m = JSON.parse(e.data);
+            if (m.channel === 'iopub') note(m);
+          } else if (e.data instanceof ArrayBuffer) {
+            note(v1(e.data));
+          }
+        } catch (err) { /* not a kernel message */ }
+      });
+    }
+  };
+  const send = NativeWS.prototype.send;
+  NativeWS.prototype.send = function (data) { P.last = now(); return send.call(this, data); };
+})();
+"""
+
+CANVAS_DIGEST = """(c) => {
+  if (!c.width || !c.height) return `${c.width}x${c.height}`;
+  const url = c.toDataURL();
+  let h = 2166136261 >>> 0;
+  for (let i = 0; i < url.length; i++) { h = Math.imul(h ^ url.charCodeAt(i), 16777619) >>> 0; }
+  return `${c.width}x${c.height}:${h}`;
+}"""
+
+HANDLE_VALUE = """(h) => {
+  const t = h.closest('.noUi-target');
+  if (t && t.noUiSlider) return JSON.stringify(t.noUiSlider.get(true));
+  return h.getAttribute('aria-valuenow');
+}"""
+
+
+def wait_quiet(page, quiet_ms: float = 400, timeout_s: float = 60.0) -> bool:
+    """Wait until the kernel is idle (its last IOPub status) and no kernel websocket message
+    has come or gone for ``quiet_ms``; False when that did not happen within ``timeout_s``."""
+    deadline = time.monotonic() + timeout_s
+    quiet = "(q) => window.__lab.state === 'idle' && performance.now() - window.__lab.last > q"
+    while time.monotonic() < deadline:
+        if page.evaluate(quiet, quiet_ms):
+            return True
+        time.sleep(0.05)
+    return False
+
+
+@dataclass
+class ExplorerView:
+    """One explorer's output in the page: its cell, figure canvas and controls."""
+
+    name: str
+    cell: object
+    canvas: object
+    sliders: list[tuple[str, object]]  # (label, noUi handle), two per range slider
+    dropdowns: list[tuple[str, object]]  # (label, <select>)
+    checkboxes: list[tuple[str, object]]  # (label, <input type=checkbox>)
+
+    def digest(self) -> str:
+        return self.canvas.evaluate(CANVAS_DIGEST)
+
+
+def explorers_in_page(page) -> list[ExplorerView]:
+    """Every code cell whose output holds an ipympl canvas, with its controls."""
+    cells = (
+        notebook_locator(page)
+        .locator(".jp-CodeCell")
+        .filter(has=page.locator(".jupyter-matplotlib-canvas-div canvas"))
+    )
+    found = []
+    for i in range(cells.count()):
+        cell = cells.nth(i)
+        source = cell.locator(".jp-InputArea-editor").text_content() or ""
+        m = re.search(r"(\w+Explorer)\s*\(", source)
+        views = cell.locator(".jp-OutputArea-output")
+        sliders, dropdowns, checkboxes = [], [], []
+        for w in views.locator(".widget-slider").all():
+            label = (w.locator(".widget-label").first.text_content() or "").strip()
+            handles = w.locator(".noUi-handle").all()
+            for k, handle in enumerate(handles):
+                suffix = "" if len(handles) == 1 else (" (lower)", " (upper)")[k]
+                sliders.append((label + suffix, handle))
+        for w in views.locator(".widget-dropdown").all():
+            dropdowns.append(((w.locator(".widget-label").first.text_content() or "").strip(),
+                              w.locator("select")))  # fmt: skip
+        for w in views.locator(".widget-checkbox").all():
+            checkboxes.append(((w.text_content() or "").strip(), w.locator("input[type=checkbox]")))
+        found.append(
+            ExplorerView(
+                name=m.group(1) if m else f"cell {i}",
+                cell=cell,
+                canvas=cell.locator(".jupyter-matplotlib-canvas-div canvas").first,
+                sliders=sliders,
+                dropdowns=dropdowns,
+                checkboxes=checkboxes,
+            )
+        )
+    return found
+
+
+def press_slider(page, handle, keys: Iterable[str], quiet_ms: float = 300) -> list[str]:
+    """Focus a slider handle and press ``keys`` one by one, each once the kernel has answered
+    the previous one; return the handle's value after each press."""
+    handle.scroll_into_view_if_needed()
+    handle.focus()
+    values = []
+    for key in keys:
+        page.keyboard.press(key)
+        wait_quiet(page, quiet_ms)
+        values.append(handle.evaluate(HANDLE_VALUE))
+    return values
+
+
+def select_other_option(select) -> tuple[str, str] | None:
+    """Choose the next option of a ``<select>``; return (old, new) values, None if only one."""
+    options = select.evaluate("(s) => Array.from(s.options).map((o) => o.value)")
+    old = select.evaluate("(s) => s.value")
+    if len(options) < 2:
+        return None
+    new = options[(options.index(old) + 1) % len(options)]
+    select.scroll_into_view_if_needed()
+    select.select_option(new)
+    return old, new
+
+
+def shutdown_kernels(server: LabServer) -> None:
+    """Shut down every session and kernel of ``server`` (the next test starts afresh)."""
+    headers = {"Authorization": f"token {server.token}"}
+    for kind in ("sessions", "kernels"):
+        req = urllib.request.Request(f"{server.url}/api/{kind}", headers=headers)
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            items = json.loads(resp.read())
+        for item in items:
+            req = urllib.request.Request(
+                f"{server.url}/api/{kind}/{item['id']}", headers=headers, method="DELETE"
+            )
+            try:
+                urllib.request.urlopen(req, timeout=30).close()
+            except urllib.error.HTTPError as exc:  # its kernel went with its session
+                if exc.code != 404:
+                    raise
+
+
+KERNEL_LOG_PROBLEMS = re.compile(
+    r"Traceback|restarting kernel|Kernel restarted|died|Segmentation fault|Fatal Python error|"
+    r"core dumped|FT_Load_Glyph|RuntimeError|MemoryError"
+)
+"""Lines of the server log (which holds the kernels' own stderr) that say a kernel failed."""

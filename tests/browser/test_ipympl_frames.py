@@ -19,6 +19,7 @@ on an explorer's figure directly, and its comm is a list that collects the frame
 
 from __future__ import annotations
 
+import base64
 import io
 
 import matplotlib
@@ -39,7 +40,7 @@ pytestmark = pytest.mark.filterwarnings(
 from PIL import Image  # noqa: E402
 
 from inferecon.viz import explorers  # noqa: E402
-from inferecon.viz.explorer import _next_frame, _png_rgba  # noqa: E402
+from inferecon.viz.explorer import _next_frame, _png_rgba, _use_fast_frames  # noqa: E402
 
 
 def _decode(png: bytes) -> np.ndarray:
@@ -48,12 +49,24 @@ def _decode(png: bytes) -> np.ndarray:
         return np.asarray(im).copy()
 
 
-@pytest.mark.parametrize("shape", [(1, 1), (3, 7), (64, 33), (560, 1000)])
+@pytest.mark.parametrize("shape", [(1, 1), (1, 999), (2, 1), (3, 7), (64, 33), (560, 1000)])
 def test_png_round_trip_through_pil(shape):
     rng = np.random.default_rng(sum(shape))
-    pixels = rng.integers(0, 256, size=(*shape, 4), dtype=np.uint8)
+    pixels = rng.integers(0, 256, size=(*shape, 4), dtype=np.uint8)  # alpha 0-255: transparency
     pixels[: shape[0] // 2] = 0  # a flat region too, like a diff frame
     assert np.array_equal(_decode(_png_rgba(pixels)), pixels)
+
+
+def test_png_of_a_transparent_image_round_trips():
+    pixels = np.zeros((5, 3, 4), np.uint8)  # transparent black: an empty diff frame
+    assert np.array_equal(_decode(_png_rgba(pixels)), pixels)
+
+
+@pytest.mark.parametrize("shape", [(0, 0), (0, 7), (7, 0)])
+def test_png_refuses_an_empty_image(shape):
+    # PNG's IHDR needs width and height >= 1; such a file is one no decoder reads
+    with pytest.raises(ValueError, match="at least 1 x 1"):
+        _png_rgba(np.zeros((*shape, 4), np.uint8))
 
 
 @pytest.mark.parametrize(
@@ -76,14 +89,20 @@ class _Stream:
         assert isinstance(self.canvas, ipympl_backend.Canvas)
         self.canvas.syncing_data_url = False  # as after the browser view said "initialized"
         self.frames: list[tuple[str, bytes]] = []
-        self.canvas.send_binary = lambda png: self.frames.append(
-            (self.canvas._current_image_mode, png)
-        )
+        self.messages: list[dict] = []
+        self.canvas.send = self._on_send  # what goes over the comm, as the browser gets it
         self.canvas._force_full = True  # the view's first "refresh"
         self.ex._relayout()
         self.ex.redraw()
         self.shown = None
         self.apply()
+
+    def _on_send(self, content, buffers=None):
+        if content.get("data") == '{"type": "binary"}':
+            (buffer,) = buffers
+            self.frames.append((self.canvas._current_image_mode, bytes(buffer)))
+        else:
+            self.messages.append(content)
 
     def apply(self) -> int:
         """Composite the new frames as ipympl's browser view does; return how many came."""
@@ -173,3 +192,134 @@ def test_frames_match_matplotlibs_own_diff_image():
         assert {"diff", "full"} <= set(modes)
     finally:
         s.close()
+
+
+def _frames_sent(s: _Stream) -> list[tuple[str, np.ndarray]]:
+    out = [(mode, _decode(png)) for mode, png in s.frames]  # PIL: each must be a real PNG
+    s.frames.clear()
+    return out
+
+
+def test_every_frame_kind_decodes_to_the_agg_buffer():
+    """Full, diff, size change, transparent, 1 x 1 and an empty figure: each frame the
+    encoder emits decodes (PIL) to exactly what the browser must show; an empty figure emits
+    none, and the next real one comes as a full frame."""
+    s = _Stream("price_decline")
+    try:
+        fig, canvas = s.ex.fig, s.canvas
+        kinds = set()
+
+        def draw_and_check(expect):
+            canvas.draw()
+            n = s.apply()
+            assert n == 1, f"{expect}: {n} frames"
+            assert np.array_equal(s.shown, s.agg()), expect
+            kinds.add((expect, canvas._current_image_mode))
+
+        s.ex.controls["threshold"].value = 70.0  # a blit: diff
+        assert s.apply() == 1 and np.array_equal(s.shown, s.agg())
+        kinds.add(("diff", canvas._current_image_mode))
+        canvas._force_full = True
+        draw_and_check("full")
+        fig.set_size_inches(3.33, 2.01)  # odd widths, a size change
+        draw_and_check("resized")
+        fig.patch.set_alpha(0.5)  # not opaque: must be full
+        draw_and_check("transparent")
+        fig.patch.set_alpha(1.0)
+        fig.set_size_inches(1 / fig.dpi, 1 / fig.dpi)
+        draw_and_check("1x1")
+        fig.set_size_inches(0, 0)
+        canvas.draw()
+        assert s.frames == [], "a 0 x 0 figure must send no frame (no PNG is 0 x 0)"
+        fig.set_size_inches(10.0, 5.6)
+        draw_and_check("back")
+        assert kinds == {
+            ("diff", "diff"), ("full", "full"), ("resized", "full"),
+            ("transparent", "full"), ("1x1", "full"), ("back", "full"),
+        }  # fmt: skip
+    finally:
+        s.close()
+
+
+def test_a_draw_requested_before_the_view_is_ready_sends_a_png():
+    """The browser model asks for a draw (pyplot's draw_all after a cell) before its view
+    said "initialized": ipympl's own send_binary then sends the raw RGBA buffer, which the
+    browser shows as a broken image. The frame sent must be a PNG, and the initial image a
+    data URL of the same picture."""
+    ex = explorers()["open_closed_gap"]()
+    try:
+        ipympl_backend._Backend_ipympl.new_figure_manager_given_figure(9001, ex.fig)
+        canvas = ex.fig.canvas
+        _use_fast_frames(canvas)  # as Explorer.__init__ does with the canvas it is built on
+        assert canvas.syncing_data_url  # no view yet
+        sent = []
+        canvas.send = lambda content, buffers=None: sent.append((content, buffers))
+        canvas._handle_message(canvas, {"type": "draw"}, [])
+        frames = [b[0] for c, b in sent if c.get("data") == '{"type": "binary"}']
+        assert len(frames) == 1
+        agg = np.asarray(canvas.get_renderer().buffer_rgba())
+        assert np.array_equal(_decode(bytes(frames[0])), agg)
+        prefix = "data:image/png;base64,"
+        assert canvas._data_url.startswith(prefix)
+        assert np.array_equal(_decode(base64.b64decode(canvas._data_url[len(prefix) :])), agg)
+    finally:
+        ex.close()
+
+
+@pytest.mark.parametrize("size", [(0, 0), (0, 560), (3, 2), ("nan", 400)])
+def test_degenerate_resize_requests_keep_the_figure(size):
+    s = _Stream("roofline")
+    try:
+        before = tuple(s.ex.fig.bbox.size)
+        s.canvas._handle_message(s.canvas, {"type": "resize", "width": size[0],
+                                            "height": size[1]}, [])  # fmt: skip
+        assert tuple(s.ex.fig.bbox.size) == before
+        s.canvas._handle_message(s.canvas, {"type": "draw"}, [])
+        w = s.ex.controls["batch"]
+        w.value = w.options[-1]
+        s.apply()  # every frame decodes
+        assert np.array_equal(s.shown, s.agg())
+    finally:
+        s.close()
+
+
+@pytest.mark.parametrize("change", ["resize", "device_pixel_ratio"])
+def test_a_control_change_after_a_new_size_shows_a_complete_figure(change):
+    """A resize or a new device pixel ratio, then a control change before the browser's
+    draw request: the frame must be the complete figure at the new size (a blit of the old
+    size's background would leave the old layout in it)."""
+    s = _Stream("roofline")
+    try:
+        if change == "resize":
+            msg = {"type": "resize", "width": 800, "height": 500}
+        else:
+            msg = {"type": "set_device_pixel_ratio", "device_pixel_ratio": 2}
+        s.canvas._handle_message(s.canvas, msg, [])
+        w = s.ex.controls["batch"]
+        w.value = w.options[-1]
+        s.apply()
+        shown = s.shown.copy()
+        s.canvas.draw()  # a full redraw of the same state: the reference
+        assert np.array_equal(shown, s.agg())
+    finally:
+        s.close()
+
+
+def test_the_figure_is_not_left_stale_after_a_change():
+    """pyplot redraws every stale figure after each cell and each comm message (draw_all on
+    post_execute): in ipympl a "draw" round trip to the browser and a second full draw per
+    slider step, and, before the view is ready, a frame ipympl pushes itself."""
+    ex = explorers()["roofline"]()
+    try:
+        ipympl_backend._Backend_ipympl.new_figure_manager_given_figure(9002, ex.fig)
+        canvas = ex.fig.canvas
+        canvas.send = lambda content, buffers=None: None
+        ex.update()  # no view yet: the initial image
+        assert not ex.fig.stale
+        canvas.syncing_data_url = False
+        for name, _w, v in _moves(ex, k=3):
+            if ex.controls[name].value != v:
+                ex.controls[name].value = v
+                assert not ex.fig.stale, f"{name}={v!r} left the figure stale"
+    finally:
+        ex.close()
