@@ -45,7 +45,14 @@ import pandas as pd
 from ._validate import require_in_range, require_positive, scalar_or_array
 from .datasets import load_factory_assumptions
 from .serving import serving_performance
-from .specs import GPUSpec, check_precision, get_gpu, get_model
+from .specs import (
+    GPUSpec,
+    check_native_precision,
+    check_precision,
+    get_gpu,
+    get_model,
+    native_precisions,
+)
 
 __all__ = [
     "HOURS_PER_MONTH",
@@ -54,7 +61,6 @@ __all__ = [
     "api_bill",
     "api_list_price",
     "capital_recovery_factor",
-    "check_native_precision",
     "cost_breakdown",
     "energy_per_query",
     "energy_usd_per_mtok",
@@ -64,7 +70,6 @@ __all__ = [
     "genai_prices_info",
     "genai_prices_models",
     "joules_per_token",
-    "native_precisions",
     "operating_point_for_speed",
     "owned_usd_per_gpu_hour",
     "pareto_mask",
@@ -88,7 +93,6 @@ HOURS_PER_MONTH = HOURS_PER_YEAR / 12.0
 """Hours in an average month (730), for prices per kW-month and monthly bills."""
 
 _J_PER_KWH = 3.6e6
-_PRECISIONS = ("bf16", "fp8", "fp4")
 
 
 # --------------------------------------------------------------------------- argument checks
@@ -730,54 +734,6 @@ def price_for_return_multiple(
     return scalar_or_array(m * cap / mtok)
 
 
-# --------------------------------------------------------------------------- precisions
-
-
-def native_precisions(gpu: str | GPUSpec) -> list[str]:
-    """Matmul formats the GPU has tensor cores for (a finite dense peak in ``data/gpus.csv``).
-
-    Parameters
-    ----------
-    gpu : str or GPUSpec
-        The accelerator.
-
-    Returns
-    -------
-    list of str
-        Among ``"bf16"``, ``"fp8"``, ``"fp4"``.
-    """
-    g = get_gpu(gpu)
-    return [p for p in _PRECISIONS if np.isfinite(getattr(g, f"{p}_dense_tflops"))]
-
-
-def check_native_precision(gpu: str | GPUSpec, precision: str) -> str:
-    """``precision`` lower-cased if the GPU computes natively in it, else ``ValueError``.
-
-    The serving model would run, say, FP8 weights on an A100 as weight-only quantisation (bf16
-    arithmetic); the factory asks for native support unless told otherwise.
-
-    Parameters
-    ----------
-    gpu : str or GPUSpec
-        The accelerator.
-    precision : str
-        ``"bf16"``, ``"fp8"`` or ``"fp4"``.
-
-    Returns
-    -------
-    str
-    """
-    p = check_precision("precision", precision)
-    native = native_precisions(gpu)
-    if p not in native:
-        raise ValueError(
-            f"precision {precision!r} is not supported natively by GPU {get_gpu(gpu).name!r} "
-            f"(it has tensor cores for {native}); choose one of those, or pass "
-            "allow_weight_only=True to model weight-only quantisation"
-        )
-    return p
-
-
 # --------------------------------------------------------------------------- operating point
 
 
@@ -846,8 +802,6 @@ def token_economics(
         ``"rented (data/gpus.csv mid price)"``) and the cost (and revenue) columns.
     """
     g = get_gpu(gpu)
-    if not allow_weight_only:
-        check_native_precision(g, precision)
     if usd_per_gpu_hour is None and purchase_usd is None:
         usd_per_gpu_hour, label = g.usd_per_hour_mid, "rented (data/gpus.csv mid price)"
         if not np.isfinite(usd_per_gpu_hour):
@@ -857,6 +811,7 @@ def token_economics(
     sp = serving_performance(
         model, g, batch, prompt_tokens, output_tokens, precision, efficiency,
         n_gpus=n_gpus, check_memory=check_memory, usd_per_gpu_hour=1.0,
+        allow_weight_only=allow_weight_only,
     )  # fmt: skip
     tps = sp["output_tokens_per_s_per_gpu"].to_numpy()
     power = sp["joules_per_output_token"].to_numpy() * tps
@@ -960,6 +915,7 @@ def energy_per_query(
     server_w_per_gpu=None,
     host_power_fraction=1.0,
     check_memory: bool = True,
+    allow_weight_only: bool = False,
 ) -> pd.DataFrame:
     """Energy of one query from the calibrated serving model, board and facility.
 
@@ -975,6 +931,9 @@ def energy_per_query(
     ----------
     model, gpu, batch, prompt_tokens, output_tokens, precision, efficiency, n_gpus, check_memory
         As in :func:`inferecon.serving_performance`.
+    allow_weight_only : bool
+        Accept a precision the GPU has no tensor cores for, as weight-only quantisation; it
+        raises otherwise (:func:`inferecon.check_native_precision`).
     pue : float
         Facility power usage effectiveness, in [1, 5].
     server_w_per_gpu : float, optional
@@ -1000,6 +959,7 @@ def energy_per_query(
     sp = serving_performance(
         model, gpu, batch, prompt_tokens, output_tokens, precision, efficiency,
         n_gpus=n_gpus, check_memory=check_memory, usd_per_gpu_hour=1.0,
+        allow_weight_only=allow_weight_only,
     )  # fmt: skip
     board = sp["wh_per_response"].to_numpy()
     # GPU-seconds one query occupies: its share of the cycle on all n GPUs
@@ -1188,9 +1148,8 @@ def throughput_frontier(
             precs = native_precisions(g)
         else:
             precs = [check_precision("precisions", p) for p in precisions]
-            if not allow_weight_only:
-                for p in precs:
-                    check_native_precision(g, p)
+            for p in precs:
+                check_native_precision(g, p, allow_weight_only=allow_weight_only)
         if all_in_kw is not None and g.name in all_in_kw:
             kw = float(require_positive(f"all_in_kw[{g.name!r}]", all_in_kw[g.name]))
         else:
@@ -1199,6 +1158,7 @@ def throughput_frontier(
             sp = serving_performance(
                 m, g, bb, prompt_tokens, output_tokens, p, efficiency,
                 n_gpus=nn, check_memory=False, usd_per_gpu_hour=1.0,
+                allow_weight_only=allow_weight_only,
             )  # fmt: skip
             sp = sp[sp["fits"].to_numpy()]
             if not len(sp):

@@ -885,6 +885,7 @@ def simulate_serving(
     max_time_s: float = 86_400.0,
     cost=None,
     kv_capacity_tokens: int | None = None,
+    allow_weight_only: bool = False,
 ) -> ServingResult:
     """Serve a workload with continuous batching and report every request's latency.
 
@@ -904,7 +905,10 @@ def simulate_serving(
     n_gpus : int
         Tensor-parallel GPUs per instance.
     precision : {"bf16", "fp8", "fp4"}
-        Weight (and KV-cache) precision.
+        Weight (and KV-cache) precision; native to the GPU unless ``allow_weight_only``.
+    allow_weight_only : bool
+        Accept a precision the GPU has no tensor cores for, as weight-only quantisation
+        (:func:`inferecon.check_native_precision`).
     efficiency : optional
         As in :func:`inferecon.decode_performance` (``None``: the stored calibration).
     seed : int
@@ -955,7 +959,7 @@ def simulate_serving(
                          "pools are simulated one after the other)")  # fmt: skip
     t_wall = _time.perf_counter()
     c = cost if cost is not None else IterationCost(model, gpu, precision, efficiency,
-                                                    n_gpus=int(n_gpus))  # fmt: skip
+                          n_gpus=int(n_gpus), allow_weight_only=allow_weight_only)  # fmt: skip
     if kv_capacity_tokens is None:
         kv_capacity_tokens = c.kv_capacity_tokens(memory_fraction)
     kv_blocks = int(kv_capacity_tokens) // BLOCK_TOKENS
