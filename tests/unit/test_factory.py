@@ -4,6 +4,7 @@ bad input."""
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -223,6 +224,78 @@ def test_native_precisions():
     r = ie.token_economics("Llama-3.1-8B", "A100-80GB-SXM", 8, 512, 128, "fp8",
                            allow_weight_only=True)  # fmt: skip
     assert r["output_tokens_per_s_per_gpu"].iloc[0] > 0
+
+
+def _tiny_workload():
+    return ie.poisson_workload(5.0, n_requests=8, prompt_tokens=64, output_tokens=8)
+
+
+# Every entry point that takes a GPU and a weight precision, called with that precision; the
+# one rule (ie.check_native_precision) must reject a format without tensor cores and accept it
+# under the explicit weight-only opt-in.
+_ENTRY_POINTS = {
+    "decode_performance": lambda g, p, **o: ie.decode_performance(
+        "Llama-3.1-8B", g, 1, 128, p, **o
+    ),
+    "prefill_performance": lambda g, p, **o: ie.prefill_performance(
+        "Llama-3.1-8B", g, 128, 1, p, **o
+    ),
+    "serving_performance": lambda g, p, **o: ie.serving_performance(
+        "Llama-3.1-8B", g, 1, 128, 16, p, **o
+    ),
+    "IterationCost": lambda g, p, **o: ie.IterationCost("Llama-3.1-8B", g, p, **o),
+    "simulate_serving": lambda g, p, **o: ie.simulate_serving(
+        "Llama-3.1-8B", g, _tiny_workload(), precision=p, **o
+    ),
+    "energy_per_query": lambda g, p, **o: ie.energy_per_query(
+        "Llama-3.1-8B", g, 1, 128, 16, p, **o
+    ),
+    "token_economics": lambda g, p, **o: ie.token_economics(
+        "Llama-3.1-8B", g, 1, 128, 16, p, usd_per_gpu_hour=2.0, **o
+    ),
+    "throughput_frontier": lambda g, p, **o: ie.throughput_frontier(
+        "Llama-3.1-8B", g, 128, 16, precisions=[p], tp_sizes=[1], batches=[1, 8], **o
+    ),
+    "self_hosted_bill": lambda g, p, **o: ie.self_hosted_bill(
+        "Llama-3.1-8B", g, 128, 16, 1000, p, batch=8, usd_per_gpu_hour=2.0, **o
+    ),
+}
+
+
+@pytest.mark.parametrize("entry", sorted(_ENTRY_POINTS))
+@pytest.mark.parametrize(
+    ("gpu", "precision"), [("A100-80GB-SXM", "fp4"), ("H100-SXM", "fp4"), ("A100-80GB-SXM", "fp8")]
+)
+def test_one_precision_rule_at_every_entry_point(entry, gpu, precision):
+    call = _ENTRY_POINTS[entry]
+    # data/gpus.csv: the A100 has no FP8 or FP4 dense rate, Hopper no FP4 rate
+    native = ["bf16"] if gpu.startswith("A100") else ["bf16", "fp8"]
+    msg = (
+        f"precision '{precision}' is not supported natively by GPU '{gpu}' "
+        f"(it has tensor cores for {native!r}); choose one of those, or pass "
+        "allow_weight_only=True"
+    )
+    with pytest.raises(ValueError, match=re.escape(msg)):
+        call(gpu, precision)
+    assert call(gpu, precision, allow_weight_only=True) is not None  # the explicit opt-in
+    assert call(gpu, "bf16") is not None  # native: no opt-in needed
+
+
+def test_weight_only_opt_in_reads_fewer_bytes_at_the_wider_rate():
+    # weight-only fp4 on an H100: weights at 0.5625 B/value (NVFP4, specs.PRECISION_BYTES), the
+    # arithmetic at the FP8 rate, so at batch 1 (memory-bound) it beats fp8 and at a big
+    # prefill (compute-bound) it equals it
+    kw = dict(efficiency=1.0, check_memory=False)
+    f8 = ie.decode_performance("Llama-3.1-70B", "H100-SXM", 1, 128, "fp8", **kw)
+    f4 = ie.decode_performance(
+        "Llama-3.1-70B", "H100-SXM", 1, 128, "fp4", allow_weight_only=True, **kw
+    )
+    assert f4["step_ms"].item() < f8["step_ms"].item()
+    p8 = ie.prefill_performance("Llama-3.1-70B", "H100-SXM", 8192, 4, "fp8", 1.0)
+    p4 = ie.prefill_performance(
+        "Llama-3.1-70B", "H100-SXM", 8192, 4, "fp4", 1.0, allow_weight_only=True
+    )
+    assert p4["compute_ms"].item() == pytest.approx(p8["compute_ms"].item(), rel=1e-12)
 
 
 # --------------------------------------------------------------------------- the frontier
@@ -508,3 +581,16 @@ def test_self_hosted_bill_pays_for_whole_replicas():
     np.testing.assert_array_equal(b["gpus"], 2 * expected)
     assert (b["utilisation"] <= 0.5 + 1e-12).all()  # provisioned for twice the mean
     np.testing.assert_allclose(b["usd_per_month"], b["gpus"] * 3.0 * 730, rtol=1e-12)
+
+
+def test_error_messages_print_numbers_not_numpy_reprs():
+    # numpy 2 writes repr(np.float64(0.0)) as "np.float64(0.0)"; a message names the number
+    with pytest.raises(ValueError) as info:
+        ie.cost_breakdown(1000, 700, usd_per_gpu_hour=2.0, utilisation=np.float64(0.0))
+    assert str(info.value) == "utilisation must be in (0, 1]; got 0.0"
+    with pytest.raises(ValueError) as info:
+        ie.usd_per_mtok(2.0, np.array([1000.0, -3.0]))
+    assert str(info.value).endswith("got -3.0") and "np." not in str(info.value)
+    with pytest.raises(ValueError) as info:
+        ie.joules_per_token(700, 1000, pue=np.float32(0.5))
+    assert str(info.value) == "pue must be in [1, 5]; got 0.5"
