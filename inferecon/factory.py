@@ -435,11 +435,14 @@ def cost_breakdown(
     -------
     pandas.DataFrame
         ``hardware_usd_per_gpu_hour``, ``facility_usd_per_gpu_hour``,
-        ``hardware_usd_per_mtok``, ``energy_usd_per_mtok``, ``facility_usd_per_mtok``,
-        ``idle_usd_per_mtok``, ``total_usd_per_mtok`` (USD per million tokens),
-        ``joules_per_token`` (board), ``facility_joules_per_token`` (x PUE),
-        ``utilisation`` and, with ``all_in_kw_per_gpu``, ``all_in_kw_per_gpu`` and
-        ``tokens_per_s_per_mw``.
+        ``energy_usd_per_gpu_hour`` (a served hour's electricity, facility included) and
+        ``idle_energy_usd_per_gpu_hour`` (an idle hour's), ``hardware_usd_per_mtok``,
+        ``energy_usd_per_mtok``, ``facility_usd_per_mtok``, ``idle_usd_per_mtok``,
+        ``total_usd_per_mtok`` (USD per million tokens), ``joules_per_token`` (board),
+        ``facility_joules_per_token`` (x PUE), ``utilisation``, when owning ``purchase_usd``
+        and ``lifetime_years``, and with ``all_in_kw_per_gpu``,
+        ``all_in_kw_per_gpu`` and ``tokens_per_s_per_mw``. :func:`unit_economics` reads its
+        costs from these columns, so nothing is asked twice.
 
     Examples
     --------
@@ -470,13 +473,18 @@ def cost_breakdown(
     hardware = h / per_hour_tokens
     facility = fac_hour / per_hour_tokens
     j = p / t
-    energy = j * pue_ * 1e6 / _J_PER_KWH * price
-    idle_hour = h + fac_hour + idle * pue_ / 1000.0 * price
+    energy_hour = p * pue_ / 1000.0 * price  # kW x USD/kWh: a served hour's electricity
+    idle_energy_hour = idle * pue_ / 1000.0 * price
+    energy = energy_hour / per_hour_tokens
+    idle_hour = h + fac_hour + idle_energy_hour
     idle_cost = (1.0 / u - 1.0) * idle_hour / per_hour_tokens
     total = hardware + energy + facility + idle_cost
+    owned = purchase_usd is not None
     cols = {
         "hardware_usd_per_gpu_hour": h,
         "facility_usd_per_gpu_hour": fac_hour,
+        "energy_usd_per_gpu_hour": energy_hour,
+        "idle_energy_usd_per_gpu_hour": idle_energy_hour,
         "hardware_usd_per_mtok": hardware,
         "energy_usd_per_mtok": energy,
         "facility_usd_per_mtok": facility,
@@ -486,6 +494,9 @@ def cost_breakdown(
         "facility_joules_per_token": j * pue_,
         "utilisation": u,
     }
+    if owned:
+        cols["purchase_usd"] = _arr(purchase_usd)
+        cols["lifetime_years"] = _arr(lifetime_years)
     if kw is not None:
         cols["all_in_kw_per_gpu"] = kw
         cols["tokens_per_s_per_mw"] = t * 1000.0 / kw
@@ -545,12 +556,6 @@ def unit_economics(
     *,
     input_usd_per_mtok=0.0,
     input_tokens_per_output_token=0.0,
-    power_w=None,
-    idle_w=0.0,
-    usd_per_kwh=0.0,
-    pue=1.0,
-    purchase_usd=None,
-    lifetime_years=None,
 ) -> pd.DataFrame:
     """Revenue, gross margin, break-even utilisation and price, payback and return multiple.
 
@@ -563,27 +568,27 @@ def unit_economics(
       utilisation up to 100% breaks even;
     * break-even price: the output price at which the margin is 0 (input price held), 0 when
       input revenue alone covers the cost;
-    * with a purchase price (owning): payback ``= purchase / yearly operating profit``
+    * when ``costs`` are for an owned GPU: payback ``= purchase / yearly operating profit``
       (revenue less energy and hosting; ``inf`` when that is not positive), the return
       multiple ``= revenue over the life / purchase`` (the vendor definition: revenue, not
       profit) and the net multiple ``= (revenue - energy - hosting) over the life / purchase``.
 
+    Every cost (``H``, ``F``, ``E_s``, ``E_i``, the utilisation, the purchase price and life)
+    is read from ``costs``, as :func:`cost_breakdown` computed it: electricity price, PUE and
+    idle power are given once, there.
+
     Parameters
     ----------
     costs : pandas.DataFrame
-        Output of :func:`cost_breakdown` for the same rows.
+        Output of :func:`cost_breakdown` (or :func:`frontier_costs`, :func:`token_economics`)
+        for the same rows.
     tokens_per_s_per_gpu : float or array
-        Output tokens per second per GPU while serving, > 0.
+        Output tokens per second per GPU while serving, > 0 (the throughput ``costs`` were
+        computed for).
     output_usd_per_mtok, input_usd_per_mtok : float or array
         Selling prices per million tokens, USD, >= 0.
     input_tokens_per_output_token : float or array
         Billed prompt tokens per output token, >= 0.
-    power_w : float or array, optional
-        Board power while serving, W (for ``E_s``); ``costs`` energy is used when omitted.
-    idle_w, usd_per_kwh, pue : float or array
-        As in :func:`cost_breakdown`.
-    purchase_usd, lifetime_years : float or array, optional
-        Owning: price per GPU (USD) and life (years), for payback and multiples.
 
     Returns
     -------
@@ -594,24 +599,26 @@ def unit_economics(
         ``break_even_output_usd_per_mtok`` and, when owning, ``payback_years``,
         ``lifetime_revenue_usd``, ``return_multiple`` and ``net_return_multiple``.
     """
+    need = {"energy_usd_per_gpu_hour", "idle_energy_usd_per_gpu_hour", "total_usd_per_mtok"}
+    missing = sorted(need - set(costs.columns))
+    if missing:
+        raise ValueError(
+            f"costs must come from cost_breakdown (or frontier_costs, token_economics); "
+            f"missing columns {missing}"
+        )
     t = _arr(require_positive("tokens_per_s_per_gpu", tokens_per_s_per_gpu))
     po = _arr(_nonneg("output_usd_per_mtok", output_usd_per_mtok))
     pi = _arr(_nonneg("input_usd_per_mtok", input_usd_per_mtok))
     ratio = _arr(_nonneg("input_tokens_per_output_token", input_tokens_per_output_token))
-    price = _arr(_nonneg("usd_per_kwh", usd_per_kwh))
-    pue_ = _arr(_pue(pue))
-    idle = _arr(_nonneg("idle_w", idle_w))
-    u = costs["utilisation"].to_numpy()
+    u = costs["utilisation"].to_numpy(float)
     mtok_per_hour = t * 3600.0 / 1e6
     rev_mtok = po + pi * ratio
     r_hour = rev_mtok * mtok_per_hour
-    fixed = (costs["hardware_usd_per_gpu_hour"] + costs["facility_usd_per_gpu_hour"]).to_numpy()
-    if power_w is None:
-        e_s = costs["energy_usd_per_mtok"].to_numpy() * mtok_per_hour
-    else:
-        e_s = _arr(require_positive("power_w", power_w)) * pue_ / 1000.0 * price
-    e_i = idle * pue_ / 1000.0 * price
-    total = costs["total_usd_per_mtok"].to_numpy()
+    fac = costs["facility_usd_per_gpu_hour"].to_numpy(float)
+    fixed = costs["hardware_usd_per_gpu_hour"].to_numpy(float) + fac
+    e_s = costs["energy_usd_per_gpu_hour"].to_numpy(float)
+    e_i = costs["idle_energy_usd_per_gpu_hour"].to_numpy(float)
+    total = costs["total_usd_per_mtok"].to_numpy(float)
     with np.errstate(divide="ignore", invalid="ignore"):
         margin = np.where(
             rev_mtok > 0, 1.0 - total / np.where(rev_mtok > 0, rev_mtok, 1.0), -np.inf
@@ -627,12 +634,9 @@ def unit_economics(
         "break_even_utilisation": u_star,
         "break_even_output_usd_per_mtok": np.maximum(total - pi * ratio, 0.0),
     }
-    if purchase_usd is not None:
-        cap = _arr(require_positive("purchase_usd", purchase_usd))
-        if lifetime_years is None:
-            raise ValueError("lifetime_years is required with purchase_usd (valid range (0, 50])")
-        life = _arr(require_in_range("lifetime_years", lifetime_years, 0.0, 50.0, low_open=True))
-        fac = costs["facility_usd_per_gpu_hour"].to_numpy()
+    if "purchase_usd" in costs:  # owned (cost_breakdown adds it with a purchase price)
+        cap = costs["purchase_usd"].to_numpy(float)
+        life = costs["lifetime_years"].to_numpy(float)
         yearly = HOURS_PER_YEAR * (u * (r_hour - e_s) - (1.0 - u) * e_i - fac)
         with np.errstate(divide="ignore", invalid="ignore"):
             payback = np.where(yearly > 0, cap / np.where(yearly > 0, yearly, 1.0), np.inf)
@@ -832,9 +836,7 @@ def token_economics(
         ratio = sp["prompt_tokens"].to_numpy() / sp["output_tokens"].to_numpy()
         econ = unit_economics(
             costs, tps, output_usd_per_mtok, input_usd_per_mtok=input_usd_per_mtok,
-            input_tokens_per_output_token=ratio, power_w=power, idle_w=g.idle_w,
-            usd_per_kwh=usd_per_kwh, pue=pue, purchase_usd=purchase_usd,
-            lifetime_years=lifetime_years,
+            input_tokens_per_output_token=ratio,
         )  # fmt: skip
         out = pd.concat([out, econ], axis=1)
     return out

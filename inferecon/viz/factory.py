@@ -560,18 +560,10 @@ class MarginPaybackExplorer(_OperatingPointMixin, Explorer):
             return _note(message)
         self._msg_m.set_text("")
         own = p["hardware"] == _OWN
-        kw = _cost_kwargs(p)
         one = costs[costs["batch"] == row["batch"]].iloc[:1]
         ratio = int(p["prompt_tokens"]) / int(p["output_tokens"])
         econ_kw = dict(
-            input_usd_per_mtok=float(p["input_usd_per_mtok"]),
-            input_tokens_per_output_token=ratio,
-            power_w=float(row["power_w"]),
-            idle_w=float(row["idle_w"]),
-            usd_per_kwh=kw.get("usd_per_kwh", 0.0),
-            pue=kw["pue"],
-            purchase_usd=kw.get("purchase_usd"),
-            lifetime_years=kw.get("lifetime_years"),
+            input_usd_per_mtok=float(p["input_usd_per_mtok"]), input_tokens_per_output_token=ratio
         )
         tps = float(row["output_tokens_per_s_per_gpu"])
         grid = unit_economics(one, tps, self._GRID, **econ_kw)

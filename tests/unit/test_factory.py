@@ -105,25 +105,65 @@ def test_break_even_and_payback_golden():
     costs = ie.cost_breakdown(
         1000, 700, purchase_usd=30_000, lifetime_years=4, usd_per_kwh=0.08
     )  # fmt: skip
-    econ = ie.unit_economics(
-        costs, 1000, 0.60, power_w=700, usd_per_kwh=0.08, purchase_usd=30_000, lifetime_years=4
-    ).iloc[0]
+    econ = ie.unit_economics(costs, 1000, 0.60).iloc[0]
     assert econ["payback_years"] == pytest.approx(30_000 / (2.104 * 8760), rel=REL)
     assert econ["return_multiple"] == pytest.approx(4 * 8760 * 2.16 / 30_000, rel=REL)
     assert econ["net_return_multiple"] == pytest.approx(4 * 8760 * 2.104 / 30_000, rel=REL)
 
 
+def test_unit_economics_takes_idle_energy_from_the_costs():
+    # Owned: USD 30,000 over 4 years at 0% = H = 30,000 / 35,040 = 0.856164 USD/h; 1,000
+    # tokens/s sold at USD 1 per million: R = 3.6 USD per served hour; 700 W serving and 100 W
+    # idle at PUE 1.2 and USD 0.10/kWh: E_s = 0.7 x 1.2 x 0.10 = 0.084, E_i = 0.012 USD/h.
+    # Break-even u* = (H + E_i) / (R - E_s + E_i) = 0.868164 / 3.528 = 0.246078 (dropping the
+    # idle energy gives 0.856164 / 3.516 = 0.243505). At u = 0.5: cost per clock hour
+    # H + u E_s + (1 - u) E_i = 0.904164; yearly operating profit 8,760 x (0.5 x (3.6 - 0.084)
+    # - 0.5 x 0.012) = 15,347.52, payback 30,000 / 15,347.52 = 1.954714 years.
+    h = 30_000 / 35_040
+    costs = ie.cost_breakdown(
+        1000, 700, purchase_usd=30_000, lifetime_years=4, utilisation=0.5, usd_per_kwh=0.10,
+        pue=1.2, idle_w=100,
+    )  # fmt: skip
+    econ = ie.unit_economics(costs, 1000, 1.0).iloc[0]
+    assert econ["break_even_utilisation"] == pytest.approx((h + 0.012) / 3.528, rel=REL)
+    assert round(econ["break_even_utilisation"], 6) == 0.246078
+    assert econ["cost_usd_per_gpu_hour"] == pytest.approx(h + 0.042 + 0.006, rel=REL)
+    assert econ["payback_years"] == pytest.approx(30_000 / 15_347.52, rel=REL)
+    assert econ["return_multiple"] == pytest.approx(4 * 8760 * 0.5 * 3.6 / 30_000, rel=REL)
+    with pytest.raises(TypeError):
+        ie.unit_economics(costs, 1000, 1.0, idle_w=100)  # asked once, in cost_breakdown
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.floats(0.2, 10), st.floats(100, 1e4), st.floats(100, 1200), st.floats(0, 1),
+    st.floats(0, 0.4), st.floats(1, 2), st.floats(0.05, 1.0), st.floats(0, 2),
+)  # fmt: skip
+def test_at_the_break_even_utilisation_the_margin_is_zero(
+    hourly, tps, watts, idle_share, kwh, pue, price, fac
+):
+    # whatever the costs, serving the break-even share of hours earns exactly what they cost
+    kw = dict(usd_per_gpu_hour=hourly, usd_per_kwh=kwh, pue=pue, idle_w=watts * idle_share,
+              all_in_kw_per_gpu=1.5, facility_usd_per_kw_month=fac * 100)  # fmt: skip
+    u_star = ie.unit_economics(ie.cost_breakdown(tps, watts, **kw), tps, price)[
+        "break_even_utilisation"
+    ].iloc[0]
+    if np.isfinite(u_star) and u_star > 1e-3:
+        at = ie.unit_economics(ie.cost_breakdown(tps, watts, utilisation=u_star, **kw), tps, price)
+        assert at["gross_margin"].iloc[0] == pytest.approx(0.0, abs=1e-9)
+        # and the hourly view agrees: revenue per clock hour equals cost per clock hour
+        r = at.iloc[0]
+        assert r["revenue_usd_per_gpu_hour"] == pytest.approx(r["cost_usd_per_gpu_hour"], rel=1e-9)
+
+
 def test_losing_money_is_said_not_hidden():
     costs = ie.cost_breakdown(1000, 700, usd_per_gpu_hour=10.0, utilisation=0.5)
-    econ = ie.unit_economics(
-        costs, 1000, 0.5, purchase_usd=30_000, lifetime_years=4
-    ).iloc[0]  # fmt: skip
+    econ = ie.unit_economics(costs, 1000, 0.5).iloc[0]
     assert econ["gross_margin"] < 0
     assert math.isinf(econ["break_even_utilisation"])  # 10 USD/h > 1.8 USD/h of revenue
+    assert "payback_years" not in econ  # rented: nothing to pay back
     costs = ie.cost_breakdown(1000, 700, purchase_usd=30_000, lifetime_years=4, usd_per_kwh=30)
-    econ = ie.unit_economics(
-        costs, 1000, 0.01, power_w=700, usd_per_kwh=30, purchase_usd=30_000, lifetime_years=4
-    ).iloc[0]
+    econ = ie.unit_economics(costs, 1000, 0.01).iloc[0]
     assert math.isinf(econ["payback_years"])
 
 
