@@ -3,6 +3,7 @@ bad input."""
 
 from __future__ import annotations
 
+import datetime
 import math
 import re
 
@@ -103,7 +104,7 @@ def test_break_even_and_payback_golden():
     # hardware 2.104/h = 18,431 a year: payback 30,000 / 18,431 = 1.628 years; four years of
     # revenue (4 x 8,760 x 2.16 = 75,686) are 2.52x the price.
     costs = ie.cost_breakdown(
-        1000, 700, purchase_usd=30_000, lifetime_years=4, usd_per_kwh=0.08
+        1000, 700, purchase_usd=30_000, lifetime_years=4, usd_per_kwh=0.08, pue=1.0
     )  # fmt: skip
     econ = ie.unit_economics(costs, 1000, 0.60).iloc[0]
     assert econ["payback_years"] == pytest.approx(30_000 / (2.104 * 8760), rel=REL)
@@ -188,6 +189,35 @@ def test_nvidia_return_claim_structure():
     assert ie.price_for_return_multiple(15, *args, 0.5, 3) == pytest.approx(2 * price, rel=REL)
 
 
+def test_claim_in_output_token_prices_for_each_inferencemax_shape():
+    # InferenceMAX's tput_per_gpu is total (input + output) tokens per GPU (utils/process_result.py:
+    # total_token_throughput / tp_size). The claim's tokens over 3 years at 100%:
+    # 72 x 10,000 x 3,600 x 8,760 x 3 / 1e6 = 68,117,760 million, so USD 75M is
+    # 75e6 / 68,117,760 = USD 1.101034 per million tokens of either kind. Output tokens are
+    # o / (p + o) of them, so with the prompt free the output price is that times (p + o) / o:
+    # 8k/1k (the claim's shape): x 9 = 9.9093; 1k/1k: x 2 = 2.2021; 1k/8k: x 9/8 = 1.2387.
+    # With the prompt billed at USD 0.55 per million (DeepSeek-R1's list input price), 8k/1k
+    # needs 9 x 1.101034 - 8 x 0.55 = USD 5.5093 per million output tokens.
+    per_token = 75e6 / (72 * 10_000 * 3600 * 8760 * 3 / 1e6)
+    assert round(per_token, 6) == 1.101034
+    shapes = np.array([[1024, 1024], [1024, 8192], [8192, 1024]], dtype=float)
+    got = ie.output_price_for_return_multiple(
+        15, 5e6, 72, 10_000, shapes[:, 0], shapes[:, 1], 1.0, 3
+    )  # fmt: skip
+    np.testing.assert_allclose(got, per_token * np.array([2, 9 / 8, 9]), rtol=REL)
+    assert np.round(got, 2).tolist() == [2.20, 1.24, 9.91]
+    billed = ie.output_price_for_return_multiple(15, 5e6, 72, 10_000, 8192, 1024, 1.0, 3, 0.55)
+    assert billed == pytest.approx(9 * per_token - 8 * 0.55, rel=REL)
+    # at 70% utilisation everything needs 1 / 0.7 as much
+    assert ie.output_price_for_return_multiple(
+        15, 5e6, 72, 10_000, 8192, 1024, 0.7, 3
+    ) == pytest.approx(9 * per_token / 0.7, rel=REL)  # fmt: skip
+    # input revenue alone over the target: no output price needed
+    assert ie.output_price_for_return_multiple(15, 5e6, 72, 10_000, 8192, 1024, 1.0, 3, 5.0) == 0
+    with pytest.raises(ValueError, match=r"prompt_tokens must be finite and > 0"):
+        ie.output_price_for_return_multiple(15, 5e6, 72, 10_000, 0, 1024, 1.0, 3)
+
+
 def test_epoch_chatgpt_query_energy_golden():
     # Epoch AI (Feb 2025): 2 x 100e9 x 500 = 1e14 FLOP; an H100 at 989 TFLOP/s and 10%
     # utilisation needs 1e14 / 98.9e12 = 1.0111 s; 1,275 W x 0.7 x 1.2 = 1,071 W; 1.0111 s x
@@ -221,6 +251,39 @@ def test_energy_per_query_from_the_serving_model():
     assert r["board_wh_per_query"].iloc[0] > 4 * r["board_wh_per_query"].iloc[1]  # batching
     with pytest.raises(ValueError, match=r"server_w_per_gpu must be in \[700"):
         ie.energy_per_query("Llama-3.1-8B", "H100-SXM", 1, 100, 500, server_w_per_gpu=500)
+
+
+def test_energy_defaults_come_from_the_cited_table():
+    # data/factory_assumptions.csv: default_pue 1.2 (Epoch AI), default_usd_per_kwh 0.08 (EIA)
+    a = ie.load_factory_assumptions()["value"]
+    assert ie.factory_defaults() == {
+        "pue": a["default_pue"],
+        "usd_per_kwh": a["default_usd_per_kwh"],
+        "facility_usd_per_kw_month": a["default_facility_usd_per_kw_month"],
+    }
+    assert (a["default_pue"], a["default_usd_per_kwh"]) == (1.2, 0.08)
+    # owned, nothing said about power: 700 W x 1.2 x USD 0.08/kWh = USD 0.0672 per served
+    # hour, / 3.6 million tokens = USD 0.018667 per million; 100 W idle x 1.2 x 0.08 = 0.0096/h
+    own = ie.cost_breakdown(1000, 700, purchase_usd=30_000, lifetime_years=4, idle_w=100).iloc[0]
+    assert own["energy_usd_per_mtok"] == pytest.approx(0.7 * 1.2 * 0.08 / 3.6, rel=REL)
+    assert own["idle_energy_usd_per_gpu_hour"] == pytest.approx(0.1 * 1.2 * 0.08, rel=REL)
+    assert own["facility_joules_per_token"] == pytest.approx(0.7 * 1.2, rel=REL)
+    # rented: the rent includes power, so no electricity is added; the PUE still applies
+    rent = ie.cost_breakdown(1000, 700, usd_per_gpu_hour=2.0, idle_w=100).iloc[0]
+    assert rent["energy_usd_per_mtok"] == 0 and rent["idle_energy_usd_per_gpu_hour"] == 0
+    assert rent["facility_joules_per_token"] == pytest.approx(0.84, rel=REL)
+    assert ie.energy_usd_per_mtok(700, 1000, 0.08) == pytest.approx(0.84 / 3.6 * 0.08, rel=REL)
+    q = ie.energy_per_query("Llama-3.1-8B", "H100-SXM", 8, 100, 500, "fp8")
+    np.testing.assert_allclose(q["facility_wh_per_query"], 1.2 * q["board_wh_per_query"], rtol=REL)
+    # the bill uses the same defaults as the operating point it is built on
+    kw = dict(purchase_usd=30_000, lifetime_years=4)
+    bill = ie.self_hosted_bill(
+        "Llama-3.1-8B", "H100-SXM", 1000, 300, 1e5, "fp8", batch=64, **kw
+    ).iloc[0]
+    op = ie.token_economics("Llama-3.1-8B", "H100-SXM", 64, 1000, 300, "fp8", **kw).iloc[0]
+    gpu_hours, u = bill["gpus"] * 730, bill["utilisation"]
+    kwh = gpu_hours * (u * op["power_w"] + (1 - u) * ie.get_gpu("H100-SXM").idle_w) / 1000
+    assert bill["energy_usd_per_month"] == pytest.approx(kwh * 1.2 * 0.08, rel=1e-9)
 
 
 def test_all_in_power_defaults_are_cited():
@@ -588,6 +651,20 @@ def test_api_list_price_matches_the_published_price():
     assert (p["input_usd_per_mtok"], p["output_usd_per_mtok"]) == pytest.approx((0.15, 0.60))
     row = ie.load_prices().query("model == 'GPT-4o mini (2024-07-18)'").iloc[0]
     assert (row["input_usd_per_mtok"], row["output_usd_per_mtok"]) == (0.15, 0.6)
+
+
+def test_a_bare_date_is_priced_at_noon_utc():
+    # DeepSeek's price list for deepseek-reasoner (R1): USD 0.55 per million input tokens
+    # (cache miss) and USD 2.19 per million output tokens; off-peak (16:30-00:30 UTC) USD 0.135
+    # and USD 0.55. A bare date used to mean midnight UTC, inside the off-peak window.
+    for day in (AS_OF, datetime.date(2026, 12, 1)):
+        p = ie.api_list_price("deepseek-reasoner", "deepseek", as_of=day)
+        assert (p["input_usd_per_mtok"], p["output_usd_per_mtok"]) == pytest.approx((0.55, 2.19))
+    night = ie.api_list_price("deepseek-reasoner", "deepseek", as_of="2026-12-01T20:00:00Z")
+    assert (night["input_usd_per_mtok"], night["output_usd_per_mtok"]) == pytest.approx(
+        (0.135, 0.55)
+    )
+    assert ie.PRICE_TIME_OF_DAY == datetime.time(12, 0, tzinfo=datetime.UTC)
 
 
 def test_api_bill_by_hand():
