@@ -158,6 +158,36 @@ def test_at_the_break_even_utilisation_the_margin_is_zero(
         assert r["revenue_usd_per_gpu_hour"] == pytest.approx(r["cost_usd_per_gpu_hour"], rel=1e-9)
 
 
+def test_unit_economics_edges_by_hand():
+    # (mutation testing found these unchecked) Rented at H USD/h, 1,000 tokens/s, so a served
+    # hour earns R = 3.6 x price; break-even u* = H / R when there is no energy cost.
+    def econ(hourly, price, **kw):
+        costs = ie.cost_breakdown(1000, 700, usd_per_gpu_hour=hourly, utilisation=0.8)
+        return ie.unit_economics(costs, 1000, price, **kw).iloc[0]
+
+    assert econ(3.6, 1.0)["break_even_utilisation"] == 1.0  # exactly every hour: still finite
+    assert math.isinf(econ(3.6036, 1.0)["break_even_utilisation"])  # u* = 1.001: never
+    assert econ(0.45, 0.25)["break_even_utilisation"] == pytest.approx(0.5, rel=REL)  # R = 0.9
+    free = econ(0.5, 0.0)  # nothing sold: no margin, no break-even
+    assert free["gross_margin"] == -math.inf and math.isinf(free["break_even_utilisation"])
+    # an input price alone, with no prompt tokens billed, earns nothing; and vice versa
+    assert econ(2.0, 1.0, input_usd_per_mtok=0.5)["revenue_usd_per_mtok"] == 1.0
+    assert econ(2.0, 1.0, input_tokens_per_output_token=2.0)["revenue_usd_per_mtok"] == 1.0
+    # owned with hosting: 1.73 kW x USD 184 / 730 h = 0.436055 USD/h every hour; at u = 1,
+    # 700 W at PUE 1 and USD 0.08/kWh: profit 3.6 - 0.056 - 0.436055 = 3.107945 USD/h
+    costs = ie.cost_breakdown(
+        1000, 700, purchase_usd=30_000, lifetime_years=4, usd_per_kwh=0.08, pue=1.0,
+        all_in_kw_per_gpu=1.73, facility_usd_per_kw_month=184,
+    )  # fmt: skip
+    e = ie.unit_economics(costs, 1000, 1.0).iloc[0]
+    yearly = 8760 * (3.6 - 0.056 - 1.73 * 184 / 730)
+    assert e["payback_years"] == pytest.approx(30_000 / yearly, rel=REL)
+    assert e["net_return_multiple"] == pytest.approx(4 * yearly / 30_000, rel=REL)
+    # no idle power unless given: idle hours cost the hardware alone
+    idle = ie.cost_breakdown(1000, 700, purchase_usd=30_000, lifetime_years=4, utilisation=0.5)
+    assert idle["idle_usd_per_mtok"].iloc[0] == pytest.approx(30_000 / 35_040 / 3.6, rel=REL)
+
+
 def test_losing_money_is_said_not_hidden():
     costs = ie.cost_breakdown(1000, 700, usd_per_gpu_hour=10.0, utilisation=0.5)
     econ = ie.unit_economics(costs, 1000, 0.5).iloc[0]
