@@ -6,8 +6,10 @@ from __future__ import annotations
 import datetime
 import math
 import re
+from decimal import Decimal, localcontext
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -47,6 +49,18 @@ def test_tokens_per_mw_golden():
     # 1 MW feeds 1,000 / 1.73 = 578.03 GPUs at 1.73 kW all-in each (SemiAnalysis's H100/H200
     # figure); at 1,000 tokens/s per GPU that is 578,035 tokens/s per MW.
     assert round(ie.tokens_per_s_per_mw(1000, 1.73)) == 578_035
+
+
+def test_capital_recovery_at_a_tiny_rate():
+    # below r = 1e-6 the package uses the series 1/n + r (n + 1) / (2 n); against the annuity
+    # r / (1 - (1 + r)^-n) in 40-digit decimal arithmetic, at r = 5e-7 and n = 4:
+    # 0.25 + 5e-7 x 5 / 8 = 0.2500003125 (the O(r^2) rest is ~1e-13 relative)
+    with localcontext() as ctx:
+        ctx.prec = 40
+        r, n = Decimal("5e-7"), 4
+        exact = float(r / (1 - (1 + r) ** -n))
+    assert ie.capital_recovery_factor(5e-7, 4) == pytest.approx(exact, rel=1e-12)
+    assert ie.capital_recovery_factor(5e-7, 4) == pytest.approx(0.2500003125, rel=1e-12)
 
 
 def test_owned_gpu_hour_golden():
@@ -183,6 +197,13 @@ def test_unit_economics_edges_by_hand():
     yearly = 8760 * (3.6 - 0.056 - 1.73 * 184 / 730)
     assert e["payback_years"] == pytest.approx(30_000 / yearly, rel=REL)
     assert e["net_return_multiple"] == pytest.approx(4 * yearly / 30_000, rel=REL)
+    # a profit of USD 0.50 a year (price 0.5 / (8,760 x 3.6) per million, nothing else to pay)
+    # repays USD 30,000 in 60,000 years: finite, however long
+    tiny = 0.5 / (8760 * 3.6)
+    costs = ie.cost_breakdown(1000, 700, purchase_usd=30_000, lifetime_years=4, usd_per_kwh=0.0)
+    assert ie.unit_economics(costs, 1000, tiny)["payback_years"].iloc[0] == pytest.approx(
+        60_000, rel=1e-9
+    )
     # no idle power unless given: idle hours cost the hardware alone
     idle = ie.cost_breakdown(1000, 700, purchase_usd=30_000, lifetime_years=4, utilisation=0.5)
     assert idle["idle_usd_per_mtok"].iloc[0] == pytest.approx(30_000 / 35_040 / 3.6, rel=REL)
@@ -747,6 +768,23 @@ def test_self_hosted_bill_pays_for_whole_replicas():
     np.testing.assert_array_equal(b["gpus"], 2 * expected)
     assert (b["utilisation"] <= 0.5 + 1e-12).all()  # provisioned for twice the mean
     np.testing.assert_allclose(b["usd_per_month"], b["gpus"] * 3.0 * 730, rtol=1e-12)
+    # the defaults: batch 64, no cost of capital, provisioned for the mean
+    own = dict(purchase_usd=30_000, lifetime_years=4, all_in_kw_per_gpu=1.73,
+               facility_usd_per_kw_month=184)  # fmt: skip
+    plain = ie.self_hosted_bill("Llama-3.1-70B", "H200-SXM", 1000, 300, 1e5, "fp8", n_gpus=2, **own)
+    said = ie.self_hosted_bill(
+        "Llama-3.1-70B", "H200-SXM", 1000, 300, 1e5, "fp8", n_gpus=2, batch=64,
+        cost_of_capital=0.0, peak_to_mean=1.0, **own,
+    )  # fmt: skip
+    pd.testing.assert_frame_equal(plain, said)
+    # hosting: 1.73 kW x USD 184 per kW-month for every provisioned GPU
+    np.testing.assert_allclose(
+        plain["facility_usd_per_month"], plain["gpus"] * 1.73 * 184, rtol=REL
+    )
+    # owned hardware: USD 30,000 / 48 months per GPU at 0%
+    np.testing.assert_allclose(
+        plain["hardware_usd_per_month"], plain["gpus"] * 30_000 / 4 / 8760 * 730, rtol=REL
+    )
 
 
 def test_error_messages_print_numbers_not_numpy_reprs():
