@@ -204,6 +204,8 @@ def test_unit_economics_edges_by_hand():
     assert ie.unit_economics(costs, 1000, tiny)["payback_years"].iloc[0] == pytest.approx(
         60_000, rel=1e-9
     )
+    # and a profit of exactly zero never repays it
+    assert math.isinf(ie.unit_economics(costs, 1000, 0.0)["payback_years"].iloc[0])
     # no idle power unless given: idle hours cost the hardware alone
     idle = ie.cost_breakdown(1000, 700, purchase_usd=30_000, lifetime_years=4, utilisation=0.5)
     assert idle["idle_usd_per_mtok"].iloc[0] == pytest.approx(30_000 / 35_040 / 3.6, rel=REL)
