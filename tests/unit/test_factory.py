@@ -783,6 +783,14 @@ def test_self_hosted_bill_pays_for_whole_replicas():
     np.testing.assert_allclose(
         plain["facility_usd_per_month"], plain["gpus"] * 1.73 * 184, rtol=REL
     )
+    # the month's bill is its three lines; per million output tokens: 1e5 requests a day x
+    # 365 / 12 days x 300 tokens = 912.5 million output tokens a month
+    parts = plain[["hardware_usd_per_month", "facility_usd_per_month", "energy_usd_per_month"]]
+    np.testing.assert_allclose(plain["usd_per_month"], parts.sum(axis=1), rtol=REL)
+    assert (plain["energy_usd_per_month"] > 0).all()  # owned: the cited USD 0.08/kWh
+    np.testing.assert_allclose(
+        plain["usd_per_mtok_output"], plain["usd_per_month"] / 912.5, rtol=REL
+    )
     # owned hardware: USD 30,000 / 48 months per GPU at 0%
     np.testing.assert_allclose(
         plain["hardware_usd_per_month"], plain["gpus"] * 30_000 / 4 / 8760 * 730, rtol=REL
