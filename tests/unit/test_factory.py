@@ -769,6 +769,11 @@ def test_self_hosted_bill_pays_for_whole_replicas():
     np.testing.assert_array_equal(b["replicas"], expected)
     np.testing.assert_array_equal(b["gpus"], 2 * expected)
     assert (b["utilisation"] <= 0.5 + 1e-12).all()  # provisioned for twice the mean
+    # capacity: whole replicas x requests a day each; utilisation = demand / capacity
+    np.testing.assert_allclose(b["capacity_requests_per_day"], expected * cap, rtol=REL)
+    np.testing.assert_allclose(
+        b["utilisation"], np.array([1e3, 1e5, 1e6, 1e7]) / (expected * cap), rtol=REL
+    )
     np.testing.assert_allclose(b["usd_per_month"], b["gpus"] * 3.0 * 730, rtol=1e-12)
     # the defaults: batch 64, no cost of capital, provisioned for the mean
     own = dict(purchase_usd=30_000, lifetime_years=4, all_in_kw_per_gpu=1.73,
