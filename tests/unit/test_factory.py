@@ -239,8 +239,11 @@ def test_nvidia_return_claim_structure():
     claim = ie.revenue_claim(*args, price, 1.0, a["nvidia_nvl72_years"]).iloc[0]
     assert claim["revenue_usd"] == pytest.approx(a["nvidia_nvl72_token_revenue_usd"], rel=REL)
     assert claim["return_multiple"] == pytest.approx(15.0, rel=REL)
-    # at 50% utilisation the same revenue needs twice the price
+    # at 50% utilisation the same revenue needs twice the price, and the same price earns half
     assert ie.price_for_return_multiple(15, *args, 0.5, 3) == pytest.approx(2 * price, rel=REL)
+    half = ie.revenue_claim(*args, price, 0.5, 3).iloc[0]
+    assert half["million_tokens"] == pytest.approx(72 * 10_000 * 3600 * 8760 * 3 / 2e6, rel=REL)
+    assert half["revenue_usd"] == pytest.approx(75e6 / 2, rel=REL)
 
 
 def test_claim_in_output_token_prices_for_each_inferencemax_shape():
