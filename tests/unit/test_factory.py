@@ -679,8 +679,9 @@ def test_hardware_price_must_be_one_of_rent_or_own():
         ie.cost_breakdown(1000, 700, usd_per_gpu_hour=2, purchase_usd=30_000, lifetime_years=4)
     with pytest.raises(ValueError, match="lifetime_years is required"):
         ie.cost_breakdown(1000, 700, purchase_usd=30_000)
-    with pytest.raises(ValueError, match="needs all_in_kw_per_gpu"):
-        ie.cost_breakdown(1000, 700, usd_per_gpu_hour=2, facility_usd_per_kw_month=100)
+    for hosting in (100, 0.5):  # any positive hosting price needs the power it is priced on
+        with pytest.raises(ValueError, match="needs all_in_kw_per_gpu"):
+            ie.cost_breakdown(1000, 700, usd_per_gpu_hour=2, facility_usd_per_kw_month=hosting)
 
 
 def test_frontier_bad_input():
