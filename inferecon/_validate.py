@@ -6,16 +6,25 @@ from __future__ import annotations
 import numpy as np
 
 
+def plain(value):
+    """``value`` as a message should print it: a numpy scalar as the Python number it holds.
+
+    ``repr(np.float64(0.0))`` is ``'np.float64(0.0)'`` under numpy 2; an error message names
+    the number, ``0.0``. Anything else is returned unchanged.
+    """
+    return value.item() if isinstance(value, np.generic) else value
+
+
 def _first_bad(arr: np.ndarray, ok: np.ndarray):
     bad = arr[~ok]
-    return bad.ravel()[0] if bad.size else None
+    return plain(bad.ravel()[0]) if bad.size else None
 
 
 def _as_float(name: str, value) -> np.ndarray:
     try:
         arr = np.asarray(value, dtype=float)
     except (TypeError, ValueError) as exc:
-        raise ValueError(f"{name} must be numeric; got {value!r}") from exc
+        raise ValueError(f"{name} must be numeric; got {plain(value)!r}") from exc
     return arr
 
 

@@ -45,27 +45,35 @@ import pandas as pd
 from ._validate import require_in_range, require_positive, scalar_or_array
 from .datasets import load_factory_assumptions
 from .serving import serving_performance
-from .specs import GPUSpec, check_precision, get_gpu, get_model
+from .specs import (
+    GPUSpec,
+    check_native_precision,
+    check_precision,
+    get_gpu,
+    get_model,
+    native_precisions,
+)
 
 __all__ = [
     "HOURS_PER_MONTH",
     "HOURS_PER_YEAR",
+    "PRICE_TIME_OF_DAY",
     "all_in_kw_per_gpu",
     "api_bill",
     "api_list_price",
     "capital_recovery_factor",
-    "check_native_precision",
     "cost_breakdown",
     "energy_per_query",
     "energy_usd_per_mtok",
     "facility_usd_per_gpu_hour",
+    "factory_defaults",
     "flop_energy_per_query_wh",
     "frontier_costs",
     "genai_prices_info",
     "genai_prices_models",
     "joules_per_token",
-    "native_precisions",
     "operating_point_for_speed",
+    "output_price_for_return_multiple",
     "owned_usd_per_gpu_hour",
     "pareto_mask",
     "price_for_return_multiple",
@@ -88,7 +96,6 @@ HOURS_PER_MONTH = HOURS_PER_YEAR / 12.0
 """Hours in an average month (730), for prices per kW-month and monthly bills."""
 
 _J_PER_KWH = 3.6e6
-_PRECISIONS = ("bf16", "fp8", "fp4")
 
 
 # --------------------------------------------------------------------------- argument checks
@@ -105,6 +112,40 @@ def _utilisation(value):
 
 def _pue(value):
     return require_in_range("pue", value, 1.0, 5.0)
+
+
+def factory_defaults() -> dict[str, float]:
+    """The cited defaults every cost and energy function falls back on.
+
+    Read once from ``data/factory_assumptions.csv`` (rows ``default_pue``,
+    ``default_usd_per_kwh`` and ``default_facility_usd_per_kw_month``, each with its source
+    there): the one place the package's and the notebook's defaults come from.
+
+    Returns
+    -------
+    dict
+        ``pue`` (ratio), ``usd_per_kwh`` (USD per kWh) and ``facility_usd_per_kw_month``
+        (USD per kW of all-in power per month).
+    """
+    v = _assumptions()["value"]
+    return {
+        "pue": float(v["default_pue"]),
+        "usd_per_kwh": float(v["default_usd_per_kwh"]),
+        "facility_usd_per_kw_month": float(v["default_facility_usd_per_kw_month"]),
+    }
+
+
+def _pue_or_default(pue):
+    """``pue``, or the cited default (:func:`factory_defaults`) when it is None."""
+    return _pue(factory_defaults()["pue"] if pue is None else pue)
+
+
+def _kwh_or_default(usd_per_kwh, owned: bool):
+    """``usd_per_kwh``; when None the cited default for an owned GPU, 0 for a rented one
+    (a rental price per GPU-hour includes the power it draws)."""
+    if usd_per_kwh is None:
+        return factory_defaults()["usd_per_kwh"] if owned else 0.0
+    return _nonneg("usd_per_kwh", usd_per_kwh)
 
 
 def _arr(x) -> np.ndarray:
@@ -261,15 +302,18 @@ def joules_per_token(power_w, tokens_per_s, pue=1.0):
     return scalar_or_array(p / t * _arr(_pue(pue)))
 
 
-def energy_usd_per_mtok(power_w, tokens_per_s, usd_per_kwh, pue=1.0):
+def energy_usd_per_mtok(power_w, tokens_per_s, usd_per_kwh, pue=None):
     """Electricity cost per million tokens: J/token x PUE x 1e6 / 3.6e6 x USD/kWh.
 
     Parameters
     ----------
-    power_w, tokens_per_s, pue
+    power_w, tokens_per_s
         As in :func:`joules_per_token`.
     usd_per_kwh : float or array
         Electricity price, USD per kWh, >= 0.
+    pue : float or array, optional
+        Facility power usage effectiveness, in [1, 5]; the cited default
+        (:func:`factory_defaults`, 1.2) when omitted: electricity is billed at the meter.
 
     Returns
     -------
@@ -284,7 +328,7 @@ def energy_usd_per_mtok(power_w, tokens_per_s, usd_per_kwh, pue=1.0):
     >>> round(energy_usd_per_mtok(700, 1000, 0.08, pue=1.2), 4)
     0.0187
     """
-    j = _arr(joules_per_token(power_w, tokens_per_s, pue))
+    j = _arr(joules_per_token(power_w, tokens_per_s, _pue_or_default(pue)))
     price = _arr(_nonneg("usd_per_kwh", usd_per_kwh))
     return scalar_or_array(j * 1e6 / _J_PER_KWH * price)
 
@@ -383,8 +427,8 @@ def cost_breakdown(
     lifetime_years=None,
     cost_of_capital=0.0,
     utilisation=1.0,
-    usd_per_kwh=0.0,
-    pue=1.0,
+    usd_per_kwh=None,
+    pue=None,
     idle_w=0.0,
     all_in_kw_per_gpu=None,
     facility_usd_per_kw_month=0.0,
@@ -414,10 +458,12 @@ def cost_breakdown(
         :func:`owned_usd_per_gpu_hour`.
     utilisation : float or array
         Share of hours that serve, in (0, 1].
-    usd_per_kwh : float or array
-        Electricity price, USD/kWh, >= 0 (0 when it is included in a rental price).
-    pue : float or array
-        Facility power usage effectiveness, in [1, 5].
+    usd_per_kwh : float or array, optional
+        Electricity price, USD/kWh, >= 0. When omitted: the cited default
+        (:func:`factory_defaults`, ``data/factory_assumptions.csv``) for an owned GPU, 0 for a
+        rented one (a rental price per GPU-hour includes the power it draws).
+    pue : float or array, optional
+        Facility power usage effectiveness, in [1, 5]; the cited default when omitted.
     idle_w : float or array
         Board power while idle, W, >= 0.
     all_in_kw_per_gpu : float or array, optional
@@ -431,11 +477,14 @@ def cost_breakdown(
     -------
     pandas.DataFrame
         ``hardware_usd_per_gpu_hour``, ``facility_usd_per_gpu_hour``,
-        ``hardware_usd_per_mtok``, ``energy_usd_per_mtok``, ``facility_usd_per_mtok``,
-        ``idle_usd_per_mtok``, ``total_usd_per_mtok`` (USD per million tokens),
-        ``joules_per_token`` (board), ``facility_joules_per_token`` (x PUE),
-        ``utilisation`` and, with ``all_in_kw_per_gpu``, ``all_in_kw_per_gpu`` and
-        ``tokens_per_s_per_mw``.
+        ``energy_usd_per_gpu_hour`` (a served hour's electricity, facility included) and
+        ``idle_energy_usd_per_gpu_hour`` (an idle hour's), ``hardware_usd_per_mtok``,
+        ``energy_usd_per_mtok``, ``facility_usd_per_mtok``, ``idle_usd_per_mtok``,
+        ``total_usd_per_mtok`` (USD per million tokens), ``joules_per_token`` (board),
+        ``facility_joules_per_token`` (x PUE), ``utilisation``, when owning ``purchase_usd``
+        and ``lifetime_years``, and with ``all_in_kw_per_gpu``,
+        ``all_in_kw_per_gpu`` and ``tokens_per_s_per_mw``. :func:`unit_economics` reads its
+        costs from these columns, so nothing is asked twice.
 
     Examples
     --------
@@ -448,8 +497,8 @@ def cost_breakdown(
     p = _arr(require_positive("power_w", power_w))
     h = _hardware_hour(usd_per_gpu_hour, purchase_usd, lifetime_years, cost_of_capital)
     u = _arr(_utilisation(utilisation))
-    price = _arr(_nonneg("usd_per_kwh", usd_per_kwh))
-    pue_ = _arr(_pue(pue))
+    price = _arr(_kwh_or_default(usd_per_kwh, owned=purchase_usd is not None))
+    pue_ = _arr(_pue_or_default(pue))
     idle = _arr(_nonneg("idle_w", idle_w))
     fac_price = _arr(_nonneg("facility_usd_per_kw_month", facility_usd_per_kw_month))
     if all_in_kw_per_gpu is None:
@@ -466,13 +515,18 @@ def cost_breakdown(
     hardware = h / per_hour_tokens
     facility = fac_hour / per_hour_tokens
     j = p / t
-    energy = j * pue_ * 1e6 / _J_PER_KWH * price
-    idle_hour = h + fac_hour + idle * pue_ / 1000.0 * price
+    energy_hour = p * pue_ / 1000.0 * price  # kW x USD/kWh: a served hour's electricity
+    idle_energy_hour = idle * pue_ / 1000.0 * price
+    energy = energy_hour / per_hour_tokens
+    idle_hour = h + fac_hour + idle_energy_hour
     idle_cost = (1.0 / u - 1.0) * idle_hour / per_hour_tokens
     total = hardware + energy + facility + idle_cost
+    owned = purchase_usd is not None
     cols = {
         "hardware_usd_per_gpu_hour": h,
         "facility_usd_per_gpu_hour": fac_hour,
+        "energy_usd_per_gpu_hour": energy_hour,
+        "idle_energy_usd_per_gpu_hour": idle_energy_hour,
         "hardware_usd_per_mtok": hardware,
         "energy_usd_per_mtok": energy,
         "facility_usd_per_mtok": facility,
@@ -482,6 +536,9 @@ def cost_breakdown(
         "facility_joules_per_token": j * pue_,
         "utilisation": u,
     }
+    if owned:
+        cols["purchase_usd"] = _arr(purchase_usd)
+        cols["lifetime_years"] = _arr(lifetime_years)
     if kw is not None:
         cols["all_in_kw_per_gpu"] = kw
         cols["tokens_per_s_per_mw"] = t * 1000.0 / kw
@@ -541,12 +598,6 @@ def unit_economics(
     *,
     input_usd_per_mtok=0.0,
     input_tokens_per_output_token=0.0,
-    power_w=None,
-    idle_w=0.0,
-    usd_per_kwh=0.0,
-    pue=1.0,
-    purchase_usd=None,
-    lifetime_years=None,
 ) -> pd.DataFrame:
     """Revenue, gross margin, break-even utilisation and price, payback and return multiple.
 
@@ -559,27 +610,27 @@ def unit_economics(
       utilisation up to 100% breaks even;
     * break-even price: the output price at which the margin is 0 (input price held), 0 when
       input revenue alone covers the cost;
-    * with a purchase price (owning): payback ``= purchase / yearly operating profit``
+    * when ``costs`` are for an owned GPU: payback ``= purchase / yearly operating profit``
       (revenue less energy and hosting; ``inf`` when that is not positive), the return
       multiple ``= revenue over the life / purchase`` (the vendor definition: revenue, not
       profit) and the net multiple ``= (revenue - energy - hosting) over the life / purchase``.
 
+    Every cost (``H``, ``F``, ``E_s``, ``E_i``, the utilisation, the purchase price and life)
+    is read from ``costs``, as :func:`cost_breakdown` computed it: electricity price, PUE and
+    idle power are given once, there.
+
     Parameters
     ----------
     costs : pandas.DataFrame
-        Output of :func:`cost_breakdown` for the same rows.
+        Output of :func:`cost_breakdown` (or :func:`frontier_costs`, :func:`token_economics`)
+        for the same rows.
     tokens_per_s_per_gpu : float or array
-        Output tokens per second per GPU while serving, > 0.
+        Output tokens per second per GPU while serving, > 0 (the throughput ``costs`` were
+        computed for).
     output_usd_per_mtok, input_usd_per_mtok : float or array
         Selling prices per million tokens, USD, >= 0.
     input_tokens_per_output_token : float or array
         Billed prompt tokens per output token, >= 0.
-    power_w : float or array, optional
-        Board power while serving, W (for ``E_s``); ``costs`` energy is used when omitted.
-    idle_w, usd_per_kwh, pue : float or array
-        As in :func:`cost_breakdown`.
-    purchase_usd, lifetime_years : float or array, optional
-        Owning: price per GPU (USD) and life (years), for payback and multiples.
 
     Returns
     -------
@@ -590,24 +641,26 @@ def unit_economics(
         ``break_even_output_usd_per_mtok`` and, when owning, ``payback_years``,
         ``lifetime_revenue_usd``, ``return_multiple`` and ``net_return_multiple``.
     """
+    need = {"energy_usd_per_gpu_hour", "idle_energy_usd_per_gpu_hour", "total_usd_per_mtok"}
+    missing = sorted(need - set(costs.columns))
+    if missing:
+        raise ValueError(
+            f"costs must come from cost_breakdown (or frontier_costs, token_economics); "
+            f"missing columns {missing}"
+        )
     t = _arr(require_positive("tokens_per_s_per_gpu", tokens_per_s_per_gpu))
     po = _arr(_nonneg("output_usd_per_mtok", output_usd_per_mtok))
     pi = _arr(_nonneg("input_usd_per_mtok", input_usd_per_mtok))
     ratio = _arr(_nonneg("input_tokens_per_output_token", input_tokens_per_output_token))
-    price = _arr(_nonneg("usd_per_kwh", usd_per_kwh))
-    pue_ = _arr(_pue(pue))
-    idle = _arr(_nonneg("idle_w", idle_w))
-    u = costs["utilisation"].to_numpy()
+    u = costs["utilisation"].to_numpy(float)
     mtok_per_hour = t * 3600.0 / 1e6
     rev_mtok = po + pi * ratio
     r_hour = rev_mtok * mtok_per_hour
-    fixed = (costs["hardware_usd_per_gpu_hour"] + costs["facility_usd_per_gpu_hour"]).to_numpy()
-    if power_w is None:
-        e_s = costs["energy_usd_per_mtok"].to_numpy() * mtok_per_hour
-    else:
-        e_s = _arr(require_positive("power_w", power_w)) * pue_ / 1000.0 * price
-    e_i = idle * pue_ / 1000.0 * price
-    total = costs["total_usd_per_mtok"].to_numpy()
+    fac = costs["facility_usd_per_gpu_hour"].to_numpy(float)
+    fixed = costs["hardware_usd_per_gpu_hour"].to_numpy(float) + fac
+    e_s = costs["energy_usd_per_gpu_hour"].to_numpy(float)
+    e_i = costs["idle_energy_usd_per_gpu_hour"].to_numpy(float)
+    total = costs["total_usd_per_mtok"].to_numpy(float)
     with np.errstate(divide="ignore", invalid="ignore"):
         margin = np.where(
             rev_mtok > 0, 1.0 - total / np.where(rev_mtok > 0, rev_mtok, 1.0), -np.inf
@@ -623,12 +676,9 @@ def unit_economics(
         "break_even_utilisation": u_star,
         "break_even_output_usd_per_mtok": np.maximum(total - pi * ratio, 0.0),
     }
-    if purchase_usd is not None:
-        cap = _arr(require_positive("purchase_usd", purchase_usd))
-        if lifetime_years is None:
-            raise ValueError("lifetime_years is required with purchase_usd (valid range (0, 50])")
-        life = _arr(require_in_range("lifetime_years", lifetime_years, 0.0, 50.0, low_open=True))
-        fac = costs["facility_usd_per_gpu_hour"].to_numpy()
+    if "purchase_usd" in costs:  # owned (cost_breakdown adds it with a purchase price)
+        cap = costs["purchase_usd"].to_numpy(float)
+        life = costs["lifetime_years"].to_numpy(float)
         yearly = HOURS_PER_YEAR * (u * (r_hour - e_s) - (1.0 - u) * e_i - fac)
         with np.errstate(divide="ignore", invalid="ignore"):
             payback = np.where(yearly > 0, cap / np.where(yearly > 0, yearly, 1.0), np.inf)
@@ -652,7 +702,9 @@ def revenue_claim(
     ``multiple = revenue / system price``: the structure of a claim like NVIDIA's "a USD 5
     million GB200 NVL72 generates USD 75 million in token revenue, a 15x return" (a vendor
     claim; see ``data/factory_assumptions.csv``), whose price per token and utilisation are
-    not stated.
+    not stated. The price applies to whatever tokens ``tokens_per_s_per_gpu`` counts: a
+    benchmark's input-plus-output throughput needs a price per token of either kind
+    (:func:`output_price_for_return_multiple` converts it to an output price).
 
     Parameters
     ----------
@@ -715,7 +767,9 @@ def price_for_return_multiple(
     --------
     NVIDIA's claim (USD 5M -> USD 75M over 3 years, 72 GPUs at 10,000 tokens/s each) needs
     75e6 / (72 x 10,000 x 3600 x 8760 x 3 / 1e6) = USD 1.10 per million tokens at 100%
-    utilisation.
+    utilisation. Its 10,000 tokens/s are InferenceMAX's, input and output tokens together, so
+    that is a price per token of either kind, not an output price; see
+    :func:`output_price_for_return_multiple`.
 
     >>> round(price_for_return_multiple(15, 5e6, 72, 10_000, 1.0, 3), 2)
     1.1
@@ -730,52 +784,72 @@ def price_for_return_multiple(
     return scalar_or_array(m * cap / mtok)
 
 
-# --------------------------------------------------------------------------- precisions
+def output_price_for_return_multiple(
+    return_multiple,
+    system_usd,
+    n_gpus,
+    total_tokens_per_s_per_gpu,
+    prompt_tokens,
+    output_tokens,
+    utilisation,
+    years,
+    input_usd_per_mtok=0.0,
+):
+    """Price per million *output* tokens a claim needs when its throughput counts every token.
 
+    Benchmarks such as SemiAnalysis's InferenceMAX report throughput per GPU as input plus
+    output tokens (its ``tput_per_gpu`` is the benchmark's total token throughput divided by
+    the GPUs). Requests of ``prompt_tokens`` in and ``output_tokens`` out make
+    ``output / (prompt + output)`` of those tokens output tokens; APIs sell the two kinds at
+    different prices. The revenue ``return_multiple x system_usd`` over ``years`` at
+    ``utilisation`` then needs, per million output tokens,
 
-def native_precisions(gpu: str | GPUSpec) -> list[str]:
-    """Matmul formats the GPU has tensor cores for (a finite dense peak in ``data/gpus.csv``).
+    ``(return_multiple * system_usd - M_in * input_usd_per_mtok) / M_out``
+
+    with ``M_in`` and ``M_out`` the million input and output tokens sold. With
+    ``input_usd_per_mtok = 0`` the prompt is paid for inside the output price (a price per
+    output token, input included, as :func:`api_bill` reports a bill); 0 when the input revenue
+    alone reaches the target.
 
     Parameters
     ----------
-    gpu : str or GPUSpec
-        The accelerator.
+    return_multiple, system_usd, n_gpus, utilisation, years
+        As in :func:`price_for_return_multiple`.
+    total_tokens_per_s_per_gpu : float or array
+        Input plus output tokens per second per GPU (InferenceMAX's ``tput_per_gpu``), > 0.
+    prompt_tokens, output_tokens : float or array
+        Request shape (InferenceMAX's standard shapes are 1k/1k, 1k/8k and 8k/1k), > 0.
+    input_usd_per_mtok : float or array
+        Price per million input tokens, USD, >= 0.
 
     Returns
     -------
-    list of str
-        Among ``"bf16"``, ``"fp8"``, ``"fp4"``.
+    float or numpy.ndarray
+        USD per million output tokens.
+
+    Examples
+    --------
+    NVIDIA's GB200 NVL72 claim (USD 5M -> USD 75M over 3 years, 72 GPUs at 10,000 input and
+    output tokens/s each, DeepSeek-R1 at 8K in, 1K out): one token in nine is an output
+    token, so USD 1.101 per million tokens of either kind is 9 x 1.101 = USD 9.91 per million
+    output tokens with the prompt free.
+
+    >>> round(output_price_for_return_multiple(15, 5e6, 72, 10_000, 8192, 1024, 1.0, 3), 2)
+    9.91
     """
-    g = get_gpu(gpu)
-    return [p for p in _PRECISIONS if np.isfinite(getattr(g, f"{p}_dense_tflops"))]
-
-
-def check_native_precision(gpu: str | GPUSpec, precision: str) -> str:
-    """``precision`` lower-cased if the GPU computes natively in it, else ``ValueError``.
-
-    The serving model would run, say, FP8 weights on an A100 as weight-only quantisation (bf16
-    arithmetic); the factory asks for native support unless told otherwise.
-
-    Parameters
-    ----------
-    gpu : str or GPUSpec
-        The accelerator.
-    precision : str
-        ``"bf16"``, ``"fp8"`` or ``"fp4"``.
-
-    Returns
-    -------
-    str
-    """
-    p = check_precision("precision", precision)
-    native = native_precisions(gpu)
-    if p not in native:
-        raise ValueError(
-            f"precision {precision!r} is not supported natively by GPU {get_gpu(gpu).name!r} "
-            f"(it has tensor cores for {native}); choose one of those, or pass "
-            "allow_weight_only=True to model weight-only quantisation"
-        )
-    return p
+    m = _arr(require_positive("return_multiple", return_multiple))
+    cap = _arr(require_positive("system_usd", system_usd))
+    n = _arr(require_positive("n_gpus", n_gpus))
+    t = _arr(require_positive("total_tokens_per_s_per_gpu", total_tokens_per_s_per_gpu))
+    p = _arr(require_positive("prompt_tokens", prompt_tokens))
+    o = _arr(require_positive("output_tokens", output_tokens))
+    u = _arr(_utilisation(utilisation))
+    y = _arr(require_in_range("years", years, 0.0, 50.0, low_open=True))
+    pin = _arr(_nonneg("input_usd_per_mtok", input_usd_per_mtok))
+    mtok = n * t * 3600.0 * HOURS_PER_YEAR * y * u / 1e6
+    out_mtok = mtok * o / (p + o)
+    in_mtok = mtok - out_mtok
+    return scalar_or_array(np.maximum((m * cap - in_mtok * pin) / out_mtok, 0.0))
 
 
 # --------------------------------------------------------------------------- operating point
@@ -796,8 +870,8 @@ def token_economics(
     lifetime_years=None,
     cost_of_capital=0.0,
     utilisation=1.0,
-    usd_per_kwh=0.0,
-    pue=1.0,
+    usd_per_kwh=None,
+    pue=None,
     all_in_kw_per_gpu=None,
     facility_usd_per_kw_month=0.0,
     output_usd_per_mtok=None,
@@ -846,8 +920,6 @@ def token_economics(
         ``"rented (data/gpus.csv mid price)"``) and the cost (and revenue) columns.
     """
     g = get_gpu(gpu)
-    if not allow_weight_only:
-        check_native_precision(g, precision)
     if usd_per_gpu_hour is None and purchase_usd is None:
         usd_per_gpu_hour, label = g.usd_per_hour_mid, "rented (data/gpus.csv mid price)"
         if not np.isfinite(usd_per_gpu_hour):
@@ -857,6 +929,7 @@ def token_economics(
     sp = serving_performance(
         model, g, batch, prompt_tokens, output_tokens, precision, efficiency,
         n_gpus=n_gpus, check_memory=check_memory, usd_per_gpu_hour=1.0,
+        allow_weight_only=allow_weight_only,
     )  # fmt: skip
     tps = sp["output_tokens_per_s_per_gpu"].to_numpy()
     power = sp["joules_per_output_token"].to_numpy() * tps
@@ -877,9 +950,7 @@ def token_economics(
         ratio = sp["prompt_tokens"].to_numpy() / sp["output_tokens"].to_numpy()
         econ = unit_economics(
             costs, tps, output_usd_per_mtok, input_usd_per_mtok=input_usd_per_mtok,
-            input_tokens_per_output_token=ratio, power_w=power, idle_w=g.idle_w,
-            usd_per_kwh=usd_per_kwh, pue=pue, purchase_usd=purchase_usd,
-            lifetime_years=lifetime_years,
+            input_tokens_per_output_token=ratio,
         )  # fmt: skip
         out = pd.concat([out, econ], axis=1)
     return out
@@ -956,10 +1027,11 @@ def energy_per_query(
     efficiency=None,
     *,
     n_gpus=1,
-    pue=1.0,
+    pue=None,
     server_w_per_gpu=None,
     host_power_fraction=1.0,
     check_memory: bool = True,
+    allow_weight_only: bool = False,
 ) -> pd.DataFrame:
     """Energy of one query from the calibrated serving model, board and facility.
 
@@ -975,8 +1047,12 @@ def energy_per_query(
     ----------
     model, gpu, batch, prompt_tokens, output_tokens, precision, efficiency, n_gpus, check_memory
         As in :func:`inferecon.serving_performance`.
-    pue : float
-        Facility power usage effectiveness, in [1, 5].
+    allow_weight_only : bool
+        Accept a precision the GPU has no tensor cores for, as weight-only quantisation; it
+        raises otherwise (:func:`inferecon.check_native_precision`).
+    pue : float, optional
+        Facility power usage effectiveness, in [1, 5]; the cited default
+        (:func:`factory_defaults`, 1.2) when omitted.
     server_w_per_gpu : float, optional
         Rated server power per GPU, W, at least the GPU's TDP; no host share when omitted.
     host_power_fraction : float
@@ -996,10 +1072,11 @@ def energy_per_query(
     else:
         server = float(require_in_range("server_w_per_gpu", server_w_per_gpu, tdp, 1e5))
         host = (server - tdp) * frac
-    pue_ = _arr(_pue(pue))
+    pue_ = _arr(_pue_or_default(pue))
     sp = serving_performance(
         model, gpu, batch, prompt_tokens, output_tokens, precision, efficiency,
         n_gpus=n_gpus, check_memory=check_memory, usd_per_gpu_hour=1.0,
+        allow_weight_only=allow_weight_only,
     )  # fmt: skip
     board = sp["wh_per_response"].to_numpy()
     # GPU-seconds one query occupies: its share of the cycle on all n GPUs
@@ -1188,9 +1265,8 @@ def throughput_frontier(
             precs = native_precisions(g)
         else:
             precs = [check_precision("precisions", p) for p in precisions]
-            if not allow_weight_only:
-                for p in precs:
-                    check_native_precision(g, p)
+            for p in precs:
+                check_native_precision(g, p, allow_weight_only=allow_weight_only)
         if all_in_kw is not None and g.name in all_in_kw:
             kw = float(require_positive(f"all_in_kw[{g.name!r}]", all_in_kw[g.name]))
         else:
@@ -1199,6 +1275,7 @@ def throughput_frontier(
             sp = serving_performance(
                 m, g, bb, prompt_tokens, output_tokens, p, efficiency,
                 n_gpus=nn, check_memory=False, usd_per_gpu_hour=1.0,
+                allow_weight_only=allow_weight_only,
             )  # fmt: skip
             sp = sp[sp["fits"].to_numpy()]
             if not len(sp):
@@ -1247,8 +1324,8 @@ def frontier_costs(
     lifetime_years=None,
     cost_of_capital=0.0,
     utilisation=1.0,
-    usd_per_kwh=0.0,
-    pue=1.0,
+    usd_per_kwh=None,
+    pue=None,
     facility_usd_per_kw_month=0.0,
 ) -> pd.DataFrame:
     """The frontier's configurations with their cost per million output tokens.
@@ -1471,9 +1548,26 @@ def _snapshot():
     return DataSnapshot(providers=gp_data.providers, from_auto_update=False)
 
 
+PRICE_TIME_OF_DAY = _dt.time(12, 0, tzinfo=_dt.UTC)
+"""When in the day a date without a time is priced: noon UTC. Some providers price by the time
+of day (genai-prices' snapshot has DeepSeek's off-peak hours, 16:30-00:30 UTC for R1 and V3,
+at a quarter of the standard rate), so midnight, the default a bare date would get, prices
+DeepSeek-R1 at its off-peak rate; at noon UTC R1 and V3 are at their standard rates."""
+
+
 def _as_of(as_of) -> _dt.datetime:
     if as_of is None:
         return _dt.datetime.now(tz=_dt.UTC)
+    day = None
+    if isinstance(as_of, _dt.date) and not isinstance(as_of, _dt.datetime):
+        day = as_of
+    elif isinstance(as_of, str):
+        try:
+            day = _dt.date.fromisoformat(as_of.strip())
+        except ValueError:
+            day = None
+    if day is not None:
+        return _dt.datetime.combine(day, PRICE_TIME_OF_DAY)
     ts = pd.Timestamp(as_of)
     if ts.tzinfo is None:
         ts = ts.tz_localize("UTC")
@@ -1566,8 +1660,9 @@ def api_list_price(model_ref: str, provider_id: str | None = None, as_of=None) -
     provider_id : str, optional
         The provider (``"openai"``, ``"together"``...); inferred from the name when omitted.
     as_of : date-like, optional
-        Date the price applies on (default: today, UTC). Pass a fixed date for reproducible
-        numbers.
+        Date (or time) the price applies at (default: now, UTC). A date without a time is
+        priced at :data:`PRICE_TIME_OF_DAY` (noon UTC), outside time-of-day discounts such as
+        DeepSeek's off-peak hours. Pass a fixed date for reproducible numbers.
 
     Returns
     -------
@@ -1626,7 +1721,7 @@ def api_bill(
     provider_id : str, optional
         The provider; inferred from ``model_ref`` when omitted.
     as_of : date-like, optional
-        Price date (default today, UTC).
+        Price date, as in :func:`api_list_price` (a bare date is priced at noon UTC).
 
     Returns
     -------
@@ -1676,8 +1771,8 @@ def self_hosted_bill(
     purchase_usd=None,
     lifetime_years=None,
     cost_of_capital=0.0,
-    usd_per_kwh=0.0,
-    pue=1.0,
+    usd_per_kwh=None,
+    pue=None,
     all_in_kw_per_gpu=None,
     facility_usd_per_kw_month=0.0,
     peak_to_mean=1.0,
@@ -1729,8 +1824,8 @@ def self_hosted_bill(
     gpus = replicas * n
     util = rpd / (replicas * cap_rpd)
     idle_w = get_gpu(gpu).idle_w
-    price = float(_nonneg("usd_per_kwh", usd_per_kwh))
-    pue_ = float(_pue(pue))
+    price = float(_kwh_or_default(usd_per_kwh, owned=purchase_usd is not None))
+    pue_ = float(_pue_or_default(pue))
     hours = HOURS_PER_MONTH
     hw = gpus * float(op["hardware_usd_per_gpu_hour"]) * hours
     fac = gpus * float(op["facility_usd_per_gpu_hour"]) * hours

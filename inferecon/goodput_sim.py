@@ -1010,6 +1010,7 @@ def simulate_serving(
     max_time_s: float = 86_400.0,
     cost=None,
     kv_capacity_tokens: int | None = None,
+    allow_weight_only: bool = False,
 ) -> ServingResult:
     """Serve a workload with continuous batching and report every request's latency.
 
@@ -1034,7 +1035,10 @@ def simulate_serving(
     n_gpus : int
         Tensor-parallel GPUs per instance (with ``cost``: only counted, for per-GPU rates).
     precision : {"bf16", "fp8", "fp4"}
-        Weight (and KV-cache) precision.
+        Weight (and KV-cache) precision; native to the GPU unless ``allow_weight_only``.
+    allow_weight_only : bool
+        Accept a precision the GPU has no tensor cores for, as weight-only quantisation
+        (:func:`inferecon.check_native_precision`).
     efficiency : optional
         As in :func:`inferecon.decode_performance` (``None``: the stored calibration).
     seed : int
@@ -1104,7 +1108,8 @@ def simulate_serving(
     if cost is None:
         if model is None or gpu is None:
             raise ValueError("simulate_serving needs model and gpu, or a step-time model cost")
-        c = IterationCost(model, gpu, precision, efficiency, n_gpus=int(n_gpus))
+        c = IterationCost(model, gpu, precision, efficiency, n_gpus=int(n_gpus),
+                          allow_weight_only=allow_weight_only)  # fmt: skip
     else:
         c = cost
         need = list(_PROTOCOL_METHODS)

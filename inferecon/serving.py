@@ -81,6 +81,7 @@ from .specs import (
     PRECISION_BYTES,
     GPUSpec,
     ModelSpec,
+    check_native_precision,
     check_precision,
     distinct_experts,
     get_gpu,
@@ -489,9 +490,10 @@ def _step(m, g, e: Efficiency, precision, n, *, tokens, attn_flops, attn_bytes, 
     }
 
 
-def _prepare(model, gpu, precision, kv_precision, efficiency, n_gpus, pue, usd_per_gpu_hour):
+def _prepare(model, gpu, precision, kv_precision, efficiency, n_gpus, pue, usd_per_gpu_hour,
+             allow_weight_only=False):  # fmt: skip
     m, g = get_model(model), get_gpu(gpu)
-    precision = check_precision("precision", precision)
+    precision = check_native_precision(g, precision, allow_weight_only=allow_weight_only)
     kv_precision = check_precision("kv_precision", kv_precision or precision)
     e = as_efficiency(efficiency)
     n = require_in_range("n_gpus", n_gpus, 1, 4096)
@@ -546,6 +548,7 @@ def decode_performance(
     check_memory: bool = True,
     allreduce_latency_us: float | None = None,
     interconnect_gb_s: float | None = None,
+    allow_weight_only: bool = False,
 ) -> pd.DataFrame:
     """Speed, energy and cost of one decode step, one row per configuration.
 
@@ -560,7 +563,8 @@ def decode_performance(
         Tokens each sequence attends over (its KV-cache length), >= 1. ``batch``,
         ``context_tokens`` and ``n_gpus`` broadcast: a grid sweep is one call.
     precision : {"bf16", "fp8", "fp4"}
-        Weight precision (and matmul format).
+        Weight precision (and matmul format); must be native to the GPU
+        (:func:`~inferecon.check_native_precision`) unless ``allow_weight_only``.
     efficiency : float, Efficiency, Calibration or None
         ``1.0`` is the physical ceiling (no losses, no overhead, operations overlapped). A
         float applies to memory and compute with no overhead. ``None`` uses
@@ -585,6 +589,9 @@ def decode_performance(
         (:attr:`inferecon.Efficiency.allreduce_latency_us`: 0 at the ceiling).
     interconnect_gb_s : float, optional
         GPU-to-GPU bandwidth per direction (GB/s); the GPU's ``interconnect_gb_s`` by default.
+    allow_weight_only : bool
+        Accept a precision the GPU has no tensor cores for, as weight-only quantisation
+        (weights stored in it, arithmetic at the next wider format the GPU has).
 
     Returns
     -------
@@ -608,8 +615,9 @@ def decode_performance(
     ('memory', 223)
     """
     m, g, precision, kv_precision, e, n, price = _prepare(
-        model, gpu, precision, kv_precision, efficiency, n_gpus, pue, usd_per_gpu_hour
-    )
+        model, gpu, precision, kv_precision, efficiency, n_gpus, pue, usd_per_gpu_hour,
+        allow_weight_only,
+    )  # fmt: skip
     require_positive("batch", batch)
     require_positive("context_tokens", context_tokens)
     mf = require_in_range("memory_fraction", memory_fraction, 0.0, 1.0, low_open=True)
@@ -683,6 +691,7 @@ def prefill_performance(
     pue: float = 1.0,
     allreduce_latency_us: float | None = None,
     interconnect_gb_s: float | None = None,
+    allow_weight_only: bool = False,
 ) -> pd.DataFrame:
     """Time to process ``batch`` prompts of ``prompt_tokens`` in one forward pass (causal).
 
@@ -699,7 +708,7 @@ def prefill_performance(
     batch : int or array
         Prompts in the pass, >= 1.
     precision, efficiency, kv_precision, n_gpus, usd_per_gpu_hour, pue, allreduce_latency_us,
-    interconnect_gb_s
+    interconnect_gb_s, allow_weight_only
         As in :func:`decode_performance` (no memory check: prefill's KV is what decode holds).
 
     Returns
@@ -711,8 +720,9 @@ def prefill_performance(
         ``usd_per_mtok`` (per million prompt tokens).
     """
     m, g, precision, kv_precision, e, n, price = _prepare(
-        model, gpu, precision, kv_precision, efficiency, n_gpus, pue, usd_per_gpu_hour
-    )
+        model, gpu, precision, kv_precision, efficiency, n_gpus, pue, usd_per_gpu_hour,
+        allow_weight_only,
+    )  # fmt: skip
     require_positive("prompt_tokens", prompt_tokens)
     require_positive("batch", batch)
     p, b, n = np.broadcast_arrays(
@@ -768,6 +778,7 @@ def serving_performance(
     memory_fraction: float = DEFAULT_MEMORY_FRACTION,
     check_memory: bool = True,
     prefill_efficiency=None,
+    allow_weight_only: bool = False,
 ) -> pd.DataFrame:
     """Requests of ``prompt_tokens`` in and ``output_tokens`` out, served ``batch`` at a time.
 
@@ -787,7 +798,7 @@ def serving_performance(
         Tokens in and out per request (>= 1). ``batch``, ``prompt_tokens`` and
         ``output_tokens`` broadcast.
     precision, efficiency, kv_precision, n_gpus, usd_per_gpu_hour, pue, memory_fraction,
-    check_memory
+    check_memory, allow_weight_only
         As in :func:`decode_performance`.
     prefill_efficiency : optional
         Efficiency of the prefill passes; ``efficiency`` when omitted.
@@ -807,7 +818,8 @@ def serving_performance(
         np.asarray(output_tokens, dtype=float),
     )
     b, p, o = b.ravel(), p.ravel(), o.ravel()
-    kw = dict(kv_precision=kv_precision, n_gpus=n_gpus, usd_per_gpu_hour=usd_per_gpu_hour, pue=pue)
+    kw = dict(kv_precision=kv_precision, n_gpus=n_gpus, usd_per_gpu_hour=usd_per_gpu_hour, pue=pue,
+              allow_weight_only=allow_weight_only)  # fmt: skip
     final = decode_performance(
         model, gpu, b, p + o, precision, efficiency,
         memory_fraction=memory_fraction, check_memory=check_memory, **kw,
@@ -950,6 +962,8 @@ class IterationCost:
         Tensor-parallel GPUs of the instance.
     allreduce_latency_us, interconnect_gb_s : float, optional
         As in :func:`decode_performance`.
+    allow_weight_only : bool
+        As in :func:`decode_performance`: a non-native precision raises unless this is set.
 
     Notes
     -----
@@ -969,9 +983,10 @@ class IterationCost:
         n_gpus: int = 1,
         allreduce_latency_us: float | None = None,
         interconnect_gb_s: float | None = None,
+        allow_weight_only: bool = False,
     ):
         m, g, precision, kv_precision, e, n, _ = _prepare(
-            model, gpu, precision, kv_precision, efficiency, n_gpus, 1.0, None
+            model, gpu, precision, kv_precision, efficiency, n_gpus, 1.0, None, allow_weight_only
         )
         if np.ndim(n):
             raise ValueError(f"n_gpus must be one whole number; got {n_gpus!r}")

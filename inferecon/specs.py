@@ -28,12 +28,14 @@ __all__ = [
     "GPUSpec",
     "ModelSpec",
     "PRECISION_BYTES",
+    "check_native_precision",
     "check_precision",
     "clear_catalogs",
     "distinct_experts",
     "get_gpu",
     "get_model",
     "kv_bytes_per_token",
+    "native_precisions",
 ]
 
 PRECISION_BYTES: dict[str, float] = {"bf16": 2.0, "fp8": 1.0, "fp4": 0.5625}
@@ -63,6 +65,73 @@ def check_precision(name: str, value: str) -> str:
     if v not in PRECISION_BYTES:
         raise ValueError(f"{name} must be one of {sorted(PRECISION_BYTES)}; got {value!r}")
     return v
+
+
+_PRECISION_ORDER = ("bf16", "fp8", "fp4")
+
+
+def native_precisions(gpu: str | GPUSpec) -> list[str]:
+    """Matmul formats the GPU has tensor cores for (a finite dense peak in ``data/gpus.csv``).
+
+    Parameters
+    ----------
+    gpu : str or GPUSpec
+        The accelerator.
+
+    Returns
+    -------
+    list of str
+        Among ``"bf16"``, ``"fp8"``, ``"fp4"``.
+    """
+    g = get_gpu(gpu)
+    return [p for p in _PRECISION_ORDER if np.isfinite(getattr(g, f"{p}_dense_tflops"))]
+
+
+def check_native_precision(
+    gpu: str | GPUSpec, precision: str, *, allow_weight_only: bool = False
+) -> str:
+    """The one precision rule: native tensor cores, or an explicit weight-only opt-in.
+
+    Every entry point that takes a GPU and a weight precision (the serving model's
+    :func:`~inferecon.decode_performance`, :func:`~inferecon.prefill_performance`,
+    :func:`~inferecon.serving_performance` and :class:`~inferecon.IterationCost`, hence the
+    simulator, the factory and the energy per query) calls this function. A format the GPU has
+    no tensor cores for (FP8 on an A100, FP4 on Hopper or an MI300X) raises ``ValueError``
+    unless ``allow_weight_only=True``: then it is modelled as weight-only quantisation, the
+    weights stored (and read) in that format and the arithmetic done at the next wider format
+    the GPU has (:meth:`GPUSpec.peak_tflops`).
+
+    Parameters
+    ----------
+    gpu : str or GPUSpec
+        The accelerator.
+    precision : str
+        ``"bf16"``, ``"fp8"`` or ``"fp4"`` (any case).
+    allow_weight_only : bool
+        Accept a format without tensor cores, as weight-only quantisation.
+
+    Returns
+    -------
+    str
+        The precision, lower-cased.
+
+    Raises
+    ------
+    ValueError
+        For an unknown precision, or a non-native one without ``allow_weight_only``.
+    """
+    p = check_precision("precision", precision)
+    if allow_weight_only:
+        return p
+    native = native_precisions(gpu)
+    if p not in native:
+        raise ValueError(
+            f"precision {precision!r} is not supported natively by GPU {get_gpu(gpu).name!r} "
+            f"(it has tensor cores for {native}); choose one of those, or pass "
+            "allow_weight_only=True to model weight-only quantisation (weights stored in "
+            f"{p}, arithmetic at the next wider format the GPU has)"
+        )
+    return p
 
 
 @dataclass(frozen=True)

@@ -27,14 +27,13 @@ from ..factory import (
     api_bill,
     api_list_price,
     frontier_costs,
-    native_precisions,
     operating_point_for_speed,
     self_hosted_bill,
     throughput_frontier,
     tiered_prices,
     unit_economics,
 )
-from ..specs import get_gpu
+from ..specs import check_native_precision, get_gpu, native_precisions
 from ..trends import (
     HARDWARE_METRICS,
     TREND_PRECISIONS,
@@ -203,6 +202,17 @@ def _operating_controls(model="Llama-3.1-70B", gpu="H200-SXM", precision="fp8", 
     }
 
 
+def _not_native(gpu, precision) -> str | None:
+    """Why the configuration cannot run under the package's one precision rule
+    (:func:`inferecon.check_native_precision`, no weight-only opt-in), or None."""
+    try:
+        check_native_precision(gpu, precision)
+    except ValueError:
+        native = ", ".join(native_precisions(gpu))
+        return f"{gpu} has no {precision} tensor cores (it computes in {native})"
+    return None
+
+
 def _cost_controls(gpu="H200-SXM"):
     g = get_gpu(gpu)
     cited = load_factory_assumptions()["value"]  # defaults with their sources
@@ -291,16 +301,9 @@ class _OperatingPointMixin:
         """(sweep with costs, chosen row, message) for the current controls; a message
         (plain text) instead of rows when the configuration cannot run."""
         gpu, prec, n = p["gpu"], p["precision"], int(p["n_gpus"])
-        native = native_precisions(gpu)
-        if prec not in native:
-            return (
-                None,
-                None,
-                (
-                    f"{gpu} has no {prec} tensor cores (it computes in {', '.join(native)}): "
-                    "choose one of those"
-                ),
-            )
+        why = _not_native(gpu, prec)
+        if why:
+            return None, None, why + ": choose one of those"
         sweep = self._sweep(
             p["model"], gpu, prec, n, int(p["prompt_tokens"]), int(p["output_tokens"]),
             float(p["all_in_kw_per_gpu"]),
@@ -557,18 +560,10 @@ class MarginPaybackExplorer(_OperatingPointMixin, Explorer):
             return _note(message)
         self._msg_m.set_text("")
         own = p["hardware"] == _OWN
-        kw = _cost_kwargs(p)
         one = costs[costs["batch"] == row["batch"]].iloc[:1]
         ratio = int(p["prompt_tokens"]) / int(p["output_tokens"])
         econ_kw = dict(
-            input_usd_per_mtok=float(p["input_usd_per_mtok"]),
-            input_tokens_per_output_token=ratio,
-            power_w=float(row["power_w"]),
-            idle_w=float(row["idle_w"]),
-            usd_per_kwh=kw.get("usd_per_kwh", 0.0),
-            pue=kw["pue"],
-            purchase_usd=kw.get("purchase_usd"),
-            lifetime_years=kw.get("lifetime_years"),
+            input_usd_per_mtok=float(p["input_usd_per_mtok"]), input_tokens_per_output_token=ratio
         )
         tps = float(row["output_tokens_per_s_per_gpu"])
         grid = unit_economics(one, tps, self._GRID, **econ_kw)
@@ -1135,9 +1130,8 @@ class WorkloadBillExplorer(Explorer):
             f"{prec}, batch {int(p['batch'])}, {p['hardware'].split(' (')[0]} · "
             f"{prompt:,} in / {out:,} out per request"
         )
-        native = native_precisions(gpu)
-        if prec not in native:
-            msg = f"{gpu} has no {prec} tensor cores (it computes in {', '.join(native)})"
+        msg = _not_native(gpu, prec)
+        if msg:
             self._clear(msg)
             return _note(msg + ": choose one of those")
         api = api_bill(ref, prompt, out, _VOLUME_GRID, provider_id=provider, as_of=self.as_of)

@@ -187,7 +187,7 @@ class ThroughputLatencyExplorer(Explorer):
     def _update(self, p):
         model, gpu, prec, n = p["model"], p["gpu"], p["precision"], int(p["n_gpus"])
         ctx, op_b = int(p["context_tokens"]), int(p["batch"])
-        kw = dict(precision=prec, n_gpus=n, check_memory=False)
+        kw = dict(precision=prec, n_gpus=n, check_memory=False, allow_weight_only=True)
         cal = decode_performance(model, gpu, BATCHES, ctx, **kw)
         ceil = decode_performance(model, gpu, BATCHES, ctx, efficiency=1.0, **kw)
         self._last = pd.DataFrame(
@@ -329,12 +329,14 @@ class RooflineExplorer(Explorer):
         self._ridge.set_data([ridge, ridge], [1, peak])
         self._ridge_lbl.set_position((ridge, 1.3))
         self._ridge_lbl.set_text(f"ridge {ridge:,.0f} FLOP/B")
-        kw = dict(precision=prec, n_gpus=n, check_memory=False)
+        kw = dict(precision=prec, n_gpus=n, check_memory=False, allow_weight_only=True)
         sweep = decode_performance(model, gpu, BATCHES, ctx, **kw)
         ach = sweep["achieved_tflops_per_gpu"]
         self._sweep.set_data(sweep["arithmetic_intensity"], ach)
         d = decode_performance(model, gpu, b, ctx, **kw).iloc[0]
-        pre = prefill_performance(model, gpu, prompt, 1, prec, n_gpus=n).iloc[0]
+        pre = prefill_performance(
+            model, gpu, prompt, 1, prec, n_gpus=n, allow_weight_only=True
+        ).iloc[0]
         di, pi = d["arithmetic_intensity"], pre["arithmetic_intensity"]
         self._dec.set_data([di], [attainable_tflops(g, di, prec)])
         self._dec_ach.set_data([di], [d["achieved_tflops_per_gpu"]])
@@ -427,7 +429,8 @@ class CostEnergyExplorer(Explorer):
         model, gpu, prec, n = p["model"], p["gpu"], p["precision"], int(p["n_gpus"])
         prompt, out = int(p["prompt_tokens"]), int(p["output_tokens"])
         price, pue, op_b = float(p["usd_per_gpu_hour"]), float(p["pue"]), int(p["batch"])
-        kw = dict(precision=prec, n_gpus=n, usd_per_gpu_hour=price, pue=pue, check_memory=False)
+        kw = dict(precision=prec, n_gpus=n, usd_per_gpu_hour=price, pue=pue, check_memory=False,
+                  allow_weight_only=True)  # fmt: skip
         cal = serving_performance(model, gpu, BATCHES, prompt, out, **kw)
         ceil = serving_performance(model, gpu, BATCHES, prompt, out, efficiency=1.0, **kw)
         fits = cal["fits"].to_numpy()

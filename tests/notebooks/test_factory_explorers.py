@@ -4,6 +4,9 @@ Export, blitting) run for them in test_explorers.py."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import jupytext
 import numpy as np
 import pandas as pd
 import pytest
@@ -178,3 +181,19 @@ def test_explorer_data_has_no_nan_in_the_plotted_columns(close):
         close(ex)
         num = ex.data().select_dtypes("number")
         assert isinstance(num, pd.DataFrame) and np.isfinite(num.to_numpy(float)).all()
+
+
+def test_notebook_and_explorer_defaults_are_the_packages_cited_defaults(close):
+    # one cited place (data/factory_assumptions.csv): the notebook's parameters and the
+    # explorers' controls start where the functions' defaults are
+    cells = jupytext.read(Path(__file__).parents[2] / "notebooks" / "06_ai_factory.md").cells
+    (cell,) = [c for c in cells if "parameters" in c.metadata.get("tags", [])]
+    ns: dict = {}
+    exec(cell.source, ns)  # assignments only (test_notebooks checks the cell's shape)
+    d = ie.factory_defaults()
+    assert (ns["PUE"], ns["USD_PER_KWH"]) == (d["pue"], d["usd_per_kwh"])
+    assert ns["HOSTING_USD_PER_KW_MONTH"] == round(d["facility_usd_per_kw_month"])
+    ex = ie.viz.FactoryCostExplorer()
+    close(ex)
+    assert ex.controls["pue"].value == d["pue"]
+    assert ex.controls["usd_per_kwh"].value == d["usd_per_kwh"]

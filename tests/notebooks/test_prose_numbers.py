@@ -365,7 +365,43 @@ def _r1_against_claim() -> tuple[str, str, str]:
     )
 
 
-def _r1_revenue() -> tuple[str, str, str]:
+def _r1_list() -> dict:
+    """DeepSeek-R1's list price on the notebook's date (genai-prices' snapshot)."""
+    return ie.api_list_price("deepseek-reasoner", "deepseek", as_of=_params("06")["PRICES_AS_OF"])
+
+
+def _r1_bill_per_output() -> float:
+    """Section 5: a request of the claim's shape, per million output tokens, input included."""
+    return ie.api_bill(
+        "deepseek-reasoner", 8192, 1024, 1, provider_id="deepseek",
+        as_of=_params("06")["PRICES_AS_OF"],
+    )["usd_per_mtok_output"].iloc[0]  # fmt: skip
+
+
+def _claim_output_price() -> float:
+    """Section 5's shape cell: NVIDIA's claim per million output tokens at 8K in, 1K out."""
+    v = _assumption()
+    return ie.output_price_for_return_multiple(
+        v["nvidia_nvl72_return_multiple"], v["nvidia_nvl72_system_usd"],
+        v["nvidia_nvl72_n_gpus"], v["nvidia_nvl72_tokens_per_s_per_gpu"], 8192, 1024, 1.0,
+        v["nvidia_nvl72_years"],
+    )  # fmt: skip
+
+
+def _claim_in_output_prices() -> tuple[str, ...]:
+    """The claim per output token against DeepSeek's list price for the same request."""
+    need, bill, lp = _claim_output_price(), _r1_bill_per_output(), _r1_list()
+    ratio = need / bill
+    return (
+        f"USD {need:.2f}",
+        f"USD {lp['output_usd_per_mtok']:.2f}",
+        f"USD {lp['input_usd_per_mtok']:.2f}",
+        f"USD {bill:.2f}",
+        "one and a half times" if round(ratio, 1) == 1.5 else f"{ratio:.1f} times",
+    )
+
+
+def _r1_revenue() -> tuple[str, str, str, str]:
     """Section 5's cell: three years at the modelled output rate and DeepSeek's list price."""
     v = _assumption()
     price = ie.api_bill(
@@ -384,10 +420,10 @@ def _r1_revenue() -> tuple[str, str, str]:
         [1.0, 0.7, 0.5],
         v["nvidia_nvl72_years"],
     )["return_multiple"]
-    # "a small multiple": between 1x and 3x at every utilisation shown (a fifth of the claim)
-    small = multiple.min() >= 1 and multiple.max() <= 3
+    # the range of the multiples at 100%, 70% and 50% utilisation, in whole multiples
     return (
-        "a small multiple" if small else f"{multiple.min():.1f}-{multiple.max():.1f}x",
+        f"{math.floor(multiple.min()):.0f}x",
+        f"{math.ceil(multiple.max()):.0f}x",
         _usd_m(v["nvidia_nvl72_system_usd"]),
         f"{v['nvidia_nvl72_return_multiple']:.0f}x",
     )
@@ -1091,8 +1127,9 @@ COMPUTED = [
     ),
     computed(
         "06",
-        "So the claim holds if every one of those tokens sells for about USD 1.10 per million "
-        "around the clock for three years, or for twice that at half utilisation",
+        "So the claim holds if every one of those tokens, prompt and output alike, sells for about "
+        "USD 1.10 per million around the clock for three years, or for twice that at half "
+        "utilisation",
         ["USD 1.10", "three", "twice"],
         _nvl72_needs,
     ),
@@ -1114,10 +1151,20 @@ COMPUTED = [
     ),
     computed(
         "06",
-        "three years of revenue are a small multiple of the USD 5 million, not NVIDIA's 15x",
-        ["a small multiple", "USD 5 million", "15x"],
+        "three years of revenue are between 4x and 9x the USD 5 million, short of NVIDIA's 15x",
+        ["4x", "9x", "USD 5 million", "15x"],
         _r1_revenue,
         source="NVIDIA",
+    ),
+    computed(
+        "06",
+        "that is about USD 9.91 per million output tokens at full utilisation with the prompt "
+        "free. DeepSeek lists R1 at USD 2.19 per million output tokens and USD 0.55 per million "
+        "input tokens (genai-prices' snapshot, priced at noon UTC, outside DeepSeek's off-peak "
+        "hours), so a request of that shape bills USD 6.59 per million output tokens, input "
+        "included: the claim needs one and a half times DeepSeek's own list price",
+        ["USD 9.91", "USD 2.19", "USD 0.55", "USD 6.59", "one and a half times"],
+        _claim_in_output_prices,
     ),
     computed(
         "06",
@@ -1311,6 +1358,12 @@ PUBLISHED = [
     ),
     published(
         "06",
+        "InferenceMAX's standard request shapes (1K/1K, 1K/8K and 8K/1K tokens in/out",
+        ["1K/1K", "1K/8K", "8K/1K"],
+        "InferenceMAX",
+    ),
+    published(
+        "06",
         "Epoch's own data insights say hardware at a given precision gets about 30% cheaper per "
         "FLOP/s each year",
         ["30%"],
@@ -1397,9 +1450,10 @@ GIVEN = [
         "the worked example's inputs",
     ),
     given(
-        "06", "with 8K tokens in and 1K out", "NVIDIA's request shape, quoted with its source above"
+        "06", "With 8K tokens in and 1K out", "NVIDIA's request shape, quoted with its source above"
     ),
     given("06", "at 8K in and 1K out", "NVIDIA's request shape, the cell's inputs"),
+    given("06", "At the claim's own shape, 8K in and 1K out", "NVIDIA's shape, quoted above"),
     given("06", "(after a short 100-token prompt)", "the example's input"),
     given("06", "at batch 1", "a batch size of the cell above"),
     given("06", "by batch 256", "a batch size of the cell above"),
