@@ -36,6 +36,7 @@ import base64
 import io
 import struct
 import sys
+import threading
 import types
 import zlib
 from contextlib import contextmanager
@@ -241,17 +242,43 @@ def _handle_resize(canvas, event) -> None:
     type(canvas).handle_resize(canvas, event)
 
 
+DRAW_LOCK = threading.RLock()
+"""Held by everything that draws an explorer's figure: a control change (compute, update the
+artists, blit or draw), a browser message to its canvas (``draw``, ``refresh``, a resize), an
+export.
+
+Why: ipykernel 7 handles comm messages on more than one thread. In a JupyterLab session a
+canvas's ``draw`` and ``refresh`` requests from ipympl's view arrived on two thread ids in one
+kernel (logged with ``threading.get_ident()`` in ``Canvas._handle_message``), so a full draw
+answering the browser ran while a slider's blit drew on another thread. matplotlib 3.11's Agg
+renderer takes no lock (its ``FigureCanvasAgg.draw`` lost ``RendererAgg.lock``), and every font
+object shares one FreeType library: two threads rasterising glyphs at once is what gave
+``FT_Load_Glyph ... too many hints``, ``invalid outline`` and ``FT_Render_Glyph ... raster
+overflow``, and then a dead kernel. One re-entrant lock makes every drawing of every explorer
+figure happen one at a time (the wait is one frame: milliseconds).
+"""
+
+
+def _handle_event(canvas, event):
+    """A browser message to a WebAgg canvas (installed as its ``handle_event``): matplotlib's
+    dispatch, holding :data:`DRAW_LOCK` while the handler draws or encodes a frame."""
+    with DRAW_LOCK:
+        return type(canvas).handle_event(canvas, event)
+
+
 _FRAME_STATE = ("_png_is_old", "_force_full", "_last_buff", "set_image_mode", "get_renderer")
 
 
 def _use_fast_frames(canvas) -> None:
-    """Route a WebAgg canvas's frames through :func:`_next_frame` and, on ipympl's canvas,
-    :func:`_send_frame` and :func:`_handle_resize` (once per canvas, before any frame)."""
+    """Route a WebAgg canvas's frames through :func:`_next_frame`, its browser messages through
+    :func:`_handle_event` (under :data:`DRAW_LOCK`) and :func:`_handle_resize` and, on ipympl's
+    canvas, :func:`_send_frame` (once per canvas, before any frame)."""
     if getattr(canvas, "_inferecon_fast_frames", False):
         return
     if _webagg_canvas(canvas) and all(hasattr(canvas, a) for a in _FRAME_STATE):
         canvas.get_diff_image = types.MethodType(_next_frame, canvas)
         canvas.handle_resize = types.MethodType(_handle_resize, canvas)
+        canvas.handle_event = types.MethodType(_handle_event, canvas)
         if hasattr(canvas, "syncing_data_url") and hasattr(canvas, "send"):
             canvas.send_binary = types.MethodType(_send_frame, canvas)
     canvas._inferecon_fast_frames = True
@@ -422,7 +449,12 @@ class Explorer:
             self._bg = None
 
     def redraw(self) -> None:
-        """Bring the canvas up to date: blit when only dynamic artists changed."""
+        """Bring the canvas up to date: blit when only dynamic artists changed (under
+        :data:`DRAW_LOCK`)."""
+        with DRAW_LOCK:
+            self._redraw_now()
+
+    def _redraw_now(self) -> None:
         canvas = self.fig.canvas
         if getattr(canvas, "syncing_data_url", False):
             # an ipympl canvas whose browser view has not connected yet (or never will, as
@@ -490,12 +522,13 @@ class Explorer:
         if self._holding:
             return
         name = next((k for k, w in self.controls.items() if w is change["owner"]), None)
-        self._holding = True
-        try:
-            self._on_control(name, change)
-        finally:
-            self._holding = False
-        self.update()
+        with DRAW_LOCK:
+            self._holding = True
+            try:
+                self._on_control(name, change)
+            finally:
+                self._holding = False
+            self.update()
 
     def state(self) -> dict[str, Any]:
         """Current parameters as plain Python values (re-run with ``type(ex)(**ex.state())``)."""
@@ -516,27 +549,30 @@ class Explorer:
         canvas._data_url = "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
 
     def update(self) -> None:
-        """Recompute from the controls, update artists and readout, redraw."""
-        self.readout.value = self._update(self._params())
-        self.redraw()
-        if self._output is not None:
-            self._refresh_output()
+        """Recompute from the controls, update artists and readout, redraw (under
+        :data:`DRAW_LOCK`)."""
+        with DRAW_LOCK:
+            self.readout.value = self._update(self._params())
+            self.redraw()
+            if self._output is not None:
+                self._refresh_output()
 
     def _params(self) -> dict[str, Any]:
         return {k: w.value for k, w in self.controls.items()}
 
     def reset(self) -> None:
         """Return every control to its default and redraw once."""
-        self._holding = True
-        try:
-            for k, v in self._defaults.items():
-                self.controls[k].value = v
-                self._on_control(k, {"owner": self.controls[k], "new": v})
-            for k, v in self._defaults.items():
-                self.controls[k].value = v
-        finally:
-            self._holding = False
-        self.update()
+        with DRAW_LOCK:
+            self._holding = True
+            try:
+                for k, v in self._defaults.items():
+                    self.controls[k].value = v
+                    self._on_control(k, {"owner": self.controls[k], "new": v})
+                for k, v in self._defaults.items():
+                    self.controls[k].value = v
+            finally:
+                self._holding = False
+            self.update()
 
     def export_name(self) -> str:
         """File stem from the current parameters, e.g. ``price_decline__mmlu_64.8_...``."""
@@ -569,7 +605,7 @@ class Explorer:
         """
         out = Path(outdir) if outdir is not None else self.export_dir
         stem = name or self.export_name()
-        with self._all_drawn(), self._axes_fitted_to_data():
+        with DRAW_LOCK, self._all_drawn(), self._axes_fitted_to_data():
             files = savefig(self.fig, stem, formats=formats, outdir=out)
         csv = out / f"{stem}.csv"
         tmp = csv.with_suffix(".csv.tmp")

@@ -323,3 +323,65 @@ def test_the_figure_is_not_left_stale_after_a_change():
                 assert not ex.fig.stale, f"{name}={v!r} left the figure stale"
     finally:
         ex.close()
+
+
+def test_browser_messages_and_control_changes_draw_one_at_a_time(monkeypatch):
+    """ipykernel 7 handles comm messages on more than one thread: a canvas's ``draw`` request
+    from the browser can arrive while a slider change draws on another thread. matplotlib
+    3.11's Agg renderer takes no lock and every font shares one FreeType library, so two
+    threads rasterising text at once corrupted FreeType's state ("too many hints", "raster
+    overflow") and killed the kernel. Every drawing of an explorer's figure holds
+    ``DRAW_LOCK``: text is never drawn by two threads at once."""
+    import threading
+    import time
+
+    from matplotlib.backends import backend_agg
+
+    s = _Stream("roofline")
+    guard = threading.Lock()
+    active: list[int] = []
+    overlaps: list[tuple[int, ...]] = []
+    draw_text = backend_agg.RendererAgg.draw_text
+
+    def tracked(self, *args, **kwargs):
+        with guard:
+            active.append(threading.get_ident())
+            if len(set(active)) > 1:
+                overlaps.append(tuple(active))
+        try:
+            time.sleep(2e-4)  # widen the window: another thread may run here
+            return draw_text(self, *args, **kwargs)
+        finally:
+            with guard:
+                active.remove(threading.get_ident())
+
+    monkeypatch.setattr(backend_agg.RendererAgg, "draw_text", tracked)
+    errors: list[BaseException] = []
+    n_requests = 6
+    requests = [0]
+
+    def browser():  # the view's draw requests, answered on the comm thread
+        try:
+            for _ in range(n_requests):
+                s.canvas._handle_message(s.canvas, {"type": "refresh"}, [])
+                s.canvas._handle_message(s.canvas, {"type": "draw"}, [])
+                requests[0] += 1
+                time.sleep(0.01)  # let the control thread take the lock between requests
+        except BaseException as e:  # noqa: BLE001 - reported below
+            errors.append(e)
+
+    thread = threading.Thread(target=browser, daemon=True)
+    moves_alongside = 0
+    try:
+        thread.start()
+        for _name, w, v in _moves(s.ex, k=3):
+            w.value = v
+            moves_alongside += thread.is_alive()
+        thread.join(timeout=120)
+    finally:
+        s.close()
+    assert not thread.is_alive()
+    assert not errors, errors
+    assert requests[0] == n_requests
+    assert moves_alongside >= 2, "no control change ran while the browser thread drew"
+    assert not overlaps, f"text drawn by two threads at once {len(overlaps)} times"
