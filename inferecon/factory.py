@@ -42,7 +42,7 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 
-from ._validate import require_in_range, require_positive, scalar_or_array
+from ._validate import plain, require_in_range, require_positive, scalar_or_array
 from .datasets import load_factory_assumptions
 from .serving import serving_performance
 from .specs import (
@@ -408,7 +408,7 @@ def _hardware_hour(usd_per_gpu_hour, purchase_usd, lifetime_years, cost_of_capit
     if rented == owned:
         raise ValueError(
             "give exactly one of usd_per_gpu_hour (renting) or purchase_usd with "
-            f"lifetime_years (owning); got usd_per_gpu_hour={usd_per_gpu_hour!r}, "
+            f"lifetime_years (owning); got usd_per_gpu_hour={plain(usd_per_gpu_hour)!r}, "
             f"purchase_usd={purchase_usd!r}"
         )
     if rented:

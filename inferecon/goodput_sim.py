@@ -63,7 +63,7 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 import pandas as pd
 
-from ._validate import require_in_range, require_positive
+from ._validate import plain, require_in_range, require_positive
 from .datasets import load_published_serving_sweeps, load_request_lengths, load_request_trace
 from .serving import (
     DEFAULT_MEMORY_FRACTION,
@@ -301,7 +301,7 @@ class Workload:
 def _check_n(n_requests):
     n = require_in_range("n_requests", n_requests, 1, 10_000_000)
     if n != round(n):
-        raise ValueError(f"n_requests must be a whole number; got {n_requests!r}")
+        raise ValueError(f"n_requests must be a whole number; got {plain(n_requests)!r}")
     return int(n)
 
 
@@ -369,7 +369,7 @@ def closed_loop_workload(
     """
     c = require_in_range("concurrency", concurrency, 1, 1_000_000)
     if c != round(c):
-        raise ValueError(f"concurrency must be a whole number; got {concurrency!r}")
+        raise ValueError(f"concurrency must be a whole number; got {plain(concurrency)!r}")
     require_in_range("think_time_s", think_time_s, 0.0, 1e6)
     return Workload("closed", _check_n(n_requests), _lengths(prompt_tokens, "prompt_tokens"),
                     _lengths(output_tokens, "output_tokens"), concurrency=int(c),
@@ -1095,7 +1095,7 @@ def simulate_serving(
                         1e4), ("decode_instances", decode_instances, 1e4)):  # fmt: skip
         require_in_range(name, v, 1, hi)
         if v != round(v):
-            raise ValueError(f"{name} must be a whole number; got {v!r}")
+            raise ValueError(f"{name} must be a whole number; got {plain(v)!r}")
     require_positive("max_time_s", max_time_s)
     if ttft_ms is not None:
         require_positive("ttft_ms", ttft_ms)

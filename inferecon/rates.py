@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ._validate import require_in_range, require_positive
+from ._validate import plain, require_in_range, require_positive
 
 DAYS_PER_YEAR = 365.0
 """Length of a year for trend fits. Epoch AI's price-trend code divides day counts by 365;
@@ -164,7 +164,7 @@ def factor_per_year_to_halving_time_months(factor_per_year):
     if np.any(~np.isfinite(f)) or np.any(f <= 1.0):
         bad = f[~(np.isfinite(f) & (f > 1.0))].ravel()[0]
         raise ValueError(
-            f"factor_per_year must be finite and > 1 (valid range (1, inf)); got {bad!r}. "
+            f"factor_per_year must be finite and > 1 (valid range (1, inf)); got {plain(bad)!r}. "
             "A quantity that does not fall has no halving time."
         )
     out = 12.0 * np.log(2.0) / np.log(f)

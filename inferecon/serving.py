@@ -74,7 +74,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from ._validate import require_in_range, require_positive, scalar_or_array
+from ._validate import plain, require_in_range, require_positive, scalar_or_array
 from .efficiency import Efficiency, as_efficiency
 from .specs import (
     ACTIVATION_BYTES,
@@ -498,7 +498,7 @@ def _prepare(model, gpu, precision, kv_precision, efficiency, n_gpus, pue, usd_p
     e = as_efficiency(efficiency)
     n = require_in_range("n_gpus", n_gpus, 1, 4096)
     if np.any(np.asarray(n) != np.round(n)):
-        raise ValueError(f"n_gpus must be a whole number of GPUs; got {n_gpus!r}")
+        raise ValueError(f"n_gpus must be a whole number of GPUs; got {plain(n_gpus)!r}")
     require_in_range("pue", pue, 1.0, 5.0)
     price = g.usd_per_hour_mid if usd_per_gpu_hour is None else usd_per_gpu_hour
     if usd_per_gpu_hour is not None:
@@ -989,7 +989,7 @@ class IterationCost:
             model, gpu, precision, kv_precision, efficiency, n_gpus, 1.0, None, allow_weight_only
         )
         if np.ndim(n):
-            raise ValueError(f"n_gpus must be one whole number; got {n_gpus!r}")
+            raise ValueError(f"n_gpus must be one whole number; got {plain(n_gpus)!r}")
         n = float(n)
         self.model, self.gpu, self.efficiency = m, g, e
         self.precision, self.kv_precision, self.n_gpus = precision, kv_precision, int(n)

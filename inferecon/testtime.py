@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ._validate import require_in_range, require_positive, scalar_or_array
+from ._validate import plain, require_in_range, require_positive, scalar_or_array
 
 __all__ = [
     "CoveragePowerLaw",
@@ -57,12 +57,14 @@ def _as_int(name: str, value, low: int) -> np.ndarray:
     if arr.dtype.kind == "f":
         if np.any(~np.isfinite(arr)) or np.any(arr != np.round(arr)):
             bad = arr[~(np.isfinite(arr) & (arr == np.round(arr)))].ravel()[0]
-            raise ValueError(f"{name} must be an integer >= {low}; got {bad!r}")
+            raise ValueError(f"{name} must be an integer >= {low}; got {plain(bad)!r}")
         arr = arr.astype(np.int64)
     elif arr.dtype.kind not in "iu":
-        raise ValueError(f"{name} must be an integer >= {low}; got {value!r}")
+        raise ValueError(f"{name} must be an integer >= {low}; got {plain(value)!r}")
     if np.any(arr < low):
-        raise ValueError(f"{name} must be an integer >= {low}; got {arr[arr < low].ravel()[0]!r}")
+        raise ValueError(
+            f"{name} must be an integer >= {low}; got {plain(arr[arr < low].ravel()[0])!r}"
+        )
     return arr.astype(np.int64)
 
 
@@ -492,7 +494,7 @@ def plurality_vote_accuracy(answer_probs, n_votes: int, tie: str = "random") -> 
             "wrong answer's"
         )
     if np.any(~np.isfinite(q)) or np.any(q < 0) or abs(q.sum() - 1.0) > 1e-9:
-        raise ValueError(f"answer_probs must be >= 0 and sum to 1; got sum {q.sum()!r}")
+        raise ValueError(f"answer_probs must be >= 0 and sum to 1; got sum {plain(q.sum())!r}")
     n = int(_as_int("n_votes", n_votes, 1))
     if n > 2000:
         raise ValueError(f"n_votes must be in [1, 2000]; got {n}")
