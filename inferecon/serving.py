@@ -198,7 +198,9 @@ def decode_bytes(
     return _weight_bytes_read(m, b, w) + b * m.attended_positions(c + 1.0) * kvb
 
 
-def ridge_point(gpu: str | GPUSpec, precision: str = "bf16") -> float:
+def ridge_point(
+    gpu: str | GPUSpec, precision: str = "bf16", *, allow_weight_only: bool = False
+) -> float:
     """Arithmetic intensity where the roofline turns.
 
     Parameters
@@ -207,6 +209,10 @@ def ridge_point(gpu: str | GPUSpec, precision: str = "bf16") -> float:
         The accelerator.
     precision : {"bf16", "fp8", "fp4"}
         Matmul format (its dense peak).
+    allow_weight_only : bool
+        Accept a format the GPU has no tensor cores for, as weight-only quantisation (the
+        arithmetic at the next wider format); otherwise such a format raises
+        (:func:`~inferecon.check_native_precision`, the one precision rule).
 
     Returns
     -------
@@ -214,6 +220,7 @@ def ridge_point(gpu: str | GPUSpec, precision: str = "bf16") -> float:
         Peak FLOP/s divided by peak bandwidth, in FLOP per byte.
     """
     g = get_gpu(gpu)
+    precision = check_native_precision(g, precision, allow_weight_only=allow_weight_only)
     return g.peak_tflops(precision) * 1e12 / (g.hbm_tb_s * 1e12)
 
 
@@ -224,6 +231,7 @@ def attainable_tflops(
     *,
     peak_tflops: float | None = None,
     hbm_tb_s: float | None = None,
+    allow_weight_only: bool = False,
 ):
     """The roofline: ``min(peak, intensity * bandwidth)``.
 
@@ -238,6 +246,10 @@ def attainable_tflops(
     peak_tflops, hbm_tb_s : float, optional
         Measured ceilings to use instead of the datasheet's (e.g. a large GEMM's TFLOP/s and a
         device copy's TB/s from ``data/h200_ceilings.csv``).
+    allow_weight_only : bool
+        Accept a format the GPU has no tensor cores for, as weight-only quantisation (the
+        arithmetic at the next wider format); otherwise such a format raises
+        (:func:`~inferecon.check_native_precision`, the one precision rule).
 
     Returns
     -------
@@ -246,6 +258,7 @@ def attainable_tflops(
     """
     g = get_gpu(gpu)
     i = require_positive("intensity_flop_per_byte", intensity_flop_per_byte)
+    precision = check_native_precision(g, precision, allow_weight_only=allow_weight_only)
     peak = g.peak_tflops(precision) if peak_tflops is None else peak_tflops
     bw = g.hbm_tb_s if hbm_tb_s is None else hbm_tb_s
     require_positive("peak_tflops", peak)
@@ -259,6 +272,8 @@ def crossover_batch(
     context_tokens=0,
     precision: str = "bf16",
     kv_precision: str | None = None,
+    *,
+    allow_weight_only: bool = False,
 ):
     """Smallest batch at which a dense model's decode step turns compute-bound (ceiling model).
 
@@ -273,6 +288,10 @@ def crossover_batch(
         Tokens each sequence attends over, >= 0.
     precision, kv_precision : str
         Weight and KV-cache precision.
+    allow_weight_only : bool
+        Accept a format the GPU has no tensor cores for, as weight-only quantisation (the
+        arithmetic at the next wider format); otherwise such a format raises
+        (:func:`~inferecon.check_native_precision`, the one precision rule).
 
     Returns
     -------
@@ -292,7 +311,7 @@ def crossover_batch(
             "find it from decode_performance(...)['bound']"
         )
     c = require_in_range("context_tokens", context_tokens, 0.0, np.inf)
-    ridge = ridge_point(gpu, precision)
+    ridge = ridge_point(gpu, precision, allow_weight_only=allow_weight_only)
     w = m.params_always_read * PRECISION_BYTES[check_precision("precision", precision)]
     kv = kv_bytes_per_token(m, kv_precision or precision) * m.attended_positions(np.asarray(c) + 1)
     f = 2.0 * m.params_active + m.attention_flops_per_token_per_context() * m.attended_positions(c)

@@ -316,9 +316,9 @@ class RooflineExplorer(Explorer):
         b, ctx, prompt = int(p["batch"]), int(p["context_tokens"]), int(p["prompt_tokens"])
         g = get_gpu(gpu)
         peak, bw = g.peak_tflops(prec), g.hbm_tb_s
-        ridge = ridge_point(g, prec)
+        ridge = ridge_point(g, prec, allow_weight_only=True)
         xs = np.array([0.3, ridge, 3e5])
-        self._roof.set_data(xs, attainable_tflops(g, xs, prec))
+        self._roof.set_data(xs, attainable_tflops(g, xs, prec, allow_weight_only=True))
         if gpu == _MEASURED_GPU and prec == "bf16":
             c = self._ceilings
             kw = dict(peak_tflops=c["bf16_gemm_tflops"], hbm_tb_s=c["copy_tb_s"])
@@ -338,15 +338,17 @@ class RooflineExplorer(Explorer):
             model, gpu, prompt, 1, prec, n_gpus=n, allow_weight_only=True
         ).iloc[0]
         di, pi = d["arithmetic_intensity"], pre["arithmetic_intensity"]
-        self._dec.set_data([di], [attainable_tflops(g, di, prec)])
+        self._dec.set_data([di], [attainable_tflops(g, di, prec, allow_weight_only=True)])
         self._dec_ach.set_data([di], [d["achieved_tflops_per_gpu"]])
-        self._pre.set_data([pi], [attainable_tflops(g, pi, prec)])
+        self._pre.set_data([pi], [attainable_tflops(g, pi, prec, allow_weight_only=True)])
         self._last = pd.DataFrame(
             {
                 "batch": sweep["batch"],
                 "context_tokens": ctx,
                 "arithmetic_intensity": sweep["arithmetic_intensity"],
-                "attainable_tflops": attainable_tflops(g, sweep["arithmetic_intensity"], prec),
+                "attainable_tflops": attainable_tflops(
+                    g, sweep["arithmetic_intensity"], prec, allow_weight_only=True
+                ),
                 "achieved_tflops_calibrated": ach,
                 "bound": sweep["bound"],
             }

@@ -435,6 +435,9 @@ _ENTRY_POINTS = {
     "self_hosted_bill": lambda g, p, **o: ie.self_hosted_bill(
         "Llama-3.1-8B", g, 128, 16, 1000, p, batch=8, usd_per_gpu_hour=2.0, **o
     ),
+    "ridge_point": lambda g, p, **o: ie.ridge_point(g, p, **o),
+    "attainable_tflops": lambda g, p, **o: ie.attainable_tflops(g, 100.0, p, **o),
+    "crossover_batch": lambda g, p, **o: ie.crossover_batch("Llama-3.1-8B", g, 0, p, **o),
 }
 
 
