@@ -287,10 +287,12 @@ def test_price_explorer_draws_the_packages_numbers():
         n_qual = qualifying_mask(prices, "mmlu", 70.0, end=end).sum()
         assert len(ex._qual.get_xdata()) == n_qual
         assert len(ex._other.get_xdata()) == len(prices) - n_qual
-        # the plotted data is one DataFrame, exported as is
-        assert isinstance(ex._last, pd.DataFrame)
-        pd.testing.assert_frame_equal(ex.data(), ex._last)
-        assert ex.data()["model"].tolist() == fr["model"].tolist()
+        # the plotted data is one DataFrame (built on demand for the export), the frontier drawn
+        plotted = ex.data()
+        assert isinstance(plotted, pd.DataFrame)
+        assert plotted["model"].tolist() == fr["model"].tolist()
+        assert plotted["date"].tolist() == fr["date"].dt.strftime("%Y-%m-%d").tolist()
+        np.testing.assert_array_equal(plotted["usd_per_mtok"], fr["usd_per_mtok"])
     finally:
         ex.close()
 
