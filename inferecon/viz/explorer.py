@@ -400,6 +400,11 @@ class Explorer:
         for a in sorted(self._dyn, key=lambda art: art.get_zorder()):  # stable: ties keep order
             if a.get_visible():
                 self.fig.draw_artist(a)
+        # The canvas now shows every artist as it is. Drawing some artists marks them stale
+        # again (an axis re-creates its ticks); a figure left stale after a browser's draw
+        # request gets pyplot's draw_idle, which asks the browser for another draw: an endless
+        # round trip of full frames (seen with the scaling-fit explorer's live axis).
+        self.fig.stale = False
 
     def _on_draw_event(self, _event) -> None:
         # any full draw (ours, a resize, a toolbar action): re-cache the static background and

@@ -385,3 +385,22 @@ def test_browser_messages_and_control_changes_draw_one_at_a_time(monkeypatch):
     assert requests[0] == n_requests
     assert moves_alongside >= 2, "no control change ran while the browser thread drew"
     assert not overlaps, f"text drawn by two threads at once {len(overlaps)} times"
+
+
+@pytest.mark.parametrize("name", sorted(explorers()))
+def test_a_browser_draw_leaves_the_figure_current(name):
+    """The browser's "draw" request draws the figure; left stale afterwards (drawing an axis
+    re-creates its ticks), it gets pyplot's draw_idle after the message, which asks the
+    browser for one more draw, and so on: an endless stream of full frames (notebook 04's
+    scaling-fit explorer kept its kernel busy this way)."""
+    ex = explorers()[name]()
+    try:
+        ipympl_backend._Backend_ipympl.new_figure_manager_given_figure(9003, ex.fig)
+        canvas = ex.fig.canvas
+        canvas.send = lambda content, buffers=None: None
+        canvas.syncing_data_url = False
+        canvas._handle_message(canvas, {"type": "refresh"}, [])
+        canvas._handle_message(canvas, {"type": "draw"}, [])
+        assert not ex.fig.stale
+    finally:
+        ex.close()
