@@ -42,7 +42,7 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 
-from ._validate import require_in_range, require_positive, scalar_or_array
+from ._validate import renamed_parameters, require_in_range, require_positive, scalar_or_array
 from .datasets import load_factory_assumptions
 from .serving import serving_performance
 from .specs import (
@@ -238,18 +238,19 @@ def facility_usd_per_gpu_hour(all_in_kw_per_gpu, facility_usd_per_kw_month):
     return scalar_or_array(kw * price / HOURS_PER_MONTH)
 
 
-def usd_per_mtok(usd_per_hour, tokens_per_s, utilisation=1.0):
-    """Cost per million tokens of a machine that costs ``usd_per_hour`` every hour.
+@renamed_parameters(usd_per_hour="usd_per_gpu_hour", tokens_per_s="tokens_per_s_per_gpu")
+def usd_per_mtok(usd_per_gpu_hour, tokens_per_s_per_gpu, utilisation=1.0):
+    """Cost per million tokens of a GPU that costs ``usd_per_gpu_hour`` every hour.
 
-    ``usd_per_hour / (tokens_per_s * 3600 * utilisation) * 1e6``: the hours that do not serve
-    (``1 - utilisation``) are paid for by the tokens of the hours that do.
+    ``usd_per_gpu_hour / (tokens_per_s_per_gpu * 3600 * utilisation) * 1e6``: the hours that do
+    not serve (``1 - utilisation``) are paid for by the tokens of the hours that do.
 
     Parameters
     ----------
-    usd_per_hour : float or array
-        USD per hour (e.g. per GPU-hour), >= 0.
-    tokens_per_s : float or array
-        Tokens per second while serving (same machine), > 0.
+    usd_per_gpu_hour : float or array
+        USD per GPU-hour, >= 0.
+    tokens_per_s_per_gpu : float or array
+        Output tokens per second per GPU while serving, > 0.
     utilisation : float or array
         Share of hours that serve, in (0, 1].
 
@@ -257,6 +258,11 @@ def usd_per_mtok(usd_per_hour, tokens_per_s, utilisation=1.0):
     -------
     float or numpy.ndarray
         USD per million tokens.
+
+    Notes
+    -----
+    The keywords ``usd_per_hour`` and ``tokens_per_s`` were deprecated in 0.1.0 and are removed
+    in 0.2.0; they still work, with a ``DeprecationWarning``.
 
     Examples
     --------
@@ -266,8 +272,8 @@ def usd_per_mtok(usd_per_hour, tokens_per_s, utilisation=1.0):
     >>> round(usd_per_mtok(2.0, 1000), 3), round(usd_per_mtok(2.0, 1000, 0.5), 3)
     (0.556, 1.111)
     """
-    c = _arr(_nonneg("usd_per_hour", usd_per_hour))
-    t = _arr(require_positive("tokens_per_s", tokens_per_s))
+    c = _arr(_nonneg("usd_per_gpu_hour", usd_per_gpu_hour))
+    t = _arr(require_positive("tokens_per_s_per_gpu", tokens_per_s_per_gpu))
     u = _arr(_utilisation(utilisation))
     return scalar_or_array(c / (t * 3600.0 * u) * 1e6)
 
@@ -275,15 +281,15 @@ def usd_per_mtok(usd_per_hour, tokens_per_s, utilisation=1.0):
 # --------------------------------------------------------------------------- energy and power
 
 
-def joules_per_token(power_w, tokens_per_s, pue=1.0):
+def joules_per_token(power_w, tokens_per_s_per_gpu, pue=1.0):
     """Energy per token: power over throughput, times the PUE for the facility's share.
 
     Parameters
     ----------
     power_w : float or array
         Average power while serving, W, > 0 (board power per GPU for board J/token).
-    tokens_per_s : float or array
-        Tokens per second of the same device, > 0.
+    tokens_per_s_per_gpu : float or array
+        Output tokens per second of the same GPU, > 0.
     pue : float or array
         Power usage effectiveness of the facility, in [1, 5] (1 = the board alone).
 
@@ -298,16 +304,16 @@ def joules_per_token(power_w, tokens_per_s, pue=1.0):
     (0.7, 0.84)
     """
     p = _arr(require_positive("power_w", power_w))
-    t = _arr(require_positive("tokens_per_s", tokens_per_s))
+    t = _arr(require_positive("tokens_per_s_per_gpu", tokens_per_s_per_gpu))
     return scalar_or_array(p / t * _arr(_pue(pue)))
 
 
-def energy_usd_per_mtok(power_w, tokens_per_s, usd_per_kwh, pue=None):
+def energy_usd_per_mtok(power_w, tokens_per_s_per_gpu, usd_per_kwh, pue=None):
     """Electricity cost per million tokens: J/token x PUE x 1e6 / 3.6e6 x USD/kWh.
 
     Parameters
     ----------
-    power_w, tokens_per_s
+    power_w, tokens_per_s_per_gpu
         As in :func:`joules_per_token`.
     usd_per_kwh : float or array
         Electricity price, USD per kWh, >= 0.
@@ -328,7 +334,7 @@ def energy_usd_per_mtok(power_w, tokens_per_s, usd_per_kwh, pue=None):
     >>> round(energy_usd_per_mtok(700, 1000, 0.08, pue=1.2), 4)
     0.0187
     """
-    j = _arr(joules_per_token(power_w, tokens_per_s, _pue_or_default(pue)))
+    j = _arr(joules_per_token(power_w, tokens_per_s_per_gpu, _pue_or_default(pue)))
     price = _arr(_nonneg("usd_per_kwh", usd_per_kwh))
     return scalar_or_array(j * 1e6 / _J_PER_KWH * price)
 

@@ -649,7 +649,7 @@ def test_utilisation_outside_0_1(u):
 @pytest.mark.parametrize(
     ("call", "name"),
     [
-        (lambda: ie.usd_per_mtok(-1.0, 1000), "usd_per_hour"),
+        (lambda: ie.usd_per_mtok(-1.0, 1000), "usd_per_gpu_hour"),
         (lambda: ie.energy_usd_per_mtok(700, 1000, usd_per_kwh=-0.1), "usd_per_kwh"),
         (lambda: ie.joules_per_token(-700, 1000), "power_w"),
         (lambda: ie.owned_usd_per_gpu_hour(30_000, -4), "lifetime_years"),
