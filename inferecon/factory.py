@@ -699,12 +699,14 @@ def unit_economics(
     return pd.DataFrame({k: np.ravel(a) for k, a in zip(cols, arrays, strict=True)})
 
 
+@renamed_parameters(system_usd="purchase_usd", years="lifetime_years")
 def revenue_claim(
-    system_usd, n_gpus, tokens_per_s_per_gpu, usd_per_mtok, utilisation, years
+    purchase_usd, n_gpus, tokens_per_s_per_gpu, usd_per_mtok, utilisation, lifetime_years
 ) -> pd.DataFrame:
     """Token revenue of a system over some years, and its multiple of the hardware price.
 
-    ``revenue = n_gpus * tokens/s per GPU * 3600 * 8760 * years * utilisation / 1e6 * price``,
+    ``revenue = n_gpus * tokens/s per GPU * 3600 * 8760 * lifetime_years * utilisation / 1e6 *
+    price``,
     ``multiple = revenue / system price``: the structure of a claim like NVIDIA's "a USD 5
     million GB200 NVL72 generates USD 75 million in token revenue, a 15x return" (a vendor
     claim; see ``data/factory_assumptions.csv``), whose price per token and utilisation are
@@ -714,7 +716,7 @@ def revenue_claim(
 
     Parameters
     ----------
-    system_usd : float or array
+    purchase_usd : float or array
         Hardware price, USD, > 0.
     n_gpus : float or array
         GPUs in the system, > 0.
@@ -724,7 +726,7 @@ def revenue_claim(
         Price per million of those tokens, USD, >= 0.
     utilisation : float or array
         Share of hours that serve, in (0, 1].
-    years : float or array
+    lifetime_years : float or array
         Years of revenue, in (0, 50].
 
     Returns
@@ -732,12 +734,12 @@ def revenue_claim(
     pandas.DataFrame
         ``revenue_usd``, ``return_multiple`` and ``million_tokens`` sold.
     """
-    cap = _arr(require_positive("system_usd", system_usd))
+    cap = _arr(require_positive("purchase_usd", purchase_usd))
     n = _arr(require_positive("n_gpus", n_gpus))
     t = _arr(require_positive("tokens_per_s_per_gpu", tokens_per_s_per_gpu))
     p = _arr(_nonneg("usd_per_mtok", usd_per_mtok))
     u = _arr(_utilisation(utilisation))
-    y = _arr(require_in_range("years", years, 0.0, 50.0, low_open=True))
+    y = _arr(require_in_range("lifetime_years", lifetime_years, 0.0, 50.0, low_open=True))
     mtok = n * t * 3600.0 * HOURS_PER_YEAR * y * u / 1e6
     rev = mtok * p
     a = np.broadcast_arrays(rev, rev / cap, mtok)
@@ -750,8 +752,9 @@ def revenue_claim(
     )
 
 
+@renamed_parameters(system_usd="purchase_usd", years="lifetime_years")
 def price_for_return_multiple(
-    return_multiple, system_usd, n_gpus, tokens_per_s_per_gpu, utilisation, years
+    return_multiple, purchase_usd, n_gpus, tokens_per_s_per_gpu, utilisation, lifetime_years
 ):
     """Price per million tokens a system must sell at to return ``return_multiple`` x its cost.
 
@@ -761,7 +764,7 @@ def price_for_return_multiple(
     ----------
     return_multiple : float or array
         Revenue over the period divided by the system price, > 0.
-    system_usd, n_gpus, tokens_per_s_per_gpu, utilisation, years
+    purchase_usd, n_gpus, tokens_per_s_per_gpu, utilisation, lifetime_years
         As in :func:`revenue_claim`.
 
     Returns
@@ -781,24 +784,25 @@ def price_for_return_multiple(
     1.1
     """
     m = _arr(require_positive("return_multiple", return_multiple))
-    cap = _arr(require_positive("system_usd", system_usd))
+    cap = _arr(require_positive("purchase_usd", purchase_usd))
     n = _arr(require_positive("n_gpus", n_gpus))
     t = _arr(require_positive("tokens_per_s_per_gpu", tokens_per_s_per_gpu))
     u = _arr(_utilisation(utilisation))
-    y = _arr(require_in_range("years", years, 0.0, 50.0, low_open=True))
+    y = _arr(require_in_range("lifetime_years", lifetime_years, 0.0, 50.0, low_open=True))
     mtok = n * t * 3600.0 * HOURS_PER_YEAR * y * u / 1e6
     return scalar_or_array(m * cap / mtok)
 
 
+@renamed_parameters(system_usd="purchase_usd", years="lifetime_years")
 def output_price_for_return_multiple(
     return_multiple,
-    system_usd,
+    purchase_usd,
     n_gpus,
     total_tokens_per_s_per_gpu,
     prompt_tokens,
     output_tokens,
     utilisation,
-    years,
+    lifetime_years,
     input_usd_per_mtok=0.0,
 ):
     """Price per million *output* tokens a claim needs when its throughput counts every token.
@@ -807,10 +811,10 @@ def output_price_for_return_multiple(
     output tokens (its ``tput_per_gpu`` is the benchmark's total token throughput divided by
     the GPUs). Requests of ``prompt_tokens`` in and ``output_tokens`` out make
     ``output / (prompt + output)`` of those tokens output tokens; APIs sell the two kinds at
-    different prices. The revenue ``return_multiple x system_usd`` over ``years`` at
+    different prices. The revenue ``return_multiple x purchase_usd`` over ``lifetime_years`` at
     ``utilisation`` then needs, per million output tokens,
 
-    ``(return_multiple * system_usd - M_in * input_usd_per_mtok) / M_out``
+    ``(return_multiple * purchase_usd - M_in * input_usd_per_mtok) / M_out``
 
     with ``M_in`` and ``M_out`` the million input and output tokens sold. With
     ``input_usd_per_mtok = 0`` the prompt is paid for inside the output price (a price per
@@ -819,7 +823,7 @@ def output_price_for_return_multiple(
 
     Parameters
     ----------
-    return_multiple, system_usd, n_gpus, utilisation, years
+    return_multiple, purchase_usd, n_gpus, utilisation, lifetime_years
         As in :func:`price_for_return_multiple`.
     total_tokens_per_s_per_gpu : float or array
         Input plus output tokens per second per GPU (InferenceMAX's ``tput_per_gpu``), > 0.
@@ -844,13 +848,13 @@ def output_price_for_return_multiple(
     9.91
     """
     m = _arr(require_positive("return_multiple", return_multiple))
-    cap = _arr(require_positive("system_usd", system_usd))
+    cap = _arr(require_positive("purchase_usd", purchase_usd))
     n = _arr(require_positive("n_gpus", n_gpus))
     t = _arr(require_positive("total_tokens_per_s_per_gpu", total_tokens_per_s_per_gpu))
     p = _arr(require_positive("prompt_tokens", prompt_tokens))
     o = _arr(require_positive("output_tokens", output_tokens))
     u = _arr(_utilisation(utilisation))
-    y = _arr(require_in_range("years", years, 0.0, 50.0, low_open=True))
+    y = _arr(require_in_range("lifetime_years", lifetime_years, 0.0, 50.0, low_open=True))
     pin = _arr(_nonneg("input_usd_per_mtok", input_usd_per_mtok))
     mtok = n * t * 3600.0 * HOURS_PER_YEAR * y * u / 1e6
     out_mtok = mtok * o / (p + o)
