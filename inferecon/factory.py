@@ -1706,10 +1706,13 @@ def api_list_price(model_ref: str, provider_id: str | None = None, as_of=None) -
     }
 
 
+@renamed_parameters(
+    input_tokens_per_request="prompt_tokens", output_tokens_per_request="output_tokens"
+)
 def api_bill(
     model_ref: str,
-    input_tokens_per_request,
-    output_tokens_per_request,
+    prompt_tokens,
+    output_tokens,
     requests_per_day,
     *,
     provider_id: str | None = None,
@@ -1724,8 +1727,8 @@ def api_bill(
     ----------
     model_ref : str
         The API model, as in :func:`api_list_price`.
-    input_tokens_per_request, output_tokens_per_request : int
-        Tokens in and out per request, >= 0 and > 0.
+    prompt_tokens, output_tokens : int
+        Prompt and output tokens per request, >= 0 and > 0.
     requests_per_day : float or array
         Requests per day, > 0.
     provider_id : str, optional
@@ -1742,8 +1745,8 @@ def api_bill(
     """
     from genai_prices import Usage
 
-    n_in = int(_nonneg("input_tokens_per_request", input_tokens_per_request))
-    n_out = int(require_positive("output_tokens_per_request", output_tokens_per_request))
+    n_in = int(_nonneg("prompt_tokens", prompt_tokens))
+    n_out = int(require_positive("output_tokens", output_tokens))
     rpd = _arr(require_positive("requests_per_day", requests_per_day)).ravel()
     provider, model = _lookup(model_ref, provider_id)
     calc = model.calc_price(
@@ -1766,11 +1769,14 @@ def api_bill(
     )
 
 
+@renamed_parameters(
+    input_tokens_per_request="prompt_tokens", output_tokens_per_request="output_tokens"
+)
 def self_hosted_bill(
     model,
     gpu,
-    input_tokens_per_request,
-    output_tokens_per_request,
+    prompt_tokens,
+    output_tokens,
     requests_per_day,
     precision: str = "bf16",
     efficiency=None,
@@ -1799,7 +1805,7 @@ def self_hosted_bill(
     ----------
     model, gpu, precision, efficiency, n_gpus, batch, allow_weight_only
         As in :func:`token_economics`.
-    input_tokens_per_request, output_tokens_per_request : int
+    prompt_tokens, output_tokens : int
         Request shape, > 0.
     requests_per_day : float or array
         Mean demand, > 0.
@@ -1820,7 +1826,7 @@ def self_hosted_bill(
     rpd = _arr(require_positive("requests_per_day", requests_per_day)).ravel()
     ptm = float(require_in_range("peak_to_mean", peak_to_mean, 1.0, 100.0))
     op = token_economics(
-        model, gpu, batch, input_tokens_per_request, output_tokens_per_request, precision,
+        model, gpu, batch, prompt_tokens, output_tokens, precision,
         efficiency, n_gpus=n_gpus, usd_per_gpu_hour=usd_per_gpu_hour, purchase_usd=purchase_usd,
         lifetime_years=lifetime_years, cost_of_capital=cost_of_capital, usd_per_kwh=usd_per_kwh,
         pue=pue, all_in_kw_per_gpu=all_in_kw_per_gpu,
@@ -1828,7 +1834,7 @@ def self_hosted_bill(
     ).iloc[0]  # fmt: skip
     n = int(op["n_gpus"])
     out_tps_replica = float(op["output_tokens_per_s_total"])
-    cap_rpd = out_tps_replica * 86400.0 / float(output_tokens_per_request)
+    cap_rpd = out_tps_replica * 86400.0 / float(output_tokens)
     replicas = np.ceil(rpd * ptm / cap_rpd - 1e-9).astype(int)
     replicas = np.maximum(replicas, 1)
     gpus = replicas * n
@@ -1843,7 +1849,7 @@ def self_hosted_bill(
     energy = (busy_gpu_h * float(op["power_w"]) + (gpus * hours - busy_gpu_h) * idle_w) / 1000.0
     energy_usd = energy * pue_ * price
     total = hw + fac + energy_usd
-    out_mtok = rpd * 365.0 / 12.0 * float(output_tokens_per_request) / 1e6
+    out_mtok = rpd * 365.0 / 12.0 * float(output_tokens) / 1e6
     return pd.DataFrame(
         {
             "requests_per_day": rpd,
