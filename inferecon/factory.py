@@ -58,7 +58,7 @@ __all__ = [
     "HOURS_PER_MONTH",
     "HOURS_PER_YEAR",
     "PRICE_TIME_OF_DAY",
-    "all_in_kw_per_gpu",
+    "default_all_in_kw_per_gpu",
     "api_bill",
     "api_list_price",
     "capital_recovery_factor",
@@ -369,7 +369,7 @@ def _assumptions() -> pd.DataFrame:
     return load_factory_assumptions()
 
 
-def all_in_kw_per_gpu(gpu: str | GPUSpec) -> tuple[float, str]:
+def default_all_in_kw_per_gpu(gpu: str | GPUSpec) -> tuple[float, str]:
     """The cited default all-in power per GPU and what kind of number it is.
 
     Read from ``data/factory_assumptions.csv`` (once per process, like the GPU catalogue):
@@ -391,6 +391,12 @@ def all_in_kw_per_gpu(gpu: str | GPUSpec) -> tuple[float, str]:
     ------
     ValueError
         For a GPU without a row; pass ``all_in_kw_per_gpu=`` explicitly for it.
+
+    Notes
+    -----
+    Named ``all_in_kw_per_gpu`` before 0.1.0; that name (now the parameter's) still resolves as
+    ``ie.all_in_kw_per_gpu`` with a ``DeprecationWarning``, deprecated in 0.1.0 and removed in
+    0.2.0.
     """
     g = get_gpu(gpu)
     key = f"all_in_kw_per_gpu__{g.name}"
@@ -1203,6 +1209,7 @@ def pareto_mask(x, y, groups=None) -> np.ndarray:
 _BATCHES = np.unique(np.round(np.geomspace(1, 4096, 64))).astype(float)
 
 
+@renamed_parameters(tp_sizes="tensor_parallel_sizes", all_in_kw="all_in_kw_per_gpu")
 def throughput_frontier(
     model,
     gpus,
@@ -1210,10 +1217,10 @@ def throughput_frontier(
     output_tokens,
     *,
     precisions=None,
-    tp_sizes=(1, 2, 4, 8),
+    tensor_parallel_sizes=(1, 2, 4, 8),
     batches=None,
     efficiency=None,
-    all_in_kw=None,
+    all_in_kw_per_gpu=None,
     allow_weight_only: bool = False,
 ) -> pd.DataFrame:
     """Every configuration that fits, per GPU: speed per user against throughput per GPU and MW.
@@ -1236,14 +1243,15 @@ def throughput_frontier(
     precisions : sequence of str, optional
         Formats to sweep; each GPU's native ones (:func:`native_precisions`) when omitted. A
         format a GPU lacks raises unless ``allow_weight_only``.
-    tp_sizes : sequence of int
-        Tensor-parallel sizes.
+    tensor_parallel_sizes : sequence of int
+        Tensor-parallel sizes (GPUs one replica spans).
     batches : array_like, optional
         Batch sizes (default: 53 sizes from 1 to 4,096, log-spaced).
     efficiency : optional
         Serving efficiency (``None`` = the stored calibration).
-    all_in_kw : dict of str to float, optional
-        All-in kW per GPU by GPU name; :func:`all_in_kw_per_gpu`'s cited defaults otherwise.
+    all_in_kw_per_gpu : float or dict of str to float, optional
+        All-in power per GPU, kW: one number for every GPU, or a dict by GPU name;
+        :func:`default_all_in_kw_per_gpu`'s cited defaults for the GPUs it leaves out.
     allow_weight_only : bool
         Allow formats without tensor cores (weight-only quantisation).
 
@@ -1263,8 +1271,8 @@ def throughput_frontier(
         raise ValueError("gpus must name at least one GPU")
     b = _BATCHES if batches is None else _arr(batches).ravel()
     require_positive("batches", b)
-    tp = _arr(tp_sizes).ravel()
-    require_in_range("tp_sizes", tp, 1, 4096)
+    tp = _arr(tensor_parallel_sizes).ravel()
+    require_in_range("tensor_parallel_sizes", tp, 1, 4096)
     require_positive("prompt_tokens", prompt_tokens)
     require_positive("output_tokens", output_tokens)
     bb, nn = (a.ravel() for a in np.meshgrid(b, tp))
@@ -1277,10 +1285,13 @@ def throughput_frontier(
             precs = [check_precision("precisions", p) for p in precisions]
             for p in precs:
                 check_native_precision(g, p, allow_weight_only=allow_weight_only)
-        if all_in_kw is not None and g.name in all_in_kw:
-            kw = float(require_positive(f"all_in_kw[{g.name!r}]", all_in_kw[g.name]))
+        if isinstance(all_in_kw_per_gpu, dict) and g.name in all_in_kw_per_gpu:
+            name = f"all_in_kw_per_gpu[{g.name!r}]"
+            kw = float(require_positive(name, all_in_kw_per_gpu[g.name]))
+        elif all_in_kw_per_gpu is not None and not isinstance(all_in_kw_per_gpu, dict):
+            kw = float(require_positive("all_in_kw_per_gpu", all_in_kw_per_gpu))
         else:
-            kw = all_in_kw_per_gpu(g)[0]
+            kw = default_all_in_kw_per_gpu(g)[0]
         for p in precs:
             sp = serving_performance(
                 m, g, bb, prompt_tokens, output_tokens, p, efficiency,

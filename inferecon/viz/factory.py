@@ -23,9 +23,9 @@ from ..datasets import (
     load_published_rates,
 )
 from ..factory import (
-    all_in_kw_per_gpu,
     api_bill,
     api_list_price,
+    default_all_in_kw_per_gpu,
     frontier_costs,
     operating_point_for_speed,
     self_hosted_bill,
@@ -232,7 +232,7 @@ def _cost_controls(gpu="H200-SXM"):
         ),
         "pue": float_slider(cited["default_pue"], 1.0, 2.0, 0.01, "Facility PUE (ratio)"),
         "all_in_kw_per_gpu": float_slider(
-            all_in_kw_per_gpu(g)[0], 0.1, 4.0, 0.01, "All-in power per GPU (kW)"
+            default_all_in_kw_per_gpu(g)[0], 0.1, 4.0, 0.01, "All-in power per GPU (kW)"
         ),
         "facility_usd_per_kw_month": float_slider(
             float(round(cited["default_facility_usd_per_kw_month"])),
@@ -251,7 +251,7 @@ def _gpu_defaults(controls, gpu) -> None:
     if "usd_per_gpu_hour" in controls and np.isfinite(g.usd_per_hour_mid):
         controls["usd_per_gpu_hour"].value = round(g.usd_per_hour_mid, 2)
     if "all_in_kw_per_gpu" in controls:
-        controls["all_in_kw_per_gpu"].value = all_in_kw_per_gpu(g)[0]
+        controls["all_in_kw_per_gpu"].value = default_all_in_kw_per_gpu(g)[0]
 
 
 def _cost_kwargs(p) -> dict:
@@ -292,8 +292,8 @@ class _OperatingPointMixin:
             if len(cache) > 32:
                 cache.pop(next(iter(cache)))
             cache[key] = throughput_frontier(
-                model, gpu, prompt, output, precisions=[precision], tp_sizes=[n],
-                batches=_SWEEP, all_in_kw={get_gpu(gpu).name: kw},
+                model, gpu, prompt, output, precisions=[precision], tensor_parallel_sizes=[n],
+                batches=_SWEEP, all_in_kw_per_gpu=kw,
             )  # fmt: skip
         return cache[key]
 
@@ -457,9 +457,9 @@ class FactoryCostExplorer(_OperatingPointMixin, Explorer):
         own = p["hardware"] == _OWN
         reach = "" if row["reachable"] else _unreachable_note(row) + " · "
         split = ", ".join(f"{_PARTS[k]} {_usd(float(row[c]))}" for k, c in parts.items())
-        kind = all_in_kw_per_gpu(p["gpu"])[1].replace("_", " ")
+        kind = default_all_in_kw_per_gpu(p["gpu"])[1].replace("_", " ")
         kw_note = f"{p['all_in_kw_per_gpu']:.2f} kW per GPU"
-        if abs(p["all_in_kw_per_gpu"] - all_in_kw_per_gpu(p["gpu"])[0]) < 1e-9:
+        if abs(p["all_in_kw_per_gpu"] - default_all_in_kw_per_gpu(p["gpu"])[0]) < 1e-9:
             kw_note += f", {kind}"
         hw = (
             f"owned: {_usd(row['hardware_usd_per_gpu_hour'])} per GPU-hour as an annuity"

@@ -1138,7 +1138,7 @@ COMPUTED = [
         "with up to 8-way tensor parallelism",
         ["8-way"],
         lambda: (
-            f"{max(inspect.signature(ie.throughput_frontier).parameters['tp_sizes'].default)}-way"
+            f"{max(inspect.signature(ie.throughput_frontier).parameters['tensor_parallel_sizes'].default)}-way"
         ),
     ),
     computed(

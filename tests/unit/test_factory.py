@@ -360,12 +360,12 @@ def test_energy_defaults_come_from_the_cited_table():
 
 
 def test_all_in_power_defaults_are_cited():
-    assert ie.all_in_kw_per_gpu("H100-SXM") == (1.73, "analyst_estimate")
-    assert ie.all_in_kw_per_gpu("B200-HGX") == (2.17, "analyst_estimate")
-    kw, kind = ie.all_in_kw_per_gpu("A100-80GB-SXM")
+    assert ie.default_all_in_kw_per_gpu("H100-SXM") == (1.73, "analyst_estimate")
+    assert ie.default_all_in_kw_per_gpu("B200-HGX") == (2.17, "analyst_estimate")
+    kw, kind = ie.default_all_in_kw_per_gpu("A100-80GB-SXM")
     assert kind == "assumption" and kw == pytest.approx(0.4 * 1.73 / 0.70, abs=5e-4)
     for g in ie.load_gpus()["name"]:
-        assert ie.all_in_kw_per_gpu(g)[0] > 0
+        assert ie.default_all_in_kw_per_gpu(g)[0] > 0
 
 
 # --------------------------------------------------------------------------- the operating point
@@ -430,7 +430,7 @@ _ENTRY_POINTS = {
         "Llama-3.1-8B", g, 1, 128, 16, p, usd_per_gpu_hour=2.0, **o
     ),
     "throughput_frontier": lambda g, p, **o: ie.throughput_frontier(
-        "Llama-3.1-8B", g, 128, 16, precisions=[p], tp_sizes=[1], batches=[1, 8], **o
+        "Llama-3.1-8B", g, 128, 16, precisions=[p], tensor_parallel_sizes=[1], batches=[1, 8], **o
     ),
     "self_hosted_bill": lambda g, p, **o: ie.self_hosted_bill(
         "Llama-3.1-8B", g, 128, 16, 1000, p, batch=8, usd_per_gpu_hour=2.0, **o
@@ -702,7 +702,7 @@ def test_frontier_bad_input():
 def test_unknown_gpu_all_in_power():
     spec = ie.GPUSpec("My-GPU", 80, 3.0, 900, 700)
     with pytest.raises(ValueError, match="no default all-in power for GPU 'My-GPU'"):
-        ie.all_in_kw_per_gpu(spec)
+        ie.default_all_in_kw_per_gpu(spec)
 
 
 # --------------------------------------------------------------------------- a workload's bill
