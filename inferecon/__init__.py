@@ -52,7 +52,10 @@ __all__ = sorted(
 )
 
 
-_DEPRECATED = {"all_in_kw_per_gpu": "default_all_in_kw_per_gpu"}
+_DEPRECATED = {
+    "all_in_kw_per_gpu": "default_all_in_kw_per_gpu",
+    "DEFAULT_MAX_BATCH": "DEFAULT_MAX_RUNNING_REQUESTS",
+}
 """Public names renamed in 0.1.0, still resolved (with a ``DeprecationWarning``) until 0.2.0;
 kept out of ``__all__`` so the vocabulary test, which walks ``__all__``, never sees them."""
 

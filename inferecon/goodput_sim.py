@@ -63,7 +63,7 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 import pandas as pd
 
-from ._validate import require_in_range, require_positive
+from ._validate import renamed_parameters, require_in_range, require_positive
 from .datasets import load_published_serving_sweeps, load_request_lengths, load_request_trace
 from .serving import (
     DEFAULT_MEMORY_FRACTION,
@@ -80,7 +80,7 @@ __all__ = [
     "DISTSERVE_SLOS",
     "capacity_estimate_rps",
     "CHUNKED_PREFILL_BATCH_TOKENS",
-    "DEFAULT_MAX_BATCH",
+    "DEFAULT_MAX_RUNNING_REQUESTS",
     "POLICIES",
     "PREFILL_FIRST_MIN_BATCH_TOKENS",
     "RATE_GRID_CAPACITY_SHARES",
@@ -111,7 +111,7 @@ BLOCK_TOKENS = 16
 POLICIES = ("prefill_first", "chunked_prefill", "disaggregated")
 """Scheduling policies of :func:`simulate_serving`."""
 
-DEFAULT_MAX_BATCH = 256
+DEFAULT_MAX_RUNNING_REQUESTS = 256
 """Most requests running at once per instance: vLLM's ``--max-num-seqs`` default, 256 (vLLM
 v0.6 ``EngineArgs.max_num_seqs``). :func:`simulate_serving` and :func:`capacity_estimate_rps`
 both use it."""
@@ -519,8 +519,8 @@ def _blocks(tokens: int) -> int:
     return -(-tokens // BLOCK_TOKENS)
 
 
-def _run_instance(cost, req, ids, *, policy, max_batch, max_batch_tokens, kv_blocks, max_time_s,
-                  prefill_only=False, prefilled=None, closed=None):  # fmt: skip
+def _run_instance(cost, req, ids, *, policy, max_running_requests, max_batch_tokens, kv_blocks,
+                  max_time_s, prefill_only=False, prefilled=None, closed=None):  # fmt: skip
     """Serve requests ``ids`` (rows of ``req``) on one instance; fill ``req`` in place.
 
     ``req`` holds Python lists by column (arrival, prompt, output and the results). Open-loop
@@ -693,7 +693,9 @@ def _run_instance(cost, req, ids, *, policy, max_batch, max_batch_tokens, kv_blo
         turns += 1
         still = still + 1 if t == last_t else 0
         last_t = t
-        if still > 10 * max_batch + 1000:  # pragma: no cover - a scheduler bug, never silent
+        if (
+            still > 10 * max_running_requests + 1000
+        ):  # pragma: no cover - a scheduler bug, never silent
             raise RuntimeError(
                 f"the simulation stopped advancing at t = {t} s (decoding {D}, prefilling "
                 f"{len(prefilling)}, waiting {len(waiting)}, blocks {used}/{kv_blocks})"
@@ -733,7 +735,7 @@ def _run_instance(cost, req, ids, *, policy, max_batch, max_batch_tokens, kv_blo
         tokens = 0
         # keep the blocks the running decodes take next, plus vLLM's 1% watermark, free
         reserve = (cnt[(-G) % BLOCK_TOKENS] if D else 0) + watermark
-        while waiting and D + len(prefilling) + len(admitted) < max_batch:
+        while waiting and D + len(prefilling) + len(admitted) < max_running_requests:
             rid = waiting[0]
             b = _blocks(need[rid])
             if used + b + reserve > kv_blocks and (D or prefilling or admitted):
@@ -811,7 +813,7 @@ def _run_instance(cost, req, ids, *, policy, max_batch, max_batch_tokens, kv_blo
             form = cost.decode_form(D, S)
             t0 = _iteration(form, 0)
             ta = next_arrival()
-            if ta < math.inf and not waiting and D < max_batch and free > 0:
+            if ta < math.inf and not waiting and D < max_running_requests and free > 0:
                 if ta - t <= t0:
                     k = 1
                 else:
@@ -990,13 +992,14 @@ def _empty_requests(df: pd.DataFrame) -> dict:
     }
 
 
+@renamed_parameters(max_batch="max_running_requests")
 def simulate_serving(
     model=None,
     gpu=None,
     workload: Workload | None = None,
     *,
     policy: str = "chunked_prefill",
-    max_batch: int = DEFAULT_MAX_BATCH,
+    max_running_requests: int = DEFAULT_MAX_RUNNING_REQUESTS,
     max_batch_tokens: int | None = None,
     n_gpus: int = 1,
     precision: str = "bf16",
@@ -1023,9 +1026,9 @@ def simulate_serving(
         :func:`poisson_workload`, :func:`closed_loop_workload` or :func:`trace_workload`.
     policy : {"prefill_first", "chunked_prefill", "disaggregated"}
         The scheduler (see the module docstring).
-    max_batch : int
+    max_running_requests : int
         Most requests running at once per instance (vLLM's ``--max-num-seqs``;
-        :data:`DEFAULT_MAX_BATCH`).
+        :data:`DEFAULT_MAX_RUNNING_REQUESTS`).
     max_batch_tokens : int, optional
         Tokens per iteration (vLLM's ``--max-num-batched-tokens``): the chunked-prefill budget
         (default :data:`CHUNKED_PREFILL_BATCH_TOKENS`), and the most prompt tokens one
@@ -1090,9 +1093,10 @@ def simulate_serving(
             longest = int((df["prompt_tokens"] + df["output_tokens"]).max()) if len(df) else 0
             ctx = int(getattr(m, "context_length", 0) or 0) or longest
             max_batch_tokens = max(ctx, PREFILL_FIRST_MIN_BATCH_TOKENS)
-    for name, v, hi in (("max_batch", max_batch, 1e6), ("max_batch_tokens", max_batch_tokens,
-                        1e8), ("n_gpus", n_gpus, 4096), ("prefill_instances", prefill_instances,
-                        1e4), ("decode_instances", decode_instances, 1e4)):  # fmt: skip
+    for name, v, hi in (("max_running_requests", max_running_requests, 1e6),
+                        ("max_batch_tokens", max_batch_tokens, 1e8), ("n_gpus", n_gpus, 4096),
+                        ("prefill_instances", prefill_instances, 1e4),
+                        ("decode_instances", decode_instances, 1e4)):  # fmt: skip
         require_in_range(name, v, 1, hi)
         if v != round(v):
             raise ValueError(f"{name} must be a whole number; got {v!r}")
@@ -1133,8 +1137,9 @@ def simulate_serving(
         )
     req = _empty_requests(df)
     n = len(df)
-    kw = dict(max_batch=int(max_batch), max_batch_tokens=int(max_batch_tokens),
-              kv_blocks=kv_blocks, max_time_s=float(max_time_s))  # fmt: skip
+    kw = dict(max_running_requests=int(max_running_requests),
+              max_batch_tokens=int(max_batch_tokens), kv_blocks=kv_blocks,
+              max_time_s=float(max_time_s))  # fmt: skip
     max_gap = np.full(n, np.nan)
     outs = []
     if policy != "disaggregated":
@@ -1324,8 +1329,8 @@ def goodput(
     max_rate_per_s : float
         Upper bound of the search.
     **simulate_kwargs
-        Passed to :func:`simulate_serving` (``policy``, ``n_gpus``, ``max_batch``...). Without
-        ``max_time_s`` each run is bounded at a simulated day plus twice its arrival span.
+        Passed to :func:`simulate_serving` (``policy``, ``n_gpus``, ``max_running_requests``...).
+        Without ``max_time_s`` each run is bounded at a simulated day plus twice its arrival span.
 
     Returns
     -------
@@ -1677,8 +1682,8 @@ class LoadSweep:
 
 def capacity_estimate_rps(model, gpu, prompt_tokens: float, output_tokens: float, **kw) -> float:
     """Requests/s one instance can sustain at most: static batching at the largest batch
-    that fits, at most :data:`DEFAULT_MAX_BATCH` (the simulator's default; an upper anchor for
-    rate grids, not a goodput).
+    that fits, at most :data:`DEFAULT_MAX_RUNNING_REQUESTS` (the simulator's default; an upper
+    anchor for rate grids, not a goodput).
 
     Parameters
     ----------
@@ -1699,7 +1704,7 @@ def capacity_estimate_rps(model, gpu, prompt_tokens: float, output_tokens: float
     n = kw.get("n_gpus", 1)
     prec = kw.get("precision", "bf16")
     b = max(int(max_batch(model, gpu, prompt_tokens + output_tokens, prec, n_gpus=n)), 1)
-    sp = serving_performance(model, gpu, min(b, DEFAULT_MAX_BATCH), round(prompt_tokens),
+    sp = serving_performance(model, gpu, min(b, DEFAULT_MAX_RUNNING_REQUESTS), round(prompt_tokens),
                              round(output_tokens), check_memory=False, **kw).iloc[0]  # fmt: skip
     return float(sp["output_tokens_per_s_total"] / output_tokens)
 
@@ -1773,7 +1778,7 @@ def load_sweep(
         Grid size when ``rates_per_gpu`` is not given.
     **simulate_kwargs
         Passed to :func:`simulate_serving` (``n_gpus``, ``prefill_instances``,
-        ``decode_instances``, ``precision``, ``max_batch``...).
+        ``decode_instances``, ``precision``, ``max_running_requests``...).
 
     Returns
     -------
@@ -1858,8 +1863,8 @@ def queueing_check(rho: float = 0.7, service_s: float = 1.0, n_requests: int = 5
                    seed: int = 0) -> dict:  # fmt: skip
     """Run the simulator as an M/D/1 queue and compare it with queueing theory.
 
-    One request at a time (``max_batch=1``), one-token outputs, a constant service time and
-    Poisson arrivals at ``rho / service_s``: the mean wait in the queue must approach the
+    One request at a time (``max_running_requests=1``), one-token outputs, a constant service
+    time and Poisson arrivals at ``rho / service_s``: the mean wait in the queue must approach the
     Pollaczek-Khinchine value ``rho s / (2 (1 - rho))`` (Kleinrock 1975, *Queueing Systems*
     vol. 1, Eq. 5.105), and Little's law (mean number in the system = arrival rate x mean
     time in the system) must hold between the simulator's own time series of requests queued
@@ -1897,7 +1902,7 @@ def queueing_check(rho: float = 0.7, service_s: float = 1.0, n_requests: int = 5
     wl = poisson_workload(rate, n, 1, 1)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # a truncated run raises below
-        res = simulate_serving(workload=wl, policy="prefill_first", max_batch=1,
+        res = simulate_serving(workload=wl, policy="prefill_first", max_running_requests=1,
                                cost=ConstantService(service_s), seed=seed,
                                max_time_s=100.0 * (n / rate + service_s))  # fmt: skip
     if res.summary["truncated"]:

@@ -134,7 +134,7 @@ class ServingLoadExplorer(Explorer):
             "rate_per_s": float_slider(20.0, 0.5, 200.0, 0.5, "Arrival rate (requests/s)",
                                        fmt=".1f", continuous_update=False),  # fmt: skip
             **_workload_controls(),
-            "max_batch": _select([8, 16, 32, 64, 128, 256, 512], 256,
+            "max_running_requests": _select([8, 16, 32, 64, 128, 256, 512], 256,
                                  "Most requests in a batch (requests)", continuous=False),
             "chunk_tokens": _select([256, 512, 1024, 2048, 4096, 8192], 2048,
                                     "Tokens per iteration (chunk budget, tokens)",
@@ -192,7 +192,7 @@ class ServingLoadExplorer(Explorer):
     def _simulate(self, p):
         key = tuple(p[k] for k in ("model", "gpu", "precision", "n_gpus", "policy", "split",
                                    "rate_per_s", "prompt_mean", "output_mean", "length_cv",
-                                   "max_batch", "chunk_tokens"))  # fmt: skip
+                                   "max_running_requests", "chunk_tokens"))  # fmt: skip
         if key not in self._cache:
             prompt, output = _lengths(p)
             pre, dec = _SPLITS[p["split"]]
@@ -205,7 +205,7 @@ class ServingLoadExplorer(Explorer):
                         p["model"], p["gpu"], poisson_workload(p["rate_per_s"], self.n_requests,
                                                                prompt, output),
                         policy=p["policy"], precision=p["precision"], n_gpus=int(p["n_gpus"]),
-                        max_batch=int(p["max_batch"]), max_batch_tokens=chunk,
+                        max_running_requests=int(p["max_running_requests"]), max_batch_tokens=chunk,
                         prefill_instances=pre, decode_instances=dec, max_time_s=3600.0,
                     )  # fmt: skip
             except ValueError as exc:  # a model that does not fit: say so, draw nothing
@@ -242,7 +242,7 @@ class ServingLoadExplorer(Explorer):
         self._batch.set_data(tl["time_s"], tl["batch"].where(tl["batch"] >= 1))
         self._queue.set_data(tl["time_s"], tl["queue"].where(tl["queue"] >= 1))
         end = float(tl["time_s"].max()) if len(tl) else 1.0
-        self._cap.set_data([0, end], [p["max_batch"]] * 2)
+        self._cap.set_data([0, end], [p["max_running_requests"]] * 2)
         self._set_limits(self.ax_t, xlim=(0.0, _nice_ceiling(end)))
         s = res.summary
         att = slo_attainment(req, ttft_t, tpot_t)
