@@ -561,8 +561,9 @@ def cost_breakdown(
 # --------------------------------------------------------------------------- revenue
 
 
+@renamed_parameters(output_tokens_per_s_per_gpu="tokens_per_s_per_gpu")
 def revenue_usd_per_gpu_hour(
-    output_tokens_per_s_per_gpu,
+    tokens_per_s_per_gpu,
     output_usd_per_mtok,
     input_tokens_per_output_token=0.0,
     input_usd_per_mtok=0.0,
@@ -572,7 +573,7 @@ def revenue_usd_per_gpu_hour(
 
     Parameters
     ----------
-    output_tokens_per_s_per_gpu : float or array
+    tokens_per_s_per_gpu : float or array
         Output tokens per second per GPU while serving, > 0.
     output_usd_per_mtok : float or array
         Selling price per million output tokens, USD, >= 0.
@@ -595,7 +596,7 @@ def revenue_usd_per_gpu_hour(
     >>> round(revenue_usd_per_gpu_hour(1000, 0.60), 2)
     2.16
     """
-    t = _arr(require_positive("output_tokens_per_s_per_gpu", output_tokens_per_s_per_gpu))
+    t = _arr(require_positive("tokens_per_s_per_gpu", tokens_per_s_per_gpu))
     po = _arr(_nonneg("output_usd_per_mtok", output_usd_per_mtok))
     ratio = _arr(_nonneg("input_tokens_per_output_token", input_tokens_per_output_token))
     pi = _arr(_nonneg("input_usd_per_mtok", input_usd_per_mtok))
