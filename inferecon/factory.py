@@ -931,7 +931,7 @@ def token_economics(
     Returns
     -------
     pandas.DataFrame
-        The serving columns (``tokens_per_s_per_user``, ``output_tokens_per_s_per_gpu``,
+        The serving columns (``tokens_per_s_per_user``, ``tokens_per_s_per_gpu``,
         ``ttft_ms``, ``joules_per_output_token``, ``fits``...), ``power_w`` (average board
         power per GPU while serving), ``hardware`` (``"rented"``, ``"owned"`` or
         ``"rented (data/gpus.csv mid price)"``) and the cost (and revenue) columns.
@@ -948,7 +948,7 @@ def token_economics(
         n_gpus=n_gpus, check_memory=check_memory, usd_per_gpu_hour=1.0,
         allow_weight_only=allow_weight_only,
     )  # fmt: skip
-    tps = sp["output_tokens_per_s_per_gpu"].to_numpy()
+    tps = sp["tokens_per_s_per_gpu"].to_numpy()
     power = sp["joules_per_output_token"].to_numpy() * tps
     costs = cost_breakdown(
         tps, power, usd_per_gpu_hour=usd_per_gpu_hour, purchase_usd=purchase_usd,
@@ -1260,7 +1260,7 @@ def throughput_frontier(
     -------
     pandas.DataFrame
         ``gpu``, ``precision``, ``n_gpus``, ``batch``, ``tokens_per_s_per_user``,
-        ``output_tokens_per_s_per_gpu``, ``total_tokens_per_s_per_gpu`` (prompt and output tokens
+        ``tokens_per_s_per_gpu``, ``total_tokens_per_s_per_gpu`` (prompt and output tokens
         processed, the way some benchmarks count), ``ttft_ms``, ``power_w`` (average board power
         per GPU),
         ``joules_per_output_token``, ``idle_w``, ``all_in_kw_per_gpu``,
@@ -1302,7 +1302,7 @@ def throughput_frontier(
             sp = sp[sp["fits"].to_numpy()]
             if not len(sp):
                 continue
-            tps = sp["output_tokens_per_s_per_gpu"].to_numpy()
+            tps = sp["tokens_per_s_per_gpu"].to_numpy()
             frames.append(
                 pd.DataFrame(
                     {
@@ -1314,7 +1314,7 @@ def throughput_frontier(
                         "prompt_tokens": int(prompt_tokens),
                         "output_tokens": int(output_tokens),
                         "tokens_per_s_per_user": sp["tokens_per_s_per_user"].to_numpy(),
-                        "output_tokens_per_s_per_gpu": tps,
+                        "tokens_per_s_per_gpu": tps,
                         "total_tokens_per_s_per_gpu": tps * (1.0 + prompt_tokens / output_tokens),
                         "ttft_ms": sp["ttft_ms"].to_numpy(),
                         "power_w": sp["joules_per_output_token"].to_numpy() * tps,
@@ -1328,12 +1328,12 @@ def throughput_frontier(
     if not frames:
         cols = [
             "model", "gpu", "precision", "n_gpus", "batch", "tokens_per_s_per_user",
-            "output_tokens_per_s_per_gpu", "tokens_per_s_per_mw", "pareto", "pareto_mw",
+            "tokens_per_s_per_gpu", "tokens_per_s_per_mw", "pareto", "pareto_mw",
         ]  # fmt: skip
         return pd.DataFrame(columns=cols)
     df = pd.concat(frames, ignore_index=True)
     x = df["tokens_per_s_per_user"].to_numpy()
-    df["pareto"] = pareto_mask(x, df["output_tokens_per_s_per_gpu"].to_numpy(), df["gpu"])
+    df["pareto"] = pareto_mask(x, df["tokens_per_s_per_gpu"].to_numpy(), df["gpu"])
     df["pareto_mw"] = pareto_mask(x, df["tokens_per_s_per_mw"].to_numpy())
     return df
 
@@ -1393,7 +1393,7 @@ def frontier_costs(
             raise ValueError(f"no rental price in data/gpus.csv for {bad}; give usd_per_gpu_hour")
         rent = np.array([mids[n] for n in names])
     costs = cost_breakdown(
-        frontier["output_tokens_per_s_per_gpu"].to_numpy(), frontier["power_w"].to_numpy(),
+        frontier["tokens_per_s_per_gpu"].to_numpy(), frontier["power_w"].to_numpy(),
         usd_per_gpu_hour=rent, purchase_usd=own, lifetime_years=lifetime_years,
         cost_of_capital=cost_of_capital, utilisation=utilisation, usd_per_kwh=usd_per_kwh,
         pue=pue, idle_w=frontier["idle_w"].to_numpy(),
@@ -1446,7 +1446,7 @@ def operating_point_for_speed(
         The chosen row, with ``reachable`` (bool) and ``target_tokens_per_s_per_user``.
     """
     target = float(require_positive("target_tokens_per_s_per_user", target_tokens_per_s_per_user))
-    columns = {"per_gpu": "output_tokens_per_s_per_gpu", "per_mw": "tokens_per_s_per_mw"}
+    columns = {"per_gpu": "tokens_per_s_per_gpu", "per_mw": "tokens_per_s_per_mw"}
     if objective not in ("per_gpu", "per_mw", "cost"):
         raise ValueError(
             f"objective must be one of ['cost', 'per_gpu', 'per_mw']; got {objective!r}"
@@ -1515,7 +1515,7 @@ def tiered_prices(
     -------
     pandas.DataFrame
         One row per tier: ``tier``, ``configuration``, ``tokens_per_s_per_user``,
-        ``output_tokens_per_s_per_gpu``, ``cost_usd_per_mtok``, ``price_usd_per_mtok`` and
+        ``tokens_per_s_per_gpu``, ``cost_usd_per_mtok``, ``price_usd_per_mtok`` and
         ``price_ratio`` (to the cheap tier).
 
     Raises
@@ -1537,7 +1537,7 @@ def tiered_prices(
                 "target_tokens_per_s_per_user": float(target),
                 "configuration": _describe(r),
                 "tokens_per_s_per_user": r["tokens_per_s_per_user"],
-                "output_tokens_per_s_per_gpu": r["output_tokens_per_s_per_gpu"],
+                "tokens_per_s_per_gpu": r["tokens_per_s_per_gpu"],
                 "cost_usd_per_mtok": r["total_usd_per_mtok"],
                 "price_usd_per_mtok": r["total_usd_per_mtok"] / (1.0 - margin),
             }

@@ -1241,7 +1241,7 @@ def _summary(res, req, runs, caps, end_t, n_gpus, truncated, ttft_ms, tpot_ms, p
         "duration_s": dur,
         "requests_per_s": float(done.sum()) / dur,
         "output_tokens_per_s": out_tokens / dur,
-        "output_tokens_per_s_per_gpu": out_tokens / dur / n_gpus,
+        "tokens_per_s_per_gpu": out_tokens / dur / n_gpus,
         "n_gpus": n_gpus,
         "preemptions": int(res["preemptions"].sum()),
         "mean_batch": float(tl["batch"].iloc[0]),
@@ -1399,7 +1399,7 @@ def goodput(
         "attainment_at_goodput": best.summary["slo_attainment"] if best else math.nan,
         "bracket": (lo, hi),
         "throughput_tokens_per_s_per_gpu": (
-            best.summary["output_tokens_per_s_per_gpu"] if best else math.nan
+            best.summary["tokens_per_s_per_gpu"] if best else math.nan
         ),  # fmt: skip
         "simulations": len(runs),
         "truncated_rates": sorted(r for r, res in runs.items() if res.summary["truncated"]),
@@ -1631,7 +1631,7 @@ class LoadSweep:
         -------
         pandas.DataFrame
             ``rate_per_gpu`` (offered requests/s per GPU), ``attainment`` (share meeting
-            both targets), ``throughput_rps_per_gpu`` and ``output_tokens_per_s_per_gpu``
+            both targets), ``throughput_rps_per_gpu`` and ``tokens_per_s_per_gpu``
             (completed), ``goodput_rps_per_gpu_vllm`` (vLLM's definition: requests/s meeting
             every target, at the offered rate), ``ttft_p99_ms`` and ``tpot_p99_ms``.
         """
@@ -1643,7 +1643,7 @@ class LoadSweep:
                 "rate_per_gpu": rate,
                 "attainment": att,
                 "throughput_rps_per_gpu": s["requests_per_s"] / self.n_gpus,
-                "output_tokens_per_s_per_gpu": s["output_tokens_per_s_per_gpu"],
+                "tokens_per_s_per_gpu": s["tokens_per_s_per_gpu"],
                 "goodput_rps_per_gpu_vllm": att * s["n_requests"] / s["duration_s"] / self.n_gpus,
                 "ttft_p99_ms": s["ttft_ms_p99"],
                 "tpot_p99_ms": s["tpot_ms_p99"],

@@ -807,7 +807,7 @@ def serving_performance(
     -------
     pandas.DataFrame
         ``ttft_ms``, ``tpot_ms``, ``e2e_latency_s``, ``tokens_per_s_per_user`` (decode speed),
-        ``output_tokens_per_s_per_gpu`` (including the time spent in prefill),
+        ``tokens_per_s_per_gpu`` (including the time spent in prefill),
         ``usd_per_mtok_output``, ``joules_per_output_token``, ``wh_per_response`` and
         ``facility_wh_per_response`` (x PUE), plus ``bound``, ``fits`` and ``max_batch``.
     """
@@ -853,7 +853,7 @@ def serving_performance(
             "e2e_latency_s": ttft_s + o * tpot_s,
             "tokens_per_s_per_user": 1.0 / tpot_s,
             "output_tokens_per_s_total": out_tps,
-            "output_tokens_per_s_per_gpu": out_tps / nn,
+            "tokens_per_s_per_gpu": out_tps / nn,
             "usd_per_mtok_output": price * nn / (out_tps * 3600.0) * 1e6,
             "joules_per_output_token": j_per_out,
             "wh_per_response": j_per_out * o / 3600.0,

@@ -469,7 +469,7 @@ class FactoryCostExplorer(_OperatingPointMixin, Explorer):
         return (
             f"{reach}<b>{_usd(row['total_usd_per_mtok'])}</b> per million output tokens at batch "
             f"{int(row['batch'])} ({row['tokens_per_s_per_user']:,.0f} tokens/s per user, "
-            f"{row['output_tokens_per_s_per_gpu']:,.0f} per GPU; {hw}): {split} · "
+            f"{row['tokens_per_s_per_gpu']:,.0f} per GPU; {hw}): {split} · "
             f"<b>{row['joules_per_output_token']:.3g} J</b> per token on the board, "
             f"{row['facility_joules_per_token']:.3g} J at the facility · "
             f"<b>{row['tokens_per_s_per_mw']:,.0f}</b> tokens/s per MW ({kw_note})"
@@ -565,7 +565,7 @@ class MarginPaybackExplorer(_OperatingPointMixin, Explorer):
         econ_kw = dict(
             input_usd_per_mtok=float(p["input_usd_per_mtok"]), input_tokens_per_output_token=ratio
         )
-        tps = float(row["output_tokens_per_s_per_gpu"])
+        tps = float(row["tokens_per_s_per_gpu"])
         grid = unit_economics(one, tps, self._GRID, **econ_kw)
         now = unit_economics(one, tps, float(p["output_usd_per_mtok"]), **econ_kw).iloc[0]
         self._margin.set_data(self._GRID, grid["gross_margin"])
@@ -731,7 +731,7 @@ class FactoryFrontierExplorer(Explorer):
             f"mid prices, {p['utilisation']:.0%} utilisation"
         )
         self._set_per(per)
-        ycol = "output_tokens_per_s_per_gpu" if per == "GPU" else "tokens_per_s_per_mw"
+        ycol = "tokens_per_s_per_gpu" if per == "GPU" else "tokens_per_s_per_mw"
         front = self._frontier(model, prompt, output)
         self._target.set_xdata([target, target])
         if not len(front):

@@ -257,7 +257,7 @@ class ServingLoadExplorer(Explorer):
             )
         return (
             f"{p['rate_per_s']:g} requests/s on {s['n_gpus']} GPU(s): <b>{att:.0%}</b> meet "
-            f"both targets · throughput <b>{s['output_tokens_per_s_per_gpu']:,.0f}</b> output "
+            f"both targets · throughput <b>{s['tokens_per_s_per_gpu']:,.0f}</b> output "
             f"tokens/s per GPU ({s['requests_per_s']:.2f} requests/s) · goodput (vLLM's "
             f"definition) <b>{good:.2f}</b> requests/s · p99 TTFT {s['ttft_ms_p99']:,.0f} ms, "
             f"p99 TPOT {s['tpot_ms_p99']:,.1f} ms · mean batch {s['mean_batch']:.0f}, "

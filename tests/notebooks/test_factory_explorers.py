@@ -121,7 +121,7 @@ def test_frontier_explorer_draws_each_gpus_pareto_set(close):
     assert ex.ax.get_ylabel().startswith("Throughput per GPU")
     x, y = ex._lines["B200-HGX"].get_data()
     mine = front[(front["gpu"] == "B200-HGX") & front["pareto"]]
-    np.testing.assert_allclose(np.sort(y), np.sort(mine["output_tokens_per_s_per_gpu"]))
+    np.testing.assert_allclose(np.sort(y), np.sort(mine["tokens_per_s_per_gpu"]))
     ex.controls["target_speed"].value = 500
     assert "cannot reach" in ex._labels[k].get_text()
     assert "no fast tier" in ex.readout.value and "fastest configuration" in ex.readout.value

@@ -357,7 +357,7 @@ def _r1_against_claim() -> tuple[str, str, str]:
     claim = _assumption()["nvidia_nvl72_tokens_per_s_per_gpu"]
     op = _r1_operating_point()
     total = op["total_tokens_per_s_per_gpu"] / claim
-    output = op["output_tokens_per_s_per_gpu"] / claim
+    output = op["tokens_per_s_per_gpu"] / claim
     return (
         "close to" if abs(total - 1) <= 0.2 else f"{total:.0%} of",  # "close": within 20%
         f"{claim:,.0f}",
@@ -415,7 +415,7 @@ def _r1_revenue() -> tuple[str, str, str, str]:
     multiple = ie.revenue_claim(
         v["nvidia_nvl72_system_usd"],
         v["nvidia_nvl72_n_gpus"],
-        _r1_operating_point()["output_tokens_per_s_per_gpu"],
+        _r1_operating_point()["tokens_per_s_per_gpu"],
         price,
         [1.0, 0.7, 0.5],
         v["nvidia_nvl72_years"],

@@ -399,7 +399,7 @@ def test_native_precisions():
     # weight-only quantisation is available when asked for
     r = ie.token_economics("Llama-3.1-8B", "A100-80GB-SXM", 8, 512, 128, "fp8",
                            allow_weight_only=True)  # fmt: skip
-    assert r["output_tokens_per_s_per_gpu"].iloc[0] > 0
+    assert r["tokens_per_s_per_gpu"].iloc[0] > 0
 
 
 def _tiny_workload():
@@ -523,7 +523,7 @@ def test_frontier_is_pareto_optimal_per_gpu_and_per_mw(frontier):
         assert len(front) >= 5
         for _, r in front.iterrows():
             better = (d["tokens_per_s_per_user"] > r["tokens_per_s_per_user"]) & (
-                d["output_tokens_per_s_per_gpu"] > r["output_tokens_per_s_per_gpu"]
+                d["tokens_per_s_per_gpu"] > r["tokens_per_s_per_gpu"]
             )
             assert not better.any(), g
     mw = frontier[frontier["pareto_mw"]]
@@ -535,7 +535,7 @@ def test_frontier_is_pareto_optimal_per_gpu_and_per_mw(frontier):
     # per MW uses the cited all-in power: 1.73 kW for H100
     h = frontier[frontier["gpu"] == "H100-SXM"].iloc[0]
     assert h["tokens_per_s_per_mw"] == pytest.approx(
-        h["output_tokens_per_s_per_gpu"] * 1000 / 1.73, rel=REL
+        h["tokens_per_s_per_gpu"] * 1000 / 1.73, rel=REL
     )
 
 
@@ -546,7 +546,7 @@ def test_operating_point_for_a_target_speed(frontier):
     mine = costs[(costs["gpu"] == "B200-HGX") & (costs["tokens_per_s_per_user"] >= 50)]
     assert op["total_usd_per_mtok"] == mine["total_usd_per_mtok"].min()
     op = ie.operating_point_for_speed(costs, 50, gpu="B200-HGX")
-    assert op["output_tokens_per_s_per_gpu"] == mine["output_tokens_per_s_per_gpu"].max()
+    assert op["tokens_per_s_per_gpu"] == mine["tokens_per_s_per_gpu"].max()
     fastest = costs.loc[costs["tokens_per_s_per_user"].idxmax()]
     with pytest.raises(ValueError, match="unreachable: the fastest configuration is") as info:
         ie.operating_point_for_speed(costs, 10_000)

@@ -427,7 +427,7 @@ def test_attainment_and_vllm_goodput_on_a_hand_worked_queue():
     assert s["goodput_rps_vllm"] == pytest.approx(2 / 12.75)
     assert s["requests_per_s"] == pytest.approx(6 / 12.75)
     assert s["output_tokens_per_s"] == pytest.approx(9 / 12.75)
-    assert s["output_tokens_per_s_per_gpu"] == pytest.approx(9 / 12.75 / 3)
+    assert s["tokens_per_s_per_gpu"] == pytest.approx(9 / 12.75 / 3)
     assert req["met_both"].tolist() == [True, True, False, False, False, False]
     # a looser TPOT target: the 2-token request (one TPOT interval) meets it, the 2,250 ms
     # TTFT does not
