@@ -120,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     _row("api_bill over 121 volumes (genai-prices)", first, med, p95, "first call imports it")
     first, med, p95, _ = _time(
         lambda: ie.self_hosted_bill(
-            args.model, "H200-SXM", 1000, 300, volumes, "fp8", n_gpus=2, batch=64
+            args.model, "H200-SXM", 1000, 300, volumes, "fp8", tensor_parallel=2, batch=64
         ),  # fmt: skip
         r,
     )

@@ -872,6 +872,7 @@ def output_price_for_return_multiple(
 # --------------------------------------------------------------------------- operating point
 
 
+@renamed_parameters(n_gpus="tensor_parallel")
 def token_economics(
     model,
     gpu,
@@ -881,7 +882,7 @@ def token_economics(
     precision: str = "bf16",
     efficiency=None,
     *,
-    n_gpus=1,
+    tensor_parallel=1,
     usd_per_gpu_hour=None,
     purchase_usd=None,
     lifetime_years=None,
@@ -899,10 +900,10 @@ def token_economics(
     """What a million output tokens costs (and earns) at an operating point of the serving model.
 
     Runs :func:`inferecon.serving_performance` (requests of ``prompt_tokens`` in and
-    ``output_tokens`` out, ``batch`` at a time, on ``n_gpus`` tensor-parallel GPUs), takes its
-    output tokens per second per GPU and its average board power over the prefill-and-decode
-    cycle, and prices them with :func:`cost_breakdown` (and :func:`unit_economics` when a selling
-    price is given).
+    ``output_tokens`` out, ``batch`` at a time, on one replica of ``tensor_parallel`` GPUs),
+    takes its output tokens per second per GPU and its average board power over the
+    prefill-and-decode cycle, and prices them with :func:`cost_breakdown` (and
+    :func:`unit_economics` when a selling price is given).
 
     Parameters
     ----------
@@ -914,7 +915,7 @@ def token_economics(
         Weights and matmul format; must be native to the GPU unless ``allow_weight_only``.
     efficiency : optional
         Serving efficiency (``None`` = the stored calibration).
-    n_gpus : int or array
+    tensor_parallel : int or array
         Tensor-parallel GPUs.
     usd_per_gpu_hour, purchase_usd, lifetime_years, cost_of_capital, utilisation, usd_per_kwh,
     pue, all_in_kw_per_gpu, facility_usd_per_kw_month
@@ -945,7 +946,7 @@ def token_economics(
         label = "rented" if usd_per_gpu_hour is not None else "owned"
     sp = serving_performance(
         model, g, batch, prompt_tokens, output_tokens, precision, efficiency,
-        n_gpus=n_gpus, check_memory=check_memory, usd_per_gpu_hour=1.0,
+        tensor_parallel=tensor_parallel, check_memory=check_memory, usd_per_gpu_hour=1.0,
         allow_weight_only=allow_weight_only,
     )  # fmt: skip
     tps = sp["tokens_per_s_per_gpu"].to_numpy()
@@ -1034,6 +1035,7 @@ def flop_energy_per_query_wh(
     return scalar_or_array(seconds * pw * frac * _arr(_pue(pue)) / 3600.0)
 
 
+@renamed_parameters(n_gpus="tensor_parallel")
 def energy_per_query(
     model,
     gpu,
@@ -1043,7 +1045,7 @@ def energy_per_query(
     precision: str = "bf16",
     efficiency=None,
     *,
-    n_gpus=1,
+    tensor_parallel=1,
     pue=None,
     server_w_per_gpu=None,
     host_power_fraction=1.0,
@@ -1062,7 +1064,8 @@ def energy_per_query(
 
     Parameters
     ----------
-    model, gpu, batch, prompt_tokens, output_tokens, precision, efficiency, n_gpus, check_memory
+    model, gpu, batch, prompt_tokens, output_tokens, precision, efficiency, tensor_parallel,
+    check_memory
         As in :func:`inferecon.serving_performance`.
     allow_weight_only : bool
         Accept a precision the GPU has no tensor cores for, as weight-only quantisation; it
@@ -1092,13 +1095,13 @@ def energy_per_query(
     pue_ = _arr(_pue_or_default(pue))
     sp = serving_performance(
         model, gpu, batch, prompt_tokens, output_tokens, precision, efficiency,
-        n_gpus=n_gpus, check_memory=check_memory, usd_per_gpu_hour=1.0,
+        tensor_parallel=tensor_parallel, check_memory=check_memory, usd_per_gpu_hour=1.0,
         allow_weight_only=allow_weight_only,
     )  # fmt: skip
     board = sp["wh_per_response"].to_numpy()
     # GPU-seconds one query occupies: its share of the cycle on all n GPUs
     tps_total = sp["output_tokens_per_s_total"].to_numpy()
-    n = sp["n_gpus"].to_numpy(float)
+    n = sp["tensor_parallel"].to_numpy(float)
     gpu_s = sp["output_tokens"].to_numpy() / tps_total * n
     host_wh = host * gpu_s / 3600.0
     return pd.DataFrame(
@@ -1106,7 +1109,7 @@ def energy_per_query(
             "model": sp["model"],
             "gpu": sp["gpu"],
             "precision": sp["precision"],
-            "n_gpus": sp["n_gpus"],
+            "tensor_parallel": sp["tensor_parallel"],
             "batch": sp["batch"],
             "prompt_tokens": sp["prompt_tokens"],
             "output_tokens": sp["output_tokens"],
@@ -1259,7 +1262,7 @@ def throughput_frontier(
     Returns
     -------
     pandas.DataFrame
-        ``gpu``, ``precision``, ``n_gpus``, ``batch``, ``tokens_per_s_per_user``,
+        ``gpu``, ``precision``, ``tensor_parallel``, ``batch``, ``tokens_per_s_per_user``,
         ``tokens_per_s_per_gpu``, ``total_tokens_per_s_per_gpu`` (prompt and output tokens
         processed, the way some benchmarks count), ``ttft_ms``, ``power_w`` (average board power
         per GPU),
@@ -1296,7 +1299,7 @@ def throughput_frontier(
         for p in precs:
             sp = serving_performance(
                 m, g, bb, prompt_tokens, output_tokens, p, efficiency,
-                n_gpus=nn, check_memory=False, usd_per_gpu_hour=1.0,
+                tensor_parallel=nn, check_memory=False, usd_per_gpu_hour=1.0,
                 allow_weight_only=allow_weight_only,
             )  # fmt: skip
             sp = sp[sp["fits"].to_numpy()]
@@ -1309,7 +1312,7 @@ def throughput_frontier(
                         "model": m.name,
                         "gpu": g.name,
                         "precision": p,
-                        "n_gpus": sp["n_gpus"].to_numpy(),
+                        "tensor_parallel": sp["tensor_parallel"].to_numpy(),
                         "batch": sp["batch"].to_numpy(),
                         "prompt_tokens": int(prompt_tokens),
                         "output_tokens": int(output_tokens),
@@ -1327,7 +1330,7 @@ def throughput_frontier(
             )
     if not frames:
         cols = [
-            "model", "gpu", "precision", "n_gpus", "batch", "tokens_per_s_per_user",
+            "model", "gpu", "precision", "tensor_parallel", "batch", "tokens_per_s_per_user",
             "tokens_per_s_per_gpu", "tokens_per_s_per_mw", "pareto", "pareto_mw",
         ]  # fmt: skip
         return pd.DataFrame(columns=cols)
@@ -1410,7 +1413,8 @@ def frontier_costs(
 
 def _describe(row) -> str:
     return (
-        f"{row['gpu']} {row['precision']} TP{int(row['n_gpus'])} batch {int(row['batch'])}: "
+        f"{row['gpu']} {row['precision']} TP{int(row['tensor_parallel'])} "
+        f"batch {int(row['batch'])}: "
         f"{row['tokens_per_s_per_user']:,.0f} tokens/s per user"
     )
 
@@ -1782,7 +1786,9 @@ def api_bill(
 
 
 @renamed_parameters(
-    input_tokens_per_request="prompt_tokens", output_tokens_per_request="output_tokens"
+    input_tokens_per_request="prompt_tokens",
+    output_tokens_per_request="output_tokens",
+    n_gpus="tensor_parallel",
 )
 def self_hosted_bill(
     model,
@@ -1793,7 +1799,7 @@ def self_hosted_bill(
     precision: str = "bf16",
     efficiency=None,
     *,
-    n_gpus=1,
+    tensor_parallel=1,
     batch=64,
     usd_per_gpu_hour=None,
     purchase_usd=None,
@@ -1808,14 +1814,14 @@ def self_hosted_bill(
 ) -> pd.DataFrame:
     """The same workload served on your own or rented GPUs, paying for whole replicas.
 
-    One replica is ``n_gpus`` tensor-parallel GPUs serving ``batch`` requests at a time
-    (:func:`token_economics`'s throughput). Enough replicas are provisioned for the peak
+    One replica is ``tensor_parallel`` GPUs (tensor-parallel) serving ``batch`` requests at a
+    time (:func:`token_economics`'s throughput). Enough replicas are provisioned for the peak
     (mean demand x ``peak_to_mean``); every provisioned GPU is paid every hour, so the
     utilisation is demand over capacity, and idle GPUs draw idle power.
 
     Parameters
     ----------
-    model, gpu, precision, efficiency, n_gpus, batch, allow_weight_only
+    model, gpu, precision, efficiency, tensor_parallel, batch, allow_weight_only
         As in :func:`token_economics`.
     prompt_tokens, output_tokens : int
         Request shape, > 0.
@@ -1839,12 +1845,12 @@ def self_hosted_bill(
     ptm = float(require_in_range("peak_to_mean", peak_to_mean, 1.0, 100.0))
     op = token_economics(
         model, gpu, batch, prompt_tokens, output_tokens, precision,
-        efficiency, n_gpus=n_gpus, usd_per_gpu_hour=usd_per_gpu_hour, purchase_usd=purchase_usd,
-        lifetime_years=lifetime_years, cost_of_capital=cost_of_capital, usd_per_kwh=usd_per_kwh,
-        pue=pue, all_in_kw_per_gpu=all_in_kw_per_gpu,
+        efficiency, tensor_parallel=tensor_parallel, usd_per_gpu_hour=usd_per_gpu_hour,
+        purchase_usd=purchase_usd, lifetime_years=lifetime_years, cost_of_capital=cost_of_capital,
+        usd_per_kwh=usd_per_kwh, pue=pue, all_in_kw_per_gpu=all_in_kw_per_gpu,
         facility_usd_per_kw_month=facility_usd_per_kw_month, allow_weight_only=allow_weight_only,
     ).iloc[0]  # fmt: skip
-    n = int(op["n_gpus"])
+    n = int(op["tensor_parallel"])
     out_tps_replica = float(op["output_tokens_per_s_total"])
     cap_rpd = out_tps_replica * 86400.0 / float(output_tokens)
     replicas = np.ceil(rpd * ptm / cap_rpd - 1e-9).astype(int)

@@ -17,7 +17,7 @@ they were promised. Two definitions are in use and both are reported, never mixe
 * **vLLM's** ``--goodput`` (``vllm bench serve``): at the offered rate, the requests per second
   that meet every target. :class:`ServingResult` reports it as ``goodput_rps_vllm``.
 
-The server (per instance of ``n_gpus`` tensor-parallel GPUs):
+The server (per instance of ``tensor_parallel`` GPUs, one tensor-parallel replica):
 
 * **KV cache** in paged blocks of 16 tokens (vLLM's default block size), its capacity from the
   same memory model as :func:`inferecon.max_batch`. A request's prompt blocks are reserved when
@@ -906,7 +906,8 @@ class ServingResult:
         TPOT and end-to-end latency, ``mean_batch``, ``mean_in_system`` (time average of the
         requests queued or running, all instances, over ``[0, end_s]``: the simulator's own
         state, counted from each arrival's instant), ``end_s`` (simulated seconds),
-        ``kv_utilisation``, ``preemptions``, ``rejected_ids``, ``n_gpus``, ``truncated`` (a
+        ``kv_utilisation``, ``preemptions``, ``rejected_ids``, ``n_gpus`` (every GPU of the
+        deployment: ``tensor_parallel`` x instances), ``truncated`` (a
         bound on simulated time stopped it; a ``RuntimeWarning`` says so too), ``unfinished``
         (requests neither finished nor rejected) and ``wall_s`` (seconds the simulation took).
     timeline : pandas.DataFrame
@@ -992,7 +993,7 @@ def _empty_requests(df: pd.DataFrame) -> dict:
     }
 
 
-@renamed_parameters(max_batch="max_running_requests")
+@renamed_parameters(max_batch="max_running_requests", n_gpus="tensor_parallel")
 def simulate_serving(
     model=None,
     gpu=None,
@@ -1001,7 +1002,7 @@ def simulate_serving(
     policy: str = "chunked_prefill",
     max_running_requests: int = DEFAULT_MAX_RUNNING_REQUESTS,
     max_batch_tokens: int | None = None,
-    n_gpus: int = 1,
+    tensor_parallel: int = 1,
     precision: str = "bf16",
     efficiency=None,
     seed: int = 0,
@@ -1035,7 +1036,7 @@ def simulate_serving(
         prefill-first iteration takes besides its first prompt (default
         ``max(context_length, 2048)``, :data:`PREFILL_FIRST_MIN_BATCH_TOKENS`; with a ``cost``
         and no model, ``max(longest request, 2048)``).
-    n_gpus : int
+    tensor_parallel : int
         Tensor-parallel GPUs per instance (with ``cost``: only counted, for per-GPU rates).
     precision : {"bf16", "fp8", "fp4"}
         Weight (and KV-cache) precision; native to the GPU unless ``allow_weight_only``.
@@ -1049,16 +1050,16 @@ def simulate_serving(
     memory_fraction : float
         Usable share of GPU memory (the KV cache gets what the weights leave).
     prefill_instances, decode_instances : int
-        Pool sizes for ``"disaggregated"`` (instances of ``n_gpus`` GPUs each; requests are
-        dealt to them in turn).
+        Pool sizes for ``"disaggregated"`` (instances of ``tensor_parallel`` GPUs each; requests
+        are dealt to them in turn).
     ttft_ms, tpot_ms : float, optional
         Latency targets: with both, requests are marked and the summary gives attainment.
     max_time_s : float
         Bound on simulated time; the summary says ``truncated`` when it stopped the run.
     cost : StepTimeModel, optional
         Your own step-time model in place of :class:`inferecon.IterationCost` built from
-        ``model``, ``gpu``, ``precision``, ``efficiency`` and ``n_gpus`` (which are then
-        ignored): any object with the methods of :class:`StepTimeModel`, for example step
+        ``model``, ``gpu``, ``precision``, ``efficiency`` and ``tensor_parallel`` (which are
+        then ignored): any object with the methods of :class:`StepTimeModel`, for example step
         times measured on your own engine. Every policy accepts it.
     kv_capacity_tokens : int, optional
         KV-cache tokens per instance, instead of the memory model's (or ``cost``'s).
@@ -1094,7 +1095,8 @@ def simulate_serving(
             ctx = int(getattr(m, "context_length", 0) or 0) or longest
             max_batch_tokens = max(ctx, PREFILL_FIRST_MIN_BATCH_TOKENS)
     for name, v, hi in (("max_running_requests", max_running_requests, 1e6),
-                        ("max_batch_tokens", max_batch_tokens, 1e8), ("n_gpus", n_gpus, 4096),
+                        ("max_batch_tokens", max_batch_tokens, 1e8),
+                        ("tensor_parallel", tensor_parallel, 4096),
                         ("prefill_instances", prefill_instances, 1e4),
                         ("decode_instances", decode_instances, 1e4)):  # fmt: skip
         require_in_range(name, v, 1, hi)
@@ -1112,7 +1114,7 @@ def simulate_serving(
     if cost is None:
         if model is None or gpu is None:
             raise ValueError("simulate_serving needs model and gpu, or a step-time model cost")
-        c = IterationCost(model, gpu, precision, efficiency, n_gpus=int(n_gpus),
+        c = IterationCost(model, gpu, precision, efficiency, tensor_parallel=int(tensor_parallel),
                           allow_weight_only=allow_weight_only)  # fmt: skip
     else:
         c = cost
@@ -1130,7 +1132,7 @@ def simulate_serving(
         require_in_range("kv_capacity_tokens", kv_capacity_tokens, 1, 1e15)
     kv_blocks = int(kv_capacity_tokens) // BLOCK_TOKENS
     if kv_blocks < 1:
-        where = f"on {get_gpu(gpu).name} x{n_gpus} " if cost is None else ""
+        where = f"on {get_gpu(gpu).name} x{tensor_parallel} " if cost is None else ""
         raise ValueError(
             f"no KV cache fits: the weights leave no room {where}at memory_fraction "
             f"{memory_fraction} (add GPUs or lower the precision)"
@@ -1150,11 +1152,11 @@ def simulate_serving(
         out = _run_instance(c, req, ids, policy=policy, closed=closed, **kw)
         outs.append(out)
         max_gap[ids] = _max_gaps(req, ids, out)
-        total_gpus = int(n_gpus)
+        total_gpus = int(tensor_parallel)
     else:
-        _disaggregated(c, req, df, int(n_gpus), int(prefill_instances), int(decode_instances),
-                       kw, outs, max_gap)  # fmt: skip
-        total_gpus = int(n_gpus) * (int(prefill_instances) + int(decode_instances))
+        _disaggregated(c, req, df, int(tensor_parallel), int(prefill_instances),
+                       int(decode_instances), kw, outs, max_gap)  # fmt: skip
+        total_gpus = int(tensor_parallel) * (int(prefill_instances) + int(decode_instances))
     end_t = max(o["end_t"] for o in outs)
     runs = [o["timeline"] for o in outs]
     caps = [kv_blocks] * len(outs)
@@ -1259,7 +1261,7 @@ def _summary(res, req, runs, caps, end_t, n_gpus, truncated, ttft_ms, tpot_ms, p
     return s
 
 
-def _disaggregated(c, req, df, n_gpus, n_pre, n_dec, kw, outs, max_gap):
+def _disaggregated(c, req, df, tensor_parallel, n_pre, n_dec, kw, outs, max_gap):
     """Prefill pool, KV transfer, decode pool: simulated one after the other (open loop)."""
     order = list(np.argsort(df["arrival_s"].to_numpy(float), kind="stable"))
     for i in range(n_pre):  # prefill pool: requests leave with their first token
@@ -1285,6 +1287,7 @@ def _disaggregated(c, req, df, n_gpus, n_pre, n_dec, kw, outs, max_gap):
 # --------------------------------------------------------------------------- goodput
 
 
+@renamed_parameters(n_gpus="tensor_parallel")
 def goodput(
     model,
     gpu,
@@ -1329,8 +1332,9 @@ def goodput(
     max_rate_per_s : float
         Upper bound of the search.
     **simulate_kwargs
-        Passed to :func:`simulate_serving` (``policy``, ``n_gpus``, ``max_running_requests``...).
-        Without ``max_time_s`` each run is bounded at a simulated day plus twice its arrival span.
+        Passed to :func:`simulate_serving` (``policy``, ``tensor_parallel``,
+        ``max_running_requests``...). Without ``max_time_s`` each run is bounded at a simulated
+        day plus twice its arrival span.
 
     Returns
     -------
@@ -1531,7 +1535,7 @@ def compare_published_sweeps(
         # decode step, both at the ceiling
         prompt_len = int(r["input_tokens"]) if r["length_dist"] in ("fixed", "nominal") and \
             pd.notna(r["input_tokens"]) else 1  # fmt: skip
-        floor_kw = dict(efficiency=1.0, n_gpus=tp)
+        floor_kw = dict(efficiency=1.0, tensor_parallel=tp)
         rec["floor_ttft_ms"] = float(prefill_performance(
             r["model"], r["gpu"], prompt_len, 1, r["weight_precision"], **floor_kw
         )["step_ms"].iloc[0])  # fmt: skip
@@ -1563,7 +1567,7 @@ def _replay(r, mode, level, lengths, tp, instances, eff, max_requests, seed) -> 
     model, gpu, prec = r["model"], r["gpu"], r["weight_precision"]
     if mode == "static_batch":
         i, o = int(r["input_tokens"]), int(r["output_tokens"])
-        sp = serving_performance(model, gpu, int(level), i, o, prec, eff, n_gpus=tp,
+        sp = serving_performance(model, gpu, int(level), i, o, prec, eff, tensor_parallel=tp,
                                  check_memory=False).iloc[0]  # fmt: skip
         return {"tokens_per_s": float(sp["output_tokens_per_s_total"]) * instances,
                 "tpot_ms": float(sp["tpot_ms"]), "ttft_ms": float(sp["ttft_ms"])}  # fmt: skip
@@ -1581,7 +1585,9 @@ def _replay(r, mode, level, lengths, tp, instances, eff, max_requests, seed) -> 
         wl = trace_workload(pd.DataFrame({"arrival_s": np.zeros(n),
                                           "prompt_tokens": prompt.sample(n, rng),
                                           "output_tokens": output.sample(n, rng)}))  # fmt: skip
-    res = simulate_serving(model, gpu, wl, precision=prec, efficiency=eff, n_gpus=tp, seed=seed)
+    res = simulate_serving(
+        model, gpu, wl, precision=prec, efficiency=eff, tensor_parallel=tp, seed=seed
+    )
     req = res.requests
     done = np.isfinite(req["finish_s"])
     return {
@@ -1680,6 +1686,7 @@ class LoadSweep:
         return float(lo_r + (lo_a - attainment) / (lo_a - hi_a) * (hi_r - lo_r))
 
 
+@renamed_parameters(n_gpus="tensor_parallel")
 def capacity_estimate_rps(model, gpu, prompt_tokens: float, output_tokens: float, **kw) -> float:
     """Requests/s one instance can sustain at most: static batching at the largest batch
     that fits, at most :data:`DEFAULT_MAX_RUNNING_REQUESTS` (the simulator's default; an upper
@@ -1692,7 +1699,8 @@ def capacity_estimate_rps(model, gpu, prompt_tokens: float, output_tokens: float
     prompt_tokens, output_tokens : float
         Mean request lengths.
     **kw
-        ``precision``, ``efficiency``, ``n_gpus`` as in :func:`inferecon.serving_performance`.
+        ``precision``, ``efficiency``, ``tensor_parallel`` as in
+        :func:`inferecon.serving_performance`.
 
     Returns
     -------
@@ -1701,14 +1709,15 @@ def capacity_estimate_rps(model, gpu, prompt_tokens: float, output_tokens: float
     """
     from .serving import max_batch
 
-    n = kw.get("n_gpus", 1)
+    n = kw.get("tensor_parallel", 1)
     prec = kw.get("precision", "bf16")
-    b = max(int(max_batch(model, gpu, prompt_tokens + output_tokens, prec, n_gpus=n)), 1)
+    b = max(int(max_batch(model, gpu, prompt_tokens + output_tokens, prec, tensor_parallel=n)), 1)
     sp = serving_performance(model, gpu, min(b, DEFAULT_MAX_RUNNING_REQUESTS), round(prompt_tokens),
                              round(output_tokens), check_memory=False, **kw).iloc[0]  # fmt: skip
     return float(sp["output_tokens_per_s_total"] / output_tokens)
 
 
+@renamed_parameters(n_gpus="tensor_parallel")
 def rate_grid_per_gpu(model, gpu, prompt_tokens, output_tokens, n_rates: int = 10,
                       **kw) -> np.ndarray:  # fmt: skip
     """The default grid of arrival rates per GPU for a load sweep.
@@ -1726,7 +1735,7 @@ def rate_grid_per_gpu(model, gpu, prompt_tokens, output_tokens, n_rates: int = 1
     n_rates : int
         Rates in the grid (>= 2).
     **kw
-        ``precision``, ``efficiency``, ``n_gpus`` as in :func:`capacity_estimate_rps`.
+        ``precision``, ``efficiency``, ``tensor_parallel`` as in :func:`capacity_estimate_rps`.
 
     Returns
     -------
@@ -1738,12 +1747,15 @@ def rate_grid_per_gpu(model, gpu, prompt_tokens, output_tokens, n_rates: int = 1
         prompt_tokens)  # fmt: skip
     o = output_tokens if isinstance(output_tokens, LengthDistribution) else fixed_lengths(
         output_tokens)  # fmt: skip
-    kw = {k: kw[k] for k in ("precision", "efficiency", "n_gpus") if k in kw}
-    cap = capacity_estimate_rps(model, gpu, _mean(p), _mean(o), **kw) / int(kw.get("n_gpus", 1))
+    kw = {k: kw[k] for k in ("precision", "efficiency", "tensor_parallel") if k in kw}
+    cap = capacity_estimate_rps(model, gpu, _mean(p), _mean(o), **kw) / int(
+        kw.get("tensor_parallel", 1)
+    )
     lo, hi = RATE_GRID_CAPACITY_SHARES
     return np.geomspace(lo * cap, hi * cap, int(n))
 
 
+@renamed_parameters(n_gpus="tensor_parallel")
 def load_sweep(
     model,
     gpu,
@@ -1777,20 +1789,20 @@ def load_sweep(
     n_rates : int
         Grid size when ``rates_per_gpu`` is not given.
     **simulate_kwargs
-        Passed to :func:`simulate_serving` (``n_gpus``, ``prefill_instances``,
+        Passed to :func:`simulate_serving` (``tensor_parallel``, ``prefill_instances``,
         ``decode_instances``, ``precision``, ``max_running_requests``...).
 
     Returns
     -------
     LoadSweep
     """
-    n_gpus = int(simulate_kwargs.get("n_gpus", 1))
+    tensor_parallel = int(simulate_kwargs.get("tensor_parallel", 1))
     pools = 1
     if policy == "disaggregated":
         pools = int(simulate_kwargs.get("prefill_instances", 1)) + int(
             simulate_kwargs.get("decode_instances", 1)
         )
-    total = n_gpus * pools
+    total = tensor_parallel * pools
     p = _lengths(prompt_tokens, "prompt_tokens")
     o = _lengths(output_tokens, "output_tokens")
     if rates_per_gpu is None:

@@ -183,19 +183,19 @@ def _subtitle(explorer, fig):
 
 def _scenario(p) -> str:
     return (
-        f"{p['model']} on {p['gpu']} ×{int(p['n_gpus'])}, {p['precision']}; requests of "
+        f"{p['model']} on {p['gpu']} ×{int(p['tensor_parallel'])}, {p['precision']}; requests of "
         f"{int(p['prompt_tokens']):,} tokens in, {int(p['output_tokens']):,} out; "
         f"{p['hardware'].split(' (')[0]}, {p['utilisation']:.0%} utilisation"
     )
 
 
-def _operating_controls(model="Llama-3.1-70B", gpu="H200-SXM", precision="fp8", n_gpus=2):
+def _operating_controls(model="Llama-3.1-70B", gpu="H200-SXM", precision="fp8", tensor_parallel=2):
     models, gpus = _names()
     return {
         "model": dropdown(models, model, "Model (data/models.csv)"),
         "gpu": dropdown(gpus, gpu, "GPU (data/gpus.csv)"),
         "precision": dropdown(["bf16", "fp8", "fp4"], precision, "Weights and matmul precision"),
-        "n_gpus": _select([1, 2, 4, 8], n_gpus, "Tensor-parallel GPUs"),
+        "tensor_parallel": _select([1, 2, 4, 8], tensor_parallel, "Tensor-parallel GPUs"),
         "target_speed": _select(_SPEEDS, 50, "Target speed per user (tokens/s)"),
         "prompt_tokens": _select(_PROMPTS, 1024, "Prompt length (tokens)"),
         "output_tokens": _select(_OUTPUTS, 1024, "Output length (tokens)"),
@@ -300,7 +300,7 @@ class _OperatingPointMixin:
     def _operating_point(self, p):
         """(sweep with costs, chosen row, message) for the current controls; a message
         (plain text) instead of rows when the configuration cannot run."""
-        gpu, prec, n = p["gpu"], p["precision"], int(p["n_gpus"])
+        gpu, prec, n = p["gpu"], p["precision"], int(p["tensor_parallel"])
         why = _not_native(gpu, prec)
         if why:
             return None, None, why + ": choose one of those"
@@ -785,7 +785,7 @@ class FactoryFrontierExplorer(Explorer):
                 sel = (
                     (self._last["gpu"] == r["gpu"].iloc[0])
                     & (self._last["precision"] == r["precision"].iloc[0])
-                    & (self._last["n_gpus"] == r["n_gpus"].iloc[0])
+                    & (self._last["tensor_parallel"] == r["tensor_parallel"].iloc[0])
                     & (self._last["batch"] == r["batch"].iloc[0])
                 )
                 self._last.loc[sel, "chosen"] = True
@@ -1017,7 +1017,7 @@ class WorkloadBillExplorer(Explorer):
     """A workload's monthly bill at an API's list price against serving it on your own GPUs.
 
     The API side prices each request with genai-prices' bundled snapshot (no network); the
-    self-hosted side provisions whole replicas of ``n_gpus`` GPUs for the peak demand
+    self-hosted side provisions whole replicas of ``tensor_parallel`` GPUs for the peak demand
     (:func:`inferecon.self_hosted_bill`), so its bill is a staircase in the volume.
 
     Parameters
@@ -1048,7 +1048,7 @@ class WorkloadBillExplorer(Explorer):
             "model": dropdown(models, "Llama-3.1-70B", "Self-hosted model (data/models.csv)"),
             "gpu": dropdown(gpus, "H200-SXM", "GPU (data/gpus.csv)"),
             "precision": dropdown(["bf16", "fp8", "fp4"], "fp8", "Weights and matmul precision"),
-            "n_gpus": _select([1, 2, 4, 8], 1, "Tensor-parallel GPUs per replica"),
+            "tensor_parallel": _select([1, 2, 4, 8], 1, "Tensor-parallel GPUs per replica"),
             "batch": _select([1, 4, 16, 32, 64, 128, 256], 64, "Batch per replica (sequences)"),
             "peak_to_mean": float_slider(2.0, 1.0, 5.0, 0.1, "Peak / mean demand (ratio)"),
             **_cost_controls(),
@@ -1126,7 +1126,8 @@ class WorkloadBillExplorer(Explorer):
         vol = float(p["requests_per_day"])
         gpu, prec = p["gpu"], p["precision"]
         self._subtitle.set_text(
-            f"API: {p['api_model']} · self-hosted: {p['model']}, {gpu} ×{int(p['n_gpus'])}, "
+            f"API: {p['api_model']} · self-hosted: {p['model']}, "
+            f"{gpu} ×{int(p['tensor_parallel'])}, "
             f"{prec}, batch {int(p['batch'])}, {p['hardware'].split(' (')[0]} · "
             f"{prompt:,} in / {out:,} out per request"
         )
@@ -1144,17 +1145,19 @@ class WorkloadBillExplorer(Explorer):
             kw["usd_per_kwh"], kw["facility_usd_per_kw_month"] = 0.0, 0.0
         try:
             host = self_hosted_bill(
-                p["model"], gpu, prompt, out, _VOLUME_GRID, prec, n_gpus=int(p["n_gpus"]),
-                batch=int(p["batch"]), peak_to_mean=float(p["peak_to_mean"]), **kw,
+                p["model"], gpu, prompt, out, _VOLUME_GRID, prec,
+                tensor_parallel=int(p["tensor_parallel"]), batch=int(p["batch"]),
+                peak_to_mean=float(p["peak_to_mean"]), **kw,
             )  # fmt: skip
             host_now = self_hosted_bill(
-                p["model"], gpu, prompt, out, vol, prec, n_gpus=int(p["n_gpus"]),
+                p["model"], gpu, prompt, out, vol, prec, tensor_parallel=int(p["tensor_parallel"]),
                 batch=int(p["batch"]), peak_to_mean=float(p["peak_to_mean"]), **kw,
             ).iloc[0]  # fmt: skip
         except ValueError as exc:
             msg = str(exc).split(". ")[0]
             self._clear(
-                f"{p['model']}, batch {int(p['batch'])}, does not fit on {gpu} ×{p['n_gpus']}"
+                f"{p['model']}, batch {int(p['batch'])}, "
+                f"does not fit on {gpu} ×{p['tensor_parallel']}"
             )
             return _note(f"self-hosting does not run: {msg}")
         self._msg.set_text("")

@@ -190,8 +190,8 @@ class ServingLoadExplorer(Explorer):
         add_source(fig, _SOURCE)
 
     def _simulate(self, p):
-        key = tuple(p[k] for k in ("model", "gpu", "precision", "n_gpus", "policy", "split",
-                                   "rate_per_s", "prompt_mean", "output_mean", "length_cv",
+        key = tuple(p[k] for k in ("model", "gpu", "precision", "tensor_parallel", "policy",
+                                   "split", "rate_per_s", "prompt_mean", "output_mean", "length_cv",
                                    "max_running_requests", "chunk_tokens"))  # fmt: skip
         if key not in self._cache:
             prompt, output = _lengths(p)
@@ -204,7 +204,8 @@ class ServingLoadExplorer(Explorer):
                     self._cache[key] = simulate_serving(
                         p["model"], p["gpu"], poisson_workload(p["rate_per_s"], self.n_requests,
                                                                prompt, output),
-                        policy=p["policy"], precision=p["precision"], n_gpus=int(p["n_gpus"]),
+                        policy=p["policy"], precision=p["precision"],
+                        tensor_parallel=int(p["tensor_parallel"]),
                         max_running_requests=int(p["max_running_requests"]), max_batch_tokens=chunk,
                         prefill_instances=pre, decode_instances=dec, max_time_s=3600.0,
                     )  # fmt: skip
@@ -372,19 +373,19 @@ class GoodputExplorer(Explorer):
         add_source(fig, _SOURCE + " Goodput: the highest rate meeting the attainment target.")
 
     def _sweeps(self, p) -> dict | str:
-        key = tuple(p[k] for k in ("model", "gpu", "precision", "n_gpus", "prompt_mean",
+        key = tuple(p[k] for k in ("model", "gpu", "precision", "tensor_parallel", "prompt_mean",
                                    "output_mean", "length_cv", "split"))  # fmt: skip
         if self._given is not None and key not in self._cache:
             self._cache[key], self._given = self._given, None
         if key not in self._cache:
             prompt, output = _lengths(p)
-            n = int(p["n_gpus"])
+            n = int(p["tensor_parallel"])
             kw = dict(prompt_tokens=prompt, output_tokens=output, n_requests=self.n_requests,
-                      precision=p["precision"], n_gpus=n, max_time_s=3600.0)  # fmt: skip
+                      precision=p["precision"], tensor_parallel=n, max_time_s=3600.0)  # fmt: skip
             try:
                 rates = rate_grid_per_gpu(p["model"], p["gpu"], p["prompt_mean"],
                                           p["output_mean"], precision=p["precision"],
-                                          n_gpus=n)  # fmt: skip
+                                          tensor_parallel=n)  # fmt: skip
                 pre, dec = _SPLITS[p["split"]]
                 with warnings.catch_warnings():  # truncation shows in the attainment (0)
                     warnings.simplefilter("ignore", RuntimeWarning)

@@ -478,10 +478,10 @@ def _serving_energy():
     return pd.concat(
         [
             ie.energy_per_query(
-                "Llama-3.1-70B", "H100-SXM", batches, prompt, output, "fp8", n_gpus=2, **kw
+                "Llama-3.1-70B", "H100-SXM", batches, prompt, output, "fp8", tensor_parallel=2, **kw
             ),
             ie.energy_per_query(
-                "DeepSeek-V3", "H200-SXM", batches, prompt, output, "fp8", n_gpus=8, **kw
+                "DeepSeek-V3", "H200-SXM", batches, prompt, output, "fp8", tensor_parallel=8, **kw
             ),
         ]
     )

@@ -373,11 +373,18 @@ def test_all_in_power_defaults_are_cited():
 
 def test_token_economics_prices_the_serving_model():
     r = ie.token_economics(
-        "Llama-3.1-70B", "H200-SXM", [16, 64], 1024, 512, "fp8", n_gpus=2,
+        "Llama-3.1-70B", "H200-SXM", [16, 64], 1024, 512, "fp8", tensor_parallel=2,
         usd_per_gpu_hour=3.0, output_usd_per_mtok=2.0, input_usd_per_mtok=0.5,
     )  # fmt: skip
     sp = ie.serving_performance(
-        "Llama-3.1-70B", "H200-SXM", [16, 64], 1024, 512, "fp8", n_gpus=2, usd_per_gpu_hour=3.0
+        "Llama-3.1-70B",
+        "H200-SXM",
+        [16, 64],
+        1024,
+        512,
+        "fp8",
+        tensor_parallel=2,
+        usd_per_gpu_hour=3.0,
     )
     # with no energy, hosting or idle hours the cost is the serving model's rental cost
     np.testing.assert_allclose(r["total_usd_per_mtok"], sp["usd_per_mtok_output"], rtol=1e-12)
@@ -385,7 +392,7 @@ def test_token_economics_prices_the_serving_model():
     np.testing.assert_allclose(r["revenue_usd_per_mtok"], 3.0, rtol=REL)
     np.testing.assert_allclose(r["gross_margin"], 1 - r["total_usd_per_mtok"] / 3.0, rtol=REL)
     assert (r["hardware"] == "rented").all()
-    mid = ie.token_economics("Llama-3.1-70B", "H200-SXM", 16, 1024, 512, "fp8", n_gpus=2)
+    mid = ie.token_economics("Llama-3.1-70B", "H200-SXM", 16, 1024, 512, "fp8", tensor_parallel=2)
     assert mid["hardware"].iloc[0] == "rented (data/gpus.csv mid price)"
     assert mid["hardware_usd_per_gpu_hour"].iloc[0] == pytest.approx((1.6 + 7.0) / 2)
 
@@ -764,7 +771,7 @@ def test_unknown_api_model_lists_close_matches():
 
 
 def test_self_hosted_bill_pays_for_whole_replicas():
-    kw = dict(n_gpus=2, usd_per_gpu_hour=3.0)
+    kw = dict(tensor_parallel=2, usd_per_gpu_hour=3.0)
     b = ie.self_hosted_bill("Llama-3.1-70B", "H200-SXM", 1000, 300, [1e3, 1e5, 1e6, 1e7],
                             "fp8", batch=64, peak_to_mean=2.0, **kw)  # fmt: skip
     op = ie.token_economics("Llama-3.1-70B", "H200-SXM", 64, 1000, 300, "fp8", **kw).iloc[0]
@@ -782,9 +789,11 @@ def test_self_hosted_bill_pays_for_whole_replicas():
     # the defaults: batch 64, no cost of capital, provisioned for the mean
     own = dict(purchase_usd=30_000, lifetime_years=4, all_in_kw_per_gpu=1.73,
                facility_usd_per_kw_month=184)  # fmt: skip
-    plain = ie.self_hosted_bill("Llama-3.1-70B", "H200-SXM", 1000, 300, 1e5, "fp8", n_gpus=2, **own)
+    plain = ie.self_hosted_bill(
+        "Llama-3.1-70B", "H200-SXM", 1000, 300, 1e5, "fp8", tensor_parallel=2, **own
+    )
     said = ie.self_hosted_bill(
-        "Llama-3.1-70B", "H200-SXM", 1000, 300, 1e5, "fp8", n_gpus=2, batch=64,
+        "Llama-3.1-70B", "H200-SXM", 1000, 300, 1e5, "fp8", tensor_parallel=2, batch=64,
         cost_of_capital=0.0, peak_to_mean=1.0, **own,
     )  # fmt: skip
     pd.testing.assert_frame_equal(plain, said)

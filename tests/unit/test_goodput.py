@@ -243,7 +243,7 @@ def test_closed_loop_keeps_the_concurrency():
 
 
 @pytest.mark.parametrize(
-    ("model", "gpu", "precision", "n_gpus"),
+    ("model", "gpu", "precision", "tensor_parallel"),
     [
         (LLAMA8B, "H200-SXM", "bf16", 1),
         ("Llama-3.1-70B", "H100-SXM", "fp8", 4),
@@ -255,20 +255,21 @@ def test_closed_loop_keeps_the_concurrency():
 )
 @pytest.mark.parametrize("efficiency", [None, 1.0])
 def test_iteration_cost_equals_the_static_model_in_its_pure_cases(
-    model, gpu, precision, n_gpus, efficiency
+    model, gpu, precision, tensor_parallel, efficiency
 ):
-    c = ie.IterationCost(model, gpu, precision, efficiency, n_gpus=n_gpus)
+    c = ie.IterationCost(model, gpu, precision, efficiency, tensor_parallel=tensor_parallel)
     for b in (1, 7, 64, 300):
         for ctx in (1, 100, 4096, 20_000):
             d = ie.decode_performance(model, gpu, b, ctx, precision, efficiency,
-                                      n_gpus=n_gpus, check_memory=False).iloc[0]  # fmt: skip
+                                      tensor_parallel=tensor_parallel,
+                                      check_memory=False).iloc[0]  # fmt: skip
             t, joules = c.iteration(decode_sequences=b, decode_context=b * ctx)
             assert t * 1e3 == pytest.approx(d["step_ms"], rel=1e-9)
             assert joules == pytest.approx(d["joules_per_token"] * b, rel=1e-9)
             k, a1, b1, a2, b2 = c.decode_form(b, b * ctx)
             assert (k + max(a1, a2)) * 1e3 == pytest.approx(d["step_ms"], rel=1e-9)
             p = ie.prefill_performance(model, gpu, ctx, b, precision, efficiency,
-                                       n_gpus=n_gpus).iloc[0]  # fmt: skip
+                                       tensor_parallel=tensor_parallel).iloc[0]  # fmt: skip
             t, joules = c.iteration(prefill_tokens=b * ctx, prefill_pairs=b * c.prefill_pairs(ctx))
             assert t * 1e3 == pytest.approx(p["step_ms"], rel=1e-9)
             assert joules == pytest.approx(p["joules_per_token"] * b * ctx, rel=1e-9)
@@ -418,7 +419,7 @@ def test_attainment_and_vllm_goodput_on_a_hand_worked_queue():
     cost = ie.ConstantService(1.0, decode_s=0.25)
     r = ie.simulate_serving(workload=ie.trace_workload(trace), policy="prefill_first",
                             max_running_requests=1, cost=cost, ttft_ms=2000.0, tpot_ms=200.0,
-                            n_gpus=3)  # fmt: skip
+                            tensor_parallel=3)  # fmt: skip
     req, s = r.requests, r.summary
     assert req["first_token_s"].tolist() == [1.0, 2.0, 3.0, 4.0, 11.0, 12.25]
     assert req["tpot_ms"].iloc[4:].tolist() == [250.0, 250.0]
@@ -594,7 +595,7 @@ def test_queueing_check_agrees_with_the_formulas():
 @settings(max_examples=60, deadline=None)
 @given(
     model=st.sampled_from([LLAMA8B, "Llama-3.1-70B", "Mixtral-8x7B", "Mistral-7B"]),
-    n_gpus=st.sampled_from([1, 2, 4]),
+    tensor_parallel=st.sampled_from([1, 2, 4]),
     efficiency=st.sampled_from([None, 1.0, 0.5]),
     p=st.floats(0, 8192),
     pairs=st.floats(0, 1e7),
@@ -603,10 +604,10 @@ def test_queueing_check_agrees_with_the_formulas():
     ctx=st.floats(0, 1e6),
 )
 def test_the_simulators_fast_iteration_time_equals_the_full_one(
-    model, n_gpus, efficiency, p, pairs, prefix, d, ctx
+    model, tensor_parallel, efficiency, p, pairs, prefix, d, ctx
 ):
     # iteration_s (the hot path, no energy) and iteration() share one cost model
-    c = ie.IterationCost(model, "H100-SXM", "fp8", efficiency, n_gpus=n_gpus)
+    c = ie.IterationCost(model, "H100-SXM", "fp8", efficiency, tensor_parallel=tensor_parallel)
     assert c.iteration_s(p, pairs, prefix, d, ctx) == pytest.approx(
         c.iteration(p, pairs, prefix, d, ctx)[0], rel=1e-12, abs=1e-15
     )
