@@ -939,7 +939,7 @@ def token_economics(
     """
     g = get_gpu(gpu)
     if usd_per_gpu_hour is None and purchase_usd is None:
-        usd_per_gpu_hour, label = g.usd_per_hour_mid, "rented (data/gpus.csv mid price)"
+        usd_per_gpu_hour, label = g.usd_per_gpu_hour_mid, "rented (data/gpus.csv mid price)"
         if not np.isfinite(usd_per_gpu_hour):
             raise ValueError(f"{g.name} has no rental price in data/gpus.csv; give a price")
     else:
@@ -1390,7 +1390,7 @@ def frontier_costs(
 
     rent, own = per_gpu(usd_per_gpu_hour, "usd_per_gpu_hour"), per_gpu(purchase_usd, "purchase_usd")
     if rent is None and own is None:
-        mids = {n: get_gpu(n).usd_per_hour_mid for n in pd.unique(names)}
+        mids = {n: get_gpu(n).usd_per_gpu_hour_mid for n in pd.unique(names)}
         bad = sorted(n for n, v in mids.items() if not np.isfinite(v))
         if bad:
             raise ValueError(f"no rental price in data/gpus.csv for {bad}; give usd_per_gpu_hour")

@@ -502,7 +502,7 @@ def _prepare(model, gpu, precision, kv_precision, efficiency, tensor_parallel, p
     if np.any(np.asarray(n) != np.round(n)):
         raise ValueError(f"tensor_parallel must be a whole number of GPUs; got {tensor_parallel!r}")
     require_in_range("pue", pue, 1.0, 5.0)
-    price = g.usd_per_hour_mid if usd_per_gpu_hour is None else usd_per_gpu_hour
+    price = g.usd_per_gpu_hour_mid if usd_per_gpu_hour is None else usd_per_gpu_hour
     if usd_per_gpu_hour is not None:
         require_positive("usd_per_gpu_hour", usd_per_gpu_hour)
     return m, g, precision, kv_precision, e, np.asarray(n, dtype=float), float(price)
@@ -844,7 +844,7 @@ def serving_performance(
         b * ttft_s * pre["power_w"].to_numpy() * nn + o * tpot_s * dec["power_w"].to_numpy() * nn
     )
     j_per_out = energy_j / (b * o)
-    price = get_gpu(gpu).usd_per_hour_mid if usd_per_gpu_hour is None else usd_per_gpu_hour
+    price = get_gpu(gpu).usd_per_gpu_hour_mid if usd_per_gpu_hour is None else usd_per_gpu_hour
     return pd.DataFrame(
         {
             "model": dec["model"],

@@ -219,7 +219,7 @@ def _cost_controls(gpu="H200-SXM"):
     return {
         "hardware": dropdown([_OWN, _RENT], _OWN, "Hardware"),
         "usd_per_gpu_hour": float_slider(
-            round(g.usd_per_hour_mid, 2), 0.25, 12.0, 0.05, "Rent (USD per GPU-hour)"
+            round(g.usd_per_gpu_hour_mid, 2), 0.25, 12.0, 0.05, "Rent (USD per GPU-hour)"
         ),
         "purchase_usd": float_slider(
             30_000.0, 2_000.0, 100_000.0, 500.0, "Purchase price (USD per GPU)", fmt=",.0f"
@@ -248,8 +248,8 @@ def _cost_controls(gpu="H200-SXM"):
 def _gpu_defaults(controls, gpu) -> None:
     """Put a GPU's cited defaults (mid rental price, all-in kW) into the cost controls."""
     g = get_gpu(gpu)
-    if "usd_per_gpu_hour" in controls and np.isfinite(g.usd_per_hour_mid):
-        controls["usd_per_gpu_hour"].value = round(g.usd_per_hour_mid, 2)
+    if "usd_per_gpu_hour" in controls and np.isfinite(g.usd_per_gpu_hour_mid):
+        controls["usd_per_gpu_hour"].value = round(g.usd_per_gpu_hour_mid, 2)
     if "all_in_kw_per_gpu" in controls:
         controls["all_in_kw_per_gpu"].value = default_all_in_kw_per_gpu(g)[0]
 
