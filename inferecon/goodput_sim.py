@@ -1859,7 +1859,10 @@ class ConstantService:
     def kv_transfer_s(self, prompt_tokens):
         return np.full(np.shape(prompt_tokens), self.transfer_s)
 
-    def iteration_s(self, prefill_tokens, pairs, prefix, decode_sequences, decode_context):
+    def iteration_s(
+        self, prefill_tokens, prefill_pairs, prefill_prefix_tokens, decode_sequences,
+        decode_context,
+    ):  # fmt: skip
         return (self.service_s if prefill_tokens else 0.0) + (
             self.decode_s if decode_sequences else 0.0
         )
@@ -1867,8 +1870,8 @@ class ConstantService:
     def decode_form(self, decode_sequences, decode_context):
         return (self.decode_s, 0.0, 0.0, 0.0, 0.0)
 
-    def prefill_pairs(self, chunk, cached=0):
-        return chunk * cached + chunk * (chunk + 1) / 2
+    def prefill_pairs(self, chunk_tokens, cached_tokens=0):
+        return chunk_tokens * cached_tokens + chunk_tokens * (chunk_tokens + 1) / 2
 
 
 def queueing_check(rho: float = 0.7, service_s: float = 1.0, n_requests: int = 50_000,
