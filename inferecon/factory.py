@@ -977,8 +977,9 @@ def token_economics(
 # --------------------------------------------------------------------------- energy per query
 
 
+@renamed_parameters(active_params="params_active")
 def flop_energy_per_query_wh(
-    active_params,
+    params_active,
     output_tokens,
     peak_flops,
     flop_utilisation,
@@ -989,7 +990,7 @@ def flop_energy_per_query_wh(
 ):
     """Energy of one query from FLOP assumptions (Epoch AI's method for ChatGPT, Feb 2025).
 
-    ``time = flop_per_param_per_token * active_params * output_tokens / (peak * utilisation)``
+    ``time = flop_per_param_per_token * params_active * output_tokens / (peak * utilisation)``
     GPU-seconds; ``energy = time * power_w * power_fraction * pue``. Epoch AI ("How much energy
     does ChatGPT use?", 2025) assumed 100B active parameters, 500 output tokens, an H100 at
     989 TFLOP/s and 10% utilisation, 1,275 W per GPU (a DGX H100's 10.2 kW over 8 GPUs) at 70%
@@ -997,8 +998,8 @@ def flop_energy_per_query_wh(
 
     Parameters
     ----------
-    active_params : float or array
-        Parameters multiplied per token, > 0.
+    params_active : float or array
+        Parameters multiplied per token (active parameters), > 0.
     output_tokens : float or array
         Tokens generated, > 0.
     peak_flops : float or array
@@ -1024,7 +1025,7 @@ def flop_energy_per_query_wh(
     >>> round(flop_energy_per_query_wh(1e11, 500, 989e12, 0.1, 1275, 0.7, 1.2), 3)
     0.301
     """
-    n = _arr(require_positive("active_params", active_params))
+    n = _arr(require_positive("params_active", params_active))
     o = _arr(require_positive("output_tokens", output_tokens))
     peak = _arr(require_positive("peak_flops", peak_flops))
     util = _arr(require_in_range("flop_utilisation", flop_utilisation, 0.0, 1.0, low_open=True))
