@@ -1838,7 +1838,7 @@ def self_hosted_bill(
     Returns
     -------
     pandas.DataFrame
-        ``requests_per_day``, ``replicas``, ``gpus``, ``capacity_requests_per_day``,
+        ``requests_per_day``, ``replicas``, ``n_gpus``, ``capacity_requests_per_day``,
         ``utilisation``, ``usd_per_month``, ``usd_per_mtok_output`` and the cost split
         (``hardware_usd_per_month``, ``energy_usd_per_month``, ``facility_usd_per_month``).
     """
@@ -1873,7 +1873,7 @@ def self_hosted_bill(
         {
             "requests_per_day": rpd,
             "replicas": replicas,
-            "gpus": gpus,
+            "n_gpus": gpus,
             "capacity_requests_per_day": replicas * cap_rpd,
             "utilisation": util,
             "hardware_usd_per_month": hw,

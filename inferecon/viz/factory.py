@@ -1184,7 +1184,7 @@ class WorkloadBillExplorer(Explorer):
                 "requests_per_day": _VOLUME_GRID,
                 "api_usd_per_month": api["usd_per_month"],
                 "self_hosted_usd_per_month": host["usd_per_month"],
-                "self_hosted_gpus": host["gpus"],
+                "self_hosted_n_gpus": host["n_gpus"],
                 "self_hosted_utilisation": host["utilisation"],
             }
         )
@@ -1195,7 +1195,7 @@ class WorkloadBillExplorer(Explorer):
             f"({lp['model_id']}, list price {_usd(lp['input_usd_per_mtok'])} in / "
             f"{_usd(lp['output_usd_per_mtok'])} out per million tokens, as of {lp['as_of']}) "
             f"<b>{_usd(a)}</b> a month · self-hosted {p['model']} on "
-            f"{int(host_now['gpus'])} × {gpu} ({int(host_now['replicas'])} replica(s), "
+            f"{int(host_now['n_gpus'])} × {gpu} ({int(host_now['replicas'])} replica(s), "
             f"{host_now['utilisation']:.0%} utilised) <b>{_usd(h)}</b> a month · "
             f"<b>{cheaper}</b> is cheaper by {_usd(abs(a - h))} a month"
         )

@@ -167,7 +167,7 @@ def test_bill_explorer_prices_with_genai_prices(close):
     assert f"<b>{_usd(host['usd_per_month'])}</b> a month" in ex.readout.value
     data = ex.data()
     assert (np.diff(data["api_usd_per_month"]) > 0).all()
-    assert (np.diff(data["self_hosted_gpus"]) >= 0).all()  # whole replicas: a staircase
+    assert (np.diff(data["self_hosted_n_gpus"]) >= 0).all()  # whole replicas: a staircase
     ex.controls["api_model"].value = "OpenAI: GPT-5"
     assert "gpt-5" in ex.readout.value
     ex.controls["precision"].value = "fp4"

@@ -354,7 +354,7 @@ def test_energy_defaults_come_from_the_cited_table():
         "Llama-3.1-8B", "H100-SXM", 1000, 300, 1e5, "fp8", batch=64, **kw
     ).iloc[0]
     op = ie.token_economics("Llama-3.1-8B", "H100-SXM", 64, 1000, 300, "fp8", **kw).iloc[0]
-    gpu_hours, u = bill["gpus"] * 730, bill["utilisation"]
+    gpu_hours, u = bill["n_gpus"] * 730, bill["utilisation"]
     kwh = gpu_hours * (u * op["power_w"] + (1 - u) * ie.get_gpu("H100-SXM").idle_w) / 1000
     assert bill["energy_usd_per_month"] == pytest.approx(kwh * 1.2 * 0.08, rel=1e-9)
 
@@ -778,14 +778,14 @@ def test_self_hosted_bill_pays_for_whole_replicas():
     cap = op["output_tokens_per_s_total"] * 86400 / 300  # requests a day per replica
     expected = np.maximum(np.ceil(np.array([1e3, 1e5, 1e6, 1e7]) * 2.0 / cap), 1)
     np.testing.assert_array_equal(b["replicas"], expected)
-    np.testing.assert_array_equal(b["gpus"], 2 * expected)
+    np.testing.assert_array_equal(b["n_gpus"], 2 * expected)
     assert (b["utilisation"] <= 0.5 + 1e-12).all()  # provisioned for twice the mean
     # capacity: whole replicas x requests a day each; utilisation = demand / capacity
     np.testing.assert_allclose(b["capacity_requests_per_day"], expected * cap, rtol=REL)
     np.testing.assert_allclose(
         b["utilisation"], np.array([1e3, 1e5, 1e6, 1e7]) / (expected * cap), rtol=REL
     )
-    np.testing.assert_allclose(b["usd_per_month"], b["gpus"] * 3.0 * 730, rtol=1e-12)
+    np.testing.assert_allclose(b["usd_per_month"], b["n_gpus"] * 3.0 * 730, rtol=1e-12)
     # the defaults: batch 64, no cost of capital, provisioned for the mean
     own = dict(purchase_usd=30_000, lifetime_years=4, all_in_kw_per_gpu=1.73,
                facility_usd_per_kw_month=184)  # fmt: skip
@@ -799,7 +799,7 @@ def test_self_hosted_bill_pays_for_whole_replicas():
     pd.testing.assert_frame_equal(plain, said)
     # hosting: 1.73 kW x USD 184 per kW-month for every provisioned GPU
     np.testing.assert_allclose(
-        plain["facility_usd_per_month"], plain["gpus"] * 1.73 * 184, rtol=REL
+        plain["facility_usd_per_month"], plain["n_gpus"] * 1.73 * 184, rtol=REL
     )
     # the month's bill is its three lines; per million output tokens: 1e5 requests a day x
     # 365 / 12 days x 300 tokens = 912.5 million output tokens a month
@@ -811,7 +811,7 @@ def test_self_hosted_bill_pays_for_whole_replicas():
     )
     # owned hardware: USD 30,000 / 48 months per GPU at 0%
     np.testing.assert_allclose(
-        plain["hardware_usd_per_month"], plain["gpus"] * 30_000 / 4 / 8760 * 730, rtol=REL
+        plain["hardware_usd_per_month"], plain["n_gpus"] * 30_000 / 4 / 8760 * 730, rtol=REL
     )
 
 
