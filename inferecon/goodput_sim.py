@@ -1830,9 +1830,9 @@ def _mean(dist: LengthDistribution) -> float:
 class ConstantService:
     """A :class:`StepTimeModel` with constant times: every prefill iteration takes
     ``service_s`` seconds, every decode iteration ``decode_s``, a KV-cache transfer
-    ``transfer_s``; the cache holds ``kv_tokens``. With one-token outputs and one request at a
-    time the server is an M/D/1 queue under Poisson arrivals (used by :func:`queueing_check`
-    and the tests).
+    ``transfer_s``; the cache holds ``kv_capacity_tokens``. With one-token outputs and one
+    request at a time the server is an M/D/1 queue under Poisson arrivals (used by
+    :func:`queueing_check` and the tests).
 
     Parameters
     ----------
@@ -1840,17 +1840,20 @@ class ConstantService:
         Seconds of an iteration that prefills (> 0).
     decode_s : float
         Seconds added when it also decodes (>= 0).
-    kv_tokens : int
-        KV-cache tokens per instance.
+    kv_capacity_tokens : int
+        KV-cache tokens per instance (what :meth:`kv_capacity_tokens` returns).
     transfer_s : float
         Seconds to move a prompt's KV cache between pools (>= 0).
     """
 
-    def __init__(self, service_s: float, decode_s: float = 0.0, kv_tokens: int = 1 << 20,
-                 transfer_s: float = 0.0):  # fmt: skip
+    @renamed_parameters(kv_tokens="kv_capacity_tokens")
+    def __init__(self, service_s: float, decode_s: float = 0.0,
+                 kv_capacity_tokens: int = 1 << 20, transfer_s: float = 0.0):  # fmt: skip
         self.service_s = require_positive("service_s", service_s)
         self.decode_s = require_in_range("decode_s", decode_s, 0.0, 1e9)
-        self.kv_tokens = int(require_in_range("kv_tokens", kv_tokens, BLOCK_TOKENS, 1e15))
+        self.kv_tokens = int(
+            require_in_range("kv_capacity_tokens", kv_capacity_tokens, BLOCK_TOKENS, 1e15)
+        )
         self.transfer_s = require_in_range("transfer_s", transfer_s, 0.0, 1e9)
 
     def kv_capacity_tokens(self, memory_fraction=None):

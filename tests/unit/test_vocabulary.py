@@ -179,7 +179,7 @@ def test_renamed_parameters_decorator():
 
 
 def _cost():
-    return ie.ConstantService(0.01, 0.005, kv_tokens=1 << 20)
+    return ie.ConstantService(0.01, 0.005, kv_capacity_tokens=1 << 20)
 
 
 @pytest.mark.parametrize(
@@ -199,6 +199,8 @@ def _cost():
          ["return_multiple"].iloc[0],
          lambda: ie.revenue_claim(5e6, 72, 10_000, 1.0, 1.0, 3)["return_multiple"].iloc[0]),
         (lambda: ie.annualised_factor(10.0, years=2.0), lambda: ie.annualised_factor(10.0, 2.0)),
+        (lambda: ie.ConstantService(1.0, kv_tokens=4096).kv_capacity_tokens(),
+         lambda: ie.ConstantService(1.0, kv_capacity_tokens=4096).kv_capacity_tokens()),
         (lambda: ie.usd_per_effective_flop(2.0, 989, mfu=0.45),
          lambda: ie.usd_per_effective_flop(2.0, 989, flop_utilisation=0.45)),
         (lambda: ie.flop_energy_per_query_wh(active_params=1e11, output_tokens=500,
