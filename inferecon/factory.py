@@ -281,6 +281,7 @@ def usd_per_mtok(usd_per_gpu_hour, tokens_per_s_per_gpu, utilisation=1.0):
 # --------------------------------------------------------------------------- energy and power
 
 
+@renamed_parameters(tokens_per_s="tokens_per_s_per_gpu")
 def joules_per_token(power_w, tokens_per_s_per_gpu, pue=1.0):
     """Energy per token: power over throughput, times the PUE for the facility's share.
 
@@ -308,6 +309,7 @@ def joules_per_token(power_w, tokens_per_s_per_gpu, pue=1.0):
     return scalar_or_array(p / t * _arr(_pue(pue)))
 
 
+@renamed_parameters(tokens_per_s="tokens_per_s_per_gpu")
 def energy_usd_per_mtok(power_w, tokens_per_s_per_gpu, usd_per_kwh, pue=None):
     """Electricity cost per million tokens: J/token x PUE x 1e6 / 3.6e6 x USD/kWh.
 
