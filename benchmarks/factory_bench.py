@@ -70,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'benchmark':<62} {'first ms':>9} {'median':>9} {'p95':>9}  note")
 
     b = _batches()
-    full = dict(precisions=("bf16", "fp8", "fp4"), tp_sizes=(1, 2, 4, 8), batches=b)
+    full = dict(precisions=("bf16", "fp8", "fp4"), tensor_parallel_sizes=(1, 2, 4, 8), batches=b)
     first, med, p95, front = _time(
         lambda: ie.throughput_frontier(
             args.model, GPUS, 1024, 1024, allow_weight_only=True, **full
@@ -84,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     )  # fmt: skip
     first, med, p95, native = _time(
         lambda: ie.throughput_frontier(
-            args.model, GPUS, 1024, 1024, tp_sizes=(1, 2, 4, 8), batches=b
+            args.model, GPUS, 1024, 1024, tensor_parallel_sizes=(1, 2, 4, 8), batches=b
         ),
         r,
     )
@@ -120,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     _row("api_bill over 121 volumes (genai-prices)", first, med, p95, "first call imports it")
     first, med, p95, _ = _time(
         lambda: ie.self_hosted_bill(
-            args.model, "H200-SXM", 1000, 300, volumes, "fp8", n_gpus=2, batch=64
+            args.model, "H200-SXM", 1000, 300, volumes, "fp8", tensor_parallel=2, batch=64
         ),  # fmt: skip
         r,
     )

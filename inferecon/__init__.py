@@ -52,12 +52,32 @@ __all__ = sorted(
 )
 
 
+_DEPRECATED = {
+    "all_in_kw_per_gpu": "default_all_in_kw_per_gpu",
+    "DEFAULT_MAX_BATCH": "DEFAULT_MAX_RUNNING_REQUESTS",
+}
+"""Public names renamed in 0.1.0, still resolved (with a ``DeprecationWarning``) until 0.2.0;
+kept out of ``__all__`` so the vocabulary test, which walks ``__all__``, never sees them."""
+
+
 def __getattr__(name: str):
-    """Import :mod:`inferecon.viz` on first access (it needs matplotlib and ipywidgets)."""
+    """Import :mod:`inferecon.viz` on first access (it needs matplotlib and ipywidgets), and
+    resolve the deprecated names of :data:`_DEPRECATED` with a warning."""
     if name == "viz":
         module = import_module(".viz", __name__)
         globals()["viz"] = module
         return module
+    if name in _DEPRECATED:
+        import warnings
+
+        new = _DEPRECATED[name]
+        warnings.warn(
+            f"inferecon.{name} is deprecated since 0.1.0 and will be removed in 0.2.0; "
+            f"use inferecon.{new}",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return globals()[new]
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

@@ -3,6 +3,9 @@ the parameter, the offending value and the valid range. Nothing is clipped silen
 
 from __future__ import annotations
 
+import functools
+import warnings
+
 import numpy as np
 
 
@@ -79,3 +82,39 @@ def require_in_range(
             f"{name} must be in {lb}{low:g}, {high:g}{hb}; got {_first_bad(arr, ok)!r}"
         )
     return _out(arr, value)
+
+
+def renamed_parameters(**old_to_new: str):
+    """Accept the old keyword names of renamed parameters for one release, with a warning.
+
+    ``@renamed_parameters(usd_per_hour="usd_per_gpu_hour")`` lets a caller still write
+    ``f(usd_per_hour=2.0)``: the value is passed as ``usd_per_gpu_hour`` and a
+    ``DeprecationWarning`` names both. Passing both names raises ``TypeError``. The wrapper keeps
+    the function's signature (``functools.wraps``), so ``inspect.signature`` shows only the new
+    names (the glossary in CONTRIBUTING.md; ``tests/unit/test_vocabulary.py``). Old names
+    accepted here were deprecated in 0.1.0 and are removed in 0.2.0.
+    """
+
+    def decorate(func):
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            for old, new in old_to_new.items():
+                if old in kwargs:
+                    if new in kwargs:
+                        raise TypeError(
+                            f"{func.__name__}() got both {old!r} (deprecated) and {new!r}; "
+                            f"pass only {new!r}"
+                        )
+                    warnings.warn(
+                        f"{func.__name__}({old}=...) is deprecated since 0.1.0 and will be "
+                        f"removed in 0.2.0; use {new}=...",
+                        DeprecationWarning,
+                        stacklevel=2,
+                    )
+                    kwargs[new] = kwargs.pop(old)
+            return func(*args, **kwargs)
+
+        wrapper.__renamed_parameters__ = dict(old_to_new)
+        return wrapper
+
+    return decorate

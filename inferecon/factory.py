@@ -42,7 +42,13 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 
-from ._validate import plain, require_in_range, require_positive, scalar_or_array
+from ._validate import (
+    plain,
+    renamed_parameters,
+    require_in_range,
+    require_positive,
+    scalar_or_array,
+)
 from .datasets import load_factory_assumptions
 from .serving import serving_performance
 from .specs import (
@@ -58,7 +64,7 @@ __all__ = [
     "HOURS_PER_MONTH",
     "HOURS_PER_YEAR",
     "PRICE_TIME_OF_DAY",
-    "all_in_kw_per_gpu",
+    "default_all_in_kw_per_gpu",
     "api_bill",
     "api_list_price",
     "capital_recovery_factor",
@@ -238,18 +244,19 @@ def facility_usd_per_gpu_hour(all_in_kw_per_gpu, facility_usd_per_kw_month):
     return scalar_or_array(kw * price / HOURS_PER_MONTH)
 
 
-def usd_per_mtok(usd_per_hour, tokens_per_s, utilisation=1.0):
-    """Cost per million tokens of a machine that costs ``usd_per_hour`` every hour.
+@renamed_parameters(usd_per_hour="usd_per_gpu_hour", tokens_per_s="tokens_per_s_per_gpu")
+def usd_per_mtok(usd_per_gpu_hour, tokens_per_s_per_gpu, utilisation=1.0):
+    """Cost per million tokens of a GPU that costs ``usd_per_gpu_hour`` every hour.
 
-    ``usd_per_hour / (tokens_per_s * 3600 * utilisation) * 1e6``: the hours that do not serve
-    (``1 - utilisation``) are paid for by the tokens of the hours that do.
+    ``usd_per_gpu_hour / (tokens_per_s_per_gpu * 3600 * utilisation) * 1e6``: the hours that do
+    not serve (``1 - utilisation``) are paid for by the tokens of the hours that do.
 
     Parameters
     ----------
-    usd_per_hour : float or array
-        USD per hour (e.g. per GPU-hour), >= 0.
-    tokens_per_s : float or array
-        Tokens per second while serving (same machine), > 0.
+    usd_per_gpu_hour : float or array
+        USD per GPU-hour, >= 0.
+    tokens_per_s_per_gpu : float or array
+        Output tokens per second per GPU while serving, > 0.
     utilisation : float or array
         Share of hours that serve, in (0, 1].
 
@@ -257,6 +264,11 @@ def usd_per_mtok(usd_per_hour, tokens_per_s, utilisation=1.0):
     -------
     float or numpy.ndarray
         USD per million tokens.
+
+    Notes
+    -----
+    The keywords ``usd_per_hour`` and ``tokens_per_s`` were deprecated in 0.1.0 and are removed
+    in 0.2.0; they still work, with a ``DeprecationWarning``.
 
     Examples
     --------
@@ -266,8 +278,8 @@ def usd_per_mtok(usd_per_hour, tokens_per_s, utilisation=1.0):
     >>> round(usd_per_mtok(2.0, 1000), 3), round(usd_per_mtok(2.0, 1000, 0.5), 3)
     (0.556, 1.111)
     """
-    c = _arr(_nonneg("usd_per_hour", usd_per_hour))
-    t = _arr(require_positive("tokens_per_s", tokens_per_s))
+    c = _arr(_nonneg("usd_per_gpu_hour", usd_per_gpu_hour))
+    t = _arr(require_positive("tokens_per_s_per_gpu", tokens_per_s_per_gpu))
     u = _arr(_utilisation(utilisation))
     return scalar_or_array(c / (t * 3600.0 * u) * 1e6)
 
@@ -275,15 +287,16 @@ def usd_per_mtok(usd_per_hour, tokens_per_s, utilisation=1.0):
 # --------------------------------------------------------------------------- energy and power
 
 
-def joules_per_token(power_w, tokens_per_s, pue=1.0):
+@renamed_parameters(tokens_per_s="tokens_per_s_per_gpu")
+def joules_per_token(power_w, tokens_per_s_per_gpu, pue=1.0):
     """Energy per token: power over throughput, times the PUE for the facility's share.
 
     Parameters
     ----------
     power_w : float or array
         Average power while serving, W, > 0 (board power per GPU for board J/token).
-    tokens_per_s : float or array
-        Tokens per second of the same device, > 0.
+    tokens_per_s_per_gpu : float or array
+        Output tokens per second of the same GPU, > 0.
     pue : float or array
         Power usage effectiveness of the facility, in [1, 5] (1 = the board alone).
 
@@ -298,16 +311,17 @@ def joules_per_token(power_w, tokens_per_s, pue=1.0):
     (0.7, 0.84)
     """
     p = _arr(require_positive("power_w", power_w))
-    t = _arr(require_positive("tokens_per_s", tokens_per_s))
+    t = _arr(require_positive("tokens_per_s_per_gpu", tokens_per_s_per_gpu))
     return scalar_or_array(p / t * _arr(_pue(pue)))
 
 
-def energy_usd_per_mtok(power_w, tokens_per_s, usd_per_kwh, pue=None):
+@renamed_parameters(tokens_per_s="tokens_per_s_per_gpu")
+def energy_usd_per_mtok(power_w, tokens_per_s_per_gpu, usd_per_kwh, pue=None):
     """Electricity cost per million tokens: J/token x PUE x 1e6 / 3.6e6 x USD/kWh.
 
     Parameters
     ----------
-    power_w, tokens_per_s
+    power_w, tokens_per_s_per_gpu
         As in :func:`joules_per_token`.
     usd_per_kwh : float or array
         Electricity price, USD per kWh, >= 0.
@@ -328,7 +342,7 @@ def energy_usd_per_mtok(power_w, tokens_per_s, usd_per_kwh, pue=None):
     >>> round(energy_usd_per_mtok(700, 1000, 0.08, pue=1.2), 4)
     0.0187
     """
-    j = _arr(joules_per_token(power_w, tokens_per_s, _pue_or_default(pue)))
+    j = _arr(joules_per_token(power_w, tokens_per_s_per_gpu, _pue_or_default(pue)))
     price = _arr(_nonneg("usd_per_kwh", usd_per_kwh))
     return scalar_or_array(j * 1e6 / _J_PER_KWH * price)
 
@@ -363,7 +377,7 @@ def _assumptions() -> pd.DataFrame:
     return load_factory_assumptions()
 
 
-def all_in_kw_per_gpu(gpu: str | GPUSpec) -> tuple[float, str]:
+def default_all_in_kw_per_gpu(gpu: str | GPUSpec) -> tuple[float, str]:
     """The cited default all-in power per GPU and what kind of number it is.
 
     Read from ``data/factory_assumptions.csv`` (once per process, like the GPU catalogue):
@@ -385,6 +399,12 @@ def all_in_kw_per_gpu(gpu: str | GPUSpec) -> tuple[float, str]:
     ------
     ValueError
         For a GPU without a row; pass ``all_in_kw_per_gpu=`` explicitly for it.
+
+    Notes
+    -----
+    Named ``all_in_kw_per_gpu`` before 0.1.0; that name (now the parameter's) still resolves as
+    ``ie.all_in_kw_per_gpu`` with a ``DeprecationWarning``, deprecated in 0.1.0 and removed in
+    0.2.0.
     """
     g = get_gpu(gpu)
     key = f"all_in_kw_per_gpu__{g.name}"
@@ -549,8 +569,9 @@ def cost_breakdown(
 # --------------------------------------------------------------------------- revenue
 
 
+@renamed_parameters(output_tokens_per_s_per_gpu="tokens_per_s_per_gpu")
 def revenue_usd_per_gpu_hour(
-    output_tokens_per_s_per_gpu,
+    tokens_per_s_per_gpu,
     output_usd_per_mtok,
     input_tokens_per_output_token=0.0,
     input_usd_per_mtok=0.0,
@@ -560,7 +581,7 @@ def revenue_usd_per_gpu_hour(
 
     Parameters
     ----------
-    output_tokens_per_s_per_gpu : float or array
+    tokens_per_s_per_gpu : float or array
         Output tokens per second per GPU while serving, > 0.
     output_usd_per_mtok : float or array
         Selling price per million output tokens, USD, >= 0.
@@ -583,7 +604,7 @@ def revenue_usd_per_gpu_hour(
     >>> round(revenue_usd_per_gpu_hour(1000, 0.60), 2)
     2.16
     """
-    t = _arr(require_positive("output_tokens_per_s_per_gpu", output_tokens_per_s_per_gpu))
+    t = _arr(require_positive("tokens_per_s_per_gpu", tokens_per_s_per_gpu))
     po = _arr(_nonneg("output_usd_per_mtok", output_usd_per_mtok))
     ratio = _arr(_nonneg("input_tokens_per_output_token", input_tokens_per_output_token))
     pi = _arr(_nonneg("input_usd_per_mtok", input_usd_per_mtok))
@@ -693,12 +714,14 @@ def unit_economics(
     return pd.DataFrame({k: np.ravel(a) for k, a in zip(cols, arrays, strict=True)})
 
 
+@renamed_parameters(system_usd="purchase_usd", years="lifetime_years")
 def revenue_claim(
-    system_usd, n_gpus, tokens_per_s_per_gpu, usd_per_mtok, utilisation, years
+    purchase_usd, n_gpus, tokens_per_s_per_gpu, usd_per_mtok, utilisation, lifetime_years
 ) -> pd.DataFrame:
     """Token revenue of a system over some years, and its multiple of the hardware price.
 
-    ``revenue = n_gpus * tokens/s per GPU * 3600 * 8760 * years * utilisation / 1e6 * price``,
+    ``revenue = n_gpus * tokens/s per GPU * 3600 * 8760 * lifetime_years * utilisation / 1e6 *
+    price``,
     ``multiple = revenue / system price``: the structure of a claim like NVIDIA's "a USD 5
     million GB200 NVL72 generates USD 75 million in token revenue, a 15x return" (a vendor
     claim; see ``data/factory_assumptions.csv``), whose price per token and utilisation are
@@ -708,7 +731,7 @@ def revenue_claim(
 
     Parameters
     ----------
-    system_usd : float or array
+    purchase_usd : float or array
         Hardware price, USD, > 0.
     n_gpus : float or array
         GPUs in the system, > 0.
@@ -718,7 +741,7 @@ def revenue_claim(
         Price per million of those tokens, USD, >= 0.
     utilisation : float or array
         Share of hours that serve, in (0, 1].
-    years : float or array
+    lifetime_years : float or array
         Years of revenue, in (0, 50].
 
     Returns
@@ -726,12 +749,12 @@ def revenue_claim(
     pandas.DataFrame
         ``revenue_usd``, ``return_multiple`` and ``million_tokens`` sold.
     """
-    cap = _arr(require_positive("system_usd", system_usd))
+    cap = _arr(require_positive("purchase_usd", purchase_usd))
     n = _arr(require_positive("n_gpus", n_gpus))
     t = _arr(require_positive("tokens_per_s_per_gpu", tokens_per_s_per_gpu))
     p = _arr(_nonneg("usd_per_mtok", usd_per_mtok))
     u = _arr(_utilisation(utilisation))
-    y = _arr(require_in_range("years", years, 0.0, 50.0, low_open=True))
+    y = _arr(require_in_range("lifetime_years", lifetime_years, 0.0, 50.0, low_open=True))
     mtok = n * t * 3600.0 * HOURS_PER_YEAR * y * u / 1e6
     rev = mtok * p
     a = np.broadcast_arrays(rev, rev / cap, mtok)
@@ -744,8 +767,9 @@ def revenue_claim(
     )
 
 
+@renamed_parameters(system_usd="purchase_usd", years="lifetime_years")
 def price_for_return_multiple(
-    return_multiple, system_usd, n_gpus, tokens_per_s_per_gpu, utilisation, years
+    return_multiple, purchase_usd, n_gpus, tokens_per_s_per_gpu, utilisation, lifetime_years
 ):
     """Price per million tokens a system must sell at to return ``return_multiple`` x its cost.
 
@@ -755,7 +779,7 @@ def price_for_return_multiple(
     ----------
     return_multiple : float or array
         Revenue over the period divided by the system price, > 0.
-    system_usd, n_gpus, tokens_per_s_per_gpu, utilisation, years
+    purchase_usd, n_gpus, tokens_per_s_per_gpu, utilisation, lifetime_years
         As in :func:`revenue_claim`.
 
     Returns
@@ -775,24 +799,25 @@ def price_for_return_multiple(
     1.1
     """
     m = _arr(require_positive("return_multiple", return_multiple))
-    cap = _arr(require_positive("system_usd", system_usd))
+    cap = _arr(require_positive("purchase_usd", purchase_usd))
     n = _arr(require_positive("n_gpus", n_gpus))
     t = _arr(require_positive("tokens_per_s_per_gpu", tokens_per_s_per_gpu))
     u = _arr(_utilisation(utilisation))
-    y = _arr(require_in_range("years", years, 0.0, 50.0, low_open=True))
+    y = _arr(require_in_range("lifetime_years", lifetime_years, 0.0, 50.0, low_open=True))
     mtok = n * t * 3600.0 * HOURS_PER_YEAR * y * u / 1e6
     return scalar_or_array(m * cap / mtok)
 
 
+@renamed_parameters(system_usd="purchase_usd", years="lifetime_years")
 def output_price_for_return_multiple(
     return_multiple,
-    system_usd,
+    purchase_usd,
     n_gpus,
     total_tokens_per_s_per_gpu,
     prompt_tokens,
     output_tokens,
     utilisation,
-    years,
+    lifetime_years,
     input_usd_per_mtok=0.0,
 ):
     """Price per million *output* tokens a claim needs when its throughput counts every token.
@@ -801,10 +826,10 @@ def output_price_for_return_multiple(
     output tokens (its ``tput_per_gpu`` is the benchmark's total token throughput divided by
     the GPUs). Requests of ``prompt_tokens`` in and ``output_tokens`` out make
     ``output / (prompt + output)`` of those tokens output tokens; APIs sell the two kinds at
-    different prices. The revenue ``return_multiple x system_usd`` over ``years`` at
+    different prices. The revenue ``return_multiple x purchase_usd`` over ``lifetime_years`` at
     ``utilisation`` then needs, per million output tokens,
 
-    ``(return_multiple * system_usd - M_in * input_usd_per_mtok) / M_out``
+    ``(return_multiple * purchase_usd - M_in * input_usd_per_mtok) / M_out``
 
     with ``M_in`` and ``M_out`` the million input and output tokens sold. With
     ``input_usd_per_mtok = 0`` the prompt is paid for inside the output price (a price per
@@ -813,7 +838,7 @@ def output_price_for_return_multiple(
 
     Parameters
     ----------
-    return_multiple, system_usd, n_gpus, utilisation, years
+    return_multiple, purchase_usd, n_gpus, utilisation, lifetime_years
         As in :func:`price_for_return_multiple`.
     total_tokens_per_s_per_gpu : float or array
         Input plus output tokens per second per GPU (InferenceMAX's ``tput_per_gpu``), > 0.
@@ -838,13 +863,13 @@ def output_price_for_return_multiple(
     9.91
     """
     m = _arr(require_positive("return_multiple", return_multiple))
-    cap = _arr(require_positive("system_usd", system_usd))
+    cap = _arr(require_positive("purchase_usd", purchase_usd))
     n = _arr(require_positive("n_gpus", n_gpus))
     t = _arr(require_positive("total_tokens_per_s_per_gpu", total_tokens_per_s_per_gpu))
     p = _arr(require_positive("prompt_tokens", prompt_tokens))
     o = _arr(require_positive("output_tokens", output_tokens))
     u = _arr(_utilisation(utilisation))
-    y = _arr(require_in_range("years", years, 0.0, 50.0, low_open=True))
+    y = _arr(require_in_range("lifetime_years", lifetime_years, 0.0, 50.0, low_open=True))
     pin = _arr(_nonneg("input_usd_per_mtok", input_usd_per_mtok))
     mtok = n * t * 3600.0 * HOURS_PER_YEAR * y * u / 1e6
     out_mtok = mtok * o / (p + o)
@@ -855,6 +880,7 @@ def output_price_for_return_multiple(
 # --------------------------------------------------------------------------- operating point
 
 
+@renamed_parameters(n_gpus="tensor_parallel")
 def token_economics(
     model,
     gpu,
@@ -864,7 +890,7 @@ def token_economics(
     precision: str = "bf16",
     efficiency=None,
     *,
-    n_gpus=1,
+    tensor_parallel=1,
     usd_per_gpu_hour=None,
     purchase_usd=None,
     lifetime_years=None,
@@ -882,10 +908,10 @@ def token_economics(
     """What a million output tokens costs (and earns) at an operating point of the serving model.
 
     Runs :func:`inferecon.serving_performance` (requests of ``prompt_tokens`` in and
-    ``output_tokens`` out, ``batch`` at a time, on ``n_gpus`` tensor-parallel GPUs), takes its
-    output tokens per second per GPU and its average board power over the prefill-and-decode
-    cycle, and prices them with :func:`cost_breakdown` (and :func:`unit_economics` when a selling
-    price is given).
+    ``output_tokens`` out, ``batch`` at a time, on one replica of ``tensor_parallel`` GPUs),
+    takes its output tokens per second per GPU and its average board power over the
+    prefill-and-decode cycle, and prices them with :func:`cost_breakdown` (and
+    :func:`unit_economics` when a selling price is given).
 
     Parameters
     ----------
@@ -897,7 +923,7 @@ def token_economics(
         Weights and matmul format; must be native to the GPU unless ``allow_weight_only``.
     efficiency : optional
         Serving efficiency (``None`` = the stored calibration).
-    n_gpus : int or array
+    tensor_parallel : int or array
         Tensor-parallel GPUs.
     usd_per_gpu_hour, purchase_usd, lifetime_years, cost_of_capital, utilisation, usd_per_kwh,
     pue, all_in_kw_per_gpu, facility_usd_per_kw_month
@@ -914,24 +940,24 @@ def token_economics(
     Returns
     -------
     pandas.DataFrame
-        The serving columns (``tokens_per_s_per_user``, ``output_tokens_per_s_per_gpu``,
+        The serving columns (``tokens_per_s_per_user``, ``tokens_per_s_per_gpu``,
         ``ttft_ms``, ``joules_per_output_token``, ``fits``...), ``power_w`` (average board
         power per GPU while serving), ``hardware`` (``"rented"``, ``"owned"`` or
         ``"rented (data/gpus.csv mid price)"``) and the cost (and revenue) columns.
     """
     g = get_gpu(gpu)
     if usd_per_gpu_hour is None and purchase_usd is None:
-        usd_per_gpu_hour, label = g.usd_per_hour_mid, "rented (data/gpus.csv mid price)"
+        usd_per_gpu_hour, label = g.usd_per_gpu_hour_mid, "rented (data/gpus.csv mid price)"
         if not np.isfinite(usd_per_gpu_hour):
             raise ValueError(f"{g.name} has no rental price in data/gpus.csv; give a price")
     else:
         label = "rented" if usd_per_gpu_hour is not None else "owned"
     sp = serving_performance(
         model, g, batch, prompt_tokens, output_tokens, precision, efficiency,
-        n_gpus=n_gpus, check_memory=check_memory, usd_per_gpu_hour=1.0,
+        tensor_parallel=tensor_parallel, check_memory=check_memory, usd_per_gpu_hour=1.0,
         allow_weight_only=allow_weight_only,
     )  # fmt: skip
-    tps = sp["output_tokens_per_s_per_gpu"].to_numpy()
+    tps = sp["tokens_per_s_per_gpu"].to_numpy()
     power = sp["joules_per_output_token"].to_numpy() * tps
     costs = cost_breakdown(
         tps, power, usd_per_gpu_hour=usd_per_gpu_hour, purchase_usd=purchase_usd,
@@ -959,8 +985,9 @@ def token_economics(
 # --------------------------------------------------------------------------- energy per query
 
 
+@renamed_parameters(active_params="params_active")
 def flop_energy_per_query_wh(
-    active_params,
+    params_active,
     output_tokens,
     peak_flops,
     flop_utilisation,
@@ -971,7 +998,7 @@ def flop_energy_per_query_wh(
 ):
     """Energy of one query from FLOP assumptions (Epoch AI's method for ChatGPT, Feb 2025).
 
-    ``time = flop_per_param_per_token * active_params * output_tokens / (peak * utilisation)``
+    ``time = flop_per_param_per_token * params_active * output_tokens / (peak * utilisation)``
     GPU-seconds; ``energy = time * power_w * power_fraction * pue``. Epoch AI ("How much energy
     does ChatGPT use?", 2025) assumed 100B active parameters, 500 output tokens, an H100 at
     989 TFLOP/s and 10% utilisation, 1,275 W per GPU (a DGX H100's 10.2 kW over 8 GPUs) at 70%
@@ -979,8 +1006,8 @@ def flop_energy_per_query_wh(
 
     Parameters
     ----------
-    active_params : float or array
-        Parameters multiplied per token, > 0.
+    params_active : float or array
+        Parameters multiplied per token (active parameters), > 0.
     output_tokens : float or array
         Tokens generated, > 0.
     peak_flops : float or array
@@ -1006,7 +1033,7 @@ def flop_energy_per_query_wh(
     >>> round(flop_energy_per_query_wh(1e11, 500, 989e12, 0.1, 1275, 0.7, 1.2), 3)
     0.301
     """
-    n = _arr(require_positive("active_params", active_params))
+    n = _arr(require_positive("params_active", params_active))
     o = _arr(require_positive("output_tokens", output_tokens))
     peak = _arr(require_positive("peak_flops", peak_flops))
     util = _arr(require_in_range("flop_utilisation", flop_utilisation, 0.0, 1.0, low_open=True))
@@ -1017,6 +1044,7 @@ def flop_energy_per_query_wh(
     return scalar_or_array(seconds * pw * frac * _arr(_pue(pue)) / 3600.0)
 
 
+@renamed_parameters(n_gpus="tensor_parallel")
 def energy_per_query(
     model,
     gpu,
@@ -1026,7 +1054,7 @@ def energy_per_query(
     precision: str = "bf16",
     efficiency=None,
     *,
-    n_gpus=1,
+    tensor_parallel=1,
     pue=None,
     server_w_per_gpu=None,
     host_power_fraction=1.0,
@@ -1045,7 +1073,8 @@ def energy_per_query(
 
     Parameters
     ----------
-    model, gpu, batch, prompt_tokens, output_tokens, precision, efficiency, n_gpus, check_memory
+    model, gpu, batch, prompt_tokens, output_tokens, precision, efficiency, tensor_parallel,
+    check_memory
         As in :func:`inferecon.serving_performance`.
     allow_weight_only : bool
         Accept a precision the GPU has no tensor cores for, as weight-only quantisation; it
@@ -1075,13 +1104,13 @@ def energy_per_query(
     pue_ = _arr(_pue_or_default(pue))
     sp = serving_performance(
         model, gpu, batch, prompt_tokens, output_tokens, precision, efficiency,
-        n_gpus=n_gpus, check_memory=check_memory, usd_per_gpu_hour=1.0,
+        tensor_parallel=tensor_parallel, check_memory=check_memory, usd_per_gpu_hour=1.0,
         allow_weight_only=allow_weight_only,
     )  # fmt: skip
     board = sp["wh_per_response"].to_numpy()
     # GPU-seconds one query occupies: its share of the cycle on all n GPUs
     tps_total = sp["output_tokens_per_s_total"].to_numpy()
-    n = sp["n_gpus"].to_numpy(float)
+    n = sp["tensor_parallel"].to_numpy(float)
     gpu_s = sp["output_tokens"].to_numpy() / tps_total * n
     host_wh = host * gpu_s / 3600.0
     return pd.DataFrame(
@@ -1089,7 +1118,7 @@ def energy_per_query(
             "model": sp["model"],
             "gpu": sp["gpu"],
             "precision": sp["precision"],
-            "n_gpus": sp["n_gpus"],
+            "tensor_parallel": sp["tensor_parallel"],
             "batch": sp["batch"],
             "prompt_tokens": sp["prompt_tokens"],
             "output_tokens": sp["output_tokens"],
@@ -1193,6 +1222,7 @@ def pareto_mask(x, y, groups=None) -> np.ndarray:
 _BATCHES = np.unique(np.round(np.geomspace(1, 4096, 64))).astype(float)
 
 
+@renamed_parameters(tp_sizes="tensor_parallel_sizes", all_in_kw="all_in_kw_per_gpu")
 def throughput_frontier(
     model,
     gpus,
@@ -1200,10 +1230,10 @@ def throughput_frontier(
     output_tokens,
     *,
     precisions=None,
-    tp_sizes=(1, 2, 4, 8),
+    tensor_parallel_sizes=(1, 2, 4, 8),
     batches=None,
     efficiency=None,
-    all_in_kw=None,
+    all_in_kw_per_gpu=None,
     allow_weight_only: bool = False,
 ) -> pd.DataFrame:
     """Every configuration that fits, per GPU: speed per user against throughput per GPU and MW.
@@ -1226,22 +1256,23 @@ def throughput_frontier(
     precisions : sequence of str, optional
         Formats to sweep; each GPU's native ones (:func:`native_precisions`) when omitted. A
         format a GPU lacks raises unless ``allow_weight_only``.
-    tp_sizes : sequence of int
-        Tensor-parallel sizes.
+    tensor_parallel_sizes : sequence of int
+        Tensor-parallel sizes (GPUs one replica spans).
     batches : array_like, optional
         Batch sizes (default: 53 sizes from 1 to 4,096, log-spaced).
     efficiency : optional
         Serving efficiency (``None`` = the stored calibration).
-    all_in_kw : dict of str to float, optional
-        All-in kW per GPU by GPU name; :func:`all_in_kw_per_gpu`'s cited defaults otherwise.
+    all_in_kw_per_gpu : float or dict of str to float, optional
+        All-in power per GPU, kW: one number for every GPU, or a dict by GPU name;
+        :func:`default_all_in_kw_per_gpu`'s cited defaults for the GPUs it leaves out.
     allow_weight_only : bool
         Allow formats without tensor cores (weight-only quantisation).
 
     Returns
     -------
     pandas.DataFrame
-        ``gpu``, ``precision``, ``n_gpus``, ``batch``, ``tokens_per_s_per_user``,
-        ``output_tokens_per_s_per_gpu``, ``total_tokens_per_s_per_gpu`` (prompt and output tokens
+        ``gpu``, ``precision``, ``tensor_parallel``, ``batch``, ``tokens_per_s_per_user``,
+        ``tokens_per_s_per_gpu``, ``total_tokens_per_s_per_gpu`` (prompt and output tokens
         processed, the way some benchmarks count), ``ttft_ms``, ``power_w`` (average board power
         per GPU),
         ``joules_per_output_token``, ``idle_w``, ``all_in_kw_per_gpu``,
@@ -1253,8 +1284,8 @@ def throughput_frontier(
         raise ValueError("gpus must name at least one GPU")
     b = _BATCHES if batches is None else _arr(batches).ravel()
     require_positive("batches", b)
-    tp = _arr(tp_sizes).ravel()
-    require_in_range("tp_sizes", tp, 1, 4096)
+    tp = _arr(tensor_parallel_sizes).ravel()
+    require_in_range("tensor_parallel_sizes", tp, 1, 4096)
     require_positive("prompt_tokens", prompt_tokens)
     require_positive("output_tokens", output_tokens)
     bb, nn = (a.ravel() for a in np.meshgrid(b, tp))
@@ -1267,32 +1298,35 @@ def throughput_frontier(
             precs = [check_precision("precisions", p) for p in precisions]
             for p in precs:
                 check_native_precision(g, p, allow_weight_only=allow_weight_only)
-        if all_in_kw is not None and g.name in all_in_kw:
-            kw = float(require_positive(f"all_in_kw[{g.name!r}]", all_in_kw[g.name]))
+        if isinstance(all_in_kw_per_gpu, dict) and g.name in all_in_kw_per_gpu:
+            name = f"all_in_kw_per_gpu[{g.name!r}]"
+            kw = float(require_positive(name, all_in_kw_per_gpu[g.name]))
+        elif all_in_kw_per_gpu is not None and not isinstance(all_in_kw_per_gpu, dict):
+            kw = float(require_positive("all_in_kw_per_gpu", all_in_kw_per_gpu))
         else:
-            kw = all_in_kw_per_gpu(g)[0]
+            kw = default_all_in_kw_per_gpu(g)[0]
         for p in precs:
             sp = serving_performance(
                 m, g, bb, prompt_tokens, output_tokens, p, efficiency,
-                n_gpus=nn, check_memory=False, usd_per_gpu_hour=1.0,
+                tensor_parallel=nn, check_memory=False, usd_per_gpu_hour=1.0,
                 allow_weight_only=allow_weight_only,
             )  # fmt: skip
             sp = sp[sp["fits"].to_numpy()]
             if not len(sp):
                 continue
-            tps = sp["output_tokens_per_s_per_gpu"].to_numpy()
+            tps = sp["tokens_per_s_per_gpu"].to_numpy()
             frames.append(
                 pd.DataFrame(
                     {
                         "model": m.name,
                         "gpu": g.name,
                         "precision": p,
-                        "n_gpus": sp["n_gpus"].to_numpy(),
+                        "tensor_parallel": sp["tensor_parallel"].to_numpy(),
                         "batch": sp["batch"].to_numpy(),
                         "prompt_tokens": int(prompt_tokens),
                         "output_tokens": int(output_tokens),
                         "tokens_per_s_per_user": sp["tokens_per_s_per_user"].to_numpy(),
-                        "output_tokens_per_s_per_gpu": tps,
+                        "tokens_per_s_per_gpu": tps,
                         "total_tokens_per_s_per_gpu": tps * (1.0 + prompt_tokens / output_tokens),
                         "ttft_ms": sp["ttft_ms"].to_numpy(),
                         "power_w": sp["joules_per_output_token"].to_numpy() * tps,
@@ -1305,13 +1339,13 @@ def throughput_frontier(
             )
     if not frames:
         cols = [
-            "model", "gpu", "precision", "n_gpus", "batch", "tokens_per_s_per_user",
-            "output_tokens_per_s_per_gpu", "tokens_per_s_per_mw", "pareto", "pareto_mw",
+            "model", "gpu", "precision", "tensor_parallel", "batch", "tokens_per_s_per_user",
+            "tokens_per_s_per_gpu", "tokens_per_s_per_mw", "pareto", "pareto_mw",
         ]  # fmt: skip
         return pd.DataFrame(columns=cols)
     df = pd.concat(frames, ignore_index=True)
     x = df["tokens_per_s_per_user"].to_numpy()
-    df["pareto"] = pareto_mask(x, df["output_tokens_per_s_per_gpu"].to_numpy(), df["gpu"])
+    df["pareto"] = pareto_mask(x, df["tokens_per_s_per_gpu"].to_numpy(), df["gpu"])
     df["pareto_mw"] = pareto_mask(x, df["tokens_per_s_per_mw"].to_numpy())
     return df
 
@@ -1365,13 +1399,13 @@ def frontier_costs(
 
     rent, own = per_gpu(usd_per_gpu_hour, "usd_per_gpu_hour"), per_gpu(purchase_usd, "purchase_usd")
     if rent is None and own is None:
-        mids = {n: get_gpu(n).usd_per_hour_mid for n in pd.unique(names)}
+        mids = {n: get_gpu(n).usd_per_gpu_hour_mid for n in pd.unique(names)}
         bad = sorted(n for n, v in mids.items() if not np.isfinite(v))
         if bad:
             raise ValueError(f"no rental price in data/gpus.csv for {bad}; give usd_per_gpu_hour")
         rent = np.array([mids[n] for n in names])
     costs = cost_breakdown(
-        frontier["output_tokens_per_s_per_gpu"].to_numpy(), frontier["power_w"].to_numpy(),
+        frontier["tokens_per_s_per_gpu"].to_numpy(), frontier["power_w"].to_numpy(),
         usd_per_gpu_hour=rent, purchase_usd=own, lifetime_years=lifetime_years,
         cost_of_capital=cost_of_capital, utilisation=utilisation, usd_per_kwh=usd_per_kwh,
         pue=pue, idle_w=frontier["idle_w"].to_numpy(),
@@ -1388,7 +1422,8 @@ def frontier_costs(
 
 def _describe(row) -> str:
     return (
-        f"{row['gpu']} {row['precision']} TP{int(row['n_gpus'])} batch {int(row['batch'])}: "
+        f"{row['gpu']} {row['precision']} TP{int(row['tensor_parallel'])} "
+        f"batch {int(row['batch'])}: "
         f"{row['tokens_per_s_per_user']:,.0f} tokens/s per user"
     )
 
@@ -1424,7 +1459,7 @@ def operating_point_for_speed(
         The chosen row, with ``reachable`` (bool) and ``target_tokens_per_s_per_user``.
     """
     target = float(require_positive("target_tokens_per_s_per_user", target_tokens_per_s_per_user))
-    columns = {"per_gpu": "output_tokens_per_s_per_gpu", "per_mw": "tokens_per_s_per_mw"}
+    columns = {"per_gpu": "tokens_per_s_per_gpu", "per_mw": "tokens_per_s_per_mw"}
     if objective not in ("per_gpu", "per_mw", "cost"):
         raise ValueError(
             f"objective must be one of ['cost', 'per_gpu', 'per_mw']; got {objective!r}"
@@ -1493,7 +1528,7 @@ def tiered_prices(
     -------
     pandas.DataFrame
         One row per tier: ``tier``, ``configuration``, ``tokens_per_s_per_user``,
-        ``output_tokens_per_s_per_gpu``, ``cost_usd_per_mtok``, ``price_usd_per_mtok`` and
+        ``tokens_per_s_per_gpu``, ``cost_usd_per_mtok``, ``price_usd_per_mtok`` and
         ``price_ratio`` (to the cheap tier).
 
     Raises
@@ -1515,7 +1550,7 @@ def tiered_prices(
                 "target_tokens_per_s_per_user": float(target),
                 "configuration": _describe(r),
                 "tokens_per_s_per_user": r["tokens_per_s_per_user"],
-                "output_tokens_per_s_per_gpu": r["output_tokens_per_s_per_gpu"],
+                "tokens_per_s_per_gpu": r["tokens_per_s_per_gpu"],
                 "cost_usd_per_mtok": r["total_usd_per_mtok"],
                 "price_usd_per_mtok": r["total_usd_per_mtok"] / (1.0 - margin),
             }
@@ -1696,10 +1731,13 @@ def api_list_price(model_ref: str, provider_id: str | None = None, as_of=None) -
     }
 
 
+@renamed_parameters(
+    input_tokens_per_request="prompt_tokens", output_tokens_per_request="output_tokens"
+)
 def api_bill(
     model_ref: str,
-    input_tokens_per_request,
-    output_tokens_per_request,
+    prompt_tokens,
+    output_tokens,
     requests_per_day,
     *,
     provider_id: str | None = None,
@@ -1714,8 +1752,8 @@ def api_bill(
     ----------
     model_ref : str
         The API model, as in :func:`api_list_price`.
-    input_tokens_per_request, output_tokens_per_request : int
-        Tokens in and out per request, >= 0 and > 0.
+    prompt_tokens, output_tokens : int
+        Prompt and output tokens per request, >= 0 and > 0.
     requests_per_day : float or array
         Requests per day, > 0.
     provider_id : str, optional
@@ -1732,8 +1770,8 @@ def api_bill(
     """
     from genai_prices import Usage
 
-    n_in = int(_nonneg("input_tokens_per_request", input_tokens_per_request))
-    n_out = int(require_positive("output_tokens_per_request", output_tokens_per_request))
+    n_in = int(_nonneg("prompt_tokens", prompt_tokens))
+    n_out = int(require_positive("output_tokens", output_tokens))
     rpd = _arr(require_positive("requests_per_day", requests_per_day)).ravel()
     provider, model = _lookup(model_ref, provider_id)
     calc = model.calc_price(
@@ -1756,16 +1794,21 @@ def api_bill(
     )
 
 
+@renamed_parameters(
+    input_tokens_per_request="prompt_tokens",
+    output_tokens_per_request="output_tokens",
+    n_gpus="tensor_parallel",
+)
 def self_hosted_bill(
     model,
     gpu,
-    input_tokens_per_request,
-    output_tokens_per_request,
+    prompt_tokens,
+    output_tokens,
     requests_per_day,
     precision: str = "bf16",
     efficiency=None,
     *,
-    n_gpus=1,
+    tensor_parallel=1,
     batch=64,
     usd_per_gpu_hour=None,
     purchase_usd=None,
@@ -1780,16 +1823,16 @@ def self_hosted_bill(
 ) -> pd.DataFrame:
     """The same workload served on your own or rented GPUs, paying for whole replicas.
 
-    One replica is ``n_gpus`` tensor-parallel GPUs serving ``batch`` requests at a time
-    (:func:`token_economics`'s throughput). Enough replicas are provisioned for the peak
+    One replica is ``tensor_parallel`` GPUs (tensor-parallel) serving ``batch`` requests at a
+    time (:func:`token_economics`'s throughput). Enough replicas are provisioned for the peak
     (mean demand x ``peak_to_mean``); every provisioned GPU is paid every hour, so the
     utilisation is demand over capacity, and idle GPUs draw idle power.
 
     Parameters
     ----------
-    model, gpu, precision, efficiency, n_gpus, batch, allow_weight_only
+    model, gpu, precision, efficiency, tensor_parallel, batch, allow_weight_only
         As in :func:`token_economics`.
-    input_tokens_per_request, output_tokens_per_request : int
+    prompt_tokens, output_tokens : int
         Request shape, > 0.
     requests_per_day : float or array
         Mean demand, > 0.
@@ -1803,22 +1846,22 @@ def self_hosted_bill(
     Returns
     -------
     pandas.DataFrame
-        ``requests_per_day``, ``replicas``, ``gpus``, ``capacity_requests_per_day``,
+        ``requests_per_day``, ``replicas``, ``n_gpus``, ``capacity_requests_per_day``,
         ``utilisation``, ``usd_per_month``, ``usd_per_mtok_output`` and the cost split
         (``hardware_usd_per_month``, ``energy_usd_per_month``, ``facility_usd_per_month``).
     """
     rpd = _arr(require_positive("requests_per_day", requests_per_day)).ravel()
     ptm = float(require_in_range("peak_to_mean", peak_to_mean, 1.0, 100.0))
     op = token_economics(
-        model, gpu, batch, input_tokens_per_request, output_tokens_per_request, precision,
-        efficiency, n_gpus=n_gpus, usd_per_gpu_hour=usd_per_gpu_hour, purchase_usd=purchase_usd,
-        lifetime_years=lifetime_years, cost_of_capital=cost_of_capital, usd_per_kwh=usd_per_kwh,
-        pue=pue, all_in_kw_per_gpu=all_in_kw_per_gpu,
+        model, gpu, batch, prompt_tokens, output_tokens, precision,
+        efficiency, tensor_parallel=tensor_parallel, usd_per_gpu_hour=usd_per_gpu_hour,
+        purchase_usd=purchase_usd, lifetime_years=lifetime_years, cost_of_capital=cost_of_capital,
+        usd_per_kwh=usd_per_kwh, pue=pue, all_in_kw_per_gpu=all_in_kw_per_gpu,
         facility_usd_per_kw_month=facility_usd_per_kw_month, allow_weight_only=allow_weight_only,
     ).iloc[0]  # fmt: skip
-    n = int(op["n_gpus"])
+    n = int(op["tensor_parallel"])
     out_tps_replica = float(op["output_tokens_per_s_total"])
-    cap_rpd = out_tps_replica * 86400.0 / float(output_tokens_per_request)
+    cap_rpd = out_tps_replica * 86400.0 / float(output_tokens)
     replicas = np.ceil(rpd * ptm / cap_rpd - 1e-9).astype(int)
     replicas = np.maximum(replicas, 1)
     gpus = replicas * n
@@ -1833,12 +1876,12 @@ def self_hosted_bill(
     energy = (busy_gpu_h * float(op["power_w"]) + (gpus * hours - busy_gpu_h) * idle_w) / 1000.0
     energy_usd = energy * pue_ * price
     total = hw + fac + energy_usd
-    out_mtok = rpd * 365.0 / 12.0 * float(output_tokens_per_request) / 1e6
+    out_mtok = rpd * 365.0 / 12.0 * float(output_tokens) / 1e6
     return pd.DataFrame(
         {
             "requests_per_day": rpd,
             "replicas": replicas,
-            "gpus": gpus,
+            "n_gpus": gpus,
             "capacity_requests_per_day": replicas * cap_rpd,
             "utilisation": util,
             "hardware_usd_per_month": hw,

@@ -17,7 +17,7 @@ they were promised. Two definitions are in use and both are reported, never mixe
 * **vLLM's** ``--goodput`` (``vllm bench serve``): at the offered rate, the requests per second
   that meet every target. :class:`ServingResult` reports it as ``goodput_rps_vllm``.
 
-The server (per instance of ``n_gpus`` tensor-parallel GPUs):
+The server (per instance of ``tensor_parallel`` GPUs, one tensor-parallel replica):
 
 * **KV cache** in paged blocks of 16 tokens (vLLM's default block size), its capacity from the
   same memory model as :func:`inferecon.max_batch`. A request's prompt blocks are reserved when
@@ -63,7 +63,7 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 import pandas as pd
 
-from ._validate import plain, require_in_range, require_positive
+from ._validate import plain, renamed_parameters, require_in_range, require_positive
 from .datasets import load_published_serving_sweeps, load_request_lengths, load_request_trace
 from .serving import (
     DEFAULT_MEMORY_FRACTION,
@@ -80,7 +80,7 @@ __all__ = [
     "DISTSERVE_SLOS",
     "capacity_estimate_rps",
     "CHUNKED_PREFILL_BATCH_TOKENS",
-    "DEFAULT_MAX_BATCH",
+    "DEFAULT_MAX_RUNNING_REQUESTS",
     "POLICIES",
     "PREFILL_FIRST_MIN_BATCH_TOKENS",
     "RATE_GRID_CAPACITY_SHARES",
@@ -111,7 +111,7 @@ BLOCK_TOKENS = 16
 POLICIES = ("prefill_first", "chunked_prefill", "disaggregated")
 """Scheduling policies of :func:`simulate_serving`."""
 
-DEFAULT_MAX_BATCH = 256
+DEFAULT_MAX_RUNNING_REQUESTS = 256
 """Most requests running at once per instance: vLLM's ``--max-num-seqs`` default, 256 (vLLM
 v0.6 ``EngineArgs.max_num_seqs``). :func:`simulate_serving` and :func:`capacity_estimate_rps`
 both use it."""
@@ -519,8 +519,8 @@ def _blocks(tokens: int) -> int:
     return -(-tokens // BLOCK_TOKENS)
 
 
-def _run_instance(cost, req, ids, *, policy, max_batch, max_batch_tokens, kv_blocks, max_time_s,
-                  prefill_only=False, prefilled=None, closed=None):  # fmt: skip
+def _run_instance(cost, req, ids, *, policy, max_running_requests, max_batch_tokens, kv_blocks,
+                  max_time_s, prefill_only=False, prefilled=None, closed=None):  # fmt: skip
     """Serve requests ``ids`` (rows of ``req``) on one instance; fill ``req`` in place.
 
     ``req`` holds Python lists by column (arrival, prompt, output and the results). Open-loop
@@ -693,7 +693,9 @@ def _run_instance(cost, req, ids, *, policy, max_batch, max_batch_tokens, kv_blo
         turns += 1
         still = still + 1 if t == last_t else 0
         last_t = t
-        if still > 10 * max_batch + 1000:  # pragma: no cover - a scheduler bug, never silent
+        if (
+            still > 10 * max_running_requests + 1000
+        ):  # pragma: no cover - a scheduler bug, never silent
             raise RuntimeError(
                 f"the simulation stopped advancing at t = {t} s (decoding {D}, prefilling "
                 f"{len(prefilling)}, waiting {len(waiting)}, blocks {used}/{kv_blocks})"
@@ -733,7 +735,7 @@ def _run_instance(cost, req, ids, *, policy, max_batch, max_batch_tokens, kv_blo
         tokens = 0
         # keep the blocks the running decodes take next, plus vLLM's 1% watermark, free
         reserve = (cnt[(-G) % BLOCK_TOKENS] if D else 0) + watermark
-        while waiting and D + len(prefilling) + len(admitted) < max_batch:
+        while waiting and D + len(prefilling) + len(admitted) < max_running_requests:
             rid = waiting[0]
             b = _blocks(need[rid])
             if used + b + reserve > kv_blocks and (D or prefilling or admitted):
@@ -811,7 +813,7 @@ def _run_instance(cost, req, ids, *, policy, max_batch, max_batch_tokens, kv_blo
             form = cost.decode_form(D, S)
             t0 = _iteration(form, 0)
             ta = next_arrival()
-            if ta < math.inf and not waiting and D < max_batch and free > 0:
+            if ta < math.inf and not waiting and D < max_running_requests and free > 0:
                 if ta - t <= t0:
                     k = 1
                 else:
@@ -904,7 +906,8 @@ class ServingResult:
         TPOT and end-to-end latency, ``mean_batch``, ``mean_in_system`` (time average of the
         requests queued or running, all instances, over ``[0, end_s]``: the simulator's own
         state, counted from each arrival's instant), ``end_s`` (simulated seconds),
-        ``kv_utilisation``, ``preemptions``, ``rejected_ids``, ``n_gpus``, ``truncated`` (a
+        ``kv_utilisation``, ``preemptions``, ``rejected_ids``, ``n_gpus`` (every GPU of the
+        deployment: ``tensor_parallel`` x instances), ``truncated`` (a
         bound on simulated time stopped it; a ``RuntimeWarning`` says so too), ``unfinished``
         (requests neither finished nor rejected) and ``wall_s`` (seconds the simulation took).
     timeline : pandas.DataFrame
@@ -990,15 +993,16 @@ def _empty_requests(df: pd.DataFrame) -> dict:
     }
 
 
+@renamed_parameters(max_batch="max_running_requests", n_gpus="tensor_parallel")
 def simulate_serving(
     model=None,
     gpu=None,
     workload: Workload | None = None,
     *,
     policy: str = "chunked_prefill",
-    max_batch: int = DEFAULT_MAX_BATCH,
+    max_running_requests: int = DEFAULT_MAX_RUNNING_REQUESTS,
     max_batch_tokens: int | None = None,
-    n_gpus: int = 1,
+    tensor_parallel: int = 1,
     precision: str = "bf16",
     efficiency=None,
     seed: int = 0,
@@ -1023,16 +1027,16 @@ def simulate_serving(
         :func:`poisson_workload`, :func:`closed_loop_workload` or :func:`trace_workload`.
     policy : {"prefill_first", "chunked_prefill", "disaggregated"}
         The scheduler (see the module docstring).
-    max_batch : int
+    max_running_requests : int
         Most requests running at once per instance (vLLM's ``--max-num-seqs``;
-        :data:`DEFAULT_MAX_BATCH`).
+        :data:`DEFAULT_MAX_RUNNING_REQUESTS`).
     max_batch_tokens : int, optional
         Tokens per iteration (vLLM's ``--max-num-batched-tokens``): the chunked-prefill budget
         (default :data:`CHUNKED_PREFILL_BATCH_TOKENS`), and the most prompt tokens one
         prefill-first iteration takes besides its first prompt (default
         ``max(context_length, 2048)``, :data:`PREFILL_FIRST_MIN_BATCH_TOKENS`; with a ``cost``
         and no model, ``max(longest request, 2048)``).
-    n_gpus : int
+    tensor_parallel : int
         Tensor-parallel GPUs per instance (with ``cost``: only counted, for per-GPU rates).
     precision : {"bf16", "fp8", "fp4"}
         Weight (and KV-cache) precision; native to the GPU unless ``allow_weight_only``.
@@ -1046,16 +1050,16 @@ def simulate_serving(
     memory_fraction : float
         Usable share of GPU memory (the KV cache gets what the weights leave).
     prefill_instances, decode_instances : int
-        Pool sizes for ``"disaggregated"`` (instances of ``n_gpus`` GPUs each; requests are
-        dealt to them in turn).
+        Pool sizes for ``"disaggregated"`` (instances of ``tensor_parallel`` GPUs each; requests
+        are dealt to them in turn).
     ttft_ms, tpot_ms : float, optional
         Latency targets: with both, requests are marked and the summary gives attainment.
     max_time_s : float
         Bound on simulated time; the summary says ``truncated`` when it stopped the run.
     cost : StepTimeModel, optional
         Your own step-time model in place of :class:`inferecon.IterationCost` built from
-        ``model``, ``gpu``, ``precision``, ``efficiency`` and ``n_gpus`` (which are then
-        ignored): any object with the methods of :class:`StepTimeModel`, for example step
+        ``model``, ``gpu``, ``precision``, ``efficiency`` and ``tensor_parallel`` (which are
+        then ignored): any object with the methods of :class:`StepTimeModel`, for example step
         times measured on your own engine. Every policy accepts it.
     kv_capacity_tokens : int, optional
         KV-cache tokens per instance, instead of the memory model's (or ``cost``'s).
@@ -1090,9 +1094,11 @@ def simulate_serving(
             longest = int((df["prompt_tokens"] + df["output_tokens"]).max()) if len(df) else 0
             ctx = int(getattr(m, "context_length", 0) or 0) or longest
             max_batch_tokens = max(ctx, PREFILL_FIRST_MIN_BATCH_TOKENS)
-    for name, v, hi in (("max_batch", max_batch, 1e6), ("max_batch_tokens", max_batch_tokens,
-                        1e8), ("n_gpus", n_gpus, 4096), ("prefill_instances", prefill_instances,
-                        1e4), ("decode_instances", decode_instances, 1e4)):  # fmt: skip
+    for name, v, hi in (("max_running_requests", max_running_requests, 1e6),
+                        ("max_batch_tokens", max_batch_tokens, 1e8),
+                        ("tensor_parallel", tensor_parallel, 4096),
+                        ("prefill_instances", prefill_instances, 1e4),
+                        ("decode_instances", decode_instances, 1e4)):  # fmt: skip
         require_in_range(name, v, 1, hi)
         if v != round(v):
             raise ValueError(f"{name} must be a whole number; got {plain(v)!r}")
@@ -1108,7 +1114,7 @@ def simulate_serving(
     if cost is None:
         if model is None or gpu is None:
             raise ValueError("simulate_serving needs model and gpu, or a step-time model cost")
-        c = IterationCost(model, gpu, precision, efficiency, n_gpus=int(n_gpus),
+        c = IterationCost(model, gpu, precision, efficiency, tensor_parallel=int(tensor_parallel),
                           allow_weight_only=allow_weight_only)  # fmt: skip
     else:
         c = cost
@@ -1126,15 +1132,16 @@ def simulate_serving(
         require_in_range("kv_capacity_tokens", kv_capacity_tokens, 1, 1e15)
     kv_blocks = int(kv_capacity_tokens) // BLOCK_TOKENS
     if kv_blocks < 1:
-        where = f"on {get_gpu(gpu).name} x{n_gpus} " if cost is None else ""
+        where = f"on {get_gpu(gpu).name} x{tensor_parallel} " if cost is None else ""
         raise ValueError(
             f"no KV cache fits: the weights leave no room {where}at memory_fraction "
             f"{memory_fraction} (add GPUs or lower the precision)"
         )
     req = _empty_requests(df)
     n = len(df)
-    kw = dict(max_batch=int(max_batch), max_batch_tokens=int(max_batch_tokens),
-              kv_blocks=kv_blocks, max_time_s=float(max_time_s))  # fmt: skip
+    kw = dict(max_running_requests=int(max_running_requests),
+              max_batch_tokens=int(max_batch_tokens), kv_blocks=kv_blocks,
+              max_time_s=float(max_time_s))  # fmt: skip
     max_gap = np.full(n, np.nan)
     outs = []
     if policy != "disaggregated":
@@ -1145,11 +1152,11 @@ def simulate_serving(
         out = _run_instance(c, req, ids, policy=policy, closed=closed, **kw)
         outs.append(out)
         max_gap[ids] = _max_gaps(req, ids, out)
-        total_gpus = int(n_gpus)
+        total_gpus = int(tensor_parallel)
     else:
-        _disaggregated(c, req, df, int(n_gpus), int(prefill_instances), int(decode_instances),
-                       kw, outs, max_gap)  # fmt: skip
-        total_gpus = int(n_gpus) * (int(prefill_instances) + int(decode_instances))
+        _disaggregated(c, req, df, int(tensor_parallel), int(prefill_instances),
+                       int(decode_instances), kw, outs, max_gap)  # fmt: skip
+        total_gpus = int(tensor_parallel) * (int(prefill_instances) + int(decode_instances))
     end_t = max(o["end_t"] for o in outs)
     runs = [o["timeline"] for o in outs]
     caps = [kv_blocks] * len(outs)
@@ -1236,7 +1243,7 @@ def _summary(res, req, runs, caps, end_t, n_gpus, truncated, ttft_ms, tpot_ms, p
         "duration_s": dur,
         "requests_per_s": float(done.sum()) / dur,
         "output_tokens_per_s": out_tokens / dur,
-        "output_tokens_per_s_per_gpu": out_tokens / dur / n_gpus,
+        "tokens_per_s_per_gpu": out_tokens / dur / n_gpus,
         "n_gpus": n_gpus,
         "preemptions": int(res["preemptions"].sum()),
         "mean_batch": float(tl["batch"].iloc[0]),
@@ -1254,7 +1261,7 @@ def _summary(res, req, runs, caps, end_t, n_gpus, truncated, ttft_ms, tpot_ms, p
     return s
 
 
-def _disaggregated(c, req, df, n_gpus, n_pre, n_dec, kw, outs, max_gap):
+def _disaggregated(c, req, df, tensor_parallel, n_pre, n_dec, kw, outs, max_gap):
     """Prefill pool, KV transfer, decode pool: simulated one after the other (open loop)."""
     order = list(np.argsort(df["arrival_s"].to_numpy(float), kind="stable"))
     for i in range(n_pre):  # prefill pool: requests leave with their first token
@@ -1280,6 +1287,7 @@ def _disaggregated(c, req, df, n_gpus, n_pre, n_dec, kw, outs, max_gap):
 # --------------------------------------------------------------------------- goodput
 
 
+@renamed_parameters(n_gpus="tensor_parallel")
 def goodput(
     model,
     gpu,
@@ -1324,8 +1332,9 @@ def goodput(
     max_rate_per_s : float
         Upper bound of the search.
     **simulate_kwargs
-        Passed to :func:`simulate_serving` (``policy``, ``n_gpus``, ``max_batch``...). Without
-        ``max_time_s`` each run is bounded at a simulated day plus twice its arrival span.
+        Passed to :func:`simulate_serving` (``policy``, ``tensor_parallel``,
+        ``max_running_requests``...). Without ``max_time_s`` each run is bounded at a simulated
+        day plus twice its arrival span.
 
     Returns
     -------
@@ -1394,7 +1403,7 @@ def goodput(
         "attainment_at_goodput": best.summary["slo_attainment"] if best else math.nan,
         "bracket": (lo, hi),
         "throughput_tokens_per_s_per_gpu": (
-            best.summary["output_tokens_per_s_per_gpu"] if best else math.nan
+            best.summary["tokens_per_s_per_gpu"] if best else math.nan
         ),  # fmt: skip
         "simulations": len(runs),
         "truncated_rates": sorted(r for r, res in runs.items() if res.summary["truncated"]),
@@ -1526,7 +1535,7 @@ def compare_published_sweeps(
         # decode step, both at the ceiling
         prompt_len = int(r["input_tokens"]) if r["length_dist"] in ("fixed", "nominal") and \
             pd.notna(r["input_tokens"]) else 1  # fmt: skip
-        floor_kw = dict(efficiency=1.0, n_gpus=tp)
+        floor_kw = dict(efficiency=1.0, tensor_parallel=tp)
         rec["floor_ttft_ms"] = float(prefill_performance(
             r["model"], r["gpu"], prompt_len, 1, r["weight_precision"], **floor_kw
         )["step_ms"].iloc[0])  # fmt: skip
@@ -1558,7 +1567,7 @@ def _replay(r, mode, level, lengths, tp, instances, eff, max_requests, seed) -> 
     model, gpu, prec = r["model"], r["gpu"], r["weight_precision"]
     if mode == "static_batch":
         i, o = int(r["input_tokens"]), int(r["output_tokens"])
-        sp = serving_performance(model, gpu, int(level), i, o, prec, eff, n_gpus=tp,
+        sp = serving_performance(model, gpu, int(level), i, o, prec, eff, tensor_parallel=tp,
                                  check_memory=False).iloc[0]  # fmt: skip
         return {"tokens_per_s": float(sp["output_tokens_per_s_total"]) * instances,
                 "tpot_ms": float(sp["tpot_ms"]), "ttft_ms": float(sp["ttft_ms"])}  # fmt: skip
@@ -1576,7 +1585,9 @@ def _replay(r, mode, level, lengths, tp, instances, eff, max_requests, seed) -> 
         wl = trace_workload(pd.DataFrame({"arrival_s": np.zeros(n),
                                           "prompt_tokens": prompt.sample(n, rng),
                                           "output_tokens": output.sample(n, rng)}))  # fmt: skip
-    res = simulate_serving(model, gpu, wl, precision=prec, efficiency=eff, n_gpus=tp, seed=seed)
+    res = simulate_serving(
+        model, gpu, wl, precision=prec, efficiency=eff, tensor_parallel=tp, seed=seed
+    )
     req = res.requests
     done = np.isfinite(req["finish_s"])
     return {
@@ -1626,7 +1637,7 @@ class LoadSweep:
         -------
         pandas.DataFrame
             ``rate_per_gpu`` (offered requests/s per GPU), ``attainment`` (share meeting
-            both targets), ``throughput_rps_per_gpu`` and ``output_tokens_per_s_per_gpu``
+            both targets), ``throughput_rps_per_gpu`` and ``tokens_per_s_per_gpu``
             (completed), ``goodput_rps_per_gpu_vllm`` (vLLM's definition: requests/s meeting
             every target, at the offered rate), ``ttft_p99_ms`` and ``tpot_p99_ms``.
         """
@@ -1638,7 +1649,7 @@ class LoadSweep:
                 "rate_per_gpu": rate,
                 "attainment": att,
                 "throughput_rps_per_gpu": s["requests_per_s"] / self.n_gpus,
-                "output_tokens_per_s_per_gpu": s["output_tokens_per_s_per_gpu"],
+                "tokens_per_s_per_gpu": s["tokens_per_s_per_gpu"],
                 "goodput_rps_per_gpu_vllm": att * s["n_requests"] / s["duration_s"] / self.n_gpus,
                 "ttft_p99_ms": s["ttft_ms_p99"],
                 "tpot_p99_ms": s["tpot_ms_p99"],
@@ -1675,10 +1686,11 @@ class LoadSweep:
         return float(lo_r + (lo_a - attainment) / (lo_a - hi_a) * (hi_r - lo_r))
 
 
+@renamed_parameters(n_gpus="tensor_parallel")
 def capacity_estimate_rps(model, gpu, prompt_tokens: float, output_tokens: float, **kw) -> float:
     """Requests/s one instance can sustain at most: static batching at the largest batch
-    that fits, at most :data:`DEFAULT_MAX_BATCH` (the simulator's default; an upper anchor for
-    rate grids, not a goodput).
+    that fits, at most :data:`DEFAULT_MAX_RUNNING_REQUESTS` (the simulator's default; an upper
+    anchor for rate grids, not a goodput).
 
     Parameters
     ----------
@@ -1687,7 +1699,8 @@ def capacity_estimate_rps(model, gpu, prompt_tokens: float, output_tokens: float
     prompt_tokens, output_tokens : float
         Mean request lengths.
     **kw
-        ``precision``, ``efficiency``, ``n_gpus`` as in :func:`inferecon.serving_performance`.
+        ``precision``, ``efficiency``, ``tensor_parallel`` as in
+        :func:`inferecon.serving_performance`.
 
     Returns
     -------
@@ -1696,14 +1709,15 @@ def capacity_estimate_rps(model, gpu, prompt_tokens: float, output_tokens: float
     """
     from .serving import max_batch
 
-    n = kw.get("n_gpus", 1)
+    n = kw.get("tensor_parallel", 1)
     prec = kw.get("precision", "bf16")
-    b = max(int(max_batch(model, gpu, prompt_tokens + output_tokens, prec, n_gpus=n)), 1)
-    sp = serving_performance(model, gpu, min(b, DEFAULT_MAX_BATCH), round(prompt_tokens),
+    b = max(int(max_batch(model, gpu, prompt_tokens + output_tokens, prec, tensor_parallel=n)), 1)
+    sp = serving_performance(model, gpu, min(b, DEFAULT_MAX_RUNNING_REQUESTS), round(prompt_tokens),
                              round(output_tokens), check_memory=False, **kw).iloc[0]  # fmt: skip
     return float(sp["output_tokens_per_s_total"] / output_tokens)
 
 
+@renamed_parameters(n_gpus="tensor_parallel")
 def rate_grid_per_gpu(model, gpu, prompt_tokens, output_tokens, n_rates: int = 10,
                       **kw) -> np.ndarray:  # fmt: skip
     """The default grid of arrival rates per GPU for a load sweep.
@@ -1721,7 +1735,7 @@ def rate_grid_per_gpu(model, gpu, prompt_tokens, output_tokens, n_rates: int = 1
     n_rates : int
         Rates in the grid (>= 2).
     **kw
-        ``precision``, ``efficiency``, ``n_gpus`` as in :func:`capacity_estimate_rps`.
+        ``precision``, ``efficiency``, ``tensor_parallel`` as in :func:`capacity_estimate_rps`.
 
     Returns
     -------
@@ -1733,12 +1747,15 @@ def rate_grid_per_gpu(model, gpu, prompt_tokens, output_tokens, n_rates: int = 1
         prompt_tokens)  # fmt: skip
     o = output_tokens if isinstance(output_tokens, LengthDistribution) else fixed_lengths(
         output_tokens)  # fmt: skip
-    kw = {k: kw[k] for k in ("precision", "efficiency", "n_gpus") if k in kw}
-    cap = capacity_estimate_rps(model, gpu, _mean(p), _mean(o), **kw) / int(kw.get("n_gpus", 1))
+    kw = {k: kw[k] for k in ("precision", "efficiency", "tensor_parallel") if k in kw}
+    cap = capacity_estimate_rps(model, gpu, _mean(p), _mean(o), **kw) / int(
+        kw.get("tensor_parallel", 1)
+    )
     lo, hi = RATE_GRID_CAPACITY_SHARES
     return np.geomspace(lo * cap, hi * cap, int(n))
 
 
+@renamed_parameters(n_gpus="tensor_parallel")
 def load_sweep(
     model,
     gpu,
@@ -1772,20 +1789,20 @@ def load_sweep(
     n_rates : int
         Grid size when ``rates_per_gpu`` is not given.
     **simulate_kwargs
-        Passed to :func:`simulate_serving` (``n_gpus``, ``prefill_instances``,
-        ``decode_instances``, ``precision``, ``max_batch``...).
+        Passed to :func:`simulate_serving` (``tensor_parallel``, ``prefill_instances``,
+        ``decode_instances``, ``precision``, ``max_running_requests``...).
 
     Returns
     -------
     LoadSweep
     """
-    n_gpus = int(simulate_kwargs.get("n_gpus", 1))
+    tensor_parallel = int(simulate_kwargs.get("tensor_parallel", 1))
     pools = 1
     if policy == "disaggregated":
         pools = int(simulate_kwargs.get("prefill_instances", 1)) + int(
             simulate_kwargs.get("decode_instances", 1)
         )
-    total = n_gpus * pools
+    total = tensor_parallel * pools
     p = _lengths(prompt_tokens, "prompt_tokens")
     o = _lengths(output_tokens, "output_tokens")
     if rates_per_gpu is None:
@@ -1813,9 +1830,9 @@ def _mean(dist: LengthDistribution) -> float:
 class ConstantService:
     """A :class:`StepTimeModel` with constant times: every prefill iteration takes
     ``service_s`` seconds, every decode iteration ``decode_s``, a KV-cache transfer
-    ``transfer_s``; the cache holds ``kv_tokens``. With one-token outputs and one request at a
-    time the server is an M/D/1 queue under Poisson arrivals (used by :func:`queueing_check`
-    and the tests).
+    ``transfer_s``; the cache holds ``kv_capacity_tokens``. With one-token outputs and one
+    request at a time the server is an M/D/1 queue under Poisson arrivals (used by
+    :func:`queueing_check` and the tests).
 
     Parameters
     ----------
@@ -1823,17 +1840,20 @@ class ConstantService:
         Seconds of an iteration that prefills (> 0).
     decode_s : float
         Seconds added when it also decodes (>= 0).
-    kv_tokens : int
-        KV-cache tokens per instance.
+    kv_capacity_tokens : int
+        KV-cache tokens per instance (what :meth:`kv_capacity_tokens` returns).
     transfer_s : float
         Seconds to move a prompt's KV cache between pools (>= 0).
     """
 
-    def __init__(self, service_s: float, decode_s: float = 0.0, kv_tokens: int = 1 << 20,
-                 transfer_s: float = 0.0):  # fmt: skip
+    @renamed_parameters(kv_tokens="kv_capacity_tokens")
+    def __init__(self, service_s: float, decode_s: float = 0.0,
+                 kv_capacity_tokens: int = 1 << 20, transfer_s: float = 0.0):  # fmt: skip
         self.service_s = require_positive("service_s", service_s)
         self.decode_s = require_in_range("decode_s", decode_s, 0.0, 1e9)
-        self.kv_tokens = int(require_in_range("kv_tokens", kv_tokens, BLOCK_TOKENS, 1e15))
+        self.kv_tokens = int(
+            require_in_range("kv_capacity_tokens", kv_capacity_tokens, BLOCK_TOKENS, 1e15)
+        )
         self.transfer_s = require_in_range("transfer_s", transfer_s, 0.0, 1e9)
 
     def kv_capacity_tokens(self, memory_fraction=None):
@@ -1842,7 +1862,10 @@ class ConstantService:
     def kv_transfer_s(self, prompt_tokens):
         return np.full(np.shape(prompt_tokens), self.transfer_s)
 
-    def iteration_s(self, prefill_tokens, pairs, prefix, decode_sequences, decode_context):
+    def iteration_s(
+        self, prefill_tokens, prefill_pairs, prefill_prefix_tokens, decode_sequences,
+        decode_context,
+    ):  # fmt: skip
         return (self.service_s if prefill_tokens else 0.0) + (
             self.decode_s if decode_sequences else 0.0
         )
@@ -1850,16 +1873,16 @@ class ConstantService:
     def decode_form(self, decode_sequences, decode_context):
         return (self.decode_s, 0.0, 0.0, 0.0, 0.0)
 
-    def prefill_pairs(self, chunk, cached=0):
-        return chunk * cached + chunk * (chunk + 1) / 2
+    def prefill_pairs(self, chunk_tokens, cached_tokens=0):
+        return chunk_tokens * cached_tokens + chunk_tokens * (chunk_tokens + 1) / 2
 
 
 def queueing_check(rho: float = 0.7, service_s: float = 1.0, n_requests: int = 50_000,
                    seed: int = 0) -> dict:  # fmt: skip
     """Run the simulator as an M/D/1 queue and compare it with queueing theory.
 
-    One request at a time (``max_batch=1``), one-token outputs, a constant service time and
-    Poisson arrivals at ``rho / service_s``: the mean wait in the queue must approach the
+    One request at a time (``max_running_requests=1``), one-token outputs, a constant service
+    time and Poisson arrivals at ``rho / service_s``: the mean wait in the queue must approach the
     Pollaczek-Khinchine value ``rho s / (2 (1 - rho))`` (Kleinrock 1975, *Queueing Systems*
     vol. 1, Eq. 5.105), and Little's law (mean number in the system = arrival rate x mean
     time in the system) must hold between the simulator's own time series of requests queued
@@ -1897,7 +1920,7 @@ def queueing_check(rho: float = 0.7, service_s: float = 1.0, n_requests: int = 5
     wl = poisson_workload(rate, n, 1, 1)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # a truncated run raises below
-        res = simulate_serving(workload=wl, policy="prefill_first", max_batch=1,
+        res = simulate_serving(workload=wl, policy="prefill_first", max_running_requests=1,
                                cost=ConstantService(service_s), seed=seed,
                                max_time_s=100.0 * (n / rate + service_s))  # fmt: skip
     if res.summary["truncated"]:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ._validate import plain, require_in_range, require_positive
+from ._validate import plain, renamed_parameters, require_in_range, require_positive
 
 DAYS_PER_YEAR = 365.0
 """Length of a year for trend fits. Epoch AI's price-trend code divides day counts by 365;
@@ -84,20 +84,21 @@ def years_between(start, end):
     return days / DAYS_PER_YEAR
 
 
-def annualised_factor(fold, years):
-    """Constant factor per year that compounds to ``fold`` over ``years`` years.
+@renamed_parameters(years="elapsed_years")
+def annualised_factor(fold, elapsed_years):
+    """Constant factor per year that compounds to ``fold`` over ``elapsed_years`` years.
 
     Parameters
     ----------
     fold : float or array_like
         Total fold change, > 0.
-    years : float or array_like
+    elapsed_years : float or array_like
         Elapsed time in years, > 0.
 
     Returns
     -------
     float or numpy.ndarray
-        ``fold ** (1 / years)``.
+        ``fold ** (1 / elapsed_years)``.
 
     Examples
     --------
@@ -108,7 +109,7 @@ def annualised_factor(fold, years):
     21.5
     """
     fold = require_positive("fold", fold)
-    years = require_positive("years", years)
+    years = require_positive("elapsed_years", elapsed_years)
     return fold ** (1.0 / years)
 
 

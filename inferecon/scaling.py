@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ._validate import require_in_range, require_positive, scalar_or_array
+from ._validate import renamed_parameters, require_in_range, require_positive, scalar_or_array
 from .datasets import load_scaling_laws
 
 __all__ = [
@@ -561,7 +561,8 @@ def _check_target(law: ChinchillaLaw, target_loss):
 # --------------------------------------------------------------------------- inference-aware
 
 
-def usd_per_effective_flop(usd_per_gpu_hour, peak_tflops, mfu):
+@renamed_parameters(mfu="flop_utilisation")
+def usd_per_effective_flop(usd_per_gpu_hour, peak_tflops, flop_utilisation):
     """Dollars per *useful* FLOP: ``price / (3600 * peak * MFU)`` (Sardana et al. 2024, Sec. 3).
 
     Parameters
@@ -570,8 +571,8 @@ def usd_per_effective_flop(usd_per_gpu_hour, peak_tflops, mfu):
         Rental price of one GPU (USD/hour).
     peak_tflops : float
         Its dense peak (TFLOP/s).
-    mfu : float
-        Model FLOPs utilisation in (0, 1]: about 0.4-0.5 for training, lower for decoding.
+    flop_utilisation : float
+        Model FLOPs utilisation (MFU) in (0, 1]: about 0.4-0.5 for training, lower for decoding.
 
     Returns
     -------
@@ -580,7 +581,7 @@ def usd_per_effective_flop(usd_per_gpu_hour, peak_tflops, mfu):
     """
     p = require_positive("usd_per_gpu_hour", usd_per_gpu_hour)
     f = require_positive("peak_tflops", peak_tflops)
-    u = require_in_range("mfu", mfu, 0.0, 1.0, low_open=True)
+    u = require_in_range("flop_utilisation", flop_utilisation, 0.0, 1.0, low_open=True)
     return p / (3600.0 * np.asarray(f) * 1e12 * np.asarray(u))
 
 

@@ -74,7 +74,13 @@ import math
 import numpy as np
 import pandas as pd
 
-from ._validate import plain, require_in_range, require_positive, scalar_or_array
+from ._validate import (
+    plain,
+    renamed_parameters,
+    require_in_range,
+    require_positive,
+    scalar_or_array,
+)
 from .efficiency import Efficiency, as_efficiency
 from .specs import (
     ACTIVATION_BYTES,
@@ -324,15 +330,16 @@ def crossover_batch(
 # --------------------------------------------------------------------------- memory
 
 
-def _kv_shard(m: ModelSpec, n_gpus):
-    """How many ways the KV cache splits over ``n_gpus`` tensor-parallel GPUs."""
-    n = np.asarray(n_gpus, dtype=float)
+def _kv_shard(m: ModelSpec, tensor_parallel):
+    """How many ways the KV cache splits over ``tensor_parallel`` GPUs (one replica)."""
+    n = np.asarray(tensor_parallel, dtype=float)
     if m.attention == "mla":
         return np.ones_like(n)
     return np.minimum(n, m.n_kv_heads)
 
 
-def weight_memory_gb(model: str | ModelSpec, precision: str = "bf16", n_gpus=1):
+@renamed_parameters(n_gpus="tensor_parallel")
+def weight_memory_gb(model: str | ModelSpec, precision: str = "bf16", tensor_parallel=1):
     """Memory the weights take on each GPU.
 
     Parameters
@@ -341,7 +348,7 @@ def weight_memory_gb(model: str | ModelSpec, precision: str = "bf16", n_gpus=1):
         The model (all parameters are stored, the input embedding included).
     precision : {"bf16", "fp8", "fp4"}
         Weight precision.
-    n_gpus : int or array
+    tensor_parallel : int or array
         Tensor-parallel GPUs sharing the weights.
 
     Returns
@@ -350,7 +357,7 @@ def weight_memory_gb(model: str | ModelSpec, precision: str = "bf16", n_gpus=1):
         GB (1e9 bytes) per GPU.
     """
     m = get_model(model)
-    n = require_in_range("n_gpus", n_gpus, 1, 4096)
+    n = require_in_range("tensor_parallel", tensor_parallel, 1, 4096)
     out = m.params_total * PRECISION_BYTES[check_precision("precision", precision)] / n / 1e9
     return scalar_or_array(out)
 
@@ -374,19 +381,20 @@ def usable_memory_gb(gpu: str | GPUSpec, memory_fraction: float = DEFAULT_MEMORY
     return float(get_gpu(gpu).memory_gb * f)
 
 
-def _memory_needed_gb(m, batch, context_tokens, w_bytes, kvb, n_gpus):
-    weights = m.params_total * w_bytes / n_gpus
-    kv = batch * m.attended_positions(context_tokens) * kvb / _kv_shard(m, n_gpus)
+def _memory_needed_gb(m, batch, context_tokens, w_bytes, kvb, tensor_parallel):
+    weights = m.params_total * w_bytes / tensor_parallel
+    kv = batch * m.attended_positions(context_tokens) * kvb / _kv_shard(m, tensor_parallel)
     return (weights + kv) / 1e9
 
 
+@renamed_parameters(n_gpus="tensor_parallel")
 def max_batch(
     model: str | ModelSpec,
     gpu: str | GPUSpec,
     context_tokens,
     precision: str = "bf16",
     kv_precision: str | None = None,
-    n_gpus=1,
+    tensor_parallel=1,
     memory_fraction: float = DEFAULT_MEMORY_FRACTION,
 ):
     """Largest batch whose weights and KV cache fit.
@@ -399,7 +407,7 @@ def max_batch(
         Tokens cached per sequence, > 0.
     precision, kv_precision : str
         Weight and KV-cache precision (``kv_precision`` defaults to ``precision``).
-    n_gpus : int or array
+    tensor_parallel : int or array
         Tensor-parallel GPUs.
     memory_fraction : float
         Usable share of each GPU's memory (vLLM's default ``gpu_memory_utilization`` is 0.9;
@@ -412,7 +420,7 @@ def max_batch(
     """
     m, g = get_model(model), get_gpu(gpu)
     c = require_positive("context_tokens", context_tokens)
-    n = require_in_range("n_gpus", n_gpus, 1, 4096)
+    n = require_in_range("tensor_parallel", tensor_parallel, 1, 4096)
     f = require_in_range("memory_fraction", memory_fraction, 0.0, 1.0, low_open=True)
     w = PRECISION_BYTES[check_precision("precision", precision)]
     kvb = kv_bytes_per_token(m, kv_precision or precision)
@@ -509,17 +517,19 @@ def _step(m, g, e: Efficiency, precision, n, *, tokens, attn_flops, attn_bytes, 
     }
 
 
-def _prepare(model, gpu, precision, kv_precision, efficiency, n_gpus, pue, usd_per_gpu_hour,
-             allow_weight_only=False):  # fmt: skip
+def _prepare(model, gpu, precision, kv_precision, efficiency, tensor_parallel, pue,
+             usd_per_gpu_hour, allow_weight_only=False):  # fmt: skip
     m, g = get_model(model), get_gpu(gpu)
     precision = check_native_precision(g, precision, allow_weight_only=allow_weight_only)
     kv_precision = check_precision("kv_precision", kv_precision or precision)
     e = as_efficiency(efficiency)
-    n = require_in_range("n_gpus", n_gpus, 1, 4096)
+    n = require_in_range("tensor_parallel", tensor_parallel, 1, 4096)
     if np.any(np.asarray(n) != np.round(n)):
-        raise ValueError(f"n_gpus must be a whole number of GPUs; got {plain(n_gpus)!r}")
+        raise ValueError(
+            f"tensor_parallel must be a whole number of GPUs; got {plain(tensor_parallel)!r}"
+        )
     require_in_range("pue", pue, 1.0, 5.0)
-    price = g.usd_per_hour_mid if usd_per_gpu_hour is None else usd_per_gpu_hour
+    price = g.usd_per_gpu_hour_mid if usd_per_gpu_hour is None else usd_per_gpu_hour
     if usd_per_gpu_hour is not None:
         require_positive("usd_per_gpu_hour", usd_per_gpu_hour)
     return m, g, precision, kv_precision, e, np.asarray(n, dtype=float), float(price)
@@ -551,6 +561,7 @@ def _time_columns(s: dict, n) -> dict:
 # --------------------------------------------------------------------------- performance
 
 
+@renamed_parameters(n_gpus="tensor_parallel")
 def decode_performance(
     model: str | ModelSpec,
     gpu: str | GPUSpec,
@@ -560,7 +571,7 @@ def decode_performance(
     efficiency=None,
     *,
     kv_precision: str | None = None,
-    n_gpus=1,
+    tensor_parallel=1,
     usd_per_gpu_hour: float | None = None,
     pue: float = 1.0,
     memory_fraction: float = DEFAULT_MEMORY_FRACTION,
@@ -580,7 +591,7 @@ def decode_performance(
         Sequences decoded together (>= 1).
     context_tokens : int or array
         Tokens each sequence attends over (its KV-cache length), >= 1. ``batch``,
-        ``context_tokens`` and ``n_gpus`` broadcast: a grid sweep is one call.
+        ``context_tokens`` and ``tensor_parallel`` broadcast: a grid sweep is one call.
     precision : {"bf16", "fp8", "fp4"}
         Weight precision (and matmul format); must be native to the GPU
         (:func:`~inferecon.check_native_precision`) unless ``allow_weight_only``.
@@ -591,7 +602,7 @@ def decode_performance(
         measurements.
     kv_precision : str, optional
         KV-cache precision; defaults to ``precision``.
-    n_gpus : int or array
+    tensor_parallel : int or array
         Tensor-parallel degree.
     usd_per_gpu_hour : float, optional
         Rental price (USD per GPU-hour); the midpoint of the GPU's range in ``data/gpus.csv``
@@ -634,7 +645,7 @@ def decode_performance(
     ('memory', 223)
     """
     m, g, precision, kv_precision, e, n, price = _prepare(
-        model, gpu, precision, kv_precision, efficiency, n_gpus, pue, usd_per_gpu_hour,
+        model, gpu, precision, kv_precision, efficiency, tensor_parallel, pue, usd_per_gpu_hour,
         allow_weight_only,
     )  # fmt: skip
     require_positive("batch", batch)
@@ -673,7 +684,7 @@ def decode_performance(
             "gpu": g.name,
             "precision": precision,
             "kv_precision": kv_precision,
-            "n_gpus": n.astype(np.int64),
+            "tensor_parallel": n.astype(np.int64),
             "batch": b.astype(np.int64),
             "context_tokens": c.astype(np.int64),
             "flops_per_step": s["flops"] * n,
@@ -696,6 +707,7 @@ def decode_performance(
     )
 
 
+@renamed_parameters(n_gpus="tensor_parallel")
 def prefill_performance(
     model: str | ModelSpec,
     gpu: str | GPUSpec,
@@ -705,7 +717,7 @@ def prefill_performance(
     efficiency=None,
     *,
     kv_precision: str | None = None,
-    n_gpus=1,
+    tensor_parallel=1,
     usd_per_gpu_hour: float | None = None,
     pue: float = 1.0,
     allreduce_latency_us: float | None = None,
@@ -726,8 +738,8 @@ def prefill_performance(
         Tokens per prompt, >= 1.
     batch : int or array
         Prompts in the pass, >= 1.
-    precision, efficiency, kv_precision, n_gpus, usd_per_gpu_hour, pue, allreduce_latency_us,
-    interconnect_gb_s, allow_weight_only
+    precision, efficiency, kv_precision, tensor_parallel, usd_per_gpu_hour, pue,
+    allreduce_latency_us, interconnect_gb_s, allow_weight_only
         As in :func:`decode_performance` (no memory check: prefill's KV is what decode holds).
 
     Returns
@@ -739,7 +751,7 @@ def prefill_performance(
         ``usd_per_mtok`` (per million prompt tokens).
     """
     m, g, precision, kv_precision, e, n, price = _prepare(
-        model, gpu, precision, kv_precision, efficiency, n_gpus, pue, usd_per_gpu_hour,
+        model, gpu, precision, kv_precision, efficiency, tensor_parallel, pue, usd_per_gpu_hour,
         allow_weight_only,
     )  # fmt: skip
     require_positive("prompt_tokens", prompt_tokens)
@@ -765,7 +777,7 @@ def prefill_performance(
             "gpu": g.name,
             "precision": precision,
             "kv_precision": kv_precision,
-            "n_gpus": n.astype(np.int64),
+            "tensor_parallel": n.astype(np.int64),
             "batch": b.astype(np.int64),
             "prompt_tokens": p.astype(np.int64),
             "flops_per_step": s["flops"] * n,
@@ -781,6 +793,7 @@ def prefill_performance(
     )
 
 
+@renamed_parameters(n_gpus="tensor_parallel")
 def serving_performance(
     model: str | ModelSpec,
     gpu: str | GPUSpec,
@@ -791,7 +804,7 @@ def serving_performance(
     efficiency=None,
     *,
     kv_precision: str | None = None,
-    n_gpus=1,
+    tensor_parallel=1,
     usd_per_gpu_hour: float | None = None,
     pue: float = 1.0,
     memory_fraction: float = DEFAULT_MEMORY_FRACTION,
@@ -816,7 +829,7 @@ def serving_performance(
     prompt_tokens, output_tokens : int or array
         Tokens in and out per request (>= 1). ``batch``, ``prompt_tokens`` and
         ``output_tokens`` broadcast.
-    precision, efficiency, kv_precision, n_gpus, usd_per_gpu_hour, pue, memory_fraction,
+    precision, efficiency, kv_precision, tensor_parallel, usd_per_gpu_hour, pue, memory_fraction,
     check_memory, allow_weight_only
         As in :func:`decode_performance`.
     prefill_efficiency : optional
@@ -826,7 +839,7 @@ def serving_performance(
     -------
     pandas.DataFrame
         ``ttft_ms``, ``tpot_ms``, ``e2e_latency_s``, ``tokens_per_s_per_user`` (decode speed),
-        ``output_tokens_per_s_per_gpu`` (including the time spent in prefill),
+        ``tokens_per_s_per_gpu`` (including the time spent in prefill),
         ``usd_per_mtok_output``, ``joules_per_output_token``, ``wh_per_response`` and
         ``facility_wh_per_response`` (x PUE), plus ``bound``, ``fits`` and ``max_batch``.
     """
@@ -837,7 +850,8 @@ def serving_performance(
         np.asarray(output_tokens, dtype=float),
     )
     b, p, o = b.ravel(), p.ravel(), o.ravel()
-    kw = dict(kv_precision=kv_precision, n_gpus=n_gpus, usd_per_gpu_hour=usd_per_gpu_hour, pue=pue,
+    kw = dict(kv_precision=kv_precision, tensor_parallel=tensor_parallel,
+              usd_per_gpu_hour=usd_per_gpu_hour, pue=pue,
               allow_weight_only=allow_weight_only)  # fmt: skip
     final = decode_performance(
         model, gpu, b, p + o, precision, efficiency,
@@ -848,7 +862,7 @@ def serving_performance(
     )
     pre_eff = efficiency if prefill_efficiency is None else prefill_efficiency
     pre = prefill_performance(model, gpu, p, 1, precision, pre_eff, **kw)
-    nn = dec["n_gpus"].to_numpy(float)
+    nn = dec["tensor_parallel"].to_numpy(float)
     ttft_s = pre["step_ms"].to_numpy() / 1e3
     tpot_s = dec["step_ms"].to_numpy() / 1e3
     cycle_s = b * ttft_s + o * tpot_s
@@ -857,13 +871,13 @@ def serving_performance(
         b * ttft_s * pre["power_w"].to_numpy() * nn + o * tpot_s * dec["power_w"].to_numpy() * nn
     )
     j_per_out = energy_j / (b * o)
-    price = get_gpu(gpu).usd_per_hour_mid if usd_per_gpu_hour is None else usd_per_gpu_hour
+    price = get_gpu(gpu).usd_per_gpu_hour_mid if usd_per_gpu_hour is None else usd_per_gpu_hour
     return pd.DataFrame(
         {
             "model": dec["model"],
             "gpu": dec["gpu"],
             "precision": dec["precision"],
-            "n_gpus": dec["n_gpus"],
+            "tensor_parallel": dec["tensor_parallel"],
             "batch": b.astype(np.int64),
             "prompt_tokens": p.astype(np.int64),
             "output_tokens": o.astype(np.int64),
@@ -872,7 +886,7 @@ def serving_performance(
             "e2e_latency_s": ttft_s + o * tpot_s,
             "tokens_per_s_per_user": 1.0 / tpot_s,
             "output_tokens_per_s_total": out_tps,
-            "output_tokens_per_s_per_gpu": out_tps / nn,
+            "tokens_per_s_per_gpu": out_tps / nn,
             "usd_per_mtok_output": price * nn / (out_tps * 3600.0) * 1e6,
             "joules_per_output_token": j_per_out,
             "wh_per_response": j_per_out * o / 3600.0,
@@ -977,7 +991,7 @@ class IterationCost:
         As in :func:`decode_performance` (``None``: the stored calibration).
     kv_precision : str, optional
         KV-cache precision (default ``precision``).
-    n_gpus : int
+    tensor_parallel : int
         Tensor-parallel GPUs of the instance.
     allreduce_latency_us, interconnect_gb_s : float, optional
         As in :func:`decode_performance`.
@@ -991,6 +1005,7 @@ class IterationCost:
     are on the same side of the window.
     """
 
+    @renamed_parameters(n_gpus="tensor_parallel")
     def __init__(
         self,
         model: str | ModelSpec,
@@ -999,19 +1014,22 @@ class IterationCost:
         efficiency=None,
         *,
         kv_precision: str | None = None,
-        n_gpus: int = 1,
+        tensor_parallel: int = 1,
         allreduce_latency_us: float | None = None,
         interconnect_gb_s: float | None = None,
         allow_weight_only: bool = False,
     ):
         m, g, precision, kv_precision, e, n, _ = _prepare(
-            model, gpu, precision, kv_precision, efficiency, n_gpus, 1.0, None, allow_weight_only
-        )
+            model, gpu, precision, kv_precision, efficiency, tensor_parallel, 1.0, None,
+            allow_weight_only,
+        )  # fmt: skip
         if np.ndim(n):
-            raise ValueError(f"n_gpus must be one whole number; got {plain(n_gpus)!r}")
+            raise ValueError(
+                f"tensor_parallel must be one whole number; got {plain(tensor_parallel)!r}"
+            )
         n = float(n)
         self.model, self.gpu, self.efficiency = m, g, e
-        self.precision, self.kv_precision, self.n_gpus = precision, kv_precision, int(n)
+        self.precision, self.kv_precision, self.tensor_parallel = precision, kv_precision, int(n)
         peak = g.peak_tflops(precision) * 1e12
         bw = g.hbm_tb_s * 1e12
         bw_e = bw * e.memory
@@ -1143,7 +1161,7 @@ class IterationCost:
         flops, by = self._flops_bytes(tokens, att_s, read_s if d > 0 else 0.0, prefill_tokens,
                                       prefill_pairs, prefill_prefix_tokens)  # fmt: skip
         drive = min(1.0, self._pw_m * by / (t * self._bw) + self._pw_c * flops / (t * self._peak))
-        return t, (self._idle_w + self._span_w * drive) * t * self.n_gpus
+        return t, (self._idle_w + self._span_w * drive) * t * self.tensor_parallel
 
     def _flops_bytes(self, tokens, att_s, read_s, p_tok, p_pairs, p_prefix):
         flops = self._dense_flops_row * tokens + self._pair_flops * (att_s + float(p_pairs))
@@ -1331,6 +1349,6 @@ class IterationCost:
         """
         free = (
             usable_memory_gb(self.gpu, memory_fraction) * 1e9
-            - weight_memory_gb(self.model, self.precision, self.n_gpus) * 1e9
+            - weight_memory_gb(self.model, self.precision, self.tensor_parallel) * 1e9
         )
         return max(int(free // self._kv_tok_b), 0)

@@ -136,7 +136,9 @@ def check_native_precision(
 
 @dataclass(frozen=True)
 class GPUSpec:
-    """One accelerator. Dense tensor throughput in TFLOP/s; memory in GB (1e9 bytes)."""
+    """One accelerator. Dense tensor throughput in TFLOP/s; memory in GB (1e9 bytes); rental
+    prices in USD per GPU-hour (``usd_per_gpu_hour_low``/``_high``, read from the columns
+    ``usd_per_hour_low``/``_high`` of ``data/gpus.csv``)."""
 
     name: str
     memory_gb: float
@@ -147,8 +149,8 @@ class GPUSpec:
     fp4_dense_tflops: float = math.nan
     idle_w: float = 0.0
     interconnect_gb_s: float = math.nan
-    usd_per_hour_low: float = math.nan
-    usd_per_hour_high: float = math.nan
+    usd_per_gpu_hour_low: float = math.nan
+    usd_per_gpu_hour_high: float = math.nan
     n_sm: int = 0
     """Streaming multiprocessors (NVIDIA) or compute units (AMD); 0 when unknown. The serving
     model uses it for how many attention thread blocks keep the memory system busy."""
@@ -169,9 +171,9 @@ class GPUSpec:
         return float(self.bf16_dense_tflops)  # pragma: no cover - bf16 is required
 
     @property
-    def usd_per_hour_mid(self) -> float:
-        """Midpoint of the rental price range (NaN when the data has none)."""
-        v = [x for x in (self.usd_per_hour_low, self.usd_per_hour_high) if np.isfinite(x)]
+    def usd_per_gpu_hour_mid(self) -> float:
+        """Midpoint of the rental price range, USD per GPU-hour (NaN when the data has none)."""
+        v = [x for x in (self.usd_per_gpu_hour_low, self.usd_per_gpu_hour_high) if np.isfinite(x)]
         return float(np.mean(v)) if v else math.nan
 
 
@@ -382,8 +384,8 @@ def _gpu_table() -> dict[str, GPUSpec]:
             tdp_w=r["tdp_w"],
             idle_w=r["idle_w"],
             interconnect_gb_s=r["interconnect_gb_s"],
-            usd_per_hour_low=r["usd_per_hour_low"],
-            usd_per_hour_high=r["usd_per_hour_high"],
+            usd_per_gpu_hour_low=r["usd_per_hour_low"],
+            usd_per_gpu_hour_high=r["usd_per_hour_high"],
             n_sm=0 if n_sm is None or pd.isna(n_sm) else int(n_sm),
         )
     return out

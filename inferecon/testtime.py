@@ -24,7 +24,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ._validate import plain, require_in_range, require_positive, scalar_or_array
+from ._validate import (
+    plain,
+    renamed_parameters,
+    require_in_range,
+    require_positive,
+    scalar_or_array,
+)
 
 __all__ = [
     "CoveragePowerLaw",
@@ -726,7 +732,8 @@ def compute_matched_inference_multiplier(model_size_ratio, inference_to_pretrain
     return scalar_or_array(m + 3.0 * (np.subtract(m, 1.0)) / r)
 
 
-def usd_per_sample(output_tokens, output_usd_per_mtok, input_tokens=0.0, input_usd_per_mtok=0.0):
+@renamed_parameters(input_tokens="prompt_tokens")
+def usd_per_sample(output_tokens, output_usd_per_mtok, prompt_tokens=0.0, input_usd_per_mtok=0.0):
     """List-price cost of one sample: tokens times USD per million tokens.
 
     Parameters
@@ -735,8 +742,8 @@ def usd_per_sample(output_tokens, output_usd_per_mtok, input_tokens=0.0, input_u
         Output tokens per sample (reasoning tokens included), >= 0.
     output_usd_per_mtok : float or array_like
         Output price, USD per million tokens, >= 0.
-    input_tokens : float or array_like, default 0
-        Input (prompt) tokens per sample, >= 0.
+    prompt_tokens : float or array_like, default 0
+        Prompt (input) tokens per sample, >= 0.
     input_usd_per_mtok : float or array_like, default 0
         Input price, USD per million tokens, >= 0.
 
@@ -747,7 +754,7 @@ def usd_per_sample(output_tokens, output_usd_per_mtok, input_tokens=0.0, input_u
     """
     out_t = require_in_range("output_tokens", output_tokens, 0.0, np.inf)
     out_p = require_in_range("output_usd_per_mtok", output_usd_per_mtok, 0.0, np.inf)
-    in_t = require_in_range("input_tokens", input_tokens, 0.0, np.inf)
+    in_t = require_in_range("prompt_tokens", prompt_tokens, 0.0, np.inf)
     in_p = require_in_range("input_usd_per_mtok", input_usd_per_mtok, 0.0, np.inf)
     return scalar_or_array((np.multiply(out_t, out_p) + np.multiply(in_t, in_p)) / 1e6)
 

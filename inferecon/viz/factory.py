@@ -23,9 +23,9 @@ from ..datasets import (
     load_published_rates,
 )
 from ..factory import (
-    all_in_kw_per_gpu,
     api_bill,
     api_list_price,
+    default_all_in_kw_per_gpu,
     frontier_costs,
     operating_point_for_speed,
     self_hosted_bill,
@@ -183,19 +183,19 @@ def _subtitle(explorer, fig):
 
 def _scenario(p) -> str:
     return (
-        f"{p['model']} on {p['gpu']} ×{int(p['n_gpus'])}, {p['precision']}; requests of "
+        f"{p['model']} on {p['gpu']} ×{int(p['tensor_parallel'])}, {p['precision']}; requests of "
         f"{int(p['prompt_tokens']):,} tokens in, {int(p['output_tokens']):,} out; "
         f"{p['hardware'].split(' (')[0]}, {p['utilisation']:.0%} utilisation"
     )
 
 
-def _operating_controls(model="Llama-3.1-70B", gpu="H200-SXM", precision="fp8", n_gpus=2):
+def _operating_controls(model="Llama-3.1-70B", gpu="H200-SXM", precision="fp8", tensor_parallel=2):
     models, gpus = _names()
     return {
         "model": dropdown(models, model, "Model (data/models.csv)"),
         "gpu": dropdown(gpus, gpu, "GPU (data/gpus.csv)"),
         "precision": dropdown(["bf16", "fp8", "fp4"], precision, "Weights and matmul precision"),
-        "n_gpus": _select([1, 2, 4, 8], n_gpus, "Tensor-parallel GPUs"),
+        "tensor_parallel": _select([1, 2, 4, 8], tensor_parallel, "Tensor-parallel GPUs"),
         "target_speed": _select(_SPEEDS, 50, "Target speed per user (tokens/s)"),
         "prompt_tokens": _select(_PROMPTS, 1024, "Prompt length (tokens)"),
         "output_tokens": _select(_OUTPUTS, 1024, "Output length (tokens)"),
@@ -219,7 +219,7 @@ def _cost_controls(gpu="H200-SXM"):
     return {
         "hardware": dropdown([_OWN, _RENT], _OWN, "Hardware"),
         "usd_per_gpu_hour": float_slider(
-            round(g.usd_per_hour_mid, 2), 0.25, 12.0, 0.05, "Rent (USD per GPU-hour)"
+            round(g.usd_per_gpu_hour_mid, 2), 0.25, 12.0, 0.05, "Rent (USD per GPU-hour)"
         ),
         "purchase_usd": float_slider(
             30_000.0, 2_000.0, 100_000.0, 500.0, "Purchase price (USD per GPU)", fmt=",.0f"
@@ -232,7 +232,7 @@ def _cost_controls(gpu="H200-SXM"):
         ),
         "pue": float_slider(cited["default_pue"], 1.0, 2.0, 0.01, "Facility PUE (ratio)"),
         "all_in_kw_per_gpu": float_slider(
-            all_in_kw_per_gpu(g)[0], 0.1, 4.0, 0.01, "All-in power per GPU (kW)"
+            default_all_in_kw_per_gpu(g)[0], 0.1, 4.0, 0.01, "All-in power per GPU (kW)"
         ),
         "facility_usd_per_kw_month": float_slider(
             float(round(cited["default_facility_usd_per_kw_month"])),
@@ -248,10 +248,10 @@ def _cost_controls(gpu="H200-SXM"):
 def _gpu_defaults(controls, gpu) -> None:
     """Put a GPU's cited defaults (mid rental price, all-in kW) into the cost controls."""
     g = get_gpu(gpu)
-    if "usd_per_gpu_hour" in controls and np.isfinite(g.usd_per_hour_mid):
-        controls["usd_per_gpu_hour"].value = round(g.usd_per_hour_mid, 2)
+    if "usd_per_gpu_hour" in controls and np.isfinite(g.usd_per_gpu_hour_mid):
+        controls["usd_per_gpu_hour"].value = round(g.usd_per_gpu_hour_mid, 2)
     if "all_in_kw_per_gpu" in controls:
-        controls["all_in_kw_per_gpu"].value = all_in_kw_per_gpu(g)[0]
+        controls["all_in_kw_per_gpu"].value = default_all_in_kw_per_gpu(g)[0]
 
 
 def _cost_kwargs(p) -> dict:
@@ -292,15 +292,15 @@ class _OperatingPointMixin:
             if len(cache) > 32:
                 cache.pop(next(iter(cache)))
             cache[key] = throughput_frontier(
-                model, gpu, prompt, output, precisions=[precision], tp_sizes=[n],
-                batches=_SWEEP, all_in_kw={get_gpu(gpu).name: kw},
+                model, gpu, prompt, output, precisions=[precision], tensor_parallel_sizes=[n],
+                batches=_SWEEP, all_in_kw_per_gpu=kw,
             )  # fmt: skip
         return cache[key]
 
     def _operating_point(self, p):
         """(sweep with costs, chosen row, message) for the current controls; a message
         (plain text) instead of rows when the configuration cannot run."""
-        gpu, prec, n = p["gpu"], p["precision"], int(p["n_gpus"])
+        gpu, prec, n = p["gpu"], p["precision"], int(p["tensor_parallel"])
         why = _not_native(gpu, prec)
         if why:
             return None, None, why + ": choose one of those"
@@ -457,9 +457,9 @@ class FactoryCostExplorer(_OperatingPointMixin, Explorer):
         own = p["hardware"] == _OWN
         reach = "" if row["reachable"] else _unreachable_note(row) + " · "
         split = ", ".join(f"{_PARTS[k]} {_usd(float(row[c]))}" for k, c in parts.items())
-        kind = all_in_kw_per_gpu(p["gpu"])[1].replace("_", " ")
+        kind = default_all_in_kw_per_gpu(p["gpu"])[1].replace("_", " ")
         kw_note = f"{p['all_in_kw_per_gpu']:.2f} kW per GPU"
-        if abs(p["all_in_kw_per_gpu"] - all_in_kw_per_gpu(p["gpu"])[0]) < 1e-9:
+        if abs(p["all_in_kw_per_gpu"] - default_all_in_kw_per_gpu(p["gpu"])[0]) < 1e-9:
             kw_note += f", {kind}"
         hw = (
             f"owned: {_usd(row['hardware_usd_per_gpu_hour'])} per GPU-hour as an annuity"
@@ -469,7 +469,7 @@ class FactoryCostExplorer(_OperatingPointMixin, Explorer):
         return (
             f"{reach}<b>{_usd(row['total_usd_per_mtok'])}</b> per million output tokens at batch "
             f"{int(row['batch'])} ({row['tokens_per_s_per_user']:,.0f} tokens/s per user, "
-            f"{row['output_tokens_per_s_per_gpu']:,.0f} per GPU; {hw}): {split} · "
+            f"{row['tokens_per_s_per_gpu']:,.0f} per GPU; {hw}): {split} · "
             f"<b>{row['joules_per_output_token']:.3g} J</b> per token on the board, "
             f"{row['facility_joules_per_token']:.3g} J at the facility · "
             f"<b>{row['tokens_per_s_per_mw']:,.0f}</b> tokens/s per MW ({kw_note})"
@@ -565,7 +565,7 @@ class MarginPaybackExplorer(_OperatingPointMixin, Explorer):
         econ_kw = dict(
             input_usd_per_mtok=float(p["input_usd_per_mtok"]), input_tokens_per_output_token=ratio
         )
-        tps = float(row["output_tokens_per_s_per_gpu"])
+        tps = float(row["tokens_per_s_per_gpu"])
         grid = unit_economics(one, tps, self._GRID, **econ_kw)
         now = unit_economics(one, tps, float(p["output_usd_per_mtok"]), **econ_kw).iloc[0]
         self._margin.set_data(self._GRID, grid["gross_margin"])
@@ -731,7 +731,7 @@ class FactoryFrontierExplorer(Explorer):
             f"mid prices, {p['utilisation']:.0%} utilisation"
         )
         self._set_per(per)
-        ycol = "output_tokens_per_s_per_gpu" if per == "GPU" else "tokens_per_s_per_mw"
+        ycol = "tokens_per_s_per_gpu" if per == "GPU" else "tokens_per_s_per_mw"
         front = self._frontier(model, prompt, output)
         self._target.set_xdata([target, target])
         if not len(front):
@@ -785,7 +785,7 @@ class FactoryFrontierExplorer(Explorer):
                 sel = (
                     (self._last["gpu"] == r["gpu"].iloc[0])
                     & (self._last["precision"] == r["precision"].iloc[0])
-                    & (self._last["n_gpus"] == r["n_gpus"].iloc[0])
+                    & (self._last["tensor_parallel"] == r["tensor_parallel"].iloc[0])
                     & (self._last["batch"] == r["batch"].iloc[0])
                 )
                 self._last.loc[sel, "chosen"] = True
@@ -1017,7 +1017,7 @@ class WorkloadBillExplorer(Explorer):
     """A workload's monthly bill at an API's list price against serving it on your own GPUs.
 
     The API side prices each request with genai-prices' bundled snapshot (no network); the
-    self-hosted side provisions whole replicas of ``n_gpus`` GPUs for the peak demand
+    self-hosted side provisions whole replicas of ``tensor_parallel`` GPUs for the peak demand
     (:func:`inferecon.self_hosted_bill`), so its bill is a staircase in the volume.
 
     Parameters
@@ -1048,7 +1048,7 @@ class WorkloadBillExplorer(Explorer):
             "model": dropdown(models, "Llama-3.1-70B", "Self-hosted model (data/models.csv)"),
             "gpu": dropdown(gpus, "H200-SXM", "GPU (data/gpus.csv)"),
             "precision": dropdown(["bf16", "fp8", "fp4"], "fp8", "Weights and matmul precision"),
-            "n_gpus": _select([1, 2, 4, 8], 1, "Tensor-parallel GPUs per replica"),
+            "tensor_parallel": _select([1, 2, 4, 8], 1, "Tensor-parallel GPUs per replica"),
             "batch": _select([1, 4, 16, 32, 64, 128, 256], 64, "Batch per replica (sequences)"),
             "peak_to_mean": float_slider(2.0, 1.0, 5.0, 0.1, "Peak / mean demand (ratio)"),
             **_cost_controls(),
@@ -1126,7 +1126,8 @@ class WorkloadBillExplorer(Explorer):
         vol = float(p["requests_per_day"])
         gpu, prec = p["gpu"], p["precision"]
         self._subtitle.set_text(
-            f"API: {p['api_model']} · self-hosted: {p['model']}, {gpu} ×{int(p['n_gpus'])}, "
+            f"API: {p['api_model']} · self-hosted: {p['model']}, "
+            f"{gpu} ×{int(p['tensor_parallel'])}, "
             f"{prec}, batch {int(p['batch'])}, {p['hardware'].split(' (')[0]} · "
             f"{prompt:,} in / {out:,} out per request"
         )
@@ -1144,17 +1145,19 @@ class WorkloadBillExplorer(Explorer):
             kw["usd_per_kwh"], kw["facility_usd_per_kw_month"] = 0.0, 0.0
         try:
             host = self_hosted_bill(
-                p["model"], gpu, prompt, out, _VOLUME_GRID, prec, n_gpus=int(p["n_gpus"]),
-                batch=int(p["batch"]), peak_to_mean=float(p["peak_to_mean"]), **kw,
+                p["model"], gpu, prompt, out, _VOLUME_GRID, prec,
+                tensor_parallel=int(p["tensor_parallel"]), batch=int(p["batch"]),
+                peak_to_mean=float(p["peak_to_mean"]), **kw,
             )  # fmt: skip
             host_now = self_hosted_bill(
-                p["model"], gpu, prompt, out, vol, prec, n_gpus=int(p["n_gpus"]),
+                p["model"], gpu, prompt, out, vol, prec, tensor_parallel=int(p["tensor_parallel"]),
                 batch=int(p["batch"]), peak_to_mean=float(p["peak_to_mean"]), **kw,
             ).iloc[0]  # fmt: skip
         except ValueError as exc:
             msg = str(exc).split(". ")[0]
             self._clear(
-                f"{p['model']}, batch {int(p['batch'])}, does not fit on {gpu} ×{p['n_gpus']}"
+                f"{p['model']}, batch {int(p['batch'])}, "
+                f"does not fit on {gpu} ×{p['tensor_parallel']}"
             )
             return _note(f"self-hosting does not run: {msg}")
         self._msg.set_text("")
@@ -1181,7 +1184,7 @@ class WorkloadBillExplorer(Explorer):
                 "requests_per_day": _VOLUME_GRID,
                 "api_usd_per_month": api["usd_per_month"],
                 "self_hosted_usd_per_month": host["usd_per_month"],
-                "self_hosted_gpus": host["gpus"],
+                "self_hosted_n_gpus": host["n_gpus"],
                 "self_hosted_utilisation": host["utilisation"],
             }
         )
@@ -1192,7 +1195,7 @@ class WorkloadBillExplorer(Explorer):
             f"({lp['model_id']}, list price {_usd(lp['input_usd_per_mtok'])} in / "
             f"{_usd(lp['output_usd_per_mtok'])} out per million tokens, as of {lp['as_of']}) "
             f"<b>{_usd(a)}</b> a month · self-hosted {p['model']} on "
-            f"{int(host_now['gpus'])} × {gpu} ({int(host_now['replicas'])} replica(s), "
+            f"{int(host_now['n_gpus'])} × {gpu} ({int(host_now['replicas'])} replica(s), "
             f"{host_now['utilisation']:.0%} utilised) <b>{_usd(h)}</b> a month · "
             f"<b>{cheaper}</b> is cheaper by {_usd(abs(a - h))} a month"
         )

@@ -134,7 +134,7 @@ class ServingLoadExplorer(Explorer):
             "rate_per_s": float_slider(20.0, 0.5, 200.0, 0.5, "Arrival rate (requests/s)",
                                        fmt=".1f", continuous_update=False),  # fmt: skip
             **_workload_controls(),
-            "max_batch": _select([8, 16, 32, 64, 128, 256, 512], 256,
+            "max_running_requests": _select([8, 16, 32, 64, 128, 256, 512], 256,
                                  "Most requests in a batch (requests)", continuous=False),
             "chunk_tokens": _select([256, 512, 1024, 2048, 4096, 8192], 2048,
                                     "Tokens per iteration (chunk budget, tokens)",
@@ -190,9 +190,9 @@ class ServingLoadExplorer(Explorer):
         add_source(fig, _SOURCE)
 
     def _simulate(self, p):
-        key = tuple(p[k] for k in ("model", "gpu", "precision", "n_gpus", "policy", "split",
-                                   "rate_per_s", "prompt_mean", "output_mean", "length_cv",
-                                   "max_batch", "chunk_tokens"))  # fmt: skip
+        key = tuple(p[k] for k in ("model", "gpu", "precision", "tensor_parallel", "policy",
+                                   "split", "rate_per_s", "prompt_mean", "output_mean", "length_cv",
+                                   "max_running_requests", "chunk_tokens"))  # fmt: skip
         if key not in self._cache:
             prompt, output = _lengths(p)
             pre, dec = _SPLITS[p["split"]]
@@ -204,8 +204,9 @@ class ServingLoadExplorer(Explorer):
                     self._cache[key] = simulate_serving(
                         p["model"], p["gpu"], poisson_workload(p["rate_per_s"], self.n_requests,
                                                                prompt, output),
-                        policy=p["policy"], precision=p["precision"], n_gpus=int(p["n_gpus"]),
-                        max_batch=int(p["max_batch"]), max_batch_tokens=chunk,
+                        policy=p["policy"], precision=p["precision"],
+                        tensor_parallel=int(p["tensor_parallel"]),
+                        max_running_requests=int(p["max_running_requests"]), max_batch_tokens=chunk,
                         prefill_instances=pre, decode_instances=dec, max_time_s=3600.0,
                     )  # fmt: skip
             except ValueError as exc:  # a model that does not fit: say so, draw nothing
@@ -242,7 +243,7 @@ class ServingLoadExplorer(Explorer):
         self._batch.set_data(tl["time_s"], tl["batch"].where(tl["batch"] >= 1))
         self._queue.set_data(tl["time_s"], tl["queue"].where(tl["queue"] >= 1))
         end = float(tl["time_s"].max()) if len(tl) else 1.0
-        self._cap.set_data([0, end], [p["max_batch"]] * 2)
+        self._cap.set_data([0, end], [p["max_running_requests"]] * 2)
         self._set_limits(self.ax_t, xlim=(0.0, _nice_ceiling(end)))
         s = res.summary
         att = slo_attainment(req, ttft_t, tpot_t)
@@ -257,7 +258,7 @@ class ServingLoadExplorer(Explorer):
             )
         return (
             f"{p['rate_per_s']:g} requests/s on {s['n_gpus']} GPU(s): <b>{att:.0%}</b> meet "
-            f"both targets · throughput <b>{s['output_tokens_per_s_per_gpu']:,.0f}</b> output "
+            f"both targets · throughput <b>{s['tokens_per_s_per_gpu']:,.0f}</b> output "
             f"tokens/s per GPU ({s['requests_per_s']:.2f} requests/s) · goodput (vLLM's "
             f"definition) <b>{good:.2f}</b> requests/s · p99 TTFT {s['ttft_ms_p99']:,.0f} ms, "
             f"p99 TPOT {s['tpot_ms_p99']:,.1f} ms · mean batch {s['mean_batch']:.0f}, "
@@ -372,19 +373,19 @@ class GoodputExplorer(Explorer):
         add_source(fig, _SOURCE + " Goodput: the highest rate meeting the attainment target.")
 
     def _sweeps(self, p) -> dict | str:
-        key = tuple(p[k] for k in ("model", "gpu", "precision", "n_gpus", "prompt_mean",
+        key = tuple(p[k] for k in ("model", "gpu", "precision", "tensor_parallel", "prompt_mean",
                                    "output_mean", "length_cv", "split"))  # fmt: skip
         if self._given is not None and key not in self._cache:
             self._cache[key], self._given = self._given, None
         if key not in self._cache:
             prompt, output = _lengths(p)
-            n = int(p["n_gpus"])
+            n = int(p["tensor_parallel"])
             kw = dict(prompt_tokens=prompt, output_tokens=output, n_requests=self.n_requests,
-                      precision=p["precision"], n_gpus=n, max_time_s=3600.0)  # fmt: skip
+                      precision=p["precision"], tensor_parallel=n, max_time_s=3600.0)  # fmt: skip
             try:
                 rates = rate_grid_per_gpu(p["model"], p["gpu"], p["prompt_mean"],
                                           p["output_mean"], precision=p["precision"],
-                                          n_gpus=n)  # fmt: skip
+                                          tensor_parallel=n)  # fmt: skip
                 pre, dec = _SPLITS[p["split"]]
                 with warnings.catch_warnings():  # truncation shows in the attainment (0)
                     warnings.simplefilter("ignore", RuntimeWarning)

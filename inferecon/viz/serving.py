@@ -66,7 +66,7 @@ def _hardware_controls(model="Llama-3.1-8B", gpu="H200-SXM", precision="bf16"):
         "model": dropdown(models, model, "Model (data/models.csv)"),
         "gpu": dropdown(gpus, gpu, "GPU (data/gpus.csv)"),
         "precision": dropdown(_PRECISIONS, precision, "Weights and KV-cache precision"),
-        "n_gpus": _select([1, 2, 4, 8], 1, "Tensor-parallel GPUs"),
+        "tensor_parallel": _select([1, 2, 4, 8], 1, "Tensor-parallel GPUs"),
     }
 
 
@@ -185,9 +185,9 @@ class ThroughputLatencyExplorer(Explorer):
         )
 
     def _update(self, p):
-        model, gpu, prec, n = p["model"], p["gpu"], p["precision"], int(p["n_gpus"])
+        model, gpu, prec, n = p["model"], p["gpu"], p["precision"], int(p["tensor_parallel"])
         ctx, op_b = int(p["context_tokens"]), int(p["batch"])
-        kw = dict(precision=prec, n_gpus=n, check_memory=False, allow_weight_only=True)
+        kw = dict(precision=prec, tensor_parallel=n, check_memory=False, allow_weight_only=True)
         cal = decode_performance(model, gpu, BATCHES, ctx, **kw)
         ceil = decode_performance(model, gpu, BATCHES, ctx, efficiency=1.0, **kw)
         self._last = pd.DataFrame(
@@ -233,7 +233,7 @@ class ThroughputLatencyExplorer(Explorer):
         cap = g.memory_gb
         self._m_w.set_data([1, 4096], [w_gb / cap] * 2)
         self._m_all.set_data(BATCHES, cal["memory_needed_gb"] / cap)
-        mb = max_batch(model, gpu, ctx, prec, n_gpus=n)
+        mb = max_batch(model, gpu, ctx, prec, tensor_parallel=n)
         f = DEFAULT_MEMORY_FRACTION
         self._m_max.set_data([max(mb, 1)] * 2, [0, f] if mb >= 1 else [0, 0])
         self._m_text.set_text(f"{g.name}: {cap:,.0f} GB per GPU\nweights {w_gb:,.1f} GB")
@@ -312,7 +312,7 @@ class RooflineExplorer(Explorer):
         )
 
     def _update(self, p):
-        model, gpu, prec, n = p["model"], p["gpu"], p["precision"], int(p["n_gpus"])
+        model, gpu, prec, n = p["model"], p["gpu"], p["precision"], int(p["tensor_parallel"])
         b, ctx, prompt = int(p["batch"]), int(p["context_tokens"]), int(p["prompt_tokens"])
         g = get_gpu(gpu)
         peak, bw = g.peak_tflops(prec), g.hbm_tb_s
@@ -329,13 +329,13 @@ class RooflineExplorer(Explorer):
         self._ridge.set_data([ridge, ridge], [1, peak])
         self._ridge_lbl.set_position((ridge, 1.3))
         self._ridge_lbl.set_text(f"ridge {ridge:,.0f} FLOP/B")
-        kw = dict(precision=prec, n_gpus=n, check_memory=False, allow_weight_only=True)
+        kw = dict(precision=prec, tensor_parallel=n, check_memory=False, allow_weight_only=True)
         sweep = decode_performance(model, gpu, BATCHES, ctx, **kw)
         ach = sweep["achieved_tflops_per_gpu"]
         self._sweep.set_data(sweep["arithmetic_intensity"], ach)
         d = decode_performance(model, gpu, b, ctx, **kw).iloc[0]
         pre = prefill_performance(
-            model, gpu, prompt, 1, prec, n_gpus=n, allow_weight_only=True
+            model, gpu, prompt, 1, prec, tensor_parallel=n, allow_weight_only=True
         ).iloc[0]
         di, pi = d["arithmetic_intensity"], pre["arithmetic_intensity"]
         self._dec.set_data([di], [attainable_tflops(g, di, prec, allow_weight_only=True)])
@@ -428,11 +428,11 @@ class CostEnergyExplorer(Explorer):
         )
 
     def _update(self, p):
-        model, gpu, prec, n = p["model"], p["gpu"], p["precision"], int(p["n_gpus"])
+        model, gpu, prec, n = p["model"], p["gpu"], p["precision"], int(p["tensor_parallel"])
         prompt, out = int(p["prompt_tokens"]), int(p["output_tokens"])
         price, pue, op_b = float(p["usd_per_gpu_hour"]), float(p["pue"]), int(p["batch"])
-        kw = dict(precision=prec, n_gpus=n, usd_per_gpu_hour=price, pue=pue, check_memory=False,
-                  allow_weight_only=True)  # fmt: skip
+        kw = dict(precision=prec, tensor_parallel=n, usd_per_gpu_hour=price, pue=pue,
+                  check_memory=False, allow_weight_only=True)  # fmt: skip
         cal = serving_performance(model, gpu, BATCHES, prompt, out, **kw)
         ceil = serving_performance(model, gpu, BATCHES, prompt, out, efficiency=1.0, **kw)
         fits = cal["fits"].to_numpy()

@@ -30,19 +30,21 @@ def test_cost_explorer_shows_the_cheapest_batch_at_the_target_speed(close):
     ex = ie.viz.FactoryCostExplorer()
     close(ex)
     p = ex.state()
-    assert (p["model"], p["gpu"], p["precision"], p["n_gpus"]) == ("Llama-3.1-70B", "H200-SXM",
-                                                                   "fp8", 2)  # fmt: skip
+    assert (p["model"], p["gpu"], p["precision"], p["tensor_parallel"]) == (
+        "Llama-3.1-70B", "H200-SXM", "fp8", 2)  # fmt: skip
     data = ex.data()
     chosen = data[data["chosen"]].iloc[0]
     # brute force with the serving model: every batch that serves >= 50 tokens/s per user
     b = data["batch"].to_numpy()
-    sp = ie.serving_performance("Llama-3.1-70B", "H200-SXM", b, 1024, 1024, "fp8", n_gpus=2)
+    sp = ie.serving_performance(
+        "Llama-3.1-70B", "H200-SXM", b, 1024, 1024, "fp8", tensor_parallel=2
+    )
     ok = sp["tokens_per_s_per_user"].to_numpy() >= 50
     assert chosen["tokens_per_s_per_user"] >= 50
     assert chosen["batch"] == b[ok].max()  # the largest batch still that fast is the cheapest
     # its cost from the package's own call for that batch
     r = ie.token_economics(
-        "Llama-3.1-70B", "H200-SXM", int(chosen["batch"]), 1024, 1024, "fp8", n_gpus=2,
+        "Llama-3.1-70B", "H200-SXM", int(chosen["batch"]), 1024, 1024, "fp8", tensor_parallel=2,
         purchase_usd=30_000, lifetime_years=4, cost_of_capital=0.10, utilisation=0.7,
         usd_per_kwh=0.08, pue=1.2, all_in_kw_per_gpu=1.73, facility_usd_per_kw_month=184,
     ).iloc[0]  # fmt: skip
@@ -78,7 +80,7 @@ def test_cost_explorer_says_why_nothing_is_drawn(close):
     ex.controls["target_speed"].value = 500
     assert "out of reach: the fastest configuration runs" in ex.readout.value
     ex.controls["model"].value = "Llama-3.1-405B"
-    ex.controls["n_gpus"].value = 1
+    ex.controls["tensor_parallel"].value = 1
     assert "does not fit on H200-SXM ×1" in ex.readout.value
 
 
@@ -121,7 +123,7 @@ def test_frontier_explorer_draws_each_gpus_pareto_set(close):
     assert ex.ax.get_ylabel().startswith("Throughput per GPU")
     x, y = ex._lines["B200-HGX"].get_data()
     mine = front[(front["gpu"] == "B200-HGX") & front["pareto"]]
-    np.testing.assert_allclose(np.sort(y), np.sort(mine["output_tokens_per_s_per_gpu"]))
+    np.testing.assert_allclose(np.sort(y), np.sort(mine["tokens_per_s_per_gpu"]))
     ex.controls["target_speed"].value = 500
     assert "cannot reach" in ex._labels[k].get_text()
     assert "no fast tier" in ex.readout.value and "fastest configuration" in ex.readout.value
@@ -158,14 +160,14 @@ def test_bill_explorer_prices_with_genai_prices(close):
     ).iloc[0]  # fmt: skip
     assert f"<b>{_usd(api['usd_per_month'])}</b> a month" in ex.readout.value
     host = ie.self_hosted_bill(
-        "Llama-3.1-70B", "H200-SXM", 1024, 512, 100_000, "fp8", n_gpus=1, batch=64,
+        "Llama-3.1-70B", "H200-SXM", 1024, 512, 100_000, "fp8", tensor_parallel=1, batch=64,
         purchase_usd=30_000, lifetime_years=4, cost_of_capital=0.10, usd_per_kwh=0.08, pue=1.2,
         all_in_kw_per_gpu=1.73, facility_usd_per_kw_month=184, peak_to_mean=2.0,
     ).iloc[0]  # fmt: skip
     assert f"<b>{_usd(host['usd_per_month'])}</b> a month" in ex.readout.value
     data = ex.data()
     assert (np.diff(data["api_usd_per_month"]) > 0).all()
-    assert (np.diff(data["self_hosted_gpus"]) >= 0).all()  # whole replicas: a staircase
+    assert (np.diff(data["self_hosted_n_gpus"]) >= 0).all()  # whole replicas: a staircase
     ex.controls["api_model"].value = "OpenAI: GPT-5"
     assert "gpt-5" in ex.readout.value
     ex.controls["precision"].value = "fp4"

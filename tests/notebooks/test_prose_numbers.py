@@ -357,7 +357,7 @@ def _r1_against_claim() -> tuple[str, str, str]:
     claim = _assumption()["nvidia_nvl72_tokens_per_s_per_gpu"]
     op = _r1_operating_point()
     total = op["total_tokens_per_s_per_gpu"] / claim
-    output = op["output_tokens_per_s_per_gpu"] / claim
+    output = op["tokens_per_s_per_gpu"] / claim
     return (
         "close to" if abs(total - 1) <= 0.2 else f"{total:.0%} of",  # "close": within 20%
         f"{claim:,.0f}",
@@ -415,7 +415,7 @@ def _r1_revenue() -> tuple[str, str, str, str]:
     multiple = ie.revenue_claim(
         v["nvidia_nvl72_system_usd"],
         v["nvidia_nvl72_n_gpus"],
-        _r1_operating_point()["output_tokens_per_s_per_gpu"],
+        _r1_operating_point()["tokens_per_s_per_gpu"],
         price,
         [1.0, 0.7, 0.5],
         v["nvidia_nvl72_years"],
@@ -478,10 +478,10 @@ def _serving_energy():
     return pd.concat(
         [
             ie.energy_per_query(
-                "Llama-3.1-70B", "H100-SXM", batches, prompt, output, "fp8", n_gpus=2, **kw
+                "Llama-3.1-70B", "H100-SXM", batches, prompt, output, "fp8", tensor_parallel=2, **kw
             ),
             ie.energy_per_query(
-                "DeepSeek-V3", "H200-SXM", batches, prompt, output, "fp8", n_gpus=8, **kw
+                "DeepSeek-V3", "H200-SXM", batches, prompt, output, "fp8", tensor_parallel=8, **kw
             ),
         ]
     )
@@ -1138,7 +1138,7 @@ COMPUTED = [
         "with up to 8-way tensor parallelism",
         ["8-way"],
         lambda: (
-            f"{max(inspect.signature(ie.throughput_frontier).parameters['tp_sizes'].default)}-way"
+            f"{max(inspect.signature(ie.throughput_frontier).parameters['tensor_parallel_sizes'].default)}-way"
         ),
     ),
     computed(

@@ -44,7 +44,7 @@ def test_frontier_marks_measurements_and_memory(close):
     ex.controls["model"].value = "Llama-3.1-405B"
     assert "does not fit on H100-SXM" in ex.readout.value
     ex.controls["precision"].value = "fp8"
-    ex.controls["n_gpus"].value = 8
+    ex.controls["tensor_parallel"].value = 8
     assert "does not fit on" not in ex.readout.value
     assert np.isfinite(ex.data().select_dtypes("number").to_numpy(float)).all()
 

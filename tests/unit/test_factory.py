@@ -354,18 +354,18 @@ def test_energy_defaults_come_from_the_cited_table():
         "Llama-3.1-8B", "H100-SXM", 1000, 300, 1e5, "fp8", batch=64, **kw
     ).iloc[0]
     op = ie.token_economics("Llama-3.1-8B", "H100-SXM", 64, 1000, 300, "fp8", **kw).iloc[0]
-    gpu_hours, u = bill["gpus"] * 730, bill["utilisation"]
+    gpu_hours, u = bill["n_gpus"] * 730, bill["utilisation"]
     kwh = gpu_hours * (u * op["power_w"] + (1 - u) * ie.get_gpu("H100-SXM").idle_w) / 1000
     assert bill["energy_usd_per_month"] == pytest.approx(kwh * 1.2 * 0.08, rel=1e-9)
 
 
 def test_all_in_power_defaults_are_cited():
-    assert ie.all_in_kw_per_gpu("H100-SXM") == (1.73, "analyst_estimate")
-    assert ie.all_in_kw_per_gpu("B200-HGX") == (2.17, "analyst_estimate")
-    kw, kind = ie.all_in_kw_per_gpu("A100-80GB-SXM")
+    assert ie.default_all_in_kw_per_gpu("H100-SXM") == (1.73, "analyst_estimate")
+    assert ie.default_all_in_kw_per_gpu("B200-HGX") == (2.17, "analyst_estimate")
+    kw, kind = ie.default_all_in_kw_per_gpu("A100-80GB-SXM")
     assert kind == "assumption" and kw == pytest.approx(0.4 * 1.73 / 0.70, abs=5e-4)
     for g in ie.load_gpus()["name"]:
-        assert ie.all_in_kw_per_gpu(g)[0] > 0
+        assert ie.default_all_in_kw_per_gpu(g)[0] > 0
 
 
 # --------------------------------------------------------------------------- the operating point
@@ -373,11 +373,18 @@ def test_all_in_power_defaults_are_cited():
 
 def test_token_economics_prices_the_serving_model():
     r = ie.token_economics(
-        "Llama-3.1-70B", "H200-SXM", [16, 64], 1024, 512, "fp8", n_gpus=2,
+        "Llama-3.1-70B", "H200-SXM", [16, 64], 1024, 512, "fp8", tensor_parallel=2,
         usd_per_gpu_hour=3.0, output_usd_per_mtok=2.0, input_usd_per_mtok=0.5,
     )  # fmt: skip
     sp = ie.serving_performance(
-        "Llama-3.1-70B", "H200-SXM", [16, 64], 1024, 512, "fp8", n_gpus=2, usd_per_gpu_hour=3.0
+        "Llama-3.1-70B",
+        "H200-SXM",
+        [16, 64],
+        1024,
+        512,
+        "fp8",
+        tensor_parallel=2,
+        usd_per_gpu_hour=3.0,
     )
     # with no energy, hosting or idle hours the cost is the serving model's rental cost
     np.testing.assert_allclose(r["total_usd_per_mtok"], sp["usd_per_mtok_output"], rtol=1e-12)
@@ -385,7 +392,7 @@ def test_token_economics_prices_the_serving_model():
     np.testing.assert_allclose(r["revenue_usd_per_mtok"], 3.0, rtol=REL)
     np.testing.assert_allclose(r["gross_margin"], 1 - r["total_usd_per_mtok"] / 3.0, rtol=REL)
     assert (r["hardware"] == "rented").all()
-    mid = ie.token_economics("Llama-3.1-70B", "H200-SXM", 16, 1024, 512, "fp8", n_gpus=2)
+    mid = ie.token_economics("Llama-3.1-70B", "H200-SXM", 16, 1024, 512, "fp8", tensor_parallel=2)
     assert mid["hardware"].iloc[0] == "rented (data/gpus.csv mid price)"
     assert mid["hardware_usd_per_gpu_hour"].iloc[0] == pytest.approx((1.6 + 7.0) / 2)
 
@@ -399,7 +406,7 @@ def test_native_precisions():
     # weight-only quantisation is available when asked for
     r = ie.token_economics("Llama-3.1-8B", "A100-80GB-SXM", 8, 512, 128, "fp8",
                            allow_weight_only=True)  # fmt: skip
-    assert r["output_tokens_per_s_per_gpu"].iloc[0] > 0
+    assert r["tokens_per_s_per_gpu"].iloc[0] > 0
 
 
 def _tiny_workload():
@@ -430,7 +437,7 @@ _ENTRY_POINTS = {
         "Llama-3.1-8B", g, 1, 128, 16, p, usd_per_gpu_hour=2.0, **o
     ),
     "throughput_frontier": lambda g, p, **o: ie.throughput_frontier(
-        "Llama-3.1-8B", g, 128, 16, precisions=[p], tp_sizes=[1], batches=[1, 8], **o
+        "Llama-3.1-8B", g, 128, 16, precisions=[p], tensor_parallel_sizes=[1], batches=[1, 8], **o
     ),
     "self_hosted_bill": lambda g, p, **o: ie.self_hosted_bill(
         "Llama-3.1-8B", g, 128, 16, 1000, p, batch=8, usd_per_gpu_hour=2.0, **o
@@ -526,7 +533,7 @@ def test_frontier_is_pareto_optimal_per_gpu_and_per_mw(frontier):
         assert len(front) >= 5
         for _, r in front.iterrows():
             better = (d["tokens_per_s_per_user"] > r["tokens_per_s_per_user"]) & (
-                d["output_tokens_per_s_per_gpu"] > r["output_tokens_per_s_per_gpu"]
+                d["tokens_per_s_per_gpu"] > r["tokens_per_s_per_gpu"]
             )
             assert not better.any(), g
     mw = frontier[frontier["pareto_mw"]]
@@ -538,7 +545,7 @@ def test_frontier_is_pareto_optimal_per_gpu_and_per_mw(frontier):
     # per MW uses the cited all-in power: 1.73 kW for H100
     h = frontier[frontier["gpu"] == "H100-SXM"].iloc[0]
     assert h["tokens_per_s_per_mw"] == pytest.approx(
-        h["output_tokens_per_s_per_gpu"] * 1000 / 1.73, rel=REL
+        h["tokens_per_s_per_gpu"] * 1000 / 1.73, rel=REL
     )
 
 
@@ -549,7 +556,7 @@ def test_operating_point_for_a_target_speed(frontier):
     mine = costs[(costs["gpu"] == "B200-HGX") & (costs["tokens_per_s_per_user"] >= 50)]
     assert op["total_usd_per_mtok"] == mine["total_usd_per_mtok"].min()
     op = ie.operating_point_for_speed(costs, 50, gpu="B200-HGX")
-    assert op["output_tokens_per_s_per_gpu"] == mine["output_tokens_per_s_per_gpu"].max()
+    assert op["tokens_per_s_per_gpu"] == mine["tokens_per_s_per_gpu"].max()
     fastest = costs.loc[costs["tokens_per_s_per_user"].idxmax()]
     with pytest.raises(ValueError, match="unreachable: the fastest configuration is") as info:
         ie.operating_point_for_speed(costs, 10_000)
@@ -652,7 +659,7 @@ def test_utilisation_outside_0_1(u):
 @pytest.mark.parametrize(
     ("call", "name"),
     [
-        (lambda: ie.usd_per_mtok(-1.0, 1000), "usd_per_hour"),
+        (lambda: ie.usd_per_mtok(-1.0, 1000), "usd_per_gpu_hour"),
         (lambda: ie.energy_usd_per_mtok(700, 1000, usd_per_kwh=-0.1), "usd_per_kwh"),
         (lambda: ie.joules_per_token(-700, 1000), "power_w"),
         (lambda: ie.owned_usd_per_gpu_hour(30_000, -4), "lifetime_years"),
@@ -705,7 +712,7 @@ def test_frontier_bad_input():
 def test_unknown_gpu_all_in_power():
     spec = ie.GPUSpec("My-GPU", 80, 3.0, 900, 700)
     with pytest.raises(ValueError, match="no default all-in power for GPU 'My-GPU'"):
-        ie.all_in_kw_per_gpu(spec)
+        ie.default_all_in_kw_per_gpu(spec)
 
 
 # --------------------------------------------------------------------------- a workload's bill
@@ -767,33 +774,35 @@ def test_unknown_api_model_lists_close_matches():
 
 
 def test_self_hosted_bill_pays_for_whole_replicas():
-    kw = dict(n_gpus=2, usd_per_gpu_hour=3.0)
+    kw = dict(tensor_parallel=2, usd_per_gpu_hour=3.0)
     b = ie.self_hosted_bill("Llama-3.1-70B", "H200-SXM", 1000, 300, [1e3, 1e5, 1e6, 1e7],
                             "fp8", batch=64, peak_to_mean=2.0, **kw)  # fmt: skip
     op = ie.token_economics("Llama-3.1-70B", "H200-SXM", 64, 1000, 300, "fp8", **kw).iloc[0]
     cap = op["output_tokens_per_s_total"] * 86400 / 300  # requests a day per replica
     expected = np.maximum(np.ceil(np.array([1e3, 1e5, 1e6, 1e7]) * 2.0 / cap), 1)
     np.testing.assert_array_equal(b["replicas"], expected)
-    np.testing.assert_array_equal(b["gpus"], 2 * expected)
+    np.testing.assert_array_equal(b["n_gpus"], 2 * expected)
     assert (b["utilisation"] <= 0.5 + 1e-12).all()  # provisioned for twice the mean
     # capacity: whole replicas x requests a day each; utilisation = demand / capacity
     np.testing.assert_allclose(b["capacity_requests_per_day"], expected * cap, rtol=REL)
     np.testing.assert_allclose(
         b["utilisation"], np.array([1e3, 1e5, 1e6, 1e7]) / (expected * cap), rtol=REL
     )
-    np.testing.assert_allclose(b["usd_per_month"], b["gpus"] * 3.0 * 730, rtol=1e-12)
+    np.testing.assert_allclose(b["usd_per_month"], b["n_gpus"] * 3.0 * 730, rtol=1e-12)
     # the defaults: batch 64, no cost of capital, provisioned for the mean
     own = dict(purchase_usd=30_000, lifetime_years=4, all_in_kw_per_gpu=1.73,
                facility_usd_per_kw_month=184)  # fmt: skip
-    plain = ie.self_hosted_bill("Llama-3.1-70B", "H200-SXM", 1000, 300, 1e5, "fp8", n_gpus=2, **own)
+    plain = ie.self_hosted_bill(
+        "Llama-3.1-70B", "H200-SXM", 1000, 300, 1e5, "fp8", tensor_parallel=2, **own
+    )
     said = ie.self_hosted_bill(
-        "Llama-3.1-70B", "H200-SXM", 1000, 300, 1e5, "fp8", n_gpus=2, batch=64,
+        "Llama-3.1-70B", "H200-SXM", 1000, 300, 1e5, "fp8", tensor_parallel=2, batch=64,
         cost_of_capital=0.0, peak_to_mean=1.0, **own,
     )  # fmt: skip
     pd.testing.assert_frame_equal(plain, said)
     # hosting: 1.73 kW x USD 184 per kW-month for every provisioned GPU
     np.testing.assert_allclose(
-        plain["facility_usd_per_month"], plain["gpus"] * 1.73 * 184, rtol=REL
+        plain["facility_usd_per_month"], plain["n_gpus"] * 1.73 * 184, rtol=REL
     )
     # the month's bill is its three lines; per million output tokens: 1e5 requests a day x
     # 365 / 12 days x 300 tokens = 912.5 million output tokens a month
@@ -805,7 +814,7 @@ def test_self_hosted_bill_pays_for_whole_replicas():
     )
     # owned hardware: USD 30,000 / 48 months per GPU at 0%
     np.testing.assert_allclose(
-        plain["hardware_usd_per_month"], plain["gpus"] * 30_000 / 4 / 8760 * 730, rtol=REL
+        plain["hardware_usd_per_month"], plain["n_gpus"] * 30_000 / 4 / 8760 * 730, rtol=REL
     )
 
 

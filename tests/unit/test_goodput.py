@@ -44,7 +44,7 @@ def _single_server(workload, cost, seed=0):
     # the whole run: 200,000 requests at under 1/s last longer than the default bound of a
     # simulated day, and a truncated run warns (the queueing tests then fail on the warning)
     return ie.simulate_serving(
-        workload=workload, policy="prefill_first", max_batch=1, cost=cost,
+        workload=workload, policy="prefill_first", max_running_requests=1, cost=cost,
         kv_capacity_tokens=10_000_000, seed=seed, max_time_s=1e7,
     )  # fmt: skip
 
@@ -133,20 +133,21 @@ def test_deterministic_for_a_seed():
     output=st.integers(1, 400),
     cv=st.floats(0.0, 2.0),
     policy=st.sampled_from(["prefill_first", "chunked_prefill", "disaggregated"]),
-    max_batch=st.integers(1, 32),
+    max_running_requests=st.integers(1, 32),
     budget=st.integers(64, 4096),
     kv_tokens=st.integers(4000, 40_000),
     seed=st.integers(0, 10),
 )
 def test_random_small_workloads_keep_every_invariant(
-    rate, n, prompt, output, cv, policy, max_batch, budget, kv_tokens, seed
+    rate, n, prompt, output, cv, policy, max_running_requests, budget, kv_tokens, seed
 ):
     wl = ie.poisson_workload(
         rate, n, ie.lognormal_lengths(prompt, cv), ie.lognormal_lengths(output, cv)
     )
     r = ie.simulate_serving(
-        LLAMA8B, "H100-SXM", wl, policy=policy, max_batch=max_batch, max_batch_tokens=budget,
-        kv_capacity_tokens=kv_tokens, seed=seed, ttft_ms=200.0, tpot_ms=50.0,
+        LLAMA8B, "H100-SXM", wl, policy=policy, max_running_requests=max_running_requests,
+        max_batch_tokens=budget, kv_capacity_tokens=kv_tokens, seed=seed, ttft_ms=200.0,
+        tpot_ms=50.0,
     )  # fmt: skip
     req = r.requests
     done = np.isfinite(req["finish_s"]).to_numpy()
@@ -162,7 +163,7 @@ def test_random_small_workloads_keep_every_invariant(
     assert (d["admitted_s"] >= d["arrival_s"]).all()
     tl = r.timeline.dropna()
     per_instance = 1 if policy != "disaggregated" else 2
-    assert (tl["batch"] <= max_batch * per_instance + 1e-9).all()
+    assert (tl["batch"] <= max_running_requests * per_instance + 1e-9).all()
     assert (tl["kv_used"] <= 1.0 + 1e-12).all()
     s = r.summary
     assert 0.0 <= s["slo_attainment"] <= 1.0
@@ -172,7 +173,9 @@ def test_random_small_workloads_keep_every_invariant(
 def test_preemption_frees_the_cache_and_recomputes():
     # a cache of 4,096 tokens, prompts of 500 and outputs of 1,000: the batch outgrows it
     wl = ie.poisson_workload(50.0, 200, 500, 1000)
-    r = ie.simulate_serving(LLAMA8B, "H100-SXM", wl, kv_capacity_tokens=4096, max_batch=64)
+    r = ie.simulate_serving(
+        LLAMA8B, "H100-SXM", wl, kv_capacity_tokens=4096, max_running_requests=64
+    )
     req = r.requests
     assert r.summary["preemptions"] > 0
     assert np.isfinite(req["finish_s"]).all()  # every preempted request is recomputed
@@ -240,7 +243,7 @@ def test_closed_loop_keeps_the_concurrency():
 
 
 @pytest.mark.parametrize(
-    ("model", "gpu", "precision", "n_gpus"),
+    ("model", "gpu", "precision", "tensor_parallel"),
     [
         (LLAMA8B, "H200-SXM", "bf16", 1),
         ("Llama-3.1-70B", "H100-SXM", "fp8", 4),
@@ -252,20 +255,21 @@ def test_closed_loop_keeps_the_concurrency():
 )
 @pytest.mark.parametrize("efficiency", [None, 1.0])
 def test_iteration_cost_equals_the_static_model_in_its_pure_cases(
-    model, gpu, precision, n_gpus, efficiency
+    model, gpu, precision, tensor_parallel, efficiency
 ):
-    c = ie.IterationCost(model, gpu, precision, efficiency, n_gpus=n_gpus)
+    c = ie.IterationCost(model, gpu, precision, efficiency, tensor_parallel=tensor_parallel)
     for b in (1, 7, 64, 300):
         for ctx in (1, 100, 4096, 20_000):
             d = ie.decode_performance(model, gpu, b, ctx, precision, efficiency,
-                                      n_gpus=n_gpus, check_memory=False).iloc[0]  # fmt: skip
+                                      tensor_parallel=tensor_parallel,
+                                      check_memory=False).iloc[0]  # fmt: skip
             t, joules = c.iteration(decode_sequences=b, decode_context=b * ctx)
             assert t * 1e3 == pytest.approx(d["step_ms"], rel=1e-9)
             assert joules == pytest.approx(d["joules_per_token"] * b, rel=1e-9)
             k, a1, b1, a2, b2 = c.decode_form(b, b * ctx)
             assert (k + max(a1, a2)) * 1e3 == pytest.approx(d["step_ms"], rel=1e-9)
             p = ie.prefill_performance(model, gpu, ctx, b, precision, efficiency,
-                                       n_gpus=n_gpus).iloc[0]  # fmt: skip
+                                       tensor_parallel=tensor_parallel).iloc[0]  # fmt: skip
             t, joules = c.iteration(prefill_tokens=b * ctx, prefill_pairs=b * c.prefill_pairs(ctx))
             assert t * 1e3 == pytest.approx(p["step_ms"], rel=1e-9)
             assert joules == pytest.approx(p["joules_per_token"] * b * ctx, rel=1e-9)
@@ -373,7 +377,8 @@ def test_goodput_searches_below_one_request_per_second():
     # which needs an idle server on arrival about 90% of the time: rho near 0.1, about
     # 0.25 requests/s, so the search must go down from 1 request/s
     kw = dict(prompt_tokens=1, output_tokens=1, n_requests=2000, cost=ie.ConstantService(0.4),
-              policy="prefill_first", max_batch=1, kv_capacity_tokens=1 << 20)  # fmt: skip
+              policy="prefill_first", max_running_requests=1,
+              kv_capacity_tokens=1 << 20)  # fmt: skip
     g = ie.goodput(None, None, ttft_ms=450.0, tpot_ms=100.0, **kw)
     lo, hi = g["bracket"]
     assert 0.1 < lo < hi < 0.5 and (hi - lo) / hi <= 0.02 and g["goodput_rps"] == lo
@@ -397,7 +402,7 @@ def test_a_long_search_at_low_rates_is_not_cut_short():
     # near rho = 0.75, i.e. 1.9 requests/s
     g = ie.goodput(None, None, ttft_ms=2000.0, tpot_ms=100.0, prompt_tokens=1, output_tokens=1,
                    n_requests=100_000, cost=ie.ConstantService(0.4), policy="prefill_first",
-                   max_batch=1, kv_capacity_tokens=1 << 20, rel_tol=0.05)  # fmt: skip
+                   max_running_requests=1, kv_capacity_tokens=1 << 20, rel_tol=0.05)  # fmt: skip
     assert 1.7 < g["goodput_rps"] < 2.1 and not g["result"].summary["truncated"]
     assert all(r > g["goodput_rps"] for r in g["truncated_rates"])  # only overloaded runs
 
@@ -413,8 +418,8 @@ def test_attainment_and_vllm_goodput_on_a_hand_worked_queue():
                           "output_tokens": [1, 1, 1, 1, 2, 3]})  # fmt: skip
     cost = ie.ConstantService(1.0, decode_s=0.25)
     r = ie.simulate_serving(workload=ie.trace_workload(trace), policy="prefill_first",
-                            max_batch=1, cost=cost, ttft_ms=2000.0, tpot_ms=200.0,
-                            n_gpus=3)  # fmt: skip
+                            max_running_requests=1, cost=cost, ttft_ms=2000.0, tpot_ms=200.0,
+                            tensor_parallel=3)  # fmt: skip
     req, s = r.requests, r.summary
     assert req["first_token_s"].tolist() == [1.0, 2.0, 3.0, 4.0, 11.0, 12.25]
     assert req["tpot_ms"].iloc[4:].tolist() == [250.0, 250.0]
@@ -423,14 +428,14 @@ def test_attainment_and_vllm_goodput_on_a_hand_worked_queue():
     assert s["goodput_rps_vllm"] == pytest.approx(2 / 12.75)
     assert s["requests_per_s"] == pytest.approx(6 / 12.75)
     assert s["output_tokens_per_s"] == pytest.approx(9 / 12.75)
-    assert s["output_tokens_per_s_per_gpu"] == pytest.approx(9 / 12.75 / 3)
+    assert s["tokens_per_s_per_gpu"] == pytest.approx(9 / 12.75 / 3)
     assert req["met_both"].tolist() == [True, True, False, False, False, False]
     # a looser TPOT target: the 2-token request (one TPOT interval) meets it, the 2,250 ms
     # TTFT does not
     assert ie.slo_attainment(req, 2000.0, 300.0) == pytest.approx(3 / 6)
     # the summary reports attainment only when both targets are given
     only = ie.simulate_serving(workload=ie.trace_workload(trace), policy="prefill_first",
-                               max_batch=1, cost=cost, ttft_ms=2000.0)  # fmt: skip
+                               max_running_requests=1, cost=cost, ttft_ms=2000.0)  # fmt: skip
     assert "slo_attainment" not in only.summary and "met_both" not in only.requests
 
 
@@ -462,7 +467,7 @@ def test_bad_simulation_arguments_name_the_parameter():
                        r"'chunked_prefill', 'disaggregated'\]; got 'fifo'"):  # fmt: skip
         ie.simulate_serving(LLAMA8B, "H100-SXM", wl, policy="fifo")
     for kw, match in (
-        (dict(max_batch=0), r"max_batch must be in \[1"),
+        (dict(max_running_requests=0), r"max_running_requests must be in \[1"),
         (dict(max_batch_tokens=-1), r"max_batch_tokens"),
         (dict(prefill_instances=0, policy="disaggregated"), r"prefill_instances"),
         (dict(decode_instances=1.5, policy="disaggregated"), r"whole number"),
@@ -590,7 +595,7 @@ def test_queueing_check_agrees_with_the_formulas():
 @settings(max_examples=60, deadline=None)
 @given(
     model=st.sampled_from([LLAMA8B, "Llama-3.1-70B", "Mixtral-8x7B", "Mistral-7B"]),
-    n_gpus=st.sampled_from([1, 2, 4]),
+    tensor_parallel=st.sampled_from([1, 2, 4]),
     efficiency=st.sampled_from([None, 1.0, 0.5]),
     p=st.floats(0, 8192),
     pairs=st.floats(0, 1e7),
@@ -599,10 +604,10 @@ def test_queueing_check_agrees_with_the_formulas():
     ctx=st.floats(0, 1e6),
 )
 def test_the_simulators_fast_iteration_time_equals_the_full_one(
-    model, n_gpus, efficiency, p, pairs, prefix, d, ctx
+    model, tensor_parallel, efficiency, p, pairs, prefix, d, ctx
 ):
     # iteration_s (the hot path, no energy) and iteration() share one cost model
-    c = ie.IterationCost(model, "H100-SXM", "fp8", efficiency, n_gpus=n_gpus)
+    c = ie.IterationCost(model, "H100-SXM", "fp8", efficiency, tensor_parallel=tensor_parallel)
     assert c.iteration_s(p, pairs, prefix, d, ctx) == pytest.approx(
         c.iteration(p, pairs, prefix, d, ctx)[0], rel=1e-12, abs=1e-15
     )
@@ -753,7 +758,7 @@ def test_one_default_batch_and_one_rate_grid():
     import inspect
 
     sig = inspect.signature(ie.simulate_serving).parameters
-    assert sig["max_batch"].default == ie.DEFAULT_MAX_BATCH == 256
+    assert sig["max_running_requests"].default == ie.DEFAULT_MAX_RUNNING_REQUESTS == 256
     # the capacity anchor uses the simulator's batch: Llama-3.1-8B fits > 256 requests of 768
     # tokens on an H100, so its capacity is static batching at exactly 256
     sp = ie.serving_performance(LLAMA8B, "H100-SXM", 256, 512, 256).iloc[0]

@@ -80,7 +80,9 @@ def test_moe_reads_more_experts_as_batch_grows():
     assert ie.distinct_experts(256, 8, 10_000) == pytest.approx(256)
     d = ie.distinct_experts(256, 8, np.arange(1, 500))
     assert np.all(np.diff(d) > 0) and np.all(d <= 256)
-    r = ie.decode_performance("DeepSeek-V3", "H200-SXM", [1, 8, 64], 1024, "fp8", 1.0, n_gpus=8)
+    r = ie.decode_performance(
+        "DeepSeek-V3", "H200-SXM", [1, 8, 64], 1024, "fp8", 1.0, tensor_parallel=8
+    )
     w = r["weight_bytes_per_step"].to_numpy()
     assert w[0] < w[1] < w[2]
     # at batch 1 a step reads ~active weights, not all 671B
@@ -144,7 +146,7 @@ def test_every_model_gpu_precision_combination_is_finite():
         for gpu in ie.load_gpus()["name"]:
             for prec in ("bf16", "fp8", "fp4"):
                 r = ie.decode_performance(
-                    model, gpu, [1, 64, 4096], [128, 131072, 4096], prec, n_gpus=[1, 8, 2],
+                    model, gpu, [1, 64, 4096], [128, 131072, 4096], prec, tensor_parallel=[1, 8, 2],
                     check_memory=False, allow_weight_only=True,
                 )  # fmt: skip
                 num = r.select_dtypes("number").to_numpy(float)
@@ -162,12 +164,12 @@ def test_every_model_gpu_precision_combination_is_finite():
     blocks=st.floats(0.0, 4.0),
     per_layer=st.floats(0.0, 0.2),
     sequential=st.booleans(),
-    n_gpus=st.sampled_from([1, 2, 8]),
+    tensor_parallel=st.sampled_from([1, 2, 8]),
 )
 def test_losses_only_slow_things_down(
-    batch, context, mem, comp, overhead, half, blocks, per_layer, sequential, n_gpus
+    batch, context, mem, comp, overhead, half, blocks, per_layer, sequential, tensor_parallel
 ):
-    kw = dict(check_memory=False, n_gpus=n_gpus)
+    kw = dict(check_memory=False, tensor_parallel=tensor_parallel)
     ceil = ie.decode_performance(LLAMA8B, "H100-SXM", batch, context, efficiency=1.0, **kw)
     eff = ie.Efficiency(
         memory=mem, compute=comp, overhead_ms=overhead, compute_half_tokens=half,
@@ -177,9 +179,11 @@ def test_losses_only_slow_things_down(
     assert real["step_ms"].item() >= ceil["step_ms"].item() * (1 - 1e-12)
     assert real["tokens_per_s_total"].item() <= ceil["tokens_per_s_total"].item() * (1 + 1e-12)
     pre_c = ie.prefill_performance(
-        LLAMA8B, "H100-SXM", context, batch, efficiency=1.0, n_gpus=n_gpus
+        LLAMA8B, "H100-SXM", context, batch, efficiency=1.0, tensor_parallel=tensor_parallel
     )
-    pre = ie.prefill_performance(LLAMA8B, "H100-SXM", context, batch, efficiency=eff, n_gpus=n_gpus)
+    pre = ie.prefill_performance(
+        LLAMA8B, "H100-SXM", context, batch, efficiency=eff, tensor_parallel=tensor_parallel
+    )
     assert pre["step_ms"].item() >= pre_c["step_ms"].item() * (1 - 1e-12)
 
 
@@ -188,7 +192,7 @@ def test_losses_only_slow_things_down(
 def test_a_step_is_its_operations_plus_overheads(batch, context, n):
     # calibrated (sequential): step = linear + attention + comm + overhead, each operation the
     # longer of its memory and compute time; the overhead is 32 layers x the per-layer part
-    kw = dict(check_memory=False, n_gpus=n)
+    kw = dict(check_memory=False, tensor_parallel=n)
     r = ie.decode_performance(LLAMA8B, "H200-SXM", batch, context, **kw).iloc[0]
     e = ie.DEFAULT_EFFICIENCY
     assert r["overhead_ms"] == pytest.approx(e.overhead_ms + 32 * e.overhead_per_layer_ms)
@@ -251,19 +255,21 @@ def test_lower_precision_is_never_slower_on_hopper():
 
 def test_tensor_parallel_splits_work_and_adds_communication():
     one = ie.decode_performance("Llama-3.1-70B", "H100-SXM", 2, 2048, "fp8", 1.0)
-    two = ie.decode_performance("Llama-3.1-70B", "H100-SXM", 2, 2048, "fp8", 1.0, n_gpus=2)
+    two = ie.decode_performance("Llama-3.1-70B", "H100-SXM", 2, 2048, "fp8", 1.0, tensor_parallel=2)
     assert two["comm_ms"].item() > 0 and one["comm_ms"].item() == 0
     # 8 KV heads split two ways, like the weights: each GPU moves half the bytes
     assert two["memory_ms"].item() == pytest.approx(one["memory_ms"].item() / 2)
     # past the KV-head count the cache is replicated: 16 GPUs each hold all of one head
-    k8 = ie.decode_performance("Llama-3.1-70B", "H100-SXM", 2, 2048, "fp8", 1.0, n_gpus=8)
-    k16 = ie.decode_performance("Llama-3.1-70B", "H100-SXM", 2, 2048, "fp8", 1.0, n_gpus=16)
+    k8 = ie.decode_performance("Llama-3.1-70B", "H100-SXM", 2, 2048, "fp8", 1.0, tensor_parallel=8)
+    k16 = ie.decode_performance(
+        "Llama-3.1-70B", "H100-SXM", 2, 2048, "fp8", 1.0, tensor_parallel=16
+    )
     assert k16["kv_bytes_per_step"].item() == pytest.approx(2 * k8["kv_bytes_per_step"].item())
     assert two["memory_needed_gb"].item() < one["memory_needed_gb"].item()
     with pytest.raises(ValueError, match="interconnect"):
         ie.decode_performance(
             LLAMA8B, dataclasses.replace(ie.get_gpu("L4"), interconnect_gb_s=np.nan), 1, 1,
-            n_gpus=2,
+            tensor_parallel=2,
         )  # fmt: skip
 
 
@@ -276,20 +282,20 @@ def test_the_ceiling_holds_no_unsourced_communication_latency():
     m = ie.get_model("Llama-3.1-70B")
     assert (m.n_layers, m.hidden_size) == (80, 8192)
     bandwidth_ms = 2 * 80 * (2 * 8192 * 2) * (2 * (2 - 1) / 2) / 450e9 * 1e3
-    two = ie.decode_performance(m, "H100-SXM", 2, 2048, "fp8", 1.0, n_gpus=2).iloc[0]
+    two = ie.decode_performance(m, "H100-SXM", 2, 2048, "fp8", 1.0, tensor_parallel=2).iloc[0]
     assert two["comm_ms"] == pytest.approx(bandwidth_ms, rel=1e-12)
     assert ie.Efficiency().allreduce_latency_us == 0.0
     assert ie.as_efficiency(0.5).allreduce_latency_us == 0.0  # overhead-free: no latency
-    p = ie.prefill_performance(m, "H100-SXM", 100, 1, "fp8", 1.0, n_gpus=2).iloc[0]
+    p = ie.prefill_performance(m, "H100-SXM", 100, 1, "fp8", 1.0, tensor_parallel=2).iloc[0]
     assert p["comm_ms"] == pytest.approx(bandwidth_ms / 2 * 100, rel=1e-12)
-    c = ie.IterationCost(m, "H100-SXM", "fp8", 1.0, n_gpus=2)
+    c = ie.IterationCost(m, "H100-SXM", "fp8", 1.0, tensor_parallel=2)
     assert c.iteration_s(0, 0, 0, 2, 2 * 2048) * 1e3 == pytest.approx(two["step_ms"], rel=1e-12)
     # a calibrated engine keeps a latency per all-reduce, near Vidur's measured 2-GPU floor
     # (7 us; ALLREDUCE_LATENCY_US's docstring), and an explicit value wins
-    cal = ie.decode_performance(m, "H100-SXM", 2, 2048, "fp8", n_gpus=2).iloc[0]
+    cal = ie.decode_performance(m, "H100-SXM", 2, 2048, "fp8", tensor_parallel=2).iloc[0]
     assert ie.ALLREDUCE_LATENCY_US == 8.0
     assert cal["comm_ms"] == pytest.approx(bandwidth_ms + 160 * 8e-3, rel=1e-12)
-    explicit = ie.decode_performance(m, "H100-SXM", 2, 2048, "fp8", 1.0, n_gpus=2,
+    explicit = ie.decode_performance(m, "H100-SXM", 2, 2048, "fp8", 1.0, tensor_parallel=2,
                                      allreduce_latency_us=5.0).iloc[0]  # fmt: skip
     assert explicit["comm_ms"] == pytest.approx(bandwidth_ms + 160 * 5e-3, rel=1e-12)
 
@@ -304,7 +310,7 @@ def test_energy_and_cost_arithmetic():
     assert s["e2e_latency_s"] == pytest.approx(s["ttft_ms"] / 1e3 + 500 * s["tpot_ms"] / 1e3)
     assert s["wh_per_response"] == pytest.approx(s["joules_per_output_token"] * 500 / 3600)
     # prefill time counts against throughput: per-GPU output rate < batch / step time
-    assert s["output_tokens_per_s_per_gpu"] < 32 * s["tokens_per_s_per_user"]
+    assert s["tokens_per_s_per_gpu"] < 32 * s["tokens_per_s_per_user"]
 
 
 def test_sweep_of_ten_thousand_configurations_is_one_call():
@@ -356,8 +362,8 @@ def test_batch_that_does_not_fit_says_what_is_needed_and_what_fits():
         (dict(efficiency=1.5), r"efficiency must be in \(0, 1\]"),
         (dict(precision="int3"), r"precision must be one of \['bf16', 'fp4', 'fp8'\]"),
         (dict(kv_precision="fp2"), r"kv_precision must be one of"),
-        (dict(n_gpus=0), r"n_gpus must be in \[1, 4096\]"),
-        (dict(n_gpus=1.5), r"whole number"),
+        (dict(tensor_parallel=0), r"tensor_parallel must be in \[1, 4096\]"),
+        (dict(tensor_parallel=1.5), r"whole number"),
         (dict(pue=0.9), r"pue must be in \[1, 5\]"),
         (dict(usd_per_gpu_hour=-1.0), r"usd_per_gpu_hour"),
     ],

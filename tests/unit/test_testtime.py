@@ -358,7 +358,7 @@ def test_snell_compute_matched_multiplier():
 
 def test_cost_per_solved():
     per = ie.usd_per_sample(
-        output_tokens=2000, output_usd_per_mtok=8.0, input_tokens=500, input_usd_per_mtok=2.0
+        output_tokens=2000, output_usd_per_mtok=8.0, prompt_tokens=500, input_usd_per_mtok=2.0
     )
     assert per == pytest.approx(0.017)
     assert ie.expected_cost_to_first_success(0.25, per) == pytest.approx(0.068)
