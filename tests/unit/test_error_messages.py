@@ -21,7 +21,9 @@ CASES = [
     (lambda: ie.plurality_vote_accuracy(np.array([0.5, 0.25]), 3), "0.75"),
     (lambda: ie.poisson_workload(1.0, np.float64(2.5)), "2.5"),
     (
-        lambda: ie.decode_performance("Llama-3.1-8B", "H100-SXM", 1, 512, n_gpus=np.float64(1.5)),
+        lambda: ie.decode_performance(
+            "Llama-3.1-8B", "H100-SXM", 1, 512, tensor_parallel=np.float64(1.5)
+        ),
         "1.5",
     ),  # fmt: skip
 ]
