@@ -71,7 +71,10 @@ class LabServer:
     _log_file: object = None
 
     def lab_url(self, path: str) -> str:
-        return f"{self.url}/lab/tree/{path}?token={self.token}"
+        """The URL that opens ``path`` alone: ``reset`` empties the saved workspace first, so
+        a page does not also restore the notebooks an earlier test left open (two notebooks,
+        two kernels, and menus acting on the wrong one)."""
+        return f"{self.url}/lab/tree/{path}?reset&token={self.token}"
 
     def log_tail(self, chars: int = LOG_TAIL_CHARS) -> str:
         if not self.log_path.exists():

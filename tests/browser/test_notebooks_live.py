@@ -125,6 +125,7 @@ def live_page(live_lab, chromium, tmp_path, request):
     harness.shutdown_kernels(live_lab)
 
 
+@pytest.mark.timeout(600)  # one notebook: 20-110 s here; a browser action that never returns fails
 @pytest.mark.parametrize("notebook", NOTEBOOKS)
 def test_run_all_then_every_control(notebook, live_lab, live_page):
     page, log, log_start = live_page
