@@ -276,6 +276,11 @@ def build_report(
         raise ReportError(root / "notebooks", None, "no notebooks named NN_topic.ipynb found")
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    # mkdtemp makes the folder private (0700); the report is for reading, like any folder the
+    # user makes (0777 less the umask)
+    umask = os.umask(0)
+    os.umask(umask)
+    tmp.chmod(0o777 & ~umask)
     runs: list[NotebookRun] = []
     try:
         figures = tmp / "figures"

@@ -9,6 +9,7 @@ blocked; these tests check the written files without a browser.
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -111,3 +112,13 @@ def test_widget_state_without_a_widget_view_is_dropped(tmp_path):
     html = report._to_html(nb, url)
     assert "unpkg.com" not in html and "embed-amd.js" not in html
     assert "widgets" in nb.metadata  # the caller's notebook is left as it was
+
+
+def test_the_report_folder_is_readable_like_any_other(tmp_path):
+    # tempfile.mkdtemp makes a private (0700) folder; renamed into place it kept that mode
+    write_tiny_project(tmp_path)
+    out = tmp_path / "reports"
+    report.build_report(tmp_path, out, log=lambda *_: None)
+    umask = os.umask(0)
+    os.umask(umask)
+    assert out.stat().st_mode & 0o777 == 0o777 & ~umask
