@@ -119,14 +119,17 @@ both use it."""
 CHUNKED_PREFILL_BATCH_TOKENS = 2048
 """Tokens per chunked-prefill iteration: vLLM's ``--max-num-batched-tokens`` with chunked
 prefill, ``_DEFAULT_MAX_NUM_BATCHED_TOKENS = 2048`` (vLLM v0.7/v0.8 ``SchedulerConfig``
-defaults; v0.6 used 512 there). Cited from vLLM's documented defaults, not re-checked
-against the code here."""
+defaults; v0.6 used 512 there): in ``SchedulerConfig.__post_init__`` (``vllm/config.py``,
+read 2026-12-06) chunked prefill with single-step scheduling takes
+``DEFAULT_MAX_NUM_BATCHED_TOKENS`` (2048, ``vllm/utils``)."""
 
 PREFILL_FIRST_MIN_BATCH_TOKENS = 2048
 """vLLM's scheduler without chunked prefill takes ``max_num_batched_tokens = max(max_model_len,
-2048)`` prompt tokens per iteration (vLLM v0.6 ``EngineArgs``/``SchedulerConfig`` defaults),
-so a whole prompt always fits in one prefill iteration: prefill-first (and both pools of the
-disaggregated policy) default to ``max(context_length, 2048)``."""
+2048)`` prompt tokens per iteration (``SchedulerConfig.__post_init__`` in ``vllm/config.py``,
+read 2026-12-06: without chunked prefill ``max_num_batched_tokens = max(max_model_len,
+DEFAULT_MAX_NUM_BATCHED_TOKENS)``), so a whole prompt always fits in one prefill iteration:
+prefill-first (and both pools of the disaggregated policy) default to
+``max(context_length, 2048)``."""
 
 SHAREGPT_STAND_IN = "conversation"
 """Published sweeps on ShareGPT state only the mean lengths; their replays resample this trace
