@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import functools
 import http.server
+import importlib.util
 import re
 import sys
 import threading
 from pathlib import Path
 
-import nbformat
 import pytest
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -31,16 +31,24 @@ pytestmark = [
 
 from inferecon.report import build_report  # noqa: E402
 
+
+def _load_report_project():
+    """``tests/report_project.py``, the tiny project both report tests build."""
+    name = "inferecon_report_project"
+    if name not in sys.modules:
+        path = Path(__file__).resolve().parents[1] / "report_project.py"
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+project = _load_report_project()
+
 MATHJAX_DIR = "_static/mathjax"  # where the report keeps MathJax (inferecon.report.MATHJAX_DIR)
 
 TYPESET_TIMEOUT_MS = 60_000  # measured 1.4-1.7 s on the 2-core machine
-# a 1x1 PNG: build_report requires every report to export at least one figure
-PNG_B64 = (
-    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4"
-    "2mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
-)
-INLINE_TEX = r"E = m c^2"
-DISPLAY_TEX = r"\frac{\mathrm{USD}}{\mathrm{Mtok}} = \frac{3600 \times 10^{-6}}{x}"
 # "Requests" that never leave the machine: the page's own files, inline data, and the
 # about:blank font MathJax 2's HTML-CSS output declares (MathJax_Blank) to time web-font loads
 LOCAL_SCHEMES = ("file:", "data:", "about:", "blob:")
@@ -61,32 +69,10 @@ TYPESET_JS = """() => {
 }"""
 
 
-def _tiny_project(root: Path) -> None:
-    """``root/notebooks/01_formulas.ipynb``: two formulas, a parameters cell, one PNG export."""
-    (root / "notebooks").mkdir(parents=True)
-    md = (
-        f"# Offline formulas\n\nInline ${INLINE_TEX}$ and a display formula:\n\n$${DISPLAY_TEX}$$\n"
-    )
-    nb = nbformat.v4.new_notebook(
-        cells=[
-            nbformat.v4.new_markdown_cell(md),
-            nbformat.v4.new_code_cell(
-                "INTERACTIVE = True\nEXPORT_DIR = None", metadata={"tags": ["parameters"]}
-            ),
-            nbformat.v4.new_code_cell(
-                f"import base64, pathlib\npng = base64.b64decode({PNG_B64!r})\n"
-                "if EXPORT_DIR:\n    pathlib.Path(EXPORT_DIR, 'tiny.png').write_bytes(png)"
-            ),
-        ],
-        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3"}},
-    )
-    nbformat.write(nb, root / "notebooks" / "01_formulas.ipynb")
-
-
 @pytest.fixture(scope="module")
 def report_dir(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("offline_report")
-    _tiny_project(root)
+    project.write_tiny_project(root)
     build_report(root, root / "reports", log=lambda *_: None)
     return root / "reports"
 
@@ -160,7 +146,7 @@ def test_report_formulas_render_with_the_network_blocked(
     assert any(u.split("?")[0].endswith(".woff") for u in mathjax), "no web font loaded"
     assert set(failed) <= {"about:blank"}, failed  # only MathJax's own font-timing probe
     # both formulas typeset by MathJax's HTML-CSS output, with the STIX-Web fonts from _static
-    assert state["tex"] == [INLINE_TEX, DISPLAY_TEX]
+    assert state["tex"] == [project.INLINE_TEX, project.DISPLAY_TEX]
     assert state["inline"] == 2 and state["display"] == 1 and state["errors"] == 0, state
     assert state["output"] == ["HTML-CSS", "HTML-CSS"], state
     assert state["font"] == "STIX-Web" and "STIXMathJax_Main" in state["webfonts"], state

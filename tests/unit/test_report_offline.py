@@ -9,48 +9,30 @@ blocked; these tests check the written files without a browser.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
+import sys
 from pathlib import Path
-
-import nbformat
 
 from inferecon import report
 
-# a 1x1 PNG, so the tiny notebook "exports a figure" as build_report requires
-PNG_B64 = (
-    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4"
-    "2mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
-)
-FORMULA_MARKDOWN = (
-    "# Offline formulas\n\nInline $E = m c^2$ and a display formula:\n\n"
-    "$$\\frac{\\mathrm{USD}}{\\mathrm{Mtok}} = \\frac{3600 \\times 10^{-6}}{x}$$\n"
-)
+
+def _load_report_project():
+    """``tests/report_project.py``, the tiny project both report tests build."""
+    name = "inferecon_report_project"
+    if name not in sys.modules:
+        path = Path(__file__).resolve().parents[1] / "report_project.py"
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
 
 
-def tiny_notebook():
-    """Markdown with two formulas, a parameters cell, and a cell that writes one PNG."""
-    return nbformat.v4.new_notebook(
-        cells=[
-            nbformat.v4.new_markdown_cell(FORMULA_MARKDOWN),
-            nbformat.v4.new_code_cell(
-                "INTERACTIVE = True\nEXPORT_DIR = None", metadata={"tags": ["parameters"]}
-            ),
-            nbformat.v4.new_code_cell(
-                f"import base64, pathlib\npng = base64.b64decode({PNG_B64!r})\n"
-                "if EXPORT_DIR:\n    pathlib.Path(EXPORT_DIR, 'tiny.png').write_bytes(png)"
-            ),
-        ],
-        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3"}},
-    )
-
-
-def write_tiny_project(root: Path) -> Path:
-    """``root/notebooks/01_formulas.ipynb``, for ``build_report(root, ...)``."""
-    (root / "notebooks").mkdir(parents=True)
-    path = root / "notebooks" / "01_formulas.ipynb"
-    nbformat.write(tiny_notebook(), path)
-    return path
+project = _load_report_project()
+write_tiny_project = project.write_tiny_project
+tiny_notebook = project.tiny_notebook
 
 
 def script_srcs(html: str) -> list[str]:
