@@ -141,12 +141,6 @@ CANVAS_HASH = """(id) => {
   return `${c.width}x${c.height}:${h}`;
 }"""
 
-HANDLE_VALUE = """(h) => {
-  const t = h.closest('.noUi-target');
-  if (t && t.noUiSlider) return JSON.stringify(t.noUiSlider.get(true));
-  return h.getAttribute('aria-valuenow');
-}"""
-
 COMPONENTS = (
     "browser_in",
     "comm_in",
@@ -336,9 +330,9 @@ def _measure_slider(
             flag.touch()  # this press: ipympl's own frame encoding
         else:
             flag.unlink(missing_ok=True)
-        before = handle.evaluate(HANDLE_VALUE)
+        before = handle.evaluate(_load_harness().HANDLE_VALUE)
         page.keyboard.press(direction)
-        after = handle.evaluate(HANDLE_VALUE)
+        after = handle.evaluate(_load_harness().HANDLE_VALUE)
         if after == before:  # at the end of its range: go the other way
             refused += 1
             direction = "ArrowLeft" if direction == "ArrowRight" else "ArrowRight"
