@@ -120,6 +120,12 @@ def _pue(value):
     return require_in_range("pue", value, 1.0, 5.0)
 
 
+def _lifetime_mtok(n_gpus, tokens_per_s_per_gpu, utilisation, lifetime_years):
+    """Million tokens a system serves over its life (the claim helpers' one token count)."""
+    seconds = 3600.0 * HOURS_PER_YEAR * lifetime_years
+    return n_gpus * tokens_per_s_per_gpu * seconds * utilisation / 1e6
+
+
 def factory_defaults() -> dict[str, float]:
     """The cited defaults every cost and energy function falls back on.
 
@@ -755,7 +761,7 @@ def revenue_claim(
     p = _arr(_nonneg("usd_per_mtok", usd_per_mtok))
     u = _arr(_utilisation(utilisation))
     y = _arr(require_in_range("lifetime_years", lifetime_years, 0.0, 50.0, low_open=True))
-    mtok = n * t * 3600.0 * HOURS_PER_YEAR * y * u / 1e6
+    mtok = _lifetime_mtok(n, t, u, y)
     rev = mtok * p
     a = np.broadcast_arrays(rev, rev / cap, mtok)
     return pd.DataFrame(
@@ -804,7 +810,7 @@ def price_for_return_multiple(
     t = _arr(require_positive("tokens_per_s_per_gpu", tokens_per_s_per_gpu))
     u = _arr(_utilisation(utilisation))
     y = _arr(require_in_range("lifetime_years", lifetime_years, 0.0, 50.0, low_open=True))
-    mtok = n * t * 3600.0 * HOURS_PER_YEAR * y * u / 1e6
+    mtok = _lifetime_mtok(n, t, u, y)
     return scalar_or_array(m * cap / mtok)
 
 
@@ -871,7 +877,7 @@ def output_price_for_return_multiple(
     u = _arr(_utilisation(utilisation))
     y = _arr(require_in_range("lifetime_years", lifetime_years, 0.0, 50.0, low_open=True))
     pin = _arr(_nonneg("input_usd_per_mtok", input_usd_per_mtok))
-    mtok = n * t * 3600.0 * HOURS_PER_YEAR * y * u / 1e6
+    mtok = _lifetime_mtok(n, t, u, y)
     out_mtok = mtok * o / (p + o)
     in_mtok = mtok - out_mtok
     return scalar_or_array(np.maximum((m * cap - in_mtok * pin) / out_mtok, 0.0))
