@@ -1086,15 +1086,21 @@ class IterationCost:
             return 1.0
         return min(1.0, sequences * self._blocks_per_seq / self._blocks_need)
 
-    def _linear_ops(self, tokens: float) -> list[tuple[float, float]]:
+    def _touched(self, tokens: float) -> float:
+        """Distinct routed experts per MoE layer that ``tokens`` rows touch (0 for dense)."""
+        if self._moe is None or tokens <= 0:
+            return 0.0
+        return distinct_experts(self._moe[1], self._moe[2], tokens)
+
+    def _linear_ops(self, tokens: float, touched: float) -> list[tuple[float, float]]:
         """(compute s, memory s) of each linear operation over ``tokens`` rows: the always-read
-        weights, and for MoE models the routed experts (over the rows each expert receives)."""
+        weights, and for MoE models the routed experts (``touched`` of them, :meth:`_touched`,
+        over the rows each expert receives)."""
         if tokens <= 0:
             return []
         ops = [(self._dense_row_s * (tokens + self._half), self._weights_s)]
         if self._moe is not None:
-            layers, n_exp, k, exp_b, exp_f = self._moe
-            touched = n_exp * -math.expm1(tokens * math.log1p(-k / n_exp))
+            layers, _, k, exp_b, exp_f = self._moe
             rows = tokens * k / touched
             e = self.efficiency
             ops.append((
@@ -1141,7 +1147,8 @@ class IterationCost:
         """
         d, s = float(decode_sequences), float(decode_context)
         tokens = float(prefill_tokens) + d
-        ops = self._linear_ops(tokens)
+        touched = self._touched(tokens)
+        ops = self._linear_ops(tokens, touched)
         att_s = self._attended_sum(d, s)
         par = self._parallelism(d)
         read_s = self._attended_sum(d, s + d)  # cached tokens read and the new one written
@@ -1158,19 +1165,19 @@ class IterationCost:
         t = work + comm + self._overhead_s
         if t <= 0:
             return 0.0, 0.0
-        flops, by = self._flops_bytes(tokens, att_s, read_s if d > 0 else 0.0, prefill_tokens,
-                                      prefill_pairs, prefill_prefix_tokens)  # fmt: skip
+        flops, by = self._flops_bytes(tokens, touched, att_s, read_s if d > 0 else 0.0,
+                                      prefill_tokens, prefill_pairs,
+                                      prefill_prefix_tokens)  # fmt: skip
         drive = min(1.0, self._pw_m * by / (t * self._bw) + self._pw_c * flops / (t * self._peak))
         return t, (self._idle_w + self._span_w * drive) * t * self.tensor_parallel
 
-    def _flops_bytes(self, tokens, att_s, read_s, p_tok, p_pairs, p_prefix):
+    def _flops_bytes(self, tokens, touched, att_s, read_s, p_tok, p_pairs, p_prefix):
         flops = self._dense_flops_row * tokens + self._pair_flops * (att_s + float(p_pairs))
         by = (self._weights_b if tokens > 0 else 0.0) + self._kv_tok_b * (
             read_s + float(p_tok) + float(p_prefix)
         )
         if self._moe is not None and tokens > 0:
-            layers, n_exp, k, exp_b, exp_f = self._moe
-            touched = n_exp * -math.expm1(tokens * math.log1p(-k / n_exp))
+            layers, _, _, exp_b, exp_f = self._moe
             flops += exp_f * tokens
             by += layers * touched * exp_b
         return flops, by
@@ -1255,7 +1262,7 @@ class IterationCost:
             ``(K, a1, b1, a2, b2)`` in seconds.
         """
         d, s0 = float(decode_sequences), float(decode_context)
-        ops = self._linear_ops(d)
+        ops = self._linear_ops(d, self._touched(d))
         par = self._parallelism(d)
         if self._window:
             a0 = self._attended_sum(d, s0)
