@@ -558,6 +558,30 @@ def _time_columns(s: dict, n) -> dict:
     }
 
 
+def _config_columns(m: ModelSpec, g: GPUSpec, precision: str, kv_precision: str, n) -> dict:
+    """The columns a performance table starts with: what runs, in which format, on how many GPUs."""
+    return {
+        "model": m.name,
+        "gpu": g.name,
+        "precision": precision,
+        "kv_precision": kv_precision,
+        "tensor_parallel": n.astype(np.int64),
+    }
+
+
+def _energy_cost_columns(s: dict, n, tokens, pue: float, usd_per_gpu_hour) -> dict:
+    """Power (W per GPU), energy (J per token, board and facility) and price (USD per million
+    tokens) of a step of ``n`` GPUs that produces ``tokens`` tokens."""
+    joules = s["power_w"] * n * s["step"] / tokens
+    tps = tokens / s["step"]
+    return {
+        "power_w": s["power_w"],
+        "joules_per_token": joules,
+        "facility_joules_per_token": joules * pue,
+        "usd_per_mtok": usd_per_gpu_hour * n / (tps * 3600.0) * 1e6,
+    }
+
+
 # --------------------------------------------------------------------------- performance
 
 
@@ -677,14 +701,9 @@ def decode_performance(
         raise ValueError(msg)
     step_s = s["step"]
     tps = b / step_s
-    joules = s["power_w"] * n * step_s / b
     return pd.DataFrame(
         {
-            "model": m.name,
-            "gpu": g.name,
-            "precision": precision,
-            "kv_precision": kv_precision,
-            "tensor_parallel": n.astype(np.int64),
+            **_config_columns(m, g, precision, kv_precision, n),
             "batch": b.astype(np.int64),
             "context_tokens": c.astype(np.int64),
             "flops_per_step": s["flops"] * n,
@@ -696,10 +715,7 @@ def decode_performance(
             "tokens_per_s_total": tps,
             "tokens_per_s_per_gpu": tps / n,
             "tokens_per_s_per_user": 1.0 / step_s,
-            "power_w": s["power_w"],
-            "joules_per_token": joules,
-            "facility_joules_per_token": joules * pue,
-            "usd_per_mtok": price * n / (tps * 3600.0) * 1e6,
+            **_energy_cost_columns(s, n, b, pue, price),
             "memory_needed_gb": need,
             "max_batch": fits_b,
             "fits": fits,
@@ -769,26 +785,17 @@ def prefill_performance(
         attn_blocks=np.full_like(tokens, np.inf), w_bytes=w,
         comm_s=_comm_s(m, g, tokens, n, _latency(e, allreduce_latency_us), interconnect_gb_s),
     )  # fmt: skip
-    tps = tokens / s["step"]
-    joules = s["power_w"] * n * s["step"] / tokens
     return pd.DataFrame(
         {
-            "model": m.name,
-            "gpu": g.name,
-            "precision": precision,
-            "kv_precision": kv_precision,
-            "tensor_parallel": n.astype(np.int64),
+            **_config_columns(m, g, precision, kv_precision, n),
             "batch": b.astype(np.int64),
             "prompt_tokens": p.astype(np.int64),
             "flops_per_step": s["flops"] * n,
             "bytes_per_step": s["bytes"] * n,
             "arithmetic_intensity": s["flops"] / s["bytes"],
             **_time_columns(s, n),
-            "tokens_per_s_total": tps,
-            "power_w": s["power_w"],
-            "joules_per_token": joules,
-            "facility_joules_per_token": joules * pue,
-            "usd_per_mtok": price * n / (tps * 3600.0) * 1e6,
+            "tokens_per_s_total": tokens / s["step"],
+            **_energy_cost_columns(s, n, tokens, pue, price),
         }
     )
 
