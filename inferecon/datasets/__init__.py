@@ -35,6 +35,7 @@ from .hardware import *  # noqa: F403
 from .measurements import *  # noqa: F403
 from .models import *  # noqa: F403
 from .prices import *  # noqa: F403
+from .prices import EPOCH_FILES
 from .scaling import *  # noqa: F403
 from .serving import *  # noqa: F403
 from .testtime import *  # noqa: F403
@@ -180,7 +181,7 @@ DATASETS: dict[str, Dataset] = {
             "epoch_prices",
             prices.PRICES_SCHEMA,
             prices.read_epoch_prices,
-            aliases=prices.EPOCH_FILES,
+            aliases=EPOCH_FILES,
         ),
         Dataset(
             "epoch_chinchilla",
