@@ -36,6 +36,7 @@ from .measurements import *  # noqa: F403
 from .models import *  # noqa: F403
 from .prices import *  # noqa: F403
 from .prices import EPOCH_FILES
+from .prices import REASONING_NAME_PATTERN as REASONING_NAME_PATTERN  # as before the split
 from .scaling import *  # noqa: F403
 from .serving import *  # noqa: F403
 from .testtime import *  # noqa: F403
