@@ -8,14 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .validation import (
-    Column,
-    Problem,
-    Schema,
-    _load,
-    _nonneg,
-    _pos,
-)
+from .validation import Column, Problem, Schema, _load, _nonneg, _pos
 
 __all__ = [
     "GPUS_SCHEMA",

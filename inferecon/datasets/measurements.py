@@ -6,13 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .validation import (
-    Column,
-    Schema,
-    _load,
-    _nonneg,
-    _pos,
-)
+from .validation import Column, Schema, _load, _nonneg, _pos
 
 __all__ = [
     "DECODE_MEASUREMENTS_SCHEMA",

@@ -6,11 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .validation import (
-    Column,
-    Schema,
-    _load,
-)
+from .validation import Column, Schema, _load
 
 __all__ = [
     "MODELS_SCHEMA",
@@ -18,8 +14,6 @@ __all__ = [
 ]
 
 _MOE = dict(nullable=False, low=0.0)
-
-
 _MLA = dict(nullable=True, low=0.0, low_open=True)
 
 

@@ -8,15 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .validation import (
-    Column,
-    Problem,
-    Schema,
-    _load,
-    _pos,
-    _read_text_csv,
-    validate_frame,
-)
+from .validation import Column, Problem, Schema, _load, _pos, _read_text_csv, validate_frame
 
 __all__ = [
     "load_training_runs",

@@ -8,15 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .validation import (
-    Column,
-    Problem,
-    Schema,
-    _load,
-    _nonneg,
-    _pos,
-    validate_frame,
-)
+from .validation import Column, Problem, Schema, _load, _nonneg, _pos, validate_frame
 
 __all__ = [
     "PUBLISHED_THROUGHPUT_SCHEMA",

@@ -6,11 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .validation import (
-    Column,
-    Schema,
-    _load,
-)
+from .validation import Column, Schema, _load
 
 __all__ = [
     "load_sampling_counts",

@@ -99,11 +99,7 @@ class Schema:
 
 
 _TRUE = {"true", "1", "yes", "y", "t"}
-
-
 _FALSE = {"false", "0", "no", "n", "f"}
-
-
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
