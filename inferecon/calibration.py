@@ -228,24 +228,13 @@ def _prepare_rows(measurements: pd.DataFrame, model, gpu) -> pd.DataFrame:
     bad_kind = sorted(set(rows["kind"]) - {"decode", "prefill"})
     if bad_kind:
         raise ValueError(f"kind must be 'decode' or 'prefill'; the file has {bad_kind}")
-    problems = []
-    specs_m, specs_g = {}, {}
-    for name in rows["model"].unique() if model is None else [None]:
-        try:
-            specs_m[name] = match_model(name if model is None else model)
-        except ValueError as exc:
-            problems.append(str(exc))
-    for name in rows["gpu"].unique() if gpu is None else [None]:
-        try:
-            specs_g[name] = match_gpu(name if gpu is None else gpu)
-        except ValueError as exc:
-            problems.append(str(exc))
+    problems: list[str] = []
+    specs_m = _match_names(rows, "model", model, match_model, problems)
+    specs_g = _match_names(rows, "gpu", gpu, match_gpu, problems)
     if problems:
         raise ValueError("cannot calibrate on these rows:\n  - " + "\n  - ".join(problems))
-    rows["_m"] = [specs_m[None if model is not None else v] for v in
-                  (rows["model"] if model is None else [None] * len(rows))]  # fmt: skip
-    rows["_g"] = [specs_g[None if gpu is not None else v] for v in
-                  (rows["gpu"] if gpu is None else [None] * len(rows))]  # fmt: skip
+    rows["_m"] = [specs_m[None]] * len(rows) if model is not None else rows["model"].map(specs_m)
+    rows["_g"] = [specs_g[None]] * len(rows) if gpu is not None else rows["gpu"].map(specs_g)
     rows["_model"] = [m.name for m in rows["_m"]]
     rows["_gpu"] = [g.name for g in rows["_g"]]
     rows["_n"] = rows["n_gpus"].astype(float) if "n_gpus" in rows else 1.0
@@ -254,6 +243,18 @@ def _prepare_rows(measurements: pd.DataFrame, model, gpu) -> pd.DataFrame:
     else:  # the method of data/h200_decode.csv and benchmarks/gpu_decode.py
         rows["_eager"] = rows["kind"] == "prefill"
     return rows
+
+
+def _match_names(rows: pd.DataFrame, column: str, given, match, problems: list[str]) -> dict:
+    """Specs by name: ``{None: match(given)}`` when ``given``, else one per distinct name in
+    ``column``; each name ``match`` refuses is appended to ``problems`` (all reported at once)."""
+    out = {}
+    for name in rows[column].unique() if given is None else [None]:
+        try:
+            out[name] = match(name if given is None else given)
+        except ValueError as exc:
+            problems.append(str(exc))
+    return out
 
 
 def measured_gemm_share(ceilings: pd.DataFrame | None = None, gpu: str = "H200-SXM") -> float:
