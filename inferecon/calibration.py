@@ -152,6 +152,7 @@ class _Group:
 
 
 def _groups(rows: pd.DataFrame, precision: str) -> list[_Group]:
+    """Prepared rows (:func:`_prepare_rows`) grouped by (model, GPU, kind), counts computed."""
     w = PRECISION_BYTES[precision]
     out = []
     keys = rows[["_model", "_gpu", "kind"]].astype(str).agg("|".join, axis=1)
@@ -192,6 +193,7 @@ def _groups(rows: pd.DataFrame, precision: str) -> list[_Group]:
 
 
 def _predict(groups: list[_Group], n_rows: int, e: Efficiency, eager_ms: float, precision: str):
+    """Step time (ms), board power (W) and bound of every row at efficiency ``e``."""
     ms = np.empty(n_rows)
     power = np.empty(n_rows)
     bound = np.empty(n_rows, dtype=object)
@@ -208,6 +210,8 @@ def _predict(groups: list[_Group], n_rows: int, e: Efficiency, eager_ms: float, 
 
 
 def _prepare_rows(measurements: pd.DataFrame, model, gpu) -> pd.DataFrame:
+    """Measured rows checked, with their model and GPU specs (``_m``, ``_g``), names, GPU
+    count (``_n``) and whether they ran without CUDA graphs (``_eager``)."""
     need = {"kind", "batch", "context", "step_ms"}
     if model is None:
         need.add("model")
@@ -224,24 +228,13 @@ def _prepare_rows(measurements: pd.DataFrame, model, gpu) -> pd.DataFrame:
     bad_kind = sorted(set(rows["kind"]) - {"decode", "prefill"})
     if bad_kind:
         raise ValueError(f"kind must be 'decode' or 'prefill'; the file has {bad_kind}")
-    problems = []
-    specs_m, specs_g = {}, {}
-    for name in rows["model"].unique() if model is None else [None]:
-        try:
-            specs_m[name] = match_model(name if model is None else model)
-        except ValueError as exc:
-            problems.append(str(exc))
-    for name in rows["gpu"].unique() if gpu is None else [None]:
-        try:
-            specs_g[name] = match_gpu(name if gpu is None else gpu)
-        except ValueError as exc:
-            problems.append(str(exc))
+    problems: list[str] = []
+    specs_m = _match_names(rows, "model", model, match_model, problems)
+    specs_g = _match_names(rows, "gpu", gpu, match_gpu, problems)
     if problems:
         raise ValueError("cannot calibrate on these rows:\n  - " + "\n  - ".join(problems))
-    rows["_m"] = [specs_m[None if model is not None else v] for v in
-                  (rows["model"] if model is None else [None] * len(rows))]  # fmt: skip
-    rows["_g"] = [specs_g[None if gpu is not None else v] for v in
-                  (rows["gpu"] if gpu is None else [None] * len(rows))]  # fmt: skip
+    rows["_m"] = [specs_m[None]] * len(rows) if model is not None else rows["model"].map(specs_m)
+    rows["_g"] = [specs_g[None]] * len(rows) if gpu is not None else rows["gpu"].map(specs_g)
     rows["_model"] = [m.name for m in rows["_m"]]
     rows["_gpu"] = [g.name for g in rows["_g"]]
     rows["_n"] = rows["n_gpus"].astype(float) if "n_gpus" in rows else 1.0
@@ -250,6 +243,18 @@ def _prepare_rows(measurements: pd.DataFrame, model, gpu) -> pd.DataFrame:
     else:  # the method of data/h200_decode.csv and benchmarks/gpu_decode.py
         rows["_eager"] = rows["kind"] == "prefill"
     return rows
+
+
+def _match_names(rows: pd.DataFrame, column: str, given, match, problems: list[str]) -> dict:
+    """Specs by name: ``{None: match(given)}`` when ``given``, else one per distinct name in
+    ``column``; each name ``match`` refuses is appended to ``problems`` (all reported at once)."""
+    out = {}
+    for name in rows[column].unique() if given is None else [None]:
+        try:
+            out[name] = match(name if given is None else given)
+        except ValueError as exc:
+            problems.append(str(exc))
+    return out
 
 
 def measured_gemm_share(ceilings: pd.DataFrame | None = None, gpu: str = "H200-SXM") -> float:
@@ -327,19 +332,40 @@ def calibrate(
         For missing columns, unknown model or GPU names (all listed), or fewer rows than
         parameters to fit.
     """
-    from scipy.optimize import least_squares
-
     precision = check_precision("precision", precision)
     rows = _prepare_rows(measurements, model, gpu)
     fit_mask = rows["kind"].isin(kinds).to_numpy()
     fit = rows[fit_mask].reset_index(drop=True)
-    dec = fit[fit["kind"] == "decode"]
+    held = _held_parameters(fit, compute_share, overhead_ms)
+    free = [p for p in _PARAMETERS if p[0] not in held]
+    if len(fit) <= len(free):
+        raise ValueError(
+            f"calibrate needs more measured rows than the {len(free)} parameters it fits "
+            f"({', '.join(p[0] for p in free)}); got {len(fit)} row(s) of kind {kinds}"
+        )
+    groups = _groups(fit, precision)
+    e, eager = _fit_step_time(fit, groups, free, held, precision)
+    e = _fit_power_weights(fit, groups, e, eager, precision)
+    return _calibration(rows, fit_mask, e, eager, precision, free, held)
 
+
+def _held_parameters(
+    fit: pd.DataFrame, compute_share: float | None, overhead_ms: float | None
+) -> dict[str, tuple[float, str]]:
+    """Parameters the fitted rows cannot identify (or the caller fixed): name -> (value, why).
+
+    The compute share and the fixed overhead are held where given; the attention share of
+    compute without prefill rows (NaN: attention then runs at the linear layers' share); the
+    attention-block limit where no decode row has fewer blocks than SMs; the fixed overhead
+    where every row has one layer count (it cannot be told from the per-layer one); the eager
+    overhead where no row ran without CUDA graphs.
+    """
     held: dict[str, tuple[float, str]] = {}
     if compute_share is not None:
         held["compute"] = (float(compute_share), "given (compute_share)")
     if (fit["kind"] == "prefill").sum() == 0:
         held["attention_compute"] = (math.nan, "no prefill rows: attention shares compute")
+    dec = fit[fit["kind"] == "decode"]
     blocks = np.array([
         float(_attention_blocks(m, b, n)) / g.n_sm if g.n_sm else np.inf
         for m, g, b, n in zip(dec["_m"], dec["_g"], dec["batch"], dec["_n"], strict=True)
@@ -356,31 +382,41 @@ def calibrate(
         )  # fmt: skip
     if not fit["_eager"].any():
         held["eager_overhead_per_layer_ms"] = (0.0, "no rows measured without CUDA graphs")
-    free = [p for p in _PARAMETERS if p[0] not in held]
-    if len(fit) <= len(free):
-        raise ValueError(
-            f"calibrate needs more measured rows than the {len(free)} parameters it fits "
-            f"({', '.join(p[0] for p in free)}); got {len(fit)} row(s) of kind {kinds}"
-        )
+    return held
 
-    groups = _groups(fit, precision)
+
+def _efficiency_at(x, free, held) -> tuple[Efficiency, float]:
+    """The efficiency and the eager overhead per layer (ms) at free-parameter values ``x``.
+
+    ``free`` are the :data:`_PARAMETERS` rows being fitted, in the order of ``x``; the others
+    take their ``held`` values (a NaN attention share means "as the linear layers").
+    """
+    v = {name: held[name][0] for name in held}
+    v.update({p[0]: float(xi) for p, xi in zip(free, x, strict=True)})
+    att = v["attention_compute"]
+    e = Efficiency(
+        memory=v["memory"], compute=v["compute"], overhead_ms=v["overhead_ms"],
+        compute_half_tokens=v["compute_half_tokens"],
+        attention_compute=None if math.isnan(att) else att,
+        attention_blocks_per_sm=v["attention_blocks_per_sm"],
+        overhead_per_layer_ms=v["overhead_per_layer_ms"], sequential=True,
+    )  # fmt: skip
+    return e, v["eager_overhead_per_layer_ms"]
+
+
+def _fit_step_time(fit, groups, free, held, precision) -> tuple[Efficiency, float]:
+    """Fit the free parameters to the measured step times: the efficiency and eager overhead.
+
+    Minimises the squared log error of predicted against measured ``step_ms`` (every row
+    counts by its relative error) with ``scipy.optimize.least_squares`` inside the bounds of
+    :data:`_PARAMETERS`, from each of its three starts, and keeps the lowest cost.
+    """
+    from scipy.optimize import least_squares
+
     y = np.log(fit["step_ms"].to_numpy(float))
 
-    def unpack(x) -> tuple[Efficiency, float]:
-        v = {name: held[name][0] for name in held}
-        v.update({p[0]: float(xi) for p, xi in zip(free, x, strict=True)})
-        att = v["attention_compute"]
-        e = Efficiency(
-            memory=v["memory"], compute=v["compute"], overhead_ms=v["overhead_ms"],
-            compute_half_tokens=v["compute_half_tokens"],
-            attention_compute=None if math.isnan(att) else att,
-            attention_blocks_per_sm=v["attention_blocks_per_sm"],
-            overhead_per_layer_ms=v["overhead_per_layer_ms"], sequential=True,
-        )  # fmt: skip
-        return e, v["eager_overhead_per_layer_ms"]
-
     def resid(x):
-        e, eager = unpack(x)
+        e, eager = _efficiency_at(x, free, held)
         return np.log(_predict(groups, len(fit), e, eager, precision)[0]) - y
 
     lo = [p[2] for p in free]
@@ -392,19 +428,32 @@ def calibrate(
         ),
         key=lambda r: r.cost,
     )
-    e, eager = unpack(best.x)
+    return _efficiency_at(best.x, free, held)
 
-    if "avg_power_w" in fit and fit["avg_power_w"].notna().sum() >= 2:
-        pw = fit["avg_power_w"].to_numpy(float)
-        ok = np.isfinite(pw)
 
-        def presid(x):
-            ee = replace(e, power_memory_weight=x[0], power_compute_weight=x[1])
-            return _predict(groups, len(fit), ee, eager, precision)[1][ok] - pw[ok]
+def _fit_power_weights(fit, groups, e: Efficiency, eager: float, precision) -> Efficiency:
+    """``e`` with its power weights fitted to the measured board power (least squares, W).
 
-        pr = least_squares(presid, (1.0, 1.0), bounds=([0, 0], [20.0, 20.0]))
-        e = replace(e, power_memory_weight=float(pr.x[0]), power_compute_weight=float(pr.x[1]))
+    Returned unchanged when fewer than two rows have a power reading.
+    """
+    if "avg_power_w" not in fit or fit["avg_power_w"].notna().sum() < 2:
+        return e
+    from scipy.optimize import least_squares
 
+    pw = fit["avg_power_w"].to_numpy(float)
+    ok = np.isfinite(pw)
+
+    def presid(x):
+        ee = replace(e, power_memory_weight=x[0], power_compute_weight=x[1])
+        return _predict(groups, len(fit), ee, eager, precision)[1][ok] - pw[ok]
+
+    pr = least_squares(presid, (1.0, 1.0), bounds=([0, 0], [20.0, 20.0]))
+    return replace(e, power_memory_weight=float(pr.x[0]), power_compute_weight=float(pr.x[1]))
+
+
+def _calibration(rows, fit_mask, e, eager, precision, free, held) -> Calibration:
+    """The :class:`Calibration` of a fit: every row predicted, the errors on the fitted rows."""
+    fit = rows[fit_mask]
     res = _residuals(rows, fit_mask, e, eager, precision)
     ape = res.loc[fit_mask, "error_pct"].abs()
     power_err = math.nan
@@ -516,9 +565,10 @@ def leave_one_out(
     pandas.DataFrame
         One row per held-out group: ``held_out``, ``n_train``, ``n_test``,
         ``median_ape_pct`` and ``max_ape_pct`` of the held-out rows (of the fitted kinds),
-        ``max_over_ceiling`` (largest measured / efficiency-1 time ratio below 1 means a row
-        beat the ceiling) and ``note`` (why a group could not be held out, if so). The
-        per-row predictions are in ``result.attrs["rows"]``.
+        ``max_over_ceiling`` (the largest ratio of the efficiency-1 ceiling time to the
+        measured time, ``ceiling_ms / measured_ms``, over the held-out rows: above 1 means a
+        row was measured faster than the ceiling) and ``note`` (why a group could not be held
+        out, if so). The per-row predictions are in ``result.attrs["rows"]``.
 
     Raises
     ------

@@ -558,6 +558,30 @@ def _time_columns(s: dict, n) -> dict:
     }
 
 
+def _config_columns(m: ModelSpec, g: GPUSpec, precision: str, kv_precision: str, n) -> dict:
+    """The columns a performance table starts with: what runs, in which format, on how many GPUs."""
+    return {
+        "model": m.name,
+        "gpu": g.name,
+        "precision": precision,
+        "kv_precision": kv_precision,
+        "tensor_parallel": n.astype(np.int64),
+    }
+
+
+def _energy_cost_columns(s: dict, n, tokens, pue: float, usd_per_gpu_hour) -> dict:
+    """Power (W per GPU), energy (J per token, board and facility) and price (USD per million
+    tokens) of a step of ``n`` GPUs that produces ``tokens`` tokens."""
+    joules = s["power_w"] * n * s["step"] / tokens
+    tps = tokens / s["step"]
+    return {
+        "power_w": s["power_w"],
+        "joules_per_token": joules,
+        "facility_joules_per_token": joules * pue,
+        "usd_per_mtok": usd_per_gpu_hour * n / (tps * 3600.0) * 1e6,
+    }
+
+
 # --------------------------------------------------------------------------- performance
 
 
@@ -677,14 +701,9 @@ def decode_performance(
         raise ValueError(msg)
     step_s = s["step"]
     tps = b / step_s
-    joules = s["power_w"] * n * step_s / b
     return pd.DataFrame(
         {
-            "model": m.name,
-            "gpu": g.name,
-            "precision": precision,
-            "kv_precision": kv_precision,
-            "tensor_parallel": n.astype(np.int64),
+            **_config_columns(m, g, precision, kv_precision, n),
             "batch": b.astype(np.int64),
             "context_tokens": c.astype(np.int64),
             "flops_per_step": s["flops"] * n,
@@ -696,10 +715,7 @@ def decode_performance(
             "tokens_per_s_total": tps,
             "tokens_per_s_per_gpu": tps / n,
             "tokens_per_s_per_user": 1.0 / step_s,
-            "power_w": s["power_w"],
-            "joules_per_token": joules,
-            "facility_joules_per_token": joules * pue,
-            "usd_per_mtok": price * n / (tps * 3600.0) * 1e6,
+            **_energy_cost_columns(s, n, b, pue, price),
             "memory_needed_gb": need,
             "max_batch": fits_b,
             "fits": fits,
@@ -769,26 +785,17 @@ def prefill_performance(
         attn_blocks=np.full_like(tokens, np.inf), w_bytes=w,
         comm_s=_comm_s(m, g, tokens, n, _latency(e, allreduce_latency_us), interconnect_gb_s),
     )  # fmt: skip
-    tps = tokens / s["step"]
-    joules = s["power_w"] * n * s["step"] / tokens
     return pd.DataFrame(
         {
-            "model": m.name,
-            "gpu": g.name,
-            "precision": precision,
-            "kv_precision": kv_precision,
-            "tensor_parallel": n.astype(np.int64),
+            **_config_columns(m, g, precision, kv_precision, n),
             "batch": b.astype(np.int64),
             "prompt_tokens": p.astype(np.int64),
             "flops_per_step": s["flops"] * n,
             "bytes_per_step": s["bytes"] * n,
             "arithmetic_intensity": s["flops"] / s["bytes"],
             **_time_columns(s, n),
-            "tokens_per_s_total": tps,
-            "power_w": s["power_w"],
-            "joules_per_token": joules,
-            "facility_joules_per_token": joules * pue,
-            "usd_per_mtok": price * n / (tps * 3600.0) * 1e6,
+            "tokens_per_s_total": tokens / s["step"],
+            **_energy_cost_columns(s, n, tokens, pue, price),
         }
     )
 
@@ -1086,15 +1093,21 @@ class IterationCost:
             return 1.0
         return min(1.0, sequences * self._blocks_per_seq / self._blocks_need)
 
-    def _linear_ops(self, tokens: float) -> list[tuple[float, float]]:
+    def _touched(self, tokens: float) -> float:
+        """Distinct routed experts per MoE layer that ``tokens`` rows touch (0 for dense)."""
+        if self._moe is None or tokens <= 0:
+            return 0.0
+        return distinct_experts(self._moe[1], self._moe[2], tokens)
+
+    def _linear_ops(self, tokens: float, touched: float) -> list[tuple[float, float]]:
         """(compute s, memory s) of each linear operation over ``tokens`` rows: the always-read
-        weights, and for MoE models the routed experts (over the rows each expert receives)."""
+        weights, and for MoE models the routed experts (``touched`` of them, :meth:`_touched`,
+        over the rows each expert receives)."""
         if tokens <= 0:
             return []
         ops = [(self._dense_row_s * (tokens + self._half), self._weights_s)]
         if self._moe is not None:
-            layers, n_exp, k, exp_b, exp_f = self._moe
-            touched = n_exp * -math.expm1(tokens * math.log1p(-k / n_exp))
+            layers, _, k, exp_b, exp_f = self._moe
             rows = tokens * k / touched
             e = self.efficiency
             ops.append((
@@ -1141,7 +1154,8 @@ class IterationCost:
         """
         d, s = float(decode_sequences), float(decode_context)
         tokens = float(prefill_tokens) + d
-        ops = self._linear_ops(tokens)
+        touched = self._touched(tokens)
+        ops = self._linear_ops(tokens, touched)
         att_s = self._attended_sum(d, s)
         par = self._parallelism(d)
         read_s = self._attended_sum(d, s + d)  # cached tokens read and the new one written
@@ -1158,19 +1172,19 @@ class IterationCost:
         t = work + comm + self._overhead_s
         if t <= 0:
             return 0.0, 0.0
-        flops, by = self._flops_bytes(tokens, att_s, read_s if d > 0 else 0.0, prefill_tokens,
-                                      prefill_pairs, prefill_prefix_tokens)  # fmt: skip
+        flops, by = self._flops_bytes(tokens, touched, att_s, read_s if d > 0 else 0.0,
+                                      prefill_tokens, prefill_pairs,
+                                      prefill_prefix_tokens)  # fmt: skip
         drive = min(1.0, self._pw_m * by / (t * self._bw) + self._pw_c * flops / (t * self._peak))
         return t, (self._idle_w + self._span_w * drive) * t * self.tensor_parallel
 
-    def _flops_bytes(self, tokens, att_s, read_s, p_tok, p_pairs, p_prefix):
+    def _flops_bytes(self, tokens, touched, att_s, read_s, p_tok, p_pairs, p_prefix):
         flops = self._dense_flops_row * tokens + self._pair_flops * (att_s + float(p_pairs))
         by = (self._weights_b if tokens > 0 else 0.0) + self._kv_tok_b * (
             read_s + float(p_tok) + float(p_prefix)
         )
         if self._moe is not None and tokens > 0:
-            layers, n_exp, k, exp_b, exp_f = self._moe
-            touched = n_exp * -math.expm1(tokens * math.log1p(-k / n_exp))
+            layers, _, _, exp_b, exp_f = self._moe
             flops += exp_f * tokens
             by += layers * touched * exp_b
         return flops, by
@@ -1255,7 +1269,7 @@ class IterationCost:
             ``(K, a1, b1, a2, b2)`` in seconds.
         """
         d, s0 = float(decode_sequences), float(decode_context)
-        ops = self._linear_ops(d)
+        ops = self._linear_ops(d, self._touched(d))
         par = self._parallelism(d)
         if self._window:
             a0 = self._attended_sum(d, s0)

@@ -493,17 +493,22 @@ def distinct_experts(n_experts: int, n_active: int, tokens):
     n_active : int
         Experts each token is routed to, ``k``.
     tokens : float or array
-        Tokens in the step, ``T``.
+        Tokens in the step, ``T``. A Python float is computed with :mod:`math` (the
+        per-iteration path of :class:`inferecon.IterationCost`), anything else with numpy.
 
     Returns
     -------
     float or numpy.ndarray
         Expected distinct experts per layer (same shape as ``tokens``).
     """
-    tokens = np.asarray(tokens, dtype=float)
     if n_experts == 0:
-        return np.zeros_like(tokens)
-    return n_experts * -np.expm1(tokens * np.log1p(-n_active / n_experts))
+        return np.zeros_like(np.asarray(tokens, dtype=float))
+    scalar = type(tokens) is float
+    xp = math if scalar else np  # math: no array overhead on the simulator's per-iteration path
+    t = tokens if scalar else np.asarray(tokens, dtype=float)
+    # log of the chance that one token misses a given expert (-inf when it takes them all)
+    log_miss = xp.log1p(-n_active / n_experts) if n_active < n_experts else -math.inf
+    return n_experts * -xp.expm1(t * log_miss)
 
 
 _VENDOR_WORDS = re.compile(r"^(nvidia|amd|instinct|tesla)+")

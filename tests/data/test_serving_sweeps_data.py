@@ -1,10 +1,12 @@
 """Internal consistency of data/published_serving_sweeps.csv and data/request_lengths.csv.
 
-No package loader exists for these two files yet, so the tests read them with pandas. They
-check what the datasheet (data/README.md) promises: every row's configuration is valid and
-constant within its sweep, derived columns follow from the published ones, per-GPU numbers
-are the system numbers divided by the GPU count, and each sweep moves the way a serving
-system must (more load: more throughput up to a plateau, slower tokens per user).
+The tests read the two files through their package loaders,
+:func:`inferecon.load_published_serving_sweeps` and :func:`inferecon.load_request_lengths`
+(which also check each file against its schema), so they check the data as the package serves
+it. They check what the datasheet (data/README.md) promises beyond the schema: every row's
+configuration is constant within its sweep, derived columns follow from the published ones,
+per-GPU numbers are the system numbers divided by the GPU count, and each sweep moves the way a
+serving system must (more load: more throughput up to a plateau, slower tokens per user).
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+
+import inferecon as ie
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 SWEEPS = DATA / "published_serving_sweeps.csv"
@@ -111,16 +115,12 @@ PLATEAU = 0.01
 
 @pytest.fixture(scope="module")
 def sweeps() -> pd.DataFrame:
-    return pd.read_csv(SWEEPS, dtype={"engine_version": str, "expert_parallel": "Int64"})
+    return ie.load_published_serving_sweeps()
 
 
 @pytest.fixture(scope="module")
 def lengths() -> pd.DataFrame:
-    return pd.read_csv(LENGTHS)
-
-
-def _names(csv_name: str) -> set[str]:
-    return set(pd.read_csv(DATA / csv_name)["name"])
+    return ie.load_request_lengths()
 
 
 def _load_variable(g: pd.DataFrame) -> str:
@@ -133,6 +133,7 @@ def _load_variable(g: pd.DataFrame) -> str:
 
 
 def test_sweeps_columns_and_required_fields(sweeps):
+    assert list(pd.read_csv(SWEEPS, nrows=0).columns) == SWEEP_COLUMNS  # the file as written
     assert list(sweeps.columns) == SWEEP_COLUMNS
     missing = sweeps[REQUIRED].isna()
     assert not missing.any().any(), sweeps.loc[missing.any(axis=1), ["sweep_id"]]
@@ -157,8 +158,8 @@ def test_sweeps_value_domains(sweeps):
 
 
 def test_sweeps_name_known_models_and_gpus(sweeps):
-    assert set(sweeps["model"]) <= _names("models.csv")
-    assert set(sweeps["gpu"]) <= _names("gpus.csv")
+    assert set(sweeps["model"]) <= set(ie.load_models()["name"])
+    assert set(sweeps["gpu"]) <= set(ie.load_gpus()["name"])
 
 
 def test_sweeps_positive_numbers(sweeps):
@@ -370,6 +371,7 @@ def test_quotes_name_their_load_level(sweeps):
 
 
 def test_lengths_columns_and_counts(lengths):
+    assert list(pd.read_csv(LENGTHS, nrows=0).columns) == list(lengths.columns)
     assert list(lengths.columns) == [
         "trace",
         "source_row",

@@ -89,6 +89,20 @@ def test_moe_reads_more_experts_as_batch_grows():
     assert w[0] == pytest.approx(ie.get_model("DeepSeek-V3").params_active, rel=1e-9)
 
 
+@pytest.mark.parametrize(("n_experts", "n_active"), [(8, 2), (128, 8), (256, 8), (60, 7), (4, 4)])
+def test_distinct_experts_is_one_count_for_floats_and_arrays(n_experts, n_active):
+    # E (1 - (1 - k/E)^T) by hand; the float path (IterationCost's, in the simulator) and the
+    # array path (decode_performance's) agree with it; k = E touches every expert
+    tokens = [1.0, 3.0, 37.5, 512.0]
+    by_hand = [n_experts * (1 - (1 - n_active / n_experts) ** t) for t in tokens]
+    floats = [ie.distinct_experts(n_experts, n_active, t) for t in tokens]
+    assert all(type(f) is float for f in floats)
+    assert floats == pytest.approx(by_hand, rel=1e-12)
+    assert ie.distinct_experts(n_experts, n_active, np.array(tokens)) == pytest.approx(
+        floats, rel=1e-15
+    )
+
+
 # --------------------------------------------------------------------------- ceilings
 
 
