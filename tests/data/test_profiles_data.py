@@ -99,18 +99,21 @@ def _write(path: Path, header: list[str], rows: list[list[str]]) -> Path:
     return path
 
 
-def test_broken_operator_copy_lists_every_problem(tmp_path):
-    raw = pd.read_csv(DATA / "operator_timings.csv", dtype=str, keep_default_na=False)
-    good = raw.iloc[0].tolist()
-    header = list(raw.columns)
-    col = {c: i for i, c in enumerate(header)}
+def _first_row_of(name: str, drop: str | None = None):
+    """The file's header (less ``drop``) and a builder of copies of its first row, changed."""
+    raw = pd.read_csv(DATA / name, dtype=str, keep_default_na=False)
+    if drop is not None:
+        raw = raw.drop(columns=drop)
+    header, good = list(raw.columns), raw.iloc[0].to_dict()
 
     def row(**changes):
-        r = list(good)
-        for k, v in changes.items():
-            r[col[k]] = v
-        return r
+        return [{**good, **changes}[c] for c in header]
 
+    return header, row
+
+
+def test_broken_operator_copy_lists_every_problem(tmp_path):
+    header, row = _first_row_of("operator_timings.csv")
     rows = [
         row(),  # line 2
         row(gpu="B300-imaginary", tokens="2"),  # 3: unknown GPU
@@ -143,17 +146,7 @@ def test_broken_operator_copy_lists_every_problem(tmp_path):
 
 
 def test_broken_collective_copy_lists_every_problem(tmp_path):
-    raw = pd.read_csv(DATA / "collective_timings.csv", dtype=str, keep_default_na=False)
-    header = [c for c in raw.columns if c != "interconnect"]  # a missing column
-    good = raw.drop(columns="interconnect").iloc[0].tolist()
-    col = {c: i for i, c in enumerate(header)}
-
-    def row(**changes):
-        r = list(good)
-        for k, v in changes.items():
-            r[col[k]] = v
-        return r
-
+    header, row = _first_row_of("collective_timings.csv", drop="interconnect")  # column missing
     rows = [
         row(),  # 2
         row(collective="all_to_all", size_bytes="3"),  # 3
