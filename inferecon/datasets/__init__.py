@@ -7,7 +7,7 @@ column, rule) before anything is returned: a file is loaded whole or not at all.
 The validation machinery (column rules, errors, locating files) is in
 :mod:`inferecon.datasets.validation`; each topic's schemas and loaders in its own module
 (``prices``, ``testtime``, ``hardware``, ``models``, ``measurements``, ``serving``, ``scaling``,
-``factory``); this module holds the table of every dataset, :data:`DATASETS`, which
+``factory``, ``profiles``); this module holds the table of every dataset, :data:`DATASETS`, which
 ``python -m inferecon check-data`` validates.
 """
 
@@ -25,6 +25,7 @@ from . import (
     measurements,
     models,
     prices,
+    profiles,
     scaling,
     serving,
     testtime,
@@ -37,6 +38,7 @@ from .models import *  # noqa: F403
 from .prices import *  # noqa: F403
 from .prices import EPOCH_FILES
 from .prices import REASONING_NAME_PATTERN as REASONING_NAME_PATTERN  # as before the split
+from .profiles import *  # noqa: F403
 from .scaling import *  # noqa: F403
 from .serving import *  # noqa: F403
 from .testtime import *  # noqa: F403
@@ -52,6 +54,7 @@ __all__ = [
     *serving.__all__,
     *scaling.__all__,
     *factory.__all__,
+    *profiles.__all__,
     "Dataset",
     "DATASETS",
     "BUNDLED_FILES",
@@ -149,6 +152,18 @@ DATASETS: dict[str, Dataset] = {
             scaling.load_sardana_runs,
             "sardana_runs.csv",
             aliases=("trainingresults.csv",),
+        ),
+        Dataset(
+            "operator_timings",
+            profiles.OPERATOR_TIMINGS_SCHEMA,
+            profiles.load_operator_timings,
+            "operator_timings.csv",
+        ),
+        Dataset(
+            "collective_timings",
+            profiles.COLLECTIVE_TIMINGS_SCHEMA,
+            profiles.load_collective_timings,
+            "collective_timings.csv",
         ),
         # users' files only (nothing bundled)
         Dataset("sampling_counts", testtime.SAMPLING_COUNTS_SCHEMA, testtime.load_sampling_counts),

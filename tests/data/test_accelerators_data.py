@@ -144,9 +144,10 @@ def test_same_silicon_same_peaks():
         assert ratio == pytest.approx(factors.get((a, b, col), 1.0), rel=0.15), (a, b, col)
 
 
-def test_the_nine_gpus_of_gpus_csv_agree():
+def test_the_gpus_of_gpus_csv_agree():
     # where both files describe the same chip, memory, bandwidth and dense peaks agree
-    # (both come from datasheets; H100/H200 peaks differ in rounding: 989 vs 989.4)
+    # (both come from datasheets; H100/H200 peaks differ in rounding: 989 vs 989.4). The A40
+    # (in gpus.csv for Vidur's operator timings) has no row in accelerators.csv.
     twins = {
         "A100-80GB-SXM": "NVIDIA A100 SXM4 80 GB",
         "H100-SXM": "NVIDIA H100 SXM5 80 GB",
@@ -161,7 +162,7 @@ def test_the_nine_gpus_of_gpus_csv_agree():
     rows = _raw()
     with (DATA / "gpus.csv").open(newline="") as fh:
         gpus = {r["name"]: r for r in csv.DictReader(fh)}
-    assert set(gpus) == set(twins)
+    assert set(gpus) == set(twins) | {"A40"}
     cols = {
         "memory_gb": "memory_gb",
         "hbm_tb_s": "memory_tb_s",

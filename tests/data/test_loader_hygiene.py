@@ -40,6 +40,8 @@ NUMERIC = {
     "request_lengths.csv": "context_tokens",
     "accelerators.csv": "fp32_tflops",
     "factory_assumptions.csv": "value",
+    "operator_timings.csv": "median_ms",
+    "collective_timings.csv": "size_bytes",
 }
 
 
