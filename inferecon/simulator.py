@@ -38,6 +38,7 @@ from __future__ import annotations
 import math
 import time as _time
 import warnings
+from array import array
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
@@ -325,7 +326,7 @@ def simulate_serving(
         closed = (
             (workload.concurrency, workload.think_time_s) if workload.kind == "closed" else None
         )
-        ids = list(range(n)) if closed else list(np.argsort(df["arrival_s"], kind="stable"))
+        ids = list(range(n)) if closed else np.argsort(df["arrival_s"], kind="stable").tolist()
         out = _run_instance(c, req, ids, policy=policy, closed=closed, **kw)
         outs.append(out)
         max_gap[ids] = _max_gaps(req, ids, out)
@@ -366,7 +367,7 @@ def simulate_serving(
 
 def _disaggregated(c, req, df, tensor_parallel, n_pre, n_dec, kw, outs, max_gap):
     """Prefill pool, KV transfer, decode pool: simulated one after the other (open loop)."""
-    order = list(np.argsort(df["arrival_s"].to_numpy(float), kind="stable"))
+    order = np.argsort(df["arrival_s"].to_numpy(float), kind="stable").tolist()
     for i in range(n_pre):  # prefill pool: requests leave with their first token
         outs.append(_run_instance(c, req, order[i::n_pre], policy="prefill_first",
                                   prefill_only=True, **kw))  # fmt: skip
@@ -375,11 +376,11 @@ def _disaggregated(c, req, df, tensor_parallel, n_pre, n_dec, kw, outs, max_gap)
     transfer = np.broadcast_to(np.asarray(c.kv_transfer_s(np.asarray(req["prompt"], dtype=float)),
                                           dtype=float), first.shape)  # fmt: skip
     ready = first + transfer
-    req["finish"][:] = [math.nan] * len(req["finish"])  # the prefill pool's exits are not ends
+    req["finish"][:] = array("d", [math.nan]) * len(req["finish"])  # prefill exits are not ends
     dec = dict(req)
-    dec["arrival"] = list(ready)  # the decode pool sees a request when its KV cache lands
+    dec["arrival"] = ready.tolist()  # the decode pool sees a request when its KV cache lands
     done = np.flatnonzero(np.isfinite(ready))
-    done = list(done[np.argsort(ready[done], kind="stable")])
+    done = done[np.argsort(ready[done], kind="stable")].tolist()
     for i in range(n_dec):
         ids = done[i::n_dec]
         out = _run_instance(c, dec, ids, policy="prefill_first", prefilled=set(ids), **kw)

@@ -67,15 +67,15 @@ def _timeline(runs, end_t, capacity_blocks, bins=400) -> pd.DataFrame:
     total_kv = np.zeros(bins)
     weight = np.zeros(bins)
     for (tt, bb, qq, kk), cap in zip(runs, capacity_blocks, strict=True):
-        if not tt:
+        if not len(tt):
             continue
-        tt = np.asarray(tt)
+        tt = np.asarray(tt, dtype=float)
         dur = np.diff(np.append(tt, end_t))
         idx = np.clip(np.searchsorted(edges, tt, side="right") - 1, 0, bins - 1)
-        np.add.at(weight, idx, dur)
-        np.add.at(total_b, idx, dur * np.asarray(bb))
-        np.add.at(total_q, idx, dur * np.asarray(qq))
-        np.add.at(total_kv, idx, dur * np.asarray(kk) / max(cap, 1))
+        weight += np.bincount(idx, dur, bins)
+        total_b += np.bincount(idx, dur * np.asarray(bb, dtype=float), bins)
+        total_q += np.bincount(idx, dur * np.asarray(qq, dtype=float), bins)
+        total_kv += np.bincount(idx, dur * np.asarray(kk, dtype=float) / max(cap, 1), bins)
     with np.errstate(invalid="ignore", divide="ignore"):
         n = max(len(runs), 1)
         return pd.DataFrame({
