@@ -107,6 +107,11 @@ def _safe_iterations(phase_count, decode_iter: int, decoding: int, free_blocks: 
     return (cycles + 1) * BLOCK_TOKENS  # pragma: no cover - taken reaches (cycles+1) D
 
 
+_STEPPED_STRETCH = 8
+"""Decode stretches of at most this many iterations are costed one ``iteration_s`` call per
+iteration (a stretch bounded by an arrival mostly stops after a few); longer ones in closed
+form (:meth:`StepTimeModel.decode_form`)."""
+
 _SPAN_KEYS = ("span_start", "span_t0", "span_gap", "span_int")
 """The columns of a run's span record (:func:`_max_gaps` reads them)."""
 
@@ -376,7 +381,9 @@ class _Instance:
                     if next_t > t:
                         t = next_t
                     continue
-                k = self.stretch_length(G, D, S, used)
+                k = heap[0][0] - G  # until the next request finishes, or the cache runs out
+                if kv_blocks - used < D * ((k + BLOCK_TOKENS - 1) // BLOCK_TOKENS):
+                    k = min(k, _safe_iterations(phase_count, G, D, kv_blocks - used))
                 if k == 0:  # the cache is full: the newest request makes room
                     self.G, self.D, self.S, self.used, self.t = G, D, S, used, t
                     self.last_decode_end = last_dec_end
@@ -385,20 +392,29 @@ class _Instance:
                     continue
                 if k > 1 and linear_for is not None:  # a sliding window bends the line
                     k = min(k, max(int(min(linear_for(D, S), k)), 1))  # split the stretch there
-                if k == 1:  # one iteration (most stretches under load): no closed form
-                    t0 = iteration_s(0, 0, 0, D, S)
-                else:
+                # it stops early at the first iteration that ends at or after an arrival that
+                # could be admitted, and after one iteration if that one passes max_time_s
+                horizon = next_t - t if (
+                    not waiting and D < max_running and used < kv_blocks) else inf  # fmt: skip
+                if k <= _STEPPED_STRETCH:  # short (most, under load): iteration by iteration
+                    t0 = dt = iteration_s(0, 0, 0, D, S)
+                    gap = t0 if last_dec_end is None else t + t0 - last_dec_end
+                    elapsed, j = 0.0, 0
+                    while True:
+                        elapsed += dt
+                        used += phase_count[(-(G + j)) % BLOCK_TOKENS]
+                        j += 1
+                        if j == k or elapsed >= horizon or t + t0 > max_time_s:
+                            break
+                        dt = iteration_s(0, 0, 0, D, S + j * D)
+                    spans.extend((t, t0, gap, dt if j > 1 else 0.0))
+                    k = j
+                    t += elapsed
+                else:  # long: in closed form
                     form = cost.decode_form(D, S)
-                    k, t0 = _stretch_end(form, k, t, next_t if (
-                        not waiting and D < max_running and used < kv_blocks) else inf,
-                        max_time_s)  # fmt: skip
-                gap = t0 if last_dec_end is None else t + t0 - last_dec_end
-                if k == 1:
-                    spans.extend((t, t0, gap, 0.0))
-                    used += phase_count[(-G) % BLOCK_TOKENS]
-                    t += t0
-                else:
-                    spans.extend((t, t0, gap, _iteration(form, k - 1)))
+                    k, t0 = _stretch_end(form, k, t, t + horizon, max_time_s)
+                    gap = t0 if last_dec_end is None else t + t0 - last_dec_end
+                    spans.extend((t, t0, gap, _iteration(form, k - 1) if k > 1 else 0.0))
                     used += _new_blocks(phase_count, G, D, k)
                     t += _span_sum(form, k)
                 last_dec_end = t
@@ -450,15 +466,6 @@ class _Instance:
         }
 
     # ------------------------------------------------------------------ events
-    def stretch_length(self, G: int, D: int, S: int, used: int) -> int:
-        """Decode-only iterations until a request finishes or the cache runs out of blocks
-        (0: it has run out, someone must be preempted)."""
-        k = self.finish_heap[0][0] - G
-        free = self.kv_blocks - used
-        if free < D * ((k + BLOCK_TOKENS - 1) // BLOCK_TOKENS):  # the cache may run out first
-            k = min(k, _safe_iterations(self.phase_count, G, D, free))
-        return k
-
     def join_decode(self, rid: int, cache_len: int, when: float, G: int) -> int:
         """``rid``'s prefill ended at ``when`` (decode iteration ``G``) with its next token.
 
