@@ -9,9 +9,9 @@ records every request's first token, finish and largest gap between tokens.
 Speed: the loop (:class:`_Instance`) holds its scalar state in local variables while it turns
 and makes one turn per event: a prefill or mixed iteration, or a stretch of decode-only
 iterations up to the next event (an arrival that can be admitted, a request finishing, a cache
-block running out). Under load most stretches are one iteration long (a request finishes
-nearly every iteration), costed with ``iteration_s`` alone; a longer one advances in closed
-form, since each decode iteration's time grows linearly with the cached tokens
+block running out). Under load most stretches are a few iterations long (a request finishes
+nearly every iteration), each costed with ``iteration_s``; a long one advances in closed form,
+since each decode iteration's time grows linearly with the cached tokens
 (:meth:`inferecon.IterationCost.decode_form`; split where a sliding window bends the line).
 The results equal a plain loop of one iteration per turn (``benchmarks/goodput_bench.py``,
 checked by ``tests/unit/test_goodput_reference.py``).
