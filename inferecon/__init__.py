@@ -21,24 +21,30 @@ from importlib import import_module
 from importlib.metadata import PackageNotFoundError, version
 
 from .calibration import *  # noqa: F403
+from .continuous_batching import *  # noqa: F403
 from .datasets import *  # noqa: F403
 from .efficiency import *  # noqa: F403
 from .factory import *  # noqa: F403
-from .goodput_sim import *  # noqa: F403
+from .goodput_search import *  # noqa: F403
 from .prices import *  # noqa: F403
 from .rates import *  # noqa: F403
 from .scaling import *  # noqa: F403
 from .serving import *  # noqa: F403
+from .simulator import *  # noqa: F403
+from .slo_metrics import *  # noqa: F403
 from .specs import *  # noqa: F403
+from .sweep_replay import *  # noqa: F403
 from .testtime import *  # noqa: F403
 from .trends import *  # noqa: F403
+from .workloads import *  # noqa: F403
 
 _TOPIC_NAMES = (
-    "datasets", "rates", "prices", "specs", "efficiency", "serving", "calibration", "goodput_sim",
+    "datasets", "rates", "prices", "specs", "efficiency", "serving", "calibration", "workloads",
+    "continuous_batching", "simulator", "slo_metrics", "goodput_search", "sweep_replay",
     "factory", "trends", "scaling", "testtime",
 )  # fmt: skip
 """The topic modules whose ``__all__`` make up the flat namespace (``ie.goodput`` is the
-function of that name; its module is ``inferecon.goodput_sim``: a module and a function never
+function of that name; its module is ``inferecon.goodput_search``: a module and a function never
 share a name)."""
 
 try:

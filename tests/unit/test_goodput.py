@@ -277,7 +277,7 @@ def test_iteration_cost_equals_the_static_model_in_its_pure_cases(
 
 def test_decode_form_advances_a_stretch_exactly():
     # k decode iterations of a fixed batch: the closed form equals the sum of single steps
-    from inferecon.goodput_sim import _iterations_to_reach, _span_sum
+    from inferecon.continuous_batching import _span_sum, _stretch_end
 
     c = ie.IterationCost(LLAMA8B, "H100-SXM")
     for d, s0, k in ((1, 4000, 300), (40, 40 * 30, 2000), (200, 200 * 3000, 50)):
@@ -285,7 +285,8 @@ def test_decode_form_advances_a_stretch_exactly():
         steps = [c.iteration_s(0, 0, 0, d, s0 + j * d) for j in range(k)]
         assert _span_sum(form, k) == pytest.approx(sum(steps), rel=1e-12)
         horizon = sum(steps[: k // 2]) - 1e-9
-        assert _iterations_to_reach(form, horizon, k) == k // 2
+        k_end, t0 = _stretch_end(form, k, 0.0, horizon, math.inf)  # an arrival at `horizon`
+        assert k_end == k // 2 and t0 == pytest.approx(steps[0], rel=1e-12)
 
 
 @settings(max_examples=200, deadline=None)
@@ -301,14 +302,14 @@ def test_span_sum_is_the_sum_of_its_iterations_where_the_lines_cross(k0, a1, b1,
     # the closed form of a stretch against the sum, iteration by iteration, of
     # K + max(a1 + b1 j, a2 + b2 j): whichever line is larger first, wherever they cross
     # (achieved: ~1e-15 relative; margin to 1e-9)
-    from inferecon.goodput_sim import _iteration, _iterations_to_reach, _span_sum
+    from inferecon.continuous_batching import _iteration, _span_sum, _stretch_end
 
     form = (k0, a1, b1, a2, b2)
     steps = [_iteration(form, j) for j in range(k)]
     assert _span_sum(form, k) == pytest.approx(sum(steps), rel=1e-9, abs=1e-15)
     half = sum(steps[: (k + 1) // 2])
-    if half > 0:  # the first k' whose iterations last at least half of it
-        assert _iterations_to_reach(form, half * (1 - 1e-12), k) == (k + 1) // 2
+    if half > 0:  # a stretch bounded by an arrival ends at the first iteration that reaches it
+        assert _stretch_end(form, k, 0.0, half * (1 - 1e-12), math.inf)[0] == (k + 1) // 2
 
 
 def test_chunked_prefill_shortens_the_longest_gap_between_tokens():
@@ -619,9 +620,10 @@ def test_the_module_and_the_function_have_different_names():
     import importlib
     import types
 
-    mod = importlib.import_module("inferecon.goodput_sim")
+    mod = importlib.import_module("inferecon.goodput_search")
     assert isinstance(mod, types.ModuleType) and callable(ie.goodput)
-    assert ie.goodput is mod.goodput and ie.ConstantService is mod.ConstantService
+    assert ie.goodput is mod.goodput
+    assert ie.ConstantService is importlib.import_module("inferecon.simulator").ConstantService
     for topic in ie._TOPIC_NAMES:  # no topic module shares a name with an exported object
         assert topic not in ie.__all__, topic
 
@@ -733,7 +735,7 @@ def test_decode_linear_iterations_marks_where_the_window_bends_the_line():
         k = int(min(c.decode_linear_iterations(d, s0), 300))
         form = c.decode_form(d, s0)
         steps = [c.iteration_s(0, 0, 0, d, s0 + j * d) for j in range(k)]
-        from inferecon.goodput_sim import _span_sum
+        from inferecon.continuous_batching import _span_sum
 
         assert _span_sum(form, k) == pytest.approx(sum(steps), rel=1e-12)
 
@@ -774,7 +776,7 @@ def test_one_default_batch_and_one_rate_grid():
 
 
 def test_sharegpt_rows_replay_a_real_conversation_shape():
-    from inferecon.goodput_sim import _sweep_lengths
+    from inferecon.sweep_replay import _sweep_lengths
 
     sweeps = ie.load_published_serving_sweeps()
     row = sweeps[sweeps["length_dist"] == "sharegpt"].dropna(subset=["mean_input_tokens"])
