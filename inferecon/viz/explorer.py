@@ -48,6 +48,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from ._glyph_cache import use_glyph_cache
 from .style import FORMATS, house_style, savefig, slug
 
 __all__ = [
@@ -329,6 +330,7 @@ class Explorer:
             self._build(self.fig)
         self.fig.canvas.mpl_connect("draw_event", self._on_draw_event)
         _use_fast_frames(self.fig.canvas)  # before the canvas can send its first frame
+        use_glyph_cache(self.fig.canvas)
         self.readout = widgets.HTML(layout=widgets.Layout(margin="4px 0 4px 0"))
         self._reset_button = widgets.Button(
             description="Reset", icon="undo", tooltip="Back to the default scenario"
@@ -471,6 +473,7 @@ class Explorer:
             self.fig.stale = False  # the image is current: pyplot's draw_all has nothing to do
             return
         _use_fast_frames(canvas)
+        use_glyph_cache(canvas)
         try:
             self._redraw(canvas)
         finally:
