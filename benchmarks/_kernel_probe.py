@@ -9,7 +9,8 @@ and never in a user's own kernels. It wraps, without changing what they do:
   draw (blit or full);
 * ipympl's ``Canvas.get_diff_image`` (the diff against the previous frame and the PNG encode)
   and ``Canvas.send_binary`` (handing the PNG to the comm); and the explorer's own frame
-  encoder where it installs one (``inferecon.viz.explorer._next_frame``).
+  encoder and sender where it installs them (``inferecon.viz.explorer._next_frame`` and
+  ``_send_frame``).
 
 For A/B runs, while a file ``<probe file>.ipympl`` exists the explorers' canvases go back to
 ipympl's own frame encoding.
@@ -114,17 +115,18 @@ def _install(path: str) -> None:
             rec["png_bytes"].append(len(png))
             rec["modes"].append(canvas._current_image_mode)
 
-    send_binary = Canvas.send_binary
+    def _timed_send(send):
+        def timed(self, data):
+            t0 = time.perf_counter()
+            try:
+                return send(self, data)
+            finally:
+                rec = state["rec"]
+                if rec is not None:
+                    rec["send_ms"] += (time.perf_counter() - t0) * 1e3
+                    rec["send_end_t"].append(epoch_ms())
 
-    def _send_binary(self, data):
-        t0 = time.perf_counter()
-        try:
-            return send_binary(self, data)
-        finally:
-            rec = state["rec"]
-            if rec is not None:
-                rec["send_ms"] += (time.perf_counter() - t0) * 1e3
-                rec["send_end_t"].append(epoch_ms())
+        return timed
 
     ipywidgets.Widget._handle_msg = _handle_msg
     Explorer.update = _update
@@ -132,7 +134,11 @@ def _install(path: str) -> None:
     Canvas.get_diff_image = _timed_frame(Canvas.get_diff_image)
     if hasattr(explorer_module, "_next_frame"):
         explorer_module._next_frame = _timed_frame(explorer_module._next_frame)
-    Canvas.send_binary = _send_binary
+    Canvas.send_binary = _timed_send(Canvas.send_binary)
+    if hasattr(explorer_module, "_send_frame"):
+        # the explorer installs its own send_binary on each canvas (an instance attribute, which
+        # the class-level wrapper above never sees): time that one too
+        explorer_module._send_frame = _timed_send(explorer_module._send_frame)
 
 
 if _PATH:
