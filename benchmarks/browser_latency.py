@@ -307,7 +307,9 @@ def _explorers_in_page(page, harness) -> list[dict]:
         for j in range(widgets.count()):
             w = widgets.nth(j)
             handles = w.locator(".noUi-handle")
-            label = w.locator(".widget-label").first.inner_text().strip()
+            # text_content, not inner_text: a cell JupyterLab has not laid out yet (its windowing
+            # leaves off-screen cells unrendered) has no rendered text
+            label = (w.locator(".widget-label").first.text_content() or "").strip()
             n = handles.count()
             for h in range(n):
                 suffix = "" if n == 1 else (" (lower)" if h == 0 else " (upper)")
