@@ -21,7 +21,8 @@ ticks, legend, titles, source line), caches them as a background bitmap and draw
 artists on top; a control change that leaves the layout alone restores the background and
 redraws only the dynamic artists. A subclass that changes limits, ticks or static text calls
 :meth:`Explorer._relayout` so the next redraw is a full one. Exports and inline displays draw
-every artist normally.
+every artist normally. Text, most of a redraw's cost, is drawn from cached layouts and glyph
+bitmaps (:mod:`inferecon.viz._glyph_cache`: the same pixels as matplotlib's own).
 
 In widget mode each redraw reaches the browser as one PNG frame over the widget's comm
 (ipympl's protocol: a full image, or only the changed pixels over the previous frame). The
