@@ -13,7 +13,9 @@ and never in a user's own kernels. It wraps, without changing what they do:
   ``_send_frame``).
 
 For A/B runs, while a file ``<probe file>.ipympl`` exists the explorers' canvases go back to
-ipympl's own frame encoding.
+ipympl's own frame encoding; while ``<probe file>.mpltext`` exists, their text is drawn by
+matplotlib's own ``RendererAgg.draw_text`` instead of the explorer's glyph cache
+(``inferecon.viz._glyph_cache``). Each record says which (``encoder``, ``text``).
 
 One JSON line per explorer update is appended to the file named by ``INFERECON_BENCH_PROBE``:
 wall-clock times (ms since the epoch, comparable with the page's
@@ -63,6 +65,8 @@ def _install(path: str) -> None:
             "send_end_t": [],
         }
         state["msg_t"] = None
+        state["mpl_text"] = os.path.exists(path + ".mpltext")  # checked once per update
+        rec["text"] = "matplotlib" if state["mpl_text"] else "glyph cache"
         outer, state["rec"] = state["rec"], rec
         t0 = time.perf_counter()
         try:
@@ -127,6 +131,24 @@ def _install(path: str) -> None:
                     rec["send_end_t"].append(epoch_ms())
 
         return timed
+
+    try:
+        from inferecon.viz import _glyph_cache
+    except ImportError:  # a package without the glyph cache
+        _glyph_cache = None
+    state["mpl_text"] = False
+    if _glyph_cache is not None:
+        from matplotlib.backends.backend_agg import RendererAgg
+
+        cached_draw_text = _glyph_cache._draw_text
+
+        def _draw_text(self, *args, **kwargs):
+            if state["mpl_text"]:
+                return RendererAgg.draw_text(self, *args, **kwargs)
+            return cached_draw_text(self, *args, **kwargs)
+
+        # use_glyph_cache binds the module's _draw_text to each renderer it sees
+        _glyph_cache._draw_text = _draw_text
 
     ipywidgets.Widget._handle_msg = _handle_msg
     Explorer.update = _update
