@@ -9,10 +9,13 @@ and never in a user's own kernels. It wraps, without changing what they do:
   draw (blit or full);
 * ipympl's ``Canvas.get_diff_image`` (the diff against the previous frame and the PNG encode)
   and ``Canvas.send_binary`` (handing the PNG to the comm); and the explorer's own frame
-  encoder where it installs one (``inferecon.viz.explorer._next_frame``).
+  encoder and sender where it installs them (``inferecon.viz.explorer._next_frame`` and
+  ``_send_frame``).
 
 For A/B runs, while a file ``<probe file>.ipympl`` exists the explorers' canvases go back to
-ipympl's own frame encoding.
+ipympl's own frame encoding; while ``<probe file>.mpltext`` exists, their text is drawn by
+matplotlib's own ``RendererAgg.draw_text`` instead of the explorer's glyph cache
+(``inferecon.viz._glyph_cache``). Each record says which (``encoder``, ``text``).
 
 One JSON line per explorer update is appended to the file named by ``INFERECON_BENCH_PROBE``:
 wall-clock times (ms since the epoch, comparable with the page's
@@ -62,6 +65,8 @@ def _install(path: str) -> None:
             "send_end_t": [],
         }
         state["msg_t"] = None
+        state["mpl_text"] = os.path.exists(path + ".mpltext")  # checked once per update
+        rec["text"] = "matplotlib" if state["mpl_text"] else "glyph cache"
         outer, state["rec"] = state["rec"], rec
         t0 = time.perf_counter()
         try:
@@ -114,17 +119,36 @@ def _install(path: str) -> None:
             rec["png_bytes"].append(len(png))
             rec["modes"].append(canvas._current_image_mode)
 
-    send_binary = Canvas.send_binary
+    def _timed_send(send):
+        def timed(self, data):
+            t0 = time.perf_counter()
+            try:
+                return send(self, data)
+            finally:
+                rec = state["rec"]
+                if rec is not None:
+                    rec["send_ms"] += (time.perf_counter() - t0) * 1e3
+                    rec["send_end_t"].append(epoch_ms())
 
-    def _send_binary(self, data):
-        t0 = time.perf_counter()
-        try:
-            return send_binary(self, data)
-        finally:
-            rec = state["rec"]
-            if rec is not None:
-                rec["send_ms"] += (time.perf_counter() - t0) * 1e3
-                rec["send_end_t"].append(epoch_ms())
+        return timed
+
+    try:
+        from inferecon.viz import _glyph_cache
+    except ImportError:  # a package without the glyph cache
+        _glyph_cache = None
+    state["mpl_text"] = False
+    if _glyph_cache is not None:
+        from matplotlib.backends.backend_agg import RendererAgg
+
+        cached_draw_text = _glyph_cache._draw_text
+
+        def _draw_text(self, *args, **kwargs):
+            if state["mpl_text"]:
+                return RendererAgg.draw_text(self, *args, **kwargs)
+            return cached_draw_text(self, *args, **kwargs)
+
+        # use_glyph_cache binds the module's _draw_text to each renderer it sees
+        _glyph_cache._draw_text = _draw_text
 
     ipywidgets.Widget._handle_msg = _handle_msg
     Explorer.update = _update
@@ -132,7 +156,11 @@ def _install(path: str) -> None:
     Canvas.get_diff_image = _timed_frame(Canvas.get_diff_image)
     if hasattr(explorer_module, "_next_frame"):
         explorer_module._next_frame = _timed_frame(explorer_module._next_frame)
-    Canvas.send_binary = _send_binary
+    Canvas.send_binary = _timed_send(Canvas.send_binary)
+    if hasattr(explorer_module, "_send_frame"):
+        # the explorer installs its own send_binary on each canvas (an instance attribute, which
+        # the class-level wrapper above never sees): time that one too
+        explorer_module._send_frame = _timed_send(explorer_module._send_frame)
 
 
 if _PATH:

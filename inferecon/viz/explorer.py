@@ -21,7 +21,8 @@ ticks, legend, titles, source line), caches them as a background bitmap and draw
 artists on top; a control change that leaves the layout alone restores the background and
 redraws only the dynamic artists. A subclass that changes limits, ticks or static text calls
 :meth:`Explorer._relayout` so the next redraw is a full one. Exports and inline displays draw
-every artist normally.
+every artist normally. Text, most of a redraw's cost, is drawn from cached layouts and glyph
+bitmaps (:mod:`inferecon.viz._glyph_cache`: the same pixels as matplotlib's own).
 
 In widget mode each redraw reaches the browser as one PNG frame over the widget's comm
 (ipympl's protocol: a full image, or only the changed pixels over the previous frame). The
@@ -48,6 +49,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from ._glyph_cache import use_glyph_cache
 from .style import FORMATS, house_style, savefig, slug
 
 __all__ = [
@@ -329,6 +331,7 @@ class Explorer:
             self._build(self.fig)
         self.fig.canvas.mpl_connect("draw_event", self._on_draw_event)
         _use_fast_frames(self.fig.canvas)  # before the canvas can send its first frame
+        use_glyph_cache(self.fig.canvas)
         self.readout = widgets.HTML(layout=widgets.Layout(margin="4px 0 4px 0"))
         self._reset_button = widgets.Button(
             description="Reset", icon="undo", tooltip="Back to the default scenario"
@@ -471,6 +474,7 @@ class Explorer:
             self.fig.stale = False  # the image is current: pyplot's draw_all has nothing to do
             return
         _use_fast_frames(canvas)
+        use_glyph_cache(canvas)
         try:
             self._redraw(canvas)
         finally:

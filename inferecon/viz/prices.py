@@ -587,22 +587,47 @@ class OpenClosedExplorer(_PlotMixin, Explorer):
             "figures (Chatbot Arena) from data/published_rates.csv.",
         )
 
+    def _dates(self) -> pd.DatetimeIndex:
+        """The weekly evaluation dates over the data's span (computed once)."""
+        if getattr(self, "_dates_cache", None) is None:
+            self._dates_cache = pd.date_range(
+                self.prices["price_date"].min(), self.prices["price_date"].max(), freq="7D"
+            )
+        return self._dates_cache
+
+    def _series(self, b: str, reasoning: bool) -> dict[str, Any]:
+        """What the figure draws for a benchmark and a reasoning choice, cached per choice.
+
+        The best score to date per group (:func:`inferecon.best_score_by_group` on
+        :meth:`_dates`), its x positions, and the qualifying models' points by group. The
+        explorer's data do not change after construction, so the key is the two choices.
+        """
+        cache = self.__dict__.setdefault("_series_cache", {})
+        key = (b, bool(reasoning))
+        if key not in cache:
+            g = best_score_by_group(self.prices, b, self._dates(), include_reasoning=key[1])
+            df = self.prices[qualifying_mask(self.prices, b, include_reasoning=key[1])]
+            op = df["open_weights"].eq(True).to_numpy()
+            cl = df["open_weights"].eq(False).to_numpy()
+            dx = mdates.date2num(df["price_date"])
+            y = df[b].to_numpy(float)
+            cache[key] = {
+                "groups": g,
+                "x": mdates.date2num(g["date"]),
+                "closed_pts": (dx[cl], y[cl]),
+                "open_pts": (dx[op], y[op]),
+            }
+        return cache[key]
+
     def _update(self, p):
         b = p["benchmark"]
-        dates = pd.date_range(
-            self.prices["price_date"].min(), self.prices["price_date"].max(), freq="7D"
-        )
-        g = best_score_by_group(self.prices, b, dates, include_reasoning=p["include_reasoning"])
+        series = self._series(b, p["include_reasoning"])
+        g, x = series["groups"], series["x"]
         self._last = g.assign(date=g["date"].dt.strftime("%Y-%m-%d"))
-        x = mdates.date2num(g["date"])
         self._closed.set_data(x, g["closed"].to_numpy(float))
         self._open.set_data(x, g["open"].to_numpy(float))
-        df = self.prices[qualifying_mask(self.prices, b, include_reasoning=p["include_reasoning"])]
-        op = df["open_weights"].eq(True).to_numpy()
-        cl = df["open_weights"].eq(False).to_numpy()
-        dx = mdates.date2num(df["price_date"])
-        self._cpts.set_data(dx[cl], df[b].to_numpy(float)[cl])
-        self._opts.set_data(dx[op], df[b].to_numpy(float)[op])
+        self._cpts.set_data(*series["closed_pts"])
+        self._opts.set_data(*series["open_pts"])
         gap = g["gap_pct"].to_numpy(float)
         self._gap.set_data(x, gap)
         pub_x, pub_y = [], []
@@ -617,7 +642,7 @@ class OpenClosedExplorer(_PlotMixin, Explorer):
             self._ylabel.set_text(BENCHMARKS[b])
             self._relayout()
         # limits depend on the benchmark only (not on the reasoning toggle), so toggling blits
-        lo, hi, x0, gap_lo, gap_hi = self._limits(b, dates, pub_y)
+        lo, hi, x0, gap_lo, gap_hi = self._limits(b, pub_y)
         self._set_limits(self.ax, xlim=(x0 - 20, x[-1] + 10), ylim=(lo, hi))
         self._set_limits(self.ax_gap, ylim=(gap_lo, gap_hi))
         valid = g.dropna(subset=["gap_pct"])
@@ -630,19 +655,14 @@ class OpenClosedExplorer(_PlotMixin, Explorer):
             f"{z['closed']:.1f}, best open {z['open']:.1f}."
         )
 
-    def _limits(self, b, dates, pub_y):
+    def _limits(self, b, pub_y):
         cache = self.__dict__.setdefault("_limit_cache", {})
         if b not in cache:
             df = self.prices.dropna(subset=[b])
             scores = df[b].to_numpy(float)
             pad = 0.05 * (scores.max() - scores.min() + 1)
             gaps = np.concatenate(
-                [
-                    best_score_by_group(self.prices, b, dates, include_reasoning=r)[
-                        "gap_pct"
-                    ].to_numpy(float)
-                    for r in (False, True)
-                ]
+                [self._series(b, r)["groups"]["gap_pct"].to_numpy(float) for r in (False, True)]
             )
             gaps = gaps[np.isfinite(gaps)]
             top = max(float(gaps.max()) if gaps.size else 1.0, max(pub_y, default=0.0))

@@ -65,6 +65,13 @@ def _log_fmt(axis):
 # --------------------------------------------------------------------------- landscape
 
 
+def _show_contours(cs, visible: bool) -> None:
+    """Show or hide a contour set and its inline labels."""
+    cs.set_visible(visible)
+    for text in cs.labelTexts:
+        text.set_visible(visible)
+
+
 class LossLandscapeExplorer(Explorer):
     """The loss over (parameters, tokens), the iso-FLOP line of a budget and its optimum.
 
@@ -164,16 +171,24 @@ class LossLandscapeExplorer(Explorer):
             "parameters). Contours every 0.1 nats/token.",
         )
 
-    def _draw_contours(self, law):
+    def _draw_contours(self, law, key):
+        """Show ``law``'s contours (``key`` its :data:`LAWS` key): made on the law's first
+        visit and kept, hidden, while another law shows (a law's contours depend on nothing
+        else: the (N, D) grid is fixed at construction)."""
         if self._contours is not None:
-            self._contours.remove()
-        nn, dd = np.meshgrid(self._n_grid, self._d_grid)
-        z = law.loss(nn, dd)
-        levels = np.arange(np.floor(law.E * 10) / 10 + 0.1, 4.0, 0.1)
-        self._contours = self.ax.contour(
-            nn, dd, z, levels=levels, cmap="Blues_r", linewidths=0.8, alpha=0.8
-        )
-        self.ax.clabel(self._contours, levels[::2], fontsize=7, fmt="%.1f")
+            _show_contours(self._contours, False)
+        sets = self.__dict__.setdefault("_contour_sets", {})
+        if key not in sets:
+            nn, dd = np.meshgrid(self._n_grid, self._d_grid)
+            z = law.loss(nn, dd)
+            levels = np.arange(np.floor(law.E * 10) / 10 + 0.1, 4.0, 0.1)
+            cs = self.ax.contour(
+                nn, dd, z, levels=levels, cmap="Blues_r", linewidths=0.8, alpha=0.8
+            )
+            self.ax.clabel(cs, levels[::2], fontsize=7, fmt="%.1f")
+            sets[key] = cs
+        self._contours = sets[key]
+        _show_contours(self._contours, True)
         self._relayout()
 
     def _update(self, p):
@@ -181,7 +196,7 @@ class LossLandscapeExplorer(Explorer):
         law = get_law(key)
         if key != self._law_key:
             self._law_key = key
-            self._draw_contours(law)
+            self._draw_contours(law, key)
         c = 10 ** float(p["log10_flops"])
         cs = np.geomspace(1e17, 1e30, 200)
         fn, fd = law.compute_optimal(cs)

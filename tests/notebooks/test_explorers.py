@@ -10,6 +10,7 @@ from xml.sax.saxutils import escape
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
 import pytest
 
 import inferecon as ie
@@ -311,5 +312,33 @@ def test_coverage_explorer_takes_a_users_counts_file(tmp_path):
         cov100 = ie.coverage([100] * 8, [0, 1, 2, 5, 9, 30, 0, 3], 100)
         assert cov100 == pytest.approx(6 / 8)
         assert f"{cov100:.1%}" in ex.readout.value
+    finally:
+        ex.close()
+
+
+def test_open_closed_cached_series_equal_a_fresh_computation():
+    """OpenClosedExplorer caches what it draws per (benchmark, reasoning) choice: after
+    visiting every choice, and coming back in another order, each drawn line and the exported
+    table equal a fresh computation and a fresh explorer; a key that left out the reasoning
+    choice would hand back the other choice's lines."""
+    ex = ie.viz.OpenClosedExplorer()
+    choices = [
+        (b, r) for b in (o[1] for o in ex.controls["benchmark"].options) for r in (False, True)
+    ]
+    try:
+        for b, r in choices + choices[::-1]:
+            ex.controls["benchmark"].value = b
+            ex.controls["include_reasoning"].value = r
+            fresh = ie.best_score_by_group(ex.prices, b, ex._dates(), include_reasoning=r)
+            pd.testing.assert_frame_equal(ex._series(b, r)["groups"], fresh)
+            np.testing.assert_array_equal(ex._closed.get_ydata(), fresh["closed"].to_numpy(float))
+            np.testing.assert_array_equal(ex._gap.get_ydata(), fresh["gap_pct"].to_numpy(float))
+            mask = ie.qualifying_mask(ex.prices, b, include_reasoning=r)
+            closed = ex.prices[mask & ex.prices["open_weights"].eq(False).to_numpy()]
+            np.testing.assert_array_equal(ex._cpts.get_ydata(), closed[b].to_numpy(float))
+        other = ie.viz.OpenClosedExplorer(**ex.state())
+        pd.testing.assert_frame_equal(ex.data(), other.data())
+        assert ex.readout.value == other.readout.value
+        other.close()
     finally:
         ex.close()

@@ -202,3 +202,25 @@ def test_fit_explorer_parameter_change_is_a_blit(close):
         assert lo < getattr(fit, name) < hi
     assert not drawn
     assert _blit_vs_full_redraw(ex) < 0.005
+
+
+def test_landscape_kept_contours_equal_a_fresh_explorers(close):
+    """Each law's contours are made once and kept (hidden while another law shows): after
+    visiting every law twice, in two orders, a full draw of the explorer gives exactly the
+    pixels of a fresh explorer built for that law, so one law's kept contours never show
+    under another's (the key is the law; the (N, D) grid does not change)."""
+    ex = ie.viz.LossLandscapeExplorer()
+    close(ex)
+    laws = [o[1] if isinstance(o, tuple) else o for o in ex.controls["law"].options]
+    for name in laws + laws[::-1]:
+        ex.controls["law"].value = name
+        assert sum(cs.get_visible() for cs in ex._contour_sets.values()) == 1
+        with ex._all_drawn():
+            ex.fig.canvas.draw()
+        kept = np.asarray(ex.fig.canvas.buffer_rgba()).copy()
+        fresh = ie.viz.LossLandscapeExplorer(**ex.state())
+        close(fresh)
+        with fresh._all_drawn():
+            fresh.fig.canvas.draw()
+        assert np.array_equal(kept, np.asarray(fresh.fig.canvas.buffer_rgba()))
+    assert len(ex._contour_sets) == len(laws)
