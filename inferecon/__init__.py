@@ -23,19 +23,25 @@ from importlib.metadata import PackageNotFoundError, version
 from .calibration import *  # noqa: F403
 from .datasets import *  # noqa: F403
 from .efficiency import *  # noqa: F403
-from .factory import *  # noqa: F403
+from .factory_assumptions import *  # noqa: F403
 from .goodput_sim import *  # noqa: F403
 from .prices import *  # noqa: F403
 from .rates import *  # noqa: F403
 from .scaling import *  # noqa: F403
 from .serving import *  # noqa: F403
+from .serving_frontier import *  # noqa: F403
 from .specs import *  # noqa: F403
 from .testtime import *  # noqa: F403
+from .token_costs import *  # noqa: F403
+from .token_energy import *  # noqa: F403
+from .token_revenue import *  # noqa: F403
 from .trends import *  # noqa: F403
+from .workload_bills import *  # noqa: F403
 
 _TOPIC_NAMES = (
     "datasets", "rates", "prices", "specs", "efficiency", "serving", "calibration", "goodput_sim",
-    "factory", "trends", "scaling", "testtime",
+    "factory_assumptions", "token_costs", "token_energy", "token_revenue", "serving_frontier",
+    "workload_bills", "trends", "scaling", "testtime",
 )  # fmt: skip
 """The topic modules whose ``__all__`` make up the flat namespace (``ie.goodput`` is the
 function of that name; its module is ``inferecon.goodput_sim``: a module and a function never

@@ -1,7 +1,8 @@
 """Figures and explorers for notebook 06: the AI factory (cost, frontier, margin, trends, bills).
 
-Every number drawn comes from :mod:`inferecon.factory` and :mod:`inferecon.trends`; this module
-only picks rows and draws them.
+Every number drawn comes from the AI-factory modules (:mod:`inferecon.token_costs`,
+:mod:`inferecon.token_revenue`, :mod:`inferecon.serving_frontier`, :mod:`inferecon.workload_bills`)
+and :mod:`inferecon.trends`; this module only picks rows and draws them.
 """
 
 from __future__ import annotations
@@ -22,18 +23,15 @@ from ..datasets import (
     load_models,
     load_published_rates,
 )
-from ..factory import (
-    api_bill,
-    api_list_price,
-    default_all_in_kw_per_gpu,
+from ..factory_assumptions import default_all_in_kw_per_gpu
+from ..serving_frontier import (
     frontier_costs,
     operating_point_for_speed,
-    self_hosted_bill,
     throughput_frontier,
     tiered_prices,
-    unit_economics,
 )
 from ..specs import check_native_precision, get_gpu, native_precisions
+from ..token_revenue import unit_economics
 from ..trends import (
     HARDWARE_METRICS,
     TREND_PRECISIONS,
@@ -41,6 +39,7 @@ from ..trends import (
     published_hardware_rates,
     select_accelerators,
 )
+from ..workload_bills import api_bill, api_list_price, self_hosted_bill
 from .controls import LABEL_STYLE, dropdown, float_slider, row_layout
 from .explorer import Explorer
 from .style import add_source, add_title, side_by_side
@@ -394,7 +393,7 @@ class FactoryCostExplorer(_OperatingPointMixin, Explorer):
         axs.set_autoscale_on(False)
         add_source(
             fig,
-            "Source: inferecon.factory.cost_breakdown on inferecon.serving_performance "
+            "Source: inferecon.cost_breakdown on inferecon.serving_performance "
             "(calibrated on data/h200_decode.csv);\n" + _SOURCE_FACTORY + ";\nhosting "
             "default: CBRE, North America Data Center Trends H2 2024 (USD 184 per kW-month). "
             "Idle hours cost hardware, hosting and idle power. Dotted: the target speed.",
@@ -537,7 +536,7 @@ class MarginPaybackExplorer(_OperatingPointMixin, Explorer):
             a.set_autoscale_on(False)
         add_source(
             fig,
-            "Source: inferecon.factory.unit_economics on frontier_costs of "
+            "Source: inferecon.unit_economics on frontier_costs of "
             "inferecon.serving_performance (calibrated on data/h200_decode.csv);\n"
             + _SOURCE_FACTORY
             + ".\nInput tokens are billed at their own price "
@@ -702,7 +701,7 @@ class FactoryFrontierExplorer(Explorer):
         axb.set_autoscale_on(False)
         add_source(
             fig,
-            "Source: inferecon.factory.throughput_frontier (inferecon.serving_performance over "
+            "Source: inferecon.throughput_frontier (inferecon.serving_performance over "
             "batch 1-4,096, TP 1-8, native precisions; calibrated on data/h200_decode.csv);\n"
             + _SOURCE_FACTORY
             + ";\nrent: data/gpus.csv mid prices. Curves: each GPU's Pareto set. Dots: the "
@@ -1102,7 +1101,7 @@ class WorkloadBillExplorer(Explorer):
         add_source(
             fig,
             "Source: API prices: genai-prices (pydantic, MIT), bundled snapshot, priced per request"
-            f" as of {self.as_of};\nself-hosted: inferecon.factory.self_hosted_bill on "
+            f" as of {self.as_of};\nself-hosted: inferecon.self_hosted_bill on "
             "inferecon.serving_performance (whole replicas for the peak; a month is 365/12 "
             "days);\n" + _SOURCE_FACTORY + ".",
         )

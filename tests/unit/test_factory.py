@@ -1,4 +1,5 @@
-"""The AI factory (inferecon.factory): golden numbers with their derivations, properties,
+"""The AI factory (inferecon.token_costs, token_energy, token_revenue, serving_frontier,
+workload_bills, factory_assumptions): golden numbers with their derivations, properties,
 bad input."""
 
 from __future__ import annotations
