@@ -24,10 +24,13 @@ from .specs import (
     native_precisions,
 )
 from .token_costs import cost_breakdown
+from .token_energy import tokens_per_s_per_mw
 
 __all__ = [
+    "FRONTIER_BATCH_SIZES",
     "frontier_costs",
     "operating_point_for_speed",
+    "operating_points_by_gpu",
     "pareto_mask",
     "throughput_frontier",
     "tiered_prices",
@@ -67,7 +70,66 @@ def pareto_mask(x, y, groups=None) -> np.ndarray:
     return keep
 
 
-_BATCHES = np.unique(np.round(np.geomspace(1, 4096, 64))).astype(float)
+FRONTIER_BATCH_SIZES = np.unique(np.round(np.geomspace(1, 4096, 64))).astype(float)
+"""Batch sizes :func:`throughput_frontier` sweeps by default: 64 log-spaced points from 1 to
+4,096, rounded to whole requests; the duplicates among the small ones dropped, 55 remain."""
+
+_FRONTIER_COLUMNS = [
+    "model", "gpu", "precision", "tensor_parallel", "batch", "tokens_per_s_per_user",
+    "tokens_per_s_per_gpu", "tokens_per_s_per_mw", "pareto", "pareto_mw",
+]  # fmt: skip
+"""The columns of an empty frontier (nothing fits)."""
+
+
+def _gpu_precisions(g: GPUSpec, precisions, allow_weight_only: bool) -> list[str]:
+    """The formats to sweep on ``g``: its native ones, or ``precisions`` checked against it."""
+    if precisions is None:
+        return native_precisions(g)
+    precs = [check_precision("precisions", p) for p in precisions]
+    for p in precs:
+        check_native_precision(g, p, allow_weight_only=allow_weight_only)
+    return precs
+
+
+def _gpu_all_in_kw(g: GPUSpec, all_in_kw_per_gpu) -> float:
+    """All-in kW of ``g``: one number for every GPU, its entry of a dict, or the cited default."""
+    if isinstance(all_in_kw_per_gpu, dict) and g.name in all_in_kw_per_gpu:
+        name = f"all_in_kw_per_gpu[{g.name!r}]"
+        return float(require_positive(name, all_in_kw_per_gpu[g.name]))
+    if all_in_kw_per_gpu is not None and not isinstance(all_in_kw_per_gpu, dict):
+        return float(require_positive("all_in_kw_per_gpu", all_in_kw_per_gpu))
+    return default_all_in_kw_per_gpu(g)[0]
+
+
+def _fitting_configurations(sp: pd.DataFrame, g: GPUSpec, kw: float) -> pd.DataFrame | None:
+    """The rows of one :func:`inferecon.serving_performance` sweep that fit in memory, as
+    frontier columns (None when none fits)."""
+    sp = sp[sp["fits"].to_numpy()]
+    if not len(sp):
+        return None
+    tps = sp["tokens_per_s_per_gpu"].to_numpy()
+    prompt, output = sp["prompt_tokens"].to_numpy(), sp["output_tokens"].to_numpy()
+    j = sp["joules_per_output_token"].to_numpy()
+    return pd.DataFrame(
+        {
+            "model": sp["model"].to_numpy(),
+            "gpu": g.name,
+            "precision": sp["precision"].to_numpy(),
+            "tensor_parallel": sp["tensor_parallel"].to_numpy(),
+            "batch": sp["batch"].to_numpy(),
+            "prompt_tokens": prompt,
+            "output_tokens": output,
+            "tokens_per_s_per_user": sp["tokens_per_s_per_user"].to_numpy(),
+            "tokens_per_s_per_gpu": tps,
+            "total_tokens_per_s_per_gpu": tps * (1.0 + prompt / output),
+            "ttft_ms": sp["ttft_ms"].to_numpy(),
+            "power_w": j * tps,
+            "joules_per_output_token": j,
+            "idle_w": g.idle_w,
+            "all_in_kw_per_gpu": kw,
+            "tokens_per_s_per_mw": tokens_per_s_per_mw(tps, kw),
+        }
+    )
 
 
 @renamed_parameters(tp_sizes="tensor_parallel_sizes", all_in_kw="all_in_kw_per_gpu")
@@ -107,7 +169,7 @@ def throughput_frontier(
     tensor_parallel_sizes : sequence of int
         Tensor-parallel sizes (GPUs one replica spans).
     batches : array_like, optional
-        Batch sizes (default: 53 sizes from 1 to 4,096, log-spaced).
+        Batch sizes (default: :data:`FRONTIER_BATCH_SIZES`, log-spaced from 1 to 4,096).
     efficiency : optional
         Serving efficiency (``None`` = the stored calibration).
     all_in_kw_per_gpu : float or dict of str to float, optional
@@ -130,7 +192,7 @@ def throughput_frontier(
     gpu_list = [gpus] if isinstance(gpus, (str, GPUSpec)) else list(gpus)
     if not gpu_list:
         raise ValueError("gpus must name at least one GPU")
-    b = _BATCHES if batches is None else _arr(batches).ravel()
+    b = FRONTIER_BATCH_SIZES if batches is None else _arr(batches).ravel()
     require_positive("batches", b)
     tp = _arr(tensor_parallel_sizes).ravel()
     require_in_range("tensor_parallel_sizes", tp, 1, 4096)
@@ -140,57 +202,17 @@ def throughput_frontier(
     frames = []
     for gpu in gpu_list:
         g = get_gpu(gpu)
-        if precisions is None:
-            precs = native_precisions(g)
-        else:
-            precs = [check_precision("precisions", p) for p in precisions]
-            for p in precs:
-                check_native_precision(g, p, allow_weight_only=allow_weight_only)
-        if isinstance(all_in_kw_per_gpu, dict) and g.name in all_in_kw_per_gpu:
-            name = f"all_in_kw_per_gpu[{g.name!r}]"
-            kw = float(require_positive(name, all_in_kw_per_gpu[g.name]))
-        elif all_in_kw_per_gpu is not None and not isinstance(all_in_kw_per_gpu, dict):
-            kw = float(require_positive("all_in_kw_per_gpu", all_in_kw_per_gpu))
-        else:
-            kw = default_all_in_kw_per_gpu(g)[0]
-        for p in precs:
+        kw = _gpu_all_in_kw(g, all_in_kw_per_gpu)
+        for p in _gpu_precisions(g, precisions, allow_weight_only):
             sp = serving_performance(
                 m, g, bb, prompt_tokens, output_tokens, p, efficiency,
                 tensor_parallel=nn, check_memory=False, usd_per_gpu_hour=1.0,
                 allow_weight_only=allow_weight_only,
             )  # fmt: skip
-            sp = sp[sp["fits"].to_numpy()]
-            if not len(sp):
-                continue
-            tps = sp["tokens_per_s_per_gpu"].to_numpy()
-            frames.append(
-                pd.DataFrame(
-                    {
-                        "model": m.name,
-                        "gpu": g.name,
-                        "precision": p,
-                        "tensor_parallel": sp["tensor_parallel"].to_numpy(),
-                        "batch": sp["batch"].to_numpy(),
-                        "prompt_tokens": int(prompt_tokens),
-                        "output_tokens": int(output_tokens),
-                        "tokens_per_s_per_user": sp["tokens_per_s_per_user"].to_numpy(),
-                        "tokens_per_s_per_gpu": tps,
-                        "total_tokens_per_s_per_gpu": tps * (1.0 + prompt_tokens / output_tokens),
-                        "ttft_ms": sp["ttft_ms"].to_numpy(),
-                        "power_w": sp["joules_per_output_token"].to_numpy() * tps,
-                        "joules_per_output_token": sp["joules_per_output_token"].to_numpy(),
-                        "idle_w": g.idle_w,
-                        "all_in_kw_per_gpu": kw,
-                        "tokens_per_s_per_mw": tps * 1000.0 / kw,
-                    }
-                )
-            )
+            frames.append(_fitting_configurations(sp, g, kw))
+    frames = [f for f in frames if f is not None]
     if not frames:
-        cols = [
-            "model", "gpu", "precision", "tensor_parallel", "batch", "tokens_per_s_per_user",
-            "tokens_per_s_per_gpu", "tokens_per_s_per_mw", "pareto", "pareto_mw",
-        ]  # fmt: skip
-        return pd.DataFrame(columns=cols)
+        return pd.DataFrame(columns=_FRONTIER_COLUMNS)
     df = pd.concat(frames, ignore_index=True)
     x = df["tokens_per_s_per_user"].to_numpy()
     df["pareto"] = pareto_mask(x, df["tokens_per_s_per_gpu"].to_numpy(), df["gpu"])
@@ -261,11 +283,9 @@ def frontier_costs(
         facility_usd_per_kw_month=facility_usd_per_kw_month,
     )  # fmt: skip
     drop = {"joules_per_token", "all_in_kw_per_gpu", "tokens_per_s_per_mw"}
-    out = frontier.reset_index(drop=True).copy()
-    for c in costs.columns:
-        if c not in drop:
-            out[c] = costs[c].to_numpy()
-    return out
+    columns = {c: frontier[c].to_numpy() for c in frontier.columns}
+    columns.update((c, costs[c].to_numpy()) for c in costs.columns if c not in drop)
+    return pd.DataFrame(columns)  # one frame, not a column at a time (this runs per slider step)
 
 
 def _describe(row) -> str:
@@ -307,41 +327,96 @@ def operating_point_for_speed(
         The chosen row, with ``reachable`` (bool) and ``target_tokens_per_s_per_user``.
     """
     target = float(require_positive("target_tokens_per_s_per_user", target_tokens_per_s_per_user))
-    columns = {"per_gpu": "tokens_per_s_per_gpu", "per_mw": "tokens_per_s_per_mw"}
-    if objective not in ("per_gpu", "per_mw", "cost"):
-        raise ValueError(
-            f"objective must be one of ['cost', 'per_gpu', 'per_mw']; got {objective!r}"
-        )
+    _check_objective(objective)
     if on_unreachable not in ("raise", "fastest"):
         raise ValueError(f"on_unreachable must be 'raise' or 'fastest'; got {on_unreachable!r}")
-    df = frontier
+    rows = np.arange(len(frontier))
     if gpu is not None:
         name = get_gpu(gpu).name
-        df = df[df["gpu"] == name]
-        if not len(df):
+        rows = np.flatnonzero(frontier["gpu"].to_numpy() == name)
+        if not len(rows):
             raise ValueError(
                 f"GPU {name!r} is not in the frontier (has {sorted(set(frontier['gpu']))})"
             )
-    if not len(df):
+    if not len(rows):
         raise ValueError("the frontier is empty: no configuration fits in memory")
-    ok = df[df["tokens_per_s_per_user"] >= target]
-    if not len(ok):
-        fastest = df.loc[df["tokens_per_s_per_user"].idxmax()]
-        if on_unreachable == "raise":
-            raise ValueError(
-                f"target_tokens_per_s_per_user={target:g} is unreachable: the fastest "
-                f"configuration is {_describe(fastest)}"
-            )
-        return pd.concat(
-            [fastest, pd.Series({"reachable": False, "target_tokens_per_s_per_user": target})]
+    i, reachable = _best_row(frontier, rows, target, objective)
+    if not reachable and on_unreachable == "raise":
+        raise ValueError(
+            f"target_tokens_per_s_per_user={target:g} is unreachable: the fastest "
+            f"configuration is {_describe(frontier.iloc[i])}"
         )
-    if objective == "cost":
-        if "total_usd_per_mtok" not in ok:
-            raise ValueError("objective='cost' needs frontier_costs(...) columns")
-        best = ok.loc[ok["total_usd_per_mtok"].idxmin()]
-    else:
-        best = ok.loc[ok[columns[objective]].idxmax()]
-    return pd.concat([best, pd.Series({"reachable": True, "target_tokens_per_s_per_user": target})])
+    flags = pd.Series({"reachable": reachable, "target_tokens_per_s_per_user": target})
+    return pd.concat([frontier.iloc[i], flags])
+
+
+_OBJECTIVE_COLUMNS = {
+    "per_gpu": "tokens_per_s_per_gpu",
+    "per_mw": "tokens_per_s_per_mw",
+    "cost": "total_usd_per_mtok",
+}
+"""What each objective of :func:`operating_point_for_speed` ranks by (cost: the least)."""
+
+
+def _check_objective(objective: str) -> None:
+    if objective not in _OBJECTIVE_COLUMNS:
+        raise ValueError(
+            f"objective must be one of ['cost', 'per_gpu', 'per_mw']; got {objective!r}"
+        )
+
+
+def _best_row(frontier: pd.DataFrame, rows: np.ndarray, target: float, objective: str):
+    """(position, reachable): of ``rows`` of ``frontier``, the best by ``objective`` at least
+    ``target`` tokens/s per user fast, or the fastest when none is (first of ties)."""
+    speed = frontier["tokens_per_s_per_user"].to_numpy()[rows]
+    ok = rows[speed >= target]
+    if not len(ok):
+        return int(rows[np.argmax(speed)]), False
+    column = _OBJECTIVE_COLUMNS[objective]
+    if column not in frontier:
+        raise ValueError(f"objective={objective!r} needs frontier_costs(...) columns")
+    values = frontier[column].to_numpy()[ok]
+    return int(ok[np.argmin(values) if objective == "cost" else np.argmax(values)]), True
+
+
+def operating_points_by_gpu(
+    frontier: pd.DataFrame, target_tokens_per_s_per_user, *, objective: str = "cost"
+) -> pd.DataFrame:
+    """:func:`operating_point_for_speed` for every GPU of the frontier at once.
+
+    Each GPU's best configuration at least ``target_tokens_per_s_per_user`` fast, or its
+    fastest one (``reachable`` False) when none is that fast.
+
+    Parameters
+    ----------
+    frontier : pandas.DataFrame
+        Output of :func:`throughput_frontier` (or :func:`frontier_costs`, needed for
+        ``objective="cost"``).
+    target_tokens_per_s_per_user : float
+        Required decode speed per user, tokens/s, > 0.
+    objective : {"cost", "per_gpu", "per_mw"}
+        As in :func:`operating_point_for_speed`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per GPU, in the order the frontier first lists them: the chosen row's columns,
+        ``reachable``, ``target_tokens_per_s_per_user`` and ``frontier_row`` (its position in
+        ``frontier``). Empty for an empty frontier.
+    """
+    target = float(require_positive("target_tokens_per_s_per_user", target_tokens_per_s_per_user))
+    _check_objective(objective)
+    names = frontier["gpu"].to_numpy()
+    chosen = [
+        _best_row(frontier, np.flatnonzero(names == g), target, objective) for g in pd.unique(names)
+    ]
+    positions = np.array([i for i, _ in chosen], dtype=int)
+    out = frontier.iloc[positions].reset_index(drop=True)
+    return out.assign(
+        reachable=np.array([r for _, r in chosen], dtype=bool),
+        target_tokens_per_s_per_user=target,
+        frontier_row=positions,
+    )
 
 
 def tiered_prices(

@@ -37,6 +37,7 @@ from .factory_assumptions import (
 )
 from .serving import serving_performance
 from .specs import get_gpu
+from .token_energy import tokens_per_s_per_mw
 from .token_revenue import unit_economics
 
 __all__ = [
@@ -311,7 +312,7 @@ def cost_breakdown(
         cols["lifetime_years"] = _arr(lifetime_years)
     if kw is not None:
         cols["all_in_kw_per_gpu"] = kw
-        cols["tokens_per_s_per_mw"] = t * 1000.0 / kw
+        cols["tokens_per_s_per_mw"] = tokens_per_s_per_mw(t, kw)
     arrays = np.broadcast_arrays(*[np.asarray(v, dtype=float) for v in cols.values()])
     return pd.DataFrame({k: np.ravel(a) for k, a in zip(cols, arrays, strict=True)})
 

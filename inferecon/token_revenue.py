@@ -29,10 +29,15 @@ __all__ = [
 ]
 
 
-def _lifetime_mtok(n_gpus, tokens_per_s_per_gpu, utilisation, lifetime_years):
-    """Million tokens a system serves over its life (the claim helpers' one token count)."""
-    seconds = 3600.0 * HOURS_PER_YEAR * lifetime_years
-    return n_gpus * tokens_per_s_per_gpu * seconds * utilisation / 1e6
+def _lifetime_mtok(n_gpus, tokens_per_s, utilisation, lifetime_years, rate="tokens_per_s_per_gpu"):
+    """Million tokens a system serves over its life (the claim helpers' one token count), its
+    inputs checked; ``rate`` names the throughput parameter in error messages."""
+    n = _arr(require_positive("n_gpus", n_gpus))
+    t = _arr(require_positive(rate, tokens_per_s))
+    u = _arr(_utilisation(utilisation))
+    y = _arr(require_in_range("lifetime_years", lifetime_years, 0.0, 50.0, low_open=True))
+    seconds = 3600.0 * HOURS_PER_YEAR * y
+    return n * t * seconds * u / 1e6
 
 
 @renamed_parameters(output_tokens_per_s_per_gpu="tokens_per_s_per_gpu")
@@ -216,12 +221,8 @@ def revenue_claim(
         ``revenue_usd``, ``return_multiple`` and ``million_tokens`` sold.
     """
     cap = _arr(require_positive("purchase_usd", purchase_usd))
-    n = _arr(require_positive("n_gpus", n_gpus))
-    t = _arr(require_positive("tokens_per_s_per_gpu", tokens_per_s_per_gpu))
     p = _arr(_nonneg("usd_per_mtok", usd_per_mtok))
-    u = _arr(_utilisation(utilisation))
-    y = _arr(require_in_range("lifetime_years", lifetime_years, 0.0, 50.0, low_open=True))
-    mtok = _lifetime_mtok(n, t, u, y)
+    mtok = _lifetime_mtok(n_gpus, tokens_per_s_per_gpu, utilisation, lifetime_years)
     rev = mtok * p
     a = np.broadcast_arrays(rev, rev / cap, mtok)
     return pd.DataFrame(
@@ -266,11 +267,7 @@ def price_for_return_multiple(
     """
     m = _arr(require_positive("return_multiple", return_multiple))
     cap = _arr(require_positive("purchase_usd", purchase_usd))
-    n = _arr(require_positive("n_gpus", n_gpus))
-    t = _arr(require_positive("tokens_per_s_per_gpu", tokens_per_s_per_gpu))
-    u = _arr(_utilisation(utilisation))
-    y = _arr(require_in_range("lifetime_years", lifetime_years, 0.0, 50.0, low_open=True))
-    mtok = _lifetime_mtok(n, t, u, y)
+    mtok = _lifetime_mtok(n_gpus, tokens_per_s_per_gpu, utilisation, lifetime_years)
     return scalar_or_array(m * cap / mtok)
 
 
@@ -330,14 +327,13 @@ def output_price_for_return_multiple(
     """
     m = _arr(require_positive("return_multiple", return_multiple))
     cap = _arr(require_positive("purchase_usd", purchase_usd))
-    n = _arr(require_positive("n_gpus", n_gpus))
-    t = _arr(require_positive("total_tokens_per_s_per_gpu", total_tokens_per_s_per_gpu))
     p = _arr(require_positive("prompt_tokens", prompt_tokens))
     o = _arr(require_positive("output_tokens", output_tokens))
-    u = _arr(_utilisation(utilisation))
-    y = _arr(require_in_range("lifetime_years", lifetime_years, 0.0, 50.0, low_open=True))
     pin = _arr(_nonneg("input_usd_per_mtok", input_usd_per_mtok))
-    mtok = _lifetime_mtok(n, t, u, y)
+    mtok = _lifetime_mtok(
+        n_gpus, total_tokens_per_s_per_gpu, utilisation, lifetime_years,
+        rate="total_tokens_per_s_per_gpu",
+    )  # fmt: skip
     out_mtok = mtok * o / (p + o)
     in_mtok = mtok - out_mtok
     return scalar_or_array(np.maximum((m * cap - in_mtok * pin) / out_mtok, 0.0))

@@ -566,6 +566,33 @@ def test_operating_point_for_a_target_speed(frontier):
     assert not op["reachable"] and op["batch"] == fastest["batch"]
 
 
+def test_operating_points_by_gpu_match_one_gpu_at_a_time(frontier):
+    costs = ie.frontier_costs(frontier, utilisation=0.7)
+    for target in (5, 50, 400, 10_000):  # 10,000 tokens/s per user: out of every GPU's reach
+        by_gpu = ie.operating_points_by_gpu(costs, target)
+        assert by_gpu["gpu"].tolist() == list(pd.unique(costs["gpu"]))
+        for _, r in by_gpu.iterrows():
+            one = ie.operating_point_for_speed(
+                costs, target, gpu=r["gpu"], objective="cost", on_unreachable="fastest"
+            )
+            assert r["reachable"] == one["reachable"]
+            assert (r["batch"], r["precision"]) == (one["batch"], one["precision"])
+            assert r["total_usd_per_mtok"] == one["total_usd_per_mtok"]
+            assert costs.iloc[r["frontier_row"]]["batch"] == r["batch"]
+    assert not ie.operating_points_by_gpu(costs, 10_000)["reachable"].any()
+    with pytest.raises(ValueError, match="objective must be one of"):
+        ie.operating_points_by_gpu(costs, 50, objective="speed")
+
+
+def test_default_frontier_batch_sizes():
+    # 64 log-spaced points from 1 to 4,096 rounded: 1, 1, 1, 2, 2, ... collapse to 55 sizes
+    b = ie.FRONTIER_BATCH_SIZES
+    assert len(b) == 55 and b[0] == 1 and b[-1] == 4096 and np.all(np.diff(b) > 0)
+    one = ie.throughput_frontier("Llama-3.1-8B", "H200-SXM", 128, 128, precisions=["bf16"],
+                                 tensor_parallel_sizes=[8])  # fmt: skip
+    np.testing.assert_array_equal(one["batch"], b)  # everything fits: one row per size
+
+
 def test_tiered_prices(frontier):
     costs = ie.frontier_costs(frontier, utilisation=0.7)
     tiers = ie.tiered_prices(costs, 100, gross_margin=0.5, gpu="B200-HGX")
