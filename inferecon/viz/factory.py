@@ -27,6 +27,7 @@ from ..factory_assumptions import default_all_in_kw_per_gpu
 from ..serving_frontier import (
     frontier_costs,
     operating_point_for_speed,
+    operating_points_by_gpu,
     throughput_frontier,
     tiered_prices,
 )
@@ -64,7 +65,7 @@ _PRICES = [0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1.0, 1.5, 2.0, 3.0, 4.
            8.0, 10.0, 15.0, 20.0, 30.0]  # fmt: skip
 _OWN = "own (pay power and hosting)"
 _RENT = "rent (power and hosting included)"
-_SWEEP = np.unique(np.round(np.geomspace(1, 4096, 64)))
+_CURVE_COLUMNS = ("tokens_per_s_per_user", "tokens_per_s_per_gpu", "tokens_per_s_per_mw")
 _BAR0 = 0.003  # left end of log-scale cost bars (USD per million tokens)
 _FRONTIER_GPUS = ("A100-80GB-SXM", "H100-SXM", "H200-SXM", "MI300X", "B200-HGX", "GB200-per-GPU")
 _GPU_COLORS = {
@@ -80,6 +81,12 @@ _PART_COLORS = {
     "energy": "#e67e22",
     "facility": "#7d3c98",
     "idle": "#aab7b8",
+}
+_PART_COLUMNS = {
+    "hardware": "hardware_usd_per_mtok",
+    "energy": "energy_usd_per_mtok",
+    "facility": "facility_usd_per_mtok",
+    "idle": "idle_usd_per_mtok",
 }
 _PARTS = {
     "hardware": "hardware",
@@ -153,6 +160,15 @@ def _nice_max(v: float) -> float:
         if m * 10**k >= v:
             return float(m * 10**k)
     return float(10 ** (k + 1))  # pragma: no cover
+
+
+def _steady_max(current: float, needed: float) -> float:
+    """An axis' upper limit that holds while ``needed`` stays between a quarter of it and it
+    (a new limit means a full redraw; dragging a slider should rarely cause one), else the
+    next 1-2-5 step above ``needed``."""
+    if current / 4.0 <= needed <= current:
+        return current
+    return _nice_max(needed)
 
 
 def _si(v: float) -> str:
@@ -283,17 +299,19 @@ class _OperatingPointMixin:
             _gpu_defaults(self.controls, value)
 
     def _sweep(self, model, gpu, precision, n, prompt, output, kw):
-        """All fitting batch sizes of the configuration (``throughput_frontier``), kept per
-        configuration so that cost and price controls redraw without re-running the model."""
+        """All fitting batch sizes of the configuration (``throughput_frontier`` over its
+        default :data:`inferecon.FRONTIER_BATCH_SIZES`), slowest first, kept per configuration
+        so that cost and price controls redraw without re-running the model."""
         cache = self.__dict__.setdefault("_sweeps", {})
         key = (model, gpu, precision, n, prompt, output, kw)
         if key not in cache:
             if len(cache) > 32:
                 cache.pop(next(iter(cache)))
-            cache[key] = throughput_frontier(
+            sweep = throughput_frontier(
                 model, gpu, prompt, output, precisions=[precision], tensor_parallel_sizes=[n],
-                batches=_SWEEP, all_in_kw_per_gpu=kw,
+                all_in_kw_per_gpu=kw,
             )  # fmt: skip
+            cache[key] = sweep.sort_values("tokens_per_s_per_user", ignore_index=True)
         return cache[key]
 
     def _operating_point(self, p):
@@ -316,7 +334,7 @@ class _OperatingPointMixin:
                     "add GPUs or lower the precision"
                 ),
             )
-        costs = frontier_costs(sweep, **_cost_kwargs(p)).sort_values("tokens_per_s_per_user")
+        costs = frontier_costs(sweep, **_cost_kwargs(p))
         row = operating_point_for_speed(
             costs, float(p["target_speed"]), objective="cost", on_unreachable="fastest"
         )
@@ -422,17 +440,20 @@ class FactoryCostExplorer(_OperatingPointMixin, Explorer):
             return _note(message)
         self._msg.set_text("")
         full = frontier_costs(costs, **{**_cost_kwargs(p), "utilisation": 1.0})
-        parts = {
-            "hardware": "hardware_usd_per_mtok",
-            "energy": "energy_usd_per_mtok",
-            "facility": "facility_usd_per_mtok",
-            "idle": "idle_usd_per_mtok",
-        }
         i = int(np.flatnonzero(costs["batch"].to_numpy() == row["batch"])[0])
-        rows = [costs.iloc[i], full.iloc[i]]
+        self._draw_bars([costs.iloc[i], full.iloc[i]])
+        self._draw_speed_curves(costs, full, row, float(p["target_speed"]))
+        self._last = costs.assign(
+            chosen=costs["batch"] == row["batch"],
+            total_usd_per_mtok_every_hour=full["total_usd_per_mtok"].to_numpy(),
+        )
+        return self._readout(p, row)
+
+    def _draw_bars(self, rows):
+        """Stack each part's cost, at the chosen utilisation and serving every hour."""
         for k, r in enumerate(rows):
             left = 0.0
-            for part, col in parts.items():
+            for part, col in _PART_COLUMNS.items():
                 w = float(r[col])
                 b = self._bars[part][k]
                 b.set_x(left)
@@ -441,28 +462,28 @@ class FactoryCostExplorer(_OperatingPointMixin, Explorer):
             self._totals[k].set_position((left, 1 - k))
             self._totals[k].set_text(f" {_usd(left)}")
         top = float(rows[0]["total_usd_per_mtok"])
-        self._set_limits(self.ax, xlim=(0, _nice_max(top * 1.3)))
+        self._set_limits(self.ax, xlim=(0, _steady_max(self.ax.get_xlim()[1], top * 1.3)))
+
+    def _draw_speed_curves(self, costs, full, row, target):
+        """Cost against speed per user, the target speed and the operating point."""
         x = costs["tokens_per_s_per_user"].to_numpy()
-        self._curve.set_data(x, costs["total_usd_per_mtok"])
-        self._curve_full.set_data(x, full["total_usd_per_mtok"])
-        t = float(p["target_speed"])
-        self._target.set_xdata([t, t])
+        self._curve.set_data(x, costs["total_usd_per_mtok"].to_numpy())
+        self._curve_full.set_data(x, full["total_usd_per_mtok"].to_numpy())
+        self._target.set_xdata([target, target])
         self._target.set_visible(True)
         self._op.set_data([row["tokens_per_s_per_user"]], [row["total_usd_per_mtok"]])
-        self._last = costs.assign(
-            chosen=costs["batch"] == row["batch"],
-            total_usd_per_mtok_every_hour=full["total_usd_per_mtok"].to_numpy(),
-        )
-        own = p["hardware"] == _OWN
+
+    @staticmethod
+    def _readout(p, row) -> str:
         reach = "" if row["reachable"] else _unreachable_note(row) + " · "
-        split = ", ".join(f"{_PARTS[k]} {_usd(float(row[c]))}" for k, c in parts.items())
-        kind = default_all_in_kw_per_gpu(p["gpu"])[1].replace("_", " ")
+        split = ", ".join(f"{_PARTS[k]} {_usd(float(row[c]))}" for k, c in _PART_COLUMNS.items())
+        kw, kind = default_all_in_kw_per_gpu(p["gpu"])
         kw_note = f"{p['all_in_kw_per_gpu']:.2f} kW per GPU"
-        if abs(p["all_in_kw_per_gpu"] - default_all_in_kw_per_gpu(p["gpu"])[0]) < 1e-9:
-            kw_note += f", {kind}"
+        if abs(p["all_in_kw_per_gpu"] - kw) < 1e-9:
+            kw_note += f", {kind.replace('_', ' ')}"
         hw = (
             f"owned: {_usd(row['hardware_usd_per_gpu_hour'])} per GPU-hour as an annuity"
-            if own
+            if p["hardware"] == _OWN
             else "rented; power and hosting included in the rent"
         )
         return (
@@ -558,41 +579,51 @@ class MarginPaybackExplorer(_OperatingPointMixin, Explorer):
             self._clear(message)
             return _note(message)
         self._msg_m.set_text("")
-        own = p["hardware"] == _OWN
-        one = costs[costs["batch"] == row["batch"]].iloc[:1]
-        ratio = int(p["prompt_tokens"]) / int(p["output_tokens"])
-        econ_kw = dict(
-            input_usd_per_mtok=float(p["input_usd_per_mtok"]), input_tokens_per_output_token=ratio
-        )
-        tps = float(row["tokens_per_s_per_gpu"])
-        grid = unit_economics(one, tps, self._GRID, **econ_kw)
-        now = unit_economics(one, tps, float(p["output_usd_per_mtok"]), **econ_kw).iloc[0]
-        self._margin.set_data(self._GRID, grid["gross_margin"])
-        be = float(now["break_even_output_usd_per_mtok"])
+        grid, now = self._economics(p, costs, row)
         price = float(p["output_usd_per_mtok"])
+        be = float(now["break_even_output_usd_per_mtok"])
+        self._margin.set_data(self._GRID, grid["gross_margin"].to_numpy())
         self._be.set_data(*(([be, be], [-1, 1]) if be > 0 else ([], [])))
         self._now.set_data([price], [now["gross_margin"]])
-        life = float(p["lifetime_years"])
-        if own:
-            pay = grid["payback_years"].to_numpy()
-            self._pay.set_data(self._GRID, np.where(np.isfinite(pay), pay, np.nan))
-            self._life.set_data([0.01, 100], [life, life])
-            self._be_p.set_data(*(([be, be], [0, 10]) if be > 0 else ([], [])))
-            pn = now["payback_years"]
-            self._now_p.set_data([price], [pn if np.isfinite(pn) else np.nan])
-            self._msg.set_text("")
+        if p["hardware"] == _OWN:
+            self._draw_payback(grid, now, price, be, float(p["lifetime_years"]))
         else:
             for a in (self._pay, self._life, self._be_p, self._now_p):
                 a.set_data([], [])
             self._msg.set_text("rented: no purchase to pay back")
         self._last = grid.assign(output_usd_per_mtok=self._GRID, batch=int(row["batch"]))
+        return self._readout(p, row, now)
+
+    def _economics(self, p, costs, row):
+        """:func:`inferecon.unit_economics` of the operating point over the price grid and at
+        the chosen price."""
+        one = costs[costs["batch"] == row["batch"]].iloc[:1]
+        prices = np.append(self._GRID, float(p["output_usd_per_mtok"]))
+        econ = unit_economics(
+            one, float(row["tokens_per_s_per_gpu"]), prices,
+            input_usd_per_mtok=float(p["input_usd_per_mtok"]),
+            input_tokens_per_output_token=int(p["prompt_tokens"]) / int(p["output_tokens"]),
+        )  # fmt: skip
+        return econ.iloc[:-1], econ.iloc[-1]
+
+    def _draw_payback(self, grid, now, price, be, life):
+        pay = grid["payback_years"].to_numpy()
+        self._pay.set_data(self._GRID, np.where(np.isfinite(pay), pay, np.nan))
+        self._life.set_data([0.01, 100], [life, life])
+        self._be_p.set_data(*(([be, be], [0, 10]) if be > 0 else ([], [])))
+        pn = now["payback_years"]
+        self._now_p.set_data([price], [pn if np.isfinite(pn) else np.nan])
+        self._msg.set_text("")
+
+    @staticmethod
+    def _readout(p, row, now) -> str:
         reach = "" if row["reachable"] else _unreachable_note(row) + " · "
-        margin = float(now["gross_margin"])
+        life = float(p["lifetime_years"])
         pay_txt = (
             f"payback <b>{_years(now['payback_years'])}</b> of a {life:.1f}-year life, "
             f"revenue over the life <b>{now['return_multiple']:.1f}×</b> the purchase price "
             f"(net of power and hosting {now['net_return_multiple']:.1f}×)"
-            if own
+            if p["hardware"] == _OWN
             else "rented: nothing to pay back"
         )
         bu = now["break_even_utilisation"]
@@ -602,7 +633,8 @@ class MarginPaybackExplorer(_OperatingPointMixin, Explorer):
             f"per user: cost <b>{_usd(row['total_usd_per_mtok'])}</b>, revenue "
             f"<b>{_usd(now['revenue_usd_per_mtok'])}</b> per million output tokens "
             f"({_usd(now['revenue_usd_per_gpu_hour'])} per GPU-hour) · gross margin "
-            f"<b>{margin:.0%}</b> · break-even output price <b>{_usd(be)}</b>, break-even "
+            f"<b>{float(now['gross_margin']):.0%}</b> · break-even output price "
+            f"<b>{_usd(float(now['break_even_output_usd_per_mtok']))}</b>, break-even "
             f"utilisation <b>{bu_txt}</b> · {pay_txt}"
         )
 
@@ -632,7 +664,8 @@ class FactoryFrontierExplorer(Explorer):
 
     def __init__(self, gpus=None, **params: Any):
         self.gpus = [get_gpu(g).name for g in (gpus or _FRONTIER_GPUS)]
-        self._cache: dict[tuple, pd.DataFrame] = {}
+        self._cache: dict[tuple, tuple] = {}
+        self._cost_cache: dict[tuple, pd.DataFrame] = {}
         super().__init__(**params)
 
     def _make_controls(self):
@@ -648,12 +681,29 @@ class FactoryFrontierExplorer(Explorer):
         }
 
     def _frontier(self, model, prompt, output):
+        """(frontier, each GPU's Pareto curve) of a request shape, kept per shape."""
         key = (model, prompt, output)
         if key not in self._cache:
             if len(self._cache) > 16:
                 self._cache.pop(next(iter(self._cache)))
-            self._cache[key] = throughput_frontier(model, self.gpus, prompt, output)
+            front = throughput_frontier(model, self.gpus, prompt, output)
+            curves = {}
+            for g in self.gpus:
+                mine = front[(front["gpu"] == g) & front["pareto"]]
+                mine = mine.sort_values("tokens_per_s_per_user")
+                curves[g] = {c: mine[c].to_numpy() for c in _CURVE_COLUMNS}
+            self._cache[key] = (front, curves)
         return self._cache[key]
+
+    def _costs(self, model, prompt, output, utilisation):
+        """The frontier priced at mid rental prices and ``utilisation``, kept per value."""
+        key = (model, prompt, output, utilisation)
+        if key not in self._cost_cache:
+            if len(self._cost_cache) > 64:
+                self._cost_cache.pop(next(iter(self._cost_cache)))
+            front = self._frontier(model, prompt, output)[0]
+            self._cost_cache[key] = frontier_costs(front, utilisation=utilisation)
+        return self._cost_cache[key]
 
     def _build(self, fig):
         ax, axb = side_by_side(fig, 1.7, 0.45, left=0.09, right=0.97)
@@ -730,81 +780,75 @@ class FactoryFrontierExplorer(Explorer):
             f"mid prices, {p['utilisation']:.0%} utilisation"
         )
         self._set_per(per)
-        ycol = "tokens_per_s_per_gpu" if per == "GPU" else "tokens_per_s_per_mw"
-        front = self._frontier(model, prompt, output)
         self._target.set_xdata([target, target])
+        front, curves = self._frontier(model, prompt, output)
         if not len(front):
-            for g in self.gpus:
-                self._lines[g].set_data([], [])
-                self._dots[g].set_data([], [])
-            for b, t in zip(self._bars, self._labels, strict=True):
-                b.set_width(0)
-                t.set_text("")
-            self._msg.set_text(f"{model} does not fit on any of these GPUs (TP up to 8)")
-            self._last = pd.DataFrame()
-            return _note(f"{model} does not fit on any of these GPUs with up to 8-way TP")
+            return self._clear(model)
         self._msg.set_text("")
-        costs = frontier_costs(front, utilisation=float(p["utilisation"]))
-        rows, parts = [], []
-        for k, g in enumerate(self.gpus):
-            mine = costs[(costs["gpu"] == g) & costs["pareto"]].sort_values("tokens_per_s_per_user")
-            self._lines[g].set_data(mine["tokens_per_s_per_user"], mine[ycol])
-            y_k = self._labels[k].get_position()[1]
-            if not len(mine):
-                self._dots[g].set_data([], [])
-                self._bars[k].set_width(0)
-                self._labels[k].set_position((_BAR0 * 1.2, y_k))
-                self._labels[k].set_text("does not fit in memory")
-                parts.append(f"{g}: does not fit")
-                continue
-            op = operating_point_for_speed(
-                costs, target, gpu=g, objective="cost", on_unreachable="fastest"
-            )
-            rows.append(op.to_frame().T)
-            if op["reachable"]:
-                self._dots[g].set_data([op["tokens_per_s_per_user"]], [op[ycol]])
-                c = float(op["total_usd_per_mtok"])
-                self._bars[k].set_width(max(c - _BAR0, 0.0))
-                self._labels[k].set_text(f"{_usd(c)}")
-                self._labels[k].set_position((min(max(c, _BAR0) * 1.15, 20.0), y_k))
-                parts.append(
-                    f"{g} <b>{_usd(c)}</b> ({_num(op['tokens_per_s_per_mw'])} tokens/s per MW)"
-                )
-            else:
-                self._dots[g].set_data([], [])
-                self._bars[k].set_width(1e-3)
-                self._labels[k].set_position((0.012, self._labels[k].get_position()[1]))
-                self._labels[k].set_text(
-                    f"cannot reach: at most {op['tokens_per_s_per_user']:,.0f}"
-                )
-                parts.append(f"{g}: fastest {op['tokens_per_s_per_user']:,.0f} tokens/s per user")
-        self._last = costs.assign(chosen=False)
-        for r in rows:
-            if r["reachable"].iloc[0]:
-                sel = (
-                    (self._last["gpu"] == r["gpu"].iloc[0])
-                    & (self._last["precision"] == r["precision"].iloc[0])
-                    & (self._last["tensor_parallel"] == r["tensor_parallel"].iloc[0])
-                    & (self._last["batch"] == r["batch"].iloc[0])
-                )
-                self._last.loc[sel, "chosen"] = True
-        try:
-            tiers = tiered_prices(costs, target, gross_margin=float(p["gross_margin"]))
-            fast, cheap = tiers.iloc[1], tiers.iloc[0]
-            tier_txt = (
-                f" · tiers at {p['gross_margin']:.0%} margin: fast (≥ {target:,.0f} tokens/s) "
-                f"<b>{_usd(fast['price_usd_per_mtok'])}</b> on {fast['configuration']}; cheap "
-                f"<b>{_usd(cheap['price_usd_per_mtok'])}</b> on {cheap['configuration']} "
-                f"(fast costs {fast['price_ratio']:.1f}× cheap)"
-            )
-        except ValueError as exc:
-            tier_txt = f" · no fast tier: {exc}".replace("target_tokens_per_s_per_user=", "")
+        ycol = "tokens_per_s_per_gpu" if per == "GPU" else "tokens_per_s_per_mw"
+        for g in self.gpus:
+            self._lines[g].set_data(curves[g]["tokens_per_s_per_user"], curves[g][ycol])
+        costs = self._costs(model, prompt, output, float(p["utilisation"]))
+        ops = operating_points_by_gpu(costs, target).set_index("gpu")
+        parts = [self._draw_gpu_cost(k, g, ops, ycol) for k, g in enumerate(self.gpus)]
+        chosen = ops["frontier_row"].to_numpy()[ops["reachable"].to_numpy(bool)]
+        self._last = costs.assign(chosen=np.isin(np.arange(len(costs)), chosen))
         return (
             f"cost per million output tokens at ≥ {target:,.0f} tokens/s per user (rented at "
             f"data/gpus.csv mid prices, {p['utilisation']:.0%} utilisation): "
             + "; ".join(parts)
-            + tier_txt
+            + _tier_text(costs, target, float(p["gross_margin"]))
         )
+
+    def _clear(self, model):
+        for g in self.gpus:
+            self._lines[g].set_data([], [])
+            self._dots[g].set_data([], [])
+        for b, t in zip(self._bars, self._labels, strict=True):
+            b.set_width(0)
+            t.set_text("")
+        self._msg.set_text(f"{model} does not fit on any of these GPUs (TP up to 8)")
+        self._last = pd.DataFrame()
+        return _note(f"{model} does not fit on any of these GPUs with up to 8-way TP")
+
+    def _draw_gpu_cost(self, k, g, ops, ycol) -> str:
+        """Mark GPU ``g``'s operating point and its cost bar; its part of the readout."""
+        dot, bar, label = self._dots[g], self._bars[k], self._labels[k]
+        y_k = label.get_position()[1]
+        if g not in ops.index:
+            dot.set_data([], [])
+            bar.set_width(0)
+            label.set_position((_BAR0 * 1.2, y_k))
+            label.set_text("does not fit in memory")
+            return f"{g}: does not fit"
+        op = ops.loc[g]
+        if not op["reachable"]:
+            dot.set_data([], [])
+            bar.set_width(1e-3)
+            label.set_position((0.012, y_k))
+            label.set_text(f"cannot reach: at most {op['tokens_per_s_per_user']:,.0f}")
+            return f"{g}: fastest {op['tokens_per_s_per_user']:,.0f} tokens/s per user"
+        dot.set_data([op["tokens_per_s_per_user"]], [op[ycol]])
+        c = float(op["total_usd_per_mtok"])
+        bar.set_width(max(c - _BAR0, 0.0))
+        label.set_text(f"{_usd(c)}")
+        label.set_position((min(max(c, _BAR0) * 1.15, 20.0), y_k))
+        return f"{g} <b>{_usd(c)}</b> ({_num(op['tokens_per_s_per_mw'])} tokens/s per MW)"
+
+
+def _tier_text(costs, target, gross_margin) -> str:
+    """The readout's fast and cheap tiers (:func:`inferecon.tiered_prices`)."""
+    try:
+        tiers = tiered_prices(costs, target, gross_margin=gross_margin)
+    except ValueError as exc:
+        return f" · no fast tier: {exc}".replace("target_tokens_per_s_per_user=", "")
+    fast, cheap = tiers.iloc[1], tiers.iloc[0]
+    return (
+        f" · tiers at {gross_margin:.0%} margin: fast (≥ {target:,.0f} tokens/s) "
+        f"<b>{_usd(fast['price_usd_per_mtok'])}</b> on {fast['configuration']}; cheap "
+        f"<b>{_usd(cheap['price_usd_per_mtok'])}</b> on {cheap['configuration']} "
+        f"(fast costs {fast['price_ratio']:.1f}× cheap)"
+    )
 
 
 # --------------------------------------------------------------------------- hardware trends
@@ -839,6 +883,7 @@ class HardwareTrendExplorer(Explorer):
         self.published = published_hardware_rates(load_published_rates()).set_index("metric")
         self._segments = dict(zip(self.accelerators["name"], self.accelerators["segment"],
                                   strict=True))  # fmt: skip
+        self._fit_cache: dict[tuple, tuple] = {}
         super().__init__(**params)
 
     def _make_controls(self):
@@ -915,50 +960,33 @@ class HardwareTrendExplorer(Explorer):
     def _export_fit(self, ax) -> str:
         return "y" if ax is self.ax else "x"
 
+    def _fits(self, metric, chips, start_year):
+        """Every precision's trend (None where fewer than 3 chips) and the selection's size,
+        kept per selection: the precision control only picks one of them."""
+        key = (metric, chips, start_year)
+        if key not in self._fit_cache:
+            sel = select_accelerators(
+                self.accelerators, start=f"{start_year}-01-01", **_SUBSETS[chips]
+            )
+            fits = {}
+            for pr in TREND_PRECISIONS:
+                try:
+                    fits[pr] = fit_hardware_trend(sel, metric, pr)
+                except ValueError:
+                    fits[pr] = None
+            self._fit_cache[key] = (fits, len(sel))
+        return self._fit_cache[key]
+
     def _update(self, p):
         metric, prec, chips = p["metric"], p["precision"], p["chips"]
-        sel = select_accelerators(
-            self.accelerators, start=f"{int(p['start_year'])}-01-01", **_SUBSETS[chips]
-        )
-        label = ("Price-performance (FLOP/s per USD, log)" if metric == "price_performance"
-                 else "Energy efficiency (FLOP/s per W, log)")  # fmt: skip
-        ylim = (1e8, 1e13) if metric == "price_performance" else (1e9, 1e14)
-        self._set_limits(self.ax, ylim=ylim)
-        if self.ax.get_ylabel() != label:
-            self.ax.set_ylabel(label)
-            self._relayout()
+        start_year = int(p["start_year"])
+        self._set_metric_axis(metric)
+        fits, n_selected = self._fits(metric, chips, start_year)
         pub = self.published.loc[metric]
-        # right panel: every precision for this selection
-        fits = {}
-        for k, pr in enumerate(TREND_PRECISIONS):
-            try:
-                t = fit_hardware_trend(sel, metric, pr)
-            except ValueError:
-                t = None
-            fits[pr] = t
-            yk = len(TREND_PRECISIONS) - 1 - k
-            if t is None:
-                self._rbars[k].set_width(0)
-                self._err[k].set_data([], [])
-                self._rlabels[k].set_position((0.82, yk))
-                self._rlabels[k].set_text("fewer than 3 chips")
-            else:
-                lo, hi = t.factor_per_year_ci90
-                f = t.factor_per_year
-                self._rbars[k].set_x(1.0)
-                self._rbars[k].set_width(f - 1.0)
-                self._err[k].set_data([max(lo, 0.8), min(hi, 2.2)], [yk, yk])
-                self._rlabels[k].set_position((min(max(hi, f), 2.2) + 0.02, yk))
-                self._rlabels[k].set_text(f"×{f:.2f} (n={t.fit.n_points})")
-                if hi > 2.2 or lo < 0.8:
-                    self._rlabels[k].set_text(f"×{f:.2f} (n={t.fit.n_points}; interval off scale)")
-                    self._rlabels[k].set_position((1.02, yk + 0.32))
         f_pub = float(pub["factor_per_year"])
-        self._pub_r.set_data([f_pub, f_pub], [-0.5, len(TREND_PRECISIONS) - 0.5])
-        self._pub_lbl.set_position((f_pub + 0.02, len(TREND_PRECISIONS) - 0.45))
+        self._draw_rates(fits, f_pub)
         t = fits[prec]
         if t is None:
-            n = len(sel)
             self._pts.set_offsets(np.empty((0, 2)))
             for a in (self._fit, self._pub):
                 a.set_data([], [])
@@ -967,33 +995,11 @@ class HardwareTrendExplorer(Explorer):
             self._last = pd.DataFrame()
             return _note(
                 f"Too few chips: a {HARDWARE_METRICS[metric]} trend at {prec} needs 3 "
-                f"accelerators with the figures ({chips}, from {int(p['start_year'])}; "
-                f"{n} chips selected)"
+                f"accelerators with the figures ({chips}, from {start_year}; "
+                f"{n_selected} chips selected)"
             )
         self._msg.set_text("")
-        pts = t.points
-        x = mdates.date2num(pts["release_date"])
-        self._pts.set_offsets(np.column_stack([x, pts["value"]]))
-        seg = pts["name"].map(self._segments)
-        self._pts.set_facecolors([_SEGMENT_COLORS[v] for v in seg])
-        self._pts.set_edgecolors("none")
-        dates = pd.date_range(t.fit.start, t.fit.end, periods=50)
-        xd = mdates.date2num(dates)
-        yfit = t.fit.predict(dates)
-        self._fit.set_data(xd, yfit)
-        yrs = (dates - t.fit.start).days / 365.0
-        mid = yrs.to_numpy().mean()
-        lo_s, hi_s = t.fit.ci90_oom_per_year
-        c = np.log10(t.fit.predict([t.fit.start + pd.Timedelta(days=mid * 365.0)])[0])
-        lo_v = 10 ** (c + np.minimum(lo_s * (yrs - mid), hi_s * (yrs - mid)))
-        hi_v = 10 ** (c + np.maximum(lo_s * (yrs - mid), hi_s * (yrs - mid)))
-        self._band.set_visible(True)
-        verts = np.concatenate(
-            [np.column_stack([xd, lo_v]), np.column_stack([xd[::-1], hi_v[::-1]])]
-        )
-        self._band.set_verts([verts])
-        self._pub.set_data(xd, 10 ** (c + np.log10(f_pub) * (yrs - mid)))
-        self._last = pts.assign(segment=seg.to_numpy(), fitted=t.fit.predict(pts["release_date"]))
+        self._draw_trend(t, f_pub)
         lo, hi = t.factor_per_year_ci90
         return (
             f"{HARDWARE_METRICS[metric]} at {prec}, {chips}, {t.fit.start.year}-"
@@ -1003,6 +1009,61 @@ class HardwareTrendExplorer(Explorer):
             f"{pub['published']} = ×{f_pub:.2f} per year (doubling every "
             f"{pub['doubling_time_years']:.1f} years)"
         )
+
+    def _set_metric_axis(self, metric):
+        label = ("Price-performance (FLOP/s per USD, log)" if metric == "price_performance"
+                 else "Energy efficiency (FLOP/s per W, log)")  # fmt: skip
+        ylim = (1e8, 1e13) if metric == "price_performance" else (1e9, 1e14)
+        self._set_limits(self.ax, ylim=ylim)
+        if self.ax.get_ylabel() != label:
+            self.ax.set_ylabel(label)
+            self._relayout()
+
+    def _draw_rates(self, fits, f_pub):
+        """Right panel: every precision's factor per year with its 90% interval."""
+        for k, pr in enumerate(TREND_PRECISIONS):
+            t, yk = fits[pr], len(TREND_PRECISIONS) - 1 - k
+            bar, err, label = self._rbars[k], self._err[k], self._rlabels[k]
+            if t is None:
+                bar.set_width(0)
+                err.set_data([], [])
+                label.set_position((0.82, yk))
+                label.set_text("fewer than 3 chips")
+                continue
+            lo, hi = t.factor_per_year_ci90
+            f = t.factor_per_year
+            bar.set_x(1.0)
+            bar.set_width(f - 1.0)
+            err.set_data([max(lo, 0.8), min(hi, 2.2)], [yk, yk])
+            label.set_position((min(max(hi, f), 2.2) + 0.02, yk))
+            label.set_text(f"×{f:.2f} (n={t.fit.n_points})")
+            if hi > 2.2 or lo < 0.8:
+                label.set_text(f"×{f:.2f} (n={t.fit.n_points}; interval off scale)")
+                label.set_position((1.02, yk + 0.32))
+        self._pub_r.set_data([f_pub, f_pub], [-0.5, len(TREND_PRECISIONS) - 0.5])
+        self._pub_lbl.set_position((f_pub + 0.02, len(TREND_PRECISIONS) - 0.45))
+
+    def _draw_trend(self, t, f_pub):
+        """Left panel: the chips, the fitted line, its 90% slope band
+        (:meth:`inferecon.TrendFit.slope_band`) and the published rate through the same
+        centroid (:meth:`inferecon.HardwareTrend.line_at_rate`)."""
+        pts = t.points
+        x = mdates.date2num(pts["release_date"])
+        self._pts.set_offsets(np.column_stack([x, pts["value"]]))
+        seg = pts["name"].map(self._segments)
+        self._pts.set_facecolors([_SEGMENT_COLORS[v] for v in seg])
+        self._pts.set_edgecolors("none")
+        dates = pd.date_range(t.fit.start, t.fit.end, periods=50)
+        xd = mdates.date2num(dates)
+        self._fit.set_data(xd, t.fit.predict(dates))
+        lo_v, hi_v = t.fit.slope_band(dates)
+        self._band.set_visible(True)
+        verts = np.concatenate(
+            [np.column_stack([xd, lo_v]), np.column_stack([xd[::-1], hi_v[::-1]])]
+        )
+        self._band.set_verts([verts])
+        self._pub.set_data(xd, t.line_at_rate(f_pub, dates))
+        self._last = pts.assign(segment=seg.to_numpy(), fitted=t.fit.predict(pts["release_date"]))
 
 
 # --------------------------------------------------------------------------- a workload's bill
@@ -1031,6 +1092,7 @@ class WorkloadBillExplorer(Explorer):
 
     def __init__(self, as_of=DEFAULT_PRICES_AS_OF, **params: Any):
         self.as_of = as_of
+        self._api_cache: dict[tuple, tuple] = {}
         super().__init__(**params)
 
     def _make_controls(self):
@@ -1134,24 +1196,9 @@ class WorkloadBillExplorer(Explorer):
         if msg:
             self._clear(msg)
             return _note(msg + ": choose one of those")
-        api = api_bill(ref, prompt, out, _VOLUME_GRID, provider_id=provider, as_of=self.as_of)
-        api_now = api_bill(ref, prompt, out, vol, provider_id=provider, as_of=self.as_of).iloc[0]
-        lp = api_list_price(ref, provider, as_of=self.as_of)
-        kw = _cost_kwargs({**p, "utilisation": 1.0})
-        kw.pop("utilisation")
-        kw["all_in_kw_per_gpu"] = float(p["all_in_kw_per_gpu"])
-        if p["hardware"] != _OWN:
-            kw["usd_per_kwh"], kw["facility_usd_per_kw_month"] = 0.0, 0.0
+        api, api_now, lp = self._api_bills(provider, ref, prompt, out, vol)
         try:
-            host = self_hosted_bill(
-                p["model"], gpu, prompt, out, _VOLUME_GRID, prec,
-                tensor_parallel=int(p["tensor_parallel"]), batch=int(p["batch"]),
-                peak_to_mean=float(p["peak_to_mean"]), **kw,
-            )  # fmt: skip
-            host_now = self_hosted_bill(
-                p["model"], gpu, prompt, out, vol, prec, tensor_parallel=int(p["tensor_parallel"]),
-                batch=int(p["batch"]), peak_to_mean=float(p["peak_to_mean"]), **kw,
-            ).iloc[0]  # fmt: skip
+            host, host_now = self._self_hosted_bills(p, prompt, out, vol)
         except ValueError as exc:
             msg = str(exc).split(". ")[0]
             self._clear(
@@ -1160,34 +1207,21 @@ class WorkloadBillExplorer(Explorer):
             )
             return _note(f"self-hosting does not run: {msg}")
         self._msg.set_text("")
-        self._api.set_data(_VOLUME_GRID, api["usd_per_month"])
-        self._host.set_data(_VOLUME_GRID, host["usd_per_month"])
+        self._api.set_data(_VOLUME_GRID, api["usd_per_month"].to_numpy())
+        self._host.set_data(_VOLUME_GRID, host["usd_per_month"].to_numpy())
         self._now.set_xdata([vol, vol])
         self._now.set_visible(True)
-        a = float(api_now["usd_per_month"])
-        heights = {
-            "api": (a, 0.0),
-            "hardware": (0.0, float(host_now["hardware_usd_per_month"])),
-            "energy": (0.0, float(host_now["energy_usd_per_month"])),
-            "facility": (0.0, float(host_now["facility_usd_per_month"])),
-        }
-        bottom = np.zeros(2)
-        for part, hs in heights.items():
-            for k in range(2):
-                self._bars[part][k].set_y(bottom[k])
-                self._bars[part][k].set_height(hs[k])
-                bottom[k] += hs[k]
-        self._set_limits(self.ax_bar, ylim=(0, _nice_max(max(bottom) * 1.4)))
+        a, h = float(api_now["usd_per_month"]), float(host_now["usd_per_month"])
+        self._draw_bars(a, host_now)
         self._last = pd.DataFrame(
             {
                 "requests_per_day": _VOLUME_GRID,
-                "api_usd_per_month": api["usd_per_month"],
-                "self_hosted_usd_per_month": host["usd_per_month"],
-                "self_hosted_n_gpus": host["n_gpus"],
-                "self_hosted_utilisation": host["utilisation"],
+                "api_usd_per_month": api["usd_per_month"].to_numpy(),
+                "self_hosted_usd_per_month": host["usd_per_month"].to_numpy(),
+                "self_hosted_n_gpus": host["n_gpus"].to_numpy(),
+                "self_hosted_utilisation": host["utilisation"].to_numpy(),
             }
         )
-        h = float(host_now["usd_per_month"])
         cheaper = "self-hosting" if h < a else "the API"
         return (
             f"{vol:,.0f} requests a day of {prompt:,} in / {out:,} out: API "
@@ -1198,3 +1232,47 @@ class WorkloadBillExplorer(Explorer):
             f"{host_now['utilisation']:.0%} utilised) <b>{_usd(h)}</b> a month · "
             f"<b>{cheaper}</b> is cheaper by {_usd(abs(a - h))} a month"
         )
+
+    def _api_bills(self, provider, ref, prompt, out, vol):
+        """(bill over the volume grid, bill at ``vol``, list price) of the API
+        (:func:`inferecon.api_bill`); a bill is linear in the volume, so the grid and the
+        list price are kept per model and request shape."""
+        key = (provider, ref, prompt, out)
+        if key not in self._api_cache:
+            grid = api_bill(ref, prompt, out, _VOLUME_GRID, provider_id=provider, as_of=self.as_of)
+            lp = api_list_price(ref, provider, as_of=self.as_of)
+            self._api_cache[key] = (grid, lp)
+        grid, lp = self._api_cache[key]
+        now = api_bill(ref, prompt, out, vol, provider_id=provider, as_of=self.as_of).iloc[0]
+        return grid, now, lp
+
+    @staticmethod
+    def _self_hosted_bills(p, prompt, out, vol):
+        """(bill over the volume grid, bill at ``vol``) of :func:`inferecon.self_hosted_bill`,
+        in one call; renting leaves power and hosting to the package's rule (in the rent)."""
+        kw = _cost_kwargs({**p, "utilisation": 1.0})
+        kw.pop("utilisation")
+        bill = self_hosted_bill(
+            p["model"], p["gpu"], prompt, out, np.append(_VOLUME_GRID, vol), p["precision"],
+            tensor_parallel=int(p["tensor_parallel"]), batch=int(p["batch"]),
+            peak_to_mean=float(p["peak_to_mean"]),
+            all_in_kw_per_gpu=float(p["all_in_kw_per_gpu"]), **kw,
+        )  # fmt: skip
+        return bill.iloc[:-1], bill.iloc[-1]
+
+    def _draw_bars(self, api_usd_per_month, host_now):
+        """The bill at this volume: the API's, and self-hosting's split into its parts."""
+        heights = {
+            "api": (api_usd_per_month, 0.0),
+            "hardware": (0.0, float(host_now["hardware_usd_per_month"])),
+            "energy": (0.0, float(host_now["energy_usd_per_month"])),
+            "facility": (0.0, float(host_now["facility_usd_per_month"])),
+        }
+        bottom = np.zeros(2)
+        for part, hs in heights.items():
+            for k in range(2):
+                self._bars[part][k].set_y(bottom[k])
+                self._bars[part][k].set_height(hs[k])
+                bottom[k] += hs[k]
+        high = _steady_max(self.ax_bar.get_ylim()[1], max(bottom) * 1.4)
+        self._set_limits(self.ax_bar, ylim=(0, high))

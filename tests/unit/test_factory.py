@@ -857,3 +857,24 @@ def test_error_messages_print_numbers_not_numpy_reprs():
     with pytest.raises(ValueError) as info:
         ie.joules_per_token(700, 1000, pue=np.float32(0.5))
     assert str(info.value) == "pue must be in [1, 5]; got 0.5"
+
+
+# --------------------------------------------------------------------------- hardware trend lines
+
+
+def test_hardware_trend_line_at_rate_pivots_on_the_fit_centroid():
+    """The published rate is drawn through the point every slope-band line passes through: at
+    the fitted rate it is the fitted line; it changes by its factor each 365-day year; at the
+    ends of the fit's 90% slope interval it is an edge of the band."""
+    t = ie.fit_hardware_trend(ie.load_accelerators(), "price_performance", "fp32")
+    dates = pd.date_range(t.fit.start, t.fit.end, periods=7)
+    np.testing.assert_allclose(t.line_at_rate(t.factor_per_year, dates), t.fit.predict(dates))
+    two = t.line_at_rate(1.4, [t.fit.start, t.fit.start + pd.Timedelta(days=365)])
+    assert two[1] / two[0] == pytest.approx(1.4)
+    lo_f, hi_f = t.factor_per_year_ci90
+    lo, hi = t.fit.slope_band(dates)
+    late = dates > t.fit.start + pd.Timedelta(days=365 * t.fit.mean_years)
+    np.testing.assert_allclose(t.line_at_rate(hi_f, dates)[late], hi[late])
+    np.testing.assert_allclose(t.line_at_rate(lo_f, dates)[late], lo[late])
+    with pytest.raises(ValueError, match="factor_per_year"):
+        t.line_at_rate(0.0, dates)
