@@ -101,35 +101,40 @@ def _gpu_all_in_kw(g: GPUSpec, all_in_kw_per_gpu) -> float:
     return default_all_in_kw_per_gpu(g)[0]
 
 
-def _fitting_configurations(sp: pd.DataFrame, g: GPUSpec, kw: float) -> pd.DataFrame | None:
+def _fitting_configurations(sp: pd.DataFrame, g: GPUSpec, kw: float) -> dict | None:
     """The rows of one :func:`inferecon.serving_performance` sweep that fit in memory, as
-    frontier columns (None when none fits)."""
-    sp = sp[sp["fits"].to_numpy()]
-    if not len(sp):
+    frontier columns of numpy arrays (None when none fits)."""
+    fits = sp["fits"].to_numpy(bool)
+    n = int(fits.sum())
+    if not n:
         return None
-    tps = sp["tokens_per_s_per_gpu"].to_numpy()
-    prompt, output = sp["prompt_tokens"].to_numpy(), sp["output_tokens"].to_numpy()
-    j = sp["joules_per_output_token"].to_numpy()
-    return pd.DataFrame(
-        {
-            "model": sp["model"].to_numpy(),
-            "gpu": g.name,
-            "precision": sp["precision"].to_numpy(),
-            "tensor_parallel": sp["tensor_parallel"].to_numpy(),
-            "batch": sp["batch"].to_numpy(),
-            "prompt_tokens": prompt,
-            "output_tokens": output,
-            "tokens_per_s_per_user": sp["tokens_per_s_per_user"].to_numpy(),
-            "tokens_per_s_per_gpu": tps,
-            "total_tokens_per_s_per_gpu": tps * (1.0 + prompt / output),
-            "ttft_ms": sp["ttft_ms"].to_numpy(),
-            "power_w": j * tps,
-            "joules_per_output_token": j,
-            "idle_w": g.idle_w,
-            "all_in_kw_per_gpu": kw,
-            "tokens_per_s_per_mw": tokens_per_s_per_mw(tps, kw),
-        }
-    )
+    col = {c: sp[c].to_numpy()[fits] for c in _SERVING_COLUMNS}
+    tps, j = col["tokens_per_s_per_gpu"], col["joules_per_output_token"]
+    return {
+        "model": col["model"],
+        "gpu": np.full(n, g.name, dtype=object),
+        "precision": col["precision"],
+        "tensor_parallel": col["tensor_parallel"],
+        "batch": col["batch"],
+        "prompt_tokens": col["prompt_tokens"],
+        "output_tokens": col["output_tokens"],
+        "tokens_per_s_per_user": col["tokens_per_s_per_user"],
+        "tokens_per_s_per_gpu": tps,
+        "total_tokens_per_s_per_gpu": tps * (1.0 + col["prompt_tokens"] / col["output_tokens"]),
+        "ttft_ms": col["ttft_ms"],
+        "power_w": j * tps,
+        "joules_per_output_token": j,
+        "idle_w": np.full(n, g.idle_w),
+        "all_in_kw_per_gpu": np.full(n, kw),
+        "tokens_per_s_per_mw": tokens_per_s_per_mw(tps, kw),
+    }
+
+
+_SERVING_COLUMNS = (
+    "model", "precision", "tensor_parallel", "batch", "prompt_tokens", "output_tokens",
+    "tokens_per_s_per_user", "tokens_per_s_per_gpu", "ttft_ms", "joules_per_output_token",
+)  # fmt: skip
+"""The columns of :func:`inferecon.serving_performance` a frontier keeps."""
 
 
 @renamed_parameters(tp_sizes="tensor_parallel_sizes", all_in_kw="all_in_kw_per_gpu")
@@ -213,7 +218,7 @@ def throughput_frontier(
     frames = [f for f in frames if f is not None]
     if not frames:
         return pd.DataFrame(columns=_FRONTIER_COLUMNS)
-    df = pd.concat(frames, ignore_index=True)
+    df = pd.DataFrame({c: np.concatenate([f[c] for f in frames]) for c in frames[0]})
     x = df["tokens_per_s_per_user"].to_numpy()
     df["pareto"] = pareto_mask(x, df["tokens_per_s_per_gpu"].to_numpy(), df["gpu"])
     df["pareto_mw"] = pareto_mask(x, df["tokens_per_s_per_mw"].to_numpy())
