@@ -97,20 +97,9 @@ def main(argv: list[str] | None = None) -> int:
     n = 100_000
     rng = np.random.default_rng(0)
     tps, watts = rng.uniform(10, 1e4, n), rng.uniform(100, 1200, n)
-    first, med, p95, _ = _time(
-        lambda: ie.cost_breakdown(
-            tps,
-            watts,
-            usd_per_gpu_hour=2.5,
-            utilisation=0.7,
-            usd_per_kwh=0.08,
-            pue=1.2,
-            idle_w=70,
-            all_in_kw_per_gpu=1.73,
-            facility_usd_per_kw_month=184,
-        ),  # fmt: skip
-        r,
-    )
+    prices = dict(usd_per_gpu_hour=2.5, utilisation=0.7, usd_per_kwh=0.08, pue=1.2, idle_w=70,
+                  all_in_kw_per_gpu=1.73, facility_usd_per_kw_month=184)  # fmt: skip
+    first, med, p95, _ = _time(lambda: ie.cost_breakdown(tps, watts, **prices), r)
     _row(f"cost_breakdown on {n:,} rows", first, med, p95)
     acc = ie.load_accelerators()
     first, med, p95, _ = _time(lambda: ie.hardware_trend_table(acc), r)

@@ -171,6 +171,14 @@ def _steady_max(current: float, needed: float) -> float:
     return _nice_max(needed)
 
 
+def _message_text(ax):
+    """An empty red line of text in the middle of ``ax``, for what cannot be drawn."""
+    return ax.text(
+        0.5, 0.5, "", transform=ax.transAxes, ha="center", va="center", fontsize=10, color=RED,
+        wrap=True,
+    )  # fmt: skip
+
+
 def _si(v: float) -> str:
     """Tick label: 1k, 10M, 1B above a thousand; plain below."""
     for scale, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
@@ -314,6 +322,16 @@ class _OperatingPointMixin:
             cache[key] = sweep.sort_values("tokens_per_s_per_user", ignore_index=True)
         return cache[key]
 
+    def _update(self, p):
+        """Show the scenario, find its operating point and draw it (``_draw``), or clear the
+        figure (``_clear``) with the reason the configuration cannot run."""
+        self._subtitle.set_text(_scenario(p))
+        costs, row, message = self._operating_point(p)
+        if costs is None:
+            self._clear(message)
+            return _note(message)
+        return self._draw(p, costs, row)
+
     def _operating_point(self, p):
         """(sweep with costs, chosen row, message) for the current controls; a message
         (plain text) instead of rows when the configuration cannot run."""
@@ -403,8 +421,7 @@ class FactoryCostExplorer(_OperatingPointMixin, Explorer):
         (self._op,) = axs.plot(
             [], [], "o", ms=8, mfc="white", mec=RED, mew=2, label="operating point"
         )
-        self._msg = axs.text(0.5, 0.5, "", transform=axs.transAxes, ha="center", va="center",
-                             fontsize=10, color=RED, wrap=True)  # fmt: skip
+        self._msg = _message_text(axs)
         for a in (self._curve, self._curve_full, self._target, self._op, self._msg):
             self._dynamic(a)
         axs.legend(loc="upper left", fontsize=8)
@@ -432,12 +449,7 @@ class FactoryCostExplorer(_OperatingPointMixin, Explorer):
         self._msg.set_text(message)
         self._last = pd.DataFrame()
 
-    def _update(self, p):
-        self._subtitle.set_text(_scenario(p))
-        costs, row, message = self._operating_point(p)
-        if costs is None:
-            self._clear(message)
-            return _note(message)
+    def _draw(self, p, costs, row):
         self._msg.set_text("")
         full = frontier_costs(costs, **{**_cost_kwargs(p), "utilisation": 1.0})
         i = int(np.flatnonzero(costs["batch"].to_numpy() == row["batch"])[0])
@@ -544,10 +556,8 @@ class MarginPaybackExplorer(_OperatingPointMixin, Explorer):
         (self._life,) = axp.plot([], [], ":", color="black", lw=1.0, label="lifetime")
         (self._be_p,) = axp.plot([], [], "--", color=RED, lw=1.2)
         (self._now_p,) = axp.plot([], [], "o", ms=8, mfc="white", mec=RED, mew=2)
-        self._msg = axp.text(0.5, 0.5, "", transform=axp.transAxes, ha="center", va="center",
-                             fontsize=10, color=RED)  # fmt: skip
-        self._msg_m = ax.text(0.5, 0.5, "", transform=ax.transAxes, ha="center", va="center",
-                              fontsize=10, color=RED)  # fmt: skip
+        self._msg = _message_text(axp)
+        self._msg_m = _message_text(ax)
         for a in (self._margin, self._be, self._now, self._pay, self._life, self._be_p,
                   self._now_p, self._msg, self._msg_m):  # fmt: skip
             self._dynamic(a)
@@ -572,12 +582,7 @@ class MarginPaybackExplorer(_OperatingPointMixin, Explorer):
         self._msg.set_text("")
         self._last = pd.DataFrame()
 
-    def _update(self, p):
-        self._subtitle.set_text(_scenario(p))
-        costs, row, message = self._operating_point(p)
-        if costs is None:
-            self._clear(message)
-            return _note(message)
+    def _draw(self, p, costs, row):
         self._msg_m.set_text("")
         grid, now = self._economics(p, costs, row)
         price = float(p["output_usd_per_mtok"])
@@ -720,18 +725,7 @@ class FactoryFrontierExplorer(Explorer):
             (dot,) = ax.plot([], [], "o", ms=8, mfc="white", mec=color, mew=2)
             self._lines[g], self._dots[g] = self._dynamic(ln), self._dynamic(dot)
         self._target = self._dynamic(ax.axvline(50, ls=":", color="black", lw=1.0))
-        self._msg = self._dynamic(
-            ax.text(
-                0.5,
-                0.5,
-                "",
-                transform=ax.transAxes,
-                ha="center",
-                va="center",
-                fontsize=10,
-                color=RED,
-            )  # fmt: skip
-        )
+        self._msg = self._dynamic(_message_text(ax))
         ax.legend(loc="lower left", fontsize=8)
         ax.set_autoscale_on(False)
 
@@ -924,8 +918,7 @@ class HardwareTrendExplorer(Explorer):
         (self._fit,) = ax.plot([], [], color=RED, lw=1.8, label="fitted trend (90% band)")
         self._band = self._dynamic(ax.fill_between([0, 1], [1, 1], [1, 1], color=RED, alpha=0.12))
         (self._pub,) = ax.plot([], [], "--", color="black", lw=1.2, label="AI Index 2025 rate")
-        self._msg = ax.text(0.5, 0.5, "", transform=ax.transAxes, ha="center", va="center",
-                            fontsize=10, color=RED)  # fmt: skip
+        self._msg = _message_text(ax)
         for a in (self._fit, self._pub, self._msg):
             self._dynamic(a)
         ax.legend(loc="upper left", fontsize=8)
@@ -1140,8 +1133,7 @@ class WorkloadBillExplorer(Explorer):
         (self._host,) = ax.plot([], [], color="#1f4e79", drawstyle="steps-post",
                                 label="self-hosted (whole replicas)")  # fmt: skip
         self._now = ax.axvline(100_000, ls=":", color="black", lw=1.0)
-        self._msg = ax.text(0.5, 0.5, "", transform=ax.transAxes, ha="center", va="center",
-                            fontsize=10, color=RED)  # fmt: skip
+        self._msg = _message_text(ax)
         for a in (self._api, self._host, self._now, self._msg):
             self._dynamic(a)
         ax.legend(loc="upper left", fontsize=8)
