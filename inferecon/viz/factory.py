@@ -294,8 +294,9 @@ def _cost_kwargs(p) -> dict:
     return kw
 
 
-class _OperatingPointMixin:
-    """The configuration of one GPU, precision and TP size, its batch sweep and its costs."""
+class _GpuDefaultsMixin:
+    """Choosing a GPU puts its cited defaults (mid rental price, all-in kW) into the cost
+    controls."""
 
     def _on_control(self, name, change):
         if name == "gpu":
@@ -305,6 +306,10 @@ class _OperatingPointMixin:
         super()._set_control(name, value)
         if name == "gpu":
             _gpu_defaults(self.controls, value)
+
+
+class _OperatingPointMixin(_GpuDefaultsMixin):
+    """The configuration of one GPU, precision and TP size, its batch sweep and its costs."""
 
     def _sweep(self, model, gpu, precision, n, prompt, output, kw):
         """All fitting batch sizes of the configuration (``throughput_frontier`` over its
@@ -1066,7 +1071,7 @@ _VOLUMES = [100, 300, 1_000, 3_000, 10_000, 30_000, 100_000, 300_000, 1_000_000,
 _VOLUME_GRID = np.geomspace(100, 1e7, 121)
 
 
-class WorkloadBillExplorer(Explorer):
+class WorkloadBillExplorer(_GpuDefaultsMixin, Explorer):
     """A workload's monthly bill at an API's list price against serving it on your own GPUs.
 
     The API side prices each request with genai-prices' bundled snapshot (no network); the
@@ -1109,15 +1114,6 @@ class WorkloadBillExplorer(Explorer):
         }
         del c["utilisation"]  # utilisation follows from demand over capacity
         return c
-
-    def _on_control(self, name, change):
-        if name == "gpu":
-            _gpu_defaults(self.controls, change["new"])
-
-    def _set_control(self, name, value):
-        super()._set_control(name, value)
-        if name == "gpu":
-            _gpu_defaults(self.controls, value)
 
     def _build(self, fig):
         ax, axb = side_by_side(fig, 1.7, 0.35, left=0.1)
