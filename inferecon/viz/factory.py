@@ -1195,21 +1195,9 @@ class WorkloadBillExplorer(_GpuDefaultsMixin, Explorer):
             )
             return _note(f"self-hosting does not run: {msg}")
         self._msg.set_text("")
-        self._api.set_data(_VOLUME_GRID, api["usd_per_month"].to_numpy())
-        self._host.set_data(_VOLUME_GRID, host["usd_per_month"].to_numpy())
-        self._now.set_xdata([vol, vol])
-        self._now.set_visible(True)
+        self._draw_bills(api, host, vol)
         a, h = float(api_now["usd_per_month"]), float(host_now["usd_per_month"])
         self._draw_bars(a, host_now)
-        self._last = pd.DataFrame(
-            {
-                "requests_per_day": _VOLUME_GRID,
-                "api_usd_per_month": api["usd_per_month"].to_numpy(),
-                "self_hosted_usd_per_month": host["usd_per_month"].to_numpy(),
-                "self_hosted_n_gpus": host["n_gpus"].to_numpy(),
-                "self_hosted_utilisation": host["utilisation"].to_numpy(),
-            }
-        )
         cheaper = "self-hosting" if h < a else "the API"
         return (
             f"{vol:,.0f} requests a day of {prompt:,} in / {out:,} out: API "
@@ -1219,6 +1207,22 @@ class WorkloadBillExplorer(_GpuDefaultsMixin, Explorer):
             f"{int(host_now['n_gpus'])} × {gpu} ({int(host_now['replicas'])} replica(s), "
             f"{host_now['utilisation']:.0%} utilised) <b>{_usd(h)}</b> a month · "
             f"<b>{cheaper}</b> is cheaper by {_usd(abs(a - h))} a month"
+        )
+
+    def _draw_bills(self, api, host, vol):
+        """Both monthly bills over the volume grid, the chosen volume marked."""
+        self._api.set_data(_VOLUME_GRID, api["usd_per_month"].to_numpy())
+        self._host.set_data(_VOLUME_GRID, host["usd_per_month"].to_numpy())
+        self._now.set_xdata([vol, vol])
+        self._now.set_visible(True)
+        self._last = pd.DataFrame(
+            {
+                "requests_per_day": _VOLUME_GRID,
+                "api_usd_per_month": api["usd_per_month"].to_numpy(),
+                "self_hosted_usd_per_month": host["usd_per_month"].to_numpy(),
+                "self_hosted_n_gpus": host["n_gpus"].to_numpy(),
+                "self_hosted_utilisation": host["utilisation"].to_numpy(),
+            }
         )
 
     def _api_bills(self, provider, ref, prompt, out, vol):
