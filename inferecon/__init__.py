@@ -9,6 +9,9 @@ declares its public names in ``__all__``; this namespace is their union:
 * :mod:`inferecon.prices`: blended prices, the cheapest-model frontier, decline fits;
 * :mod:`inferecon.specs`, :mod:`inferecon.efficiency`, :mod:`inferecon.serving`,
   :mod:`inferecon.calibration`: the roofline model of serving and its calibration;
+* the AI factory: :mod:`inferecon.factory_assumptions` (units, cited defaults),
+  :mod:`inferecon.token_costs`, :mod:`inferecon.token_energy`, :mod:`inferecon.token_revenue`,
+  :mod:`inferecon.serving_frontier` and :mod:`inferecon.workload_bills`;
 * :mod:`inferecon.scaling`: scaling laws and compute-optimal allocation;
 * :mod:`inferecon.testtime`: test-time compute (repeated sampling, voting, verifiers).
 
