@@ -162,15 +162,6 @@ def _nice_max(v: float) -> float:
     return float(10 ** (k + 1))  # pragma: no cover
 
 
-def _steady_max(current: float, needed: float) -> float:
-    """An axis' upper limit that holds while ``needed`` stays between a quarter of it and it
-    (a new limit means a full redraw; dragging a slider should rarely cause one), else the
-    next 1-2-5 step above ``needed``."""
-    if current / 4.0 <= needed <= current:
-        return current
-    return _nice_max(needed)
-
-
 def _message_text(ax):
     """An empty red line of text in the middle of ``ax``, for what cannot be drawn."""
     return ax.text(
@@ -479,7 +470,7 @@ class FactoryCostExplorer(_OperatingPointMixin, Explorer):
             self._totals[k].set_position((left, 1 - k))
             self._totals[k].set_text(f" {_usd(left)}")
         top = float(rows[0]["total_usd_per_mtok"])
-        self._set_limits(self.ax, xlim=(0, _steady_max(self.ax.get_xlim()[1], top * 1.3)))
+        self._set_limits(self.ax, xlim=(0, _nice_max(top * 1.3)))
 
     def _draw_speed_curves(self, costs, full, row, target):
         """Cost against speed per user, the target speed and the operating point."""
@@ -1266,5 +1257,4 @@ class WorkloadBillExplorer(_GpuDefaultsMixin, Explorer):
                 self._bars[part][k].set_y(bottom[k])
                 self._bars[part][k].set_height(hs[k])
                 bottom[k] += hs[k]
-        high = _steady_max(self.ax_bar.get_ylim()[1], max(bottom) * 1.4)
-        self._set_limits(self.ax_bar, ylim=(0, high))
+        self._set_limits(self.ax_bar, ylim=(0, _nice_max(max(bottom) * 1.4)))
