@@ -89,26 +89,17 @@ def main(argv: list[str] | None = None) -> int:
         r,
     )
     _row("frontier, native precisions only", first, med, p95, f"{len(native):,} fit")
-    first, med, p95, _ = _time(lambda: ie.frontier_costs(front, utilisation=0.7), r)
+    first, med, p95, costs = _time(lambda: ie.frontier_costs(front, utilisation=0.7), r)
     _row("frontier_costs over that frontier (a price or utilisation move)", first, med, p95)
+    first, med, p95, _ = _time(lambda: ie.operating_points_by_gpu(costs, 50), r)
+    _row("operating_points_by_gpu at 50 tokens/s per user (a target move)", first, med, p95)
 
     n = 100_000
     rng = np.random.default_rng(0)
     tps, watts = rng.uniform(10, 1e4, n), rng.uniform(100, 1200, n)
-    first, med, p95, _ = _time(
-        lambda: ie.cost_breakdown(
-            tps,
-            watts,
-            usd_per_gpu_hour=2.5,
-            utilisation=0.7,
-            usd_per_kwh=0.08,
-            pue=1.2,
-            idle_w=70,
-            all_in_kw_per_gpu=1.73,
-            facility_usd_per_kw_month=184,
-        ),  # fmt: skip
-        r,
-    )
+    prices = dict(usd_per_gpu_hour=2.5, utilisation=0.7, usd_per_kwh=0.08, pue=1.2, idle_w=70,
+                  all_in_kw_per_gpu=1.73, facility_usd_per_kw_month=184)  # fmt: skip
+    first, med, p95, _ = _time(lambda: ie.cost_breakdown(tps, watts, **prices), r)
     _row(f"cost_breakdown on {n:,} rows", first, med, p95)
     acc = ie.load_accelerators()
     first, med, p95, _ = _time(lambda: ie.hardware_trend_table(acc), r)
@@ -132,6 +123,7 @@ def main(argv: list[str] | None = None) -> int:
         (ie.viz.MarginPaybackExplorer, "output_usd_per_mtok", [0.5, 2.0, 5.0, 1.0]),
         (ie.viz.FactoryFrontierExplorer, "utilisation", [0.3, 0.5, 0.9, 0.7]),
         (ie.viz.FactoryFrontierExplorer, "model", ["Llama-3.1-8B", "Qwen2.5-72B", "Mistral-7B"]),
+        (ie.viz.FactoryFrontierExplorer, "target_speed", [20, 100, 200, 50]),
         (ie.viz.HardwareTrendExplorer, "precision", ["bf16", "fp8", "fp32"]),
         (ie.viz.WorkloadBillExplorer, "requests_per_day", [1_000, 1_000_000, 100_000]),
     ]

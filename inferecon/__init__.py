@@ -9,6 +9,9 @@ declares its public names in ``__all__``; this namespace is their union:
 * :mod:`inferecon.prices`: blended prices, the cheapest-model frontier, decline fits;
 * :mod:`inferecon.specs`, :mod:`inferecon.efficiency`, :mod:`inferecon.serving`,
   :mod:`inferecon.calibration`: the roofline model of serving and its calibration;
+* the AI factory: :mod:`inferecon.factory_assumptions` (units, cited defaults),
+  :mod:`inferecon.token_costs`, :mod:`inferecon.token_energy`, :mod:`inferecon.token_revenue`,
+  :mod:`inferecon.serving_frontier` and :mod:`inferecon.workload_bills`;
 * :mod:`inferecon.scaling`: scaling laws and compute-optimal allocation;
 * :mod:`inferecon.testtime`: test-time compute (repeated sampling, voting, verifiers).
 
@@ -24,24 +27,30 @@ from .calibration import *  # noqa: F403
 from .continuous_batching import *  # noqa: F403
 from .datasets import *  # noqa: F403
 from .efficiency import *  # noqa: F403
-from .factory import *  # noqa: F403
+from .factory_assumptions import *  # noqa: F403
 from .goodput_search import *  # noqa: F403
 from .prices import *  # noqa: F403
 from .rates import *  # noqa: F403
 from .scaling import *  # noqa: F403
 from .serving import *  # noqa: F403
+from .serving_frontier import *  # noqa: F403
 from .simulator import *  # noqa: F403
 from .slo_metrics import *  # noqa: F403
 from .specs import *  # noqa: F403
 from .sweep_replay import *  # noqa: F403
 from .testtime import *  # noqa: F403
+from .token_costs import *  # noqa: F403
+from .token_energy import *  # noqa: F403
+from .token_revenue import *  # noqa: F403
 from .trends import *  # noqa: F403
+from .workload_bills import *  # noqa: F403
 from .workloads import *  # noqa: F403
 
 _TOPIC_NAMES = (
     "datasets", "rates", "prices", "specs", "efficiency", "serving", "calibration", "workloads",
     "continuous_batching", "simulator", "slo_metrics", "goodput_search", "sweep_replay",
-    "factory", "trends", "scaling", "testtime",
+    "factory_assumptions", "token_costs", "token_energy", "token_revenue", "serving_frontier",
+    "workload_bills", "trends", "scaling", "testtime",
 )  # fmt: skip
 """The topic modules whose ``__all__`` make up the flat namespace (``ie.goodput`` is the
 function of that name; its module is ``inferecon.goodput_search``: a module and a function never

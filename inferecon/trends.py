@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from ._validate import require_in_range
-from .rates import TrendFit, fit_log_linear_trend
+from .rates import TrendFit, _years_since, fit_log_linear_trend
 
 __all__ = [
     "HARDWARE_METRICS",
@@ -191,6 +191,33 @@ class HardwareTrend:
         if self.factor_per_year < 1.0:
             return f"halving every {self.halving_time_years:.1f} years"
         return "flat"  # pragma: no cover - an exactly zero slope
+
+    def line_at_rate(self, factor_per_year, dates) -> np.ndarray:
+        """A line at another rate through the fit's centroid, to set a published rate beside it.
+
+        The line that changes by ``factor_per_year`` each year and passes through the point
+        every line of :meth:`inferecon.TrendFit.slope_band` passes through (the mean release
+        date, the mean log10 value): the fitted line when ``factor_per_year`` is
+        :attr:`factor_per_year`.
+
+        Parameters
+        ----------
+        factor_per_year : float
+            Multiplicative change per year (1.4 = +40% a year), > 0.
+        dates : array_like of datetime-like
+            Where to evaluate the line.
+
+        Returns
+        -------
+        numpy.ndarray
+            Values at ``dates``, in the metric's unit (FLOP/s per USD or per W).
+        """
+        f = float(require_in_range("factor_per_year", factor_per_year, 0.0, np.inf,
+                                   low_open=True, high_open=True))  # fmt: skip
+        fit = self.fit
+        years = _years_since(pd.DatetimeIndex(pd.to_datetime(dates)), fit.start)
+        y_mean = fit.intercept_log10 + fit.slope_oom_per_year * fit.mean_years
+        return 10.0 ** (y_mean + np.log10(f) * (years - fit.mean_years))
 
     @property
     def years_spanned(self) -> float:

@@ -1,7 +1,8 @@
 """Figures and explorers for notebook 06: the AI factory (cost, frontier, margin, trends, bills).
 
-Every number drawn comes from :mod:`inferecon.factory` and :mod:`inferecon.trends`; this module
-only picks rows and draws them.
+Every number drawn comes from the AI-factory modules (:mod:`inferecon.token_costs`,
+:mod:`inferecon.token_revenue`, :mod:`inferecon.serving_frontier`, :mod:`inferecon.workload_bills`)
+and :mod:`inferecon.trends`; this module only picks rows and draws them.
 """
 
 from __future__ import annotations
@@ -22,18 +23,16 @@ from ..datasets import (
     load_models,
     load_published_rates,
 )
-from ..factory import (
-    api_bill,
-    api_list_price,
-    default_all_in_kw_per_gpu,
+from ..factory_assumptions import default_all_in_kw_per_gpu
+from ..serving_frontier import (
     frontier_costs,
     operating_point_for_speed,
-    self_hosted_bill,
+    operating_points_by_gpu,
     throughput_frontier,
     tiered_prices,
-    unit_economics,
 )
 from ..specs import check_native_precision, get_gpu, native_precisions
+from ..token_revenue import unit_economics
 from ..trends import (
     HARDWARE_METRICS,
     TREND_PRECISIONS,
@@ -41,6 +40,7 @@ from ..trends import (
     published_hardware_rates,
     select_accelerators,
 )
+from ..workload_bills import api_bill, api_list_price, self_hosted_bill
 from .controls import LABEL_STYLE, dropdown, float_slider, row_layout
 from .explorer import Explorer
 from .style import add_source, add_title, side_by_side
@@ -65,7 +65,7 @@ _PRICES = [0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1.0, 1.5, 2.0, 3.0, 4.
            8.0, 10.0, 15.0, 20.0, 30.0]  # fmt: skip
 _OWN = "own (pay power and hosting)"
 _RENT = "rent (power and hosting included)"
-_SWEEP = np.unique(np.round(np.geomspace(1, 4096, 64)))
+_CURVE_COLUMNS = ("tokens_per_s_per_user", "tokens_per_s_per_gpu", "tokens_per_s_per_mw")
 _BAR0 = 0.003  # left end of log-scale cost bars (USD per million tokens)
 _FRONTIER_GPUS = ("A100-80GB-SXM", "H100-SXM", "H200-SXM", "MI300X", "B200-HGX", "GB200-per-GPU")
 _GPU_COLORS = {
@@ -81,6 +81,12 @@ _PART_COLORS = {
     "energy": "#e67e22",
     "facility": "#7d3c98",
     "idle": "#aab7b8",
+}
+_PART_COLUMNS = {
+    "hardware": "hardware_usd_per_mtok",
+    "energy": "energy_usd_per_mtok",
+    "facility": "facility_usd_per_mtok",
+    "idle": "idle_usd_per_mtok",
 }
 _PARTS = {
     "hardware": "hardware",
@@ -154,6 +160,14 @@ def _nice_max(v: float) -> float:
         if m * 10**k >= v:
             return float(m * 10**k)
     return float(10 ** (k + 1))  # pragma: no cover
+
+
+def _message_text(ax):
+    """An empty red line of text in the middle of ``ax``, for what cannot be drawn."""
+    return ax.text(
+        0.5, 0.5, "", transform=ax.transAxes, ha="center", va="center", fontsize=10, color=RED,
+        wrap=True,
+    )  # fmt: skip
 
 
 def _si(v: float) -> str:
@@ -271,8 +285,9 @@ def _cost_kwargs(p) -> dict:
     return kw
 
 
-class _OperatingPointMixin:
-    """The configuration of one GPU, precision and TP size, its batch sweep and its costs."""
+class _GpuDefaultsMixin:
+    """Choosing a GPU puts its cited defaults (mid rental price, all-in kW) into the cost
+    controls."""
 
     def _on_control(self, name, change):
         if name == "gpu":
@@ -283,19 +298,35 @@ class _OperatingPointMixin:
         if name == "gpu":
             _gpu_defaults(self.controls, value)
 
+
+class _OperatingPointMixin(_GpuDefaultsMixin):
+    """The configuration of one GPU, precision and TP size, its batch sweep and its costs."""
+
     def _sweep(self, model, gpu, precision, n, prompt, output, kw):
-        """All fitting batch sizes of the configuration (``throughput_frontier``), kept per
-        configuration so that cost and price controls redraw without re-running the model."""
+        """All fitting batch sizes of the configuration (``throughput_frontier`` over its
+        default :data:`inferecon.FRONTIER_BATCH_SIZES`), slowest first, kept per configuration
+        so that cost and price controls redraw without re-running the model."""
         cache = self.__dict__.setdefault("_sweeps", {})
         key = (model, gpu, precision, n, prompt, output, kw)
         if key not in cache:
             if len(cache) > 32:
                 cache.pop(next(iter(cache)))
-            cache[key] = throughput_frontier(
+            sweep = throughput_frontier(
                 model, gpu, prompt, output, precisions=[precision], tensor_parallel_sizes=[n],
-                batches=_SWEEP, all_in_kw_per_gpu=kw,
+                all_in_kw_per_gpu=kw,
             )  # fmt: skip
+            cache[key] = sweep.sort_values("tokens_per_s_per_user", ignore_index=True)
         return cache[key]
+
+    def _update(self, p):
+        """Show the scenario, find its operating point and draw it (``_draw``), or clear the
+        figure (``_clear``) with the reason the configuration cannot run."""
+        self._subtitle.set_text(_scenario(p))
+        costs, row, message = self._operating_point(p)
+        if costs is None:
+            self._clear(message)
+            return _note(message)
+        return self._draw(p, costs, row)
 
     def _operating_point(self, p):
         """(sweep with costs, chosen row, message) for the current controls; a message
@@ -317,7 +348,7 @@ class _OperatingPointMixin:
                     "add GPUs or lower the precision"
                 ),
             )
-        costs = frontier_costs(sweep, **_cost_kwargs(p)).sort_values("tokens_per_s_per_user")
+        costs = frontier_costs(sweep, **_cost_kwargs(p))
         row = operating_point_for_speed(
             costs, float(p["target_speed"]), objective="cost", on_unreachable="fastest"
         )
@@ -386,15 +417,14 @@ class FactoryCostExplorer(_OperatingPointMixin, Explorer):
         (self._op,) = axs.plot(
             [], [], "o", ms=8, mfc="white", mec=RED, mew=2, label="operating point"
         )
-        self._msg = axs.text(0.5, 0.5, "", transform=axs.transAxes, ha="center", va="center",
-                             fontsize=10, color=RED, wrap=True)  # fmt: skip
+        self._msg = _message_text(axs)
         for a in (self._curve, self._curve_full, self._target, self._op, self._msg):
             self._dynamic(a)
         axs.legend(loc="upper left", fontsize=8)
         axs.set_autoscale_on(False)
         add_source(
             fig,
-            "Source: inferecon.factory.cost_breakdown on inferecon.serving_performance "
+            "Source: inferecon.cost_breakdown on inferecon.serving_performance "
             "(calibrated on data/h200_decode.csv);\n" + _SOURCE_FACTORY + ";\nhosting "
             "default: CBRE, North America Data Center Trends H2 2024 (USD 184 per kW-month). "
             "Idle hours cost hardware, hosting and idle power. Dotted: the target speed.",
@@ -415,25 +445,23 @@ class FactoryCostExplorer(_OperatingPointMixin, Explorer):
         self._msg.set_text(message)
         self._last = pd.DataFrame()
 
-    def _update(self, p):
-        self._subtitle.set_text(_scenario(p))
-        costs, row, message = self._operating_point(p)
-        if costs is None:
-            self._clear(message)
-            return _note(message)
+    def _draw(self, p, costs, row):
         self._msg.set_text("")
         full = frontier_costs(costs, **{**_cost_kwargs(p), "utilisation": 1.0})
-        parts = {
-            "hardware": "hardware_usd_per_mtok",
-            "energy": "energy_usd_per_mtok",
-            "facility": "facility_usd_per_mtok",
-            "idle": "idle_usd_per_mtok",
-        }
         i = int(np.flatnonzero(costs["batch"].to_numpy() == row["batch"])[0])
-        rows = [costs.iloc[i], full.iloc[i]]
+        self._draw_bars([costs.iloc[i], full.iloc[i]])
+        self._draw_speed_curves(costs, full, row, float(p["target_speed"]))
+        self._last = costs.assign(
+            chosen=costs["batch"] == row["batch"],
+            total_usd_per_mtok_every_hour=full["total_usd_per_mtok"].to_numpy(),
+        )
+        return self._readout(p, row)
+
+    def _draw_bars(self, rows):
+        """Stack each part's cost, at the chosen utilisation and serving every hour."""
         for k, r in enumerate(rows):
             left = 0.0
-            for part, col in parts.items():
+            for part, col in _PART_COLUMNS.items():
                 w = float(r[col])
                 b = self._bars[part][k]
                 b.set_x(left)
@@ -443,27 +471,27 @@ class FactoryCostExplorer(_OperatingPointMixin, Explorer):
             self._totals[k].set_text(f" {_usd(left)}")
         top = float(rows[0]["total_usd_per_mtok"])
         self._set_limits(self.ax, xlim=(0, _nice_max(top * 1.3)))
+
+    def _draw_speed_curves(self, costs, full, row, target):
+        """Cost against speed per user, the target speed and the operating point."""
         x = costs["tokens_per_s_per_user"].to_numpy()
-        self._curve.set_data(x, costs["total_usd_per_mtok"])
-        self._curve_full.set_data(x, full["total_usd_per_mtok"])
-        t = float(p["target_speed"])
-        self._target.set_xdata([t, t])
+        self._curve.set_data(x, costs["total_usd_per_mtok"].to_numpy())
+        self._curve_full.set_data(x, full["total_usd_per_mtok"].to_numpy())
+        self._target.set_xdata([target, target])
         self._target.set_visible(True)
         self._op.set_data([row["tokens_per_s_per_user"]], [row["total_usd_per_mtok"]])
-        self._last = costs.assign(
-            chosen=costs["batch"] == row["batch"],
-            total_usd_per_mtok_every_hour=full["total_usd_per_mtok"].to_numpy(),
-        )
-        own = p["hardware"] == _OWN
+
+    @staticmethod
+    def _readout(p, row) -> str:
         reach = "" if row["reachable"] else _unreachable_note(row) + " · "
-        split = ", ".join(f"{_PARTS[k]} {_usd(float(row[c]))}" for k, c in parts.items())
-        kind = default_all_in_kw_per_gpu(p["gpu"])[1].replace("_", " ")
+        split = ", ".join(f"{_PARTS[k]} {_usd(float(row[c]))}" for k, c in _PART_COLUMNS.items())
+        kw, kind = default_all_in_kw_per_gpu(p["gpu"])
         kw_note = f"{p['all_in_kw_per_gpu']:.2f} kW per GPU"
-        if abs(p["all_in_kw_per_gpu"] - default_all_in_kw_per_gpu(p["gpu"])[0]) < 1e-9:
-            kw_note += f", {kind}"
+        if abs(p["all_in_kw_per_gpu"] - kw) < 1e-9:
+            kw_note += f", {kind.replace('_', ' ')}"
         hw = (
             f"owned: {_usd(row['hardware_usd_per_gpu_hour'])} per GPU-hour as an annuity"
-            if own
+            if p["hardware"] == _OWN
             else "rented; power and hosting included in the rent"
         )
         return (
@@ -524,10 +552,8 @@ class MarginPaybackExplorer(_OperatingPointMixin, Explorer):
         (self._life,) = axp.plot([], [], ":", color="black", lw=1.0, label="lifetime")
         (self._be_p,) = axp.plot([], [], "--", color=RED, lw=1.2)
         (self._now_p,) = axp.plot([], [], "o", ms=8, mfc="white", mec=RED, mew=2)
-        self._msg = axp.text(0.5, 0.5, "", transform=axp.transAxes, ha="center", va="center",
-                             fontsize=10, color=RED)  # fmt: skip
-        self._msg_m = ax.text(0.5, 0.5, "", transform=ax.transAxes, ha="center", va="center",
-                              fontsize=10, color=RED)  # fmt: skip
+        self._msg = _message_text(axp)
+        self._msg_m = _message_text(ax)
         for a in (self._margin, self._be, self._now, self._pay, self._life, self._be_p,
                   self._now_p, self._msg, self._msg_m):  # fmt: skip
             self._dynamic(a)
@@ -537,7 +563,7 @@ class MarginPaybackExplorer(_OperatingPointMixin, Explorer):
             a.set_autoscale_on(False)
         add_source(
             fig,
-            "Source: inferecon.factory.unit_economics on frontier_costs of "
+            "Source: inferecon.unit_economics on frontier_costs of "
             "inferecon.serving_performance (calibrated on data/h200_decode.csv);\n"
             + _SOURCE_FACTORY
             + ".\nInput tokens are billed at their own price "
@@ -552,48 +578,53 @@ class MarginPaybackExplorer(_OperatingPointMixin, Explorer):
         self._msg.set_text("")
         self._last = pd.DataFrame()
 
-    def _update(self, p):
-        self._subtitle.set_text(_scenario(p))
-        costs, row, message = self._operating_point(p)
-        if costs is None:
-            self._clear(message)
-            return _note(message)
+    def _draw(self, p, costs, row):
         self._msg_m.set_text("")
-        own = p["hardware"] == _OWN
-        one = costs[costs["batch"] == row["batch"]].iloc[:1]
-        ratio = int(p["prompt_tokens"]) / int(p["output_tokens"])
-        econ_kw = dict(
-            input_usd_per_mtok=float(p["input_usd_per_mtok"]), input_tokens_per_output_token=ratio
-        )
-        tps = float(row["tokens_per_s_per_gpu"])
-        grid = unit_economics(one, tps, self._GRID, **econ_kw)
-        now = unit_economics(one, tps, float(p["output_usd_per_mtok"]), **econ_kw).iloc[0]
-        self._margin.set_data(self._GRID, grid["gross_margin"])
-        be = float(now["break_even_output_usd_per_mtok"])
+        grid, now = self._economics(p, costs, row)
         price = float(p["output_usd_per_mtok"])
+        be = float(now["break_even_output_usd_per_mtok"])
+        self._margin.set_data(self._GRID, grid["gross_margin"].to_numpy())
         self._be.set_data(*(([be, be], [-1, 1]) if be > 0 else ([], [])))
         self._now.set_data([price], [now["gross_margin"]])
-        life = float(p["lifetime_years"])
-        if own:
-            pay = grid["payback_years"].to_numpy()
-            self._pay.set_data(self._GRID, np.where(np.isfinite(pay), pay, np.nan))
-            self._life.set_data([0.01, 100], [life, life])
-            self._be_p.set_data(*(([be, be], [0, 10]) if be > 0 else ([], [])))
-            pn = now["payback_years"]
-            self._now_p.set_data([price], [pn if np.isfinite(pn) else np.nan])
-            self._msg.set_text("")
+        if p["hardware"] == _OWN:
+            self._draw_payback(grid, now, price, be, float(p["lifetime_years"]))
         else:
             for a in (self._pay, self._life, self._be_p, self._now_p):
                 a.set_data([], [])
             self._msg.set_text("rented: no purchase to pay back")
         self._last = grid.assign(output_usd_per_mtok=self._GRID, batch=int(row["batch"]))
+        return self._readout(p, row, now)
+
+    def _economics(self, p, costs, row):
+        """:func:`inferecon.unit_economics` of the operating point over the price grid and at
+        the chosen price."""
+        one = costs[costs["batch"] == row["batch"]].iloc[:1]
+        prices = np.append(self._GRID, float(p["output_usd_per_mtok"]))
+        econ = unit_economics(
+            one, float(row["tokens_per_s_per_gpu"]), prices,
+            input_usd_per_mtok=float(p["input_usd_per_mtok"]),
+            input_tokens_per_output_token=int(p["prompt_tokens"]) / int(p["output_tokens"]),
+        )  # fmt: skip
+        return econ.iloc[:-1], econ.iloc[-1]
+
+    def _draw_payback(self, grid, now, price, be, life):
+        pay = grid["payback_years"].to_numpy()
+        self._pay.set_data(self._GRID, np.where(np.isfinite(pay), pay, np.nan))
+        self._life.set_data([0.01, 100], [life, life])
+        self._be_p.set_data(*(([be, be], [0, 10]) if be > 0 else ([], [])))
+        pn = now["payback_years"]
+        self._now_p.set_data([price], [pn if np.isfinite(pn) else np.nan])
+        self._msg.set_text("")
+
+    @staticmethod
+    def _readout(p, row, now) -> str:
         reach = "" if row["reachable"] else _unreachable_note(row) + " · "
-        margin = float(now["gross_margin"])
+        life = float(p["lifetime_years"])
         pay_txt = (
             f"payback <b>{_years(now['payback_years'])}</b> of a {life:.1f}-year life, "
             f"revenue over the life <b>{now['return_multiple']:.1f}×</b> the purchase price "
             f"(net of power and hosting {now['net_return_multiple']:.1f}×)"
-            if own
+            if p["hardware"] == _OWN
             else "rented: nothing to pay back"
         )
         bu = now["break_even_utilisation"]
@@ -603,7 +634,8 @@ class MarginPaybackExplorer(_OperatingPointMixin, Explorer):
             f"per user: cost <b>{_usd(row['total_usd_per_mtok'])}</b>, revenue "
             f"<b>{_usd(now['revenue_usd_per_mtok'])}</b> per million output tokens "
             f"({_usd(now['revenue_usd_per_gpu_hour'])} per GPU-hour) · gross margin "
-            f"<b>{margin:.0%}</b> · break-even output price <b>{_usd(be)}</b>, break-even "
+            f"<b>{float(now['gross_margin']):.0%}</b> · break-even output price "
+            f"<b>{_usd(float(now['break_even_output_usd_per_mtok']))}</b>, break-even "
             f"utilisation <b>{bu_txt}</b> · {pay_txt}"
         )
 
@@ -633,7 +665,8 @@ class FactoryFrontierExplorer(Explorer):
 
     def __init__(self, gpus=None, **params: Any):
         self.gpus = [get_gpu(g).name for g in (gpus or _FRONTIER_GPUS)]
-        self._cache: dict[tuple, pd.DataFrame] = {}
+        self._cache: dict[tuple, tuple] = {}
+        self._cost_cache: dict[tuple, pd.DataFrame] = {}
         super().__init__(**params)
 
     def _make_controls(self):
@@ -649,12 +682,29 @@ class FactoryFrontierExplorer(Explorer):
         }
 
     def _frontier(self, model, prompt, output):
+        """(frontier, each GPU's Pareto curve) of a request shape, kept per shape."""
         key = (model, prompt, output)
         if key not in self._cache:
             if len(self._cache) > 16:
                 self._cache.pop(next(iter(self._cache)))
-            self._cache[key] = throughput_frontier(model, self.gpus, prompt, output)
+            front = throughput_frontier(model, self.gpus, prompt, output)
+            curves = {}
+            for g in self.gpus:
+                mine = front[(front["gpu"] == g) & front["pareto"]]
+                mine = mine.sort_values("tokens_per_s_per_user")
+                curves[g] = {c: mine[c].to_numpy() for c in _CURVE_COLUMNS}
+            self._cache[key] = (front, curves)
         return self._cache[key]
+
+    def _costs(self, model, prompt, output, utilisation):
+        """The frontier priced at mid rental prices and ``utilisation``, kept per value."""
+        key = (model, prompt, output, utilisation)
+        if key not in self._cost_cache:
+            if len(self._cost_cache) > 64:
+                self._cost_cache.pop(next(iter(self._cost_cache)))
+            front = self._frontier(model, prompt, output)[0]
+            self._cost_cache[key] = frontier_costs(front, utilisation=utilisation)
+        return self._cost_cache[key]
 
     def _build(self, fig):
         ax, axb = side_by_side(fig, 1.7, 0.45, left=0.09, right=0.97)
@@ -671,18 +721,7 @@ class FactoryFrontierExplorer(Explorer):
             (dot,) = ax.plot([], [], "o", ms=8, mfc="white", mec=color, mew=2)
             self._lines[g], self._dots[g] = self._dynamic(ln), self._dynamic(dot)
         self._target = self._dynamic(ax.axvline(50, ls=":", color="black", lw=1.0))
-        self._msg = self._dynamic(
-            ax.text(
-                0.5,
-                0.5,
-                "",
-                transform=ax.transAxes,
-                ha="center",
-                va="center",
-                fontsize=10,
-                color=RED,
-            )  # fmt: skip
-        )
+        self._msg = self._dynamic(_message_text(ax))
         ax.legend(loc="lower left", fontsize=8)
         ax.set_autoscale_on(False)
 
@@ -702,7 +741,7 @@ class FactoryFrontierExplorer(Explorer):
         axb.set_autoscale_on(False)
         add_source(
             fig,
-            "Source: inferecon.factory.throughput_frontier (inferecon.serving_performance over "
+            "Source: inferecon.throughput_frontier (inferecon.serving_performance over "
             "batch 1-4,096, TP 1-8, native precisions; calibrated on data/h200_decode.csv);\n"
             + _SOURCE_FACTORY
             + ";\nrent: data/gpus.csv mid prices. Curves: each GPU's Pareto set. Dots: the "
@@ -731,81 +770,75 @@ class FactoryFrontierExplorer(Explorer):
             f"mid prices, {p['utilisation']:.0%} utilisation"
         )
         self._set_per(per)
-        ycol = "tokens_per_s_per_gpu" if per == "GPU" else "tokens_per_s_per_mw"
-        front = self._frontier(model, prompt, output)
         self._target.set_xdata([target, target])
+        front, curves = self._frontier(model, prompt, output)
         if not len(front):
-            for g in self.gpus:
-                self._lines[g].set_data([], [])
-                self._dots[g].set_data([], [])
-            for b, t in zip(self._bars, self._labels, strict=True):
-                b.set_width(0)
-                t.set_text("")
-            self._msg.set_text(f"{model} does not fit on any of these GPUs (TP up to 8)")
-            self._last = pd.DataFrame()
-            return _note(f"{model} does not fit on any of these GPUs with up to 8-way TP")
+            return self._clear(model)
         self._msg.set_text("")
-        costs = frontier_costs(front, utilisation=float(p["utilisation"]))
-        rows, parts = [], []
-        for k, g in enumerate(self.gpus):
-            mine = costs[(costs["gpu"] == g) & costs["pareto"]].sort_values("tokens_per_s_per_user")
-            self._lines[g].set_data(mine["tokens_per_s_per_user"], mine[ycol])
-            y_k = self._labels[k].get_position()[1]
-            if not len(mine):
-                self._dots[g].set_data([], [])
-                self._bars[k].set_width(0)
-                self._labels[k].set_position((_BAR0 * 1.2, y_k))
-                self._labels[k].set_text("does not fit in memory")
-                parts.append(f"{g}: does not fit")
-                continue
-            op = operating_point_for_speed(
-                costs, target, gpu=g, objective="cost", on_unreachable="fastest"
-            )
-            rows.append(op.to_frame().T)
-            if op["reachable"]:
-                self._dots[g].set_data([op["tokens_per_s_per_user"]], [op[ycol]])
-                c = float(op["total_usd_per_mtok"])
-                self._bars[k].set_width(max(c - _BAR0, 0.0))
-                self._labels[k].set_text(f"{_usd(c)}")
-                self._labels[k].set_position((min(max(c, _BAR0) * 1.15, 20.0), y_k))
-                parts.append(
-                    f"{g} <b>{_usd(c)}</b> ({_num(op['tokens_per_s_per_mw'])} tokens/s per MW)"
-                )
-            else:
-                self._dots[g].set_data([], [])
-                self._bars[k].set_width(1e-3)
-                self._labels[k].set_position((0.012, self._labels[k].get_position()[1]))
-                self._labels[k].set_text(
-                    f"cannot reach: at most {op['tokens_per_s_per_user']:,.0f}"
-                )
-                parts.append(f"{g}: fastest {op['tokens_per_s_per_user']:,.0f} tokens/s per user")
-        self._last = costs.assign(chosen=False)
-        for r in rows:
-            if r["reachable"].iloc[0]:
-                sel = (
-                    (self._last["gpu"] == r["gpu"].iloc[0])
-                    & (self._last["precision"] == r["precision"].iloc[0])
-                    & (self._last["tensor_parallel"] == r["tensor_parallel"].iloc[0])
-                    & (self._last["batch"] == r["batch"].iloc[0])
-                )
-                self._last.loc[sel, "chosen"] = True
-        try:
-            tiers = tiered_prices(costs, target, gross_margin=float(p["gross_margin"]))
-            fast, cheap = tiers.iloc[1], tiers.iloc[0]
-            tier_txt = (
-                f" · tiers at {p['gross_margin']:.0%} margin: fast (≥ {target:,.0f} tokens/s) "
-                f"<b>{_usd(fast['price_usd_per_mtok'])}</b> on {fast['configuration']}; cheap "
-                f"<b>{_usd(cheap['price_usd_per_mtok'])}</b> on {cheap['configuration']} "
-                f"(fast costs {fast['price_ratio']:.1f}× cheap)"
-            )
-        except ValueError as exc:
-            tier_txt = f" · no fast tier: {exc}".replace("target_tokens_per_s_per_user=", "")
+        ycol = "tokens_per_s_per_gpu" if per == "GPU" else "tokens_per_s_per_mw"
+        for g in self.gpus:
+            self._lines[g].set_data(curves[g]["tokens_per_s_per_user"], curves[g][ycol])
+        costs = self._costs(model, prompt, output, float(p["utilisation"]))
+        ops = operating_points_by_gpu(costs, target).set_index("gpu")
+        parts = [self._draw_gpu_cost(k, g, ops, ycol) for k, g in enumerate(self.gpus)]
+        chosen = ops["frontier_row"].to_numpy()[ops["reachable"].to_numpy(bool)]
+        self._last = costs.assign(chosen=np.isin(np.arange(len(costs)), chosen))
         return (
             f"cost per million output tokens at ≥ {target:,.0f} tokens/s per user (rented at "
             f"data/gpus.csv mid prices, {p['utilisation']:.0%} utilisation): "
             + "; ".join(parts)
-            + tier_txt
+            + _tier_text(costs, target, float(p["gross_margin"]))
         )
+
+    def _clear(self, model):
+        for g in self.gpus:
+            self._lines[g].set_data([], [])
+            self._dots[g].set_data([], [])
+        for b, t in zip(self._bars, self._labels, strict=True):
+            b.set_width(0)
+            t.set_text("")
+        self._msg.set_text(f"{model} does not fit on any of these GPUs (TP up to 8)")
+        self._last = pd.DataFrame()
+        return _note(f"{model} does not fit on any of these GPUs with up to 8-way TP")
+
+    def _draw_gpu_cost(self, k, g, ops, ycol) -> str:
+        """Mark GPU ``g``'s operating point and its cost bar; its part of the readout."""
+        dot, bar, label = self._dots[g], self._bars[k], self._labels[k]
+        y_k = label.get_position()[1]
+        if g not in ops.index:
+            dot.set_data([], [])
+            bar.set_width(0)
+            label.set_position((_BAR0 * 1.2, y_k))
+            label.set_text("does not fit in memory")
+            return f"{g}: does not fit"
+        op = ops.loc[g]
+        if not op["reachable"]:
+            dot.set_data([], [])
+            bar.set_width(1e-3)
+            label.set_position((0.012, y_k))
+            label.set_text(f"cannot reach: at most {op['tokens_per_s_per_user']:,.0f}")
+            return f"{g}: fastest {op['tokens_per_s_per_user']:,.0f} tokens/s per user"
+        dot.set_data([op["tokens_per_s_per_user"]], [op[ycol]])
+        c = float(op["total_usd_per_mtok"])
+        bar.set_width(max(c - _BAR0, 0.0))
+        label.set_text(f"{_usd(c)}")
+        label.set_position((min(max(c, _BAR0) * 1.15, 20.0), y_k))
+        return f"{g} <b>{_usd(c)}</b> ({_num(op['tokens_per_s_per_mw'])} tokens/s per MW)"
+
+
+def _tier_text(costs, target, gross_margin) -> str:
+    """The readout's fast and cheap tiers (:func:`inferecon.tiered_prices`)."""
+    try:
+        tiers = tiered_prices(costs, target, gross_margin=gross_margin)
+    except ValueError as exc:
+        return f" · no fast tier: {exc}".replace("target_tokens_per_s_per_user=", "")
+    fast, cheap = tiers.iloc[1], tiers.iloc[0]
+    return (
+        f" · tiers at {gross_margin:.0%} margin: fast (≥ {target:,.0f} tokens/s) "
+        f"<b>{_usd(fast['price_usd_per_mtok'])}</b> on {fast['configuration']}; cheap "
+        f"<b>{_usd(cheap['price_usd_per_mtok'])}</b> on {cheap['configuration']} "
+        f"(fast costs {fast['price_ratio']:.1f}× cheap)"
+    )
 
 
 # --------------------------------------------------------------------------- hardware trends
@@ -840,6 +873,7 @@ class HardwareTrendExplorer(Explorer):
         self.published = published_hardware_rates(load_published_rates()).set_index("metric")
         self._segments = dict(zip(self.accelerators["name"], self.accelerators["segment"],
                                   strict=True))  # fmt: skip
+        self._fit_cache: dict[tuple, tuple] = {}
         super().__init__(**params)
 
     def _make_controls(self):
@@ -880,8 +914,7 @@ class HardwareTrendExplorer(Explorer):
         (self._fit,) = ax.plot([], [], color=RED, lw=1.8, label="fitted trend (90% band)")
         self._band = self._dynamic(ax.fill_between([0, 1], [1, 1], [1, 1], color=RED, alpha=0.12))
         (self._pub,) = ax.plot([], [], "--", color="black", lw=1.2, label="AI Index 2025 rate")
-        self._msg = ax.text(0.5, 0.5, "", transform=ax.transAxes, ha="center", va="center",
-                            fontsize=10, color=RED)  # fmt: skip
+        self._msg = _message_text(ax)
         for a in (self._fit, self._pub, self._msg):
             self._dynamic(a)
         ax.legend(loc="upper left", fontsize=8)
@@ -916,50 +949,33 @@ class HardwareTrendExplorer(Explorer):
     def _export_fit(self, ax) -> str:
         return "y" if ax is self.ax else "x"
 
+    def _fits(self, metric, chips, start_year):
+        """Every precision's trend (None where fewer than 3 chips) and the selection's size,
+        kept per selection: the precision control only picks one of them."""
+        key = (metric, chips, start_year)
+        if key not in self._fit_cache:
+            sel = select_accelerators(
+                self.accelerators, start=f"{start_year}-01-01", **_SUBSETS[chips]
+            )
+            fits = {}
+            for pr in TREND_PRECISIONS:
+                try:
+                    fits[pr] = fit_hardware_trend(sel, metric, pr)
+                except ValueError:
+                    fits[pr] = None
+            self._fit_cache[key] = (fits, len(sel))
+        return self._fit_cache[key]
+
     def _update(self, p):
         metric, prec, chips = p["metric"], p["precision"], p["chips"]
-        sel = select_accelerators(
-            self.accelerators, start=f"{int(p['start_year'])}-01-01", **_SUBSETS[chips]
-        )
-        label = ("Price-performance (FLOP/s per USD, log)" if metric == "price_performance"
-                 else "Energy efficiency (FLOP/s per W, log)")  # fmt: skip
-        ylim = (1e8, 1e13) if metric == "price_performance" else (1e9, 1e14)
-        self._set_limits(self.ax, ylim=ylim)
-        if self.ax.get_ylabel() != label:
-            self.ax.set_ylabel(label)
-            self._relayout()
+        start_year = int(p["start_year"])
+        self._set_metric_axis(metric)
+        fits, n_selected = self._fits(metric, chips, start_year)
         pub = self.published.loc[metric]
-        # right panel: every precision for this selection
-        fits = {}
-        for k, pr in enumerate(TREND_PRECISIONS):
-            try:
-                t = fit_hardware_trend(sel, metric, pr)
-            except ValueError:
-                t = None
-            fits[pr] = t
-            yk = len(TREND_PRECISIONS) - 1 - k
-            if t is None:
-                self._rbars[k].set_width(0)
-                self._err[k].set_data([], [])
-                self._rlabels[k].set_position((0.82, yk))
-                self._rlabels[k].set_text("fewer than 3 chips")
-            else:
-                lo, hi = t.factor_per_year_ci90
-                f = t.factor_per_year
-                self._rbars[k].set_x(1.0)
-                self._rbars[k].set_width(f - 1.0)
-                self._err[k].set_data([max(lo, 0.8), min(hi, 2.2)], [yk, yk])
-                self._rlabels[k].set_position((min(max(hi, f), 2.2) + 0.02, yk))
-                self._rlabels[k].set_text(f"×{f:.2f} (n={t.fit.n_points})")
-                if hi > 2.2 or lo < 0.8:
-                    self._rlabels[k].set_text(f"×{f:.2f} (n={t.fit.n_points}; interval off scale)")
-                    self._rlabels[k].set_position((1.02, yk + 0.32))
         f_pub = float(pub["factor_per_year"])
-        self._pub_r.set_data([f_pub, f_pub], [-0.5, len(TREND_PRECISIONS) - 0.5])
-        self._pub_lbl.set_position((f_pub + 0.02, len(TREND_PRECISIONS) - 0.45))
+        self._draw_rates(fits, f_pub)
         t = fits[prec]
         if t is None:
-            n = len(sel)
             self._pts.set_offsets(np.empty((0, 2)))
             for a in (self._fit, self._pub):
                 a.set_data([], [])
@@ -968,33 +984,11 @@ class HardwareTrendExplorer(Explorer):
             self._last = pd.DataFrame()
             return _note(
                 f"Too few chips: a {HARDWARE_METRICS[metric]} trend at {prec} needs 3 "
-                f"accelerators with the figures ({chips}, from {int(p['start_year'])}; "
-                f"{n} chips selected)"
+                f"accelerators with the figures ({chips}, from {start_year}; "
+                f"{n_selected} chips selected)"
             )
         self._msg.set_text("")
-        pts = t.points
-        x = mdates.date2num(pts["release_date"])
-        self._pts.set_offsets(np.column_stack([x, pts["value"]]))
-        seg = pts["name"].map(self._segments)
-        self._pts.set_facecolors([_SEGMENT_COLORS[v] for v in seg])
-        self._pts.set_edgecolors("none")
-        dates = pd.date_range(t.fit.start, t.fit.end, periods=50)
-        xd = mdates.date2num(dates)
-        yfit = t.fit.predict(dates)
-        self._fit.set_data(xd, yfit)
-        yrs = (dates - t.fit.start).days / 365.0
-        mid = yrs.to_numpy().mean()
-        lo_s, hi_s = t.fit.ci90_oom_per_year
-        c = np.log10(t.fit.predict([t.fit.start + pd.Timedelta(days=mid * 365.0)])[0])
-        lo_v = 10 ** (c + np.minimum(lo_s * (yrs - mid), hi_s * (yrs - mid)))
-        hi_v = 10 ** (c + np.maximum(lo_s * (yrs - mid), hi_s * (yrs - mid)))
-        self._band.set_visible(True)
-        verts = np.concatenate(
-            [np.column_stack([xd, lo_v]), np.column_stack([xd[::-1], hi_v[::-1]])]
-        )
-        self._band.set_verts([verts])
-        self._pub.set_data(xd, 10 ** (c + np.log10(f_pub) * (yrs - mid)))
-        self._last = pts.assign(segment=seg.to_numpy(), fitted=t.fit.predict(pts["release_date"]))
+        self._draw_trend(t, f_pub)
         lo, hi = t.factor_per_year_ci90
         return (
             f"{HARDWARE_METRICS[metric]} at {prec}, {chips}, {t.fit.start.year}-"
@@ -1005,6 +999,61 @@ class HardwareTrendExplorer(Explorer):
             f"{pub['doubling_time_years']:.1f} years)"
         )
 
+    def _set_metric_axis(self, metric):
+        label = ("Price-performance (FLOP/s per USD, log)" if metric == "price_performance"
+                 else "Energy efficiency (FLOP/s per W, log)")  # fmt: skip
+        ylim = (1e8, 1e13) if metric == "price_performance" else (1e9, 1e14)
+        self._set_limits(self.ax, ylim=ylim)
+        if self.ax.get_ylabel() != label:
+            self.ax.set_ylabel(label)
+            self._relayout()
+
+    def _draw_rates(self, fits, f_pub):
+        """Right panel: every precision's factor per year with its 90% interval."""
+        for k, pr in enumerate(TREND_PRECISIONS):
+            t, yk = fits[pr], len(TREND_PRECISIONS) - 1 - k
+            bar, err, label = self._rbars[k], self._err[k], self._rlabels[k]
+            if t is None:
+                bar.set_width(0)
+                err.set_data([], [])
+                label.set_position((0.82, yk))
+                label.set_text("fewer than 3 chips")
+                continue
+            lo, hi = t.factor_per_year_ci90
+            f = t.factor_per_year
+            bar.set_x(1.0)
+            bar.set_width(f - 1.0)
+            err.set_data([max(lo, 0.8), min(hi, 2.2)], [yk, yk])
+            label.set_position((min(max(hi, f), 2.2) + 0.02, yk))
+            label.set_text(f"×{f:.2f} (n={t.fit.n_points})")
+            if hi > 2.2 or lo < 0.8:
+                label.set_text(f"×{f:.2f} (n={t.fit.n_points}; interval off scale)")
+                label.set_position((1.02, yk + 0.32))
+        self._pub_r.set_data([f_pub, f_pub], [-0.5, len(TREND_PRECISIONS) - 0.5])
+        self._pub_lbl.set_position((f_pub + 0.02, len(TREND_PRECISIONS) - 0.45))
+
+    def _draw_trend(self, t, f_pub):
+        """Left panel: the chips, the fitted line, its 90% slope band
+        (:meth:`inferecon.TrendFit.slope_band`) and the published rate through the same
+        centroid (:meth:`inferecon.HardwareTrend.line_at_rate`)."""
+        pts = t.points
+        x = mdates.date2num(pts["release_date"])
+        self._pts.set_offsets(np.column_stack([x, pts["value"]]))
+        seg = pts["name"].map(self._segments)
+        self._pts.set_facecolors([_SEGMENT_COLORS[v] for v in seg])
+        self._pts.set_edgecolors("none")
+        dates = pd.date_range(t.fit.start, t.fit.end, periods=50)
+        xd = mdates.date2num(dates)
+        self._fit.set_data(xd, t.fit.predict(dates))
+        lo_v, hi_v = t.fit.slope_band(dates)
+        self._band.set_visible(True)
+        verts = np.concatenate(
+            [np.column_stack([xd, lo_v]), np.column_stack([xd[::-1], hi_v[::-1]])]
+        )
+        self._band.set_verts([verts])
+        self._pub.set_data(xd, t.line_at_rate(f_pub, dates))
+        self._last = pts.assign(segment=seg.to_numpy(), fitted=t.fit.predict(pts["release_date"]))
+
 
 # --------------------------------------------------------------------------- a workload's bill
 
@@ -1013,7 +1062,7 @@ _VOLUMES = [100, 300, 1_000, 3_000, 10_000, 30_000, 100_000, 300_000, 1_000_000,
 _VOLUME_GRID = np.geomspace(100, 1e7, 121)
 
 
-class WorkloadBillExplorer(Explorer):
+class WorkloadBillExplorer(_GpuDefaultsMixin, Explorer):
     """A workload's monthly bill at an API's list price against serving it on your own GPUs.
 
     The API side prices each request with genai-prices' bundled snapshot (no network); the
@@ -1032,6 +1081,7 @@ class WorkloadBillExplorer(Explorer):
 
     def __init__(self, as_of=DEFAULT_PRICES_AS_OF, **params: Any):
         self.as_of = as_of
+        self._api_cache: dict[tuple, tuple] = {}
         super().__init__(**params)
 
     def _make_controls(self):
@@ -1056,15 +1106,6 @@ class WorkloadBillExplorer(Explorer):
         del c["utilisation"]  # utilisation follows from demand over capacity
         return c
 
-    def _on_control(self, name, change):
-        if name == "gpu":
-            _gpu_defaults(self.controls, change["new"])
-
-    def _set_control(self, name, value):
-        super()._set_control(name, value)
-        if name == "gpu":
-            _gpu_defaults(self.controls, value)
-
     def _build(self, fig):
         ax, axb = side_by_side(fig, 1.7, 0.35, left=0.1)
         self.ax, self.ax_bar = ax, axb
@@ -1079,8 +1120,7 @@ class WorkloadBillExplorer(Explorer):
         (self._host,) = ax.plot([], [], color="#1f4e79", drawstyle="steps-post",
                                 label="self-hosted (whole replicas)")  # fmt: skip
         self._now = ax.axvline(100_000, ls=":", color="black", lw=1.0)
-        self._msg = ax.text(0.5, 0.5, "", transform=ax.transAxes, ha="center", va="center",
-                            fontsize=10, color=RED)  # fmt: skip
+        self._msg = _message_text(ax)
         for a in (self._api, self._host, self._now, self._msg):
             self._dynamic(a)
         ax.legend(loc="upper left", fontsize=8)
@@ -1102,7 +1142,7 @@ class WorkloadBillExplorer(Explorer):
         add_source(
             fig,
             "Source: API prices: genai-prices (pydantic, MIT), bundled snapshot, priced per request"
-            f" as of {self.as_of};\nself-hosted: inferecon.factory.self_hosted_bill on "
+            f" as of {self.as_of};\nself-hosted: inferecon.self_hosted_bill on "
             "inferecon.serving_performance (whole replicas for the peak; a month is 365/12 "
             "days);\n" + _SOURCE_FACTORY + ".",
         )
@@ -1135,24 +1175,9 @@ class WorkloadBillExplorer(Explorer):
         if msg:
             self._clear(msg)
             return _note(msg + ": choose one of those")
-        api = api_bill(ref, prompt, out, _VOLUME_GRID, provider_id=provider, as_of=self.as_of)
-        api_now = api_bill(ref, prompt, out, vol, provider_id=provider, as_of=self.as_of).iloc[0]
-        lp = api_list_price(ref, provider, as_of=self.as_of)
-        kw = _cost_kwargs({**p, "utilisation": 1.0})
-        kw.pop("utilisation")
-        kw["all_in_kw_per_gpu"] = float(p["all_in_kw_per_gpu"])
-        if p["hardware"] != _OWN:
-            kw["usd_per_kwh"], kw["facility_usd_per_kw_month"] = 0.0, 0.0
+        api, api_now, lp = self._api_bills(provider, ref, prompt, out, vol)
         try:
-            host = self_hosted_bill(
-                p["model"], gpu, prompt, out, _VOLUME_GRID, prec,
-                tensor_parallel=int(p["tensor_parallel"]), batch=int(p["batch"]),
-                peak_to_mean=float(p["peak_to_mean"]), **kw,
-            )  # fmt: skip
-            host_now = self_hosted_bill(
-                p["model"], gpu, prompt, out, vol, prec, tensor_parallel=int(p["tensor_parallel"]),
-                batch=int(p["batch"]), peak_to_mean=float(p["peak_to_mean"]), **kw,
-            ).iloc[0]  # fmt: skip
+            host, host_now = self._self_hosted_bills(p, prompt, out, vol)
         except ValueError as exc:
             msg = str(exc).split(". ")[0]
             self._clear(
@@ -1161,13 +1186,67 @@ class WorkloadBillExplorer(Explorer):
             )
             return _note(f"self-hosting does not run: {msg}")
         self._msg.set_text("")
-        self._api.set_data(_VOLUME_GRID, api["usd_per_month"])
-        self._host.set_data(_VOLUME_GRID, host["usd_per_month"])
+        self._draw_bills(api, host, vol)
+        a, h = float(api_now["usd_per_month"]), float(host_now["usd_per_month"])
+        self._draw_bars(a, host_now)
+        cheaper = "self-hosting" if h < a else "the API"
+        return (
+            f"{vol:,.0f} requests a day of {prompt:,} in / {out:,} out: API "
+            f"({lp['model_id']}, list price {_usd(lp['input_usd_per_mtok'])} in / "
+            f"{_usd(lp['output_usd_per_mtok'])} out per million tokens, as of {lp['as_of']}) "
+            f"<b>{_usd(a)}</b> a month · self-hosted {p['model']} on "
+            f"{int(host_now['n_gpus'])} × {gpu} ({int(host_now['replicas'])} replica(s), "
+            f"{host_now['utilisation']:.0%} utilised) <b>{_usd(h)}</b> a month · "
+            f"<b>{cheaper}</b> is cheaper by {_usd(abs(a - h))} a month"
+        )
+
+    def _draw_bills(self, api, host, vol):
+        """Both monthly bills over the volume grid, the chosen volume marked."""
+        self._api.set_data(_VOLUME_GRID, api["usd_per_month"].to_numpy())
+        self._host.set_data(_VOLUME_GRID, host["usd_per_month"].to_numpy())
         self._now.set_xdata([vol, vol])
         self._now.set_visible(True)
-        a = float(api_now["usd_per_month"])
+        self._last = pd.DataFrame(
+            {
+                "requests_per_day": _VOLUME_GRID,
+                "api_usd_per_month": api["usd_per_month"].to_numpy(),
+                "self_hosted_usd_per_month": host["usd_per_month"].to_numpy(),
+                "self_hosted_n_gpus": host["n_gpus"].to_numpy(),
+                "self_hosted_utilisation": host["utilisation"].to_numpy(),
+            }
+        )
+
+    def _api_bills(self, provider, ref, prompt, out, vol):
+        """(bill over the volume grid, bill at ``vol``, list price) of the API
+        (:func:`inferecon.api_bill`); a bill is linear in the volume, so the grid and the
+        list price are kept per model and request shape."""
+        key = (provider, ref, prompt, out)
+        if key not in self._api_cache:
+            grid = api_bill(ref, prompt, out, _VOLUME_GRID, provider_id=provider, as_of=self.as_of)
+            lp = api_list_price(ref, provider, as_of=self.as_of)
+            self._api_cache[key] = (grid, lp)
+        grid, lp = self._api_cache[key]
+        now = api_bill(ref, prompt, out, vol, provider_id=provider, as_of=self.as_of).iloc[0]
+        return grid, now, lp
+
+    @staticmethod
+    def _self_hosted_bills(p, prompt, out, vol):
+        """(bill over the volume grid, bill at ``vol``) of :func:`inferecon.self_hosted_bill`,
+        in one call; renting leaves power and hosting to the package's rule (in the rent)."""
+        kw = _cost_kwargs({**p, "utilisation": 1.0})
+        kw.pop("utilisation")
+        bill = self_hosted_bill(
+            p["model"], p["gpu"], prompt, out, np.append(_VOLUME_GRID, vol), p["precision"],
+            tensor_parallel=int(p["tensor_parallel"]), batch=int(p["batch"]),
+            peak_to_mean=float(p["peak_to_mean"]),
+            all_in_kw_per_gpu=float(p["all_in_kw_per_gpu"]), **kw,
+        )  # fmt: skip
+        return bill.iloc[:-1], bill.iloc[-1]
+
+    def _draw_bars(self, api_usd_per_month, host_now):
+        """The bill at this volume: the API's, and self-hosting's split into its parts."""
         heights = {
-            "api": (a, 0.0),
+            "api": (api_usd_per_month, 0.0),
             "hardware": (0.0, float(host_now["hardware_usd_per_month"])),
             "energy": (0.0, float(host_now["energy_usd_per_month"])),
             "facility": (0.0, float(host_now["facility_usd_per_month"])),
@@ -1179,23 +1258,3 @@ class WorkloadBillExplorer(Explorer):
                 self._bars[part][k].set_height(hs[k])
                 bottom[k] += hs[k]
         self._set_limits(self.ax_bar, ylim=(0, _nice_max(max(bottom) * 1.4)))
-        self._last = pd.DataFrame(
-            {
-                "requests_per_day": _VOLUME_GRID,
-                "api_usd_per_month": api["usd_per_month"],
-                "self_hosted_usd_per_month": host["usd_per_month"],
-                "self_hosted_n_gpus": host["n_gpus"],
-                "self_hosted_utilisation": host["utilisation"],
-            }
-        )
-        h = float(host_now["usd_per_month"])
-        cheaper = "self-hosting" if h < a else "the API"
-        return (
-            f"{vol:,.0f} requests a day of {prompt:,} in / {out:,} out: API "
-            f"({lp['model_id']}, list price {_usd(lp['input_usd_per_mtok'])} in / "
-            f"{_usd(lp['output_usd_per_mtok'])} out per million tokens, as of {lp['as_of']}) "
-            f"<b>{_usd(a)}</b> a month · self-hosted {p['model']} on "
-            f"{int(host_now['n_gpus'])} × {gpu} ({int(host_now['replicas'])} replica(s), "
-            f"{host_now['utilisation']:.0%} utilised) <b>{_usd(h)}</b> a month · "
-            f"<b>{cheaper}</b> is cheaper by {_usd(abs(a - h))} a month"
-        )

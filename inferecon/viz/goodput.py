@@ -11,17 +11,10 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
-from ..goodput_sim import (
-    DISTSERVE_SLOS,
-    POLICIES,
-    LoadSweep,
-    load_sweep,
-    lognormal_lengths,
-    poisson_workload,
-    rate_grid_per_gpu,
-    simulate_serving,
-    slo_attainment,
-)
+from ..goodput_search import LoadSweep, load_sweep, rate_grid_per_gpu
+from ..simulator import POLICIES, simulate_serving
+from ..slo_metrics import DISTSERVE_SLOS, slo_attainment
+from ..workloads import lognormal_lengths, poisson_workload
 from .controls import LABEL_STYLE, dropdown, float_slider, row_layout
 from .explorer import Explorer
 from .serving import _hardware_controls
@@ -486,7 +479,7 @@ class PublishedSweepsExplorer(Explorer):
     name = "published_sweeps"
 
     def __init__(self, comparison: pd.DataFrame | None = None, **params: Any):
-        from ..goodput_sim import compare_published_sweeps
+        from ..sweep_replay import compare_published_sweeps
 
         c = compare_published_sweeps() if comparison is None else comparison
         self.comparison = c[c["note"] == ""].reset_index(drop=True)

@@ -151,6 +151,44 @@ def test_trend_explorer_matches_the_fit(close):
     assert len(ex._fit.get_xdata()) == 0 and ex.data().empty
 
 
+def test_trend_explorer_draws_the_packages_band_and_published_line(close):
+    ex = ie.viz.HardwareTrendExplorer()
+    close(ex)
+    t = ie.fit_hardware_trend(ie.load_accelerators(), "price_performance", "fp32")
+    dates = pd.date_range(t.fit.start, t.fit.end, periods=50)
+    lo, hi = t.fit.slope_band(dates)
+    verts = ex._band.get_paths()[0].vertices
+    np.testing.assert_allclose(verts[:50, 1], lo)
+    np.testing.assert_allclose(verts[50:100, 1], hi[::-1])
+    f_pub = float(ex.published.loc["price_performance", "factor_per_year"])
+    np.testing.assert_allclose(ex._pub.get_ydata(), t.line_at_rate(f_pub, dates))
+
+
+def test_frontier_explorer_marks_the_packages_operating_points(close):
+    ex = ie.viz.FactoryFrontierExplorer(target_speed=100, utilisation=0.5)
+    close(ex)
+    front = ie.throughput_frontier("Llama-3.1-70B", ex.gpus, 1024, 1024)
+    costs = ie.frontier_costs(front, utilisation=0.5)
+    ops = ie.operating_points_by_gpu(costs, 100)
+    data = ex.data()
+    assert data["chosen"].sum() == ops["reachable"].sum() > 0
+    np.testing.assert_array_equal(
+        np.flatnonzero(data["chosen"]), np.sort(ops.loc[ops["reachable"], "frontier_row"])
+    )
+
+
+def test_rented_bill_leaves_power_and_hosting_in_the_rent(close):
+    # renting: the package's rule (no usd_per_kwh or hosting given: none billed) decides
+    ex = ie.viz.WorkloadBillExplorer(hardware=ie.viz.factory._RENT, usd_per_gpu_hour=3.0)
+    close(ex)
+    host = ie.self_hosted_bill(
+        "Llama-3.1-70B", "H200-SXM", 1024, 512, 100_000, "fp8", tensor_parallel=1, batch=64,
+        usd_per_gpu_hour=3.0, pue=1.2, all_in_kw_per_gpu=1.73, peak_to_mean=2.0,
+    ).iloc[0]  # fmt: skip
+    assert host["energy_usd_per_month"] == 0 and host["facility_usd_per_month"] == 0
+    assert f"<b>{_usd(host['usd_per_month'])}</b> a month" in ex.readout.value
+
+
 def test_bill_explorer_prices_with_genai_prices(close):
     ex = ie.viz.WorkloadBillExplorer()
     close(ex)

@@ -1,9 +1,9 @@
-"""The AI factory (inferecon.factory): golden numbers with their derivations, properties,
-bad input."""
+"""The AI factory's costs, energy and revenue (inferecon.token_costs, token_energy,
+token_revenue, factory_assumptions): golden numbers with their derivations, properties, bad
+input. The frontier and the bills: test_factory_frontier.py, test_factory_bills.py."""
 
 from __future__ import annotations
 
-import datetime
 import math
 import re
 from decimal import Decimal, localcontext
@@ -484,113 +484,6 @@ def test_weight_only_opt_in_reads_fewer_bytes_at_the_wider_rate():
     assert p4["compute_ms"].item() == pytest.approx(p8["compute_ms"].item(), rel=1e-12)
 
 
-# --------------------------------------------------------------------------- the frontier
-
-
-def test_pareto_mask_by_hand():
-    # points (speed, throughput): (1, 10) (2, 8) (3, 8) (4, 1) (2, 5) (3, 8)
-    # (2, 8) is beaten by (3, 8); (2, 5) by (3, 8); the second (3, 8) is a duplicate.
-    x = [1, 2, 3, 4, 2, 3]
-    y = [10, 8, 8, 1, 5, 8]
-    assert ie.pareto_mask(x, y).tolist() == [True, False, True, True, False, False]
-    # one front per group
-    assert ie.pareto_mask([1, 2, 1, 2], [2, 1, 1, 2], groups=["a", "a", "b", "b"]).tolist() == [
-        True,
-        True,
-        False,
-        True,
-    ]
-
-
-@settings(max_examples=60, deadline=None)
-@given(st.lists(st.tuples(st.integers(1, 30), st.integers(1, 30)), min_size=1, max_size=40))
-def test_pareto_set_is_exactly_the_undominated_points(points):
-    x = np.array([p[0] for p in points], dtype=float)
-    y = np.array([p[1] for p in points], dtype=float)
-    keep = ie.pareto_mask(x, y)
-    for i in range(len(x)):
-        dominated = np.any((x >= x[i]) & (y >= y[i]) & ((x > x[i]) | (y > y[i])))
-        if dominated:
-            assert not keep[i]
-        else:  # undominated: kept unless an identical point was kept
-            same = np.flatnonzero((x == x[i]) & (y == y[i]))
-            assert keep[same].sum() == 1
-
-
-@pytest.fixture(scope="module")
-def frontier():
-    return ie.throughput_frontier(
-        "Llama-3.1-70B", ["H100-SXM", "B200-HGX", "A100-80GB-SXM"], 1024, 1024
-    )
-
-
-def test_frontier_is_pareto_optimal_per_gpu_and_per_mw(frontier):
-    assert set(frontier["gpu"]) == {"H100-SXM", "B200-HGX", "A100-80GB-SXM"}
-    assert set(frontier.loc[frontier["gpu"] == "A100-80GB-SXM", "precision"]) == {"bf16"}
-    assert set(frontier.loc[frontier["gpu"] == "B200-HGX", "precision"]) == {"bf16", "fp8", "fp4"}
-    for g, d in frontier.groupby("gpu"):
-        front = d[d["pareto"]]
-        assert len(front) >= 5
-        for _, r in front.iterrows():
-            better = (d["tokens_per_s_per_user"] > r["tokens_per_s_per_user"]) & (
-                d["tokens_per_s_per_gpu"] > r["tokens_per_s_per_gpu"]
-            )
-            assert not better.any(), g
-    mw = frontier[frontier["pareto_mw"]]
-    for _, r in mw.iterrows():
-        better = (frontier["tokens_per_s_per_user"] > r["tokens_per_s_per_user"]) & (
-            frontier["tokens_per_s_per_mw"] > r["tokens_per_s_per_mw"]
-        )
-        assert not better.any()
-    # per MW uses the cited all-in power: 1.73 kW for H100
-    h = frontier[frontier["gpu"] == "H100-SXM"].iloc[0]
-    assert h["tokens_per_s_per_mw"] == pytest.approx(
-        h["tokens_per_s_per_gpu"] * 1000 / 1.73, rel=REL
-    )
-
-
-def test_operating_point_for_a_target_speed(frontier):
-    costs = ie.frontier_costs(frontier, utilisation=0.7)
-    op = ie.operating_point_for_speed(costs, 50, gpu="B200-HGX", objective="cost")
-    assert op["reachable"] and op["tokens_per_s_per_user"] >= 50
-    mine = costs[(costs["gpu"] == "B200-HGX") & (costs["tokens_per_s_per_user"] >= 50)]
-    assert op["total_usd_per_mtok"] == mine["total_usd_per_mtok"].min()
-    op = ie.operating_point_for_speed(costs, 50, gpu="B200-HGX")
-    assert op["tokens_per_s_per_gpu"] == mine["tokens_per_s_per_gpu"].max()
-    fastest = costs.loc[costs["tokens_per_s_per_user"].idxmax()]
-    with pytest.raises(ValueError, match="unreachable: the fastest configuration is") as info:
-        ie.operating_point_for_speed(costs, 10_000)
-    assert f"{fastest['tokens_per_s_per_user']:,.0f} tokens/s per user" in str(info.value)
-    op = ie.operating_point_for_speed(costs, 10_000, on_unreachable="fastest")
-    assert not op["reachable"] and op["batch"] == fastest["batch"]
-
-
-def test_tiered_prices(frontier):
-    costs = ie.frontier_costs(frontier, utilisation=0.7)
-    tiers = ie.tiered_prices(costs, 100, gross_margin=0.5, gpu="B200-HGX")
-    assert tiers["tier"].tolist() == ["cheap", "fast"]
-    np.testing.assert_allclose(tiers["price_usd_per_mtok"], 2 * tiers["cost_usd_per_mtok"])
-    assert tiers["price_ratio"].iloc[1] > 1 and tiers["tokens_per_s_per_user"].iloc[1] >= 100
-    assert tiers["cost_usd_per_mtok"].iloc[0] == pytest.approx(
-        costs.loc[costs["gpu"] == "B200-HGX", "total_usd_per_mtok"].min()
-    )
-
-
-def test_frontier_costs_use_mid_rental_prices(frontier):
-    costs = ie.frontier_costs(frontier)
-    h = costs[costs["gpu"] == "H100-SXM"].iloc[0]
-    assert h["hardware_usd_per_gpu_hour"] == pytest.approx((1.3 + 6.88) / 2)
-    owned = ie.frontier_costs(
-        frontier, purchase_usd={"H100-SXM": 30_000, "B200-HGX": 45_000, "A100-80GB-SXM": 15_000},
-        lifetime_years=4,
-    )  # fmt: skip
-    assert owned.loc[owned["gpu"] == "B200-HGX", "hardware_usd_per_gpu_hour"].iloc[0] == (
-        pytest.approx(45_000 / 4 / 8760)
-    )
-    with pytest.raises(ValueError, match=r"purchase_usd has no value for GPU\(s\) \['A100"):
-        ie.frontier_costs(frontier, purchase_usd={"H100-SXM": 1, "B200-HGX": 1}, lifetime_years=4)
-
-
 # --------------------------------------------------------------------------- properties
 
 
@@ -694,128 +587,10 @@ def test_hardware_price_must_be_one_of_rent_or_own():
             ie.cost_breakdown(1000, 700, usd_per_gpu_hour=2, facility_usd_per_kw_month=hosting)
 
 
-def test_frontier_bad_input():
-    with pytest.raises(ValueError, match=r"'fp4' is not supported natively by GPU 'A100"):
-        ie.throughput_frontier("Llama-3.1-8B", "A100-80GB-SXM", 512, 128, precisions=["fp4"])
-    with pytest.raises(ValueError, match="objective must be one of"):
-        ie.operating_point_for_speed(
-            ie.throughput_frontier("Llama-3.1-8B", "H100-SXM", 512, 128), 10, objective="fast"
-        )
-    empty = ie.throughput_frontier("Llama-3.1-405B", "L4", 1024, 1024)
-    assert empty.empty
-    with pytest.raises(ValueError, match="the frontier is empty"):
-        ie.operating_point_for_speed(empty, 10)
-    with pytest.raises(ValueError, match=r"gross_margin must be in \[0, 1\)"):
-        ie.tiered_prices(ie.frontier_costs(empty), 10, gross_margin=1.0)
-
-
 def test_unknown_gpu_all_in_power():
     spec = ie.GPUSpec("My-GPU", 80, 3.0, 900, 700)
     with pytest.raises(ValueError, match="no default all-in power for GPU 'My-GPU'"):
         ie.default_all_in_kw_per_gpu(spec)
-
-
-# --------------------------------------------------------------------------- a workload's bill
-
-AS_OF = "2026-12-01"
-
-
-def test_genai_prices_snapshot_is_bundled():
-    info = ie.genai_prices_info()
-    assert info["bundled"] is True
-    assert info["models"] > 1000 and info["providers"] > 20
-    assert info["newest_price_change"] is not None
-    assert ie.genai_prices_models("openai")["model_id"].str.contains("gpt-4o").any()
-    with pytest.raises(ValueError, match="unknown provider_id 'nobody'"):
-        ie.genai_prices_models("nobody")
-
-
-def test_api_list_price_matches_the_published_price():
-    # OpenAI's list price for GPT-4o mini since its launch (2024-07-18): USD 0.15 per million
-    # input tokens and USD 0.60 per million output tokens (also in data/llm_prices.csv).
-    p = ie.api_list_price("gpt-4o-mini", "openai", as_of=AS_OF)
-    assert (p["input_usd_per_mtok"], p["output_usd_per_mtok"]) == pytest.approx((0.15, 0.60))
-    row = ie.load_prices().query("model == 'GPT-4o mini (2024-07-18)'").iloc[0]
-    assert (row["input_usd_per_mtok"], row["output_usd_per_mtok"]) == (0.15, 0.6)
-
-
-def test_a_bare_date_is_priced_at_noon_utc():
-    # DeepSeek's price list for deepseek-reasoner (R1): USD 0.55 per million input tokens
-    # (cache miss) and USD 2.19 per million output tokens; off-peak (16:30-00:30 UTC) USD 0.135
-    # and USD 0.55. A bare date used to mean midnight UTC, inside the off-peak window.
-    for day in (AS_OF, datetime.date(2026, 12, 1)):
-        p = ie.api_list_price("deepseek-reasoner", "deepseek", as_of=day)
-        assert (p["input_usd_per_mtok"], p["output_usd_per_mtok"]) == pytest.approx((0.55, 2.19))
-    night = ie.api_list_price("deepseek-reasoner", "deepseek", as_of="2026-12-01T20:00:00Z")
-    assert (night["input_usd_per_mtok"], night["output_usd_per_mtok"]) == pytest.approx(
-        (0.135, 0.55)
-    )
-    assert ie.PRICE_TIME_OF_DAY == datetime.time(12, 0, tzinfo=datetime.UTC)
-
-
-def test_api_bill_by_hand():
-    # 1,000 input tokens x 0.15e-6 + 300 output tokens x 0.60e-6 = USD 0.00033 a request;
-    # 10,000 a day = USD 3.30 a day; x 365/12 = USD 100.375 a month.
-    bill = ie.api_bill("gpt-4o-mini", 1000, 300, [10_000, 20_000], provider_id="openai",
-                       as_of=AS_OF)  # fmt: skip
-    assert bill["usd_per_request"].iloc[0] == pytest.approx(0.00033, rel=1e-9)
-    assert bill["usd_per_day"].iloc[0] == pytest.approx(3.30, rel=1e-9)
-    assert bill["usd_per_month"].iloc[0] == pytest.approx(3.30 * 365 / 12, rel=1e-9)
-    assert bill["usd_per_month"].iloc[1] == pytest.approx(2 * bill["usd_per_month"].iloc[0])
-    assert bill["usd_per_mtok_output"].iloc[0] == pytest.approx(0.00033 / 300 * 1e6)
-
-
-def test_unknown_api_model_lists_close_matches():
-    with pytest.raises(ValueError, match=r"close matches: \['gpt-4o'") as info:
-        ie.api_bill("gpt4o", 1000, 300, 1000)
-    assert "not in genai-prices' bundled snapshot" in str(info.value)
-    with pytest.raises(ValueError, match="no close match"):
-        ie.api_list_price("zzzz-qqqq-xxxx-9999", "openai")
-
-
-def test_self_hosted_bill_pays_for_whole_replicas():
-    kw = dict(tensor_parallel=2, usd_per_gpu_hour=3.0)
-    b = ie.self_hosted_bill("Llama-3.1-70B", "H200-SXM", 1000, 300, [1e3, 1e5, 1e6, 1e7],
-                            "fp8", batch=64, peak_to_mean=2.0, **kw)  # fmt: skip
-    op = ie.token_economics("Llama-3.1-70B", "H200-SXM", 64, 1000, 300, "fp8", **kw).iloc[0]
-    cap = op["output_tokens_per_s_total"] * 86400 / 300  # requests a day per replica
-    expected = np.maximum(np.ceil(np.array([1e3, 1e5, 1e6, 1e7]) * 2.0 / cap), 1)
-    np.testing.assert_array_equal(b["replicas"], expected)
-    np.testing.assert_array_equal(b["n_gpus"], 2 * expected)
-    assert (b["utilisation"] <= 0.5 + 1e-12).all()  # provisioned for twice the mean
-    # capacity: whole replicas x requests a day each; utilisation = demand / capacity
-    np.testing.assert_allclose(b["capacity_requests_per_day"], expected * cap, rtol=REL)
-    np.testing.assert_allclose(
-        b["utilisation"], np.array([1e3, 1e5, 1e6, 1e7]) / (expected * cap), rtol=REL
-    )
-    np.testing.assert_allclose(b["usd_per_month"], b["n_gpus"] * 3.0 * 730, rtol=1e-12)
-    # the defaults: batch 64, no cost of capital, provisioned for the mean
-    own = dict(purchase_usd=30_000, lifetime_years=4, all_in_kw_per_gpu=1.73,
-               facility_usd_per_kw_month=184)  # fmt: skip
-    plain = ie.self_hosted_bill(
-        "Llama-3.1-70B", "H200-SXM", 1000, 300, 1e5, "fp8", tensor_parallel=2, **own
-    )
-    said = ie.self_hosted_bill(
-        "Llama-3.1-70B", "H200-SXM", 1000, 300, 1e5, "fp8", tensor_parallel=2, batch=64,
-        cost_of_capital=0.0, peak_to_mean=1.0, **own,
-    )  # fmt: skip
-    pd.testing.assert_frame_equal(plain, said)
-    # hosting: 1.73 kW x USD 184 per kW-month for every provisioned GPU
-    np.testing.assert_allclose(
-        plain["facility_usd_per_month"], plain["n_gpus"] * 1.73 * 184, rtol=REL
-    )
-    # the month's bill is its three lines; per million output tokens: 1e5 requests a day x
-    # 365 / 12 days x 300 tokens = 912.5 million output tokens a month
-    parts = plain[["hardware_usd_per_month", "facility_usd_per_month", "energy_usd_per_month"]]
-    np.testing.assert_allclose(plain["usd_per_month"], parts.sum(axis=1), rtol=REL)
-    assert (plain["energy_usd_per_month"] > 0).all()  # owned: the cited USD 0.08/kWh
-    np.testing.assert_allclose(
-        plain["usd_per_mtok_output"], plain["usd_per_month"] / 912.5, rtol=REL
-    )
-    # owned hardware: USD 30,000 / 48 months per GPU at 0%
-    np.testing.assert_allclose(
-        plain["hardware_usd_per_month"], plain["n_gpus"] * 30_000 / 4 / 8760 * 730, rtol=REL
-    )
 
 
 def test_error_messages_print_numbers_not_numpy_reprs():
@@ -829,3 +604,24 @@ def test_error_messages_print_numbers_not_numpy_reprs():
     with pytest.raises(ValueError) as info:
         ie.joules_per_token(700, 1000, pue=np.float32(0.5))
     assert str(info.value) == "pue must be in [1, 5]; got 0.5"
+
+
+# --------------------------------------------------------------------------- hardware trend lines
+
+
+def test_hardware_trend_line_at_rate_pivots_on_the_fit_centroid():
+    """The published rate is drawn through the point every slope-band line passes through: at
+    the fitted rate it is the fitted line; it changes by its factor each 365-day year; at the
+    ends of the fit's 90% slope interval it is an edge of the band."""
+    t = ie.fit_hardware_trend(ie.load_accelerators(), "price_performance", "fp32")
+    dates = pd.date_range(t.fit.start, t.fit.end, periods=7)
+    np.testing.assert_allclose(t.line_at_rate(t.factor_per_year, dates), t.fit.predict(dates))
+    two = t.line_at_rate(1.4, [t.fit.start, t.fit.start + pd.Timedelta(days=365)])
+    assert two[1] / two[0] == pytest.approx(1.4)
+    lo_f, hi_f = t.factor_per_year_ci90
+    lo, hi = t.fit.slope_band(dates)
+    late = dates > t.fit.start + pd.Timedelta(days=365 * t.fit.mean_years)
+    np.testing.assert_allclose(t.line_at_rate(hi_f, dates)[late], hi[late])
+    np.testing.assert_allclose(t.line_at_rate(lo_f, dates)[late], lo[late])
+    with pytest.raises(ValueError, match="factor_per_year"):
+        t.line_at_rate(0.0, dates)

@@ -1,0 +1,160 @@
+"""The speed/throughput frontier (inferecon.serving_frontier): Pareto sets, operating points,
+tiers and their costs; bad input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import inferecon as ie
+
+REL = 1e-12  # closed-form formulas: float rounding only (the reasoning: test_factory.py)
+
+
+def test_pareto_mask_by_hand():
+    # points (speed, throughput): (1, 10) (2, 8) (3, 8) (4, 1) (2, 5) (3, 8)
+    # (2, 8) is beaten by (3, 8); (2, 5) by (3, 8); the second (3, 8) is a duplicate.
+    x = [1, 2, 3, 4, 2, 3]
+    y = [10, 8, 8, 1, 5, 8]
+    assert ie.pareto_mask(x, y).tolist() == [True, False, True, True, False, False]
+    # one front per group
+    assert ie.pareto_mask([1, 2, 1, 2], [2, 1, 1, 2], groups=["a", "a", "b", "b"]).tolist() == [
+        True,
+        True,
+        False,
+        True,
+    ]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(1, 30), st.integers(1, 30)), min_size=1, max_size=40))
+def test_pareto_set_is_exactly_the_undominated_points(points):
+    x = np.array([p[0] for p in points], dtype=float)
+    y = np.array([p[1] for p in points], dtype=float)
+    keep = ie.pareto_mask(x, y)
+    for i in range(len(x)):
+        dominated = np.any((x >= x[i]) & (y >= y[i]) & ((x > x[i]) | (y > y[i])))
+        if dominated:
+            assert not keep[i]
+        else:  # undominated: kept unless an identical point was kept
+            same = np.flatnonzero((x == x[i]) & (y == y[i]))
+            assert keep[same].sum() == 1
+
+
+@pytest.fixture(scope="module")
+def frontier():
+    return ie.throughput_frontier(
+        "Llama-3.1-70B", ["H100-SXM", "B200-HGX", "A100-80GB-SXM"], 1024, 1024
+    )
+
+
+def test_frontier_is_pareto_optimal_per_gpu_and_per_mw(frontier):
+    assert set(frontier["gpu"]) == {"H100-SXM", "B200-HGX", "A100-80GB-SXM"}
+    assert set(frontier.loc[frontier["gpu"] == "A100-80GB-SXM", "precision"]) == {"bf16"}
+    assert set(frontier.loc[frontier["gpu"] == "B200-HGX", "precision"]) == {"bf16", "fp8", "fp4"}
+    for g, d in frontier.groupby("gpu"):
+        front = d[d["pareto"]]
+        assert len(front) >= 5
+        for _, r in front.iterrows():
+            better = (d["tokens_per_s_per_user"] > r["tokens_per_s_per_user"]) & (
+                d["tokens_per_s_per_gpu"] > r["tokens_per_s_per_gpu"]
+            )
+            assert not better.any(), g
+    mw = frontier[frontier["pareto_mw"]]
+    for _, r in mw.iterrows():
+        better = (frontier["tokens_per_s_per_user"] > r["tokens_per_s_per_user"]) & (
+            frontier["tokens_per_s_per_mw"] > r["tokens_per_s_per_mw"]
+        )
+        assert not better.any()
+    # per MW uses the cited all-in power: 1.73 kW for H100
+    h = frontier[frontier["gpu"] == "H100-SXM"].iloc[0]
+    assert h["tokens_per_s_per_mw"] == pytest.approx(
+        h["tokens_per_s_per_gpu"] * 1000 / 1.73, rel=REL
+    )
+
+
+def test_operating_point_for_a_target_speed(frontier):
+    costs = ie.frontier_costs(frontier, utilisation=0.7)
+    op = ie.operating_point_for_speed(costs, 50, gpu="B200-HGX", objective="cost")
+    assert op["reachable"] and op["tokens_per_s_per_user"] >= 50
+    mine = costs[(costs["gpu"] == "B200-HGX") & (costs["tokens_per_s_per_user"] >= 50)]
+    assert op["total_usd_per_mtok"] == mine["total_usd_per_mtok"].min()
+    op = ie.operating_point_for_speed(costs, 50, gpu="B200-HGX")
+    assert op["tokens_per_s_per_gpu"] == mine["tokens_per_s_per_gpu"].max()
+    fastest = costs.loc[costs["tokens_per_s_per_user"].idxmax()]
+    with pytest.raises(ValueError, match="unreachable: the fastest configuration is") as info:
+        ie.operating_point_for_speed(costs, 10_000)
+    assert f"{fastest['tokens_per_s_per_user']:,.0f} tokens/s per user" in str(info.value)
+    op = ie.operating_point_for_speed(costs, 10_000, on_unreachable="fastest")
+    assert not op["reachable"] and op["batch"] == fastest["batch"]
+
+
+def test_operating_points_by_gpu_match_one_gpu_at_a_time(frontier):
+    costs = ie.frontier_costs(frontier, utilisation=0.7)
+    for target in (5, 50, 400, 10_000):  # 10,000 tokens/s per user: out of every GPU's reach
+        by_gpu = ie.operating_points_by_gpu(costs, target)
+        assert by_gpu["gpu"].tolist() == list(pd.unique(costs["gpu"]))
+        for _, r in by_gpu.iterrows():
+            one = ie.operating_point_for_speed(
+                costs, target, gpu=r["gpu"], objective="cost", on_unreachable="fastest"
+            )
+            assert r["reachable"] == one["reachable"]
+            assert (r["batch"], r["precision"]) == (one["batch"], one["precision"])
+            assert r["total_usd_per_mtok"] == one["total_usd_per_mtok"]
+            assert costs.iloc[r["frontier_row"]]["batch"] == r["batch"]
+    assert not ie.operating_points_by_gpu(costs, 10_000)["reachable"].any()
+    with pytest.raises(ValueError, match="objective must be one of"):
+        ie.operating_points_by_gpu(costs, 50, objective="speed")
+
+
+def test_default_frontier_batch_sizes():
+    # 64 log-spaced points from 1 to 4,096 rounded: 1, 1, 1, 2, 2, ... collapse to 55 sizes
+    b = ie.FRONTIER_BATCH_SIZES
+    assert len(b) == 55 and b[0] == 1 and b[-1] == 4096 and np.all(np.diff(b) > 0)
+    one = ie.throughput_frontier("Llama-3.1-8B", "H200-SXM", 128, 128, precisions=["bf16"],
+                                 tensor_parallel_sizes=[8])  # fmt: skip
+    np.testing.assert_array_equal(one["batch"], b)  # everything fits: one row per size
+
+
+def test_tiered_prices(frontier):
+    costs = ie.frontier_costs(frontier, utilisation=0.7)
+    tiers = ie.tiered_prices(costs, 100, gross_margin=0.5, gpu="B200-HGX")
+    assert tiers["tier"].tolist() == ["cheap", "fast"]
+    np.testing.assert_allclose(tiers["price_usd_per_mtok"], 2 * tiers["cost_usd_per_mtok"])
+    assert tiers["price_ratio"].iloc[1] > 1 and tiers["tokens_per_s_per_user"].iloc[1] >= 100
+    assert tiers["cost_usd_per_mtok"].iloc[0] == pytest.approx(
+        costs.loc[costs["gpu"] == "B200-HGX", "total_usd_per_mtok"].min()
+    )
+
+
+def test_frontier_costs_use_mid_rental_prices(frontier):
+    costs = ie.frontier_costs(frontier)
+    h = costs[costs["gpu"] == "H100-SXM"].iloc[0]
+    assert h["hardware_usd_per_gpu_hour"] == pytest.approx((1.3 + 6.88) / 2)
+    owned = ie.frontier_costs(
+        frontier, purchase_usd={"H100-SXM": 30_000, "B200-HGX": 45_000, "A100-80GB-SXM": 15_000},
+        lifetime_years=4,
+    )  # fmt: skip
+    assert owned.loc[owned["gpu"] == "B200-HGX", "hardware_usd_per_gpu_hour"].iloc[0] == (
+        pytest.approx(45_000 / 4 / 8760)
+    )
+    with pytest.raises(ValueError, match=r"purchase_usd has no value for GPU\(s\) \['A100"):
+        ie.frontier_costs(frontier, purchase_usd={"H100-SXM": 1, "B200-HGX": 1}, lifetime_years=4)
+
+
+def test_frontier_bad_input():
+    with pytest.raises(ValueError, match=r"'fp4' is not supported natively by GPU 'A100"):
+        ie.throughput_frontier("Llama-3.1-8B", "A100-80GB-SXM", 512, 128, precisions=["fp4"])
+    with pytest.raises(ValueError, match="objective must be one of"):
+        ie.operating_point_for_speed(
+            ie.throughput_frontier("Llama-3.1-8B", "H100-SXM", 512, 128), 10, objective="fast"
+        )
+    empty = ie.throughput_frontier("Llama-3.1-405B", "L4", 1024, 1024)
+    assert empty.empty
+    with pytest.raises(ValueError, match="the frontier is empty"):
+        ie.operating_point_for_speed(empty, 10)
+    with pytest.raises(ValueError, match=r"gross_margin must be in \[0, 1\)"):
+        ie.tiered_prices(ie.frontier_costs(empty), 10, gross_margin=1.0)
