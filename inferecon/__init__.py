@@ -25,6 +25,7 @@ from .datasets import *  # noqa: F403
 from .efficiency import *  # noqa: F403
 from .factory import *  # noqa: F403
 from .goodput_sim import *  # noqa: F403
+from .operator_times import *  # noqa: F403
 from .prices import *  # noqa: F403
 from .rates import *  # noqa: F403
 from .scaling import *  # noqa: F403
@@ -37,6 +38,7 @@ _TOPIC_NAMES = (
     "datasets", "rates", "prices", "specs", "efficiency", "serving", "calibration", "goodput_sim",
     "factory", "trends", "scaling", "testtime",
 )  # fmt: skip
+_TOPIC_NAMES = _TOPIC_NAMES + ("operator_times",)
 """The topic modules whose ``__all__`` make up the flat namespace (``ie.goodput`` is the
 function of that name; its module is ``inferecon.goodput_sim``: a module and a function never
 share a name)."""
