@@ -235,31 +235,29 @@ def _column(table: pd.DataFrame, name: str) -> np.ndarray:
     return table[name].to_numpy()
 
 
+def _require_rows(raw: np.ndarray, bad: np.ndarray, name: str, rule: str) -> None:
+    """Raise naming the column, its rule and the first row of ``raw`` that breaks it."""
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise ValueError(f"column {name!r} must be {rule}; row {i} has {plain(raw[i])!r}")
+
+
 def _positive_column(table: pd.DataFrame, name: str) -> np.ndarray:
     raw = _column(table, name)
     try:
         arr = raw.astype(float)
     except (TypeError, ValueError) as exc:
         raise ValueError(f"column {name!r} must be numeric; got {raw[:3].tolist()!r}") from exc
-    bad = ~(np.isfinite(arr) & (arr > 0))
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        raise ValueError(
-            f"column {name!r} must be finite and > 0 (valid range (0, inf)); "
-            f"row {i} has {plain(raw[i])!r}"
-        )
+    _require_rows(
+        raw, ~(np.isfinite(arr) & (arr > 0)), name, "finite and > 0 (valid range (0, inf))"
+    )
     return arr
 
 
 def _operator_column(table: pd.DataFrame) -> np.ndarray:
-    ops = np.array([str(o).lower() for o in _column(table, "operator")], dtype=object)
-    bad = ~np.isin(ops, _OPERATORS)
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        raise ValueError(
-            f"column 'operator' must be one of {', '.join(_OPERATORS)}; "
-            f"row {i} has {table['operator'].iloc[i]!r}"
-        )
+    raw = _column(table, "operator")
+    ops = np.array([str(o).lower() for o in raw], dtype=object)
+    _require_rows(raw, ~np.isin(ops, _OPERATORS), "operator", f"one of {', '.join(_OPERATORS)}")
     return ops
 
 
