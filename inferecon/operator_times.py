@@ -202,7 +202,7 @@ OPERATOR_CALIBRATIONS: dict[str, OperatorEfficiency] = {
 :func:`calibrate_operator_model` to every linear-operator row of that GPU in the bundled
 ``data/operator_timings.csv`` (fp16/bf16, tensor-parallel 1-8, 1 to 4,096 tokens; to 32,768
 on A100), rounded to 4 significant digits; ``median_ape_pct`` / ``p90_ape_pct`` are in-sample.
-``tests/unit/test_operator_times.py`` refits them from the data."""
+``tests/unit/test_operator_times.py`` refits the A40's from the data."""
 
 OPERATOR_TRANSFER: dict[str, tuple[str, float, float]] = {
     "H100-PCIe": ("H100-SXM", 6.7, 20.0),
