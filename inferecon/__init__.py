@@ -29,6 +29,7 @@ from .datasets import *  # noqa: F403
 from .efficiency import *  # noqa: F403
 from .factory_assumptions import *  # noqa: F403
 from .goodput_search import *  # noqa: F403
+from .operator_times import *  # noqa: F403
 from .prices import *  # noqa: F403
 from .rates import *  # noqa: F403
 from .scaling import *  # noqa: F403
@@ -50,7 +51,7 @@ _TOPIC_NAMES = (
     "datasets", "rates", "prices", "specs", "efficiency", "serving", "calibration", "workloads",
     "continuous_batching", "simulator", "slo_metrics", "goodput_search", "sweep_replay",
     "factory_assumptions", "token_costs", "token_energy", "token_revenue", "serving_frontier",
-    "workload_bills", "trends", "scaling", "testtime",
+    "workload_bills", "operator_times", "trends", "scaling", "testtime",
 )  # fmt: skip
 """The topic modules whose ``__all__`` make up the flat namespace (``ie.goodput`` is the
 function of that name; its module is ``inferecon.goodput_search``: a module and a function never
