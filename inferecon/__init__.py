@@ -30,12 +30,13 @@ from .rates import *  # noqa: F403
 from .scaling import *  # noqa: F403
 from .serving import *  # noqa: F403
 from .specs import *  # noqa: F403
+from .sweep_analysis import *  # noqa: F403
 from .testtime import *  # noqa: F403
 from .trends import *  # noqa: F403
 
 _TOPIC_NAMES = (
     "datasets", "rates", "prices", "specs", "efficiency", "serving", "calibration", "goodput_sim",
-    "factory", "trends", "scaling", "testtime",
+    "sweep_analysis", "factory", "trends", "scaling", "testtime",
 )  # fmt: skip
 """The topic modules whose ``__all__`` make up the flat namespace (``ie.goodput`` is the
 function of that name; its module is ``inferecon.goodput_sim``: a module and a function never
