@@ -17,6 +17,7 @@ from matplotlib.transforms import offset_copy
 from ..goodput_sim import (
     DISTSERVE_SLOS,
     POLICIES,
+    RATE_GRID_CAPACITY_SHARES,
     LoadSweep,
     load_sweep,
     lognormal_lengths,
@@ -109,6 +110,29 @@ def _cdf(values) -> tuple[np.ndarray, np.ndarray]:
     if not len(v):
         return np.array([]), np.array([])
     return v, np.arange(1, len(v) + 1) / len(v)
+
+
+def _dynamic_ticks(ax, axis: str, positions) -> list:
+    """Fixed ticks at ``positions`` (data coordinates of ``ax``) whose labels are texts the
+    caller registers as dynamic and fills per update: the axis's limits stay fixed while the
+    values they stand for change, so updates blit instead of redrawing the figure."""
+    from matplotlib.ticker import FixedLocator, NullLocator
+
+    a = ax.xaxis if axis == "x" else ax.yaxis
+    a.set_major_locator(FixedLocator(list(positions)))
+    a.set_minor_locator(NullLocator())
+    tick = a.get_major_ticks()[0]
+    size, pad = tick.label1.get_fontsize(), tick.get_pad() + tick.get_tick_padding()
+    # invisible placeholders keep the label row's size, so axis labels sit where they would
+    a.set_ticklabels([" " if axis == "x" else "0.000"] * len(positions))
+    a.set_tick_params(labelcolor=(0.0, 0.0, 0.0, 0.0))
+    if axis == "x":
+        where = offset_copy(ax.get_xaxis_transform(), fig=ax.figure, y=-pad, units="points")
+        return [ax.text(v, 0.0, "", transform=where, ha="center", va="top", fontsize=size)
+                for v in positions]  # fmt: skip
+    where = offset_copy(ax.get_yaxis_transform(), fig=ax.figure, x=-pad, units="points")
+    return [ax.text(0.0, v, "", transform=where, ha="right", va="center", fontsize=size)
+            for v in positions]  # fmt: skip
 
 
 # --------------------------------------------------------------------------- preview, then refine
@@ -489,6 +513,13 @@ class ServingLoadExplorer(_PreviewThenRefine, Explorer):
         )
 
 
+def _tick_label(v: float) -> str:
+    """A tick value as the house formatter would print it, to three significant digits."""
+    if v >= 100:
+        return f"{v:,.0f}"
+    return f"{float(f'{v:.3g}'):,.10g}"
+
+
 def _nice_ceiling(x: float) -> float:
     if x <= 0 or not math.isfinite(x):
         return 1.0
@@ -535,8 +566,16 @@ class GoodputExplorer(_PreviewThenRefine, Explorer):
     _KEYS = ("model", "gpu", "precision", "tensor_parallel", "prompt_mean", "output_mean",
              "length_cv", "split")  # fmt: skip
 
+    # The axes are drawn in units of the grid's highest rate (the bars in units of their
+    # axis's span), with dynamic tick labels giving the values: a new rate grid (another
+    # model, GPU or request mix) changes the labels, not the layout, so it blits.
+    _REL_LO = RATE_GRID_CAPACITY_SHARES[0] / RATE_GRID_CAPACITY_SHARES[1]
+    _X_TICKS = tuple(np.geomspace(_REL_LO, 1.0, 4))
+    _Y_TICKS = (0.01, 0.1, 1.0)
+    _BAR_TICKS = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
+
     def _export_fit(self, ax) -> str:
-        return "x" if ax is self.ax_a else ("y" if ax is self.ax_b else "xy")
+        return ""  # the live limits: the tick labels are drawn for them
 
     def __init__(self, sweeps: dict[str, LoadSweep] | None = None, n_requests: int = 2_000,
                  preview_requests: int = 80, preview_rates: int = 4, refine: str = "auto",
@@ -581,7 +620,8 @@ class GoodputExplorer(_PreviewThenRefine, Explorer):
             (self._marks[pol],) = ax.plot([], [], "D", ms=8, mfc="white", mec=col, mew=2)
         (self._target,) = ax.plot([], [], "--", color="#c0392b", lw=1.0, label="target")
         ax.legend(loc="lower left", fontsize=7.5)
-        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:,.10g}"))
+        ax.set_xlim(self._REL_LO / 1.3, 1.3)
+        ticks = _dynamic_ticks(ax, "x", self._X_TICKS)
         ax2 = self.ax_g
         ax2.set_xscale("log")
         ax2.set_yscale("log")
@@ -594,13 +634,18 @@ class GoodputExplorer(_PreviewThenRefine, Explorer):
         (self._gmark,) = ax2.plot([], [], "D", ms=8, mfc="white", mec="#1f4e79", mew=2,
                                   label="at the goodput rate (DistServe's)")  # fmt: skip
         ax2.legend(loc="upper left", fontsize=7.5)
-        for a in (ax2.xaxis, ax2.yaxis):
-            a.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:,.10g}"))
+        ax2.set_xlim(self._REL_LO / 1.3, 1.3)
+        ax2.set_ylim(1 / 300, 2.0)
+        ticks += _dynamic_ticks(ax2, "x", self._X_TICKS)
+        self._y_ticks = _dynamic_ticks(ax2, "y", self._Y_TICKS)
         ax3 = self.ax_b
         self._bars = ax3.bar(range(3), [0, 0, 0], color=list(POLICY_COLORS.values()))
         ax3.set_xticks(range(3), ["chunked\nprefill", "prefill\nfirst", "disagg-\nregated"],
                        fontsize=8)  # fmt: skip
         ax3.set_ylabel("Goodput (requests/s per GPU)")
+        ax3.set_ylim(0.0, 1.0)
+        self._bar_ticks = _dynamic_ticks(ax3, "y", self._BAR_TICKS)
+        self._x_ticks = ticks
         ax3.set_title("Goodput per GPU", fontsize=10.5)
         self._bar_txt = [ax3.text(i, 0, "", ha="center", va="bottom", fontsize=8)
                          for i in range(3)]  # fmt: skip
@@ -608,7 +653,8 @@ class GoodputExplorer(_PreviewThenRefine, Explorer):
                                      color="#c0392b", style="italic")  # fmt: skip
         for a in (*self._curves.values(), *self._marks.values(), self._target, self._thr,
                   self._good, self._gmark, *self._bars, *self._bar_txt,
-                  self._preview_txt):  # fmt: skip
+                  self._preview_txt, *self._x_ticks, *self._y_ticks,
+                  *self._bar_ticks):  # fmt: skip
             self._dynamic(a)
         for a in (ax, ax2, ax3):
             a.set_autoscale_on(False)
@@ -687,36 +733,42 @@ class GoodputExplorer(_PreviewThenRefine, Explorer):
             for b, t in zip(self._bars, self._bar_txt, strict=True):
                 b.set_height(0)
                 t.set_text("")
+            for t in (*self._x_ticks, *self._y_ticks, *self._bar_ticks):
+                t.set_text("")
             self._shown = None
             return f"<span style='color:#c0392b'><b>Cannot simulate:</b> {entry}</span>"
         ttft, tpot, target = float(p["ttft_ms"]), float(p["tpot_ms"]), float(p["attainment"])
         lat = entry["lat"]
         rates = lat["chunked_prefill"].rates_per_gpu
-        lo, hi = rates.min() / 1.3, rates.max() * 1.3
+        ref = float(rates.max())  # the axes' unit (see _REL_LO)
+        lo, hi = rates.min() / ref / 1.3, 1.3
         self._set_limits(self.ax_a, xlim=(lo, hi))
         self._target.set_data([lo, hi], [target, target])
         att, good = {}, {}
         for pol, la in lat.items():
             att[pol] = attainment_by_rate(la, ttft, tpot)
             good[pol] = g = grid_goodput_rps_per_gpu(la.rates_per_gpu, att[pol], target)
-            self._curves[pol].set_data(la.rates_per_gpu, att[pol])
-            self._marks[pol].set_data([g] if g > 0 else [], [target] if g > 0 else [])
+            self._curves[pol].set_data(la.rates_per_gpu / ref, att[pol])
+            self._marks[pol].set_data([g / ref] if g > 0 else [], [target] if g > 0 else [])
         c = lat["chunked_prefill"]
         vllm = vllm_goodput_rps(att["chunked_prefill"], c.n_requests, c.duration_s) / c.n_gpus
-        # limits follow the simulated rates only, so moving a target redraws by blitting
-        ymax = float(rates.max())
-        self._set_limits(self.ax_g, xlim=(lo, hi), ylim=(ymax / 300, ymax * 2))
-        self._thr.set_data(rates, c.throughput_rps_per_gpu)
-        self._good.set_data(rates, np.maximum(vllm, ymax / 300))
+        self._set_limits(self.ax_g, xlim=(lo, hi))
+        self._thr.set_data(rates / ref, c.throughput_rps_per_gpu / ref)
+        self._good.set_data(rates / ref, np.maximum(vllm / ref, 1 / 300))
         g0 = good["chunked_prefill"]
         # throughput at the goodput rate (interpolated on the chunked curve; 0 without one)
         thr = float(throughput_at_rate_rps_per_gpu(rates, c.throughput_rps_per_gpu, g0))
-        self._gmark.set_data([g0] if g0 > 0 else [], [thr] if g0 > 0 else [])
-        self._set_limits(self.ax_b, ylim=(0, _nice_ceiling(ymax * 1.15)))
+        self._gmark.set_data([g0 / ref] if g0 > 0 else [], [thr / ref] if g0 > 0 else [])
+        span = _nice_ceiling(ref * 1.15)
         for g, b, t in zip(good.values(), self._bars, self._bar_txt, strict=True):
-            b.set_height(g)
-            t.set_position((b.get_x() + b.get_width() / 2, g))
+            b.set_height(g / span)
+            t.set_position((b.get_x() + b.get_width() / 2, g / span))
             t.set_text(f"{g:.2f}")
+        for labels, ticks, unit in ((self._x_ticks, self._X_TICKS * 2, ref),
+                                    (self._y_ticks, self._Y_TICKS, ref),
+                                    (self._bar_ticks, self._BAR_TICKS, span)):  # fmt: skip
+            for t, v in zip(labels, ticks, strict=True):
+                t.set_text(_tick_label(v * unit))
         self._shown = (entry, att, good)
         split = p["split"]
         head = (
