@@ -202,6 +202,20 @@ def attainment_by_rate(latencies: SweepLatencies, ttft_ms: float, tpot_ms: float
         return met.sum(axis=1) / np.where(latencies.n_requests > 0, latencies.n_requests, np.nan)
 
 
+def _rate_curve(rates_per_gpu, values, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """A curve over a sweep's rates as two checked 1-D arrays (rates > 0, increasing)."""
+    r = np.asarray(require_positive("rates_per_gpu", rates_per_gpu), dtype=float)
+    v = np.asarray(values, dtype=float)
+    if r.ndim != 1 or r.shape != v.shape or not len(r):
+        raise ValueError(
+            f"rates_per_gpu and {name} must be 1-D of one length >= 1; got shapes {r.shape} "
+            f"and {v.shape}"
+        )
+    if np.any(np.diff(r) <= 0):
+        raise ValueError("rates_per_gpu must be strictly increasing (valid range: sorted, > 0)")
+    return r, v
+
+
 def grid_goodput_rps_per_gpu(rates_per_gpu, attainment_by_rate, attainment: float = 0.9) -> float:
     """DistServe's goodput read off a grid of rates: the highest rate whose attainment is at
     least ``attainment``.
@@ -225,13 +239,7 @@ def grid_goodput_rps_per_gpu(rates_per_gpu, attainment_by_rate, attainment: floa
         Requests/s per GPU.
     """
     require_in_range("attainment", attainment, 0.0, 1.0, low_open=True)
-    r = np.asarray(require_positive("rates_per_gpu", rates_per_gpu), dtype=float)
-    a = np.asarray(attainment_by_rate, dtype=float)
-    if r.ndim != 1 or r.shape != a.shape or not len(r):
-        raise ValueError(
-            "rates_per_gpu and attainment_by_rate must be 1-D of one length >= 1; got shapes "
-            f"{r.shape} and {a.shape}"
-        )
+    r, a = _rate_curve(rates_per_gpu, attainment_by_rate, "attainment_by_rate")
     ok = a >= attainment
     if not ok[0]:
         return 0.0
@@ -267,15 +275,7 @@ def throughput_at_rate_rps_per_gpu(
     float or numpy.ndarray
         Requests/s per GPU, shaped like ``rate_per_gpu``.
     """
-    r = np.asarray(require_positive("rates_per_gpu", rates_per_gpu), dtype=float)
-    t = np.asarray(throughput_rps_per_gpu, dtype=float)
-    if r.ndim != 1 or r.shape != t.shape or not len(r):
-        raise ValueError(
-            "rates_per_gpu and throughput_rps_per_gpu must be 1-D of one length >= 1; got "
-            f"shapes {r.shape} and {t.shape}"
-        )
-    if np.any(np.diff(r) <= 0):
-        raise ValueError("rates_per_gpu must be strictly increasing (valid range: sorted, > 0)")
+    r, t = _rate_curve(rates_per_gpu, throughput_rps_per_gpu, "throughput_rps_per_gpu")
     require_in_range("throughput_rps_per_gpu", t, 0.0, math.inf)
     x = np.asarray(require_in_range("rate_per_gpu", rate_per_gpu, 0.0, math.inf), dtype=float)
     return scalar_or_array(np.where(x > 0, np.interp(x, r, t), 0.0))
