@@ -231,7 +231,15 @@ class _PreviewThenRefine:
         if not current():
             self.refinements["dropped"] += 1
             return False
-        result = self._result(p, True, current)
+        try:
+            result = self._result(p, True, current)
+        except Exception as exc:  # shown, not lost on the worker thread
+            with DRAW_LOCK:
+                if current():
+                    self.readout.value += (
+                        f" <span style='color:#c0392b'><b>Refinement failed:</b> {exc}</span>"
+                    )
+            raise
         with DRAW_LOCK:
             if result is None or not current():
                 self.refinements["dropped"] += 1
@@ -241,7 +249,12 @@ class _PreviewThenRefine:
             self.readout.value = self._draw(p, result, preview=False)
             self.redraw()
             if self._output is not None:
-                self._refresh_output()
+                if threading.current_thread() is threading.main_thread():
+                    self._refresh_output()
+                else:  # an Output's context manager captures only the kernel's own thread
+                    with self._all_drawn():
+                        self._output.outputs = ()
+                        self._output.append_display_data(self.fig)
             self.refinements["applied"] += 1
             self._refined.set()
         return True

@@ -215,3 +215,19 @@ def test_readouts_keep_the_package_numbers():
         assert ex._ttft_txt.get_text() == f"{met[0]:.0%} within target"
     finally:
         ex.close()
+
+
+def test_inline_view_gets_the_refined_figure_from_the_worker():
+    ex = _load(refine="background")
+    try:
+        assert ex.wait_refined(60)
+        out = ex.widget().children[-1]  # Agg canvas: the inline Output
+        ex.controls["rate_per_s"].value = 70.0
+        assert ex.wait_refined(60) and not ex.shown_preview
+        assert ex._output is out
+        # the worker replaced the Output's content with the figure (outside a kernel its
+        # plain-text form; a kernel's inline backend adds the PNG)
+        assert [o["output_type"] for o in out.outputs] == ["display_data"]
+        assert "Figure" in out.outputs[0]["data"]["text/plain"]
+    finally:
+        ex.close()
