@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import threading
+import time
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -177,6 +178,9 @@ class _PreviewThenRefine:
     """
 
     refine: str = "auto"
+    refine_delay_s: float = 0.25
+    """Seconds a background refinement waits before it starts (a newer change within them
+    supersedes it, so a drag of several steps refines once, after its last step)."""
 
     def _init_refine(self, refine: str) -> None:
         if refine not in _REFINE_MODES:
@@ -228,6 +232,8 @@ class _PreviewThenRefine:
         def current():
             return gen == self._generation
 
+        if self.refine_delay_s > 0 and threading.current_thread() is not threading.main_thread():
+            time.sleep(self.refine_delay_s)  # a drag goes on: let its next change supersede
         if not current():
             self.refinements["dropped"] += 1
             return False
@@ -717,11 +723,19 @@ class GoodputExplorer(_PreviewThenRefine, Explorer):
             with warnings.catch_warnings():  # truncation shows in the attainment (0)
                 warnings.simplefilter("ignore", RuntimeWarning)
                 for pol in POLICY_COLORS:
-                    if not is_current():  # superseded: stop between simulations
-                        return None
                     extra = ({"prefill_instances": pre, "decode_instances": dec}
                              if pol == "disaggregated" else {})  # fmt: skip
-                    sweeps[pol] = load_sweep(m, g, rates, policy=pol, **kw, **extra)
+                    parts = []
+                    for r in rates:  # one rate at a time (the same draws at each)
+                        if not is_current():  # superseded: stop between simulations
+                            return None
+                        parts.append(load_sweep(m, g, [r], policy=pol, **kw, **extra))
+                    sweeps[pol] = LoadSweep(
+                        parts[0].label,
+                        rates,
+                        parts[0].n_gpus,
+                        [x for part in parts for x in part.results],
+                    )
             entry: dict | str = self._entry(sweeps)
         except ValueError as exc:
             entry = str(exc)
