@@ -38,6 +38,7 @@ from .serving_frontier import *  # noqa: F403
 from .simulator import *  # noqa: F403
 from .slo_metrics import *  # noqa: F403
 from .specs import *  # noqa: F403
+from .sweep_analysis import *  # noqa: F403
 from .sweep_replay import *  # noqa: F403
 from .testtime import *  # noqa: F403
 from .token_costs import *  # noqa: F403
@@ -50,8 +51,8 @@ from .workloads import *  # noqa: F403
 _TOPIC_NAMES = (
     "datasets", "rates", "prices", "specs", "efficiency", "serving", "calibration", "workloads",
     "continuous_batching", "simulator", "slo_metrics", "goodput_search", "sweep_replay",
-    "factory_assumptions", "token_costs", "token_energy", "token_revenue", "serving_frontier",
-    "workload_bills", "operator_times", "trends", "scaling", "testtime",
+    "sweep_analysis", "factory_assumptions", "token_costs", "token_energy", "token_revenue",
+    "serving_frontier", "workload_bills", "operator_times", "trends", "scaling", "testtime",
 )  # fmt: skip
 """The topic modules whose ``__all__`` make up the flat namespace (``ie.goodput`` is the
 function of that name; its module is ``inferecon.goodput_search``: a module and a function never

@@ -28,6 +28,7 @@ from ._validate import renamed_parameters, require_in_range, require_positive
 from .serving import serving_performance
 from .simulator import DEFAULT_MAX_RUNNING_REQUESTS, simulate_serving
 from .slo_metrics import slo_attainment
+from .sweep_analysis import grid_goodput_rps_per_gpu
 from .workloads import LengthDistribution, _lengths, _mean, fixed_lengths, poisson_workload
 
 __all__ = [
@@ -243,17 +244,8 @@ class LoadSweep:
         float
             Requests/s per GPU (a grid estimate; :func:`goodput` bisects precisely).
         """
-        require_in_range("attainment", attainment, 0.0, 1.0, low_open=True)
         c = self.curve(ttft_ms, tpot_ms)
-        r, a = c["rate_per_gpu"].to_numpy(), c["attainment"].to_numpy()
-        ok = a >= attainment
-        if not ok[0]:
-            return 0.0
-        if ok.all():
-            return float(r[-1])
-        i = int(np.flatnonzero(~ok)[0])  # the first rate that misses
-        lo_r, hi_r, lo_a, hi_a = r[i - 1], r[i], a[i - 1], a[i]
-        return float(lo_r + (lo_a - attainment) / (lo_a - hi_a) * (hi_r - lo_r))
+        return grid_goodput_rps_per_gpu(c["rate_per_gpu"], c["attainment"], attainment)
 
 
 @renamed_parameters(n_gpus="tensor_parallel")

@@ -43,7 +43,7 @@ from ..trends import (
 from ..workload_bills import api_bill, api_list_price, self_hosted_bill
 from .controls import LABEL_STYLE, dropdown, float_slider, row_layout
 from .explorer import Explorer
-from .style import add_source, add_title, side_by_side
+from .style import add_source, add_title, nice_ceiling, side_by_side
 
 __all__ = [
     "DEFAULT_PRICES_AS_OF",
@@ -149,17 +149,6 @@ def _years(v: float) -> str:
 
 def _note(text: str) -> str:
     return f"<span style='color:{RED}'><b>{text}</b></span>"
-
-
-def _nice_max(v: float) -> float:
-    """The smallest 1-2-5 x 10^k at or above ``v`` (axis limits that change rarely)."""
-    if not np.isfinite(v) or v <= 0:
-        return 1.0
-    k = np.floor(np.log10(v))
-    for m in (1.0, 2.0, 5.0, 10.0):
-        if m * 10**k >= v:
-            return float(m * 10**k)
-    return float(10 ** (k + 1))  # pragma: no cover
 
 
 def _message_text(ax):
@@ -470,7 +459,7 @@ class FactoryCostExplorer(_OperatingPointMixin, Explorer):
             self._totals[k].set_position((left, 1 - k))
             self._totals[k].set_text(f" {_usd(left)}")
         top = float(rows[0]["total_usd_per_mtok"])
-        self._set_limits(self.ax, xlim=(0, _nice_max(top * 1.3)))
+        self._set_limits(self.ax, xlim=(0, nice_ceiling(top * 1.3)))
 
     def _draw_speed_curves(self, costs, full, row, target):
         """Cost against speed per user, the target speed and the operating point."""
@@ -1257,4 +1246,4 @@ class WorkloadBillExplorer(_GpuDefaultsMixin, Explorer):
                 self._bars[part][k].set_y(bottom[k])
                 self._bars[part][k].set_height(hs[k])
                 bottom[k] += hs[k]
-        self._set_limits(self.ax_bar, ylim=(0, _nice_max(max(bottom) * 1.4)))
+        self._set_limits(self.ax_bar, ylim=(0, nice_ceiling(max(bottom) * 1.4)))

@@ -2,23 +2,35 @@
 
 from __future__ import annotations
 
-import math
+import threading
+import time
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import ipywidgets as widgets
 import numpy as np
 import pandas as pd
 from matplotlib.ticker import FuncFormatter, PercentFormatter
+from matplotlib.transforms import offset_copy
 
-from ..goodput_search import LoadSweep, load_sweep, rate_grid_per_gpu
+from ..goodput_search import RATE_GRID_CAPACITY_SHARES, LoadSweep, load_sweep, rate_grid_per_gpu
 from ..simulator import POLICIES, simulate_serving
 from ..slo_metrics import DISTSERVE_SLOS, slo_attainment
+from ..sweep_analysis import (
+    attainment_by_rate,
+    attainment_per_target,
+    grid_goodput_rps_per_gpu,
+    published_sweep_agreement,
+    sweep_latencies,
+    throughput_at_rate_rps_per_gpu,
+    vllm_goodput_rps,
+)
 from ..workloads import lognormal_lengths, poisson_workload
 from .controls import LABEL_STYLE, dropdown, float_slider, row_layout
-from .explorer import Explorer
+from .explorer import _MODE, DRAW_LOCK, Explorer, display_mode
 from .serving import _hardware_controls
-from .style import add_source, add_title
+from .style import add_source, add_title, nice_ceiling
 
 __all__ = ["GoodputExplorer", "PublishedSweepsExplorer", "ServingLoadExplorer"]
 
@@ -92,31 +104,249 @@ def _cdf(values) -> tuple[np.ndarray, np.ndarray]:
     return v, np.arange(1, len(v) + 1) / len(v)
 
 
+def _dynamic_ticks(ax, axis: str, positions) -> list:
+    """Fixed ticks at ``positions`` (data coordinates of ``ax``) whose labels are texts the
+    caller registers as dynamic and fills per update: the axis's limits stay fixed while the
+    values they stand for change, so updates blit instead of redrawing the figure."""
+    from matplotlib.ticker import FixedLocator, NullLocator
+
+    a = ax.xaxis if axis == "x" else ax.yaxis
+    a.set_major_locator(FixedLocator(list(positions)))
+    a.set_minor_locator(NullLocator())
+    tick = a.get_major_ticks()[0]
+    size, pad = tick.label1.get_fontsize(), tick.get_pad() + tick.get_tick_padding()
+    # invisible placeholders keep the label row's size, so axis labels sit where they would
+    a.set_ticklabels([" " if axis == "x" else "0.000"] * len(positions))
+    a.set_tick_params(labelcolor=(0.0, 0.0, 0.0, 0.0))
+    if axis == "x":
+        where = offset_copy(ax.get_xaxis_transform(), fig=ax.figure, y=-pad, units="points")
+        return [ax.text(v, 0.0, "", transform=where, ha="center", va="top", fontsize=size)
+                for v in positions]  # fmt: skip
+    where = offset_copy(ax.get_yaxis_transform(), fig=ax.figure, x=-pad, units="points")
+    return [ax.text(0.0, v, "", transform=where, ha="right", va="center", fontsize=size)
+            for v in positions]  # fmt: skip
+
+
+# --------------------------------------------------------------------------- preview, then refine
+
+_REFINER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="inferecon-refine")
+"""Runs the refinements of every explorer, one at a time (a stale one returns at once)."""
+
+_REFINE_MODES = ("auto", "background", "deferred", "sync")
+
+
+def _in_kernel() -> bool:
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover
+        return False
+    ip = get_ipython()
+    return ip is not None and getattr(ip, "kernel", None) is not None
+
+
+class _PreviewThenRefine:
+    """Mixin for explorers whose update re-simulates: a small simulation answers first (the
+    preview, labelled as such in the readout and the figure), the full one replaces it after
+    the control callback has returned.
+
+    A subclass implements ``_result(p, final, is_current)`` (cached by parameters; returns
+    ``None`` when ``is_current()`` turns false mid-way), ``_cached(p)`` (the full result if
+    kept, else ``None``) and ``_show(p, result, preview)`` (set the artists, return the
+    readout; called under :data:`DRAW_LOCK`).
+
+    ``refine`` says when the full result is computed:
+
+    * ``"background"``: on a worker thread, then drawn under :data:`DRAW_LOCK` (a kernel: the
+      drag is never blocked by it);
+    * ``"deferred"``: when asked (:meth:`wait_refined`, :meth:`export`): scripts and tests,
+      where no event loop would show a later drawing;
+    * ``"sync"``: inside the update, no preview (report mode);
+    * ``"auto"`` (default): ``"sync"`` in report mode, ``"background"`` in a kernel, else
+      ``"deferred"``.
+
+    Each update takes a new generation number; a refinement whose generation is no longer the
+    current one is dropped without drawing (counted in ``refinements["dropped"]``).
+    """
+
+    refine: str = "auto"
+    refine_delay_s: float = 0.25
+    """Seconds a background refinement waits before it starts (a newer change within them
+    supersedes it, so a drag of several steps refines once, after its last step)."""
+
+    def _init_refine(self, refine: str) -> None:
+        if refine not in _REFINE_MODES:
+            raise ValueError(f"refine must be one of {list(_REFINE_MODES)}; got {refine!r}")
+        self.refine = refine
+        self._generation = 0
+        self._refined = threading.Event()
+        self._future = None
+        self._executor = _REFINER
+        self.refinements = {"applied": 0, "dropped": 0}
+        self.shown_preview = False
+
+    def _refine_mode(self) -> str:
+        if self.refine != "auto":
+            return self.refine
+        if _MODE["mode"] == "static":
+            return "sync"
+        return "background" if _in_kernel() else "deferred"
+
+    def _update(self, p):
+        self._generation += 1
+        gen = self._generation
+        full = self._cached(p)
+        if full is None and self._refine_mode() == "sync":
+            full = self._result(p, True, lambda: True)
+        if full is not None:
+            self._future = None
+            self._refined.set()
+            return self._draw(p, full, preview=False)
+        preview = self._result(p, False, lambda: True)
+        full = self._cached(p)  # a preview as large as the full run is the full run
+        if full is not None:
+            self._future = None
+            self._refined.set()
+            return self._draw(p, full, preview=False)
+        self._refined.clear()
+        html = self._draw(p, preview, preview=True)
+        if self._refine_mode() == "background":
+            self._future = self._executor.submit(self._refine, gen, p)
+        return html
+
+    def _draw(self, p, result, preview: bool) -> str:
+        self.shown_preview = preview
+        return self._show(p, result, preview)
+
+    def _refine(self, gen: int, p) -> bool:
+        """Compute the full result for generation ``gen`` and draw it, unless superseded."""
+
+        def current():
+            return gen == self._generation
+
+        if self.refine_delay_s > 0 and threading.current_thread() is not threading.main_thread():
+            time.sleep(self.refine_delay_s)  # a drag goes on: let its next change supersede
+        if not current():
+            self.refinements["dropped"] += 1
+            return False
+        try:
+            result = self._result(p, True, current)
+        except Exception as exc:  # shown, not lost on the worker thread
+            with DRAW_LOCK:
+                if current():
+                    self.readout.value += (
+                        f" <span style='color:#c0392b'><b>Refinement failed:</b> {exc}</span>"
+                    )
+            raise
+        with DRAW_LOCK:
+            if result is None or not current():
+                self.refinements["dropped"] += 1
+                return False
+            if self._refined.is_set():  # drawn already (an export refined it first)
+                return True
+            self.readout.value = self._draw(p, result, preview=False)
+            self.redraw()
+            if self._output is not None:
+                if threading.current_thread() is threading.main_thread():
+                    self._refresh_output()
+                else:  # an Output's context manager captures only the kernel's own thread
+                    with self._all_drawn():
+                        self._output.outputs = ()
+                        self._output.append_display_data(self.fig)
+            self.refinements["applied"] += 1
+            self._refined.set()
+        return True
+
+    def wait_refined(self, timeout: float | None = None) -> bool:
+        """Block until the figure shows the full result for the current controls.
+
+        In ``"background"`` mode waits for the worker (do not call it while holding
+        :data:`DRAW_LOCK`: the worker needs it to draw); otherwise computes the full result
+        here.
+
+        Parameters
+        ----------
+        timeout : float, optional
+            Seconds to wait at most (background mode); None waits as long as it takes.
+
+        Returns
+        -------
+        bool
+            Whether the full result is shown.
+        """
+        if self._refined.is_set():
+            return True
+        future = self._future
+        if self._refine_mode() == "background" and future is not None:
+            try:
+                future.result(timeout)
+            except TimeoutError:
+                return False
+            if self._refined.is_set() or self._future is future:
+                return self._refined.is_set()
+            return self.wait_refined(timeout)  # superseded meanwhile: wait for the newer one
+        self._refine(self._generation, self._params())
+        return self._refined.is_set()
+
+    def export(self, *args, **kwargs):
+        """As :meth:`Explorer.export`, after the full result has replaced any preview (an
+        export never shows a preview)."""
+        with DRAW_LOCK:
+            if not self._refined.is_set():
+                self._refine(self._generation, self._params())
+            return super().export(*args, **kwargs)
+
+    def show(self):
+        """As :meth:`Explorer.show`; in report mode with the full result."""
+        if display_mode(self.fig) == "static":
+            with DRAW_LOCK:
+                if not self._refined.is_set():
+                    self._refine(self._generation, self._params())
+        return super().show()
+
+
+def _preview_label(n_preview: int, n_full: int, what: str = "requests") -> str:
+    return f"Preview: {n_preview:,} {what}; refining to {n_full:,}…"
+
+
 # --------------------------------------------------------------------------- one simulation
 
 
-class ServingLoadExplorer(Explorer):
+class ServingLoadExplorer(_PreviewThenRefine, Explorer):
     """What users see at one arrival rate: the distributions of time to first token and time
     per output token against their targets, and the batch and queue over time.
+
+    A change that re-simulates shows a run of ``preview_requests`` requests first (labelled
+    as a preview), then the run of ``n_requests`` (see ``refine``; :meth:`wait_refined`
+    waits for it, and exports always show it).
 
     Parameters
     ----------
     n_requests : int
-        Requests per simulation (default 2,000: an update re-simulates in well under a second).
+        Requests per simulation (default 2,000).
+    preview_requests : int
+        Requests of the first, quick run after a change (default 200).
+    refine : {"auto", "background", "deferred", "sync"}
+        When the full run replaces the preview (see :class:`_PreviewThenRefine`).
     **params
         Initial control values.
     """
 
     name = "serving_load"
     figsize = (11.0, 5.6)
+    _TIME_TICKS = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
 
     def _export_fit(self, ax) -> str:
-        # the CDFs keep 0-100%; the batch panel keeps its fixed log scale (legend room)
-        return "x" if ax in (self.ax_t, self.ax_ttft, self.ax_tpot) else "xy"
+        # the CDFs keep 0-100%; the time panel keeps its 0-1 span (its tick labels are
+        # drawn for it) and its fixed log scale (legend room)
+        return "x" if ax in (self.ax_ttft, self.ax_tpot) else ("" if ax is self.ax_t else "xy")
 
-    def __init__(self, n_requests: int = 2_000, **params: Any):
+    def __init__(self, n_requests: int = 2_000, preview_requests: int = 200,
+                 refine: str = "auto", **params: Any):  # fmt: skip
         self.n_requests = int(n_requests)
+        self.preview_requests = max(1, min(int(preview_requests), self.n_requests))
         self._cache: dict[tuple, object] = {}
+        self._cache_lock = threading.Lock()
+        self._init_refine(refine)
         super().__init__(**params)
 
     def _make_controls(self):
@@ -172,75 +402,103 @@ class ServingLoadExplorer(Explorer):
         ax.set_xlabel("Simulated time (s)")
         ax.set_ylabel("Requests (log scale)")
         ax.set_title("Batch and queue over time", fontsize=10.5)
+        # the time axis spans 0-1 of a nice round duration; its tick labels are dynamic
+        # texts (the duration changes with every run, the layout does not: updates blit)
+        ax.set_xlim(0.0, 1.0)
+        ax.set_xticks(self._TIME_TICKS)
+        tick = ax.xaxis.get_major_ticks()[0]
+        size, pad = tick.label1.get_fontsize(), tick.get_pad() + tick.get_tick_padding()
+        ax.set_xticklabels([" "] * len(self._TIME_TICKS))  # keeps the label row's height
+        below = offset_copy(ax.get_xaxis_transform(), fig=fig, y=-pad, units="points")
+        self._time_labels = [ax.text(f, 0.0, "", transform=below, ha="center", va="top",
+                                     fontsize=size) for f in self._TIME_TICKS]  # fmt: skip
         (self._batch,) = ax.plot([], [], color="#1f4e79", lw=1.2, label="running (batch)")
         (self._queue,) = ax.plot([], [], color="#e67e22", lw=1.2, label="waiting (queue)")
         (self._cap,) = ax.plot([], [], ":", color="black", lw=1.0, label="most in a batch")
         ax.legend(loc="upper left", fontsize=8)
         ax.set_autoscale_on(False)
+        self._preview_txt = fig.text(0.98, 0.885, "", ha="right", va="bottom", fontsize=8.5,
+                                     color="#c0392b", style="italic")  # fmt: skip
         for a in (self._ttft, self._tpot, self._ttft_t, self._tpot_t, self._ttft_txt,
-                  self._tpot_txt, self._batch, self._queue, self._cap):  # fmt: skip
+                  self._tpot_txt, self._batch, self._queue, self._cap, self._preview_txt,
+                  *self._time_labels):  # fmt: skip
             self._dynamic(a)
         add_source(fig, _SOURCE)
 
-    def _simulate(self, p):
-        key = tuple(p[k] for k in ("model", "gpu", "precision", "tensor_parallel", "policy",
-                                   "split", "rate_per_s", "prompt_mean", "output_mean", "length_cv",
-                                   "max_running_requests", "chunk_tokens"))  # fmt: skip
-        if key not in self._cache:
-            prompt, output = _lengths(p)
-            pre, dec = _SPLITS[p["split"]]
-            # the chunk budget is chunked prefill's; the other policies keep vLLM's default
-            chunk = int(p["chunk_tokens"]) if p["policy"] == "chunked_prefill" else None
-            try:
-                with warnings.catch_warnings():  # a truncated run: the readout says so
-                    warnings.simplefilter("ignore", RuntimeWarning)
-                    self._cache[key] = simulate_serving(
-                        p["model"], p["gpu"], poisson_workload(p["rate_per_s"], self.n_requests,
-                                                               prompt, output),
-                        policy=p["policy"], precision=p["precision"],
-                        tensor_parallel=int(p["tensor_parallel"]),
-                        max_running_requests=int(p["max_running_requests"]), max_batch_tokens=chunk,
-                        prefill_instances=pre, decode_instances=dec, max_time_s=3600.0,
-                    )  # fmt: skip
-            except ValueError as exc:  # a model that does not fit: say so, draw nothing
-                self._cache[key] = str(exc)
-            if len(self._cache) > 16:
-                self._cache.pop(next(iter(self._cache)))
-        return self._cache[key]
+    _KEYS = ("model", "gpu", "precision", "tensor_parallel", "policy", "split", "rate_per_s",
+             "prompt_mean", "output_mean", "length_cv", "max_running_requests",
+             "chunk_tokens")  # fmt: skip
 
-    def _update(self, p):
-        res = self._simulate(p)
+    def _cached(self, p):
+        with self._cache_lock:
+            return self._cache.get((*(p[k] for k in self._KEYS), self.n_requests))
+
+    def _result(self, p, final, is_current):
+        n = self.n_requests if final else self.preview_requests
+        key = (*(p[k] for k in self._KEYS), n)
+        with self._cache_lock:
+            if key in self._cache:
+                return self._cache[key]
+        prompt, output = _lengths(p)
+        pre, dec = _SPLITS[p["split"]]
+        # the chunk budget is chunked prefill's; the other policies keep vLLM's default
+        chunk = int(p["chunk_tokens"]) if p["policy"] == "chunked_prefill" else None
+        try:
+            with warnings.catch_warnings():  # a truncated run: the readout says so
+                warnings.simplefilter("ignore", RuntimeWarning)
+                res = simulate_serving(
+                    p["model"], p["gpu"], poisson_workload(p["rate_per_s"], n, prompt, output),
+                    policy=p["policy"], precision=p["precision"],
+                    tensor_parallel=int(p["tensor_parallel"]),
+                    max_running_requests=int(p["max_running_requests"]), max_batch_tokens=chunk,
+                    prefill_instances=pre, decode_instances=dec, max_time_s=3600.0,
+                )  # fmt: skip
+        except ValueError as exc:  # a model that does not fit: say so, draw nothing
+            res = str(exc)
+        with self._cache_lock:
+            self._cache[key] = res
+            if isinstance(res, str):  # no larger run would fit either
+                self._cache[(*key[:-1], self.n_requests)] = res
+            while len(self._cache) > 32:
+                self._cache.pop(next(iter(self._cache)))
+        return res
+
+    def _show(self, p, res, preview):
         ttft_t, tpot_t = float(p["ttft_ms"]), float(p["tpot_ms"])
         self._ttft_t.set_data([ttft_t, ttft_t], [0, 1.02])
         self._tpot_t.set_data([tpot_t, tpot_t], [0, 1.02])
+        self._preview_txt.set_text(
+            _preview_label(self.preview_requests, self.n_requests) if preview else ""
+        )
         if isinstance(res, str):
             for a in (self._ttft, self._tpot, self._batch, self._queue, self._cap):
                 a.set_data([], [])
-            self._ttft_txt.set_text("")
-            self._tpot_txt.set_text("")
+            for t in (self._ttft_txt, self._tpot_txt, *self._time_labels):
+                t.set_text("")
             self._last = pd.DataFrame(columns=["ttft_ms", "tpot_ms"])
             return f"<span style='color:#c0392b'><b>Cannot simulate:</b> {res}</span>"
         req = res.requests
-        x, y = _cdf(np.clip(req["ttft_ms"], 1.0, 1e5))
+        x, y = _cdf(np.clip(req["ttft_ms"].to_numpy(dtype=float), 1.0, 1e5))
         self._ttft.set_data(x, y)
-        x, y = _cdf(np.clip(req["tpot_ms"].dropna(), 0.5, 1e4))
+        x, y = _cdf(np.clip(req["tpot_ms"].to_numpy(dtype=float), 0.5, 1e4))
         self._tpot.set_data(x, y)
-        finished = np.isfinite(req["finish_s"])  # an unfinished request meets no target
-        met_ttft = float((req["ttft_ms"] <= ttft_t).mean())
-        met_tpot = float((finished & ((req["tpot_ms"] <= tpot_t) | (req["output_tokens"] <= 1)))
-                         .mean())  # fmt: skip
+        met_ttft, met_tpot = attainment_per_target(req, ttft_t, tpot_t)
         self._ttft_txt.set_text(f"{met_ttft:.0%} within target")
         self._tpot_txt.set_text(f"{met_tpot:.0%} within target")
         tl = res.timeline.dropna()
+        t = tl["time_s"].to_numpy(dtype=float)
+        end = float(t.max()) if len(t) else 1.0
+        span = nice_ceiling(end, steps=(1.0, 2.0, 2.5, 5.0))
         # on the log axis an empty batch or queue is a gap, not a line at the bottom
-        self._batch.set_data(tl["time_s"], tl["batch"].where(tl["batch"] >= 1))
-        self._queue.set_data(tl["time_s"], tl["queue"].where(tl["queue"] >= 1))
-        end = float(tl["time_s"].max()) if len(tl) else 1.0
-        self._cap.set_data([0, end], [p["max_running_requests"]] * 2)
-        self._set_limits(self.ax_t, xlim=(0.0, _nice_ceiling(end)))
+        batch, queue = tl["batch"].to_numpy(dtype=float), tl["queue"].to_numpy(dtype=float)
+        self._batch.set_data(t / span, np.where(batch >= 1, batch, np.nan))
+        self._queue.set_data(t / span, np.where(queue >= 1, queue, np.nan))
+        self._cap.set_data([0, end / span], [p["max_running_requests"]] * 2)
+        for f, label in zip(self._TIME_TICKS, self._time_labels, strict=True):
+            label.set_text(f"{f * span:,.10g}")
         s = res.summary
         att = slo_attainment(req, ttft_t, tpot_t)
-        good = att * s["n_requests"] / s["duration_s"]
+        good = vllm_goodput_rps(att, s["n_requests"], s["duration_s"])
         self._last = req[["arrival_s", "prompt_tokens", "output_tokens", "ttft_ms", "tpot_ms",
                           "max_gap_ms", "e2e_s", "preemptions"]].copy()  # fmt: skip
         trunc = ""
@@ -249,7 +507,13 @@ class ServingLoadExplorer(Explorer):
                 " <span style='color:#c0392b'>(stopped at the time bound: "
                 f"{s['unfinished']:,} requests unfinished, counted as missed)</span>"
             )
-        return (
+        head = (
+            f"<i style='color:#c0392b'>Preview of {self.preview_requests:,} requests; the "
+            f"run of {self.n_requests:,} follows.</i> "
+            if preview
+            else ""
+        )
+        return head + (
             f"{p['rate_per_s']:g} requests/s on {s['n_gpus']} GPU(s): <b>{att:.0%}</b> meet "
             f"both targets · throughput <b>{s['tokens_per_s_per_gpu']:,.0f}</b> output "
             f"tokens/s per GPU ({s['requests_per_s']:.2f} requests/s) · goodput (vLLM's "
@@ -259,26 +523,26 @@ class ServingLoadExplorer(Explorer):
         )
 
 
-def _nice_ceiling(x: float) -> float:
-    if x <= 0 or not math.isfinite(x):
-        return 1.0
-    mag = 10 ** math.floor(math.log10(x))
-    for m in (1, 2, 2.5, 5, 10):
-        if x <= m * mag:
-            return m * mag
-    return 10 * mag  # pragma: no cover
+def _tick_label(v: float) -> str:
+    """A tick value as the house formatter would print it, to three significant digits."""
+    if v >= 100:
+        return f"{v:,.0f}"
+    return f"{float(f'{v:.3g}'):,.10g}"
 
 
 # --------------------------------------------------------------------------- goodput curves
 
 
-class GoodputExplorer(Explorer):
+class GoodputExplorer(_PreviewThenRefine, Explorer):
     """Attainment, throughput and goodput against the arrival rate, for three schedulers.
 
     For one model, GPU and request mix, the same Poisson workload is simulated at a grid of
     arrival rates per GPU with chunked prefill, prefill-first, and disaggregated prefill and
     decode pools. Moving the latency targets re-reads the kept simulations (fast); changing the
-    hardware or the requests re-simulates (on release).
+    hardware or the requests re-simulates (on release): first a preview of
+    ``preview_requests`` requests at ``preview_rates`` of the rates (labelled as such), then
+    the full sweep (see ``refine``; :meth:`wait_refined` waits for it, and exports always show
+    it).
 
     Parameters
     ----------
@@ -287,21 +551,42 @@ class GoodputExplorer(Explorer):
         in a notebook); they are simulated when omitted.
     n_requests : int
         Requests per simulation (default 2,000).
+    preview_requests : int
+        Requests per simulation of the preview (default 80).
+    preview_rates : int
+        Rates of the preview, the grid's first and last among them (default 4 of 10).
+    refine : {"auto", "background", "deferred", "sync"}
+        When the full sweep replaces the preview (see :class:`_PreviewThenRefine`).
     **params
         Initial control values.
     """
 
     name = "goodput"
     figsize = (11.0, 5.6)
+    _KEYS = ("model", "gpu", "precision", "tensor_parallel", "prompt_mean", "output_mean",
+             "length_cv", "split")  # fmt: skip
+
+    # The axes are drawn in units of the grid's highest rate (the bars in units of their
+    # axis's span), with dynamic tick labels giving the values: a new rate grid (another
+    # model, GPU or request mix) changes the labels, not the layout, so it blits.
+    _REL_LO = RATE_GRID_CAPACITY_SHARES[0] / RATE_GRID_CAPACITY_SHARES[1]
+    _X_TICKS = tuple(np.geomspace(_REL_LO, 1.0, 4))
+    _Y_TICKS = (0.01, 0.1, 1.0)
+    _BAR_TICKS = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
 
     def _export_fit(self, ax) -> str:
-        return "x" if ax is self.ax_a else ("y" if ax is self.ax_b else "xy")
+        return ""  # the live limits: the tick labels are drawn for them
 
     def __init__(self, sweeps: dict[str, LoadSweep] | None = None, n_requests: int = 2_000,
+                 preview_requests: int = 80, preview_rates: int = 4, refine: str = "auto",
                  **params: Any):  # fmt: skip
         self.n_requests = int(n_requests)
-        self._cache: dict[tuple, dict] = {}
+        self.preview_requests = max(1, min(int(preview_requests), self.n_requests))
+        self.preview_rates = max(2, int(preview_rates))
+        self._cache: dict[tuple, dict | str] = {}
+        self._cache_lock = threading.Lock()
         self._given = sweeps
+        self._init_refine(refine)
         super().__init__(**params)
 
     def _make_controls(self):
@@ -335,7 +620,8 @@ class GoodputExplorer(Explorer):
             (self._marks[pol],) = ax.plot([], [], "D", ms=8, mfc="white", mec=col, mew=2)
         (self._target,) = ax.plot([], [], "--", color="#c0392b", lw=1.0, label="target")
         ax.legend(loc="lower left", fontsize=7.5)
-        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:,.10g}"))
+        ax.set_xlim(self._REL_LO / 1.3, 1.3)
+        ticks = _dynamic_ticks(ax, "x", self._X_TICKS)
         ax2 = self.ax_g
         ax2.set_xscale("log")
         ax2.set_yscale("log")
@@ -348,100 +634,157 @@ class GoodputExplorer(Explorer):
         (self._gmark,) = ax2.plot([], [], "D", ms=8, mfc="white", mec="#1f4e79", mew=2,
                                   label="at the goodput rate (DistServe's)")  # fmt: skip
         ax2.legend(loc="upper left", fontsize=7.5)
-        for a in (ax2.xaxis, ax2.yaxis):
-            a.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:,.10g}"))
+        ax2.set_xlim(self._REL_LO / 1.3, 1.3)
+        ax2.set_ylim(1 / 300, 2.0)
+        ticks += _dynamic_ticks(ax2, "x", self._X_TICKS)
+        self._y_ticks = _dynamic_ticks(ax2, "y", self._Y_TICKS)
         ax3 = self.ax_b
         self._bars = ax3.bar(range(3), [0, 0, 0], color=list(POLICY_COLORS.values()))
         ax3.set_xticks(range(3), ["chunked\nprefill", "prefill\nfirst", "disagg-\nregated"],
                        fontsize=8)  # fmt: skip
         ax3.set_ylabel("Goodput (requests/s per GPU)")
+        ax3.set_ylim(0.0, 1.0)
+        self._bar_ticks = _dynamic_ticks(ax3, "y", self._BAR_TICKS)
+        self._x_ticks = ticks
         ax3.set_title("Goodput per GPU", fontsize=10.5)
         self._bar_txt = [ax3.text(i, 0, "", ha="center", va="bottom", fontsize=8)
                          for i in range(3)]  # fmt: skip
+        self._preview_txt = fig.text(0.98, 0.885, "", ha="right", va="bottom", fontsize=8.5,
+                                     color="#c0392b", style="italic")  # fmt: skip
         for a in (*self._curves.values(), *self._marks.values(), self._target, self._thr,
-                  self._good, self._gmark, *self._bars, *self._bar_txt):  # fmt: skip
+                  self._good, self._gmark, *self._bars, *self._bar_txt,
+                  self._preview_txt, *self._x_ticks, *self._y_ticks,
+                  *self._bar_ticks):  # fmt: skip
             self._dynamic(a)
         for a in (ax, ax2, ax3):
             a.set_autoscale_on(False)
         add_source(fig, _SOURCE + " Goodput: the highest rate meeting the attainment target.")
 
-    def _sweeps(self, p) -> dict | str:
-        key = tuple(p[k] for k in ("model", "gpu", "precision", "tensor_parallel", "prompt_mean",
-                                   "output_mean", "length_cv", "split"))  # fmt: skip
-        if self._given is not None and key not in self._cache:
-            self._cache[key], self._given = self._given, None
-        if key not in self._cache:
-            prompt, output = _lengths(p)
-            n = int(p["tensor_parallel"])
-            kw = dict(prompt_tokens=prompt, output_tokens=output, n_requests=self.n_requests,
-                      precision=p["precision"], tensor_parallel=n, max_time_s=3600.0)  # fmt: skip
-            try:
-                rates = rate_grid_per_gpu(p["model"], p["gpu"], p["prompt_mean"],
-                                          p["output_mean"], precision=p["precision"],
-                                          tensor_parallel=n)  # fmt: skip
-                pre, dec = _SPLITS[p["split"]]
-                with warnings.catch_warnings():  # truncation shows in the attainment (0)
-                    warnings.simplefilter("ignore", RuntimeWarning)
-                    self._cache[key] = self._sweep_all(p, rates, pre, dec, kw)
-            except ValueError as exc:
-                self._cache[key] = str(exc)
-            if len(self._cache) > 8:
-                self._cache.pop(next(iter(self._cache)))
-        return self._cache[key]
+    def _cached(self, p):
+        key = tuple(p[k] for k in self._KEYS)
+        with self._cache_lock:
+            if self._given is not None and (*key, "full") not in self._cache:
+                given, self._given = self._given, None
+                self._cache[(*key, "full")] = self._entry(given)
+            return self._cache.get((*key, "full"))
 
     @staticmethod
-    def _sweep_all(p, rates, pre, dec, kw):
-        m, g = p["model"], p["gpu"]
-        return {
-            "chunked_prefill": load_sweep(m, g, rates, policy="chunked_prefill", **kw),
-            "prefill_first": load_sweep(m, g, rates, policy="prefill_first", **kw),
-            "disaggregated": load_sweep(m, g, rates, policy="disaggregated",
-                                        prefill_instances=pre, decode_instances=dec, **kw),
+    def _entry(sweeps: dict) -> dict:
+        """What an update reads: the sweeps, their latencies as arrays and the fixed columns."""
+        lat = {pol: sweep_latencies(s) for pol, s in sweeps.items()}
+        fixed = {
+            pol: pd.DataFrame({
+                "tokens_per_s_per_gpu": [r.summary["tokens_per_s_per_gpu"] for r in s.results],
+                "ttft_p99_ms": [r.summary["ttft_ms_p99"] for r in s.results],
+                "tpot_p99_ms": [r.summary["tpot_ms_p99"] for r in s.results],
+            })
+            for pol, s in sweeps.items()
         }  # fmt: skip
+        return {"sweeps": sweeps, "lat": lat, "fixed": fixed}
 
-    def _update(self, p):
-        sw = self._sweeps(p)
-        if isinstance(sw, str):
+    def _result(self, p, final, is_current):
+        key = (*(p[k] for k in self._KEYS), "full" if final else "preview")
+        with self._cache_lock:
+            if key in self._cache:
+                return self._cache[key]
+        prompt, output = _lengths(p)
+        n = int(p["tensor_parallel"])
+        kw = dict(prompt_tokens=prompt, output_tokens=output, precision=p["precision"],
+                  tensor_parallel=n, max_time_s=3600.0,
+                  n_requests=self.n_requests if final else self.preview_requests)  # fmt: skip
+        pre, dec = _SPLITS[p["split"]]
+        m, g = p["model"], p["gpu"]
+        try:
+            rates = rate_grid_per_gpu(m, g, p["prompt_mean"], p["output_mean"],
+                                      precision=p["precision"], tensor_parallel=n)  # fmt: skip
+            if not final:  # fewer rates, the grid's ends among them (the same axes)
+                pick = np.linspace(0, len(rates) - 1, min(self.preview_rates, len(rates)))
+                rates = rates[np.unique(pick.round().astype(int))]
+            sweeps = {}
+            with warnings.catch_warnings():  # truncation shows in the attainment (0)
+                warnings.simplefilter("ignore", RuntimeWarning)
+                for pol in POLICY_COLORS:
+                    extra = ({"prefill_instances": pre, "decode_instances": dec}
+                             if pol == "disaggregated" else {})  # fmt: skip
+                    parts = []
+                    for r in rates:  # one rate at a time (the same draws at each)
+                        if not is_current():  # superseded: stop between simulations
+                            return None
+                        parts.append(load_sweep(m, g, [r], policy=pol, **kw, **extra))
+                    sweeps[pol] = LoadSweep(
+                        parts[0].label,
+                        rates,
+                        parts[0].n_gpus,
+                        [x for part in parts for x in part.results],
+                    )
+            entry: dict | str = self._entry(sweeps)
+        except ValueError as exc:
+            entry = str(exc)
+        with self._cache_lock:
+            self._cache[key] = entry
+            if isinstance(entry, str):  # the full sweep would fail alike
+                self._cache[(*key[:-1], "full")] = entry
+            while len(self._cache) > 16:
+                self._cache.pop(next(iter(self._cache)))
+        return entry
+
+    def _show(self, p, entry, preview):
+        n_rates = self.preview_rates
+        self._preview_txt.set_text(
+            f"Preview: {self.preview_requests:,} requests at {n_rates} rates; refining to "
+            f"{self.n_requests:,} at every rate…" if preview else ""
+        )  # fmt: skip
+        if isinstance(entry, str):
             for a in (*self._curves.values(), *self._marks.values(), self._target, self._thr,
                       self._good, self._gmark):  # fmt: skip
                 a.set_data([], [])
             for b, t in zip(self._bars, self._bar_txt, strict=True):
                 b.set_height(0)
                 t.set_text("")
-            self._last = pd.DataFrame(columns=["policy", "rate_per_gpu", "attainment"])
-            return f"<span style='color:#c0392b'><b>Cannot simulate:</b> {sw}</span>"
+            for t in (*self._x_ticks, *self._y_ticks, *self._bar_ticks):
+                t.set_text("")
+            self._shown = None
+            return f"<span style='color:#c0392b'><b>Cannot simulate:</b> {entry}</span>"
         ttft, tpot, target = float(p["ttft_ms"]), float(p["tpot_ms"]), float(p["attainment"])
-        rates = sw["chunked_prefill"].rates_per_gpu
-        lo, hi = rates.min() / 1.3, rates.max() * 1.3
+        lat = entry["lat"]
+        rates = lat["chunked_prefill"].rates_per_gpu
+        ref = float(rates.max())  # the axes' unit (see _REL_LO)
+        lo, hi = rates.min() / ref / 1.3, 1.3
         self._set_limits(self.ax_a, xlim=(lo, hi))
         self._target.set_data([lo, hi], [target, target])
-        frames, good = [], {}
-        for pol, s in sw.items():
-            c = s.curve(ttft, tpot)
-            g = s.goodput_per_gpu(ttft, tpot, target)
-            good[pol] = g
-            self._curves[pol].set_data(c["rate_per_gpu"], c["attainment"])
-            self._marks[pol].set_data([g] if g > 0 else [], [target] if g > 0 else [])
-            frames.append(c.assign(policy=s.label, goodput_rps_per_gpu=g))
-        c = sw["chunked_prefill"].curve(ttft, tpot)
-        # limits follow the simulated rates only, so moving a target redraws by blitting
-        ymax = float(rates.max())
-        self._set_limits(self.ax_g, xlim=(lo, hi), ylim=(ymax / 300, ymax * 2))
-        self._thr.set_data(c["rate_per_gpu"], c["throughput_rps_per_gpu"])
-        self._good.set_data(c["rate_per_gpu"], np.maximum(c["goodput_rps_per_gpu_vllm"],
-                                                           ymax / 300))  # fmt: skip
+        att, good = {}, {}
+        for pol, la in lat.items():
+            att[pol] = attainment_by_rate(la, ttft, tpot)
+            good[pol] = g = grid_goodput_rps_per_gpu(la.rates_per_gpu, att[pol], target)
+            self._curves[pol].set_data(la.rates_per_gpu / ref, att[pol])
+            self._marks[pol].set_data([g / ref] if g > 0 else [], [target] if g > 0 else [])
+        c = lat["chunked_prefill"]
+        vllm = vllm_goodput_rps(att["chunked_prefill"], c.n_requests, c.duration_s) / c.n_gpus
+        self._set_limits(self.ax_g, xlim=(lo, hi))
+        self._thr.set_data(rates / ref, c.throughput_rps_per_gpu / ref)
+        self._good.set_data(rates / ref, np.maximum(vllm / ref, 1 / 300))
         g0 = good["chunked_prefill"]
-        at_g = float(np.interp(g0, c["rate_per_gpu"], c["throughput_rps_per_gpu"])) if g0 else 0
-        self._gmark.set_data([g0] if g0 > 0 else [], [at_g] if g0 > 0 else [])
-        self._set_limits(self.ax_b, ylim=(0, _nice_ceiling(ymax * 1.15)))
+        # throughput at the goodput rate (interpolated on the chunked curve; 0 without one)
+        thr = float(throughput_at_rate_rps_per_gpu(rates, c.throughput_rps_per_gpu, g0))
+        self._gmark.set_data([g0 / ref] if g0 > 0 else [], [thr / ref] if g0 > 0 else [])
+        span = nice_ceiling(ref * 1.15, steps=(1.0, 2.0, 2.5, 5.0))
         for g, b, t in zip(good.values(), self._bars, self._bar_txt, strict=True):
-            b.set_height(g)
-            t.set_position((b.get_x() + b.get_width() / 2, g))
+            b.set_height(g / span)
+            t.set_position((b.get_x() + b.get_width() / 2, g / span))
             t.set_text(f"{g:.2f}")
-        self._last = pd.concat(frames, ignore_index=True)
-        thr = at_g  # throughput at the goodput rate (interpolated on the chunked curve)
+        for labels, ticks, unit in ((self._x_ticks, self._X_TICKS * 2, ref),
+                                    (self._y_ticks, self._Y_TICKS, ref),
+                                    (self._bar_ticks, self._BAR_TICKS, span)):  # fmt: skip
+            for t, v in zip(labels, ticks, strict=True):
+                t.set_text(_tick_label(v * unit))
+        self._shown = (entry, att, good)
         split = p["split"]
         head = (
+            f"<i style='color:#c0392b'>Preview ({self.preview_requests:,} requests at "
+            f"{len(rates)} rates); the full sweep follows.</i> "
+            if preview
+            else ""
+        ) + (
             f"targets TTFT {ttft:g} ms, TPOT {tpot:g} ms for {target:.0%} of requests · "
             f"goodput per GPU: chunked prefill <b>{g0:.2f}</b>, prefill-first "
             f"<b>{good['prefill_first']:.2f}</b>, disaggregated {split} <b>"
@@ -458,6 +801,29 @@ class GoodputExplorer(Explorer):
             f"prefill completes {thr:.2f} requests/s per GPU; pushing the rate higher adds "
             "throughput but fewer requests meet their targets"
         )
+
+    def data(self) -> pd.DataFrame:
+        """Attainment, throughput and goodput per policy and rate, as drawn (exported as CSV):
+        the columns of :meth:`inferecon.LoadSweep.curve` with ``policy`` and the policy's
+        ``goodput_rps_per_gpu``."""
+        if self._shown is None:
+            return pd.DataFrame(columns=["policy", "rate_per_gpu", "attainment"])
+        entry, att, good = self._shown
+        frames = []
+        for pol, la in entry["lat"].items():
+            vllm = vllm_goodput_rps(att[pol], la.n_requests, la.duration_s) / la.n_gpus
+            frames.append(pd.DataFrame({
+                "rate_per_gpu": la.rates_per_gpu,
+                "attainment": att[pol],
+                "throughput_rps_per_gpu": la.throughput_rps_per_gpu,
+                "tokens_per_s_per_gpu": entry["fixed"][pol]["tokens_per_s_per_gpu"],
+                "goodput_rps_per_gpu_vllm": vllm,
+                "ttft_p99_ms": entry["fixed"][pol]["ttft_p99_ms"],
+                "tpot_p99_ms": entry["fixed"][pol]["tpot_p99_ms"],
+                "policy": entry["sweeps"][pol].label,
+                "goodput_rps_per_gpu": good[pol],
+            }))  # fmt: skip
+        return pd.concat(frames, ignore_index=True)
 
 
 # --------------------------------------------------------------------------- published sweeps
@@ -551,19 +917,18 @@ class PublishedSweepsExplorer(Explorer):
             self._title.set_text(title)
             self._relayout()
         self._last = d.reset_index(drop=True)
-        ratio = (d["measured_tokens_per_s"] / d["model_tokens_per_s"]).median()
-        beaten = d["measured_tokens_per_s"] > d["ceiling_tokens_per_s"] * (1 + 1e-9)
-        bounded = d["ceiling_tokens_per_s"].notna().any()
+        agree = published_sweep_agreement(d)
+        beaten = agree["levels_above_ceiling"]
         return (
             f"{len(d)} load levels ({mode.replace('_', ' ')}) · measured throughput is "
-            f"<b>{ratio:.2f}×</b> the calibrated simulation's (median) · "
+            f"<b>{agree['measured_over_model_median']:.2f}×</b> the calibrated simulation's "
+            "(median) · "
             + (
                 "no throughput ceiling without a concurrency (open loop)"
-                if not bounded
+                if not agree["has_ceiling"]
                 else "the throughput ceiling is <b>never beaten</b>"
-                if not beaten.any()
-                else f"<b style='color:#c0392b'>the ceiling is beaten at {int(beaten.sum())} "
-                "level(s)</b>"
+                if not beaten
+                else f"<b style='color:#c0392b'>the ceiling is beaten at {beaten} level(s)</b>"
             )  # fmt: skip
             + f" · first row: {r['measured_tokens_per_s']:,.0f} tokens/s measured"
         )

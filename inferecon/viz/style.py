@@ -24,6 +24,7 @@ __all__ = [
     "add_title",
     "declutter",
     "house_style",
+    "nice_ceiling",
     "savefig",
     "side_by_side",
     "slug",
@@ -104,6 +105,36 @@ def savefig(
                 raise
             written.append(target)
     return written
+
+
+def nice_ceiling(value: float, steps: tuple[float, ...] = (1.0, 2.0, 5.0)) -> float:
+    """The smallest ``step x 10^k`` at or above ``value``: an axis limit that changes rarely.
+
+    Parameters
+    ----------
+    value : float
+        The largest value the axis must show; not finite or <= 0 gives 1.
+    steps : tuple of float
+        Increasing mantissas in [1, 10), starting at 1 (``(1, 2, 5)``; ``(1, 2, 2.5, 5)`` for
+        finer limits).
+
+    Returns
+    -------
+    float
+        The limit.
+
+    Examples
+    --------
+    >>> nice_ceiling(3.2), nice_ceiling(0.021), nice_ceiling(2.2, steps=(1, 2, 2.5, 5))
+    (5.0, 0.05, 2.5)
+    """
+    if not np.isfinite(value) or value <= 0:
+        return 1.0
+    k = np.floor(np.log10(value))
+    for m in (*steps, 10.0):
+        if m * 10**k >= value:
+            return float(m * 10**k)
+    return float(10 ** (k + 1))  # pragma: no cover (rounding at the top of a decade)
 
 
 def add_title(fig, text: str):
