@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 import threading
 import time
 import warnings
@@ -125,6 +126,102 @@ def _dynamic_ticks(ax, axis: str, positions) -> list:
     where = offset_copy(ax.get_yaxis_transform(), fig=ax.figure, x=-pad, units="points")
     return [ax.text(0.0, v, "", transform=where, ha="right", va="center", fontsize=size)
             for v in positions]  # fmt: skip
+
+
+class _NiceLogTicks:
+    """Ticks, grid lines and labels at round values (1, 2, 5 x 10^k) of a log axis drawn in
+    relative units (the axis shows ``value / unit`` between fixed limits): every one of them is
+    a dynamic artist, so a new unit moves them by blitting, and the reader still sees the
+    round values a static log axis would show.
+
+    The static axis keeps invisible placeholder labels (so the axis label sits where it would)
+    and no tick marks or grid lines of its own.
+    """
+
+    _POOL = 12
+
+    def __init__(self, ax, axis: str):
+        import matplotlib as mpl
+        from matplotlib.markers import TICKDOWN, TICKLEFT
+        from matplotlib.ticker import FixedLocator, NullLocator
+
+        self.ax, self.axis = ax, axis
+        a = ax.xaxis if axis == "x" else ax.yaxis
+        lo, hi = ax.get_xlim() if axis == "x" else ax.get_ylim()
+        a.set_major_locator(FixedLocator([float(np.sqrt(lo * hi))]))
+        a.set_minor_locator(NullLocator())
+        tick = a.get_major_ticks()[0]
+        size, pad = tick.label1.get_fontsize(), tick.get_pad() + tick.get_tick_padding()
+        a.set_ticklabels([" " if axis == "x" else "0.000"])
+        a.set_tick_params(which="both", length=0, labelcolor=(0.0, 0.0, 0.0, 0.0))
+        ax.grid(False, axis=axis)
+        rc = mpl.rcParams
+        grid = dict(color=rc["grid.color"], lw=rc["grid.linewidth"], alpha=rc["grid.alpha"],
+                    ls=rc["grid.linestyle"], zorder=0.5)  # fmt: skip
+        pre = "xtick" if axis == "x" else "ytick"
+        mark = dict(marker=TICKDOWN if axis == "x" else TICKLEFT, ls="none",
+                    ms=rc[f"{pre}.major.size"], mew=rc[f"{pre}.major.width"],
+                    color=rc[f"{pre}.color"], clip_on=False, zorder=2.5)  # fmt: skip
+        if axis == "x":
+            where = ax.get_xaxis_transform()
+            text_at = offset_copy(where, fig=ax.figure, y=-pad, units="points")
+            self.slots = [
+                (ax.plot([1, 1], [0, 1], transform=where, **grid)[0],
+                 ax.plot([1], [0], transform=where, **mark)[0],
+                 ax.text(1, 0.0, "", transform=text_at, ha="center", va="top", fontsize=size))
+                for _ in range(self._POOL)
+            ]  # fmt: skip
+        else:
+            where = ax.get_yaxis_transform()
+            text_at = offset_copy(where, fig=ax.figure, x=-pad, units="points")
+            self.slots = [
+                (ax.plot([0, 1], [1, 1], transform=where, **grid)[0],
+                 ax.plot([0], [1], transform=where, **mark)[0],
+                 ax.text(0.0, 1, "", transform=text_at, ha="right", va="center", fontsize=size))
+                for _ in range(self._POOL)
+            ]  # fmt: skip
+        self.clear()
+
+    @property
+    def artists(self) -> list:
+        return [a for slot in self.slots for a in slot]
+
+    def clear(self) -> None:
+        for slot in self.slots:
+            for a in slot:
+                a.set_visible(False)
+
+    def update(self, unit: float) -> None:
+        """Place the round values between the axis's limits times ``unit`` (> 0)."""
+        lo, hi = self.ax.get_xlim() if self.axis == "x" else self.ax.get_ylim()
+        values = _round_log_values(lo * unit, hi * unit, self._POOL)
+        self.clear()
+        for (grid, mark, label), v in zip(self.slots, values, strict=False):
+            pos = v / unit
+            if self.axis == "x":
+                grid.set_xdata([pos, pos])
+                mark.set_xdata([pos])
+                label.set_x(pos)
+            else:
+                grid.set_ydata([pos, pos])
+                mark.set_ydata([pos])
+                label.set_y(pos)
+            label.set_text(_tick_label(v))
+            for a in (grid, mark, label):
+                a.set_visible(True)
+
+
+def _round_log_values(lo: float, hi: float, at_most: int) -> list[float]:
+    """The values 1, 2, 5 x 10^k in [lo, hi] (only 1 x 10^k where those are too many)."""
+    if not (0 < lo < hi and np.isfinite(hi)):
+        return []
+    k0, k1 = int(np.floor(np.log10(lo))), int(np.ceil(np.log10(hi)))
+    for mantissas in ((1.0, 2.0, 5.0), (1.0,)):
+        vals = [m * 10.0**k for k in range(k0, k1 + 1) for m in mantissas]
+        vals = [v for v in vals if lo <= v * (1 + 1e-12) and v <= hi * (1 + 1e-12)]
+        if len(vals) <= at_most and len(vals) >= 2 or mantissas == (1.0,):
+            return vals[:at_most]
+    return []  # pragma: no cover
 
 
 # --------------------------------------------------------------------------- preview, then refine
@@ -570,8 +667,6 @@ class GoodputExplorer(_PreviewThenRefine, Explorer):
     # axis's span), with dynamic tick labels giving the values: a new rate grid (another
     # model, GPU or request mix) changes the labels, not the layout, so it blits.
     _REL_LO = RATE_GRID_CAPACITY_SHARES[0] / RATE_GRID_CAPACITY_SHARES[1]
-    _X_TICKS = tuple(np.geomspace(_REL_LO, 1.0, 4))
-    _Y_TICKS = (0.01, 0.1, 1.0)
     _BAR_TICKS = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
 
     def _export_fit(self, ax) -> str:
@@ -619,9 +714,9 @@ class GoodputExplorer(_PreviewThenRefine, Explorer):
             (self._curves[pol],) = ax.plot([], [], "o-", ms=3, color=col, lw=1.5, label=pol)
             (self._marks[pol],) = ax.plot([], [], "D", ms=8, mfc="white", mec=col, mew=2)
         (self._target,) = ax.plot([], [], "--", color="#c0392b", lw=1.0, label="target")
-        ax.legend(loc="lower left", fontsize=7.5)
+        legends = [ax.legend(loc="lower left", fontsize=7.5)]
         ax.set_xlim(self._REL_LO / 1.3, 1.3)
-        ticks = _dynamic_ticks(ax, "x", self._X_TICKS)
+        self._log_ticks = [_NiceLogTicks(ax, "x")]
         ax2 = self.ax_g
         ax2.set_xscale("log")
         ax2.set_yscale("log")
@@ -633,11 +728,10 @@ class GoodputExplorer(_PreviewThenRefine, Explorer):
                                  label="goodput at that rate (vLLM's)")  # fmt: skip
         (self._gmark,) = ax2.plot([], [], "D", ms=8, mfc="white", mec="#1f4e79", mew=2,
                                   label="at the goodput rate (DistServe's)")  # fmt: skip
-        ax2.legend(loc="upper left", fontsize=7.5)
+        legends.append(ax2.legend(loc="upper left", fontsize=7.5))
         ax2.set_xlim(self._REL_LO / 1.3, 1.3)
-        ax2.set_ylim(1 / 300, 2.0)
-        ticks += _dynamic_ticks(ax2, "x", self._X_TICKS)
-        self._y_ticks = _dynamic_ticks(ax2, "y", self._Y_TICKS)
+        ax2.set_ylim(self._REL_LO / 2.0, 2.0)
+        self._log_ticks += [_NiceLogTicks(ax2, "x"), _NiceLogTicks(ax2, "y")]
         ax3 = self.ax_b
         self._bars = ax3.bar(range(3), [0, 0, 0], color=list(POLICY_COLORS.values()))
         ax3.set_xticks(range(3), ["chunked\nprefill", "prefill\nfirst", "disagg-\nregated"],
@@ -645,16 +739,18 @@ class GoodputExplorer(_PreviewThenRefine, Explorer):
         ax3.set_ylabel("Goodput (requests/s per GPU)")
         ax3.set_ylim(0.0, 1.0)
         self._bar_ticks = _dynamic_ticks(ax3, "y", self._BAR_TICKS)
-        self._x_ticks = ticks
         ax3.set_title("Goodput per GPU", fontsize=10.5)
         self._bar_txt = [ax3.text(i, 0, "", ha="center", va="bottom", fontsize=8)
                          for i in range(3)]  # fmt: skip
         self._preview_txt = fig.text(0.98, 0.885, "", ha="right", va="bottom", fontsize=8.5,
                                      color="#c0392b", style="italic")  # fmt: skip
+        # why nothing is drawn (a configuration that cannot be simulated), in the figure too
+        self._problem_txt = fig.text(0.5, 0.53, "", ha="center", va="center", fontsize=10,
+                                     color="#c0392b", bbox=dict(fc="white", ec="none"))  # fmt: skip
         for a in (*self._curves.values(), *self._marks.values(), self._target, self._thr,
                   self._good, self._gmark, *self._bars, *self._bar_txt,
-                  self._preview_txt, *self._x_ticks, *self._y_ticks,
-                  *self._bar_ticks):  # fmt: skip
+                  self._preview_txt, self._problem_txt, *self._bar_ticks, *legends,
+                  *(a for t in self._log_ticks for a in t.artists)):  # fmt: skip
             self._dynamic(a)
         for a in (ax, ax2, ax3):
             a.set_autoscale_on(False)
@@ -741,10 +837,14 @@ class GoodputExplorer(_PreviewThenRefine, Explorer):
             for b, t in zip(self._bars, self._bar_txt, strict=True):
                 b.set_height(0)
                 t.set_text("")
-            for t in (*self._x_ticks, *self._y_ticks, *self._bar_ticks):
+            for t in self._bar_ticks:
                 t.set_text("")
+            for t in self._log_ticks:
+                t.clear()
+            self._problem_txt.set_text(textwrap.fill(f"Cannot simulate: {entry}", 64))
             self._shown = None
             return f"<span style='color:#c0392b'><b>Cannot simulate:</b> {entry}</span>"
+        self._problem_txt.set_text("")
         ttft, tpot, target = float(p["ttft_ms"]), float(p["tpot_ms"]), float(p["attainment"])
         lat = entry["lat"]
         rates = lat["chunked_prefill"].rates_per_gpu
@@ -762,7 +862,7 @@ class GoodputExplorer(_PreviewThenRefine, Explorer):
         vllm = vllm_goodput_rps(att["chunked_prefill"], c.n_requests, c.duration_s) / c.n_gpus
         self._set_limits(self.ax_g, xlim=(lo, hi))
         self._thr.set_data(rates / ref, c.throughput_rps_per_gpu / ref)
-        self._good.set_data(rates / ref, np.maximum(vllm / ref, 1 / 300))
+        self._good.set_data(rates / ref, np.maximum(vllm / ref, self._REL_LO / 2.0))
         g0 = good["chunked_prefill"]
         # throughput at the goodput rate (interpolated on the chunked curve; 0 without one)
         thr = float(throughput_at_rate_rps_per_gpu(rates, c.throughput_rps_per_gpu, g0))
@@ -772,11 +872,10 @@ class GoodputExplorer(_PreviewThenRefine, Explorer):
             b.set_height(g / span)
             t.set_position((b.get_x() + b.get_width() / 2, g / span))
             t.set_text(f"{g:.2f}")
-        for labels, ticks, unit in ((self._x_ticks, self._X_TICKS * 2, ref),
-                                    (self._y_ticks, self._Y_TICKS, ref),
-                                    (self._bar_ticks, self._BAR_TICKS, span)):  # fmt: skip
-            for t, v in zip(labels, ticks, strict=True):
-                t.set_text(_tick_label(v * unit))
+        for t, v in zip(self._bar_ticks, self._BAR_TICKS, strict=True):
+            t.set_text(_tick_label(v * span))
+        for t in self._log_ticks:
+            t.update(ref)
         self._shown = (entry, att, good)
         split = p["split"]
         head = (

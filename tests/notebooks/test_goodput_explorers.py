@@ -231,3 +231,35 @@ def test_inline_view_gets_the_refined_figure_from_the_worker():
         assert "Figure" in out.outputs[0]["data"]["text/plain"]
     finally:
         ex.close()
+
+
+def _round(v: float) -> bool:
+    mantissa = v / 10 ** np.floor(np.log10(v) + 1e-9)
+    return any(np.isclose(mantissa, m) for m in (1.0, 2.0, 5.0))
+
+
+@pytest.mark.parametrize("model", ["Llama-3.1-8B", "Qwen3-30B-A3B"])
+def test_goodput_axes_tick_round_rates_that_match_the_data(model):
+    """The rate axes are drawn in units of the grid's highest rate (so a new grid blits), but
+    the reader sees ticks at round values (1, 2, 5 x 10^k requests/s) placed where those
+    values are: position x unit == label, and the lowest and highest rates lie between ticks."""
+    ex = GoodputExplorer(**SMALL_SWEEP, refine="sync", model=model, tensor_parallel=2)
+    try:
+        entry, _, _ = ex._shown
+        rates = entry["lat"]["chunked_prefill"].rates_per_gpu
+        unit = float(rates.max())
+        for ticks in ex._log_ticks:
+            shown = [(g, lab) for g, _, lab in ticks.slots if lab.get_visible()]
+            assert len(shown) >= 2
+            for grid, label in shown:
+                pos = grid.get_xdata()[0] if ticks.axis == "x" else grid.get_ydata()[0]
+                value = float(label.get_text().replace(",", ""))
+                assert _round(value), label.get_text()
+                assert pos * unit == pytest.approx(value, rel=2e-3)
+                lo, hi = ticks.ax.get_xlim() if ticks.axis == "x" else ticks.ax.get_ylim()
+                assert lo <= pos <= hi
+        x_values = [float(lab.get_text().replace(",", "")) for _, _, lab in ex._log_ticks[0].slots
+                    if lab.get_visible()]  # fmt: skip
+        assert min(x_values) <= rates.min() * 5 and max(x_values) >= rates.max() / 5
+    finally:
+        ex.close()
