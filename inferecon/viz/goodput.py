@@ -162,24 +162,18 @@ class _NiceLogTicks:
         mark = dict(marker=TICKDOWN if axis == "x" else TICKLEFT, ls="none",
                     ms=rc[f"{pre}.major.size"], mew=rc[f"{pre}.major.width"],
                     color=rc[f"{pre}.color"], clip_on=False, zorder=2.5)  # fmt: skip
-        if axis == "x":
-            where = ax.get_xaxis_transform()
-            text_at = offset_copy(where, fig=ax.figure, y=-pad, units="points")
-            self.slots = [
-                (ax.plot([1, 1], [0, 1], transform=where, **grid)[0],
-                 ax.plot([1], [0], transform=where, **mark)[0],
-                 ax.text(1, 0.0, "", transform=text_at, ha="center", va="top", fontsize=size))
-                for _ in range(self._POOL)
-            ]  # fmt: skip
-        else:
-            where = ax.get_yaxis_transform()
-            text_at = offset_copy(where, fig=ax.figure, x=-pad, units="points")
-            self.slots = [
-                (ax.plot([0, 1], [1, 1], transform=where, **grid)[0],
-                 ax.plot([0], [1], transform=where, **mark)[0],
-                 ax.text(0.0, 1, "", transform=text_at, ha="right", va="center", fontsize=size))
-                for _ in range(self._POOL)
-            ]  # fmt: skip
+        x = axis == "x"
+        where = ax.get_xaxis_transform() if x else ax.get_yaxis_transform()
+        text_at = offset_copy(where, fig=ax.figure, units="points", **{"y" if x else "x": -pad})
+        grid_xy, mark_xy = (([1, 1], [0, 1]), ([1], [0])) if x else (([0, 1], [1, 1]), ([0], [1]))
+        text_kw = dict(x=1, y=0.0, ha="center", va="top") if x else dict(
+            x=0.0, y=1, ha="right", va="center")  # fmt: skip
+        self.slots = [
+            (ax.plot(*grid_xy, transform=where, **grid)[0],
+             ax.plot(*mark_xy, transform=where, **mark)[0],
+             ax.text(s="", transform=text_at, fontsize=size, **text_kw))
+            for _ in range(self._POOL)
+        ]  # fmt: skip
         self.clear()
 
     @property
