@@ -103,18 +103,21 @@ def _hypothesis_profiles() -> None:
 _hypothesis_profiles()
 
 SLOW_FIRST: tuple[str, ...] = (
-    # node id prefixes of the known long tests, longest first (seconds on the 2-core machine,
-    # one worker each, measured 2026-12). Only the order changes, and only under xdist.
-    "tests/browser/test_notebooks_live.py::",  # 20-110 s per notebook: JupyterLab Run All
-    "tests/notebooks/test_explorers.py::test_sweep_every_control_min_default_max[goodput]",
-    "tests/notebooks/test_notebooks.py::test_report_build",  # six notebooks, static mode
-    "tests/browser/test_lab_slider.py::",  # its own JupyterLab
-    "tests/notebooks/test_explorers.py::test_sweep_every_control_min_default_max[",
-    "tests/notebooks/test_notebooks.py::test_executes_top_to_bottom",
-    "tests/notebooks/test_notebooks.py::test_cli_report_exit_status",
+    # node id prefixes of the known long tests, longest first (seconds each in `make test` on
+    # the 2-core machine, 2 workers, 2026-12-06). Only the order changes, and only under xdist.
+    "tests/notebooks/test_explorers.py::test_sweep_every_control_min_default_max[goodput]",  # 103
+    "tests/browser/test_notebooks_live.py::test_run_all_then_every_control[06",  # 81
+    "tests/browser/test_notebooks_live.py::test_run_all_then_every_control[03",  # 66
+    "tests/notebooks/test_notebooks.py::test_report_build",  # 40: six notebooks, static mode
+    "tests/browser/test_notebooks_live.py::",  # 18-34: JupyterLab Run All, every control
+    "tests/notebooks/test_explorers.py::test_sweep_every_control_min_default_max[",  # 1-15
+    "tests/browser/test_lab_slider.py::",  # 14, its own JupyterLab
+    "tests/unit/test_gpu_decode.py::",  # 12 to set up (torch)
+    "tests/notebooks/test_explorers.py::test_reset_restores_defaults[goodput]",  # 10
+    "tests/notebooks/test_notebooks.py::test_executes_top_to_bottom",  # 2-6 per notebook
+    "tests/notebooks/test_notebooks.py::test_cli_report_exit_status",  # 6
     "tests/browser/test_report_offline.py::",
     "tests/unit/test_readme.py::test_readme_images_exist_and_are_current",
-    "tests/unit/test_gpu_decode.py::test_cli_writes_csv",
     "tests/notebooks/test_explorers.py::test_export_is_complete_named_and_byte_identical[",
     "tests/notebooks/test_explorers.py::",
 )
