@@ -103,22 +103,19 @@ def _hypothesis_profiles() -> None:
 _hypothesis_profiles()
 
 SLOW_FIRST: tuple[str, ...] = (
-    # node id prefixes of the known long tests, longest first (seconds each in `make test` on
-    # the 2-core machine, 2 workers, 2026-12-06). Only the order changes, and only under xdist.
-    "tests/notebooks/test_explorers.py::test_sweep_every_control_min_default_max[goodput]",  # 103
-    "tests/browser/test_notebooks_live.py::test_run_all_then_every_control[06",  # 81
-    "tests/browser/test_notebooks_live.py::test_run_all_then_every_control[03",  # 66
-    "tests/notebooks/test_notebooks.py::test_report_build",  # 40: six notebooks, static mode
-    "tests/browser/test_notebooks_live.py::",  # 18-34: JupyterLab Run All, every control
-    "tests/notebooks/test_explorers.py::test_sweep_every_control_min_default_max[",  # 1-15
-    "tests/browser/test_lab_slider.py::",  # 14, its own JupyterLab
-    "tests/unit/test_gpu_decode.py::",  # 12 to set up (torch)
-    "tests/notebooks/test_explorers.py::test_reset_restores_defaults[goodput]",  # 10
-    "tests/notebooks/test_notebooks.py::test_executes_top_to_bottom",  # 2-6 per notebook
-    "tests/notebooks/test_notebooks.py::test_cli_report_exit_status",  # 6
-    "tests/browser/test_report_offline.py::",
+    # node id prefixes of the known long tests, longest first (seconds each on the 2-core
+    # machine, 2 workers, 2026-12-06). Only the order changes, and only under xdist.
+    "tests/browser/test_notebooks_live.py::test_run_all_then_every_control[06",  # 77
+    "tests/notebooks/test_notebooks.py::test_report_build",  # 46: six notebooks, static mode
+    "tests/browser/test_notebooks_live.py::test_run_all_then_every_control[03",  # 41
+    "tests/browser/test_notebooks_live.py::",  # 18-31: JupyterLab Run All, every control
+    "tests/browser/test_lab_slider.py::",  # 15, its own JupyterLab
+    "tests/notebooks/test_explorers.py::test_sweep_every_control_min_default_max[",  # 1-10
+    "tests/unit/test_gpu_decode.py::",  # 12 to set up: torch
+    "tests/notebooks/test_notebooks.py::test_executes_top_to_bottom",  # 2-8 per notebook
+    "tests/notebooks/test_notebooks.py::test_cli_report_exit_status",  # 9
     "tests/unit/test_readme.py::test_readme_images_exist_and_are_current",
-    "tests/notebooks/test_explorers.py::test_export_is_complete_named_and_byte_identical[",
+    "tests/browser/test_report_offline.py::",
     "tests/notebooks/test_explorers.py::",
 )
 """Known long tests (node id prefixes), started first on each pytest-xdist worker."""
