@@ -20,10 +20,15 @@ report: $(STAMP)  ## execute every notebook, write reports/ (HTML + figures) and
 	$(PY) -m inferecon report
 	$(PY) -m inferecon figures --out docs/figures
 
-test: $(STAMP)  ## lint, then the whole test suite (under CI=true a missing test dependency fails)
+# test workers (pytest-xdist): one per core; `make test TEST_WORKERS=0` runs in this process.
+# --dist load with chunks of one test: a worker takes the next test when it is free, so the
+# long tests, which tests/conftest.py puts first, spread over the workers.
+TEST_WORKERS ?= auto
+
+test: $(STAMP)  ## lint, then the whole test suite on every core (under CI=true a missing test dependency fails)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist load --maxschedchunk 1
 
 lab: $(STAMP)  ## JupyterLab on the notebooks
 	$(VENV)/bin/jupyter lab notebooks/

@@ -7,6 +7,11 @@ through :func:`require_or_skip` (also as the fixture ``require_or_skip`` and the
 skips the test with that reason. Under ``CI=true`` (``.ci/run`` sets it) it fails the test
 instead, and a safety net fails every other skip too, except the reasons on
 :data:`CI_ALLOWED_SKIPS`: a skipped test shows up as failed, a skipped module fails the session.
+
+**Speed.** ``make test`` runs the suite on every core with pytest-xdist (``-n auto``); each
+worker starts the known long tests (:data:`SLOW_FIRST`) before the short ones, so that no
+worker is left with a long test at the end while the other waits. Under ``CI=true`` hypothesis
+runs its ``ci`` profile (:func:`_hypothesis_profiles`).
 """
 
 from __future__ import annotations
@@ -68,6 +73,93 @@ def _skip_reason(report) -> str:
     else:
         text = str(longrepr)
     return text.removeprefix("Skipped: ")
+
+
+def _hypothesis_profiles() -> None:
+    """Register hypothesis' ``ci`` profile and load it under ``CI=true``.
+
+    Same number of examples as everywhere (hypothesis' 100, or what a test's ``@settings``
+    asks), drawn from a seed fixed per test (``derandomize``): a CI failure reproduces on
+    any machine with the same code. No deadline and no too-slow health check: on 2 busy cores
+    running two test workers, one example's time says nothing about the code. No example
+    database (CI starts from a fresh clone; workers would share one folder).
+    """
+    try:
+        from hypothesis import HealthCheck, settings
+    except ImportError:  # the test extra is not installed: the property tests fail to import
+        return
+    settings.register_profile(
+        "ci",
+        derandomize=True,
+        deadline=None,
+        database=None,
+        print_blob=True,
+        suppress_health_check=[HealthCheck.too_slow],
+    )
+    if IN_CI:
+        settings.load_profile("ci")
+
+
+_hypothesis_profiles()
+
+SLOW_FIRST: tuple[str, ...] = (
+    # node id prefixes of the known long tests, longest first (seconds each on the 2-core
+    # machine, 2 workers, 2026-12-06). Only the order changes, and only under xdist.
+    "tests/browser/test_notebooks_live.py::test_run_all_then_every_control[06",  # 77
+    "tests/notebooks/test_notebooks.py::test_report_build",  # 46: six notebooks, static mode
+    "tests/browser/test_notebooks_live.py::test_run_all_then_every_control[03",  # 41
+    "tests/browser/test_notebooks_live.py::",  # 18-31: JupyterLab Run All, every control
+    "tests/browser/test_lab_slider.py::",  # 15, its own JupyterLab
+    "tests/notebooks/test_explorers.py::test_sweep_every_control_min_default_max[",  # 1-10
+    "tests/unit/test_gpu_decode.py::",  # 12 to set up: torch
+    "tests/notebooks/test_notebooks.py::test_executes_top_to_bottom",  # 2-8 per notebook
+    "tests/notebooks/test_notebooks.py::test_cli_report_exit_status",  # 9
+    "tests/unit/test_readme.py::test_readme_images_exist_and_are_current",
+    "tests/browser/test_report_offline.py::",
+    "tests/notebooks/test_explorers.py::",
+)
+"""Known long tests (node id prefixes), started first on each pytest-xdist worker."""
+
+
+def _slow_rank(item: pytest.Item) -> int:
+    for rank, prefix in enumerate(SLOW_FIRST):
+        if item.nodeid.startswith(prefix):
+            return rank
+    return len(SLOW_FIRST)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under pytest-xdist, the long tests first (a stable sort: the rest keep their order).
+
+    xdist hands out tests in collection order a few at a time, so a long test collected last
+    would run alone at the end. Each worker collects, and sorts the same way.
+    """
+    if hasattr(config, "workerinput"):  # set on xdist's workers only
+        for item in items:
+            _drop_memory_address(item)
+        items.sort(key=_slow_rank)
+
+
+_MEMORY_ADDRESS = re.compile(r" at 0x[0-9a-f]*>?")
+
+
+def _drop_memory_address(item: pytest.Item) -> None:
+    """Drop a ``repr``'s memory address from a parametrized test's id.
+
+    An id made with ``str(function)`` holds the function's address, different in each
+    xdist worker, and xdist refuses to run when its workers' collections differ
+    (``tests/unit/test_docstrings.py`` names its cases so). The id keeps the name. pytest
+    has no public way to rename an item: this sets its private id (``_id`` since pytest 9,
+    ``_nodeid`` before); with ids free of addresses it does nothing.
+    """
+    if not _MEMORY_ADDRESS.search(item.nodeid):
+        return
+    nodeid = _MEMORY_ADDRESS.sub("", item.nodeid)
+    if hasattr(item, "_id"):
+        item._id = type(item._id).parse(nodeid)
+    else:
+        item._nodeid = nodeid
+    assert item.nodeid == nodeid
 
 
 def pytest_configure(config: pytest.Config) -> None:

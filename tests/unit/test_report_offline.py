@@ -15,6 +15,8 @@ import re
 import sys
 from pathlib import Path
 
+import pytest
+
 from inferecon import report
 
 
@@ -39,6 +41,16 @@ def script_srcs(html: str) -> list[str]:
     return re.findall(r"<script[^>]*\bsrc\s*=\s*[\"']([^\"']*)[\"']", html)
 
 
+@pytest.fixture(scope="module")
+def tiny_report(tmp_path_factory) -> tuple[Path, report.NotebookRun]:
+    """The tiny project's report, built once (a kernel start) for the tests that read it."""
+    root = tmp_path_factory.mktemp("tiny_report")
+    write_tiny_project(root)
+    out = root / "reports"
+    (run,) = report.build_report(root, out, log=lambda *_: None)
+    return out, run
+
+
 def test_installed_mathjax_has_what_the_page_loads(tmp_path):
     url = report.install_mathjax(tmp_path)
     path, _, query = url.partition("?")
@@ -61,10 +73,8 @@ def test_installed_mathjax_has_what_the_page_loads(tmp_path):
     assert 3e6 < size < 6e6, size  # 4.2 MB measured, of the package's 12 MB
 
 
-def test_report_html_loads_no_script_from_the_network(tmp_path):
-    write_tiny_project(tmp_path)
-    out = tmp_path / "reports"
-    (run,) = report.build_report(tmp_path, out, log=lambda *_: None)
+def test_report_html_loads_no_script_from_the_network(tiny_report):
+    out, run = tiny_report
     html = run.html.read_text()
     srcs = script_srcs(html)
     assert srcs, "no script tag found"
@@ -74,7 +84,7 @@ def test_report_html_loads_no_script_from_the_network(tmp_path):
     assert f'src="{report.MATHJAX_DIR}/MathJax.js?config=' in html
     assert "require.min.js" not in html
     for src in srcs:  # and none by an absolute path (reports/ is copied around)
-        assert not src.startswith("/") and str(tmp_path) not in src, src
+        assert not src.startswith("/") and str(out.parent) not in src, src
     assert (out / report.MATHJAX_DIR / "MathJax.js").is_file()
     assert r"$E = m c^2$" in html  # left for MathJax to typeset in the browser
 
@@ -96,11 +106,9 @@ def test_widget_state_without_a_widget_view_is_dropped(tmp_path):
     assert "widgets" in nb.metadata  # the caller's notebook is left as it was
 
 
-def test_the_report_folder_is_readable_like_any_other(tmp_path):
+def test_the_report_folder_is_readable_like_any_other(tiny_report):
     # tempfile.mkdtemp makes a private (0700) folder; renamed into place it kept that mode
-    write_tiny_project(tmp_path)
-    out = tmp_path / "reports"
-    report.build_report(tmp_path, out, log=lambda *_: None)
+    out, _run = tiny_report
     umask = os.umask(0)
     os.umask(umask)
     assert out.stat().st_mode & 0o777 == 0o777 & ~umask
