@@ -135,31 +135,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     would run alone at the end. Each worker collects, and sorts the same way.
     """
     if hasattr(config, "workerinput"):  # set on xdist's workers only
-        for item in items:
-            _drop_memory_address(item)
         items.sort(key=_slow_rank)
-
-
-_MEMORY_ADDRESS = re.compile(r" at 0x[0-9a-f]*>?")
-
-
-def _drop_memory_address(item: pytest.Item) -> None:
-    """Drop a ``repr``'s memory address from a parametrized test's id.
-
-    An id made with ``str(function)`` holds the function's address, different in each
-    xdist worker, and xdist refuses to run when its workers' collections differ
-    (``tests/unit/test_docstrings.py`` names its cases so). The id keeps the name. pytest
-    has no public way to rename an item: this sets its private id (``_id`` since pytest 9,
-    ``_nodeid`` before); with ids free of addresses it does nothing.
-    """
-    if not _MEMORY_ADDRESS.search(item.nodeid):
-        return
-    nodeid = _MEMORY_ADDRESS.sub("", item.nodeid)
-    if hasattr(item, "_id"):
-        item._id = type(item._id).parse(nodeid)
-    else:
-        item._nodeid = nodeid
-    assert item.nodeid == nodeid
 
 
 def pytest_configure(config: pytest.Config) -> None:

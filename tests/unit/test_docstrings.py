@@ -17,7 +17,9 @@ def _public_functions():
             yield name, obj
 
 
-@pytest.mark.parametrize(("name", "func"), list(_public_functions()), ids=lambda x: str(x)[:40])
+@pytest.mark.parametrize(
+    ("name", "func"), list(_public_functions()), ids=[n for n, _ in _public_functions()]
+)
 def test_public_function_has_numpydoc_parameters_and_returns(name, func):
     doc = inspect.getdoc(func) or ""
     params = [
