@@ -40,7 +40,6 @@ import matplotlib
 matplotlib.use("Agg")
 
 import ipywidgets as widgets  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 import inferecon as ie  # noqa: E402
@@ -70,7 +69,7 @@ def _factory(name: str, cls):
     re-fitting, is what the comparison is about)."""
     if name == "scaling_fit":
         base = cls()
-        plt.close(base.fig)
+        base.close()
         return lambda **kw: cls(runs=base.runs, fit=base.fit, **kw)
     return cls
 
@@ -89,7 +88,7 @@ def bench_explorer(name: str, cls, n: int) -> list[dict]:
             t0 = time.perf_counter()
             fresh = cls(**state)  # builds the figure and draws it in full
             recreate_ms.append((time.perf_counter() - t0) * 1e3)
-            plt.close(fresh.fig)
+            fresh.close()
         ex.reset()
         rows.append(
             {
@@ -102,7 +101,7 @@ def bench_explorer(name: str, cls, n: int) -> list[dict]:
                 "speedup": statistics.median(recreate_ms) / statistics.median(update_ms),
             }
         )
-    plt.close(ex.fig)
+    ex.close()
     return rows
 
 

@@ -343,6 +343,7 @@ class Explorer:
         self._reset_button.on_click(lambda _b: self.reset())
         self._export_button.on_click(self._on_export_click)
         self._output: widgets.Output | None = None
+        self._views: list[widgets.Widget] = []  # layouts made by widget(), closed by close()
         for w in self.controls.values():
             w.observe(self._on_change, names="value")
         self._holding = False
@@ -687,7 +688,9 @@ class Explorer:
                 self._output = widgets.Output()
                 self._refresh_output()
             figure = self._output
-        return widgets.VBox([widgets.VBox(boxes), buttons, self.readout, figure])
+        view = widgets.VBox([widgets.VBox(boxes), buttons, self.readout, figure])
+        self._views.append(view)
+        return view
 
     def show(self):
         """Display the explorer (interactive) or, in report mode, the figure and readout."""
@@ -703,8 +706,24 @@ class Explorer:
         return None
 
     def close(self) -> None:
-        """Close the figure (frees it from pyplot)."""
+        """Close the figure and every widget of the explorer.
+
+        pyplot forgets the figure and ipywidgets' registry forgets the controls, buttons,
+        readout and layouts (a widget stays registered, and keeps its callbacks' explorer
+        alive, until it is closed), so a closed explorer can be garbage-collected; cached
+        background bitmaps are dropped at once.
+        """
         plt.close(self.fig)
+        stack = [*self.controls.values(), self.readout, self._reset_button,
+                 self._export_button, self._export_status, self._output, *self._views]  # fmt: skip
+        while stack:
+            w = stack.pop()
+            if isinstance(w, widgets.Widget):
+                stack.extend(getattr(w, "children", ()))
+                w.close()
+        self._views.clear()
+        self._bg_cache.clear()
+        self._bg = None
 
 
 def _data_points(ax) -> np.ndarray:

@@ -218,6 +218,25 @@ def test_inline_mode_layout_and_refresh(explorer):
     assert explorer._output is out
 
 
+@pytest.mark.parametrize("name", sorted(EXPLORERS))
+def test_a_closed_explorer_is_freed(name):
+    """close() releases the figure and every widget (ipywidgets keeps a widget, and the
+    explorer its callbacks hold, until it is closed): nothing keeps a closed explorer alive,
+    so re-creating explorers (a benchmark, a notebook re-run) does not pile up memory."""
+    import gc
+    import weakref
+
+    explorer = EXPLORERS[name]()
+    explorer.widget()  # a layout, as show() makes
+    _change_something(explorer)
+    ref = weakref.ref(explorer)
+    explorer.close()
+    assert all(w.comm is None for w in (*explorer.controls.values(), explorer.readout))
+    del explorer
+    gc.collect()
+    assert ref() is None
+
+
 def test_figures_carry_a_source_line(explorer):
     texts = [t.get_text() for t in explorer.fig.texts]
     assert any(t.startswith("Source:") for t in texts)
