@@ -48,6 +48,7 @@ import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.ticker import FixedFormatter, FixedLocator
 
 from ._glyph_cache import use_glyph_cache
 from .style import FORMATS, house_style, savefig, slug
@@ -440,6 +441,12 @@ class Explorer:
                 ax.get_ylabel(),
                 ax.get_title(),
             ]
+            for axis in (ax.xaxis, ax.yaxis):  # ticks an explorer sets itself (not from limits)
+                loc, fmt = axis.get_major_locator(), axis.get_major_formatter()
+                if isinstance(loc, FixedLocator):
+                    key.append(tuple(loc.locs))
+                if isinstance(fmt, FixedFormatter):
+                    key.append(tuple(fmt.seq))
         key += [t.get_text() for t in fig.texts if not t.get_animated()]
         return tuple(key)
 

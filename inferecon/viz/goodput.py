@@ -128,81 +128,29 @@ def _dynamic_ticks(ax, axis: str, positions) -> list:
             for v in positions]  # fmt: skip
 
 
-class _NiceLogTicks:
-    """Ticks, grid lines and labels at round values (1, 2, 5 x 10^k) of a log axis drawn in
-    relative units (the axis shows ``value / unit`` between fixed limits): every one of them is
-    a dynamic artist, so a new unit moves them by blitting, and the reader still sees the
-    round values a static log axis would show.
+def _set_round_log_ticks(ax, axis: str, unit: float) -> bool:
+    """Ticks at round values (1, 2, 5 x 10^k) of a log axis drawn in relative units (the
+    axis shows ``value / unit`` between fixed limits), labelled with the values.
 
-    The static axis keeps invisible placeholder labels (so the axis label sits where it would)
-    and no tick marks or grid lines of its own.
+    Returns whether the ticks changed (then the static background must be redrawn: the
+    explorer's layout key holds fixed tick positions and labels).
     """
+    from matplotlib.ticker import FixedFormatter, FixedLocator, NullLocator
 
-    _POOL = 12
-
-    def __init__(self, ax, axis: str):
-        import matplotlib as mpl
-        from matplotlib.markers import TICKDOWN, TICKLEFT
-        from matplotlib.ticker import FixedLocator, NullLocator
-
-        self.ax, self.axis = ax, axis
-        a = ax.xaxis if axis == "x" else ax.yaxis
-        lo, hi = ax.get_xlim() if axis == "x" else ax.get_ylim()
-        a.set_major_locator(FixedLocator([float(np.sqrt(lo * hi))]))
-        a.set_minor_locator(NullLocator())
-        tick = a.get_major_ticks()[0]
-        size, pad = tick.label1.get_fontsize(), tick.get_pad() + tick.get_tick_padding()
-        a.set_ticklabels([" " if axis == "x" else "0.000"])
-        a.set_tick_params(which="both", length=0, labelcolor=(0.0, 0.0, 0.0, 0.0))
-        ax.grid(False, axis=axis)
-        rc = mpl.rcParams
-        grid = dict(color=rc["grid.color"], lw=rc["grid.linewidth"], alpha=rc["grid.alpha"],
-                    ls=rc["grid.linestyle"], zorder=0.5)  # fmt: skip
-        pre = "xtick" if axis == "x" else "ytick"
-        mark = dict(marker=TICKDOWN if axis == "x" else TICKLEFT, ls="none",
-                    ms=rc[f"{pre}.major.size"], mew=rc[f"{pre}.major.width"],
-                    color=rc[f"{pre}.color"], clip_on=False, zorder=2.5)  # fmt: skip
-        x = axis == "x"
-        where = ax.get_xaxis_transform() if x else ax.get_yaxis_transform()
-        text_at = offset_copy(where, fig=ax.figure, units="points", **{"y" if x else "x": -pad})
-        grid_xy, mark_xy = (([1, 1], [0, 1]), ([1], [0])) if x else (([0, 1], [1, 1]), ([0], [1]))
-        text_kw = dict(x=1, y=0.0, ha="center", va="top") if x else dict(
-            x=0.0, y=1, ha="right", va="center")  # fmt: skip
-        self.slots = [
-            (ax.plot(*grid_xy, transform=where, **grid)[0],
-             ax.plot(*mark_xy, transform=where, **mark)[0],
-             ax.text(s="", transform=text_at, fontsize=size, **text_kw))
-            for _ in range(self._POOL)
-        ]  # fmt: skip
-        self.clear()
-
-    @property
-    def artists(self) -> list:
-        return [a for slot in self.slots for a in slot]
-
-    def clear(self) -> None:
-        for slot in self.slots:
-            for a in slot:
-                a.set_visible(False)
-
-    def update(self, unit: float) -> None:
-        """Place the round values between the axis's limits times ``unit`` (> 0)."""
-        lo, hi = self.ax.get_xlim() if self.axis == "x" else self.ax.get_ylim()
-        values = _round_log_values(lo * unit, hi * unit, self._POOL)
-        self.clear()
-        for (grid, mark, label), v in zip(self.slots, values, strict=False):
-            pos = v / unit
-            if self.axis == "x":
-                grid.set_xdata([pos, pos])
-                mark.set_xdata([pos])
-                label.set_x(pos)
-            else:
-                grid.set_ydata([pos, pos])
-                mark.set_ydata([pos])
-                label.set_y(pos)
-            label.set_text(_tick_label(v))
-            for a in (grid, mark, label):
-                a.set_visible(True)
+    a = ax.xaxis if axis == "x" else ax.yaxis
+    lo, hi = ax.get_xlim() if axis == "x" else ax.get_ylim()
+    values = _round_log_values(lo * unit, hi * unit, 12)
+    positions = [v / unit for v in values]
+    labels = [_tick_label(v) for v in values]
+    old = a.get_major_locator()
+    if isinstance(old, FixedLocator) and list(old.locs) == positions:
+        fmt = a.get_major_formatter()
+        if isinstance(fmt, FixedFormatter) and list(fmt.seq) == labels:
+            return False
+    a.set_major_locator(FixedLocator(positions))
+    a.set_major_formatter(FixedFormatter(labels))
+    a.set_minor_locator(NullLocator())
+    return True
 
 
 def _round_log_values(lo: float, hi: float, at_most: int) -> list[float]:
@@ -708,9 +656,8 @@ class GoodputExplorer(_PreviewThenRefine, Explorer):
             (self._curves[pol],) = ax.plot([], [], "o-", ms=3, color=col, lw=1.5, label=pol)
             (self._marks[pol],) = ax.plot([], [], "D", ms=8, mfc="white", mec=col, mew=2)
         (self._target,) = ax.plot([], [], "--", color="#c0392b", lw=1.0, label="target")
-        legends = [ax.legend(loc="lower left", fontsize=7.5)]
+        ax.legend(loc="lower left", fontsize=7.5)
         ax.set_xlim(self._REL_LO / 1.3, 1.3)
-        self._log_ticks = [_NiceLogTicks(ax, "x")]
         ax2 = self.ax_g
         ax2.set_xscale("log")
         ax2.set_yscale("log")
@@ -722,10 +669,10 @@ class GoodputExplorer(_PreviewThenRefine, Explorer):
                                  label="goodput at that rate (vLLM's)")  # fmt: skip
         (self._gmark,) = ax2.plot([], [], "D", ms=8, mfc="white", mec="#1f4e79", mew=2,
                                   label="at the goodput rate (DistServe's)")  # fmt: skip
-        legends.append(ax2.legend(loc="upper left", fontsize=7.5))
+        ax2.legend(loc="upper left", fontsize=7.5)
         ax2.set_xlim(self._REL_LO / 1.3, 1.3)
         ax2.set_ylim(self._REL_LO / 2.0, 2.0)
-        self._log_ticks += [_NiceLogTicks(ax2, "x"), _NiceLogTicks(ax2, "y")]
+        self._log_axes = ((ax, "x"), (ax2, "x"), (ax2, "y"))  # round ticks per rate grid
         ax3 = self.ax_b
         self._bars = ax3.bar(range(3), [0, 0, 0], color=list(POLICY_COLORS.values()))
         ax3.set_xticks(range(3), ["chunked\nprefill", "prefill\nfirst", "disagg-\nregated"],
@@ -743,8 +690,7 @@ class GoodputExplorer(_PreviewThenRefine, Explorer):
                                      color="#c0392b", bbox=dict(fc="white", ec="none"))  # fmt: skip
         for a in (*self._curves.values(), *self._marks.values(), self._target, self._thr,
                   self._good, self._gmark, *self._bars, *self._bar_txt,
-                  self._preview_txt, self._problem_txt, *self._bar_ticks, *legends,
-                  *(a for t in self._log_ticks for a in t.artists)):  # fmt: skip
+                  self._preview_txt, self._problem_txt, *self._bar_ticks):  # fmt: skip
             self._dynamic(a)
         for a in (ax, ax2, ax3):
             a.set_autoscale_on(False)
@@ -833,8 +779,6 @@ class GoodputExplorer(_PreviewThenRefine, Explorer):
                 t.set_text("")
             for t in self._bar_ticks:
                 t.set_text("")
-            for t in self._log_ticks:
-                t.clear()
             self._problem_txt.set_text(textwrap.fill(f"Cannot simulate: {entry}", 64))
             self._shown = None
             return f"<span style='color:#c0392b'><b>Cannot simulate:</b> {entry}</span>"
@@ -868,8 +812,8 @@ class GoodputExplorer(_PreviewThenRefine, Explorer):
             t.set_text(f"{g:.2f}")
         for t, v in zip(self._bar_ticks, self._BAR_TICKS, strict=True):
             t.set_text(_tick_label(v * span))
-        for t in self._log_ticks:
-            t.update(ref)
+        if any([_set_round_log_ticks(ax, axis, ref) for ax, axis in self._log_axes]):
+            self._relayout()  # another rate grid: its round values sit elsewhere
         self._shown = (entry, att, good)
         split = p["split"]
         head = (

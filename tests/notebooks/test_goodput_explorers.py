@@ -240,26 +240,42 @@ def _round(v: float) -> bool:
 
 @pytest.mark.parametrize("model", ["Llama-3.1-8B", "Qwen3-30B-A3B"])
 def test_goodput_axes_tick_round_rates_that_match_the_data(model):
-    """The rate axes are drawn in units of the grid's highest rate (so a new grid blits), but
-    the reader sees ticks at round values (1, 2, 5 x 10^k requests/s) placed where those
-    values are: position x unit == label, and the lowest and highest rates lie between ticks."""
+    """The rate axes are drawn in units of the grid's highest rate, but the reader sees ticks
+    at round values (1, 2, 5 x 10^k requests/s) placed where those values are: position x
+    unit == label, and the data lie within the ticks' span of a decade either side."""
     ex = GoodputExplorer(**SMALL_SWEEP, refine="sync", model=model, tensor_parallel=2)
     try:
         entry, _, _ = ex._shown
         rates = entry["lat"]["chunked_prefill"].rates_per_gpu
         unit = float(rates.max())
-        for ticks in ex._log_ticks:
-            shown = [(g, lab) for g, _, lab in ticks.slots if lab.get_visible()]
-            assert len(shown) >= 2
-            for grid, label in shown:
-                pos = grid.get_xdata()[0] if ticks.axis == "x" else grid.get_ydata()[0]
-                value = float(label.get_text().replace(",", ""))
-                assert _round(value), label.get_text()
+        for ax, axis in ex._log_axes:
+            a = ax.xaxis if axis == "x" else ax.yaxis
+            positions = list(a.get_major_locator().locs)
+            labels = list(a.get_major_formatter().seq)
+            assert len(positions) >= 2 and len(labels) == len(positions)
+            lo, hi = ax.get_xlim() if axis == "x" else ax.get_ylim()
+            for pos, label in zip(positions, labels, strict=True):
+                value = float(label.replace(",", ""))
+                assert _round(value), label
                 assert pos * unit == pytest.approx(value, rel=2e-3)
-                lo, hi = ticks.ax.get_xlim() if ticks.axis == "x" else ticks.ax.get_ylim()
                 assert lo <= pos <= hi
-        x_values = [float(lab.get_text().replace(",", "")) for _, _, lab in ex._log_ticks[0].slots
-                    if lab.get_visible()]  # fmt: skip
-        assert min(x_values) <= rates.min() * 5 and max(x_values) >= rates.max() / 5
+            if axis == "x":
+                values = [float(t.replace(",", "")) for t in labels]
+                assert min(values) <= rates.min() * 5 and max(values) >= rates.max() / 5
+    finally:
+        ex.close()
+
+
+def test_a_new_rate_grid_moves_the_ticks_and_redraws_the_background():
+    """Round ticks are static (drawn once into the background): another rate grid gives other
+    ticks and a full redraw, and the explorer's layout key tells the two backgrounds apart."""
+    ex = GoodputExplorer(**SMALL_SWEEP, refine="sync")
+    try:
+        key = ex._layout_key()
+        ticks = list(ex.ax_a.xaxis.get_major_formatter().seq)
+        ex.controls["model"].value = "Llama-3.1-70B"
+        ex.controls["tensor_parallel"].value = 4
+        assert list(ex.ax_a.xaxis.get_major_formatter().seq) != ticks
+        assert ex._layout_key() != key
     finally:
         ex.close()
