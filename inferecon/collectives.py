@@ -45,6 +45,15 @@ def _ring_factor(n_gpus):
     return 2.0 * (n_gpus - 1.0) / n_gpus
 
 
+def _alpha_beta_us(size_bytes, latency_us, bandwidth_name, bandwidth_gb_s, bytes_factor):
+    """Validated ``latency + bytes_factor * size / bandwidth`` (us)."""
+    size = require_in_range("size_bytes", size_bytes, 0.0, np.inf)
+    latency = require_in_range("latency_us", latency_us, 0.0, np.inf, high_open=True)
+    bandwidth = require_positive(bandwidth_name, bandwidth_gb_s)
+    transfer_s = np.asarray(bytes_factor) * np.asarray(size) / (bandwidth * _BYTES_PER_GB)
+    return scalar_or_array(np.asarray(latency) + transfer_s * _US_PER_S)
+
+
 def allreduce_time_us(size_bytes, n_gpus, latency_us, bus_bandwidth_gb_s):
     """Time of a ring all-reduce (microseconds): ``latency + 2 (n-1)/n * size / bus_bandwidth``.
 
@@ -63,19 +72,17 @@ def allreduce_time_us(size_bytes, n_gpus, latency_us, bus_bandwidth_gb_s):
     Returns
     -------
     float or numpy.ndarray
-        Time (microseconds), broadcast over the arguments.
+        All-reduce time (microseconds), broadcast over the four arguments.
 
     Raises
     ------
     ValueError
-        If an argument is outside its range.
+        If ``size_bytes``, ``n_gpus``, ``latency_us`` or ``bus_bandwidth_gb_s`` is out of range.
     """
-    size = require_in_range("size_bytes", size_bytes, 0.0, np.inf)
     n = require_in_range("n_gpus", n_gpus, 1.0, np.inf)
-    latency = require_in_range("latency_us", latency_us, 0.0, np.inf, high_open=True)
-    bandwidth = require_positive("bus_bandwidth_gb_s", bus_bandwidth_gb_s)
-    transfer_s = _ring_factor(np.asarray(n)) * np.asarray(size) / (bandwidth * _BYTES_PER_GB)
-    return scalar_or_array(np.asarray(latency) + transfer_s * _US_PER_S)
+    return _alpha_beta_us(
+        size_bytes, latency_us, "bus_bandwidth_gb_s", bus_bandwidth_gb_s, _ring_factor(n)
+    )
 
 
 def send_recv_time_us(size_bytes, latency_us, bandwidth_gb_s):
@@ -93,19 +100,14 @@ def send_recv_time_us(size_bytes, latency_us, bandwidth_gb_s):
     Returns
     -------
     float or numpy.ndarray
-        Time (microseconds), broadcast over the arguments.
+        Transfer time (microseconds), broadcast over the three arguments.
 
     Raises
     ------
     ValueError
-        If an argument is outside its range.
+        If ``size_bytes``, ``latency_us`` or ``bandwidth_gb_s`` is out of range.
     """
-    size = require_in_range("size_bytes", size_bytes, 0.0, np.inf)
-    latency = require_in_range("latency_us", latency_us, 0.0, np.inf, high_open=True)
-    bandwidth = require_positive("bandwidth_gb_s", bandwidth_gb_s)
-    return scalar_or_array(
-        np.asarray(latency) + np.asarray(size) / (bandwidth * _BYTES_PER_GB) * _US_PER_S
-    )
+    return _alpha_beta_us(size_bytes, latency_us, "bandwidth_gb_s", bandwidth_gb_s, 1.0)
 
 
 @dataclass(frozen=True)
