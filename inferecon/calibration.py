@@ -553,7 +553,9 @@ def leave_one_out(
     Parameters
     ----------
     measurements : pandas.DataFrame
-        Rows as for :func:`calibrate`.
+        Rows as for :func:`calibrate`; or operator timings (columns ``operator`` and
+        ``median_ms``, as :func:`inferecon.load_operator_timings` gives), which are handed to
+        :func:`inferecon.operator_leave_one_out` (``by="model"`` or ``"gpu"``).
     by : str or array-like
         A column name (``"model"``, ``"gpu"``, ``"context"``...) or one group label per row
         (e.g. ``np.where(batch <= 16, "batch <= 16", "batch > 16")``).
@@ -575,6 +577,17 @@ def leave_one_out(
     ValueError
         When there are fewer than two groups.
     """
+    if "operator" in measurements.columns and "median_ms" in measurements.columns:
+        # a table of operator timings (``load_operator_timings``): the GEMM time model's own
+        # leave-one-out (by "model" or "gpu"); it takes no calibrate() options
+        from .operator_times import operator_leave_one_out
+
+        if calibrate_kwargs:
+            raise TypeError(
+                "leave_one_out on operator timings takes no calibrate() options; got "
+                f"{sorted(calibrate_kwargs)}"
+            )
+        return operator_leave_one_out(measurements, by=by)
     rows = measurements.reset_index(drop=True)
     labels = rows[by] if isinstance(by, str) else pd.Series(np.asarray(by), index=rows.index)
     if len(labels) != len(rows):

@@ -217,3 +217,15 @@ def test_missing_column_and_bad_by():
             ie.transferred_operator_efficiency("L4")
         finally:
             ot.OPERATOR_TRANSFER["L4"] = ("A40", 6.7, 20.0)
+
+
+def test_leave_one_out_takes_operator_timings_too():
+    """Issue 18's spelling: ``ie.leave_one_out(timings, by="gpu")`` on an operator table is the
+    GEMM model's own leave-one-out (the same table as ``operator_leave_one_out``)."""
+    t = _timings()
+    small = t[(t["tokens"] <= 64) & (t["tensor_parallel"] <= 2)].reset_index(drop=True)
+    pd.testing.assert_frame_equal(
+        ie.leave_one_out(small, by="gpu"), ie.operator_leave_one_out(small, by="gpu")
+    )
+    with pytest.raises(TypeError, match="no calibrate"):
+        ie.leave_one_out(small, by="gpu", kinds=("decode",))
