@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import functools
 import http.server
-import importlib.util
 import re
 import sys
 import threading
@@ -29,22 +28,9 @@ pytestmark = [
     ),
 ]
 
+import report_project as project  # noqa: E402  (tests/, on pytest's pythonpath)
+
 from inferecon.report import build_report  # noqa: E402
-
-
-def _load_report_project():
-    """``tests/report_project.py``, the tiny project both report tests build."""
-    name = "inferecon_report_project"
-    if name not in sys.modules:
-        path = Path(__file__).resolve().parents[1] / "report_project.py"
-        spec = importlib.util.spec_from_file_location(name, path)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-project = _load_report_project()
 
 MATHJAX_DIR = "_static/mathjax"  # where the report keeps MathJax (inferecon.report.MATHJAX_DIR)
 

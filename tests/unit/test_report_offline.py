@@ -9,30 +9,15 @@ blocked; these tests check the written files without a browser.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import re
-import sys
 from pathlib import Path
 
 import pytest
+import report_project as project  # tests/, on pytest's pythonpath (pyproject.toml)
 
 from inferecon import report
 
-
-def _load_report_project():
-    """``tests/report_project.py``, the tiny project both report tests build."""
-    name = "inferecon_report_project"
-    if name not in sys.modules:
-        path = Path(__file__).resolve().parents[1] / "report_project.py"
-        spec = importlib.util.spec_from_file_location(name, path)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-project = _load_report_project()
 write_tiny_project = project.write_tiny_project
 tiny_notebook = project.tiny_notebook
 
