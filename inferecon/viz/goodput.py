@@ -444,13 +444,7 @@ class ServingLoadExplorer(_PreviewThenRefine, Explorer):
         # the time axis spans 0-1 of a nice round duration; its tick labels are dynamic
         # texts (the duration changes with every run, the layout does not: updates blit)
         ax.set_xlim(0.0, 1.0)
-        ax.set_xticks(self._TIME_TICKS)
-        tick = ax.xaxis.get_major_ticks()[0]
-        size, pad = tick.label1.get_fontsize(), tick.get_pad() + tick.get_tick_padding()
-        ax.set_xticklabels([" "] * len(self._TIME_TICKS))  # keeps the label row's height
-        below = offset_copy(ax.get_xaxis_transform(), fig=fig, y=-pad, units="points")
-        self._time_labels = [ax.text(f, 0.0, "", transform=below, ha="center", va="top",
-                                     fontsize=size) for f in self._TIME_TICKS]  # fmt: skip
+        self._time_labels = _dynamic_ticks(ax, "x", self._TIME_TICKS)
         (self._batch,) = ax.plot([], [], color="#1f4e79", lw=1.2, label="running (batch)")
         (self._queue,) = ax.plot([], [], color="#e67e22", lw=1.2, label="waiting (queue)")
         (self._cap,) = ax.plot([], [], ":", color="black", lw=1.0, label="most in a batch")
