@@ -159,6 +159,7 @@ def check_frontier(
     tensor_parallel_sizes=(1, 2, 4, 8),
     batches=None,
     include_speculative: bool = False,
+    allow_weight_only: bool = True,
 ) -> pd.DataFrame:
     """The model's frontier against measured envelopes, point by point at equal speed per user.
 
@@ -181,6 +182,10 @@ def check_frontier(
         Batch sizes of the model's frontier (:data:`inferecon.FRONTIER_BATCH_SIZES`).
     include_speculative : bool
         Keep measured rows with speculative decoding (left out by default: not modelled).
+    allow_weight_only : bool
+        Model a format the GPU has no tensor cores for as weight-only quantisation (passed to
+        :func:`inferecon.throughput_frontier`): a measurement in it shows the engine ran it so
+        (gpt-oss-120b's MXFP4 weights on H200 and MI300X). ``False`` raises for such rows.
 
     Returns
     -------
@@ -204,6 +209,7 @@ def check_frontier(
             precisions=[precision],
             tensor_parallel_sizes=tensor_parallel_sizes,
             batches=batches,
+            allow_weight_only=allow_weight_only,
         )
         at = env["tokens_per_s_per_user"].to_numpy(float)[idx]
         for eff, out in ((efficiency, model_y), (1.0, ceiling_y)):
@@ -349,6 +355,7 @@ def check_matched_concurrency(
     metric: str = "total",
     kv_precision: str | None = None,
     include_speculative: bool = False,
+    allow_weight_only: bool = True,
 ) -> pd.DataFrame:
     """Each measured load level beside the model at batch = concurrency (same TP, precision).
 
@@ -372,6 +379,8 @@ def check_matched_concurrency(
         :func:`inferecon.serving_performance` assumes).
     include_speculative : bool
         Keep rows with speculative decoding (left out by default: not modelled).
+    allow_weight_only : bool
+        As in :func:`check_frontier`.
 
     Returns
     -------
@@ -398,6 +407,7 @@ def check_matched_concurrency(
         sp = serving_performance(
             model, gpu, g["concurrency"].to_numpy(float), int(prompt), int(output), precision,
             efficiency, kv_precision=kv_precision, tensor_parallel=int(tp), check_memory=False,
+            allow_weight_only=allow_weight_only,
         )  # fmt: skip
         out_tps = sp["tokens_per_s_per_gpu"].to_numpy(float)
         model_y = out_tps * (prompt + output) / output if col != "tokens_per_s_per_gpu" else out_tps

@@ -223,3 +223,12 @@ def test_todays_ratio_on_the_shipped_sweep():
     assert s.loc[0, "geomean_ratio"] == pytest.approx(3.219, abs=0.10)
     assert s.loc[0, "n_beats_ceiling"] == 0  # no measured point beats the efficiency-1 ceiling
     assert s.loc[0, "min_ceiling_ratio"] > 1.0
+
+
+def test_weight_only_formats_follow_the_measurement():
+    # gpt-oss-120b's MXFP4 weights run on H200 (no FP4 tensor cores) as weight-only
+    # quantisation; the check models them so unless told not to.
+    sweeps = _sweeps([(16, 100, 5000)], model="gptoss", precision="fp4")
+    assert ie.check_frontier(sweeps)["model_reaches_speed"].all()
+    with pytest.raises(ValueError, match="fp4"):
+        ie.check_frontier(sweeps, allow_weight_only=False)
