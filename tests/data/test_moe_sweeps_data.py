@@ -165,3 +165,24 @@ def test_sweep_model_names(name, expected):
 def test_unknown_sweep_model_is_named():
     with pytest.raises(ValueError, match="Grok-9"):
         ie.sweep_model_name("Grok-9")
+
+
+def test_the_datasheet_states_todays_check(published):
+    """data/README.md's "The check today" numbers are what the check computes."""
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "data" / "README.md").read_text()
+    text = " ".join(readme.split("## moe_serving_sweeps", 1)[1].split())
+    check = ie.check_frontier(published)
+    s = ie.frontier_check_summary(check, by=()).iloc[0]
+    mc = ie.check_matched_concurrency(published)
+    stated = [
+        f"{s.geomean_ratio:.2f}x too optimistic at the geometric mean",
+        f"(median {s.median_ratio:.2f}x, {s.min_ratio:.2f}x to {s.max_ratio:.2f}x)",
+        f"{check.ceiling_ratio.min():.1f}x to {check.ceiling_ratio.max():.1f}x above",
+        f"{mc.tpot_ratio.iloc[0]:.2f}x too short at concurrency 4 and "
+        f"{mc.tpot_ratio.iloc[-1]:.2f}x at 64",
+        f"{mc.throughput_ratio.iloc[0]:.2f}x to {mc.throughput_ratio.iloc[-1]:.2f}x too high",
+    ]
+    for phrase in stated:
+        assert phrase in text, phrase
