@@ -59,6 +59,22 @@ def _metric_column(metric: str) -> str:
     return _METRIC_COLUMN[metric]
 
 
+def _comparable_rows(sweeps: pd.DataFrame, include_speculative: bool) -> pd.DataFrame:
+    """The rows to compare, model and GPU names resolved to the package's (``DeepSeek-R1`` ->
+    ``DeepSeek-V3``, ``h200`` -> ``H200-SXM``); speculative rows dropped unless asked for."""
+    df = sweeps.copy()
+    if not include_speculative and "spec_decoding" in df:
+        spec = df["spec_decoding"].astype("string").fillna("none").str.lower()
+        df = df[spec.isin(["none", ""])]
+    if df.empty:
+        raise ValueError("sweeps has no rows to compare (after leaving out speculative decoding)")
+    df["model"] = [sweep_model_name(m) for m in df["model"]]
+    df["gpu"] = [match_gpu(g).name for g in df["gpu"]]
+    if "engine" not in df:
+        df["engine"] = pd.NA
+    return df
+
+
 def measured_envelope(
     sweeps: pd.DataFrame, *, metric: str = "total", include_speculative: bool = False
 ) -> pd.DataFrame:
@@ -86,16 +102,7 @@ def measured_envelope(
         ``measured_tokens_per_s_per_gpu``.
     """
     col = _metric_column(metric)
-    df = sweeps.copy()
-    if not include_speculative and "spec_decoding" in df:
-        spec = df["spec_decoding"].astype("string").fillna("none").str.lower()
-        df = df[spec.isin(["none", ""])]
-    if df.empty:
-        raise ValueError("sweeps has no rows to compare (after leaving out speculative decoding)")
-    df["model"] = [sweep_model_name(m) for m in df["model"]]
-    df["gpu"] = [match_gpu(g).name for g in df["gpu"]]
-    if "engine" not in df:
-        df["engine"] = pd.NA
+    df = _comparable_rows(sweeps, include_speculative)
     labels = df[list(CHECK_GROUP)].astype(str).agg("|".join, axis=1).to_numpy()
     keep = pareto_mask(df["tokens_per_s_per_user"], df[col], labels)
     env = df[keep].rename(columns={col: "measured_tokens_per_s_per_gpu"})
@@ -391,16 +398,7 @@ def check_matched_concurrency(
         ``model_tokens_per_s_per_gpu`` and ``throughput_ratio`` (model over measured).
     """
     col = _metric_column(metric)
-    df = sweeps.copy()
-    if not include_speculative and "spec_decoding" in df:
-        spec = df["spec_decoding"].astype("string").fillna("none").str.lower()
-        df = df[spec.isin(["none", ""])]
-    if df.empty:
-        raise ValueError("sweeps has no rows to compare (after leaving out speculative decoding)")
-    df["model"] = [sweep_model_name(m) for m in df["model"]]
-    df["gpu"] = [match_gpu(g).name for g in df["gpu"]]
-    if "engine" not in df:
-        df["engine"] = pd.NA
+    df = _comparable_rows(sweeps, include_speculative)
     frames = []
     for key, g in df.groupby([*CHECK_GROUP, "tensor_parallel"], sort=True):
         model, gpu, precision, prompt, output, tp = key
