@@ -13,7 +13,9 @@
 3. Wall time of the report build (every notebook executed, HTML and figures written).
 4. Import time of ``import inferecon`` and ``import inferecon.viz`` in fresh interpreters
    (median of several runs), and whether the first pulls in matplotlib or ipywidgets.
-5. Slider latency where the user sees it: JupyterLab in headless Debian chromium, key press to
+5. How far the serving model's frontier is from measured MoE serving sweeps (issue 18;
+   ``benchmarks/moe_frontier_check.py``: model / measured ratios per GPU, precision and shape).
+6. Slider latency where the user sees it: JupyterLab in headless Debian chromium, key press to
    painted figure, with the time split into browser, comm, kernel compute, Agg draw and PNG
    encode (``benchmarks/browser_latency.py``; skipped with a message without chromium).
 
@@ -280,7 +282,9 @@ def _table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
-PARTS = ("import", "compute", "explorers", "goodput", "factory", "browser", "report")
+PARTS = (
+    "import", "compute", "explorers", "goodput", "factory", "moe_frontier", "browser", "report",
+)  # fmt: skip
 
 
 def main(argv=None) -> int:
@@ -352,6 +356,10 @@ def main(argv=None) -> int:
         import factory_bench
 
         factory_bench.main(["--repeat", "5"])
+    if "moe_frontier" in parts:
+        import moe_frontier_check
+
+        moe_frontier_check.main([])
     if not args.no_browser and "browser" in parts:
         import browser_latency
 

@@ -12,6 +12,7 @@ declares its public names in ``__all__``; this namespace is their union:
 * the AI factory: :mod:`inferecon.factory_assumptions` (units, cited defaults),
   :mod:`inferecon.token_costs`, :mod:`inferecon.token_energy`, :mod:`inferecon.token_revenue`,
   :mod:`inferecon.serving_frontier` and :mod:`inferecon.workload_bills`;
+* :mod:`inferecon.frontier_check`: the frontier against measured serving sweeps;
 * :mod:`inferecon.scaling`: scaling laws and compute-optimal allocation;
 * :mod:`inferecon.testtime`: test-time compute (repeated sampling, voting, verifiers).
 
@@ -29,6 +30,7 @@ from .continuous_batching import *  # noqa: F403
 from .datasets import *  # noqa: F403
 from .efficiency import *  # noqa: F403
 from .factory_assumptions import *  # noqa: F403
+from .frontier_check import *  # noqa: F403
 from .goodput_search import *  # noqa: F403
 from .operator_times import *  # noqa: F403
 from .prices import *  # noqa: F403
@@ -54,7 +56,7 @@ _TOPIC_NAMES = (
     "continuous_batching", "simulator", "slo_metrics", "goodput_search", "sweep_replay",
     "sweep_analysis", "factory_assumptions", "token_costs", "token_energy", "token_revenue",
     "serving_frontier", "workload_bills", "operator_times", "trends", "scaling", "testtime",
-    "collectives",
+    "collectives", "frontier_check",
 )  # fmt: skip
 """The topic modules whose ``__all__`` make up the flat namespace (``ie.goodput`` is the
 function of that name; its module is ``inferecon.goodput_search``: a module and a function never

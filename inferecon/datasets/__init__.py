@@ -7,8 +7,8 @@ column, rule) before anything is returned: a file is loaded whole or not at all.
 The validation machinery (column rules, errors, locating files) is in
 :mod:`inferecon.datasets.validation`; each topic's schemas and loaders in its own module
 (``prices``, ``testtime``, ``hardware``, ``models``, ``measurements``, ``serving``, ``scaling``,
-``factory``, ``profiles``); this module holds the table of every dataset, :data:`DATASETS`, which
-``python -m inferecon check-data`` validates.
+``factory``, ``profiles``, ``sweeps``); this module holds the table of every dataset,
+:data:`DATASETS`, which ``python -m inferecon check-data`` validates.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from . import (
     profiles,
     scaling,
     serving,
+    sweeps,
     testtime,
     validation,
 )
@@ -41,6 +42,7 @@ from .prices import REASONING_NAME_PATTERN as REASONING_NAME_PATTERN  # as befor
 from .profiles import *  # noqa: F403
 from .scaling import *  # noqa: F403
 from .serving import *  # noqa: F403
+from .sweeps import *  # noqa: F403
 from .testtime import *  # noqa: F403
 from .validation import *  # noqa: F403
 
@@ -55,6 +57,7 @@ __all__ = [
     *scaling.__all__,
     *factory.__all__,
     *profiles.__all__,
+    *sweeps.__all__,
     "Dataset",
     "DATASETS",
     "BUNDLED_FILES",
@@ -193,6 +196,17 @@ DATASETS: dict[str, Dataset] = {
         ),
         Dataset("training_runs", scaling.TRAINING_RUNS_SCHEMA, scaling.load_training_runs),
         Dataset("request_trace", serving.REQUEST_TRACE_SCHEMA, serving.load_request_trace),
+        Dataset(
+            "moe_serving_sweeps",
+            sweeps.MOE_SERVING_SWEEPS_SCHEMA,
+            sweeps.load_moe_serving_sweeps,
+        ),
+        Dataset(
+            "inferencemax_results",
+            sweeps.MOE_SERVING_SWEEPS_SCHEMA,
+            sweeps.read_inferencemax_results,
+            aliases=("agg_bmk.json",),
+        ),
         Dataset(
             "epoch_prices",
             prices.PRICES_SCHEMA,
