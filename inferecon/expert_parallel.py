@@ -195,6 +195,34 @@ def _experts_per_gpu(m: ModelSpec, n, n_redundant_experts) -> np.ndarray:
     return np.ceil((m.n_experts + n_redundant_experts) / np.asarray(n, dtype=float))
 
 
+def _touched_per_gpu(m: ModelSpec, batch, n, n_redundant_experts) -> np.ndarray:
+    """Distinct experts one GPU reads: its share of those the group's ``batch * n`` tokens
+    touch, at most the experts it holds."""
+    touched = distinct_experts(m.n_experts, m.n_experts_active, batch * n) / n
+    return np.minimum(touched, _experts_per_gpu(m, n, n_redundant_experts))
+
+
+def _memory(m, g, batch, context, n, r, precision, kvp, memory_fraction):
+    """(GB needed per GPU, sequences that fit per GPU, fits, GB usable) under EP + DP attention."""
+    weights = np.asarray(expert_parallel_weight_memory_gb(m, precision, n, r), dtype=float)
+    per_seq = m.attended_positions(context) * kv_bytes_per_token(m, kvp)
+    need = weights + batch * per_seq / 1e9
+    usable = usable_memory_gb(g, memory_fraction)
+    cap = np.maximum(np.floor((usable - weights) * 1e9 / per_seq), 0)
+    return need, cap, need <= usable, usable
+
+
+def _raise_if_oom(m, g, b, c, n, need, cap, fits, usable, precision):
+    if not fits.all():
+        i = int(np.flatnonzero(~fits)[0])
+        raise ValueError(
+            f"batch {int(b[i])} per GPU at context {int(c[i])} tokens does not fit: {m.name} in "
+            f"{precision} over EP{int(n[i])} needs {need[i]:,.1f} GB per GPU but {g.name} has "
+            f"{usable:,.1f} GB usable; at most {int(cap[i])} sequence(s) per GPU fit "
+            "(pass check_memory=False to compute it anyway)"
+        )
+
+
 def _check_moe(m: ModelSpec) -> None:
     if not m.n_experts:
         raise ValueError(
@@ -251,7 +279,6 @@ def expert_load(
     imb = float(require_in_range("imbalance_factor", imbalance_factor, 1.0, 1e3))
     b, n = (a.ravel() for a in np.broadcast_arrays(np.asarray(b, dtype=float), n))
     held = _experts_per_gpu(m, n, r)
-    touched = distinct_experts(m.n_experts, m.n_experts_active, b * n) / n
     return pd.DataFrame(
         {
             "batch": b,
@@ -259,7 +286,7 @@ def expert_load(
             "expert_rows_mean": b * m.n_experts_active,
             "expert_rows_busiest": imb * b * m.n_experts_active,
             "experts_per_gpu": held.astype(np.int64),
-            "experts_touched_per_gpu": np.minimum(touched, held),
+            "experts_touched_per_gpu": _touched_per_gpu(m, b, n, r),
         }
     )
 
@@ -486,25 +513,14 @@ def expert_parallel_decode_performance(
     kvp = base["kv_precision"].iloc[0]
     cost = IterationCost(m, g, precision, efficiency, kv_precision=kvp,
                          allow_weight_only=allow_weight_only)  # fmt: skip
-    load = expert_load(m, b, n, imbalance_factor=imb, n_redundant_experts=r)
     full = (b, distinct_experts(m.n_experts, m.n_experts_active, b))
-    ep = (b * imb, load["experts_touched_per_gpu"].to_numpy())
+    ep = (b * imb, _touched_per_gpu(m, b, n, r))
     comm = _a2a_s(m, g, e, b, n, imb, interconnect_gb_s, all_to_all_latency_us)
     step, linear = _swap_experts(base, cost, e, full, ep, comm)
-    weights = np.asarray(expert_parallel_weight_memory_gb(m, precision, n, r), dtype=float)
-    kvb = kv_bytes_per_token(m, kvp)
-    need = weights + b * m.attended_positions(c) * kvb / 1e9
-    usable = usable_memory_gb(g, memory_fraction)
-    fits = need <= usable
-    cap = np.maximum(np.floor((usable - weights) * 1e9 / (m.attended_positions(c) * kvb)), 0)
-    if check_memory and not fits.all():
-        i = int(np.flatnonzero(~fits)[0])
-        raise ValueError(
-            f"batch {int(b[i])} per GPU at context {int(c[i])} tokens does not fit: {m.name} in "
-            f"{base['precision'].iloc[0]} over EP{int(n[i])} needs {need[i]:,.1f} GB per GPU but "
-            f"{g.name} has {usable:,.1f} GB usable; at most {int(cap[i])} sequence(s) per GPU fit "
-            "(pass check_memory=False to compute it anyway)"
-        )
+    prec = base["precision"].iloc[0]
+    need, cap, fits, usable = _memory(m, g, b, c, n, r, prec, kvp, memory_fraction)
+    if check_memory:
+        _raise_if_oom(m, g, b, c, n, need, cap, fits, usable, prec)
     power = base["power_w"].to_numpy()
     tps = b / step
     price = g.usd_per_gpu_hour_mid if usd_per_gpu_hour is None else usd_per_gpu_hour
@@ -541,9 +557,8 @@ def _prefill_s(m, g, e, prompt, n, imb, r, precision, efficiency, kvp, cost, lin
     (every GPU prefills its own prompt at the same time), and the board power."""
     base = prefill_performance(m, g, prompt, 1, precision, efficiency, kv_precision=kvp,
                                allow_weight_only=awo)  # fmt: skip
-    load = expert_load(m, prompt, n, imbalance_factor=imb, n_redundant_experts=r)
     full = (prompt, distinct_experts(m.n_experts, m.n_experts_active, prompt))
-    ep = (prompt * imb, load["experts_touched_per_gpu"].to_numpy())
+    ep = (prompt * imb, _touched_per_gpu(m, prompt, n, r))
     comm = _a2a_s(m, g, e, prompt, n, imb, link, latency)
     step, _ = _swap_experts(base, cost, e, full, ep, comm)
     return step, base["power_w"].to_numpy()
@@ -611,19 +626,19 @@ def expert_parallel_serving_performance(
               n_redundant_experts=n_redundant_experts, interconnect_gb_s=interconnect_gb_s,
               all_to_all_latency_us=all_to_all_latency_us, usd_per_gpu_hour=usd_per_gpu_hour,
               pue=pue, allow_weight_only=allow_weight_only)  # fmt: skip
-    final = expert_parallel_decode_performance(
-        m, g, b, p + o, n, precision, efficiency, memory_fraction=memory_fraction,
-        check_memory=check_memory, **kw,
-    )  # fmt: skip
     dec = expert_parallel_decode_performance(
         m, g, b, p + (o + 1.0) / 2.0, n, precision, efficiency, check_memory=False, **kw
     )
-    kvp = dec["kv_precision"].iloc[0]
+    kvp, prec = dec["kv_precision"].iloc[0], dec["precision"].iloc[0]
+    r = float(n_redundant_experts)
+    need, cap, fits, usable = _memory(m, g, b, p + o, n, r, prec, kvp, memory_fraction)
+    if check_memory:
+        _raise_if_oom(m, g, b, p + o, n, need, cap, fits, usable, prec)
     e = as_efficiency(efficiency)
     cost = IterationCost(m, g, precision, efficiency, kv_precision=kvp,
                          allow_weight_only=allow_weight_only)  # fmt: skip
     imb = float(imbalance_factor)
-    ttft_s, pre_w = _prefill_s(m, g, e, p, n, imb, float(n_redundant_experts), precision,
+    ttft_s, pre_w = _prefill_s(m, g, e, p, n, imb, r, precision,
                                efficiency, kvp, cost, interconnect_gb_s, all_to_all_latency_us,
                                allow_weight_only)  # fmt: skip
     tpot_s = dec["step_ms"].to_numpy() / 1e3
@@ -648,8 +663,8 @@ def expert_parallel_serving_performance(
             "tokens_per_s_per_gpu": out_tps,
             "usd_per_mtok_output": price / (out_tps * 3600.0) * 1e6,
             "joules_per_output_token": energy_j / (b * o),
-            "fits": final["fits"].to_numpy(),
-            "max_batch": final["max_batch"].to_numpy(),
+            "fits": fits,
+            "max_batch": cap.astype(np.int64),
         }
     )
 
