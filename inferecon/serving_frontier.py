@@ -171,8 +171,10 @@ def throughput_frontier(
     evaluates every batch size in one call (static batching of requests of ``prompt_tokens``
     in and ``output_tokens`` out); configurations whose KV cache does not fit are dropped. The
     KV cache is kept in the weights' format, except that FP4 weights keep it in FP8 (engines
-    keep the KV cache in FP8: TensorRT-LLM's and SGLang's NVFP4 deployments of DeepSeek-R1 and
-    Llama use an FP8 KV cache; no engine stores it in NVFP4). For a MoE model,
+    keep the KV cache in FP8: SGLang's NVFP4 DeepSeek deployment pairs NVFP4 experts with an FP8
+    KV cache, LMSYS 2025-09-25, https://lmsys.org/blog/2025-09-25-gb200-part-2; NVIDIA's ModelOpt
+    FP4 checkpoints normally quantise the KV cache to FP8, see ``data/published_throughput.csv``'s
+    notes). For a MoE model,
     ``expert_parallel_sizes`` adds wide expert parallelism with data-parallel attention
     (:func:`inferecon.expert_parallel_serving_performance`, ``batch`` then counts requests per
     GPU) at each size the GPU's NVLink domain holds (``nvlink_domain_gpus`` of
