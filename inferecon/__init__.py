@@ -29,6 +29,7 @@ from .collectives import *  # noqa: F403
 from .continuous_batching import *  # noqa: F403
 from .datasets import *  # noqa: F403
 from .efficiency import *  # noqa: F403
+from .expert_parallel import *  # noqa: F403
 from .factory_assumptions import *  # noqa: F403
 from .frontier_check import *  # noqa: F403
 from .goodput_search import *  # noqa: F403
@@ -56,7 +57,7 @@ _TOPIC_NAMES = (
     "continuous_batching", "simulator", "slo_metrics", "goodput_search", "sweep_replay",
     "sweep_analysis", "factory_assumptions", "token_costs", "token_energy", "token_revenue",
     "serving_frontier", "workload_bills", "operator_times", "trends", "scaling", "testtime",
-    "collectives", "frontier_check",
+    "collectives", "frontier_check", "expert_parallel",
 )  # fmt: skip
 """The topic modules whose ``__all__`` make up the flat namespace (``ie.goodput`` is the
 function of that name; its module is ``inferecon.goodput_search``: a module and a function never
