@@ -270,7 +270,7 @@ class ServingScenario:
                 raise ValueError(f"{who}: {name} must be a (low, high) pair; got {pair!r}")
             object.__setattr__(self, name, _range(who, name, *pair, share=share))
         for name in ("max_running_requests", "prompt_tokens", "output_tokens"):
-            value = require_in_range(f"{who}: {name}", getattr(self, name), 1, 1e9)
+            value = require_in_range(f"{who}: {name}", getattr(self, name), 1, 1e8)
             if value != round(value):
                 raise ValueError(f"{who}: {name} must be a whole number; got {value!r}")
             object.__setattr__(self, name, int(value))
@@ -410,19 +410,19 @@ def _log_cost(model, gpu, usd_h, serving, draws):
     fits = batch >= 1
     if not fits.any():
         return best
-    tp_col = np.broadcast_to(np.array(tps, dtype=float)[:, None], batch.shape)
-    pairs = np.unique(np.stack([tp_col[fits], batch[fits]], axis=1), axis=0)
+    # one serving-model call over the distinct (tensor-parallel size, batch) pairs
+    key = np.array(tps, dtype=float)[:, None] * 1e9 + batch  # batch < 1e9 (the engine's cap)
+    keys = np.unique(key[fits])
     perf = serving_performance(
-        model, gpu, pairs[:, 1], p, o, s.precision, None, tensor_parallel=pairs[:, 0],
+        model, gpu, keys % 1e9, p, o, s.precision, None, tensor_parallel=keys // 1e9,
         check_memory=False, allow_weight_only=True,
     )  # fmt: skip
     tok = perf["tokens_per_s_per_gpu"].to_numpy()
-    keys = pairs[:, 0] * 1e9 + pairs[:, 1]  # sorted, as np.unique returns the pairs
     for i in range(len(tps)):
         ok = fits[i]
         if not ok.any():
             continue
-        rate = tok[np.searchsorted(keys, tps[i] * 1e9 + batch[i, ok])]
+        rate = tok[np.searchsorted(keys, key[i, ok])]
         out = usd_per_mtok(usd_h[ok], rate * d["throughput_share"][ok], d["utilisation"][ok])
         total = np.log(np.asarray(out) * o / (p + o))  # per million prompt + output tokens
         best[ok] = np.minimum(best[ok], total)
