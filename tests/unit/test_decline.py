@@ -192,6 +192,25 @@ def test_non_interacting_change_is_the_same_in_every_order(ends):
     np.testing.assert_allclose(hw, 4.0, rtol=1e-12)
 
 
+def test_cost_of_one_draw_by_the_public_serving_functions(ends):
+    # every range collapsed to a point: the start's cost written out with the public functions.
+    # GPT-3 175B in bf16 fits an A100-80GB only at tensor-parallel 8 (87.6 GB of weights per GPU
+    # at 4 > 72 GB usable; 43.8 GB at 8), so no other size competes.
+    pin = dict(usd_per_gpu_hour=(2.0, 2.0), utilisation=(0.5, 0.5), kv_used_share=(0.3, 0.3),
+               throughput_share=(0.5, 0.5), params_active=(1.75e11, 1.75e11))  # fmt: skip
+    start = dataclasses.replace(ends[0], **pin)
+    r = ie.decompose_price_decline(start, ends[1], draws=5, seed=0)
+    m, p, o = start.model, start.prompt_tokens, start.output_tokens
+    assert ie.weight_memory_gb(m, "bf16", 4) > ie.usable_memory_gb("A100-80GB-SXM")
+    batch = min(math.floor(ie.max_batch(m, "A100-80GB-SXM", p + o, tensor_parallel=8) * 0.3), 256)
+    perf = ie.serving_performance(m, "A100-80GB-SXM", batch, p, o, tensor_parallel=8)
+    tps = perf["tokens_per_s_per_gpu"].iloc[0] * 0.5
+    per_output_mtok = 2.0 / (tps * 3600 * 0.5) * 1e6
+    expected = per_output_mtok * o / (p + o)  # per million prompt + output tokens
+    np.testing.assert_allclose(r.draws["start_usd_per_mtok"], expected, rtol=1e-12)
+    assert r.endpoints.loc[0, "margin_median"] == pytest.approx(20.0 / expected, rel=1e-12)
+
+
 def test_same_seed_same_result(ends):
     a = ie.decompose_price_decline(*ends, draws=200, seed=11)
     b = ie.decompose_price_decline(*ends, draws=200, seed=11)
