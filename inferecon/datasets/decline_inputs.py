@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .models import MODELS_SCHEMA
 from .validation import Column, Problem, Schema, _load, _pos
 
 __all__ = [
@@ -96,6 +97,11 @@ def _check_scenarios(df: pd.DataFrame, fname: str) -> list[Problem]:
     return problems
 
 
+_SHAPE_COLUMNS = ("n_layers", "hidden_size", "n_heads", "n_kv_heads", "head_dim",
+                  "intermediate_size", "vocab_size")  # fmt: skip
+_SHAPE = tuple(c for c in MODELS_SCHEMA.columns if c.name in _SHAPE_COLUMNS)
+"""A dense GQA shape's columns, with the rules of ``models.csv``."""
+
 SERVING_SCENARIOS_SCHEMA = Schema(
     name="serving_scenarios",
     columns=(
@@ -105,13 +111,7 @@ SERVING_SCENARIOS_SCHEMA = Schema(
         _pos("params_active_low", "parameters"),
         _pos("params_active_high", "parameters"),
         Column("params_source_url", "str"),
-        Column("n_layers", "int", "layers", low=1.0),
-        Column("hidden_size", "int", low=1.0),
-        Column("n_heads", "int", low=1.0),
-        Column("n_kv_heads", "int", low=1.0),
-        Column("head_dim", "int", low=1.0),
-        Column("intermediate_size", "int", low=1.0),
-        Column("vocab_size", "int", low=1.0),
+        *_SHAPE,
         Column("shape_source_url", "str"),
         Column("gpu", "str", description="a name in data/gpus.csv"),
         _pos("usd_per_gpu_hour_low", "USD/GPU-hour"),

@@ -211,6 +211,52 @@ def test_cost_of_one_draw_by_the_public_serving_functions(ends):
     assert r.endpoints.loc[0, "margin_median"] == pytest.approx(20.0 / expected, rel=1e-12)
 
 
+def test_central_is_the_geometric_midpoint_of_every_range(ends):
+    def mid(sc):
+        pairs = ("params_active", "usd_per_gpu_hour", "utilisation", "kv_used_share",
+                 "throughput_share")  # fmt: skip
+        return dataclasses.replace(
+            sc, **{f: (math.sqrt(getattr(sc, f)[0] * getattr(sc, f)[1]),) * 2 for f in pairs}
+        )
+
+    central = ie.decompose_price_decline(*ends, central=True)
+    pinned = ie.decompose_price_decline(mid(ends[0]), mid(ends[1]), draws=3, seed=5)
+    assert len(central.draws) == 1
+    # the other inputs match exactly; the model size does not quite: the midpoint, 132.3e9
+    # parameters, is built as a whole number of layers (73: 132.9e9), while the Monte Carlo
+    # interpolates log cost in log parameters between its grid shapes (55, 73 and 96 layers)
+    for f in FACTORS:
+        np.testing.assert_allclose(central.draws[f].iloc[0], pinned.draws[f], rtol=0.01)
+    # without a parameter range both are one shape, and agree exactly
+    fixed = [dataclasses.replace(sc, params_active=(sc.params_active[1],) * 2) for sc in ends]
+    central = ie.decompose_price_decline(*fixed, central=True)
+    pinned = ie.decompose_price_decline(mid(fixed[0]), mid(fixed[1]), draws=3, seed=5)
+    for f in FACTORS:
+        np.testing.assert_allclose(central.draws[f].iloc[0], pinned.draws[f], rtol=1e-12)
+
+
+def test_open_weight_models_give_an_exact_model_factor(ends):
+    # sizes known: Llama-3.1-70B -> Llama-3.1-8B on the same GPU and engine, a month apart.
+    # Only the model changes, so the model factor is the cost ratio in every draw (no range)
+    # and every order of the one-at-a-time split agrees.
+    big = dataclasses.replace(
+        ends[1], name="70B", model="Llama-3.1-70B",
+        params_active=(ie.get_model("Llama-3.1-70B").params_active,) * 2,
+        price_date="2024-09-01",
+    )  # fmt: skip
+    small = dataclasses.replace(
+        ends[1],
+        model="Llama-3.1-8B",
+        params_active=(ie.get_model("Llama-3.1-8B").params_active,) * 2,
+    )
+    r = ie.decompose_price_decline(big, small, draws=500, seed=2)
+    cost_ratio = r.draws["start_usd_per_mtok"] / r.draws["end_usd_per_mtok"]
+    np.testing.assert_allclose(r.draws["model"], cost_ratio, rtol=1e-12)
+    np.testing.assert_allclose(r.draws[["hardware", "serving"]], 1.0, rtol=1e-12)
+    assert r.draws["model"].min() > 5  # 9.3x the active parameters, larger batches too
+    assert r.price_ratio == 1.0 and r.draws["residual"].max() < 1
+
+
 def test_same_seed_same_result(ends):
     a = ie.decompose_price_decline(*ends, draws=200, seed=11)
     b = ie.decompose_price_decline(*ends, draws=200, seed=11)
