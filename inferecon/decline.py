@@ -431,14 +431,13 @@ def _log_cost(model, gpu, usd_h, serving, draws):
 
 def _draw(start: ServingScenario, end: ServingScenario, draws: int, seed, central: bool):
     rng = np.random.default_rng(seed)
-    if central:  # the geometric midpoint of every range
-        rng = type("Mid", (), {"random": staticmethod(lambda n: np.full(n, 0.5))})
+    uniform = (lambda n: np.full(n, 0.5)) if central else rng.random  # 0.5: geometric midpoint
     out_s, out_e = {}, {}
     for name in ("params_active", "usd_per_gpu_hour", "utilisation", "kv_used_share",
                  "throughput_share"):  # fmt: skip
         (ls, hs), (le, he) = getattr(start, name), getattr(end, name)
-        u_s = rng.random(draws)
-        u_e = u_s if (ls, hs) == (le, he) else rng.random(draws)
+        u_s = uniform(draws)
+        u_e = u_s if (ls, hs) == (le, he) else uniform(draws)
         out_s[name] = ls * (hs / ls) ** u_s
         out_e[name] = le * (he / le) ** u_e
     return out_s, out_e
