@@ -14,7 +14,9 @@ declares its public names in ``__all__``; this namespace is their union:
   :mod:`inferecon.serving_frontier` and :mod:`inferecon.workload_bills`;
 * :mod:`inferecon.frontier_check`: the frontier against measured serving sweeps;
 * :mod:`inferecon.scaling`: scaling laws and compute-optimal allocation;
-* :mod:`inferecon.testtime`: test-time compute (repeated sampling, voting, verifiers).
+* :mod:`inferecon.testtime`: test-time compute (repeated sampling, voting, verifiers);
+* :mod:`inferecon.decline`: why prices fell: a price ratio split into model, hardware, serving
+  and residual factors (Shapley, with Monte Carlo intervals).
 
 Figures and explorers live in :mod:`inferecon.viz`, imported on first use (``ie.viz``), so
 ``import inferecon`` does not load matplotlib or ipywidgets; the report build is
@@ -28,6 +30,7 @@ from .calibration import *  # noqa: F403
 from .collectives import *  # noqa: F403
 from .continuous_batching import *  # noqa: F403
 from .datasets import *  # noqa: F403
+from .decline import *  # noqa: F403
 from .efficiency import *  # noqa: F403
 from .expert_parallel import *  # noqa: F403
 from .factory_assumptions import *  # noqa: F403
@@ -57,7 +60,7 @@ _TOPIC_NAMES = (
     "continuous_batching", "simulator", "slo_metrics", "goodput_search", "sweep_replay",
     "sweep_analysis", "factory_assumptions", "token_costs", "token_energy", "token_revenue",
     "serving_frontier", "workload_bills", "operator_times", "trends", "scaling", "testtime",
-    "collectives", "frontier_check", "expert_parallel",
+    "collectives", "frontier_check", "expert_parallel", "decline",
 )  # fmt: skip
 """The topic modules whose ``__all__`` make up the flat namespace (``ie.goodput`` is the
 function of that name; its module is ``inferecon.goodput_search``: a module and a function never

@@ -7,8 +7,8 @@ column, rule) before anything is returned: a file is loaded whole or not at all.
 The validation machinery (column rules, errors, locating files) is in
 :mod:`inferecon.datasets.validation`; each topic's schemas and loaders in its own module
 (``prices``, ``testtime``, ``hardware``, ``models``, ``measurements``, ``serving``, ``scaling``,
-``factory``, ``profiles``, ``sweeps``); this module holds the table of every dataset,
-:data:`DATASETS`, which ``python -m inferecon check-data`` validates.
+``factory``, ``profiles``, ``sweeps``, ``decline_inputs``); this module holds the table of every
+dataset, :data:`DATASETS`, which ``python -m inferecon check-data`` validates.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import (
+    decline_inputs,
     factory,
     hardware,
     measurements,
@@ -32,6 +33,7 @@ from . import (
     testtime,
     validation,
 )
+from .decline_inputs import *  # noqa: F403
 from .factory import *  # noqa: F403
 from .hardware import *  # noqa: F403
 from .measurements import *  # noqa: F403
@@ -58,6 +60,7 @@ __all__ = [
     *factory.__all__,
     *profiles.__all__,
     *sweeps.__all__,
+    *decline_inputs.__all__,
     "Dataset",
     "DATASETS",
     "BUNDLED_FILES",
@@ -167,6 +170,18 @@ DATASETS: dict[str, Dataset] = {
             profiles.COLLECTIVE_TIMINGS_SCHEMA,
             profiles.load_collective_timings,
             "collective_timings.csv",
+        ),
+        Dataset(
+            "engine_profiles",
+            decline_inputs.ENGINE_PROFILES_SCHEMA,
+            decline_inputs.load_engine_profiles,
+            "engine_profiles.csv",
+        ),
+        Dataset(
+            "serving_scenarios",
+            decline_inputs.SERVING_SCENARIOS_SCHEMA,
+            decline_inputs.load_serving_scenarios,
+            "serving_scenarios.csv",
         ),
         # users' files only (nothing bundled)
         Dataset("sampling_counts", testtime.SAMPLING_COUNTS_SCHEMA, testtime.load_sampling_counts),

@@ -43,6 +43,8 @@ NUMERIC = {
     "factory_assumptions.csv": "value",
     "operator_timings.csv": "median_ms",
     "collective_timings.csv": "size_bytes",
+    "engine_profiles.csv": "throughput_share_low",
+    "serving_scenarios.csv": "prompt_tokens",
 }
 
 
