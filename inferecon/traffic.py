@@ -181,6 +181,7 @@ def trace_load_curve(
     counts: pd.DataFrame | None = None,
     bin_s: float = 60.0,
     drop_partial: bool = True,
+    fold_days: bool = False,
 ) -> LoadCurve:
     """A trace's arrival rate, per minute or per coarser bin, with its measured burstiness.
 
@@ -188,9 +189,10 @@ def trace_load_curve(
     ----------
     trace : str or pandas.DataFrame
         A trace named in the per-minute counts (``azure2023_code``, ``azure2023_conversation``;
-        the 2024 week-long traces when the table holds them), or a request table with
-        ``arrival_s`` (e.g. :func:`inferecon.load_azure_llm_trace` of a full upstream file),
-        counted per minute from its first request.
+        the 2024 week-long traces when the table holds them), or a request table (e.g.
+        :func:`inferecon.load_azure_llm_trace` of a full upstream file), counted per calendar
+        minute of its ``timestamp`` column or, without one, per minute from its first
+        ``arrival_s``.
     counts : pandas.DataFrame, optional
         Per-minute counts as :func:`inferecon.load_traffic_minute_counts` returns them; the
         bundled ones when omitted.
@@ -199,31 +201,60 @@ def trace_load_curve(
     drop_partial : bool
         Leave out the first and last minute, which the trace's window cuts (their rates would
         read low).
+    fold_days : bool
+        Average the trace's days into one day from 00:00 on the trace's clock (each minute of
+        the day the mean over the days that cover it): the diurnal shape of a multi-day trace.
+        The trace must cover every minute of a day (the bundled 2023 traces cover an hour).
 
     Returns
     -------
     LoadCurve
-        ``rate_cv`` is measured on the per-minute counts, around each hour's mean.
+        ``rate_cv`` is measured on the per-minute counts (before folding), around each hour's
+        mean.
     """
+    first = None  # the clock time of the first minute, where known
     if isinstance(trace, pd.DataFrame):
-        if "arrival_s" not in trace.columns or not len(trace):
+        if not len(trace) or not ({"arrival_s", "timestamp"} & set(trace.columns)):
             raise ValueError("trace must be a trace name or a request table with arrival_s")
-        t = trace["arrival_s"].to_numpy(float)
-        t = t - t.min()
-        per_min = np.bincount((t // 60.0).astype(np.int64)).astype(float)
+        if "timestamp" in trace.columns:
+            minute = pd.to_datetime(trace["timestamp"]).dt.floor("min")
+            first = minute.min()
+            index = ((minute - first) // pd.Timedelta(minutes=1)).to_numpy(np.int64)
+        else:
+            t = trace["arrival_s"].to_numpy(float)
+            index = ((t - t.min()) // 60.0).astype(np.int64)
+        per_min = np.bincount(index).astype(float)
         name = "request table"
     else:
         table = load_traffic_minute_counts() if counts is None else counts
         names = list(dict.fromkeys(table["trace"]))
         if trace not in names:
             raise ValueError(f"trace must be one of {names}; got {trace!r}")
-        per_min = table.loc[table["trace"] == trace, "requests"].to_numpy(float)
+        rows = table[table["trace"] == trace]
+        per_min = rows["requests"].to_numpy(float)
+        first = pd.Timestamp(rows["minute_start"].iloc[0])
         name = trace
     if drop_partial:
         per_min = per_min[1:-1]
+        first = None if first is None else first + pd.Timedelta(minutes=1)
     if len(per_min) < 2:
         raise ValueError(f"trace must cover at least 2 complete minutes; {name} has {len(per_min)}")
-    curve = LoadCurve(per_min / 60.0, 60.0, name, _rate_cv(per_min, 60))
+    rate_cv = _rate_cv(per_min, 60)
+    if fold_days:
+        if first is None:
+            raise ValueError(
+                "fold_days needs the trace's clock: a trace name or a timestamp column"
+            )
+        of_day = (first.hour * 60 + first.minute + np.arange(len(per_min))) % 1440
+        days = np.bincount(of_day, minlength=1440)
+        if np.any(days == 0):
+            raise ValueError(
+                f"fold_days needs a trace covering every minute of a day; {name} covers "
+                f"{np.count_nonzero(days)} of 1440"
+            )
+        per_min = np.bincount(of_day, weights=per_min, minlength=1440) / days
+        name = f"{name}, days folded"
+    curve = LoadCurve(per_min / 60.0, 60.0, name, rate_cv)
     if bin_s == 60.0:
         return curve
     return curve.resampled(bin_s)

@@ -88,6 +88,37 @@ def test_trace_curve_is_the_minute_counts_over_60():
     assert s.daily_requests == pytest.approx(3e6) and s.peak_to_mean == pytest.approx(2.5)
 
 
+def test_folding_days_averages_each_minute_of_the_day():
+    # two days and a bit from 23:58: minute-of-day m has m requests on day 1, 3 m on day 2
+    start = pd.Timestamp("2024-05-10 23:58")
+    n = 2 + 2 * 1440 + 3
+    clock = start + pd.to_timedelta(np.arange(n), unit="min")
+    of_day = (clock.hour * 60 + clock.minute).to_numpy()
+    day = np.where(clock < pd.Timestamp("2024-05-12"), 1, 3)
+    requests = of_day * day
+    counts = pd.DataFrame({
+        "trace": "t", "minute": np.arange(n), "minute_start": clock.strftime("%Y-%m-%d %H:%M"),
+        "requests": requests, "prompt_tokens": requests, "output_tokens": requests,
+        "partial": np.arange(n) % (n - 1) == 0,
+    })  # fmt: skip
+    folded = ie.trace_load_curve("t", counts, fold_days=True)
+    assert folded.n_bins == 1440
+    # partial ends (23:58 of the 10th, 00:02 of the 13th) dropped; 23:59 of the 10th (x1) and
+    # 00:00, 00:01 of the 13th (x3) are averaged in with the two whole days (x1, x3)
+    m = np.arange(1440)
+    expected = np.where(m == 1439, (1 + 1 + 3) * 1439 / 3, 2 * m)
+    expected[[0, 1]] = [0, (1 + 3 + 3) / 3]
+    np.testing.assert_allclose(folded.rate_per_s * 60, expected)
+    hourly = ie.trace_load_curve("t", counts, bin_s=3600, fold_days=True)
+    assert hourly.n_bins == 24
+    # the same from a request table with timestamps
+    table = pd.DataFrame({"timestamp": np.repeat(clock, requests) + pd.Timedelta(seconds=5)})
+    again = ie.trace_load_curve(table, fold_days=True)
+    np.testing.assert_allclose(again.rate_per_s, folded.rate_per_s)
+    with pytest.raises(ValueError, match="fold_days"):
+        ie.trace_load_curve("azure2023_code", fold_days=True)  # an hour, not a day
+
+
 def test_dispersion_index_of_poisson_counts_is_one_and_of_a_mixture_more():
     rng = np.random.default_rng(3)
     poisson = rng.poisson(50.0, 6000)
