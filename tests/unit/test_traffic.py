@@ -89,13 +89,13 @@ def test_trace_curve_is_the_minute_counts_over_60():
 
 
 def test_folding_days_averages_each_minute_of_the_day():
-    # two days and a bit from 23:58: minute-of-day m has m requests on day 1, 3 m on day 2
+    # two days and a bit from 23:58: day 2 has 3 times day 1's requests
     start = pd.Timestamp("2024-05-10 23:58")
     n = 2 + 2 * 1440 + 3
     clock = start + pd.to_timedelta(np.arange(n), unit="min")
     of_day = (clock.hour * 60 + clock.minute).to_numpy()
     day = np.where(clock < pd.Timestamp("2024-05-12"), 1, 3)
-    requests = of_day * day
+    requests = (of_day % 7 + 1) * day
     counts = pd.DataFrame({
         "trace": "t", "minute": np.arange(n), "minute_start": clock.strftime("%Y-%m-%d %H:%M"),
         "requests": requests, "prompt_tokens": requests, "output_tokens": requests,
@@ -106,8 +106,9 @@ def test_folding_days_averages_each_minute_of_the_day():
     # partial ends (23:58 of the 10th, 00:02 of the 13th) dropped; 23:59 of the 10th (x1) and
     # 00:00, 00:01 of the 13th (x3) are averaged in with the two whole days (x1, x3)
     m = np.arange(1440)
-    expected = np.where(m == 1439, (1 + 1 + 3) * 1439 / 3, 2 * m)
-    expected[[0, 1]] = [0, (1 + 3 + 3) / 3]
+    expected = (m % 7 + 1) * 2.0
+    expected[1439] = (1439 % 7 + 1) * (1 + 1 + 3) / 3
+    expected[[0, 1]] = np.array([1, 2]) * (1 + 3 + 3) / 3
     np.testing.assert_allclose(folded.rate_per_s * 60, expected)
     hourly = ie.trace_load_curve("t", counts, bin_s=3600, fold_days=True)
     assert hourly.n_bins == 24
