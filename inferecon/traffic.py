@@ -48,7 +48,7 @@ MAX_REQUESTS = 20_000_000
 # --------------------------------------------------------------------------- load curves
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class LoadCurve:
     """A piecewise-constant arrival rate: ``rate_per_s[i]`` requests/s over bin ``i``.
 
@@ -61,6 +61,11 @@ class LoadCurve:
     source: str = ""
     rate_cv: float = math.nan
     """The trace's per-minute rate variation beyond Poisson noise (NaN when not measured)."""
+
+    def __post_init__(self):
+        rate = np.array(self.rate_per_s, dtype=float)  # a read-only copy: the curve is frozen
+        rate.setflags(write=False)
+        object.__setattr__(self, "rate_per_s", rate)
 
     @property
     def n_bins(self) -> int:
@@ -349,7 +354,7 @@ def diurnal_load_curve(
 # --------------------------------------------------------------------------- lengths
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class JointLengths:
     """A joint (prompt, output) length distribution: counts in cells of a prompt bin by an
     output bin, each bin ``[low, high)`` tokens. Build one with :func:`trace_lengths`.

@@ -45,6 +45,8 @@ def test_diurnal_curve_has_the_volume_peak_and_ratio_asked():
     # the peak is the bin holding 14:00 (13:30 and 14:30 midpoints tie: 13-14 h or 14-15 h)
     assert set(np.flatnonzero(np.isclose(c.rate_per_s, c.rate_per_s.max()))) == {13, 14}
     assert ie.diurnal_load_curve(1e6, 1.0).peak_to_mean == pytest.approx(1.0)
+    with pytest.raises(ValueError):  # a curve is frozen, its rates too
+        c.rate_per_s[0] = 1.0
     assert ie.diurnal_load_curve(1e6).peak_to_mean == pytest.approx(2.0)  # the default
     # per-minute bins; a higher ratio is still reached
     m = ie.diurnal_load_curve(1e6, 6.0, peak_hour=3.0, bin_s=60)
