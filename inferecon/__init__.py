@@ -51,6 +51,7 @@ from .testtime import *  # noqa: F403
 from .token_costs import *  # noqa: F403
 from .token_energy import *  # noqa: F403
 from .token_revenue import *  # noqa: F403
+from .traffic import *  # noqa: F403
 from .trends import *  # noqa: F403
 from .workload_bills import *  # noqa: F403
 from .workloads import *  # noqa: F403
@@ -60,7 +61,7 @@ _TOPIC_NAMES = (
     "continuous_batching", "simulator", "slo_metrics", "goodput_search", "sweep_replay",
     "sweep_analysis", "factory_assumptions", "token_costs", "token_energy", "token_revenue",
     "serving_frontier", "workload_bills", "operator_times", "trends", "scaling", "testtime",
-    "collectives", "frontier_check", "expert_parallel", "decline",
+    "collectives", "frontier_check", "expert_parallel", "decline", "traffic",
 )  # fmt: skip
 """The topic modules whose ``__all__`` make up the flat namespace (``ie.goodput`` is the
 function of that name; its module is ``inferecon.goodput_search``: a module and a function never

@@ -7,8 +7,8 @@ column, rule) before anything is returned: a file is loaded whole or not at all.
 The validation machinery (column rules, errors, locating files) is in
 :mod:`inferecon.datasets.validation`; each topic's schemas and loaders in its own module
 (``prices``, ``testtime``, ``hardware``, ``models``, ``measurements``, ``serving``, ``scaling``,
-``factory``, ``profiles``, ``sweeps``, ``decline_inputs``); this module holds the table of every
-dataset, :data:`DATASETS`, which ``python -m inferecon check-data`` validates.
+``factory``, ``profiles``, ``sweeps``, ``decline_inputs``, ``traffic``); this module holds the
+table of every dataset, :data:`DATASETS`, which ``python -m inferecon check-data`` validates.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from . import (
     serving,
     sweeps,
     testtime,
+    traffic,
     validation,
 )
 from .decline_inputs import *  # noqa: F403
@@ -46,6 +47,7 @@ from .scaling import *  # noqa: F403
 from .serving import *  # noqa: F403
 from .sweeps import *  # noqa: F403
 from .testtime import *  # noqa: F403
+from .traffic import *  # noqa: F403
 from .validation import *  # noqa: F403
 
 __all__ = [
@@ -61,6 +63,7 @@ __all__ = [
     *profiles.__all__,
     *sweeps.__all__,
     *decline_inputs.__all__,
+    *traffic.__all__,
     "Dataset",
     "DATASETS",
     "BUNDLED_FILES",
@@ -233,6 +236,24 @@ DATASETS: dict[str, Dataset] = {
             scaling.TRAINING_RUNS_SCHEMA,
             scaling.read_epoch_chinchilla,
             aliases=("svg_extracted_data.csv",),
+        ),
+        Dataset(
+            "traffic_minute_counts",
+            traffic.TRAFFIC_MINUTE_COUNTS_SCHEMA,
+            traffic.load_traffic_minute_counts,
+            "traffic_minute_counts.csv",
+        ),
+        Dataset(
+            "traffic_lengths",
+            traffic.TRAFFIC_LENGTHS_SCHEMA,
+            traffic.load_traffic_lengths,
+            "traffic_lengths.csv",
+        ),
+        Dataset(
+            "azure_llm_trace",
+            traffic.AZURE_LLM_TRACE_SCHEMA,
+            traffic.load_azure_llm_trace,
+            aliases=tuple(traffic.AZURE_LLM_TRACE_FILES.values()),
         ),
     )
 }

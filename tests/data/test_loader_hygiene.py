@@ -45,6 +45,8 @@ NUMERIC = {
     "collective_timings.csv": "size_bytes",
     "engine_profiles.csv": "throughput_share_low",
     "serving_scenarios.csv": "prompt_tokens",
+    "traffic_minute_counts.csv": "requests",
+    "traffic_lengths.csv": "requests",
 }
 
 
@@ -76,6 +78,11 @@ def _users_files(folder: Path) -> dict[str, tuple[Path, int]]:
     svg.write_text("Model Size,Training FLOP,loss\n0,1e20,3\n1e9,1e20,3\n1e9,2e20,-2\n")
     trace = folder / "trace.csv"  # a negative time; an unsorted one with an empty prompt
     trace.write_text("arrival_s,prompt_tokens,output_tokens\n-1,10,5\n2,10,5\n1,0,5\n")
+    azure = folder / "AzureLLMInferenceTrace_conv.csv"  # a bad time; a negative length
+    azure.write_text(
+        "TIMESTAMP,ContextTokens,GeneratedTokens\nnow,10,5\n"
+        "2023-11-16 18:15:47.1,10,5\n2023-11-16 18:15:48.2,10,-5\n"
+    )
     head = (
         "model,gpu,precision,tensor_parallel,prompt_tokens,output_tokens,concurrency,"
         "tokens_per_s_per_user,tokens_per_s_per_gpu,total_tokens_per_s_per_gpu\n"
@@ -106,6 +113,7 @@ def _users_files(folder: Path) -> dict[str, tuple[Path, int]]:
         "training_runs": (runs, 4),
         "epoch_prices": (epoch, 4),
         "epoch_chinchilla": (svg, 4),
+        "azure_llm_trace": (azure, 4),
     }
 
 
