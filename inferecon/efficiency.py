@@ -88,6 +88,12 @@ class Efficiency:
         Time per step per transformer layer (ms), >= 0.
     sequential : bool
         Sum of per-operation rooflines (a real engine) instead of one roofline of the sums.
+    operator_model : bool
+        Cost each linear operator (QKV, attention output, MLP up and down, routed experts, LM
+        head) with the GEMM time model of :mod:`inferecon.operator_times` and the GPU's stored
+        :class:`~inferecon.OperatorEfficiency` (or its transfer rule) instead of
+        ``compute * T / (T + compute_half_tokens)`` and ``memory``; needs ``sequential``.
+        ``compute`` and ``compute_half_tokens`` then no longer act on the linear layers.
     """
 
     memory: float = 1.0
@@ -100,6 +106,7 @@ class Efficiency:
     attention_blocks_per_sm: float = 0.0
     overhead_per_layer_ms: float = 0.0
     sequential: bool = False
+    operator_model: bool = False
 
     def __post_init__(self):
         require_in_range("efficiency.memory", self.memory, 0.0, 1.0, low_open=True)
@@ -116,6 +123,11 @@ class Efficiency:
             "efficiency.attention_blocks_per_sm", self.attention_blocks_per_sm, 0.0, 1e3
         )
         require_in_range("efficiency.overhead_per_layer_ms", self.overhead_per_layer_ms, 0.0, 1e3)
+        if self.operator_model and not self.sequential:
+            raise ValueError(
+                "efficiency.operator_model needs sequential=True (the GEMM time model costs each "
+                "linear operator on its own; the overlapped form is the physical ceiling)"
+            )
 
     @property
     def allreduce_latency_us(self) -> float:
@@ -178,26 +190,36 @@ class Efficiency:
 
 
 DEFAULT_EFFICIENCY = Efficiency(
-    memory=0.799070,
+    memory=0.733738,
     compute=0.671708,
     overhead_ms=0.0,
-    power_memory_weight=1.13267,
-    power_compute_weight=1.62541,
-    compute_half_tokens=130.656,
-    attention_compute=0.391887,
-    attention_blocks_per_sm=0.697814,
-    overhead_per_layer_ms=0.0423596,
+    power_memory_weight=1.11612,
+    power_compute_weight=2.19193,
+    compute_half_tokens=0.0,
+    attention_compute=0.362273,
+    attention_blocks_per_sm=0.622808,
+    overhead_per_layer_ms=0.0324349,
     sequential=True,
+    operator_model=True,
 )
 """The calibration on the bundled measurements, stored (6 significant digits).
 
 Fitted by :func:`inferecon.default_calibration` on all 21 rows of ``data/h200_decode.csv``
 (17 decode rows replayed from CUDA graphs and 4 eager prefill rows of a Llama-3.1-8B-shaped
-model on one H200, bf16; the project's measurement, 2026-11-26), with ``compute`` held at the
-large-GEMM share measured on the same GPU (664.3 / 989 TFLOP/s, ``data/h200_ceilings.csv``)
-and ``overhead_ms`` held at 0 (one model cannot separate fixed from per-layer overhead).
-Median error of step time 1.9% (largest 15.7%, the 512-token eager prefill); board power 6.0%.
-The eager prefill rows' extra launch overhead (0.0425 ms per layer) is not part of it.
+model on one H200, bf16; the project's measurement, 2026-11-26; fitted 2026-12-06). The linear
+layers are costed by the GEMM time model (``operator_model``) with the H200's operator constants
+(:data:`inferecon.OPERATOR_CEILING_ADJUSTED`: H100-SXM's constants fitted to Vidur's kernel
+timings, compute efficiency scaled to the H200's measured 8192^3 GEMM); what the fit still sets
+is the rest of the step: the memory share of attention's KV-cache reads (``memory``), the
+attention shares and block limit, the per-layer overhead (kernels other than GEMMs and
+attention: norms, rotary embedding, activations, residuals) and the power weights.
+``compute`` is held at the large-GEMM share measured on the same GPU (664.3 / 989 TFLOP/s,
+``data/h200_ceilings.csv``; it acts only through ``attention_compute``'s fallback),
+``compute_half_tokens`` at 0 (no longer used) and ``overhead_ms`` at 0 (one model cannot
+separate fixed from per-layer overhead). Median error of step time 1.3% (was 1.9% with the
+saturating GEMM share; largest 12.6%, decode at batch 128 and 256 over 512 tokens, where the
+H200's GEMMs over 128-256 rows run slower than the H100's kernel timings imply); board power
+4.5%. The eager prefill rows' extra launch overhead (0.0832 ms per layer) is not part of it.
 ``tests/unit/test_calibration.py`` re-fits and checks these values.
 """
 

@@ -69,6 +69,7 @@ Byte and FLOP counts (all stated so they can be checked):
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -82,6 +83,12 @@ from ._validate import (
     scalar_or_array,
 )
 from .efficiency import Efficiency, as_efficiency
+from .operator_times import (
+    OperatorEfficiency,
+    _LinearTable,
+    _tables_lookup,
+    transferred_operator_efficiency,
+)
 from .specs import (
     ACTIVATION_BYTES,
     PRECISION_BYTES,
@@ -460,6 +467,46 @@ def _attention_blocks(m: ModelSpec, sequences, n):
     return np.asarray(sequences, dtype=float) * m.n_kv_heads / _kv_shard(m, n)
 
 
+@functools.lru_cache(maxsize=256)
+def _linear_table(m: ModelSpec, g: GPUSpec, precision: str, tensor_parallel: int):
+    """The lazily filled table of linear-layer seconds by tokens per step for one configuration
+    (:class:`inferecon.operator_times._LinearTable`), with the GPU's operator constants."""
+    return _LinearTable(
+        m, g, precision, tensor_parallel, _operator_efficiency(g), PRECISION_BYTES[precision]
+    )
+
+
+@functools.lru_cache(maxsize=64)
+def _operator_efficiency(g: GPUSpec) -> OperatorEfficiency:
+    """The GPU's stored operator constants, or those its transfer rule borrows; a GPU the
+    tables do not know borrows H100-SXM's (the rule for architectures without timings)."""
+    if not g.n_sm:
+        raise ValueError(
+            f"{g.name} has no SM count (n_sm): the GEMM time model of the calibrated efficiency "
+            "needs it; set GPUSpec.n_sm or pass an efficiency with operator_model=False"
+        )
+    try:
+        return transferred_operator_efficiency(g.name)
+    except ValueError:
+        return transferred_operator_efficiency("H100-SXM")
+
+
+def _operator_linear(m, g, precision, n, tokens) -> np.ndarray:
+    """Rows of :class:`_LinearTable` (``(len(tokens), 8)``) for per-row GPU counts ``n``."""
+    t = np.asarray(tokens, dtype=float).ravel()
+    nn = np.asarray(n, dtype=float).ravel()
+    if (len(nn) == 1 or (nn == nn[0]).all()) and (t > 0).all():
+        return _linear_table(m, g, precision, int(nn[0])).table(t)
+    nn = np.broadcast_to(nn, t.shape) if len(nn) == 1 else nn
+    out = np.zeros((len(t), 8))
+    live = t > 0
+    sels = [live & (nn == k) for k in np.unique(nn[live]).tolist()]
+    requests = [(_linear_table(m, g, precision, int(nn[sel][0])), t[sel]) for sel in sels]
+    for sel, values in zip(sels, _tables_lookup(requests), strict=True):
+        out[sel] = values
+    return out
+
+
 def _step(m, g, e: Efficiency, precision, n, *, tokens, attn_flops, attn_bytes, attn_blocks,
           w_bytes, comm_s):  # fmt: skip
     """Time and power of one step: linear layers over ``tokens`` tokens plus attention.
@@ -473,14 +520,29 @@ def _step(m, g, e: Efficiency, precision, n, *, tokens, attn_flops, attn_bytes, 
     bw = g.hbm_tb_s * 1e12 * e.memory
     dense_f, dense_b, exp_f, exp_b, exp_rows = _linear_parts(m, tokens, w_bytes)
     kv_shard = _kv_shard(m, n)
+    par = e.attention_parallelism(attn_blocks, g.n_sm)
+    t_ac = attn_flops / n / (peak * e.attention_share)
+    t_am = attn_bytes / kv_shard / (bw * par)
+    if e.operator_model:
+        lin = _operator_linear(m, g, precision, n, tokens).reshape(np.shape(tokens) + (8,))
+        norms_s = (m.n_layers * 2 + 1) * m.hidden_size * w_bytes / n / bw  # params_breakdown
+        linear_s = lin[..., 0] + lin[..., 4] + norms_s
+        attention_s = np.maximum(t_ac, t_am)
+        work = linear_s + attention_s
+        compute_s = lin[..., 1] + lin[..., 5] + t_ac
+        memory_s = lin[..., 2] + lin[..., 6] + norms_s + t_am
+        chosen_c = lin[..., 3] + lin[..., 7] + np.where(t_ac > t_am, t_ac, 0.0)
+        bound = np.where(chosen_c > work - chosen_c, "compute", "memory")
+        overhead_s = e.overhead_s(m.n_layers)
+        step_s = work + comm_s + overhead_s
+        return _step_result(m, g, e, n, peak, dense_f, dense_b, exp_f, exp_b, attn_flops,
+                            attn_bytes, kv_shard, compute_s, memory_s, linear_s, attention_s,
+                            comm_s, overhead_s, step_s, bound)  # fmt: skip
     with np.errstate(divide="ignore", invalid="ignore"):
         t_dc = dense_f / n / (peak * e.gemm_share(tokens))
         t_ec = np.where(exp_f > 0, exp_f / n / (peak * e.gemm_share(np.maximum(exp_rows, 1e-9))), 0)
     t_dm = dense_b / n / bw
     t_em = exp_b / n / bw
-    par = e.attention_parallelism(attn_blocks, g.n_sm)
-    t_ac = attn_flops / n / (peak * e.attention_share)
-    t_am = attn_bytes / kv_shard / (bw * par)
     compute_s = t_dc + t_ec + t_ac
     memory_s = t_dm + t_em + t_am
     if e.sequential:
@@ -497,6 +559,14 @@ def _step(m, g, e: Efficiency, precision, n, *, tokens, attn_flops, attn_bytes, 
         attention_s = work - linear_s
     overhead_s = e.overhead_s(m.n_layers)
     step_s = work + comm_s + overhead_s
+    return _step_result(m, g, e, n, peak, dense_f, dense_b, exp_f, exp_b, attn_flops, attn_bytes,
+                        kv_shard, compute_s, memory_s, linear_s, attention_s, comm_s, overhead_s,
+                        step_s, bound)  # fmt: skip
+
+
+def _step_result(m, g, e, n, peak, dense_f, dense_b, exp_f, exp_b, attn_flops, attn_bytes,
+                 kv_shard, compute_s, memory_s, linear_s, attention_s, comm_s, overhead_s,
+                 step_s, bound) -> dict:  # fmt: skip
     flops = (dense_f + exp_f + attn_flops) / n
     bytes_ = (dense_b + exp_b) / n + attn_bytes / kv_shard
     u_mem = bytes_ / (step_s * g.hbm_tb_s * 1e12)
@@ -580,6 +650,63 @@ def _energy_cost_columns(s: dict, n, tokens, pue: float, usd_per_gpu_hour) -> di
         "facility_joules_per_token": joules * pue,
         "usd_per_mtok": usd_per_gpu_hour * n / (tps * 3600.0) * 1e6,
     }
+
+
+def _decode_core(m, g, e, precision, kv_precision, n, batch, context_tokens,
+                 allreduce_latency_us, interconnect_gb_s):  # fmt: skip
+    """Flattened ``batch``, ``context``, ``n``, the KV bytes read and the step (:func:`_step`)
+    of decode steps; the arguments already checked (:func:`_prepare`)."""
+    b, c, n = np.broadcast_arrays(
+        np.asarray(batch, dtype=float), np.asarray(context_tokens, dtype=float), n
+    )
+    b, c, n = b.ravel(), c.ravel(), n.ravel()
+    w = PRECISION_BYTES[precision]
+    kvb = kv_bytes_per_token(m, kv_precision)
+    kv_bytes = b * m.attended_positions(c + 1.0) * kvb
+    attn_flops = b * m.attention_flops_per_token_per_context() * m.attended_positions(c)
+    s = _step(
+        m, g, e, precision, n, tokens=b, attn_flops=attn_flops, attn_bytes=kv_bytes,
+        attn_blocks=_attention_blocks(m, b, n), w_bytes=w,
+        comm_s=_comm_s(m, g, b, n, _latency(e, allreduce_latency_us), interconnect_gb_s),
+    )  # fmt: skip
+    return b, c, n, kv_bytes, s
+
+
+def _memory_fit(m, g, b, c, precision, kv_precision, n, mf, check_memory):
+    """Memory needed per GPU (GB), the largest batch that fits and whether each row fits;
+    raises the out-of-memory message when ``check_memory`` and a row does not fit."""
+    w = PRECISION_BYTES[precision]
+    kvb = kv_bytes_per_token(m, kv_precision)
+    need = _memory_needed_gb(m, b, c, w, kvb, n)
+    usable = g.memory_gb * mf
+    fits_b = max_batch(m, g, c, precision, kv_precision, n, mf)
+    fits = need <= usable
+    if check_memory and not fits.all():
+        i = int(np.flatnonzero(~fits)[0])
+        msg = _oom_message(
+            m, g, b[i], c[i], need[i], usable, fits_b[i], n[i], precision, kv_precision
+        )
+        raise ValueError(msg)
+    return need, fits_b, fits
+
+
+def _prefill_core(m, g, e, precision, kv_precision, n, prompt_tokens, batch,
+                  allreduce_latency_us, interconnect_gb_s):  # fmt: skip
+    """Flattened ``prompt``, ``batch``, ``n``, the tokens and the step of prefill passes."""
+    p, b, n = np.broadcast_arrays(
+        np.asarray(prompt_tokens, dtype=float), np.asarray(batch, dtype=float), n
+    )
+    p, b, n = p.ravel(), b.ravel(), n.ravel()
+    tokens = p * b
+    w = PRECISION_BYTES[precision]
+    kvb = kv_bytes_per_token(m, kv_precision)
+    attn = b * m.attention_flops_per_token_per_context() * m.prefill_attended_positions(p)
+    s = _step(
+        m, g, e, precision, n, tokens=tokens, attn_flops=attn, attn_bytes=tokens * kvb,
+        attn_blocks=np.full_like(tokens, np.inf), w_bytes=w,
+        comm_s=_comm_s(m, g, tokens, n, _latency(e, allreduce_latency_us), interconnect_gb_s),
+    )  # fmt: skip
+    return p, b, n, tokens, s
 
 
 # --------------------------------------------------------------------------- performance
@@ -675,30 +802,11 @@ def decode_performance(
     require_positive("batch", batch)
     require_positive("context_tokens", context_tokens)
     mf = require_in_range("memory_fraction", memory_fraction, 0.0, 1.0, low_open=True)
-    b, c, n = np.broadcast_arrays(
-        np.asarray(batch, dtype=float), np.asarray(context_tokens, dtype=float), n
-    )
-    b, c, n = b.ravel(), c.ravel(), n.ravel()
+    b, c, n, kv_bytes, s = _decode_core(m, g, e, precision, kv_precision, n, batch,
+                                        context_tokens, allreduce_latency_us,
+                                        interconnect_gb_s)  # fmt: skip
     w = PRECISION_BYTES[precision]
-    kvb = kv_bytes_per_token(m, kv_precision)
-
-    kv_bytes = b * m.attended_positions(c + 1.0) * kvb
-    attn_flops = b * m.attention_flops_per_token_per_context() * m.attended_positions(c)
-    s = _step(
-        m, g, e, precision, n, tokens=b, attn_flops=attn_flops, attn_bytes=kv_bytes,
-        attn_blocks=_attention_blocks(m, b, n), w_bytes=w,
-        comm_s=_comm_s(m, g, b, n, _latency(e, allreduce_latency_us), interconnect_gb_s),
-    )  # fmt: skip
-    need = _memory_needed_gb(m, b, c, w, kvb, n)
-    usable = g.memory_gb * mf
-    fits_b = max_batch(m, g, c, precision, kv_precision, n, mf)
-    fits = need <= usable
-    if check_memory and not fits.all():
-        i = int(np.flatnonzero(~fits)[0])
-        msg = _oom_message(
-            m, g, b[i], c[i], need[i], usable, fits_b[i], n[i], precision, kv_precision
-        )
-        raise ValueError(msg)
+    need, fits_b, fits = _memory_fit(m, g, b, c, precision, kv_precision, n, mf, check_memory)
     step_s = s["step"]
     tps = b / step_s
     return pd.DataFrame(
@@ -772,19 +880,8 @@ def prefill_performance(
     )  # fmt: skip
     require_positive("prompt_tokens", prompt_tokens)
     require_positive("batch", batch)
-    p, b, n = np.broadcast_arrays(
-        np.asarray(prompt_tokens, dtype=float), np.asarray(batch, dtype=float), n
-    )
-    p, b, n = p.ravel(), b.ravel(), n.ravel()
-    tokens = p * b
-    w = PRECISION_BYTES[precision]
-    kvb = kv_bytes_per_token(m, kv_precision)
-    attn = b * m.attention_flops_per_token_per_context() * m.prefill_attended_positions(p)
-    s = _step(
-        m, g, e, precision, n, tokens=tokens, attn_flops=attn, attn_bytes=tokens * kvb,
-        attn_blocks=np.full_like(tokens, np.inf), w_bytes=w,
-        comm_s=_comm_s(m, g, tokens, n, _latency(e, allreduce_latency_us), interconnect_gb_s),
-    )  # fmt: skip
+    p, b, n, tokens, s = _prefill_core(m, g, e, precision, kv_precision, n, prompt_tokens, batch,
+                                       allreduce_latency_us, interconnect_gb_s)  # fmt: skip
     return pd.DataFrame(
         {
             **_config_columns(m, g, precision, kv_precision, n),
@@ -857,34 +954,31 @@ def serving_performance(
         np.asarray(output_tokens, dtype=float),
     )
     b, p, o = b.ravel(), p.ravel(), o.ravel()
-    kw = dict(kv_precision=kv_precision, tensor_parallel=tensor_parallel,
-              usd_per_gpu_hour=usd_per_gpu_hour, pue=pue,
-              allow_weight_only=allow_weight_only)  # fmt: skip
-    final = decode_performance(
-        model, gpu, b, p + o, precision, efficiency,
-        memory_fraction=memory_fraction, check_memory=check_memory, **kw,
+    m, g, precision, kv_precision, e, n, price = _prepare(
+        model, gpu, precision, kv_precision, efficiency, tensor_parallel, pue, usd_per_gpu_hour,
+        allow_weight_only,
     )  # fmt: skip
-    dec = decode_performance(
-        model, gpu, b, p + (o + 1.0) / 2.0, precision, efficiency, check_memory=False, **kw
-    )
-    pre_eff = efficiency if prefill_efficiency is None else prefill_efficiency
-    pre = prefill_performance(model, gpu, p, 1, precision, pre_eff, **kw)
-    nn = dec["tensor_parallel"].to_numpy(float)
-    ttft_s = pre["step_ms"].to_numpy() / 1e3
-    tpot_s = dec["step_ms"].to_numpy() / 1e3
+    require_positive("batch", batch)
+    require_positive("prompt_tokens", prompt_tokens)
+    mf = require_in_range("memory_fraction", memory_fraction, 0.0, 1.0, low_open=True)
+    b, p, o, n = (v.ravel() for v in np.broadcast_arrays(b, p, o, n))
+    _, fits_b, fits = _memory_fit(m, g, b, p + o, precision, kv_precision, n, mf, check_memory)
+    *_, dec = _decode_core(m, g, e, precision, kv_precision, n, b, p + (o + 1.0) / 2.0, None, None)
+    pre_e = e if prefill_efficiency is None else as_efficiency(prefill_efficiency)
+    *_, pre = _prefill_core(m, g, pre_e, precision, kv_precision, n, p, 1.0, None, None)
+    nn = n
+    ttft_s = pre["step"]
+    tpot_s = dec["step"]
     cycle_s = b * ttft_s + o * tpot_s
     out_tps = b * o / cycle_s
-    energy_j = (
-        b * ttft_s * pre["power_w"].to_numpy() * nn + o * tpot_s * dec["power_w"].to_numpy() * nn
-    )
+    energy_j = b * ttft_s * pre["power_w"] * nn + o * tpot_s * dec["power_w"] * nn
     j_per_out = energy_j / (b * o)
-    price = get_gpu(gpu).usd_per_gpu_hour_mid if usd_per_gpu_hour is None else usd_per_gpu_hour
     return pd.DataFrame(
         {
-            "model": dec["model"],
-            "gpu": dec["gpu"],
-            "precision": dec["precision"],
-            "tensor_parallel": dec["tensor_parallel"],
+            "model": m.name,
+            "gpu": g.name,
+            "precision": precision,
+            "tensor_parallel": n.astype(np.int64),
             "batch": b.astype(np.int64),
             "prompt_tokens": p.astype(np.int64),
             "output_tokens": o.astype(np.int64),
@@ -899,8 +993,8 @@ def serving_performance(
             "wh_per_response": j_per_out * o / 3600.0,
             "facility_wh_per_response": j_per_out * o / 3600.0 * pue,
             "bound": dec["bound"],
-            "fits": final["fits"],
-            "max_batch": final["max_batch"],
+            "fits": fits,
+            "max_batch": fits_b,
         }
     )
 
@@ -1084,6 +1178,10 @@ class IterationCost:
             self._comm_tok_s = self._comm_fixed_s = 0.0
         self._overhead_s = e.overhead_s(m.n_layers)
         self._window = m.n_sliding_layers > 0
+        # the GEMM time model: a lazily filled table of linear seconds by tokens per step
+        self._table = _linear_table(m, g, precision, int(n)) if e.operator_model else None
+        norms = (m.n_layers * 2 + 1) * m.hidden_size  # params_breakdown["norms"]
+        self._norms_s = norms * w / n / bw_e if e.operator_model else 0.0
         self._idle_w, self._span_w = g.idle_w, g.tdp_w - g.idle_w
         self._pw_m, self._pw_c = e.power_memory_weight, e.power_compute_weight
 
@@ -1105,6 +1203,10 @@ class IterationCost:
         over the rows each expert receives)."""
         if tokens <= 0:
             return []
+        if self._table is not None:
+            if self._norms_s:
+                return [*self._table.ops(tokens), (0.0, self._norms_s)]
+            return self._table.ops(tokens)
         ops = [(self._dense_row_s * (tokens + self._half), self._weights_s)]
         if self._moe is not None:
             layers, _, k, exp_b, exp_f = self._moe
@@ -1208,13 +1310,21 @@ class IterationCost:
         tokens = prefill_tokens + d
         if tokens <= 0:
             return self._overhead_s
-        lin_c = self._dense_row_s * (tokens + self._half)
-        lin_m = self._weights_s
         par = self._parallelism(d) if d > 0 else 1.0
         dec_m = self._kv_tok_s * (decode_context + d) / par if d > 0 else 0.0
         dec_c = self._pair_s * decode_context
         pre_m = self._kv_tok_s * (prefill_tokens + prefill_prefix_tokens)
         pre_c = self._pair_s * prefill_pairs
+        table = self._table
+        if table is not None:  # the GEMM time model, looked up by tokens per step
+            lin = table.totals.get(tokens)
+            if lin is None:
+                lin = table.total_s(tokens)
+            return (lin + self._norms_s + (dec_c if dec_c > dec_m else dec_m)
+                    + (pre_c if pre_c > pre_m else pre_m) + self._comm_tok_s * tokens
+                    + self._comm_fixed_s + self._overhead_s)  # fmt: skip
+        lin_c = self._dense_row_s * (tokens + self._half)
+        lin_m = self._weights_s
         if self._seq:
             work = (
                 (lin_c if lin_c > lin_m else lin_m)

@@ -425,3 +425,88 @@ def test_sliding_window_layers_cap_the_kv_cache():
     # without a window nothing changes
     llama = ie.get_model(LLAMA8B)
     assert llama.attended_positions(10_000) == 10_000
+
+
+# --------------------------------------------------------------------------- the GEMM time model
+
+
+def _llama8b_gemms_by_hand(tp):
+    """Llama-3.1-8B's GEMMs per step from its config.json (hidden 4,096, 32 query and 8 KV heads
+    of 128, intermediate 14,336, vocabulary 128,256, 32 layers), Megatron-sharded over ``tp``:
+    (K, N, count)."""
+    h, hd, layers = 4096, 128, 32
+    return [
+        (h, (32 + 2 * 8) * hd / tp, layers),  # fused QKV, column-parallel
+        (32 * hd / tp, h, layers),  # attention output, row-parallel
+        (h, 2 * 14336 / tp, layers),  # fused gate + up
+        (14336 / tp, h, layers),  # down
+        (h, 128256 / tp, 1),  # LM head
+    ]
+
+
+@pytest.mark.parametrize("precision,tp", [("bf16", 1), ("fp8", 2)])
+def test_linear_layers_are_the_sum_of_their_gemms(precision, tp):
+    # the calibrated step costs each linear operator with the GEMM time model and the GPU's
+    # operator constants; norms (2 per layer + the final one, 4,096 weights each) are read at
+    # the efficiency's memory share. Shapes derived here by hand, weights at 1 byte in fp8.
+    g = ie.get_gpu("H100-SXM")
+    op = ie.transferred_operator_efficiency("H100-SXM")
+    w = {"bf16": 2.0, "fp8": 1.0}[precision]
+    peak = g.peak_tflops(precision)
+    for batch in (1, 96, 700):
+        want_s = 0.0
+        for k, n, count in _llama8b_gemms_by_hand(tp):
+            parts = ie.operator_times._gemm_parts(
+                [batch], [k], [n], peak * 1e12, g.hbm_tb_s * 1e12, g.n_sm, op._vector(), w
+            )
+            want_s += count * parts[0][0]
+        e = ie.DEFAULT_EFFICIENCY
+        want_s += (2 * 32 + 1) * 4096 * w / tp / (g.hbm_tb_s * 1e12 * e.memory)
+        r = ie.decode_performance(LLAMA8B, g, batch, 1024, precision, tensor_parallel=tp,
+                                  check_memory=False).iloc[0]  # fmt: skip
+        assert r["linear_ms"] == pytest.approx(want_s * 1e3, rel=1e-12)
+        c = ie.IterationCost(LLAMA8B, g, precision, tensor_parallel=tp)
+        assert c.iteration_s(0, 0, 0, batch, batch * 1024) * 1e3 == pytest.approx(
+            r["step_ms"], rel=1e-12
+        )
+        assert c.iteration(0, 0, 0, batch, batch * 1024)[0] * 1e3 == pytest.approx(
+            r["step_ms"], rel=1e-12
+        )
+
+
+def test_gemm_model_weight_bytes_and_groups_by_hand():
+    # a memory-bound GEMM (1 row against a 8,192 x 8,192 weight) reads the weight once, at fp8
+    # half the bf16 bytes; plus 16-bit activations in and out and, if the kernel splits K in s
+    # (s <= 8), fp32 partial sums written and read (2 x 4 B x s per output). 4 grouped experts
+    # of 2 rows each read 4 weights.
+    op = ie.transferred_operator_efficiency("H100-SXM")
+    g = ie.get_gpu("H100-SXM")
+    bw = op.bandwidth_efficiency * g.hbm_tb_s * 1e12
+    p = (g.bf16_dense_tflops * 1e12, g.hbm_tb_s * 1e12, g.n_sm, op._vector())
+    k = n = 8192
+    for w, rows, groups in ((2.0, 1, 1), (1.0, 1, 1), (2.0, 2, 4)):
+        t, c, m = ie.operator_times._gemm_parts([rows], [k], [n], *p, w, [float(groups)])
+        least = groups * (w * k * n + 2 * rows * (k + n)) / bw
+        most = least + groups * 2 * 4 * rows * n * 8 / bw
+        assert least * (1 - 1e-12) <= m[0] <= most
+        # the time: at least the larger of compute and memory, plus the launch overhead
+        assert t[0] >= max(c[0], m[0]) + op.overhead_us * 1e-6 - 1e-15
+
+
+def test_fp4_small_batch_gemms_do_not_reach_the_fp4_peak():
+    # issue 18: small-batch MoE GEMMs were assumed to run at the full fp4 peak. With the tile
+    # model a decode step of 8 rows pays for whole 64-row tiles and the weights' bytes: its
+    # linear time is far above 2 N_active T / fp4 peak
+    m = ie.get_model("gpt-oss-120b")
+    r = ie.decode_performance(m, "B200-HGX", 8, 2048, "fp4", check_memory=False).iloc[0]
+    at_peak_ms = 2 * m.params_active * 8 / (ie.get_gpu("B200-HGX").fp4_dense_tflops * 1e12) * 1e3
+    assert r["linear_ms"] > 10 * at_peak_ms
+    assert r["bound"] == "memory"
+
+
+def test_operator_model_needs_sequential_and_an_sm_count():
+    with pytest.raises(ValueError, match="operator_model needs sequential"):
+        ie.Efficiency(operator_model=True)
+    toy = ie.GPUSpec("toy", memory_gb=80, hbm_tb_s=1.0, bf16_dense_tflops=100.0, tdp_w=300)
+    with pytest.raises(ValueError, match="n_sm"):
+        ie.decode_performance(LLAMA8B, toy, 1, 128, check_memory=False)
