@@ -184,7 +184,7 @@ def _groups(rows: pd.DataFrame, precision: str) -> list[_Group]:
                 attn_bytes,
                 blocks,
                 n,
-                _comm_s(m, g, tokens, n, 8.0, None),
+                _comm_s(m, g, Efficiency(sequential=True), tokens, n, None, None),
                 r["_eager"].to_numpy(bool),
                 w,
             )  # fmt: skip

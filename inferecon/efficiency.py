@@ -51,15 +51,13 @@ __all__ = [
 ]
 
 ALLREDUCE_LATENCY_US = 8.0
-"""Latency of one small tensor-parallel all-reduce (microseconds) in a model of a real engine.
+"""The former, unsourced latency of one tensor-parallel all-reduce (microseconds); kept for
+reference, no longer used.
 
-Not fitted (no multi-GPU measurements are bundled). Measured all-reduces of 2-60 KB on H100s
-(Microsoft's Vidur simulator profiles, MIT, microsoft/vidur @ 7d47513,
-``data/profiling/network/h100_pairwise_nvlink`` and ``h100_dgx/all_reduce.csv``, medians) take
-7-41 us: 7 us at the fastest on 2 GPUs, 22-41 us on 4 and 8 GPUs of a DGX. 8 us is near the
-2-GPU floor, so optimistic for 4-8 GPUs. It applies to an efficiency that models an engine
-(overheads or sequential operations); the physical ceiling and the overhead-free float
-efficiencies use 0 (:attr:`Efficiency.allreduce_latency_us`)."""
+Since issue 18 a calibrated engine's all-reduces take the latency and bus bandwidth fitted to
+Microsoft Vidur's measured NCCL timings (:func:`inferecon.allreduce_parameters`,
+:data:`inferecon.COLLECTIVE_FITS`: 27-43 us on 2-8 GPUs of an A100 or H100 DGX), and the physical
+ceiling none (:attr:`Efficiency.measured_communication`)."""
 
 
 @dataclass(frozen=True)
@@ -130,12 +128,14 @@ class Efficiency:
             )
 
     @property
-    def allreduce_latency_us(self) -> float:
-        """Latency per all-reduce this efficiency implies (us): :data:`ALLREDUCE_LATENCY_US` for
-        an engine (any overhead, or ``sequential``), 0 for an overhead-free one (the ceiling and
-        float efficiencies), since a ceiling holds only peak bandwidths and FLOP/s."""
-        engine = self.sequential or self.overhead_ms > 0 or self.overhead_per_layer_ms > 0
-        return ALLREDUCE_LATENCY_US if engine else 0.0
+    def measured_communication(self) -> bool:
+        """Whether this efficiency models an engine (any overhead, or ``sequential``), whose
+        collectives take the measured latency and bandwidth of
+        :func:`inferecon.allreduce_parameters` and :func:`inferecon.send_recv_parameters`;
+        ``False`` for the overhead-free ones (the ceiling and float efficiencies), which use the
+        datasheet link bandwidth and no latency: a ceiling holds only peak bandwidths and
+        FLOP/s."""
+        return self.sequential or self.overhead_ms > 0 or self.overhead_per_layer_ms > 0
 
     @property
     def attention_share(self) -> float:

@@ -10,10 +10,14 @@ operator by Yuan et al. 2024, "LLM Inference Unveiled", arXiv:2402.16363). A ste
     step = linear + attention + comm + overhead
 
 * **linear**: the matrix products over the step's ``T`` tokens (attention projections, MLP or
-  experts, LM head): ``max(weight bytes / (bandwidth * memory), 2 N_active T / (peak *
-  gemm_share(T)))``, where ``gemm_share(T) = compute * T / (T + compute_half_tokens)`` grows
-  with the tokens per step (a decode GEMM over a few rows wastes most of each tensor-core tile);
-  MoE experts are costed separately over the tokens each expert receives;
+  experts, router, LM head). A calibrated engine (``Efficiency.operator_model``) costs each GEMM
+  with the tile-and-wave model of :mod:`inferecon.operator_times` (tile and wave quantization
+  over the GPU's SMs, split-K, the memory-bound region of reading the weight once, a launch
+  overhead) using the GPU's operator constants fitted to measured kernel timings
+  (:func:`inferecon.transferred_operator_efficiency`); MoE layers run the touched experts as one
+  grouped GEMM over the rows each receives. Other efficiencies (the ceiling, floats) use
+  ``max(weight bytes / (bandwidth * memory), 2 N_active T / (peak * gemm_share(T)))`` with
+  ``gemm_share(T) = compute * T / (T + compute_half_tokens)`` (1 at the ceiling);
 * **attention**: ``max(KV bytes / (bandwidth * memory * parallelism), attention FLOPs / (peak *
   attention_compute))``; decode attention runs one thread block per (sequence, KV head), and
   with fewer blocks than the GPU's SMs can keep busy the KV cache streams slower
@@ -56,10 +60,13 @@ Byte and FLOP counts (all stated so they can be checked):
 * Tensor parallelism over ``n`` GPUs splits weights, FLOPs and GQA KV heads (KV heads are
   replicated when ``n`` exceeds them; the MLA latent is replicated on every GPU). It adds two
   ring all-reduces of the ``tokens x hidden`` bf16 activations per layer, each taking
-  ``2 (n-1)/n * bytes / link bandwidth + latency``, not overlapped with compute. The latency
-  (``allreduce_latency_us``) is the efficiency's: 0 at the physical ceiling, 8 us for a
-  calibrated engine (:data:`inferecon.ALLREDUCE_LATENCY_US`, near Vidur's measured 2-GPU
-  floor).
+  ``latency + 2 (n-1)/n * bytes / bus bandwidth``, not overlapped with compute. At the physical
+  ceiling (and for float efficiencies) the latency is 0 and the bandwidth the datasheet link's;
+  a calibrated engine takes both from NCCL timings measured on A100 and H100 nodes
+  (:func:`inferecon.allreduce_parameters`, :data:`inferecon.COLLECTIVE_FITS`: 27-43 us on a
+  DGX), other GPUs by the documented rule of :data:`inferecon.COLLECTIVE_NODES`. A prompt's KV
+  cache moves between disaggregated pools in one send/recv per GPU
+  (:meth:`IterationCost.kv_transfer_s`).
 * Power per GPU ``= idle + (TDP - idle) * min(1, w_mem * u_mem + w_compute * u_compute)``,
   where ``u`` are the achieved fractions of peak bandwidth and FLOP/s; the weights are
   calibrated (both 1 when uncalibrated). Facility energy multiplies by the PUE.
@@ -82,6 +89,7 @@ from ._validate import (
     require_positive,
     scalar_or_array,
 )
+from .collectives import allreduce_parameters, send_recv_parameters
 from .efficiency import Efficiency, as_efficiency
 from .operator_times import (
     OperatorEfficiency,
@@ -440,23 +448,54 @@ def max_batch(
 # --------------------------------------------------------------------------- the step
 
 
-def _latency(e: Efficiency, allreduce_latency_us) -> float:
-    if allreduce_latency_us is None:
-        return e.allreduce_latency_us
-    return require_in_range("allreduce_latency_us", allreduce_latency_us, 0.0, 1e6)
+def _allreduce_terms(e: Efficiency, g: GPUSpec, n, allreduce_latency_us, link_gb_s):
+    """``(latency_us, bus_bandwidth_gb_s)`` of one all-reduce per row of GPU counts ``n``.
 
-
-def _comm_s(m: ModelSpec, g: GPUSpec, tokens, n, latency_us, link_gb_s):
-    if np.all(n == 1):
-        return np.zeros(np.broadcast(tokens, n).shape)
-    bw = link_gb_s if link_gb_s is not None else g.interconnect_gb_s
-    if not np.isfinite(bw):
+    A measured engine (:attr:`Efficiency.measured_communication`) uses the measured fits of
+    :func:`inferecon.allreduce_parameters`; the physical ceiling and the overhead-free float
+    efficiencies use the datasheet link and no latency. An explicit latency or link bandwidth
+    wins either way."""
+    if allreduce_latency_us is not None:
+        require_in_range("allreduce_latency_us", allreduce_latency_us, 0.0, 1e6)
+    nn = np.asarray(n, dtype=float)
+    latency = np.zeros(nn.shape)
+    bus = np.full(nn.shape, np.nan)
+    if e.measured_communication:
+        for k in np.unique(nn[nn > 1]).tolist():
+            lat, bw = _allreduce_fit(g, int(k)) if link_gb_s is None else (
+                _allreduce_fit(g, int(k))[0], link_gb_s)  # fmt: skip
+            latency[nn == k], bus[nn == k] = lat, bw
+    else:
+        bus[:] = link_gb_s if link_gb_s is not None else g.interconnect_gb_s
+    if allreduce_latency_us is not None:
+        latency[:] = allreduce_latency_us
+    if (nn > 1).any() and not np.isfinite(bus[nn > 1]).all():
         raise ValueError(
             f"{g.name} has no interconnect bandwidth in data/gpus.csv; pass interconnect_gb_s "
             "to model tensor parallelism on it"
         )
+    return latency, bus
+
+
+@functools.lru_cache(maxsize=256)
+def _allreduce_fit(g: GPUSpec, n: int) -> tuple[float, float]:
+    return allreduce_parameters(g, n)
+
+
+@functools.lru_cache(maxsize=64)
+def _send_recv_fit(g: GPUSpec) -> tuple[float, float]:
+    return send_recv_parameters(g)
+
+
+def _comm_s(m: ModelSpec, g: GPUSpec, e: Efficiency, tokens, n, allreduce_latency_us, link_gb_s):
+    """Seconds of a step's tensor-parallel all-reduces: two per layer of the ``tokens x hidden``
+    bf16 activations, each ``latency + 2 (n-1)/n * bytes / bus bandwidth``."""
+    if np.all(n == 1):
+        return np.zeros(np.broadcast(tokens, n).shape)
+    latency_us, bus_gb_s = _allreduce_terms(e, g, n, allreduce_latency_us, link_gb_s)
     msg = tokens * m.hidden_size * ACTIVATION_BYTES
-    per = 2.0 * (n - 1) / n * msg / (bw * 1e9) + latency_us * 1e-6
+    with np.errstate(invalid="ignore"):
+        per = 2.0 * (n - 1) / n * msg / (bus_gb_s * 1e9) + latency_us * 1e-6
     return np.where(n > 1, 2 * m.n_layers * per, 0.0)
 
 
@@ -667,7 +706,7 @@ def _decode_core(m, g, e, precision, kv_precision, n, batch, context_tokens,
     s = _step(
         m, g, e, precision, n, tokens=b, attn_flops=attn_flops, attn_bytes=kv_bytes,
         attn_blocks=_attention_blocks(m, b, n), w_bytes=w,
-        comm_s=_comm_s(m, g, b, n, _latency(e, allreduce_latency_us), interconnect_gb_s),
+        comm_s=_comm_s(m, g, e, b, n, allreduce_latency_us, interconnect_gb_s),
     )  # fmt: skip
     return b, c, n, kv_bytes, s
 
@@ -704,7 +743,7 @@ def _prefill_core(m, g, e, precision, kv_precision, n, prompt_tokens, batch,
     s = _step(
         m, g, e, precision, n, tokens=tokens, attn_flops=attn, attn_bytes=tokens * kvb,
         attn_blocks=np.full_like(tokens, np.inf), w_bytes=w,
-        comm_s=_comm_s(m, g, tokens, n, _latency(e, allreduce_latency_us), interconnect_gb_s),
+        comm_s=_comm_s(m, g, e, tokens, n, allreduce_latency_us, interconnect_gb_s),
     )  # fmt: skip
     return p, b, n, tokens, s
 
@@ -766,10 +805,12 @@ def decode_performance(
         Raise ``ValueError`` (saying how much is needed and what fits) when a configuration
         does not fit; with ``False`` such rows are computed and flagged ``fits = False``.
     allreduce_latency_us : float, optional
-        Latency of one tensor-parallel all-reduce (us); by default the efficiency's
-        (:attr:`inferecon.Efficiency.allreduce_latency_us`: 0 at the ceiling).
+        Latency of one tensor-parallel all-reduce (us); by default the measured one for a
+        calibrated engine (:func:`inferecon.allreduce_parameters`), 0 at the ceiling
+        (:attr:`inferecon.Efficiency.measured_communication`).
     interconnect_gb_s : float, optional
-        GPU-to-GPU bandwidth per direction (GB/s); the GPU's ``interconnect_gb_s`` by default.
+        GPU-to-GPU bandwidth per direction (GB/s); by default the measured bus bandwidth for a
+        calibrated engine and the GPU's ``interconnect_gb_s`` at the ceiling.
     allow_weight_only : bool
         Accept a precision the GPU has no tensor cores for, as weight-only quantisation
         (weights stored in it, arithmetic at the next wider format the GPU has).
@@ -1165,17 +1206,23 @@ class IterationCost:
         )
         """GPU-to-GPU bandwidth per GPU (GB/s): tensor parallelism and KV-cache transfers."""
         if n > 1:
-            link = interconnect_gb_s if interconnect_gb_s is not None else g.interconnect_gb_s
-            if not np.isfinite(link):
-                raise ValueError(
-                    f"{g.name} has no interconnect bandwidth in data/gpus.csv; pass "
-                    "interconnect_gb_s to model tensor parallelism on it"
-                )
+            lat, bus = _allreduce_terms(e, g, np.array([n]), allreduce_latency_us,
+                                        interconnect_gb_s)  # fmt: skip
             self._comm_tok_s = (2 * m.n_layers * 2.0 * (n - 1) / n * m.hidden_size
-                                * ACTIVATION_BYTES / (link * 1e9))  # fmt: skip
-            self._comm_fixed_s = 2 * m.n_layers * _latency(e, allreduce_latency_us) * 1e-6
+                                * ACTIVATION_BYTES / (float(bus[0]) * 1e9))  # fmt: skip
+            self._comm_fixed_s = 2 * m.n_layers * float(lat[0]) * 1e-6
         else:
             self._comm_tok_s = self._comm_fixed_s = 0.0
+        # a prompt's KV cache handed from a prefill to a decode instance: one send/recv per GPU
+        if e.measured_communication and interconnect_gb_s is None:
+            try:
+                latency_us, kv_gb_s = _send_recv_fit(g)
+            except ValueError:  # no link bandwidth: kv_transfer_s says so when asked
+                latency_us, kv_gb_s = 0.0, math.nan
+            self._kv_latency_s = latency_us * 1e-6
+        else:
+            self._kv_latency_s, kv_gb_s = 0.0, self.interconnect_gb_s
+        self._kv_tok_transfer_s = self._kv_tok_b / (kv_gb_s * 1e9)
         self._overhead_s = e.overhead_s(m.n_layers)
         self._window = m.n_sliding_layers > 0
         # the GEMM time model: a lazily filled table of linear seconds by tokens per step
@@ -1430,9 +1477,11 @@ class IterationCost:
     def kv_transfer_s(self, prompt_tokens: float) -> float:
         """Seconds to move one prompt's KV cache from a prefill instance to a decode instance.
 
-        Each GPU sends its shard of the cache over its own link (``interconnect_gb_s`` of
-        ``data/gpus.csv``, or the value passed to the constructor): bandwidth only, no latency
-        (none is sourced).
+        Each GPU sends its shard of the cache to its peer in one point-to-point transfer,
+        ``latency + bytes / bandwidth`` (:func:`inferecon.send_recv_time_us`). A measured engine
+        (:attr:`Efficiency.measured_communication`) takes both from the measured send/recv fit
+        of its node (:func:`inferecon.send_recv_parameters`); the physical ceiling, a float
+        efficiency or an explicit ``interconnect_gb_s`` uses that link bandwidth and no latency.
 
         Parameters
         ----------
@@ -1449,13 +1498,11 @@ class IterationCost:
         ValueError
             When the GPU has no interconnect bandwidth.
         """
-        if not np.isfinite(self.interconnect_gb_s):
+        if not np.isfinite(self._kv_tok_transfer_s):
             raise ValueError(f"{self.gpu.name} has no interconnect bandwidth in data/gpus.csv "
                              "to move the KV cache between pools")  # fmt: skip
         tokens = np.asarray(prompt_tokens, dtype=float)
-        return scalar_or_array(
-            tokens * self.kv_bytes_per_token_per_gpu / (self.interconnect_gb_s * 1e9)
-        )
+        return scalar_or_array(self._kv_latency_s + tokens * self._kv_tok_transfer_s)
 
     def kv_capacity_tokens(self, memory_fraction: float = DEFAULT_MEMORY_FRACTION) -> int:
         """Tokens of KV cache that fit beside the weights on each GPU of the instance.

@@ -298,20 +298,58 @@ def test_the_ceiling_holds_no_unsourced_communication_latency():
     bandwidth_ms = 2 * 80 * (2 * 8192 * 2) * (2 * (2 - 1) / 2) / 450e9 * 1e3
     two = ie.decode_performance(m, "H100-SXM", 2, 2048, "fp8", 1.0, tensor_parallel=2).iloc[0]
     assert two["comm_ms"] == pytest.approx(bandwidth_ms, rel=1e-12)
-    assert ie.Efficiency().allreduce_latency_us == 0.0
-    assert ie.as_efficiency(0.5).allreduce_latency_us == 0.0  # overhead-free: no latency
+    assert not ie.Efficiency().measured_communication
+    assert not ie.as_efficiency(0.5).measured_communication  # overhead-free: no latency
     p = ie.prefill_performance(m, "H100-SXM", 100, 1, "fp8", 1.0, tensor_parallel=2).iloc[0]
     assert p["comm_ms"] == pytest.approx(bandwidth_ms / 2 * 100, rel=1e-12)
     c = ie.IterationCost(m, "H100-SXM", "fp8", 1.0, tensor_parallel=2)
     assert c.iteration_s(0, 0, 0, 2, 2 * 2048) * 1e3 == pytest.approx(two["step_ms"], rel=1e-12)
-    # a calibrated engine keeps a latency per all-reduce, near Vidur's measured 2-GPU floor
-    # (7 us; ALLREDUCE_LATENCY_US's docstring), and an explicit value wins
+    # a calibrated engine pays the measured NCCL all-reduce of an H100 DGX on 2 GPUs (Vidur's
+    # timings, fitted in data/collective_timings.csv: 26.86 us + bytes at a 327.0 GB/s bus
+    # bandwidth, COLLECTIVE_FITS), and an explicit latency wins
+    assert ie.COLLECTIVE_FITS[("h100_dgx", "all_reduce", 2)].latency_us == 26.86
+    measured_ms = 160 * (26.86e-3 + (2 * 8192 * 2) * (2 * (2 - 1) / 2) / 327.0e9 * 1e3)
     cal = ie.decode_performance(m, "H100-SXM", 2, 2048, "fp8", tensor_parallel=2).iloc[0]
-    assert ie.ALLREDUCE_LATENCY_US == 8.0
-    assert cal["comm_ms"] == pytest.approx(bandwidth_ms + 160 * 8e-3, rel=1e-12)
+    assert cal["comm_ms"] == pytest.approx(measured_ms, rel=1e-12)
+    it = ie.IterationCost(m, "H100-SXM", "fp8", tensor_parallel=2)
+    assert it.iteration_s(0, 0, 0, 2, 2 * 2048) * 1e3 == pytest.approx(cal["step_ms"], rel=1e-12)
     explicit = ie.decode_performance(m, "H100-SXM", 2, 2048, "fp8", 1.0, tensor_parallel=2,
                                      allreduce_latency_us=5.0).iloc[0]  # fmt: skip
     assert explicit["comm_ms"] == pytest.approx(bandwidth_ms + 160 * 5e-3, rel=1e-12)
+
+
+def test_gpus_without_collective_timings_borrow_the_nearest_node():
+    # H200 (NVLink4 like the H100, 450 GB/s per direction in data/gpus.csv) takes the H100
+    # DGX's fitted latency and its bus bandwidth share: 8 GPUs, 28.85 us and 335.7 / 450 of the
+    # link; B200 (NVLink5, 900 GB/s) the same share of twice the link
+    assert ie.allreduce_parameters("H200-SXM", 8) == (28.85, pytest.approx(335.7))
+    lat, bw = ie.allreduce_parameters("B200-HGX", 8)
+    assert lat == 28.85 and bw == pytest.approx(900 * 335.7 / 450)
+    # a count without a fit takes the nearest fitted one (16 -> 8, 3 -> 4 over 2 on a tie)
+    assert ie.allreduce_parameters("H100-SXM", 16) == ie.allreduce_parameters("H100-SXM", 8)
+    assert ie.allreduce_parameters("H100-SXM", 3) == ie.allreduce_parameters("H100-SXM", 4)
+    # every GPU of data/gpus.csv has a rule; latency from a measured fit, bandwidth <= its link
+    fitted = {f.latency_us for f in ie.COLLECTIVE_FITS.values()}
+    links = ie.load_gpus().set_index("name")["interconnect_gb_s"]
+    for name, link in links.items():
+        for n in (2, 4, 8):
+            lat, bw = ie.allreduce_parameters(name, n)
+            assert lat in fitted and 0 < bw <= link, (name, n)
+    with pytest.raises(ValueError, match="n_gpus"):
+        ie.allreduce_parameters("H100-SXM", 1)
+
+
+def test_kv_transfer_pays_one_measured_send_recv():
+    # a calibrated engine moves each GPU's KV shard in one send/recv: on H100s the fitted
+    # latency of a DGX pair (7.64 us) plus the bytes at its fitted 355.3 GB/s. Llama-3.1-8B's
+    # cache is 2 x 32 layers x 8 KV heads x 128 x 2 B = 131,072 B per token (config.json)
+    c = ie.IterationCost(LLAMA8B, "H100-SXM")
+    assert c.kv_transfer_s(1000) == pytest.approx(7.64e-6 + 1000 * 131072 / 355.3e9, rel=1e-12)
+    # the physical ceiling: the datasheet link (NVLink4, 450 GB/s per direction), no latency
+    ceiling = ie.IterationCost(LLAMA8B, "H100-SXM", efficiency=1.0)
+    assert ceiling.kv_transfer_s(1000) == pytest.approx(1000 * 131072 / 450e9, rel=1e-12)
+    assert ceiling.kv_transfer_s(0) == 0.0 < c.kv_transfer_s(0)
+    assert ie.send_recv_parameters("H100-SXM") == (7.64, 355.3)
 
 
 def test_energy_and_cost_arithmetic():
