@@ -59,6 +59,8 @@ __all__ = [
     "OPERATOR_CALIBRATIONS",
     "OPERATOR_TRANSFER",
     "OPERATOR_CEILING_ADJUSTED",
+    "MOE_ROUTING_KERNELS",
+    "MOE_QUANTIZE_KERNELS",
     "step_gemm_shapes",
     "operator_shapes",
     "gemm_time_ms",
@@ -896,6 +898,21 @@ def step_gemm_shapes(model, tensor_parallel: int = 1):
     return dense[:, 0], dense[:, 1], dense[:, 2], experts
 
 
+MOE_ROUTING_KERNELS = 3
+"""Kernels a MoE layer launches besides its GEMMs and the activation a dense MLP also runs: the
+top-k selection of the router's scores (``topk_softmax``), sorting the (token, expert) pairs into
+padded per-expert blocks (``moe_align_block_size``) and summing each token's ``k`` weighted expert
+outputs (``moe_sum``): vLLM's fused MoE path (vllm-project/vllm,
+``vllm/model_executor/layers/fused_moe/fused_moe.py``, ``fused_topk`` and ``fused_experts_impl``;
+the router itself is a GEMM of :func:`step_gemm_shapes`, and the gather/scatter of rows is done
+inside the grouped GEMM through the sorted token ids). Each costs one operator launch of the GPU
+(``OperatorEfficiency.overhead_us``, fitted to Vidur's kernel timings) plus the bytes it moves."""
+
+MOE_QUANTIZE_KERNELS = 2
+"""Extra kernels of a MoE layer with fp8 or fp4 weights: the activations are quantised before
+each of the two grouped GEMMs (``moe_kernel_quantize_input`` in the same vLLM file)."""
+
+
 class _LinearTable:
     """Seconds of one step's linear layers by tokens in the step, for one (model, GPU, weight
     precision, tensor-parallel size, constants), tabulated lazily: a token count is computed
@@ -917,6 +934,9 @@ class _LinearTable:
         self.ek, self.en = experts[:, 0], experts[:, 1]
         self.moe = (m.n_moe_layers, m.n_experts, m.n_experts_active) if m.n_experts else None
         self.hidden = m.hidden_size
+        kernels = MOE_ROUTING_KERNELS + (MOE_QUANTIZE_KERNELS if weight_bytes < 2 else 0)
+        self.routing_launch_s = kernels * eff.overhead_us * 1e-6
+        self.routing_byte_s = 1.0 / (eff.bandwidth_efficiency * g.hbm_tb_s * 1e12)
         self.peak = g.peak_tflops(precision) * 1e12
         self.bw = g.hbm_tb_s * 1e12
         self.sms = float(g.n_sm)
@@ -962,6 +982,17 @@ class _LinearTable:
 
     def _compute(self, tokens: np.ndarray) -> np.ndarray:
         return _compute_tables([(self, np.asarray(tokens, dtype=float))])[0]
+
+    def _routing(self, tokens: np.ndarray) -> np.ndarray:
+        """Entries (added to the experts' columns) of the routing kernels of every MoE layer
+        (:data:`MOE_ROUTING_KERNELS`): a launch each, and the memory traffic of summing each
+        token's ``k`` expert outputs (``T k`` bf16 rows of ``hidden`` read, ``T`` written)."""
+        layers, _, active = self.moe
+        memory_s = layers * 2.0 * tokens * (active + 1) * self.hidden * self.routing_byte_s
+        out = np.zeros((len(tokens), 8))
+        out[:, 4] = layers * self.routing_launch_s + memory_s
+        out[:, 6] = memory_s
+        return out
 
     def _store(self, tokens: np.ndarray, values: np.ndarray) -> None:
         """Keep entries for the scalar lookups (:meth:`ops`, :meth:`total_s`)."""
@@ -1066,6 +1097,8 @@ def _compute_tables(requests) -> list:
             tab, tokens = requests[i]
             out[i] = tab._reduce(len(tokens), seconds[start:stop], compute_s[start:stop],
                                  memory_s[start:stop], weight[start:stop])  # fmt: skip
+            if tab.moe is not None:
+                out[i] += tab._routing(np.asarray(tokens, dtype=float))
             start = stop
     return out
 

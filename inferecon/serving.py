@@ -43,6 +43,11 @@ Byte and FLOP counts (all stated so they can be checked):
   ``k`` at batch 1, all ``E`` for large batches; each touched expert multiplies ``T k /
   touched`` rows. Shared experts and dense layers are always read. FLOPs count only the ``k``
   active experts per token. Real routers are imbalanced; this is the uniform-routing estimate.
+  A calibrated engine runs each MoE layer's touched experts as one grouped GEMM (each expert's
+  rows padded to the tile, as vLLM's fused MoE kernel pads them to its block size) and pays for
+  the routing kernels around it (top-k, block alignment, the sum of the ``k`` outputs; plus
+  activation quantisation for fp8/fp4 weights: :data:`inferecon.MOE_ROUTING_KERNELS`) at the
+  GPU's measured launch cost each.
 * KV cache: GQA stores K and V per KV head, ``2 * layers * kv_heads * head_dim`` values per
   token. DeepSeek's multi-head latent attention (MLA) stores one compressed latent plus a
   decoupled RoPE key, ``layers * (kv_lora_rank + qk_rope_head_dim)`` values per token

@@ -548,3 +548,30 @@ def test_operator_model_needs_sequential_and_an_sm_count():
     toy = ie.GPUSpec("toy", memory_gb=80, hbm_tb_s=1.0, bf16_dense_tflops=100.0, tdp_w=300)
     with pytest.raises(ValueError, match="n_sm"):
         ie.decode_performance(LLAMA8B, toy, 1, 128, check_memory=False)
+
+
+def test_moe_step_by_hand_grouped_experts_and_routing_kernels():
+    # Qwen3-30B-A3B (config.json: 48 layers, hidden 2,048, 32 query / 4 KV heads of 128, 128
+    # experts of intermediate 768, 8 active, vocabulary 151,936, untied head) at batch 1 on one
+    # H100 in bf16: one token touches exactly 8 experts, 1 row each, run as one grouped GEMM
+    # per projection; every MoE layer adds 3 routing kernels (top-k, align, sum: vLLM's fused
+    # MoE) at the operator launch cost, plus summing 8 expert rows into 1 (9 x 2,048 bf16)
+    g = ie.get_gpu("H100-SXM")
+    op = ie.transferred_operator_efficiency("H100-SXM")
+    p = (g.bf16_dense_tflops * 1e12, g.hbm_tb_s * 1e12, g.n_sm, op._vector(), 2.0)
+    h, layers = 2048, 48
+    dense = [(h, (32 + 2 * 4) * 128, layers), (32 * 128, h, layers), (h, 128, layers),
+             (h, 151936, 1)]  # fmt: skip
+    want = sum(c * ie.operator_times._gemm_parts([1], [k], [n], *p)[0][0] for k, n, c in dense)
+    for k, n in ((h, 2 * 768), (768, h)):
+        want += layers * ie.operator_times._gemm_parts([1], [k], [n], *p, [8.0])[0][0]
+    bw = op.bandwidth_efficiency * g.hbm_tb_s * 1e12
+    want += layers * (3 * op.overhead_us * 1e-6 + (8 + 1) * h * 2 / bw)  # 2 B per value
+    want += (2 * layers + 1) * h * 2 / (g.hbm_tb_s * 1e12 * ie.DEFAULT_EFFICIENCY.memory)  # norms
+    r = ie.decode_performance("Qwen3-30B-A3B", g, 1, 512).iloc[0]
+    assert r["linear_ms"] == pytest.approx(want * 1e3, rel=1e-12)
+    # the same in the simulator's step model
+    c = ie.IterationCost("Qwen3-30B-A3B", g)
+    assert c.iteration_s(0, 0, 0, 1, 512) * 1e3 == pytest.approx(r["step_ms"], rel=1e-12)
+    # fp8 weights add the two activation-quantisation kernels per MoE layer
+    assert ie.MOE_ROUTING_KERNELS == 3 and ie.MOE_QUANTIZE_KERNELS == 2
