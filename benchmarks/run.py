@@ -13,7 +13,10 @@
 3. Wall time of the report build (every notebook executed, HTML and figures written).
 4. Import time of ``import inferecon`` and ``import inferecon.viz`` in fresh interpreters
    (median of several runs), and whether the first pulls in matplotlib or ipywidgets.
-5. Slider latency where the user sees it: JupyterLab in headless Debian chromium, key press to
+5. Fidelity (``benchmarks/operator_fidelity.py``): the GEMM time model's leave-one-model-out and
+   leave-one-GPU-out errors per GPU on Vidur's kernel timings and the serving model's held-out
+   step-time error on the H200 measurements (tables; targets in that file).
+6. Slider latency where the user sees it: JupyterLab in headless Debian chromium, key press to
    painted figure, with the time split into browser, comm, kernel compute, Agg draw and PNG
    encode (``benchmarks/browser_latency.py``; skipped with a message without chromium).
 
@@ -262,7 +265,7 @@ def _table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
-PARTS = ("import", "compute", "explorers", "goodput", "factory", "browser", "report")
+PARTS = ("import", "compute", "explorers", "goodput", "factory", "fidelity", "browser", "report")
 
 
 def main(argv=None) -> int:
@@ -326,6 +329,11 @@ def main(argv=None) -> int:
         import factory_bench
 
         factory_bench.main(["--repeat", "5"])
+    if "fidelity" in parts:
+        import operator_fidelity  # the GEMM model's held-out errors and the H200 step fidelity
+
+        print("\nFidelity of the serving model's kernel time model (issue 18)\n")
+        operator_fidelity.main()
     if not args.no_browser and "browser" in parts:
         import browser_latency
 
