@@ -5,13 +5,19 @@ time. ``Efficiency()`` with every field at its default is the **physical ceiling
 bandwidth and peak FLOP/s, no overhead, and every operation of a step overlapped with every
 other, so no real engine can beat it. A calibrated efficiency describes one engine:
 
-* ``memory``: share of peak HBM bandwidth its kernels stream at.
+* ``memory``: share of peak HBM bandwidth its kernels stream at (with ``operator_model``: the
+  KV-cache reads of attention and the norms; the GEMMs stream at their own fitted share).
+* ``operator_model``: cost the linear layers with the GEMM time model of
+  :mod:`inferecon.operator_times` (tile and wave quantization, split-K, the memory-bound region,
+  launch overheads) and the GPU's operator constants fitted to measured kernel timings; on in
+  the stored calibration. Without it:
 * ``compute`` and ``compute_half_tokens``: share of peak FLOP/s a matrix product reaches, as a
   saturating function of the tokens in the step,
   ``compute * T / (T + compute_half_tokens)``. A GEMM over few tokens (decode's "skinny" GEMMs)
   wastes most of each tensor-core tile; over thousands of tokens it approaches ``compute``, the
   share a large square GEMM reaches (664 of 989 TFLOP/s on the project's H200,
-  ``data/h200_ceilings.csv``).
+  ``data/h200_ceilings.csv``). With ``operator_model`` they no longer act on the linear layers
+  (``compute`` remains the attention share's fallback).
 * ``attention_compute``: share of peak FLOP/s of the attention kernels when they are
   compute-bound (prefill's causal attention over long prompts).
 * ``attention_blocks_per_sm``: decode attention runs one thread block per (sequence, KV head)
