@@ -926,8 +926,8 @@ class _LinearTable:
     """
 
     BLOCK = 256
-    _MAX_ENTRIES = 400_000
-    _DENSE_LIMIT = 1 << 21
+    _MAX_ENTRIES = 65_536
+    _DENSE_LIMIT = 1 << 15  # 2 MB per table at most: longer prompts are computed on call
 
     def __init__(self, m, g, precision: str, tensor_parallel: int, eff, weight_bytes: float):
         self.k, self.n, self.count, experts = step_gemm_shapes(m, tensor_parallel)

@@ -511,7 +511,7 @@ def _attention_blocks(m: ModelSpec, sequences, n):
     return np.asarray(sequences, dtype=float) * m.n_kv_heads / _kv_shard(m, n)
 
 
-@functools.lru_cache(maxsize=256)
+@functools.lru_cache(maxsize=128)
 def _linear_table(m: ModelSpec, g: GPUSpec, precision: str, tensor_parallel: int):
     """The lazily filled table of linear-layer seconds by tokens per step for one configuration
     (:class:`inferecon.operator_times._LinearTable`), with the GPU's operator constants."""
