@@ -575,3 +575,19 @@ def test_moe_step_by_hand_grouped_experts_and_routing_kernels():
     assert c.iteration_s(0, 0, 0, 1, 512) * 1e3 == pytest.approx(r["step_ms"], rel=1e-12)
     # fp8 weights add the two activation-quantisation kernels per MoE layer
     assert ie.MOE_ROUTING_KERNELS == 3 and ie.MOE_QUANTIZE_KERNELS == 2
+
+
+def test_tabulated_linear_time_equals_a_fresh_computation():
+    # IterationCost tabulates the linear term lazily (blocks of 256 whole token counts); every
+    # lookup, at block edges and for fractional counts, equals a fresh table's direct value,
+    # and _linear_ops keeps its contract: (compute s, memory s) pairs whose max is the time
+    c = ie.IterationCost("Mixtral-8x7B", "H100-SXM", "fp8", tensor_parallel=2)
+    for tokens in (1.0, 255.0, 256.0, 257.0, 512.0, 100.5, 3000.0):
+        fresh = ie.operator_times._LinearTable(
+            c.model, c.gpu, "fp8", 2, ie.transferred_operator_efficiency("H100-SXM"), 1.0
+        )._compute(np.array([tokens]))[0]
+        ops = c._linear_ops(tokens, c._touched(tokens))
+        assert sum(max(a, b) for a, b in ops) == pytest.approx(
+            fresh[0] + fresh[4] + c._norms_s, rel=1e-12
+        )
+        assert len(ops) == 3  # always-read weights, routed experts, norms
