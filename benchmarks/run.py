@@ -15,7 +15,10 @@
    (median of several runs), and whether the first pulls in matplotlib or ipywidgets.
 5. How far the serving model's frontier is from measured MoE serving sweeps (issue 18;
    ``benchmarks/moe_frontier_check.py``: model / measured ratios per GPU, precision and shape).
-6. Slider latency where the user sees it: JupyterLab in headless Debian chromium, key press to
+6. Fidelity (``benchmarks/operator_fidelity.py``): the GEMM time model's leave-one-model-out and
+   leave-one-GPU-out errors per GPU on Vidur's kernel timings and the serving model's held-out
+   step-time error on the H200 measurements (tables; targets in that file).
+7. Slider latency where the user sees it: JupyterLab in headless Debian chromium, key press to
    painted figure, with the time split into browser, comm, kernel compute, Agg draw and PNG
    encode (``benchmarks/browser_latency.py``; skipped with a message without chromium).
 
@@ -283,7 +286,8 @@ def _table(rows: list[dict]) -> str:
 
 
 PARTS = (
-    "import", "compute", "explorers", "goodput", "factory", "moe_frontier", "browser", "report",
+    "import", "compute", "explorers", "goodput", "factory", "moe_frontier", "fidelity", "browser",
+    "report",
 )  # fmt: skip
 
 
@@ -360,6 +364,11 @@ def main(argv=None) -> int:
         import moe_frontier_check
 
         moe_frontier_check.main([])
+    if "fidelity" in parts:
+        import operator_fidelity  # the GEMM model's held-out errors and the H200 step fidelity
+
+        print("\nFidelity of the serving model's kernel time model (issue 18)\n")
+        operator_fidelity.main()
     if not args.no_browser and "browser" in parts:
         import browser_latency
 
