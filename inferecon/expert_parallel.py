@@ -422,7 +422,7 @@ def _swap_experts(base: pd.DataFrame, cost, e, full, ep, comm_s):
 def _a2a_s(m, g, e, tokens, n, imb, interconnect_gb_s, latency_us):
     """All-to-all seconds per step: dispatch (FP8) and combine (BF16) in every MoE layer."""
     bw = _link(g, n, interconnect_gb_s)
-    engine = e.allreduce_latency_us > 0
+    engine = e.measured_communication
     if latency_us is None:
         latency_us = all_to_all_latency_us(g) if engine else 0.0
     share = ALL_TO_ALL_BANDWIDTH_SHARE if engine else 1.0
