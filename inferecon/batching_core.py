@@ -37,6 +37,17 @@ from .continuous_batching import _SPAN_KEYS, _STEPPED_STRETCH, BLOCK_TOKENS
 
 __all__: list[str] = []
 
+
+def _compiled(function):
+    """``function`` compiled by numba on its first call, cached on disk where numba finds a
+    writable folder (``__pycache__`` beside this file, the user's cache folder or
+    ``NUMBA_CACHE_DIR``); in a read-only installation without one, compiled in every process."""
+    try:
+        return njit(cache=True)(function)
+    except RuntimeError:  # numba: "cannot cache function ...: no locator available"
+        return njit(function)
+
+
 # the step model as numbers: what ``step`` holds, by index
 _KIND, _KV_TOKEN_S, _PAIR_S, _BLOCKS_PER_SEQ, _BLOCKS_NEED = 0, 1, 2, 3, 4
 _COMM_TOKEN_S, _COMM_FIXED_S, _OVERHEAD_S, _SEQUENTIAL, _SERVICE_S, _DECODE_S = 5, 6, 7, 8, 9, 10
@@ -49,7 +60,7 @@ rows: sum of max(compute, memory) per operation, compute summed, memory summed) 
 # --------------------------------------------------------------------------- the step model
 
 
-@njit(cache=True)
+@_compiled
 def _parallelism(step, sequences):
     """``IterationCost._parallelism``: the attention thread blocks' share of the GPU."""
     need = step[_BLOCKS_NEED]
@@ -58,7 +69,7 @@ def _parallelism(step, sequences):
     return min(1.0, sequences * step[_BLOCKS_PER_SEQ] / need)
 
 
-@njit(cache=True)
+@_compiled
 def _iteration_s(step, linear_s, prefill_tokens, prefill_pairs, prefill_prefix_tokens,
                  decode_sequences, decode_context):  # fmt: skip
     """Seconds of one iteration: :meth:`StepTimeModel.iteration_s` for the two kinds."""
@@ -87,7 +98,7 @@ def _iteration_s(step, linear_s, prefill_tokens, prefill_pairs, prefill_prefix_t
     return work + step[_COMM_TOKEN_S] * tokens + step[_COMM_FIXED_S] + step[_OVERHEAD_S]
 
 
-@njit(cache=True)
+@_compiled
 def _decode_form(step, linear_s, decode_sequences, decode_context):
     """``(K, a1, b1, a2, b2)``: :meth:`StepTimeModel.decode_form` for the two kinds."""
     if step[_KIND] == _CONSTANT:
@@ -106,7 +117,7 @@ def _decode_form(step, linear_s, decode_sequences, decode_context):
             linear_s[1, i] + pair_s * a0, pair_s * slope)  # fmt: skip
 
 
-@njit(cache=True)
+@_compiled
 def _prefill_pairs(chunk_tokens, cached_tokens):
     """Causal query-key pairs of a chunk after ``cached_tokens`` (full attention)."""
     p, c = float(chunk_tokens), float(cached_tokens)
@@ -118,13 +129,13 @@ def _prefill_pairs(chunk_tokens, cached_tokens):
 # _safe_iterations, compiled
 
 
-@njit(cache=True)
+@_compiled
 def _arith(a, b, j0, j1):
     n = j1 - j0
     return n * a + b * (j1 * (j1 - 1) - j0 * (j0 - 1)) / 2.0 if n > 0 else 0.0
 
 
-@njit(cache=True)
+@_compiled
 def _span_sum(K, a1, b1, a2, b2, k):
     """Seconds of ``k`` decode iterations ``K + max(a1 + b1 j, a2 + b2 j)``, j = 0..k-1."""
     if b1 == b2:  # _split: which line is the larger one before and after index s
@@ -144,13 +155,13 @@ def _span_sum(K, a1, b1, a2, b2, k):
     return total
 
 
-@njit(cache=True)
+@_compiled
 def _form_iteration(K, a1, b1, a2, b2, j):
     x, y = a1 + b1 * j, a2 + b2 * j
     return K + (x if x > y else y)
 
 
-@njit(cache=True)
+@_compiled
 def _stretch_end(K, a1, b1, a2, b2, k_max, t, arrival_s, max_time_s):
     """Length and first iteration's seconds of a decode stretch (``_stretch_end``)."""
     t0 = K + (a1 if a1 > a2 else a2)
@@ -170,7 +181,7 @@ def _stretch_end(K, a1, b1, a2, b2, k_max, t, arrival_s, max_time_s):
     return k_max, t0
 
 
-@njit(cache=True)
+@_compiled
 def _new_blocks(phase_count, decode_iter, decoding, k):
     if decoding == 0 or k <= 0:
         return 0
@@ -180,7 +191,7 @@ def _new_blocks(phase_count, decode_iter, decoding, k):
     return total
 
 
-@njit(cache=True)
+@_compiled
 def _safe_iterations(phase_count, decode_iter, decoding, free_blocks):
     cycles = free_blocks // decoding
     taken = cycles * decoding
@@ -194,7 +205,7 @@ def _safe_iterations(phase_count, decode_iter, decoding, free_blocks):
 # --------------------------------------------------------------------------- growing records
 
 
-@njit(cache=True)
+@_compiled
 def _longer_table(grow_key, tokens):
     """``linear_s`` over 0..at least ``tokens``: the step model (in Python) computes it."""
     with objmode(linear_s="float64[:, ::1]"):
@@ -202,7 +213,7 @@ def _longer_table(grow_key, tokens):
     return linear_s
 
 
-@njit(cache=True)
+@_compiled
 def _grown(values, need):
     """``values``, or a copy at least twice as long when ``need`` entries do not fit."""
     if need <= values.shape[0]:
@@ -213,7 +224,7 @@ def _grown(values, need):
     return out
 
 
-@njit(cache=True)
+@_compiled
 def _append4(values, n, a, b, c, d):
     """Append a row of four numbers to the flat record ``values`` holding ``n``."""
     values = _grown(values, n + 4)
@@ -224,7 +235,7 @@ def _append4(values, n, a, b, c, d):
 # --------------------------------------------------------------------------- events
 
 
-@njit(cache=True)
+@_compiled
 def _user_continues(when, think_s, arrival, pool, pool_next, pending):
     """Closed loop: the user whose request ended at ``when`` sends the next one."""
     if pool_next < pool.shape[0]:
@@ -235,10 +246,9 @@ def _user_continues(when, think_s, arrival, pool, pool_next, pending):
     return pool_next
 
 
-@njit(cache=True)
+@_compiled
 def _join_decode(rid, cache_len, when, G, n_spans, state, results, heap, phase_count, output,
-                 prefill_only, closed, think_s, arrival, pool, pool_next, pending,
-                 ):  # fmt: skip
+                 prefill_only, closed, think_s, arrival, pool, pool_next, pending):  # fmt: skip
     """``_Instance.join_decode``: returns (``cache_len``, or 0 when it finished; ``pool_next``)."""
     generated, _, _, join_iter, join_len, version, _, running, paused_at = state
     first, finish, _, _, preempt_gap, span0, span1 = results
@@ -266,10 +276,10 @@ def _join_decode(rid, cache_len, when, G, n_spans, state, results, heap, phase_c
     return cache_len, pool_next
 
 
-@njit(cache=True)
+@_compiled
 def _preempt_newest(order, n_order, state, preempt, prompt, phase_count, G, D, S, used, t,
-                    last_dec_end, prefilling, n_prefilling, waiting, w_head, n_waiting,
-                    ):  # fmt: skip
+                    last_dec_end, prefilling, n_prefilling, waiting, w_head,
+                    n_waiting):  # fmt: skip
     """``_Instance.preempt_newest`` (and ``leave_decode``): the newest running request frees
     its blocks and waits at the queue's front. Returns (preempted?, ``n_order``, ``D``, ``S``,
     ``used``, ``n_prefilling``, ``w_head``, ``n_waiting``)."""
@@ -307,7 +317,7 @@ def _preempt_newest(order, n_order, state, preempt, prompt, phase_count, G, D, S
     return False, n_order, D, S, used, n_prefilling, w_head, n_waiting
 
 
-@njit(cache=True)
+@_compiled
 def _remove(values, n, rid):
     """Remove ``rid`` from the first ``n`` of ``values``, keeping the order."""
     i = 0
@@ -320,7 +330,7 @@ def _remove(values, n, rid):
 # --------------------------------------------------------------------------- the loop
 
 
-@njit(cache=True)
+@_compiled
 def _serve(arrival, prompt, output, ids, kv_ready, results, chunked, prefill_only, closed,
            concurrency, think_s, max_running, max_tokens, kv_blocks, max_time_s, step, linear_s,
            grow_key):  # fmt: skip
@@ -461,8 +471,8 @@ def _serve(arrival, prompt, output, ids, kv_ready, results, chunked, prefill_onl
                 if joins:  # it decodes at once
                     cache_len, pool_next = _join_decode(
                         rid, P[rid], t, G, n_spans // 4, state, results, heap, phase_count, Q,
-                        prefill_only, closed, think_s, arrival, pool, pool_next, pending,
-                        )  # fmt: skip
+                        prefill_only, closed, think_s, arrival, pool, pool_next,
+                        pending)  # fmt: skip
                     if cache_len:
                         D += 1
                         S += cache_len
@@ -500,8 +510,7 @@ def _serve(arrival, prompt, output, ids, kv_ready, results, chunked, prefill_onl
             while grow > kv_blocks - used:  # the decodes' next blocks must fit
                 ok, n_order, D, S, used, n_pre, w_head, n_waiting = _preempt_newest(
                     order, n_order, state, preempt, P, phase_count, G, D, S, used, t,
-                    last_dec_end, prefilling, n_pre, waiting, w_head, n_waiting,
-                    )  # fmt: skip
+                    last_dec_end, prefilling, n_pre, waiting, w_head, n_waiting)  # fmt: skip
                 if not ok:
                     break
                 grow = phase_count[(-G) % BLOCK_TOKENS] if D else 0
@@ -555,8 +564,7 @@ def _serve(arrival, prompt, output, ids, kv_ready, results, chunked, prefill_onl
             if k == 0:  # the cache is full: the newest request makes room
                 ok, n_order, D, S, used, n_pre, w_head, n_waiting = _preempt_newest(
                     order, n_order, state, preempt, P, phase_count, G, D, S, used, t,
-                    last_dec_end, prefilling, n_pre, waiting, w_head, n_waiting,
-                    )  # fmt: skip
+                    last_dec_end, prefilling, n_pre, waiting, w_head, n_waiting)  # fmt: skip
                 continue
             # it stops early at the first iteration that ends at or after an arrival that
             # could be admitted, and after one iteration if that one passes max_time_s
@@ -595,8 +603,7 @@ def _serve(arrival, prompt, output, ids, kv_ready, results, chunked, prefill_onl
             r = completed[i]
             cache_len, pool_next = _join_decode(
                 r, need[r], t, G, n_spans // 4, state, results, heap, phase_count, Q,
-                prefill_only, closed, think_s, arrival, pool, pool_next, pending,
-                )  # fmt: skip
+                prefill_only, closed, think_s, arrival, pool, pool_next, pending)  # fmt: skip
             if cache_len:
                 D += 1
                 S += cache_len
@@ -633,7 +640,7 @@ def _serve(arrival, prompt, output, ids, kv_ready, results, chunked, prefill_onl
 # --------------------------------------------------------------------------- from Python
 
 
-@njit(cache=True)
+@_compiled
 def _frozen_constants():
     """The constants compiled into the cached loop (numba's cache follows this file only)."""
     return BLOCK_TOKENS, _STEPPED_STRETCH

@@ -221,3 +221,17 @@ def test_step_tables_are_the_linear_layers_and_grow_on_demand(costs):
         c.step_tables(-1)
     with pytest.raises(ValueError, match="max_tokens"):
         c.step_tables(2.5)
+
+
+def test_a_read_only_installation_compiles_without_a_cache(monkeypatch):
+    # numba refuses cache=True when no folder is writable ("no locator available"): the
+    # loop then compiles in every process instead of failing to import
+    import numba.core.config
+
+    from inferecon import batching_core
+
+    monkeypatch.setattr(numba.core.config, "CACHE_LOCATOR_CLASSES", "ZipCacheLocator")
+    with pytest.raises(RuntimeError, match="no locator"):
+        numba.njit(cache=True)(lambda x: x + 1)
+    twice = batching_core._compiled(lambda x: 2 * x)
+    assert twice(21) == 42 and twice._cache.__class__.__name__ == "NullCache"
