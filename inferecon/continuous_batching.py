@@ -6,7 +6,11 @@ mixed (chunked) or decode iterations costed by a step-time model
 (:class:`inferecon.StepTimeModel`), preempts the newest request when the cache runs out and
 records every request's first token, finish and largest gap between tokens.
 
-Speed: the loop (:class:`_Instance`) holds its scalar state in local variables while it turns
+Speed: where the step-time model can be handed over as numbers (:class:`IterationCost` of a
+full-attention model, :class:`ConstantService`), the loop runs compiled
+(:mod:`inferecon.batching_core`, numba; 100,000 requests in about 0.1 s of CPU against about
+0.5 s here), turn for turn the same as :class:`_Instance` below, which serves every other
+step-time model. The Python loop holds its scalar state in local variables while it turns
 and makes one turn per event: a prefill or mixed iteration, or a stretch of decode-only
 iterations up to the next event (an arrival that can be admitted, a request finishing, a cache
 block running out). Under load most stretches are a few iterations long (a request finishes
@@ -185,9 +189,10 @@ class _Instance:
         n_all = len(req["arrival"])
         # the inputs as lists (read one element at a time); a closed loop's arrivals go back
         # into req["arrival"] at the end of the run
-        self.cost, self.req, self.arrival = cost, req, list(map(float, req["arrival"]))
-        self.prompt, self.output = np.asarray(req["prompt"]).tolist(), np.asarray(
-            req["output"]).tolist()  # fmt: skip
+        self.cost, self.req = cost, req
+        self.arrival = np.asarray(req["arrival"], dtype=float).tolist()
+        self.prompt = np.asarray(req["prompt"], dtype=np.int64).tolist()
+        self.output = np.asarray(req["output"], dtype=np.int64).tolist()
         self.chunked = policy == "chunked_prefill"
         self.prefill_only = prefill_only
         self.max_running, self.max_batch_tokens = max_running_requests, max_batch_tokens

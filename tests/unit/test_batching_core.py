@@ -190,6 +190,7 @@ def test_the_compiled_step_model_equals_iteration_cost(
 
     c = costs[step_model]
     context = context if decode_sequences else 0  # no decodes, no cached tokens read
+    cached = cached if prefill_tokens else 0  # no chunk, no prefix read (as the loop calls it)
     step, linear_s = bc.step_numbers(c, prefill_tokens + decode_sequences)
     pairs = c.prefill_pairs(prefill_tokens, cached)
     assert bc._prefill_pairs(prefill_tokens, cached) == pairs
@@ -235,3 +236,19 @@ def test_a_read_only_installation_compiles_without_a_cache(monkeypatch):
         numba.njit(cache=True)(lambda x: x + 1)
     twice = batching_core._compiled(lambda x: 2 * x)
     assert twice(21) == 42 and twice._cache.__class__.__name__ == "NullCache"
+
+
+def test_one_compiled_signature_serves_every_case(costs):
+    # numba compiles the loop once per signature: columns that pandas hands over read-only,
+    # trace and closed-loop workloads, every policy and step model must all take one
+    from inferecon import batching_core
+
+    trace = pd.DataFrame({"arrival_s": [0.0, 0.5], "prompt_tokens": [10.0, 20.0],
+                          "output_tokens": [3, 4]})  # fmt: skip
+    for wl in (ie.trace_workload(trace), ie.closed_loop_workload(2, 6, 30, 5),
+               ie.poisson_workload(5.0, 6, 30, 5)):  # fmt: skip
+        for policy in ("prefill_first", "chunked_prefill", "disaggregated"):
+            if wl.kind != "closed" or policy != "disaggregated":
+                for cost in (costs["moe"], ie.ConstantService(0.01)):
+                    ie.simulate_serving(workload=wl, cost=cost, policy=policy)
+    assert len(batching_core._serve.signatures) == 1
