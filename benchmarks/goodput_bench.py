@@ -13,7 +13,9 @@
    2,000-request goodput a 100,000-request run meets the targets for only a few percent of
    its requests, a different, queue-dominated workload.)
 2. The compiled loop's one-off costs: compiling it (a fresh process with an empty numba cache,
-   once per machine) and loading it from the cache (the first simulation of every process).
+   once per machine: processes that start together, such as the test suite's workers, wait
+   for one compilation) and loading it from the cache (the first simulation of every
+   process).
 3. One re-run of an explorer's simulation: 10,000 requests at the 10,000-request goodput
    (target under 300 ms).
 4. ``goodput(...)`` for one SLO pair (the bracketing search, 2,000 requests per run): target
@@ -364,7 +366,7 @@ def main(argv=None) -> list[tuple[str, str, str, str]]:
         warm = [first_simulation_s(cache) for _ in range(args.repeat)]
     rows.append(("the compiled loop's compilation (once per machine; a new process, empty "
                  "numba cache)", f"{cold[0]:.1f} s", f"{cold[1]:.1f} s",
-                 "(a fresh clone's tests: once per worker)"))  # fmt: skip
+                 "(processes starting together: one compiles)"))  # fmt: skip
     rows.append(("the compiled loop's loading from the cache (the first simulation of a "
                  "process)", f"{statistics.median(w for w, _ in warm):.2f} s",
                  f"{min(c for _, c in warm):.2f} s", ""))  # fmt: skip
