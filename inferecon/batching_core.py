@@ -534,6 +534,8 @@ def _serve(arrival, prompt, output, ids, kv_ready, results, chunked, prefill_onl
                 budget -= c
                 chunk_ids[n_chunks], chunk_tokens[n_chunks] = r, c
                 n_chunks += 1
+            if step[_KIND] == _ROOFLINE and ptok + D >= linear_s.shape[1]:
+                linear_s = _longer_table(grow_key, int(ptok) + D)  # from Python
             dt = _iteration_s(step, linear_s, ptok, pairs, prefix, float(D), float(S))
             if D:
                 gap = dt if last_dec_end != last_dec_end else t + dt - last_dec_end

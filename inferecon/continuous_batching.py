@@ -618,15 +618,15 @@ def _run_compiled(cost, req, ids, *, policy, max_running_requests, max_batch_tok
         from . import batching_core  # imports numba: on the first simulation only
     except ImportError:  # pragma: no cover - numba is a dependency
         return None
-    chunked = policy == "chunked_prefill"
-    decoding = min(max_running_requests, len(ids))  # most requests in one iteration
-    step_model = batching_core.step_numbers(
-        cost, max(decoding, max_batch_tokens if chunked else min(max_batch_tokens, 2048))
-    )
+    # tables over the token counts of decode iterations (at most a request per running slot)
+    # and of typical prefills; the loop asks for more when an iteration needs them
+    decoding = min(max_running_requests, len(ids))
+    step_model = batching_core.step_numbers(cost, max(decoding, min(max_batch_tokens, 2048)))
     if step_model is None:
         return None
     return batching_core.serve(
-        step_model, req, ids, chunked=chunked, max_running_requests=max_running_requests,
+        step_model, req, ids, chunked=policy == "chunked_prefill",
+        max_running_requests=max_running_requests,
         max_batch_tokens=max_batch_tokens, kv_blocks=kv_blocks, max_time_s=max_time_s,
         prefill_only=prefill_only, prefilled=prefilled, closed=closed, cost=cost)  # fmt: skip
 

@@ -143,13 +143,14 @@ def test_constant_service_times_run_compiled_and_agree():
                           policy=policy, max_running_requests=8))  # fmt: skip
 
 
-def test_prompts_past_the_first_table_grow_it(costs):
-    # prefill first with a large budget: iterations of up to 4 x 9,000 tokens, past the
-    # table's first 2,049 rows; the step model extends it from Python mid-run
+@pytest.mark.parametrize("policy", ["prefill_first", "chunked_prefill"])
+def test_prompts_past_the_first_table_grow_it(policy):
+    # a large budget: iterations of up to 4 x 9,000 tokens, past the table's first 2,049
+    # rows; the step model extends it from Python mid-run
     cost = ie.IterationCost("Llama-3.1-8B", "H100-SXM")
     trace = pd.DataFrame({"arrival_s": np.repeat([0.0, 1.0, 2.0], 4), "prompt_tokens": 9000,
                           "output_tokens": 20})  # fmt: skip
-    fast, slow = both(workload=ie.trace_workload(trace), cost=cost, policy="prefill_first",
+    fast, slow = both(workload=ie.trace_workload(trace), cost=cost, policy=policy,
                       max_batch_tokens=40_000)  # fmt: skip
     assert_same(fast, slow)
     assert len(cost.step_tables(0)["linear_max_s"]) > 36_000
