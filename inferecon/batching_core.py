@@ -342,9 +342,10 @@ def _serve(arrival, prompt, output, ids, kv_ready, results, chunked, prefill_onl
 
     Fills ``results`` (first token, finish, admission, preemptions, the pause at a preemption,
     the span indices; arrays over every request) and, in a closed loop, ``arrival``. Returns
-    ``(spans, timeline, rejected, truncated, end_t, status)``: the flat span (4 per row) and
-    timeline (time, batch, queue, blocks used) records, the rejected ids, and status 1 when the
-    clock stopped advancing (a scheduler bug; the caller raises).
+    ``(spans, timeline, rejected, truncated, end_t, status, constants)``: the flat span (4 per
+    row) and timeline (time, batch, queue, blocks used) records, the rejected ids, status 1
+    when the clock stopped advancing (a scheduler bug; the caller raises) and the constants
+    compiled in (``BLOCK_TOKENS``, ``_STEPPED_STRETCH``: the caller checks them).
     """
     n_all = arrival.shape[0]
     inf = math.inf
@@ -640,16 +641,10 @@ def _serve(arrival, prompt, output, ids, kv_ready, results, chunked, prefill_onl
     # the state from the end of the run on (empty unless truncated)
     tl, n_tl = _append4(tl, n_tl, t, float(D + n_pre), float(n_waiting), float(used))
     return (spans[:n_spans], tl[:n_tl], rejected[:n_rejected], truncated or remaining > 0, t,
-            status)  # fmt: skip
+            status, (BLOCK_TOKENS, _STEPPED_STRETCH))  # fmt: skip
 
 
 # --------------------------------------------------------------------------- from Python
-
-
-@_compiled
-def _frozen_constants():
-    """The constants compiled into the cached loop (numba's cache follows this file only)."""
-    return BLOCK_TOKENS, _STEPPED_STRETCH
 
 
 _GROWING: dict[int, object] = {}
@@ -736,9 +731,6 @@ def serve(step_model, req, ids, *, chunked, max_running_requests, max_batch_toke
           max_time_s, prefill_only, prefilled, closed, cost) -> dict:  # fmt: skip
     """Run :func:`_serve` on ``req``'s columns (see ``_run_instance``); return the records of
     ``_Instance.run``."""
-    if _frozen_constants() != (BLOCK_TOKENS, _STEPPED_STRETCH):  # pragma: no cover
-        raise RuntimeError("numba's cache holds the scheduler loop compiled with other "
-                           "constants: delete inferecon/__pycache__/batching_core*")  # fmt: skip
     step, linear_s = step_model
     n_all = len(req["arrival"])
     # one type for each argument, so that numba compiles one signature (a read-only column
@@ -758,7 +750,7 @@ def serve(step_model, req, ids, *, chunked, max_running_requests, max_batch_toke
     _GROWING[key] = cost
     try:
         with _one_compilation_per_machine():
-            spans, tl, rejected, truncated, end_t, status = _serve(
+            spans, tl, rejected, truncated, end_t, status, constants = _serve(
                 arrival, np.array(req["prompt"], dtype=np.int64),
                 np.array(req["output"], dtype=np.int64), np.array(ids, dtype=np.int64),
                 kv_ready, results, bool(chunked), bool(prefill_only), closed is not None,
@@ -769,6 +761,11 @@ def serve(step_model, req, ids, *, chunked, max_running_requests, max_batch_toke
         del _GROWING[key]
     if closed is not None and arrival is not req["arrival"]:
         req["arrival"][:] = arrival
+    if constants != (BLOCK_TOKENS, _STEPPED_STRETCH):  # pragma: no cover
+        # numba's cache follows this file only: a change to continuous_batching's constants
+        # leaves the loop compiled with the old ones in the cache
+        raise RuntimeError("numba's cache holds the scheduler loop compiled with other "
+                           "constants: delete inferecon/__pycache__/batching_core*")  # fmt: skip
     if status:  # pragma: no cover - a scheduler bug, never silent
         raise RuntimeError("the simulation stopped advancing")
     req["rejected"].extend(rejected.tolist())
