@@ -1528,3 +1528,69 @@ class IterationCost:
             - weight_memory_gb(self.model, self.precision, self.tensor_parallel) * 1e9
         )
         return max(int(free // self._kv_tok_b), 0)
+
+    def step_tables(self, max_tokens: int) -> dict:
+        """The step model as numbers, for the compiled scheduler loop (``batching_core``).
+
+        An iteration's time (:meth:`iteration`) depends on its token count through the linear
+        layers only (:meth:`_linear_ops`; a MoE model's experts touched are a function of the
+        token count too); the rest is a few coefficients. The tables hold the linear layers'
+        seconds at every whole token count from 0; they are computed once per instance and
+        grown on demand (a call with a larger ``max_tokens`` extends them).
+
+        Parameters
+        ----------
+        max_tokens : int
+            The largest token count the tables must cover (>= 0).
+
+        Returns
+        -------
+        dict
+            ``linear_max_s``, ``linear_compute_s``, ``linear_memory_s``: arrays over token
+            counts ``0..n`` (``n >= max_tokens``) of the sum over linear operations of
+            max(compute s, memory s) (a real engine, ``sequential``), of the compute seconds
+            and of the memory seconds (the ceiling: one roofline of the sums);
+            ``kv_token_s`` (s per cached token read), ``pair_s`` (s per query-key pair),
+            ``blocks_per_sequence`` and ``blocks_need`` (the attention thread-block limit),
+            ``comm_token_s`` and ``comm_fixed_s`` (tensor-parallel communication per token
+            and per iteration), ``overhead_s`` (per iteration), ``sequential`` (bool) and
+            ``sliding_window`` (bool: the attention terms then bend, and the tables alone do
+            not give :meth:`iteration`).
+
+        Raises
+        ------
+        ValueError
+            If ``max_tokens`` is negative or not a whole number.
+        """
+        require_in_range("max_tokens", max_tokens, 0, 1e9)
+        if max_tokens != round(max_tokens):
+            raise ValueError(f"max_tokens must be a whole number; got {plain(max_tokens)!r}")
+        tables = self.__dict__.get("_step_tables")
+        have = 0 if tables is None else len(tables["linear_max_s"])
+        if have <= max_tokens:
+            grown = {"linear_max_s": [], "linear_compute_s": [], "linear_memory_s": []}
+            for x in range(have, int(max_tokens) + 1):
+                worst = compute = memory = 0  # summed in the order iteration() sums them
+                for c, mm in self._linear_ops(float(x), self._touched(float(x))):
+                    worst += max(c, mm)
+                    compute += c
+                    memory += mm
+                grown["linear_max_s"].append(worst)
+                grown["linear_compute_s"].append(compute)
+                grown["linear_memory_s"].append(memory)
+            tables = {
+                **(tables or {}),
+                **{k: np.concatenate([tables[k] if tables else np.empty(0),
+                                      np.asarray(v, dtype=float)]) for k, v in grown.items()},
+                "kv_token_s": self._kv_tok_s,
+                "pair_s": self._pair_s,
+                "blocks_per_sequence": float(self._blocks_per_seq),
+                "blocks_need": float(self._blocks_need),
+                "comm_token_s": self._comm_tok_s,
+                "comm_fixed_s": self._comm_fixed_s,
+                "overhead_s": float(self._overhead_s),
+                "sequential": self._seq,
+                "sliding_window": bool(self._window),
+            }  # fmt: skip
+            self.__dict__["_step_tables"] = tables
+        return tables
