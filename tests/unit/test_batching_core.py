@@ -213,7 +213,7 @@ def test_step_tables_are_the_linear_layers_and_grow_on_demand(costs):
         assert small["linear_max_s"][x] == sum(max(a, b) for a, b in ops)
         assert small["linear_compute_s"][x] == sum(a for a, _ in ops)
         assert small["linear_memory_s"][x] == sum(b for _, b in ops)
-    assert len(ops) == 2  # the always-read weights and the routed experts
+    assert len(ops) == 3  # the always-read weights, the routed experts and the routing kernels
     big = c.step_tables(3000)
     assert len(big["linear_max_s"]) == 3001
     np.testing.assert_array_equal(big["linear_max_s"][:101], small["linear_max_s"])
