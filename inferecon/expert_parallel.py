@@ -15,11 +15,15 @@ GPU is then, per GPU,
          + all-to-all dispatch and combine, twice per MoE layer
          + overhead
 
-The first two, the overhead and the expert term's form come from :mod:`inferecon.serving`
-(read-only: :func:`~inferecon.decode_performance` and :func:`~inferecon.prefill_performance` at
-tensor-parallel 1, and :class:`~inferecon.IterationCost`'s linear-operation helper for the expert
-term, so a change of serving's GEMM model carries over); this module swaps the routed-expert term
-for its expert-parallel share and adds the all-to-all.
+The first two and the overhead come from :mod:`inferecon.serving` (read-only:
+:func:`~inferecon.decode_performance` and :func:`~inferecon.prefill_performance` at
+tensor-parallel 1); this module swaps the routed-expert term those steps charged (every expert
+local) for its expert-parallel share and adds the all-to-all. The expert term has serving's form:
+for a calibrated engine (``Efficiency.operator_model``) the GEMM time model of
+:mod:`inferecon.operator_times`, one grouped GEMM per expert matrix over the experts the GPU
+reads, each multiplying its share of the rows, plus the MoE layer's routing kernels over the
+GPU's own tokens (:data:`~inferecon.MOE_ROUTING_KERNELS`); for the ceiling and float efficiencies
+:class:`~inferecon.IterationCost`'s roofline of the touched experts' bytes and the rows' FLOPs.
 
 * **Expert load.** Each GPU's ``batch`` tokens each pick ``k`` experts, so the mean GPU receives
   ``batch * k`` token-expert rows per MoE layer (every GPU sends as many as it receives on
@@ -50,6 +54,7 @@ import pandas as pd
 from ._validate import plain, require_in_range, require_positive, scalar_or_array
 from .collectives import COLLECTIVE_FITS
 from .efficiency import as_efficiency
+from .operator_times import _gemm_parts
 from .serving import (
     DEFAULT_MEMORY_FRACTION,
     IterationCost,
@@ -388,9 +393,10 @@ def _link(g: GPUSpec, n, interconnect_gb_s):
 
 
 def _expert_op(cost: IterationCost, tokens, touched, sequential: bool):
-    """(compute s, memory s, step share s) of the routed-expert GEMMs over ``tokens`` rows that
-    read ``touched`` experts per layer, from :class:`IterationCost`'s linear-operation helper,
-    one scalar at a time."""
+    """(compute s, memory s, step share s) of the routed-expert term over ``tokens`` rows that
+    read ``touched`` experts per layer, from :class:`IterationCost`'s linear-operation helper
+    (the saturating GEMM share of the ceiling and the float efficiencies), one scalar at a time.
+    Not for the GEMM time model, whose helper looks ``touched`` up from ``tokens`` itself."""
     c = np.empty(len(tokens))
     mm = np.empty(len(tokens))
     for i, (t, x) in enumerate(zip(tokens.tolist(), touched.tolist(), strict=True)):
@@ -398,13 +404,48 @@ def _expert_op(cost: IterationCost, tokens, touched, sequential: bool):
     return c, mm, (np.maximum(c, mm) if sequential else None)
 
 
-def _swap_experts(base: pd.DataFrame, cost, e, full, ep, comm_s):
-    """Step seconds (and linear seconds) of ``base`` (a tensor-parallel-1 step with every expert
-    local) with its routed-expert term ``full`` replaced by the expert-parallel one ``ep`` and the
-    all-to-all ``comm_s`` added."""
-    fc, fm, fw = _expert_op(cost, *full, e.sequential)
-    ec, em, ew = _expert_op(cost, *ep, e.sequential)
+def _grouped_expert_s(cost: IterationCost, rows, touched, own_tokens) -> np.ndarray:
+    """Seconds of one GPU's routed experts per step under the GEMM time model
+    (``Efficiency.operator_model``): in every MoE layer one grouped GEMM per expert matrix
+    (gate+up, down) over the ``touched`` experts the GPU reads, each multiplying ``rows /
+    touched`` rows, plus the layer's routing kernels over the GPU's ``own_tokens`` (top-k of its
+    router scores, block alignment, the sum of each token's ``k`` returned outputs; a launch each
+    and the bytes of the sum). The same arithmetic as the tensor-parallel-1 step's expert column
+    (``inferecon.operator_times._LinearTable``: its ``_gemm_rows``, ``_reduce`` and ``_routing``),
+    which reads ``distinct_experts(E, k, T)`` experts over ``T k`` rows: with ``rows = T k`` and
+    that ``touched`` the two agree (the EP1 identity test holds them together)."""
+    tab = cost._table
+    layers, _, active = tab.moe
+    x = np.asarray(touched, dtype=float)
+    per_expert = np.asarray(rows, dtype=float) / np.where(x > 0, x, 1.0)
+    u, e = len(x), len(tab.ek)
+    seconds, _, _ = _gemm_parts(
+        np.repeat(per_expert, e), np.tile(tab.ek, u), np.tile(tab.en, u), tab.peak, tab.bw,
+        tab.sms, tab.params, tab.w, np.repeat(x, e),
+    )  # fmt: skip
+    gemms = (seconds.reshape(u, e) * float(layers)).sum(1)
+    own = np.asarray(own_tokens, dtype=float)
+    routing = layers * tab.routing_launch_s + (
+        layers * 2.0 * own * (active + 1) * tab.hidden * tab.routing_byte_s
+    )
+    return np.where((x > 0) & (own > 0), gemms + routing, 0.0)
+
+
+def _swap_experts(base: pd.DataFrame, cost, e, tokens, ep, comm_s):
+    """Step seconds (and linear seconds) of ``base`` (a tensor-parallel-1 step of ``tokens`` per
+    GPU with every expert local) with its routed-expert term replaced by the expert-parallel one
+    and the all-to-all ``comm_s`` added. ``ep = (rows, touched)``: the busiest GPU's token-expert
+    rows and the distinct experts it reads per MoE layer. The term swapped out is the one the
+    base step charged (``_linear_ops`` over ``tokens``, or the GEMM table's expert column)."""
     overhead = base["overhead_ms"].to_numpy() / 1e3
+    if cost._table is not None:  # the GEMM time model (a sequential engine)
+        fw = cost._table.table(tokens)[:, 4]
+        ew = _grouped_expert_s(cost, ep[0], ep[1], tokens)
+    else:
+        full = (tokens, distinct_experts(cost.model.n_experts, cost.model.n_experts_active, tokens))
+        ep_rows = (ep[0] / cost.model.n_experts_active, ep[1])  # _linear_ops counts tokens
+        fc, fm, fw = _expert_op(cost, *full, e.sequential)
+        ec, em, ew = _expert_op(cost, *ep_rows, e.sequential)
     if e.sequential:
         work = (base["step_ms"].to_numpy() - base["comm_ms"].to_numpy()) / 1e3 - overhead
         work = work - fw + ew
@@ -513,10 +554,9 @@ def expert_parallel_decode_performance(
     kvp = base["kv_precision"].iloc[0]
     cost = IterationCost(m, g, precision, efficiency, kv_precision=kvp,
                          allow_weight_only=allow_weight_only)  # fmt: skip
-    full = (b, distinct_experts(m.n_experts, m.n_experts_active, b))
-    ep = (b * imb, _touched_per_gpu(m, b, n, r))
+    ep = (b * m.n_experts_active * imb, _touched_per_gpu(m, b, n, r))
     comm = _a2a_s(m, g, e, b, n, imb, interconnect_gb_s, all_to_all_latency_us)
-    step, linear = _swap_experts(base, cost, e, full, ep, comm)
+    step, linear = _swap_experts(base, cost, e, b, ep, comm)
     prec = base["precision"].iloc[0]
     need, cap, fits, usable = _memory(m, g, b, c, n, r, prec, kvp, memory_fraction)
     if check_memory:
@@ -557,10 +597,9 @@ def _prefill_s(m, g, e, prompt, n, imb, r, precision, efficiency, kvp, cost, lin
     (every GPU prefills its own prompt at the same time), and the board power."""
     base = prefill_performance(m, g, prompt, 1, precision, efficiency, kv_precision=kvp,
                                allow_weight_only=awo)  # fmt: skip
-    full = (prompt, distinct_experts(m.n_experts, m.n_experts_active, prompt))
-    ep = (prompt * imb, _touched_per_gpu(m, prompt, n, r))
+    ep = (prompt * m.n_experts_active * imb, _touched_per_gpu(m, prompt, n, r))
     comm = _a2a_s(m, g, e, prompt, n, imb, link, latency)
-    step, _ = _swap_experts(base, cost, e, full, ep, comm)
+    step, _ = _swap_experts(base, cost, e, prompt, ep, comm)
     return step, base["power_w"].to_numpy()
 
 
