@@ -53,13 +53,13 @@ import pandas as pd
 
 from ._validate import plain, require_in_range, require_positive, scalar_or_array
 from .collectives import COLLECTIVE_FITS
-from .efficiency import as_efficiency
 from .operator_times import _gemm_parts
 from .serving import (
     DEFAULT_MEMORY_FRACTION,
     IterationCost,
-    decode_performance,
-    prefill_performance,
+    _decode_core,
+    _prefill_core,
+    _prepare,
     usable_memory_gb,
     weight_memory_gb,
 )
@@ -431,13 +431,27 @@ def _grouped_expert_s(cost: IterationCost, rows, touched, own_tokens) -> np.ndar
     return np.where((x > 0) & (own > 0), gemms + routing, 0.0)
 
 
-def _swap_experts(base: pd.DataFrame, cost, e, tokens, ep, comm_s):
-    """Step seconds (and linear seconds) of ``base`` (a tensor-parallel-1 step of ``tokens`` per
-    GPU with every expert local) with its routed-expert term replaced by the expert-parallel one
-    and the all-to-all ``comm_s`` added. ``ep = (rows, touched)``: the busiest GPU's token-expert
-    rows and the distinct experts it reads per MoE layer. The term swapped out is the one the
-    base step charged (``_linear_ops`` over ``tokens``, or the GEMM table's expert column)."""
-    overhead = base["overhead_ms"].to_numpy() / 1e3
+def _tp1_decode(m, g, e, precision, kvp, b, c) -> dict:
+    """Serving's tensor-parallel-1 decode step of ``b`` sequences at context ``c`` per GPU, every
+    expert local: :func:`~inferecon.decode_performance`'s step (seconds, per GPU) without its
+    table."""
+    return _decode_core(m, g, e, precision, kvp, np.asarray(1.0), b, c, None, None)[4]
+
+
+def _tp1_prefill(m, g, e, precision, kvp, p) -> dict:
+    """Serving's tensor-parallel-1 prefill step of one ``p``-token prompt, every expert local
+    (:func:`~inferecon.prefill_performance`'s step, seconds)."""
+    return _prefill_core(m, g, e, precision, kvp, np.asarray(1.0), p, 1.0, None, None)[4]
+
+
+def _swap_experts(base: dict, cost, e, tokens, ep, comm_s):
+    """Step seconds (and linear seconds) of ``base`` (serving's step dict of a
+    tensor-parallel-1 step of ``tokens`` per GPU with every expert local) with its routed-expert
+    term replaced by the expert-parallel one and the all-to-all ``comm_s`` added. ``ep = (rows,
+    touched)``: the busiest GPU's token-expert rows and the distinct experts it reads per MoE
+    layer. The term swapped out is the one the base step charged (``_linear_ops`` over
+    ``tokens``, or the GEMM table's expert column)."""
+    overhead = base["overhead"]
     if cost._table is not None:  # the GEMM time model (a sequential engine)
         fw = cost._table.table(tokens)[:, 4]
         ew = _grouped_expert_s(cost, ep[0], ep[1], tokens)
@@ -447,14 +461,11 @@ def _swap_experts(base: pd.DataFrame, cost, e, tokens, ep, comm_s):
         fc, fm, fw = _expert_op(cost, *full, e.sequential)
         ec, em, ew = _expert_op(cost, *ep_rows, e.sequential)
     if e.sequential:
-        work = (base["step_ms"].to_numpy() - base["comm_ms"].to_numpy()) / 1e3 - overhead
-        work = work - fw + ew
-        linear = base["linear_ms"].to_numpy() / 1e3 - fw + ew
+        work = base["step"] - base["comm"] - overhead - fw + ew
+        linear = base["linear"] - fw + ew
     else:
-        comp = base["compute_ms"].to_numpy() / 1e3 - fc + ec
-        mem = base["memory_ms"].to_numpy() / 1e3 - fm + em
-        work = np.maximum(comp, mem)
-        linear = work - base["attention_ms"].to_numpy() / 1e3  # the ceiling's proportional split
+        work = np.maximum(base["compute"] - fc + ec, base["memory"] - fm + em)
+        linear = work - base["attention"]  # the ceiling's proportional split
         # the ceiling overlaps the all-to-all with computation (DeepSeek's two micro-batches)
         return np.maximum(work, comm_s) + overhead, linear
     return work + comm_s + overhead, linear
@@ -537,9 +548,9 @@ def expert_parallel_decode_performance(
         ``joules_per_token``, ``usd_per_mtok``, ``memory_needed_gb`` (per GPU),
         ``max_batch`` (per GPU) and ``fits``.
     """
-    m = get_model(model)
-    _check_moe(m)
-    g = get_gpu(gpu)
+    _check_moe(get_model(model))
+    m, g, prec, kvp, e, _, price = _prepare(model, gpu, precision, kv_precision, efficiency, 1,
+                                            pue, usd_per_gpu_hour, allow_weight_only)  # fmt: skip
     n, r = _check_ep(expert_parallel, n_redundant_experts)
     require_positive("batch", batch)
     require_positive("context_tokens", context_tokens)
@@ -547,37 +558,28 @@ def expert_parallel_decode_performance(
     b, c, n = (a.ravel() for a in np.broadcast_arrays(np.asarray(batch, dtype=float),
                                                        np.asarray(context_tokens, dtype=float),
                                                        n))  # fmt: skip
-    e = as_efficiency(efficiency)
-    kw = dict(kv_precision=kv_precision, allow_weight_only=allow_weight_only,
-              usd_per_gpu_hour=usd_per_gpu_hour, pue=pue)  # fmt: skip
-    base = decode_performance(m, g, b, c, precision, efficiency, check_memory=False, **kw)
-    kvp = base["kv_precision"].iloc[0]
-    cost = IterationCost(m, g, precision, efficiency, kv_precision=kvp,
-                         allow_weight_only=allow_weight_only)  # fmt: skip
-    ep = (b * m.n_experts_active * imb, _touched_per_gpu(m, b, n, r))
-    comm = _a2a_s(m, g, e, b, n, imb, interconnect_gb_s, all_to_all_latency_us)
-    step, linear = _swap_experts(base, cost, e, b, ep, comm)
-    prec = base["precision"].iloc[0]
+    cost = IterationCost(m, g, prec, e, kv_precision=kvp, allow_weight_only=allow_weight_only)
+    base, step, linear, comm = _decode_step(m, g, e, prec, kvp, cost, b, c, n, r, imb,
+                                            interconnect_gb_s, all_to_all_latency_us)  # fmt: skip
     need, cap, fits, usable = _memory(m, g, b, c, n, r, prec, kvp, memory_fraction)
     if check_memory:
         _raise_if_oom(m, g, b, c, n, need, cap, fits, usable, prec)
-    power = base["power_w"].to_numpy()
+    power = base["power_w"]
     tps = b / step
-    price = g.usd_per_gpu_hour_mid if usd_per_gpu_hour is None else usd_per_gpu_hour
     return pd.DataFrame(
         {
             "model": m.name,
             "gpu": g.name,
-            "precision": base["precision"],
+            "precision": prec,
             "kv_precision": kvp,
             "tensor_parallel": np.ones(len(b), dtype=np.int64),
             "expert_parallel": n.astype(np.int64),
             "batch": b.astype(np.int64),
             "context_tokens": c.astype(np.int64),
             "linear_ms": linear * 1e3,
-            "attention_ms": base["attention_ms"].to_numpy(),
+            "attention_ms": base["attention"] * 1e3,
             "all_to_all_ms": comm * 1e3,
-            "overhead_ms": base["overhead_ms"].to_numpy(),
+            "overhead_ms": np.broadcast_to(base["overhead"] * 1e3, b.shape).copy(),
             "step_ms": step * 1e3,
             "tokens_per_s_per_gpu": tps,
             "tokens_per_s_per_user": 1.0 / step,
@@ -592,15 +594,24 @@ def expert_parallel_decode_performance(
     )
 
 
-def _prefill_s(m, g, e, prompt, n, imb, r, precision, efficiency, kvp, cost, link, latency, awo):
+def _decode_step(m, g, e, precision, kvp, cost, b, c, n, r, imb, link, latency):
+    """(serving's tensor-parallel-1 step dict, EP step s, linear s, all-to-all s) of decode steps
+    of ``b`` sequences per GPU at context ``c`` over ``n`` GPUs; arguments already checked."""
+    base = _tp1_decode(m, g, e, precision, kvp, b, c)
+    ep = (b * m.n_experts_active * imb, _touched_per_gpu(m, b, n, r))
+    comm = _a2a_s(m, g, e, b, n, imb, link, latency)
+    step, linear = _swap_experts(base, cost, e, b, ep, comm)
+    return base, step, linear, comm
+
+
+def _prefill_s(m, g, e, precision, kvp, cost, prompt, n, imb, r, link, latency):
     """Seconds to prefill one prompt of ``prompt`` tokens on one GPU of the expert-parallel group
     (every GPU prefills its own prompt at the same time), and the board power."""
-    base = prefill_performance(m, g, prompt, 1, precision, efficiency, kv_precision=kvp,
-                               allow_weight_only=awo)  # fmt: skip
+    base = _tp1_prefill(m, g, e, precision, kvp, prompt)
     ep = (prompt * m.n_experts_active * imb, _touched_per_gpu(m, prompt, n, r))
     comm = _a2a_s(m, g, e, prompt, n, imb, link, latency)
     step, _ = _swap_experts(base, cost, e, prompt, ep, comm)
-    return step, base["power_w"].to_numpy()
+    return step, base["power_w"]
 
 
 def expert_parallel_serving_performance(
@@ -658,40 +669,32 @@ def expert_parallel_serving_performance(
     """
     require_positive("output_tokens", output_tokens)
     require_positive("prompt_tokens", prompt_tokens)
-    m, g = get_model(model), get_gpu(gpu)
+    require_positive("batch", batch)
+    _check_moe(get_model(model))
+    m, g, prec, kvp, e, _, price = _prepare(model, gpu, precision, kv_precision, efficiency, 1,
+                                            pue, usd_per_gpu_hour, allow_weight_only)  # fmt: skip
+    _, r = _check_ep(expert_parallel, n_redundant_experts)
+    imb = float(require_in_range("imbalance_factor", imbalance_factor, 1.0, 1e3))
     arrays = (batch, prompt_tokens, output_tokens, expert_parallel)
     b, p, o, n = (a.ravel() for a in np.broadcast_arrays(*(np.asarray(x, float) for x in arrays)))
-    kw = dict(kv_precision=kv_precision, imbalance_factor=imbalance_factor,
-              n_redundant_experts=n_redundant_experts, interconnect_gb_s=interconnect_gb_s,
-              all_to_all_latency_us=all_to_all_latency_us, usd_per_gpu_hour=usd_per_gpu_hour,
-              pue=pue, allow_weight_only=allow_weight_only)  # fmt: skip
-    dec = expert_parallel_decode_performance(
-        m, g, b, p + (o + 1.0) / 2.0, n, precision, efficiency, check_memory=False, **kw
-    )
-    kvp, prec = dec["kv_precision"].iloc[0], dec["precision"].iloc[0]
-    r = float(n_redundant_experts)
     need, cap, fits, usable = _memory(m, g, b, p + o, n, r, prec, kvp, memory_fraction)
     if check_memory:
         _raise_if_oom(m, g, b, p + o, n, need, cap, fits, usable, prec)
-    e = as_efficiency(efficiency)
-    cost = IterationCost(m, g, precision, efficiency, kv_precision=kvp,
-                         allow_weight_only=allow_weight_only)  # fmt: skip
-    imb = float(imbalance_factor)
-    ttft_s, pre_w = _prefill_s(m, g, e, p, n, imb, r, precision,
-                               efficiency, kvp, cost, interconnect_gb_s, all_to_all_latency_us,
-                               allow_weight_only)  # fmt: skip
-    tpot_s = dec["step_ms"].to_numpy() / 1e3
+    cost = IterationCost(m, g, prec, e, kv_precision=kvp, allow_weight_only=allow_weight_only)
+    link, latency = interconnect_gb_s, all_to_all_latency_us
+    dec, tpot_s, _, _ = _decode_step(m, g, e, prec, kvp, cost, b, p + (o + 1.0) / 2.0, n, r, imb,
+                                     link, latency)  # fmt: skip
+    ttft_s, pre_w = _prefill_s(m, g, e, prec, kvp, cost, p, n, imb, r, link, latency)
     cycle_s = b * ttft_s + o * tpot_s
     out_tps = b * o / cycle_s
-    energy_j = b * ttft_s * pre_w + o * tpot_s * dec["power_w"].to_numpy()
-    price = g.usd_per_gpu_hour_mid if usd_per_gpu_hour is None else usd_per_gpu_hour
+    energy_j = b * ttft_s * pre_w + o * tpot_s * dec["power_w"]
     return pd.DataFrame(
         {
             "model": m.name,
             "gpu": g.name,
-            "precision": dec["precision"],
-            "tensor_parallel": dec["tensor_parallel"],
-            "expert_parallel": dec["expert_parallel"],
+            "precision": prec,
+            "tensor_parallel": np.ones(len(b), dtype=np.int64),
+            "expert_parallel": n.astype(np.int64),
             "batch": b.astype(np.int64),
             "prompt_tokens": p.astype(np.int64),
             "output_tokens": o.astype(np.int64),
