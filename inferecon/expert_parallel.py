@@ -52,7 +52,7 @@ import numpy as np
 import pandas as pd
 
 from ._validate import plain, require_in_range, require_positive, scalar_or_array
-from .collectives import COLLECTIVE_FITS
+from .collectives import COLLECTIVE_FITS, COLLECTIVE_NODES
 from .operator_times import _gemm_parts
 from .serving import (
     DEFAULT_MEMORY_FRACTION,
@@ -113,19 +113,17 @@ EXPERT_PARALLEL_SIZES = (8, 16, 32, 64, 72)
 """Expert-parallel sizes :func:`inferecon.throughput_frontier` tries for a MoE model, each only
 where the GPU's ``nvlink_domain_gpus`` (``data/gpus.csv``) holds it."""
 
-_LATENCY_NODE = {"A100-80GB-SXM": "a100_dgx"}
-"""The Vidur node whose measured send/recv latency stands for a GPU's all-to-all latency; every
-other GPU uses the H100 DGX's (the newest NVLink node measured)."""
-
 
 def all_to_all_latency_us(gpu: str | GPUSpec) -> float:
     """Fixed cost of one dispatch or combine inside a GPU's NVLink domain (microseconds).
 
-    The fitted latency of a point-to-point send/recv between two GPUs of an 8-GPU DGX
-    (:data:`inferecon.COLLECTIVE_FITS`, Vidur's measured timings): 14.56 us on the A100 DGX,
-    7.64 us on the H100 DGX. An all-to-all sends to every peer at once, so its fixed cost is taken
-    as one transfer's. GPUs without a measurement (H200, B200, GB200, MI300X, ...) use the H100
-    DGX's value: a transfer rule, not a measurement.
+    The fitted latency of a point-to-point send/recv between two GPUs of the node
+    :data:`inferecon.COLLECTIVE_NODES` assigns the GPU (:data:`inferecon.COLLECTIVE_FITS`,
+    Vidur's measured timings; the rule the serving model's KV-cache transfer uses): 14.56 us on
+    the A100 DGX, 7.64 us on the H100 DGX, which H200, B200, GB200, MI300X and GPUs the table
+    does not know borrow (a transfer rule, not a measurement); the PCIe-connected pairwise
+    node's 8.37 us for H100 PCIe, L40S and L4, the A40 bridge's 2.34 us. An all-to-all sends to
+    every peer at once, so its fixed cost is taken as one transfer's.
 
     Parameters
     ----------
@@ -137,7 +135,7 @@ def all_to_all_latency_us(gpu: str | GPUSpec) -> float:
     float
         Microseconds.
     """
-    node = _LATENCY_NODE.get(get_gpu(gpu).name, "h100_dgx")
+    node = COLLECTIVE_NODES.get(get_gpu(gpu).name, (None, "h100_dgx", False))[1]
     return float(COLLECTIVE_FITS[(node, "send_recv", 2)].latency_us)
 
 

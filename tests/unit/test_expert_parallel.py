@@ -44,6 +44,11 @@ def test_all_to_all_latency_is_the_measured_send_recv_intercept():
     assert ie.all_to_all_latency_us("A100-80GB-SXM") == 14.56
     assert ie.all_to_all_latency_us("H100-SXM") == 7.64
     assert ie.all_to_all_latency_us("GB200-per-GPU") == 7.64
+    # the node is COLLECTIVE_NODES' (the rule of the serving model's KV-cache send/recv): the
+    # pairwise nodes for the bridged and PCIe cards
+    for gpu in ("A100-80GB-SXM", "H200-SXM", "MI300X", "H100-PCIe", "A40", "L4"):
+        assert ie.all_to_all_latency_us(gpu) == ie.send_recv_parameters(gpu)[0]
+    assert ie.all_to_all_latency_us("A40") == 2.34
 
 
 def test_expert_load_by_hand():
