@@ -15,11 +15,15 @@ GPU is then, per GPU,
          + all-to-all dispatch and combine, twice per MoE layer
          + overhead
 
-The first two, the overhead and the expert term's form come from :mod:`inferecon.serving`
-(read-only: :func:`~inferecon.decode_performance` and :func:`~inferecon.prefill_performance` at
-tensor-parallel 1, and :class:`~inferecon.IterationCost`'s linear-operation helper for the expert
-term, so a change of serving's GEMM model carries over); this module swaps the routed-expert term
-for its expert-parallel share and adds the all-to-all.
+The first two and the overhead come from :mod:`inferecon.serving` (read-only:
+:func:`~inferecon.decode_performance` and :func:`~inferecon.prefill_performance` at
+tensor-parallel 1); this module swaps the routed-expert term those steps charged (every expert
+local) for its expert-parallel share and adds the all-to-all. The expert term has serving's form:
+for a calibrated engine (``Efficiency.operator_model``) the GEMM time model of
+:mod:`inferecon.operator_times`, one grouped GEMM per expert matrix over the experts the GPU
+reads, each multiplying its share of the rows, plus the MoE layer's routing kernels over the
+GPU's own tokens (:data:`~inferecon.MOE_ROUTING_KERNELS`); for the ceiling and float efficiencies
+:class:`~inferecon.IterationCost`'s roofline of the touched experts' bytes and the rows' FLOPs.
 
 * **Expert load.** Each GPU's ``batch`` tokens each pick ``k`` experts, so the mean GPU receives
   ``batch * k`` token-expert rows per MoE layer (every GPU sends as many as it receives on
@@ -48,13 +52,14 @@ import numpy as np
 import pandas as pd
 
 from ._validate import plain, require_in_range, require_positive, scalar_or_array
-from .collectives import COLLECTIVE_FITS
-from .efficiency import as_efficiency
+from .collectives import COLLECTIVE_FITS, COLLECTIVE_NODES
+from .operator_times import _gemm_parts
 from .serving import (
     DEFAULT_MEMORY_FRACTION,
     IterationCost,
-    decode_performance,
-    prefill_performance,
+    _decode_core,
+    _prefill_core,
+    _prepare,
     usable_memory_gb,
     weight_memory_gb,
 )
@@ -108,19 +113,17 @@ EXPERT_PARALLEL_SIZES = (8, 16, 32, 64, 72)
 """Expert-parallel sizes :func:`inferecon.throughput_frontier` tries for a MoE model, each only
 where the GPU's ``nvlink_domain_gpus`` (``data/gpus.csv``) holds it."""
 
-_LATENCY_NODE = {"A100-80GB-SXM": "a100_dgx"}
-"""The Vidur node whose measured send/recv latency stands for a GPU's all-to-all latency; every
-other GPU uses the H100 DGX's (the newest NVLink node measured)."""
-
 
 def all_to_all_latency_us(gpu: str | GPUSpec) -> float:
     """Fixed cost of one dispatch or combine inside a GPU's NVLink domain (microseconds).
 
-    The fitted latency of a point-to-point send/recv between two GPUs of an 8-GPU DGX
-    (:data:`inferecon.COLLECTIVE_FITS`, Vidur's measured timings): 14.56 us on the A100 DGX,
-    7.64 us on the H100 DGX. An all-to-all sends to every peer at once, so its fixed cost is taken
-    as one transfer's. GPUs without a measurement (H200, B200, GB200, MI300X, ...) use the H100
-    DGX's value: a transfer rule, not a measurement.
+    The fitted latency of a point-to-point send/recv between two GPUs of the node
+    :data:`inferecon.COLLECTIVE_NODES` assigns the GPU (:data:`inferecon.COLLECTIVE_FITS`,
+    Vidur's measured timings; the rule the serving model's KV-cache transfer uses): 14.56 us on
+    the A100 DGX, 7.64 us on the H100 DGX, which H200, B200, GB200, MI300X and GPUs the table
+    does not know borrow (a transfer rule, not a measurement); the PCIe-connected pairwise
+    node's 8.37 us for H100 PCIe, L40S and L4, the A40 bridge's 2.34 us. An all-to-all sends to
+    every peer at once, so its fixed cost is taken as one transfer's.
 
     Parameters
     ----------
@@ -132,7 +135,7 @@ def all_to_all_latency_us(gpu: str | GPUSpec) -> float:
     float
         Microseconds.
     """
-    node = _LATENCY_NODE.get(get_gpu(gpu).name, "h100_dgx")
+    node = COLLECTIVE_NODES.get(get_gpu(gpu).name, (None, "h100_dgx", False))[1]
     return float(COLLECTIVE_FITS[(node, "send_recv", 2)].latency_us)
 
 
@@ -388,9 +391,10 @@ def _link(g: GPUSpec, n, interconnect_gb_s):
 
 
 def _expert_op(cost: IterationCost, tokens, touched, sequential: bool):
-    """(compute s, memory s, step share s) of the routed-expert GEMMs over ``tokens`` rows that
-    read ``touched`` experts per layer, from :class:`IterationCost`'s linear-operation helper,
-    one scalar at a time."""
+    """(compute s, memory s, step share s) of the routed-expert term over ``tokens`` rows that
+    read ``touched`` experts per layer, from :class:`IterationCost`'s linear-operation helper
+    (the saturating GEMM share of the ceiling and the float efficiencies), one scalar at a time.
+    Not for the GEMM time model, whose helper looks ``touched`` up from ``tokens`` itself."""
     c = np.empty(len(tokens))
     mm = np.empty(len(tokens))
     for i, (t, x) in enumerate(zip(tokens.tolist(), touched.tolist(), strict=True)):
@@ -398,22 +402,68 @@ def _expert_op(cost: IterationCost, tokens, touched, sequential: bool):
     return c, mm, (np.maximum(c, mm) if sequential else None)
 
 
-def _swap_experts(base: pd.DataFrame, cost, e, full, ep, comm_s):
-    """Step seconds (and linear seconds) of ``base`` (a tensor-parallel-1 step with every expert
-    local) with its routed-expert term ``full`` replaced by the expert-parallel one ``ep`` and the
-    all-to-all ``comm_s`` added."""
-    fc, fm, fw = _expert_op(cost, *full, e.sequential)
-    ec, em, ew = _expert_op(cost, *ep, e.sequential)
-    overhead = base["overhead_ms"].to_numpy() / 1e3
-    if e.sequential:
-        work = (base["step_ms"].to_numpy() - base["comm_ms"].to_numpy()) / 1e3 - overhead
-        work = work - fw + ew
-        linear = base["linear_ms"].to_numpy() / 1e3 - fw + ew
+def _grouped_expert_s(cost: IterationCost, rows, touched, own_tokens) -> np.ndarray:
+    """Seconds of one GPU's routed experts per step under the GEMM time model
+    (``Efficiency.operator_model``): in every MoE layer one grouped GEMM per expert matrix
+    (gate+up, down) over the ``touched`` experts the GPU reads, each multiplying ``rows /
+    touched`` rows, plus the layer's routing kernels over the GPU's ``own_tokens`` (top-k of its
+    router scores, block alignment, the sum of each token's ``k`` returned outputs; a launch each
+    and the bytes of the sum). The same arithmetic as the tensor-parallel-1 step's expert column
+    (``inferecon.operator_times._LinearTable``: its ``_gemm_rows``, ``_reduce`` and ``_routing``),
+    which reads ``distinct_experts(E, k, T)`` experts over ``T k`` rows: with ``rows = T k`` and
+    that ``touched`` the two agree (the EP1 identity test holds them together)."""
+    tab = cost._table
+    layers, _, active = tab.moe
+    x = np.asarray(touched, dtype=float)
+    per_expert = np.asarray(rows, dtype=float) / np.where(x > 0, x, 1.0)
+    u, e = len(x), len(tab.ek)
+    seconds, _, _ = _gemm_parts(
+        np.repeat(per_expert, e), np.tile(tab.ek, u), np.tile(tab.en, u), tab.peak, tab.bw,
+        tab.sms, tab.params, tab.w, np.repeat(x, e),
+    )  # fmt: skip
+    gemms = (seconds.reshape(u, e) * float(layers)).sum(1)
+    own = np.asarray(own_tokens, dtype=float)
+    routing = layers * tab.routing_launch_s + (
+        layers * 2.0 * own * (active + 1) * tab.hidden * tab.routing_byte_s
+    )
+    return np.where((x > 0) & (own > 0), gemms + routing, 0.0)
+
+
+def _tp1_decode(m, g, e, precision, kvp, b, c) -> dict:
+    """Serving's tensor-parallel-1 decode step of ``b`` sequences at context ``c`` per GPU, every
+    expert local: :func:`~inferecon.decode_performance`'s step (seconds, per GPU) without its
+    table."""
+    return _decode_core(m, g, e, precision, kvp, np.asarray(1.0), b, c, None, None)[4]
+
+
+def _tp1_prefill(m, g, e, precision, kvp, p) -> dict:
+    """Serving's tensor-parallel-1 prefill step of one ``p``-token prompt, every expert local
+    (:func:`~inferecon.prefill_performance`'s step, seconds)."""
+    return _prefill_core(m, g, e, precision, kvp, np.asarray(1.0), p, 1.0, None, None)[4]
+
+
+def _swap_experts(base: dict, cost, e, tokens, ep, comm_s):
+    """Step seconds (and linear seconds) of ``base`` (serving's step dict of a
+    tensor-parallel-1 step of ``tokens`` per GPU with every expert local) with its routed-expert
+    term replaced by the expert-parallel one and the all-to-all ``comm_s`` added. ``ep = (rows,
+    touched)``: the busiest GPU's token-expert rows and the distinct experts it reads per MoE
+    layer. The term swapped out is the one the base step charged (``_linear_ops`` over
+    ``tokens``, or the GEMM table's expert column)."""
+    overhead = base["overhead"]
+    if cost._table is not None:  # the GEMM time model (a sequential engine)
+        fw = cost._table.table(tokens)[:, 4]
+        ew = _grouped_expert_s(cost, ep[0], ep[1], tokens)
     else:
-        comp = base["compute_ms"].to_numpy() / 1e3 - fc + ec
-        mem = base["memory_ms"].to_numpy() / 1e3 - fm + em
-        work = np.maximum(comp, mem)
-        linear = work - base["attention_ms"].to_numpy() / 1e3  # the ceiling's proportional split
+        full = (tokens, distinct_experts(cost.model.n_experts, cost.model.n_experts_active, tokens))
+        ep_rows = (ep[0] / cost.model.n_experts_active, ep[1])  # _linear_ops counts tokens
+        fc, fm, fw = _expert_op(cost, *full, e.sequential)
+        ec, em, ew = _expert_op(cost, *ep_rows, e.sequential)
+    if e.sequential:
+        work = base["step"] - base["comm"] - overhead - fw + ew
+        linear = base["linear"] - fw + ew
+    else:
+        work = np.maximum(base["compute"] - fc + ec, base["memory"] - fm + em)
+        linear = work - base["attention"]  # the ceiling's proportional split
         # the ceiling overlaps the all-to-all with computation (DeepSeek's two micro-batches)
         return np.maximum(work, comm_s) + overhead, linear
     return work + comm_s + overhead, linear
@@ -496,9 +546,9 @@ def expert_parallel_decode_performance(
         ``joules_per_token``, ``usd_per_mtok``, ``memory_needed_gb`` (per GPU),
         ``max_batch`` (per GPU) and ``fits``.
     """
-    m = get_model(model)
-    _check_moe(m)
-    g = get_gpu(gpu)
+    _check_moe(get_model(model))
+    m, g, prec, kvp, e, _, price = _prepare(model, gpu, precision, kv_precision, efficiency, 1,
+                                            pue, usd_per_gpu_hour, allow_weight_only)  # fmt: skip
     n, r = _check_ep(expert_parallel, n_redundant_experts)
     require_positive("batch", batch)
     require_positive("context_tokens", context_tokens)
@@ -506,38 +556,28 @@ def expert_parallel_decode_performance(
     b, c, n = (a.ravel() for a in np.broadcast_arrays(np.asarray(batch, dtype=float),
                                                        np.asarray(context_tokens, dtype=float),
                                                        n))  # fmt: skip
-    e = as_efficiency(efficiency)
-    kw = dict(kv_precision=kv_precision, allow_weight_only=allow_weight_only,
-              usd_per_gpu_hour=usd_per_gpu_hour, pue=pue)  # fmt: skip
-    base = decode_performance(m, g, b, c, precision, efficiency, check_memory=False, **kw)
-    kvp = base["kv_precision"].iloc[0]
-    cost = IterationCost(m, g, precision, efficiency, kv_precision=kvp,
-                         allow_weight_only=allow_weight_only)  # fmt: skip
-    full = (b, distinct_experts(m.n_experts, m.n_experts_active, b))
-    ep = (b * imb, _touched_per_gpu(m, b, n, r))
-    comm = _a2a_s(m, g, e, b, n, imb, interconnect_gb_s, all_to_all_latency_us)
-    step, linear = _swap_experts(base, cost, e, full, ep, comm)
-    prec = base["precision"].iloc[0]
+    cost = IterationCost(m, g, prec, e, kv_precision=kvp, allow_weight_only=allow_weight_only)
+    base, step, linear, comm = _decode_step(m, g, e, prec, kvp, cost, b, c, n, r, imb,
+                                            interconnect_gb_s, all_to_all_latency_us)  # fmt: skip
     need, cap, fits, usable = _memory(m, g, b, c, n, r, prec, kvp, memory_fraction)
     if check_memory:
         _raise_if_oom(m, g, b, c, n, need, cap, fits, usable, prec)
-    power = base["power_w"].to_numpy()
+    power = base["power_w"]
     tps = b / step
-    price = g.usd_per_gpu_hour_mid if usd_per_gpu_hour is None else usd_per_gpu_hour
     return pd.DataFrame(
         {
             "model": m.name,
             "gpu": g.name,
-            "precision": base["precision"],
+            "precision": prec,
             "kv_precision": kvp,
             "tensor_parallel": np.ones(len(b), dtype=np.int64),
             "expert_parallel": n.astype(np.int64),
             "batch": b.astype(np.int64),
             "context_tokens": c.astype(np.int64),
             "linear_ms": linear * 1e3,
-            "attention_ms": base["attention_ms"].to_numpy(),
+            "attention_ms": base["attention"] * 1e3,
             "all_to_all_ms": comm * 1e3,
-            "overhead_ms": base["overhead_ms"].to_numpy(),
+            "overhead_ms": np.broadcast_to(base["overhead"] * 1e3, b.shape).copy(),
             "step_ms": step * 1e3,
             "tokens_per_s_per_gpu": tps,
             "tokens_per_s_per_user": 1.0 / step,
@@ -552,16 +592,24 @@ def expert_parallel_decode_performance(
     )
 
 
-def _prefill_s(m, g, e, prompt, n, imb, r, precision, efficiency, kvp, cost, link, latency, awo):
+def _decode_step(m, g, e, precision, kvp, cost, b, c, n, r, imb, link, latency):
+    """(serving's tensor-parallel-1 step dict, EP step s, linear s, all-to-all s) of decode steps
+    of ``b`` sequences per GPU at context ``c`` over ``n`` GPUs; arguments already checked."""
+    base = _tp1_decode(m, g, e, precision, kvp, b, c)
+    ep = (b * m.n_experts_active * imb, _touched_per_gpu(m, b, n, r))
+    comm = _a2a_s(m, g, e, b, n, imb, link, latency)
+    step, linear = _swap_experts(base, cost, e, b, ep, comm)
+    return base, step, linear, comm
+
+
+def _prefill_s(m, g, e, precision, kvp, cost, prompt, n, imb, r, link, latency):
     """Seconds to prefill one prompt of ``prompt`` tokens on one GPU of the expert-parallel group
     (every GPU prefills its own prompt at the same time), and the board power."""
-    base = prefill_performance(m, g, prompt, 1, precision, efficiency, kv_precision=kvp,
-                               allow_weight_only=awo)  # fmt: skip
-    full = (prompt, distinct_experts(m.n_experts, m.n_experts_active, prompt))
-    ep = (prompt * imb, _touched_per_gpu(m, prompt, n, r))
+    base = _tp1_prefill(m, g, e, precision, kvp, prompt)
+    ep = (prompt * m.n_experts_active * imb, _touched_per_gpu(m, prompt, n, r))
     comm = _a2a_s(m, g, e, prompt, n, imb, link, latency)
-    step, _ = _swap_experts(base, cost, e, full, ep, comm)
-    return step, base["power_w"].to_numpy()
+    step, _ = _swap_experts(base, cost, e, prompt, ep, comm)
+    return step, base["power_w"]
 
 
 def expert_parallel_serving_performance(
@@ -619,40 +667,32 @@ def expert_parallel_serving_performance(
     """
     require_positive("output_tokens", output_tokens)
     require_positive("prompt_tokens", prompt_tokens)
-    m, g = get_model(model), get_gpu(gpu)
+    require_positive("batch", batch)
+    _check_moe(get_model(model))
+    m, g, prec, kvp, e, _, price = _prepare(model, gpu, precision, kv_precision, efficiency, 1,
+                                            pue, usd_per_gpu_hour, allow_weight_only)  # fmt: skip
+    _, r = _check_ep(expert_parallel, n_redundant_experts)
+    imb = float(require_in_range("imbalance_factor", imbalance_factor, 1.0, 1e3))
     arrays = (batch, prompt_tokens, output_tokens, expert_parallel)
     b, p, o, n = (a.ravel() for a in np.broadcast_arrays(*(np.asarray(x, float) for x in arrays)))
-    kw = dict(kv_precision=kv_precision, imbalance_factor=imbalance_factor,
-              n_redundant_experts=n_redundant_experts, interconnect_gb_s=interconnect_gb_s,
-              all_to_all_latency_us=all_to_all_latency_us, usd_per_gpu_hour=usd_per_gpu_hour,
-              pue=pue, allow_weight_only=allow_weight_only)  # fmt: skip
-    dec = expert_parallel_decode_performance(
-        m, g, b, p + (o + 1.0) / 2.0, n, precision, efficiency, check_memory=False, **kw
-    )
-    kvp, prec = dec["kv_precision"].iloc[0], dec["precision"].iloc[0]
-    r = float(n_redundant_experts)
     need, cap, fits, usable = _memory(m, g, b, p + o, n, r, prec, kvp, memory_fraction)
     if check_memory:
         _raise_if_oom(m, g, b, p + o, n, need, cap, fits, usable, prec)
-    e = as_efficiency(efficiency)
-    cost = IterationCost(m, g, precision, efficiency, kv_precision=kvp,
-                         allow_weight_only=allow_weight_only)  # fmt: skip
-    imb = float(imbalance_factor)
-    ttft_s, pre_w = _prefill_s(m, g, e, p, n, imb, r, precision,
-                               efficiency, kvp, cost, interconnect_gb_s, all_to_all_latency_us,
-                               allow_weight_only)  # fmt: skip
-    tpot_s = dec["step_ms"].to_numpy() / 1e3
+    cost = IterationCost(m, g, prec, e, kv_precision=kvp, allow_weight_only=allow_weight_only)
+    link, latency = interconnect_gb_s, all_to_all_latency_us
+    dec, tpot_s, _, _ = _decode_step(m, g, e, prec, kvp, cost, b, p + (o + 1.0) / 2.0, n, r, imb,
+                                     link, latency)  # fmt: skip
+    ttft_s, pre_w = _prefill_s(m, g, e, prec, kvp, cost, p, n, imb, r, link, latency)
     cycle_s = b * ttft_s + o * tpot_s
     out_tps = b * o / cycle_s
-    energy_j = b * ttft_s * pre_w + o * tpot_s * dec["power_w"].to_numpy()
-    price = g.usd_per_gpu_hour_mid if usd_per_gpu_hour is None else usd_per_gpu_hour
+    energy_j = b * ttft_s * pre_w + o * tpot_s * dec["power_w"]
     return pd.DataFrame(
         {
             "model": m.name,
             "gpu": g.name,
-            "precision": dec["precision"],
-            "tensor_parallel": dec["tensor_parallel"],
-            "expert_parallel": dec["expert_parallel"],
+            "precision": prec,
+            "tensor_parallel": np.ones(len(b), dtype=np.int64),
+            "expert_parallel": n.astype(np.int64),
             "batch": b.astype(np.int64),
             "prompt_tokens": p.astype(np.int64),
             "output_tokens": o.astype(np.int64),

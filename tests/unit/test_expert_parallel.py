@@ -44,6 +44,11 @@ def test_all_to_all_latency_is_the_measured_send_recv_intercept():
     assert ie.all_to_all_latency_us("A100-80GB-SXM") == 14.56
     assert ie.all_to_all_latency_us("H100-SXM") == 7.64
     assert ie.all_to_all_latency_us("GB200-per-GPU") == 7.64
+    # the node is COLLECTIVE_NODES' (the rule of the serving model's KV-cache send/recv): the
+    # pairwise nodes for the bridged and PCIe cards
+    for gpu in ("A100-80GB-SXM", "H200-SXM", "MI300X", "H100-PCIe", "A40", "L4"):
+        assert ie.all_to_all_latency_us(gpu) == ie.send_recv_parameters(gpu)[0]
+    assert ie.all_to_all_latency_us("A40") == 2.34
 
 
 def test_expert_load_by_hand():
@@ -89,20 +94,52 @@ def test_weight_memory_and_kv_capacity_by_hand():
 # --------------------------------------------------------------------------- the step
 
 
-@pytest.mark.parametrize("efficiency", [None, 1.0])
+@pytest.mark.parametrize("efficiency", [None, 0.6, 1.0])
 def test_one_gpu_without_imbalance_is_the_tensor_parallel_1_step(efficiency):
     # EP1 with a perfectly balanced router is decode_performance at tensor-parallel 1: the expert
-    # term swapped in is the one swapped out. This guards the composition against a change of
-    # serving.py's linear-layer term (IterationCost._linear_ops must stay equal to _step's).
-    b, c = np.array([1, 16, 256]), 2000
+    # term swapped in is the one swapped out. The two are computed by different code: the term
+    # swapped out is what serving.py's step charged (the GEMM table's expert column for the
+    # calibrated engine, IterationCost._linear_ops for floats and the ceiling), the term swapped
+    # in is this module's grouped GEMM over the GPU's touched experts and rows (or _linear_ops
+    # with the per-GPU touched count). They agree only while the module's arithmetic is
+    # serving's: this guards the composition against a change of serving.py's linear term.
+    # Batch 1 to 4,096: from one expert row to every expert read, past the first table block.
+    b, c = np.array([1, 16, 256, 4096]), 2000
     ep = ie.expert_parallel_decode_performance(
         DSV3, "GB200-per-GPU", b, c, 1, "fp8", efficiency, imbalance_factor=1.0,
         check_memory=False,
     )  # fmt: skip
     tp = ie.decode_performance(DSV3, "GB200-per-GPU", b, c, "fp8", efficiency, check_memory=False)
     np.testing.assert_allclose(ep["step_ms"], tp["step_ms"], rtol=1e-12)
+    np.testing.assert_allclose(ep["linear_ms"], tp["linear_ms"], rtol=1e-12)
     np.testing.assert_allclose(ep["attention_ms"], tp["attention_ms"], rtol=1e-12)
     assert (ep["all_to_all_ms"] == 0).all()
+    # the prefill of expert_parallel_serving_performance likewise (a 2,000-token prompt)
+    s = ie.expert_parallel_serving_performance(
+        DSV3, "GB200-per-GPU", 1, 2000, 1, 1, "fp8", efficiency, imbalance_factor=1.0,
+        check_memory=False,
+    )  # fmt: skip
+    pre = ie.prefill_performance(DSV3, "GB200-per-GPU", 2000, 1, "fp8", efficiency)
+    assert s["ttft_ms"].item() == pytest.approx(pre["step_ms"].item(), rel=1e-12)
+
+
+def test_a_gpu_reads_only_the_experts_it_holds():
+    # Under EP72 a GPU holds 4 of DeepSeek-V3's 256 routed experts per MoE layer, so its step
+    # does not stream the other 252 x 58 from HBM: at fp8 that is 252 * 58 * 44,040,192 bytes =
+    # 643.7 GB, 80.5 ms at GB200's 8 TB/s. The calibrated engine's EP72 linear term must be
+    # shorter than its tensor-parallel-1 one (every expert local, batch 256 touches all) by most
+    # of that; a little of it goes back to the GEMMs of its own 4 experts, which now multiply
+    # 72x more rows (and to the 1.18x imbalance). (The merge of the GEMM time model once made
+    # the expert-parallel term read all 256 experts on every GPU; this would have failed.)
+    unheld_ms = 252 * 58 * 3 * 7168 * 2048 / 8.0e12 * 1e3
+    assert unheld_ms == pytest.approx(80.46, abs=0.01)
+    ep = ie.expert_parallel_decode_performance(
+        DSV3, "GB200-per-GPU", 256, 2000, [1, 8, 72], "fp8", check_memory=False
+    )
+    tp = ie.decode_performance(DSV3, "GB200-per-GPU", 256, 2000, "fp8", check_memory=False)
+    assert tp["linear_ms"].item() - ep["linear_ms"].iloc[2] > 0.8 * unheld_ms
+    # wider EP reads fewer experts per GPU: the linear term falls with the EP size
+    assert (np.diff(ep["linear_ms"]) < 0).all()
 
 
 def test_expert_parallel_step_by_hand_at_the_ceiling():
@@ -132,8 +169,13 @@ def test_expert_parallel_step_by_hand_at_the_ceiling():
     batch=st.integers(1, 512),
     n=st.sampled_from([1, 8, 16, 32, 64, 72]),
     imbalance=st.floats(1.0, 2.0),
+    prompt=st.integers(1, 8192),
 )
-def test_ceiling_bounds_the_engine_and_imbalance_only_slows(batch, n, imbalance):
+def test_ceiling_bounds_the_engine_and_imbalance_only_slows(batch, n, imbalance, prompt):
+    # The engine's grouped expert GEMMs cost at least their bytes and FLOPs at the datasheet
+    # rates (the GEMM model's smooth maximum of compute and memory, each at a share <= 1, plus
+    # launches), so the ceiling's roofline of the same rows and experts is never slower; more rows
+    # on the busiest GPU never make a GEMM or the all-to-all faster. Decode and prefill.
     args = (DSV3, "GB200-per-GPU", batch, 2048, n, "fp8")
     kw = dict(check_memory=False)
     engine = ie.expert_parallel_decode_performance(*args, imbalance_factor=imbalance, **kw)
@@ -141,6 +183,11 @@ def test_ceiling_bounds_the_engine_and_imbalance_only_slows(batch, n, imbalance)
     balanced = ie.expert_parallel_decode_performance(*args, imbalance_factor=1.0, **kw)
     assert ceiling["step_ms"].item() <= engine["step_ms"].item()
     assert balanced["step_ms"].item() <= engine["step_ms"].item() * (1 + 1e-12)
+    serve = (DSV3, "GB200-per-GPU", 1, prompt, 1, n, "fp8")
+    ttft = [ie.expert_parallel_serving_performance(*serve, eff, imbalance_factor=imb, **kw)
+            ["ttft_ms"].item() for eff, imb in ((None, imbalance), (1.0, imbalance),
+                                                (None, 1.0))]  # fmt: skip
+    assert ttft[1] <= ttft[0] and ttft[2] <= ttft[0] * (1 + 1e-12)
 
 
 def test_wide_ep_frees_memory_and_the_group_total_counts_every_gpu():
@@ -174,15 +221,25 @@ def test_published_rack_scale_claims_rebuilt_from_their_configurations():
     gb200 = claims[claims["gpu"] == "GB200-per-GPU"].iloc[0]
     h100 = claims[claims["gpu"] == "H100-SXM"].iloc[0]
     # LMSYS 2025-06-16: 7,583 tokens/s per GPU, GB200 NVL72, EP48 decode, 2,000-token inputs.
-    # The calibrated model gives 1.92x the claim at the largest batch that fits (914 per GPU):
-    # too optimistic, as issue 18 finds for MoE decode in general. Guarded at 1.92 +- 0.10.
+    # The calibrated model gives 1.75x the claim at the largest batch that fits (914 per GPU; the
+    # post states none): step 68.8 ms = linear 29.0 (GEMM model with GB200's transferred
+    # constants) + attention 22.4 + all-to-all 15.4 + overhead 2.0. Too optimistic, as issue 18
+    # finds for MoE decode in general; GB200 has no kernel timings (its constants are a transfer
+    # rule) and SGLang's batch may be smaller. Guarded at 1.75 +- 0.10 (the refit of the
+    # efficiency with the GEMM model moved it from 1.92; a wrong expert term moves it by more:
+    # reading all 256 experts on every GPU gave 0.80).
     assert gb200["measured_tokens_per_s_per_gpu"] == 7583
-    assert gb200["ratio"] == pytest.approx(1.92, abs=0.10)
+    assert gb200["ratio"] == pytest.approx(1.75, abs=0.10)
     # LMSYS 2025-05-05: 22,282 tokens/s per node of 8 H100, EP72 over InfiniBand, batch 256.
-    # The model, without SGLang's two-batch overlap, gives 0.83x. Guarded at 0.83 +- 0.08.
+    # The model gives 0.80x: step 114.8 ms, of which the all-to-all over 50 GB/s NICs is 74.6
+    # (58 layers x FP8 dispatch and BF16 combine of 256 x 8 x 1.18 rows of 7,168 values), added
+    # after the 40.3 ms of computation; SGLang overlaps it with two micro-batches, which the
+    # calibrated model does not model (fully overlapped it would be max(40.3, 74.6) + 2.0 ms,
+    # 1.2x the claim: the claim lies between the two). Guarded at 0.80 +- 0.05 (0.83 before the
+    # GEMM model; reading all 256 experts on every GPU gave 0.28).
     assert h100["measured_tokens_per_s_per_gpu"] == pytest.approx(22282 / 8)
     assert h100["batch"] == 256
-    assert h100["ratio"] == pytest.approx(0.83, abs=0.08)
+    assert h100["ratio"] == pytest.approx(0.80, abs=0.05)
     # neither claim beats the physical ceiling of its own configuration
     assert (claims["ceiling_tokens_per_s_per_gpu"] > claims["measured_tokens_per_s_per_gpu"]).all()
     assert claims["source_url"].str.startswith("https://lmsys.org/blog/").all()
