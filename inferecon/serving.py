@@ -1252,7 +1252,12 @@ class IterationCost:
     def _linear_ops(self, tokens: float, touched: float) -> list[tuple[float, float]]:
         """(compute s, memory s) of each linear operation over ``tokens`` rows: the always-read
         weights, and for MoE models the routed experts (``touched`` of them, :meth:`_touched`,
-        over the rows each expert receives)."""
+        over the rows each expert receives).
+
+        Under the GEMM time model (``efficiency.operator_model``) the answer comes from a table
+        by token count whose MoE rows already hold ``_touched(tokens)`` experts: ``touched`` is
+        then ignored, so a caller that needs another expert count (expert parallelism) must
+        cost its experts itself (:mod:`inferecon.expert_parallel` does)."""
         if tokens <= 0:
             return []
         if self._table is not None:
