@@ -53,12 +53,14 @@ from .specs import ModelSpec, check_precision, get_gpu, get_model
 from .token_costs import usd_per_mtok
 
 __all__ = [
+    "ASSUMED_PARAMS_ACTIVE",
     "DECLINE_FACTORS",
     "ForwardLook",
     "OPEN_WEIGHT_SHAPES",
     "PriceDecline",
     "STATED_PARAMS_ACTIVE",
     "ServingScenario",
+    "decline_shares",
     "decompose_price_decline",
     "forward_look",
     "frontier_known_sizes",
@@ -1266,4 +1268,49 @@ def published_rates_beside(published: pd.DataFrame, rates: pd.DataFrame) -> pd.D
         rows.append(dict(claim=label, published=value, published_low=lo, published_high=hi,
                          compared_with=factor, package=pk[0], package_low=pk[1],
                          package_high=pk[2], agrees=agrees, source=row["source"]))  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+ASSUMED_PARAMS_ACTIVE: dict[str, tuple[float, float]] = {
+    "GPT-4 (0314)": (1.0e11, 2.2e11),
+}
+"""Active-parameter ranges **assumed** for closed models whose makers state no size, used by
+notebook 07 and its explorer (pass your own to :func:`frontier_scenarios`). GPT-4 (0314): OpenAI
+has published no size; 100B-220B active parameters is an assumption (a mixture of experts is
+widely reported, not confirmed), capped where its bf16 weights still fit one 8-GPU A100-80GB
+server, as the dense stand-in shape needs."""
+
+
+def decline_shares(decline: PriceDecline) -> pd.DataFrame:
+    """Each factor's share of the log price ratio, shares that add up to exactly 1.
+
+    The share of factor ``k`` is ``mean(log f_k) / log(P_start / P_end)`` over the draws: means
+    add, so the four shares sum to 1 (the medians of :attr:`PriceDecline.summary` need not).
+
+    Parameters
+    ----------
+    decline : PriceDecline
+        :func:`decompose_price_decline`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per factor (``model``, ``hardware``, ``serving``, ``residual``): ``share``
+        (dimensionless), ``share_low``, ``share_high`` (5th and 95th percentiles of the share
+        per draw) and ``fold`` (``exp`` of the mean log factor: the geometric mean fold).
+
+    Raises
+    ------
+    ValueError
+        When the price did not change (a share of no change is undefined).
+    """
+    log_price = math.log(decline.price_ratio)
+    if log_price == 0:
+        raise ValueError("decline.price_ratio is 1: shares of an unchanged price are undefined")
+    rows = []
+    for f in (*DECLINE_FACTORS, "residual"):
+        lg = np.log(decline.draws[f].to_numpy())
+        _, lo, hi = _interval(lg / log_price)
+        rows.append(dict(factor=f, share=float(lg.mean() / log_price), share_low=lo,
+                         share_high=hi, fold=float(math.exp(lg.mean()))))  # fmt: skip
     return pd.DataFrame(rows)

@@ -1,5 +1,10 @@
 """Figures and interactive explorers (matplotlib + ipywidgets, ipympl when available)."""
 
+from .decline import (
+    DeclineWaterfallExplorer,
+    decline_shares_figure,
+    forward_look_figure,
+)
 from .explorer import (
     Explorer,
     display_mode,
@@ -42,6 +47,7 @@ __all__ = [
     "CostBreakEvenExplorer",
     "CostEnergyExplorer",
     "CoverageDataExplorer",
+    "DeclineWaterfallExplorer",
     "Explorer",
     "FactoryCostExplorer",
     "FactoryFrontierExplorer",
@@ -60,10 +66,12 @@ __all__ = [
     "ServingLoadExplorer",
     "ThroughputLatencyExplorer",
     "add_source",
+    "decline_shares_figure",
     "display_mode",
     "explorers",
     "export_figures",
     "fit_axes_to_data",
+    "forward_look_figure",
     "notice",
     "headline_explorers",
     "house_style",
@@ -96,6 +104,7 @@ def explorers() -> dict[str, type[Explorer]]:
         "factory_margin": MarginPaybackExplorer,
         "hardware_trends": HardwareTrendExplorer,
         "workload_bill": WorkloadBillExplorer,
+        "decline_waterfall": DeclineWaterfallExplorer,
     }
 
 

@@ -500,3 +500,17 @@ def test_published_rates_beside(looked):
     assert t.loc["Gundlach et al. 2025: algorithmic efficiency", "compared_with"] == (
         "model x serving"
     )
+
+
+def test_decline_shares_add_to_one(decline):
+    s = ie.decline_shares(decline).set_index("factor")
+    assert s["share"].sum() == pytest.approx(1.0, abs=1e-12)
+    # the geometric-mean folds multiply to the price ratio
+    assert np.prod(s["fold"]) == pytest.approx(decline.price_ratio, rel=1e-9)
+    assert (s["share_low"] <= s["share"]).all() and (s["share"] <= s["share_high"]).all()
+
+
+def test_decline_shares_of_no_change(ends):
+    same = ie.decompose_price_decline(ends[0], ends[0], draws=5)
+    with pytest.raises(ValueError, match="price_ratio is 1"):
+        ie.decline_shares(same)
