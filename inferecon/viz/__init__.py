@@ -4,6 +4,7 @@ from .decline import (
     DeclineWaterfallExplorer,
     decline_shares_figure,
     forward_look_figure,
+    show_static,
 )
 from .explorer import (
     Explorer,
@@ -77,6 +78,7 @@ __all__ = [
     "house_style",
     "savefig",
     "setup_notebook",
+    "show_static",
     "slug",
 ]
 

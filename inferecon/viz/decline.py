@@ -38,6 +38,7 @@ __all__ = [
     "DeclineWaterfallExplorer",
     "decline_shares_figure",
     "forward_look_figure",
+    "show_static",
 ]
 
 DECLINE_FRONTIERS: dict[str, tuple[str, float]] = {
@@ -187,8 +188,14 @@ class DeclineWaterfallExplorer(Explorer):
             "end": dropdown(opts, self._ends[key], "End (frontier point)"),
         }
         for end in ("start", "end"):
-            c[f"{end}_params_b"] = float_slider(
-                100.0, 1.0, 400.0, 0.1, f"{end.title()}: active parameters (B)", ".1f"
+            c[f"{end}_params_b"] = float_slider(  # re-runs the serving model: on release
+                100.0,
+                1.0,
+                400.0,
+                0.1,
+                f"{end.title()}: active parameters (B)",
+                ".1f",
+                continuous_update=False,
             )
             c[f"{end}_gpu"] = dropdown(list(_GPUS), _GPUS[0], f"{end.title()}: GPU")
             c[f"{end}_usd_per_gpu_hour"] = float_slider(
@@ -255,9 +262,9 @@ class DeclineWaterfallExplorer(Explorer):
         elif name in ("start", "end"):
             self._load_end(name, change["new"])
         elif name == "monte_carlo":
-            for w in self.controls.values():
+            for k, w in self.controls.items():
                 if hasattr(w, "continuous_update") and hasattr(w, "step"):
-                    w.continuous_update = not change["new"]
+                    w.continuous_update = not change["new"] and not k.endswith("_params_b")
 
     def _set_control(self, name, value):
         if name == "frontier":
@@ -448,7 +455,7 @@ def decline_shares_figure(declines: dict) -> Figure:
     """
     with house_style():
         fig = Figure(figsize=(10.0, 1.6 + 1.0 * len(declines)))
-        ax = fig.add_axes([0.3, 0.28, 0.66, 0.56])
+        ax = fig.add_axes([0.27, 0.3, 0.67, 0.54])
         add_title(fig, "How much of each fall came from each factor (share of the log fall)")
         labels = list(declines)
         for i, label in enumerate(labels):
@@ -467,7 +474,9 @@ def decline_shares_figure(declines: dict) -> Figure:
                 else:
                     left_neg += w
             ax.text(1.01, i, f"×{declines[label].price_ratio:.0f}", va="center", fontsize=9)
-        ax.set_yticks(range(len(labels)), labels, fontsize=8.5)
+        ax.set_yticks(range(len(labels)), [lb.replace(": ", ":\n", 1) for lb in labels],
+                      fontsize=8.5)  # fmt: skip
+        ax.grid(axis="y", visible=False)
         ax.invert_yaxis()
         ax.set_xlim(min(-0.1, ax.get_xlim()[0]), 1.1)
         ax.axvline(0, color="black", lw=0.8)
@@ -543,3 +552,20 @@ def forward_look_figure(frontier: pd.DataFrame, look, window_start, label: str =
             "data/engine_profiles.csv, data/models.csv.",
         )
     return fig
+
+
+def show_static(fig: Figure) -> None:
+    """Show a static figure in a notebook as a PNG, whatever the display mode.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        E.g. :func:`decline_shares_figure`'s.
+    """
+    import io
+
+    from IPython.display import Image, display
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110)
+    display(Image(buf.getvalue()))
