@@ -514,3 +514,38 @@ def test_decline_shares_of_no_change(ends):
     same = ie.decompose_price_decline(ends[0], ends[0], draws=5)
     with pytest.raises(ValueError, match="price_ratio is 1"):
         ie.decline_shares(same)
+
+
+# --------------------------------------------------------------------------- notebook tables
+
+
+def test_scenario_table_marks_the_estimates(ends):
+    t = ie.scenario_table(ends)
+    assert list(t.columns) == ["ai-index-2022", "ai-index-2024"]
+    # GPT-3.5's size is a range (not stated); Gemini 1.5 Flash-8B's is stated: one value
+    assert "params_active" in t.loc["estimated", "ai-index-2022"]
+    assert "params_active" not in t.loc["estimated", "ai-index-2024"]
+    assert t.loc["usd_per_mtok", "ai-index-2022"] == 20.0
+    with pytest.raises(ValueError, match="ServingScenario"):
+        ie.scenario_table([ends[0], "x"])
+
+
+def test_pairs_and_checks_tables(decline, looked):
+    t = ie.decline_pairs_table({"a": decline, "b": decline})
+    assert list(t.index) == ["a", "b"]
+    shares = t[[f"{f}_share" for f in FACTORS]].sum(axis=1)
+    np.testing.assert_allclose(shares, 1.0, atol=1e-12)
+    folds = t[[f"{f}_fold" for f in FACTORS]].prod(axis=1)
+    np.testing.assert_allclose(folds, t["price_ratio"], rtol=1e-9)
+    f = looked[0]
+    c = ie.forward_checks_table({"x": f, "y": f})
+    assert list(c["pair"]) == ["x"] * len(f.checks) + ["y"] * len(f.checks)
+    assert c.columns[0] == "pair" and (c["total_per_year"] > 1).all()
+
+
+def test_closing_note_states_the_computed_numbers(decline, looked):
+    text = ie.decline_closing_note(decline, looked[0])
+    assert f"fell {decline.price_ratio:.1f}x" in text  # 304.8x
+    m = decline.summary.set_index("factor").loc["model"]
+    assert f"{m['fold_median']:.3g}x [{m['fold_low']:.3g}, {m['fold_high']:.3g}]" in text
+    assert "the interval" in text and "residual" in text
