@@ -1398,13 +1398,15 @@ def forward_checks_table(looks: dict) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        :attr:`ForwardLook.checks` of each, with a first column ``pair`` (the label) and
-        ``total_per_year`` (the forward rate's median).
+        :attr:`ForwardLook.checks` of each (``date`` as a calendar date, so the table can be
+        rounded), with a first column ``pair`` (the label) and ``total_per_year`` (the
+        forward rate's median).
     """
     parts = []
     for label, f in looks.items():
         total = float(f.rates.set_index("factor").loc["total", "factor_per_year"])
-        parts.append(f.checks.assign(pair=label, total_per_year=total))
+        parts.append(f.checks.assign(pair=label, total_per_year=total,
+                                     date=f.checks["date"].dt.date))  # fmt: skip
     out = pd.concat(parts, ignore_index=True)
     return out[["pair", *[c for c in out.columns if c != "pair"]]]
 
