@@ -15,7 +15,10 @@
    (median of several runs), and whether the first pulls in matplotlib or ipywidgets.
 5. How far the serving model's frontier is from measured MoE serving sweeps (issue 18;
    ``benchmarks/moe_frontier_check.py``: model / measured ratios per GPU, precision and shape).
-6. Slider latency where the user sees it: JupyterLab in headless Debian chromium, key press to
+6. The price-decline Monte Carlo (issue 19; ``benchmarks/decline_bench.py``): 1,000 to 100,000
+   draws between the AI Index's ends, the central estimate a slider drag uses, the split of
+   three frontier pairs and the forward look's out-of-sample checks.
+7. Slider latency where the user sees it: JupyterLab in headless Debian chromium, key press to
    painted figure, with the time split into browser, comm, kernel compute, Agg draw and PNG
    encode (``benchmarks/browser_latency.py``; skipped with a message without chromium).
 
@@ -283,7 +286,8 @@ def _table(rows: list[dict]) -> str:
 
 
 PARTS = (
-    "import", "compute", "explorers", "goodput", "factory", "moe_frontier", "browser", "report",
+    "import", "compute", "explorers", "goodput", "factory", "moe_frontier", "decline", "browser",
+    "report",
 )  # fmt: skip
 
 
@@ -360,6 +364,10 @@ def main(argv=None) -> int:
         import moe_frontier_check
 
         moe_frontier_check.main([])
+    if "decline" in parts:
+        import decline_bench
+
+        decline_bench.main(["--repeat", "5"])
     if not args.no_browser and "browser" in parts:
         import browser_latency
 
