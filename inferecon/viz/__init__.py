@@ -1,5 +1,7 @@
 """Figures and interactive explorers (matplotlib + ipywidgets, ipympl when available)."""
 
+import functools
+
 from .decline import (
     DeclineWaterfallExplorer,
     decline_shares_figure,
@@ -124,4 +126,5 @@ def headline_explorers():
         "inference_aware": InferenceAwareExplorer,
         "factory_frontier": FactoryFrontierExplorer,
         "factory_cost": FactoryCostExplorer,
+        "decline_waterfall": functools.partial(DeclineWaterfallExplorer, monte_carlo=True),
     }
