@@ -149,6 +149,7 @@ class DeclineWaterfallExplorer(Explorer):
                 dict(ASSUMED_PARAMS_ACTIVE if params_active is None else params_active),
             )
         self._base: dict[str, Any] = {}
+        self._loaded: dict[str, Any] = {}
         super().__init__(**params)
 
     def _setup(self, prices, scenarios, engine_profiles, closed, ends=None):
@@ -250,6 +251,7 @@ class DeclineWaterfallExplorer(Explorer):
             if hasattr(w, "min"):
                 v = min(max(v, w.min), w.max)
             w.value = v
+            self._loaded[f"{end}_{k}"] = w.value  # a slider left here keeps the data's range
 
     def _on_control(self, name, change):
         if name == "frontier":
@@ -329,15 +331,21 @@ class DeclineWaterfallExplorer(Explorer):
         return ""  # the fixed price axis holds every frontier pair offered
 
     def _scenario(self, end, p):
+        """The end's scenario with each range moved to its slider (its width kept); a slider
+        still at the value it was loaded with keeps the data's own range."""
         base = self._base[end]
-        return dataclasses.replace(
-            base,
-            params_active=_centred(base.params_active, p[f"{end}_params_b"] * 1e9),
-            gpu=p[f"{end}_gpu"],
-            usd_per_gpu_hour=_centred(base.usd_per_gpu_hour, p[f"{end}_usd_per_gpu_hour"]),
-            throughput_share=_centred(base.throughput_share, p[f"{end}_throughput_share"], 1.0),
-            utilisation=_centred(base.utilisation, p[f"{end}_utilisation"], 1.0),
-        )
+        caps = {"params_b": None, "usd_per_gpu_hour": None, "throughput_share": 1.0,
+                "utilisation": 1.0}  # fmt: skip
+        fields = {"params_b": "params_active"}
+        scale = {"params_b": 1e9}
+        moved = {}
+        for k, cap in caps.items():
+            name = f"{end}_{k}"
+            if p[name] == self._loaded.get(name):
+                continue
+            field = fields.get(k, k)
+            moved[field] = _centred(getattr(base, field), p[name] * scale.get(k, 1.0), cap)
+        return dataclasses.replace(base, gpu=p[f"{end}_gpu"], **moved)
 
     def _fail(self, text):
         for a in (*self._bars, *self._err, *self._links, *self._labels):
