@@ -14,6 +14,13 @@ the list price per million tokens, ``P_start / P_end``, is written as
 * **residual**: ``(P_start / P_end) / (C_start / C_end)``, what the costs do not explain:
   margins, competition, subsidy (list prices can be below cost).
 
+**Any two frontier points** (:func:`frontier_scenarios`): open-weight ends take their shape and
+size from ``data/models.csv`` (the model factor then rests on no size estimate); closed ones need
+a size range. **The forward look** (:func:`forward_look`) carries each factor's own rate (model
+sizes at equal capability, the accelerators' price-performance trend, the next engine profile)
+past the window and checks it against the later frontier prices; :func:`published_rates_beside`
+sets the published rates (``data/published_rates.csv``) beside the split's.
+
 The cost ``C`` of a scenario is the USD per million tokens (prompt and output together, the
 way a blended list price counts them) of serving its request mix with the package's calibrated
 serving model (:func:`inferecon.serving_performance`, :func:`inferecon.max_batch`,
