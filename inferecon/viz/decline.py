@@ -242,7 +242,7 @@ class DeclineWaterfallExplorer(Explorer):
         vals = {
             "params_b": round(mid(sc.params_active) / 1e9, 1),
             "gpu": sc.gpu if sc.gpu in _GPUS else _GPUS[0],
-            "usd_per_gpu_hour": round(mid(sc.usd_per_gpu_hour) / 0.05) * 0.05,
+            "usd_per_gpu_hour": round(round(mid(sc.usd_per_gpu_hour) / 0.05) * 0.05, 2),
             "throughput_share": round(mid(sc.throughput_share), 2),
             "utilisation": round(mid(sc.utilisation), 2),
         }
