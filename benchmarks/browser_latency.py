@@ -63,14 +63,8 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
-NOTEBOOKS = (
-    "01_price_decline.ipynb",
-    "02_cost_of_a_token.ipynb",
-    "03_goodput.ipynb",
-    "04_scaling_laws.ipynb",
-    "05_test_time_compute.ipynb",
-    "06_ai_factory.ipynb",
-)
+NOTEBOOKS = tuple(sorted(p.name for p in (REPO / "notebooks").glob("[0-9][0-9]_*.ipynb")))
+"""Every numbered notebook of the checkout, in reading order."""
 TARGET_MS = 100.0  # key press to painted pixels, every notebook (issue 17)
 RELEASE_TARGET_MS = 300.0  # a release that re-simulates: its first answer painted (issue 17)
 KIND_TARGETS_MS = {"drag": TARGET_MS, "release": RELEASE_TARGET_MS}

@@ -7,6 +7,11 @@
 2. The decomposition those draws give: each factor's median fold and 90% interval, and its share
    of the log price ratio; the one-at-a-time orders beside the Shapley split; cost and price /
    cost at each end.
+3. The central estimate (``central=True``, what the explorer's drags use): a first call and
+   repeats with a changed GPU-hour price (the serving model's results are kept).
+4. Three frontier pairs of notebook 07 (MMLU >= 64.8, a16z's >= 42, >= 83): each factor's
+   geometric-mean fold and share; and the forward look's out-of-sample checks against the
+   frontier prices after each pair's end (to mid 2025).
 
 Run: ``python benchmarks/decline_bench.py [--repeat 7] [--draws 10000]``.
 """
@@ -14,6 +19,7 @@ Run: ``python benchmarks/decline_bench.py [--repeat 7] [--draws 10000]``.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import platform
 import timeit
@@ -69,6 +75,54 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print("ends (USD per million prompt + output tokens; margin = list price / cost):")
     print(r.endpoints.round(4).to_string(index=False))
+    print()
+
+    ie.decline._tokens_per_s.cache_clear()
+    ie.decline._capacity.cache_clear()
+    first, _, _ = _time(lambda: ie.decompose_price_decline(start, end, central=True), 1)
+    prices_h = iter(np.linspace(1.5, 3.5, 1000))
+
+    def moved():
+        s2 = dataclasses.replace(start, usd_per_gpu_hour=(next(prices_h),) * 2)
+        return ie.decompose_price_decline(s2, end, central=True)
+
+    _, med, p95 = _time(moved, max(args.repeat, 20))
+    print(f"central estimate: first call {first:.1f} ms; a GPU-hour price moved: median "
+          f"{med:.1f} ms, p95 {p95:.1f} ms")  # fmt: skip
+    print()
+
+    prices, scenarios, engines = tables[2], tables[0], tables[1]
+    a16z = ie.cheapest_frontier(prices, "mmlu", 42)
+    hard = ie.cheapest_frontier(prices, "mmlu", 83)
+    gpt35 = ie.cheapest_frontier(prices, "mmlu", 64.8)
+    pairs = {
+        "MMLU >= 64.8: GPT-3.5 -> Gemini 1.5 Flash-8B": (gpt35, "GPT-3.5 (text-davinci-003)",
+                                                          "Gemini 1.5 Flash-8B"),
+        "MMLU >= 42: GPT-3 davinci -> Llama 3.2 3B": (a16z, a16z.iloc[0],
+                                                      "Llama 3.2 3B Instruct (hosted)"),
+        "MMLU >= 83: GPT-4 -> Llama 3.1 70B": (hard, "GPT-4 (0314)",
+                                               "Llama 3.1 70B Instruct (hosted)"),
+    }  # fmt: skip
+    hw = ie.fit_hardware_trend(
+        ie.select_accelerators(ie.load_accelerators(), segments=["datacenter"]),
+        "price_performance", "bf16",
+    )  # fmt: skip
+    splits, looks = {}, {}
+    for label, (fr, a, b) in pairs.items():
+        s, e = ie.frontier_scenarios(fr, a, b, prices, scenarios, engines,
+                                     params_active=ie.ASSUMED_PARAMS_ACTIVE)  # fmt: skip
+        splits[label] = ie.decompose_price_decline(s, e, draws=args.draws, seed=0)
+        looks[label] = ie.forward_look(
+            splits[label], s, e, fr, hw, engines, prices["price_date"].max(),
+            sizes=ie.frontier_known_sizes(fr, scenarios), draws=args.draws,
+        )  # fmt: skip
+    print("frontier pairs: geometric-mean fold and share of the log price ratio")
+    print(ie.decline_pairs_table(splits).round(2).to_string())
+    print()
+    print("forward look: rates per year carried past each end, checked on later frontier prices")
+    cols = ["pair", "kind", "date", "model", "observed_usd_per_mtok", "predicted_median",
+            "predicted_low", "predicted_high", "inside", "total_per_year"]  # fmt: skip
+    print(ie.forward_checks_table(looks)[cols].round(4).to_string(index=False))
     return 0
 
 

@@ -18,7 +18,10 @@
 6. Fidelity (``benchmarks/operator_fidelity.py``): the GEMM time model's leave-one-model-out and
    leave-one-GPU-out errors per GPU on Vidur's kernel timings and the serving model's held-out
    step-time error on the H200 measurements (tables; targets in that file).
-7. Slider latency where the user sees it: JupyterLab in headless Debian chromium, key press to
+7. The price-decline Monte Carlo (issue 19; ``benchmarks/decline_bench.py``): 1,000 to 100,000
+   draws between the AI Index's ends, the central estimate a slider drag uses, the split of
+   three frontier pairs and the forward look's out-of-sample checks.
+8. Slider latency where the user sees it: JupyterLab in headless Debian chromium, key press to
    painted figure, with the time split into browser, comm, kernel compute, Agg draw and PNG
    encode (``benchmarks/browser_latency.py``; skipped with a message without chromium).
 
@@ -286,8 +289,8 @@ def _table(rows: list[dict]) -> str:
 
 
 PARTS = (
-    "import", "compute", "explorers", "goodput", "factory", "moe_frontier", "fidelity", "browser",
-    "report",
+    "import", "compute", "explorers", "goodput", "factory", "moe_frontier", "fidelity", "decline",
+    "browser", "report",
 )  # fmt: skip
 
 
@@ -369,6 +372,10 @@ def main(argv=None) -> int:
 
         print("\nFidelity of the serving model's kernel time model (issue 18)\n")
         operator_fidelity.main()
+    if "decline" in parts:
+        import decline_bench
+
+        decline_bench.main(["--repeat", "5"])
     if not args.no_browser and "browser" in parts:
         import browser_latency
 

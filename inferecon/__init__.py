@@ -16,7 +16,8 @@ declares its public names in ``__all__``; this namespace is their union:
 * :mod:`inferecon.scaling`: scaling laws and compute-optimal allocation;
 * :mod:`inferecon.testtime`: test-time compute (repeated sampling, voting, verifiers);
 * :mod:`inferecon.decline`: why prices fell: a price ratio split into model, hardware, serving
-  and residual factors (Shapley, with Monte Carlo intervals).
+  and residual factors (Shapley, with Monte Carlo intervals), for any two points of a
+  cheapest-model frontier; each factor's rate carried forward and checked on later prices.
 
 Figures and explorers live in :mod:`inferecon.viz`, imported on first use (``ie.viz``), so
 ``import inferecon`` does not load matplotlib or ipywidgets; the report build is

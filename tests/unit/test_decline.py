@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import types
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -326,3 +328,224 @@ def test_a_model_that_fits_nowhere_is_named(ends):
     huge = dataclasses.replace(ends[0], params_active=(2e12, 2e12))
     with pytest.raises(ValueError, match="does not fit on A100-80GB-SXM"):
         ie.decompose_price_decline(huge, ends[1], draws=10)
+
+
+# --------------------------------------------------------------------------- frontier pairs
+
+
+@pytest.fixture(scope="module")
+def frontier_64(tables):
+    return ie.cheapest_frontier(tables[2], "mmlu", 64.8)
+
+
+def test_the_ai_index_pair_from_the_frontier_is_the_scenario_table(tables, frontier_64, ends):
+    pair = ("GPT-3.5 (text-davinci-003)", "Gemini 1.5 Flash-8B")
+    s, e = ie.frontier_scenarios(frontier_64, *pair, tables[2], tables[0], tables[1])
+    assert (s, e) == ends
+
+
+def test_open_weight_pair_has_exact_sizes_and_list_prices(tables, frontier_64):
+    pair = ("Llama 2 70B Chat (hosted)", "Llama 3 8B Instruct (hosted)")
+    s, e = ie.frontier_scenarios(frontier_64, *pair, tables[2], tables[0], tables[1])
+    # sizes from data/models.csv, no range: the model factor has no uncertainty of its own
+    assert s.params_active == (ie.get_model("Llama-2-70B").params_active,) * 2
+    assert e.params_active == (ie.get_model("Llama-3.1-8B").params_active,) * 2
+    # list prices of data/llm_prices.csv: Together AI's USD 0.90 and 0.20 (input = output)
+    assert s.usd_per_mtok == 0.9 and e.usd_per_mtok == 0.2
+    # engine of the year: 2023 -> paged continuous batching, 2024 -> fp8
+    assert s.precision == "bf16" and e.precision == "fp8"
+    assert (s.prompt_tokens, s.output_tokens) == (900, 300)  # Epoch's 3:1 of 1,200 tokens
+    r = ie.decompose_price_decline(s, e, central=True)
+    assert r.price_ratio == pytest.approx(4.5, rel=1e-12)  # 0.90 / 0.20
+
+
+def test_input_share_sets_the_mix(tables):
+    fr = ie.cheapest_frontier(tables[2], "mmlu", 64.8, input_share=0.5)
+    s, e = ie.frontier_scenarios(fr, "GPT-3.5 Turbo (0301)", "Claude 3 Haiku", *tables[2:],
+                                 tables[0], tables[1],
+                                 params_active={"GPT-3.5 Turbo (0301)": (1e10, 5e10),
+                                                "Claude 3 Haiku": (1e10, 3e10)})  # fmt: skip
+    assert (s.prompt_tokens, s.output_tokens) == (600, 600)
+    # Claude 3 Haiku: USD 0.25 in, 1.25 out; 1:1 = 0.75 = the frontier's blended price
+    blended = fr.set_index("model").loc["Claude 3 Haiku", "usd_per_mtok"]
+    assert e.usd_per_mtok == pytest.approx(0.75) == blended
+
+
+def test_frontier_pair_bad_input(tables, frontier_64):
+    sc, en, pr = tables
+    other = ie.cheapest_frontier(pr, "mmlu", 83)
+    with pytest.raises(ValueError, match="wrong order"):
+        ie.frontier_scenarios(frontier_64, "Gemini 1.5 Flash-8B", "Claude 3 Haiku", pr, sc, en)
+    with pytest.raises(ValueError, match="different frontiers"):
+        ie.frontier_scenarios(frontier_64, other.iloc[0], "Gemini 1.5 Flash-8B", pr, sc, en)
+    with pytest.raises(ValueError, match="'GPT-4 \\(0314\\)' is not a point of the frontier"):
+        ie.frontier_scenarios(frontier_64, "GPT-4 (0314)", "Gemini 1.5 Flash-8B", pr, sc, en)
+    with pytest.raises(ValueError, match="has no stated size: pass params_active"):
+        ie.frontier_scenarios(frontier_64, "Claude 3 Haiku", "Gemini 1.5 Flash-8B", pr, sc, en)
+    unpriced = pr[pr["model"] != "Claude 3 Haiku"]
+    with pytest.raises(ValueError, match="a model without a price"):
+        ie.frontier_scenarios(frontier_64, "Claude 3 Haiku", "Gemini 1.5 Flash-8B", unpriced,
+                              sc, en, params_active={"Claude 3 Haiku": (1e10, 3e10)})  # fmt: skip
+
+
+def test_known_sizes(tables, frontier_64):
+    k = ie.frontier_known_sizes(frontier_64, tables[0]).set_index("model")
+    # GPT-3.5's size is a range (not stated): left out; open weights and stated sizes kept
+    assert "GPT-3.5 (text-davinci-003)" not in k.index
+    assert (
+        k.loc["Llama 2 70B Chat (hosted)", "params_active"]
+        == ie.get_model("Llama-2-70B").params_active
+    )
+    assert k.loc["DeepSeek-V2 (Chat)", "params_active"] == 2.1e10  # arXiv:2405.04434
+    assert k.loc["Gemini 1.5 Flash-8B", "params_active"] == 7.5e9  # the scenario row
+
+
+# --------------------------------------------------------------------------- forward look
+
+
+@pytest.fixture(scope="module")
+def looked(tables, ends, decline):
+    acc = ie.load_accelerators()
+    hw = ie.fit_hardware_trend(ie.select_accelerators(acc, segments=["datacenter"]),
+                               "price_performance", "bf16")  # fmt: skip
+    fr = ie.cheapest_frontier(tables[2], "mmlu", 83)
+    sizes = ie.frontier_known_sizes(ie.cheapest_frontier(tables[2], "mmlu", 64.8), tables[0])
+    f = ie.forward_look(decline, *ends, ie.cheapest_frontier(tables[2], "mmlu", 64.8), hw,
+                        tables[1], "2025-06-17", sizes=sizes, draws=2_000)  # fmt: skip
+    return f, hw, fr
+
+
+def test_forward_rates_are_their_sources(looked, decline):
+    f, hw, _ = looked
+    r = f.rates.set_index("factor")
+    # hardware: the accelerator trend's own factor per year (the draws' median, 2,000 draws)
+    assert r.loc["hardware", "factor_per_year"] == pytest.approx(hw.factor_per_year, rel=0.03)
+    assert r.loc["residual", "factor_per_year"] == 1.0
+    # serving: 2024 -> 2025 engines change only the throughput share (0.54-1.0 -> 0.9-1.0,
+    # same KV and precision), so the rate lies within the ratio of those ranges' ends
+    assert 0.9 <= r.loc["serving", "low"] and r.loc["serving", "high"] <= 1.0 / 0.54
+    # the window rates are the decomposition's factors annualised over its 673 days
+    years = 673 / 365
+    assert r.loc["price", "window_factor_per_year"] == pytest.approx(
+        decline.price_ratio ** (1 / years), rel=1e-12
+    )
+    med = np.median(decline.draws["model"] ** (1 / years))
+    assert r.loc["model", "window_factor_per_year"] == pytest.approx(med, rel=1e-9)
+
+
+def test_forward_checks_extrapolate_the_end_price(looked, ends):
+    f, _, _ = looked
+    # at the end's own date the path is the end's list price, with no spread
+    p0 = f.path.iloc[0]
+    assert p0["median"] == p0["low"] == p0["high"] == pytest.approx(ends[1].usd_per_mtok)
+    assert (np.diff(f.path["median"]) < 0).all()  # a total rate > 1 keeps falling
+    c = f.checks
+    # MMLU >= 64.8 has no new low after Oct 2024 in the data: one check, the level
+    assert list(c["kind"]) == ["level"] and c["observed_usd_per_mtok"].iloc[0] == pytest.approx(
+        0.065625
+    )
+    inside = (c["predicted_low"] <= c["observed_usd_per_mtok"]) & (
+        c["observed_usd_per_mtok"] <= c["predicted_high"]
+    )
+    assert (inside == c["inside"]).all()
+
+
+def test_forward_look_hand_derivation(ends, decline, tables):
+    # rates with no spread: model sizes halving every year exactly (2x), hardware 1.5x, no engine
+    # profile newer than the end's (serving 1), residual held (1): 3x a year in all. A year after
+    # the end, its list price is predicted at a third.
+    end = ends[1]
+    hw = types.SimpleNamespace(metric="price_performance", precision="bf16",
+                               factor_per_year=1.5, factor_per_year_ci90=(1.5, 1.5),
+                               fit=types.SimpleNamespace(n_points=3))  # fmt: skip
+    d = [end.price_date - pd.Timedelta(days=365 * k) for k in (2, 1, 0)]
+    sizes = pd.DataFrame({"date": d, "params_active": [4e10, 2e10, 1e10]})
+    only_2024 = tables[1][tables[1]["year"] <= 2024]
+    later = end.price_date + pd.Timedelta(days=365)
+    fr = pd.DataFrame({"model": ["end", "later"], "date": [end.price_date, later],
+                       "usd_per_mtok": [end.usd_per_mtok, end.usd_per_mtok / 10]})  # fmt: skip
+    f = ie.forward_look(decline, ends[0], end, fr, hw, only_2024, later, sizes=sizes, draws=50)
+    r = f.rates.set_index("factor")["factor_per_year"]
+    assert r["model"] == pytest.approx(2.0, rel=1e-6)  # 365-day years across a leap year
+    assert (r["hardware"], r["serving"], r["residual"]) == (1.5, 1.0, 1.0)
+    assert r["total"] == pytest.approx(3.0, rel=1e-6)
+    c = f.checks.set_index("kind")
+    assert c.loc["new low", "predicted_median"] == pytest.approx(end.usd_per_mtok / 3, rel=1e-6)
+    assert not c.loc["new low", "inside"]  # fell 10x, not 3x
+    assert c.loc["new low", "observed_over_predicted"] == pytest.approx(0.3, rel=1e-6)
+
+
+def test_forward_look_bad_input(looked, ends, decline, tables):
+    f, hw, fr = looked
+    with pytest.raises(ValueError, match="wrong order"):
+        ie.forward_look(decline, ends[1], ends[0], fr, hw, tables[1], "2025-06-17")
+    with pytest.raises(ValueError, match="as_of"):
+        ie.forward_look(decline, *ends, fr, hw, tables[1], "2024-01-01")
+    with pytest.raises(ValueError, match="price_performance HardwareTrend"):
+        ie.forward_look(decline, *ends, fr, "fast", tables[1], "2025-06-17")
+
+
+def test_published_rates_beside(looked):
+    f, _, _ = looked
+    t = ie.published_rates_beside(ie.load_published_rates(), f.rates).set_index("claim")
+    hw = t.loc["AI Index 2025: hardware cost -30%/yr"]
+    assert hw["published"] == pytest.approx(1 / 0.7)  # -30% a year = x1.43 per FLOP/s per USD
+    assert t.loc["AI Index 2025: energy efficiency +40%/yr", "published"] == pytest.approx(1.4)
+    epoch = t.loc["Epoch AI: price at constant capability, across tasks"]
+    assert (epoch["published_low"], epoch["published_high"]) == (9, 900)
+    # the observed 304.8x over 673 days is 22.2x a year: inside Epoch's 9-900x
+    assert epoch["package"] == pytest.approx(304.7619 ** (365 / 673), rel=1e-4)
+    assert epoch["agrees"]
+    assert not t.loc["a16z LLMflation: cost at equal performance", "agrees"]  # 10 vs 22.2
+    assert t.loc["Gundlach et al. 2025: algorithmic efficiency", "compared_with"] == (
+        "model x serving"
+    )
+
+
+def test_decline_shares_add_to_one(decline):
+    s = ie.decline_shares(decline).set_index("factor")
+    assert s["share"].sum() == pytest.approx(1.0, abs=1e-12)
+    # the geometric-mean folds multiply to the price ratio
+    assert np.prod(s["fold"]) == pytest.approx(decline.price_ratio, rel=1e-9)
+    assert (s["share_low"] <= s["share"]).all() and (s["share"] <= s["share_high"]).all()
+
+
+def test_decline_shares_of_no_change(ends):
+    same = ie.decompose_price_decline(ends[0], ends[0], draws=5)
+    with pytest.raises(ValueError, match="price_ratio is 1"):
+        ie.decline_shares(same)
+
+
+# --------------------------------------------------------------------------- notebook tables
+
+
+def test_scenario_table_marks_the_estimates(ends):
+    t = ie.scenario_table(ends)
+    assert list(t.columns) == ["ai-index-2022", "ai-index-2024"]
+    # GPT-3.5's size is a range (not stated); Gemini 1.5 Flash-8B's is stated: one value
+    assert "params_active" in t.loc["estimated", "ai-index-2022"]
+    assert "params_active" not in t.loc["estimated", "ai-index-2024"]
+    assert t.loc["usd_per_mtok", "ai-index-2022"] == 20.0
+    with pytest.raises(ValueError, match="ServingScenario"):
+        ie.scenario_table([ends[0], "x"])
+
+
+def test_pairs_and_checks_tables(decline, looked):
+    t = ie.decline_pairs_table({"a": decline, "b": decline})
+    assert list(t.index) == ["a", "b"]
+    shares = t[[f"{f}_share" for f in FACTORS]].sum(axis=1)
+    np.testing.assert_allclose(shares, 1.0, atol=1e-12)
+    folds = t[[f"{f}_fold" for f in FACTORS]].prod(axis=1)
+    np.testing.assert_allclose(folds, t["price_ratio"], rtol=1e-9)
+    f = looked[0]
+    c = ie.forward_checks_table({"x": f, "y": f})
+    assert list(c["pair"]) == ["x"] * len(f.checks) + ["y"] * len(f.checks)
+    assert c.columns[0] == "pair" and (c["total_per_year"] > 1).all()
+
+
+def test_closing_note_states_the_computed_numbers(decline, looked):
+    text = ie.decline_closing_note(decline, looked[0])
+    assert f"fell {decline.price_ratio:.1f}x" in text  # 304.8x
+    m = decline.summary.set_index("factor").loc["model"]
+    assert f"{m['fold_median']:.3g}x [{m['fold_low']:.3g}, {m['fold_high']:.3g}]" in text
+    assert "the interval" in text and "residual" in text
