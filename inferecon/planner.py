@@ -35,7 +35,9 @@ every iteration lasts at least ``c`` times its tokens, and an instance that has 
 processed by ``a_i + TTFT`` (its first token comes from its last prompt chunk) and its
 ``p_i + o_i - 1`` tokens by ``a_i + TTFT + (o_i - 1) TPOT`` (it finished within its TPOT
 budget). With common random numbers the arrivals at rate ``r`` are ``a_i = a_i(1) / r``. If at
-least ``k = ceil(attainment n)`` of ``n`` requests meet both targets, then for every deadline
+least ``k = ceil(attainment n)`` of the ``n`` measured requests (those after the warm-up;
+the warm-up's work only adds to the server's, and none of theirs starts before the first of
+them arrives, so time counts from that arrival) meet both targets, then for every deadline
 ``t`` the met requests due by ``t`` fit: their work is at least the ``j - (n - k)`` smallest
 works among the ``j`` requests due by ``t`` (at most ``n - k`` of them miss). For the TTFT
 deadlines the order of the deadlines is the arrival order at every rate, which gives the
@@ -102,6 +104,7 @@ from .workloads import Workload, _lengths, poisson_workload
 
 __all__ = [
     "DeploymentPlan",
+    "check_plan",
     "ServingConfiguration",
     "goodput_ceiling_rps",
     "plan_deployment",
@@ -269,6 +272,7 @@ class _Requests:
     prompt: np.ndarray
     output: np.ndarray
     workload: object = None  # an open-loop Workload at rate 1 (LengthDistribution lengths)
+    warmup: int = 0  # the first arrivals, served but not counted in the attainment
 
     def at_rate(self, rate: float):
         if self.workload is not None:
@@ -279,20 +283,22 @@ class _Requests:
         return Workload("trace", len(df), trace=df)
 
 
-def _base_requests(lengths, n_requests: int, seed: int, burstiness: float) -> _Requests:
+def _base_requests(lengths, n_requests: int, seed: int, burstiness: float,
+                   warmup_share: float = 0.0) -> _Requests:  # fmt: skip
     n = int(require_in_range("n_requests", n_requests, 10, 1_000_000))
+    w = int(math.floor(require_in_range("warmup_share", warmup_share, 0.0, 0.9) * n))
     if isinstance(lengths, JointLengths):
         rng = np.random.default_rng(seed)
         u = rng.standard_gamma(burstiness, n)
         prompt, output = lengths.sample(n, rng)
         gaps = u / burstiness
-        return _Requests(np.cumsum(gaps) - gaps[0], prompt, output)
+        return _Requests(np.cumsum(gaps) - gaps[0], prompt, output, warmup=w)
     if isinstance(lengths, tuple) and len(lengths) == 2:
         wl = poisson_workload(1.0, n, _lengths(lengths[0], "prompt_tokens"),
                               _lengths(lengths[1], "output_tokens"), burstiness)  # fmt: skip
         df = wl.requests(seed)
         return _Requests(df["arrival_s"].to_numpy(float), df["prompt_tokens"].to_numpy(np.int64),
-                         df["output_tokens"].to_numpy(np.int64), wl)  # fmt: skip
+                         df["output_tokens"].to_numpy(np.int64), wl, w)  # fmt: skip
     raise ValueError("lengths must be a JointLengths (e.g. ie.trace_lengths()) or a pair "
                      "(prompt_tokens, output_tokens) of ints or LengthDistributions "
                      f"(e.g. ie.lognormal_lengths()); got {type(lengths).__name__}")  # fmt: skip
@@ -364,7 +370,10 @@ class _CeilingData:
 
 def _ceiling_data(req: _Requests, ttft_ms, tpot_ms, attainment) -> _CeilingData:
     order = np.argsort(req.arrival, kind="stable")
-    a = req.arrival[order]
+    longest = int(np.max(req.prompt + req.output))
+    order = order[req.warmup :]  # the measured requests: warm-up work only adds to the server's
+    # no measured work starts before the first measured arrival: count time from it
+    a = req.arrival[order] - req.arrival[order[0]]
     p = req.prompt[order].astype(float)
     o = req.output[order].astype(float)
     n = len(a)
@@ -374,8 +383,7 @@ def _ceiling_data(req: _Requests, ttft_ms, tpot_ms, attainment) -> _CeilingData:
         a, _prefix_smallest_sums(p, drop),
         np.concatenate([[0.0], np.cumsum(np.sort(p + o - 1.0))]),
         np.concatenate([[0.0], np.cumsum(np.sort(o - 1.0))]),
-        ttft_ms / 1e3 + (o - 1.0) * tpot_ms / 1e3, k, n, int(np.sum(o <= 1)),
-        int(np.max(p + o)),
+        ttft_ms / 1e3 + (o - 1.0) * tpot_ms / 1e3, k, n, int(np.sum(o <= 1)), longest,
     )  # fmt: skip
 
 
@@ -428,6 +436,7 @@ def goodput_ceiling_rps(
     n_requests: int = 1000,
     seed: int = 0,
     burstiness: float = 1.0,
+    warmup_share: float = 0.25,
     efficiency=None,
     cost=None,
 ) -> float:
@@ -450,8 +459,8 @@ def goodput_ceiling_rps(
         Latency targets (ms), > 0.
     attainment : float
         Share of requests that must meet both, in (0, 1].
-    n_requests, seed, burstiness
-        The request table, as in :func:`replica_goodput`.
+    n_requests, seed, burstiness, warmup_share
+        The request table and its warm-up, as in :func:`replica_goodput`.
     efficiency : optional
         As in :func:`inferecon.simulate_serving`.
     cost : StepTimeModel, optional
@@ -463,12 +472,20 @@ def goodput_ceiling_rps(
         Requests/s per replica (``inf`` when no bound applies, 0 when no rate can meet the
         targets).
     """
-    _check_slo(ttft_ms, tpot_ms, attainment)
-    req = _base_requests(lengths, n_requests, seed, burstiness)
-    d = _ceiling_data(req, ttft_ms, tpot_ms, attainment)
+    slo = (ttft_ms, tpot_ms, attainment)
+    return _replica_ceiling(model, config, lengths, slo, n_requests, seed, burstiness,
+                            warmup_share, efficiency, cost)[2]  # fmt: skip
+
+
+def _replica_ceiling(model, config, lengths, slo, n_requests, seed, burstiness, warmup_share,
+                     efficiency, cost):  # fmt: skip
+    """(request table, step-time model, goodput ceiling) of one configuration."""
+    _check_slo(*slo)
+    req = _base_requests(lengths, n_requests, seed, burstiness, warmup_share)
+    d = _ceiling_data(req, *slo)
     c_obj = cost if cost is not None else _cost(model, config, efficiency)
-    c, f1 = _token_floor(c_obj, config, d.longest)
-    return _ceiling_from(d, c, f1, config, ttft_ms, tpot_ms)
+    return req, c_obj, _ceiling_from(d, *_token_floor(c_obj, config, d.longest), config,
+                                     *slo[:2])  # fmt: skip
 
 
 def _check_slo(ttft_ms, tpot_ms, attainment):
@@ -539,7 +556,11 @@ def _evaluate(task) -> tuple[float, int]:
             res = simulate_serving(workload=req.at_rate(rate), cost=c, ttft_ms=ttft_ms,
                                    tpot_ms=tpot_ms, seed=seed,
                                    max_time_s=86_400.0 + 2.0 * n / rate, **kw)  # fmt: skip
-        return res.summary["slo_attainment"] >= attainment
+        if not req.warmup:
+            return res.summary["slo_attainment"] >= attainment
+        met = res.requests["met_both"].to_numpy()
+        first = np.argsort(res.requests["arrival_s"].to_numpy(), kind="stable")
+        return float(met[first[req.warmup :]].mean()) >= attainment
 
     return _search(run_meets, ceiling, rel_tol, max_rate)
 
@@ -555,6 +576,7 @@ def replica_goodput(
     n_requests: int = 1000,
     seed: int = 0,
     burstiness: float = 1.0,
+    warmup_share: float = 0.25,
     rel_tol: float = 0.02,
     max_rate_per_s: float = 1e5,
     efficiency=None,
@@ -565,7 +587,7 @@ def replica_goodput(
     The search of :func:`inferecon.goodput` (doubling from 1 request/s, then bisection to
     ``rel_tol``) on one request table replayed at every rate; rates above
     :func:`goodput_ceiling_rps` are known to miss and are not simulated. With lengths given as
-    a pair of :class:`inferecon.LengthDistribution` the result equals
+    a pair of :class:`inferecon.LengthDistribution` and ``warmup_share=0`` the result equals
     ``ie.goodput(...)["goodput_rps"]`` for the same arguments.
 
     Parameters
@@ -587,6 +609,11 @@ def replica_goodput(
         Seed of the request table (the same for every configuration).
     burstiness : float
         Gamma shape of inter-arrival times (1: Poisson).
+    warmup_share : float
+        Share of the first arrivals served but left out of the attainment, in [0, 0.9]: a
+        short run that starts empty meets the targets for a while at a rate it cannot
+        sustain (the transient before the batch fills). 0 counts every request, as
+        :func:`inferecon.goodput` does.
     rel_tol : float
         Relative width of the final bracket, in (0, 1).
     max_rate_per_s : float
@@ -602,15 +629,13 @@ def replica_goodput(
         ``goodput_rps`` (requests/s per replica), ``goodput_rps_per_gpu``,
         ``ceiling_rps`` and ``simulations``.
     """
-    _check_slo(ttft_ms, tpot_ms, attainment)
     require_in_range("rel_tol", rel_tol, 0.0, 1.0, low_open=True, high_open=True)
     require_positive("max_rate_per_s", max_rate_per_s)
-    req = _base_requests(lengths, n_requests, seed, burstiness)
-    c = cost if cost is not None else _cost(model, config, efficiency)
-    d = _ceiling_data(req, ttft_ms, tpot_ms, attainment)
-    ceiling = _ceiling_from(d, *_token_floor(c, config, d.longest), config, ttft_ms, tpot_ms)
-    g, sims = _evaluate((model, config, req, (ttft_ms, tpot_ms, attainment), rel_tol,
-                         max_rate_per_s, ceiling, efficiency, seed, c))  # fmt: skip
+    slo = (ttft_ms, tpot_ms, attainment)
+    req, c, ceiling = _replica_ceiling(model, config, lengths, slo, n_requests, seed, burstiness,
+                                       warmup_share, efficiency, cost)  # fmt: skip
+    g, sims = _evaluate((model, config, req, slo, rel_tol, max_rate_per_s, ceiling, efficiency,
+                         seed, c))  # fmt: skip
     return {"goodput_rps": g, "goodput_rps_per_gpu": g / config.gpus_per_replica,
             "ceiling_rps": ceiling, "simulations": sims}  # fmt: skip
 
@@ -770,6 +795,22 @@ class DeploymentPlan:
     api: pd.DataFrame | None
     search: dict
     inputs: dict = field(default_factory=dict)
+    grid: list = field(default_factory=list, repr=False)
+    """The :class:`ServingConfiguration` of each row of :attr:`configurations`."""
+
+    def configuration(self, row: int | None = None) -> ServingConfiguration:
+        """The configuration of a row of :attr:`configurations` (the cheapest by default).
+
+        Parameters
+        ----------
+        row : int, optional
+            Row index; the cheapest configuration's when omitted.
+
+        Returns
+        -------
+        ServingConfiguration
+        """
+        return self.grid[int(self.best.name if row is None else row)]
 
 
 def _check_executor(executor):
@@ -801,6 +842,7 @@ def plan_deployment(
     n_requests: int = 1000,
     seed: int = 0,
     burstiness: float = 1.0,
+    warmup_share: float = 0.25,
     rel_tol: float = 0.02,
     efficiency=None,
     prune: bool = True,
@@ -862,6 +904,9 @@ def plan_deployment(
         Seed of the request table every configuration replays.
     burstiness : float
         Gamma shape of the inter-arrival times (1: Poisson), in (0, 100].
+    warmup_share : float
+        Share of each run's first arrivals left out of the attainment, in [0, 0.9] (see
+        :func:`replica_goodput`).
     rel_tol : float
         Relative precision of each goodput, in (0, 1).
     efficiency : optional
@@ -907,7 +952,7 @@ def plan_deployment(
     if not configs or not all(isinstance(c, ServingConfiguration) for c in configs):
         raise ValueError("configurations must be a non-empty list of ServingConfiguration "
                          "(ie.serving_configurations())")  # fmt: skip
-    req = _base_requests(lengths, n_requests, seed, burstiness)
+    req = _base_requests(lengths, n_requests, seed, burstiness, warmup_share)
     mean_p, mean_o = _mean_lengths(lengths, seed)
     prices = _prices(sorted({c.gpu for c in configs}), usd_per_gpu_hour, purchase_usd,
                      lifetime_years, cost_of_capital, usd_per_kwh, pue,
@@ -1048,6 +1093,81 @@ def plan_deployment(
               "mean_prompt_tokens": mean_p, "mean_output_tokens": mean_o,
               "owned": prices.owned, "autoscale": autoscale,
               "scale_up_delay_s": scale_up_delay_s, "headroom": headroom,
-              "n_requests": n_requests, "seed": seed}  # fmt: skip
+              "n_requests": n_requests, "warmup_share": warmup_share,
+              "seed": seed}  # fmt: skip
     return DeploymentPlan(table, table.loc[best_i], ranked.iloc[1 : 1 + top], sched, api,
-                          search, inputs)  # fmt: skip
+                          search, inputs, configs)  # fmt: skip
+
+
+def check_plan(
+    plan: DeploymentPlan,
+    curve: LoadCurve,
+    lengths,
+    *,
+    rule: str = "round_robin",
+    rate_cv: float = 0.0,
+    window_s: float = 600.0,
+    replicas: int | None = None,
+    seed: int = 0,
+    efficiency=None,
+):
+    """Route the peak of the load curve across the plan's replicas and measure attainment.
+
+    The plan sizes replicas from a goodput measured at a constant rate; this check draws
+    ``window_s`` seconds of requests at the curve's peak rate (with per-minute over-dispersion
+    ``rate_cv``, as :func:`inferecon.load_curve_requests`), routes them across the replicas
+    the plan gives the peak bin (:func:`inferecon.route_requests`) and serves each replica with
+    :func:`inferecon.simulate_serving` (:func:`inferecon.simulate_replicas`).
+
+    Parameters
+    ----------
+    plan : DeploymentPlan
+        A plan from :func:`plan_deployment` (its cheapest configuration is checked).
+    curve : LoadCurve
+        The load curve it was planned for.
+    lengths : JointLengths or tuple
+        As in :func:`plan_deployment`.
+    rule : {"round_robin", "shortest_queue"}
+        Routing rule (``"shortest_queue"`` estimates work from the replica's goodput and mean
+        lengths).
+    rate_cv : float
+        Over-dispersion of per-minute rates, in [0, 10] (a trace's ``LoadCurve.rate_cv``).
+    window_s : float
+        Seconds of the peak simulated, in [60, 86400].
+    replicas : int, optional
+        Replicas to route across (default: the plan's peak count).
+    seed : int
+        Seed of the requests.
+    efficiency : optional
+        As in :func:`plan_deployment`.
+
+    Returns
+    -------
+    FleetResult
+        Its summary adds ``peak_rate_per_s`` and ``target_attainment``.
+    """
+    from .routing import simulate_replicas
+    from .traffic import load_curve_requests
+
+    if not isinstance(plan, DeploymentPlan):
+        raise ValueError(f"plan must be a DeploymentPlan; got {type(plan).__name__}")
+    require_in_range("window_s", window_s, 60.0, DAY_S)
+    cfg = plan.configuration()
+    peak = float(np.max(curve.rate_per_s))
+    if replicas is None:
+        replicas = int(plan.schedule["replicas"].max())
+    window = LoadCurve(np.array([peak]), float(window_s), "peak")
+    if isinstance(lengths, JointLengths):
+        df = load_curve_requests(window, lengths, seed, rate_cv)
+    else:
+        df = _base_requests(lengths, max(int(peak * window_s), 10), seed, 1.0).at_rate(
+            peak).requests(seed)  # fmt: skip
+    per_req = plan.inputs["mean_prompt_tokens"] + plan.inputs["mean_output_tokens"]
+    tok_s = float(plan.best["goodput_rps_per_replica"]) * per_req
+    res = simulate_replicas(df, replicas, rule, cost=_cost(plan.inputs["model"], cfg, efficiency),
+                            ttft_ms=plan.inputs["ttft_ms"], tpot_ms=plan.inputs["tpot_ms"],
+                            total_tokens_per_s_per_replica=tok_s,
+                            **cfg.simulate_kwargs())  # fmt: skip
+    res.summary["peak_rate_per_s"] = peak
+    res.summary["target_attainment"] = plan.inputs["attainment"]
+    return res
