@@ -45,7 +45,8 @@ def test_pruned_search_returns_the_brute_force_optimum(pruned, brute):
     # the brute-force optimum is the minimum over every configuration (ties: grid order)
     costs = brute.configurations["usd_per_day"].to_numpy()
     assert brute.best.name == int(np.argmin(costs))
-    # configurations simulated by both got the same goodput (common random numbers, one seed)
+    # configurations simulated by both got the same goodput (common random numbers, one seed;
+    # the pruned search skips rates above the ceiling, which never changes a goodput)
     both = pruned.configurations["status"] == "simulated"
     pd.testing.assert_series_equal(
         pruned.configurations.loc[both, "goodput_rps_per_replica"],
@@ -58,7 +59,9 @@ def test_pruned_search_returns_the_brute_force_optimum(pruned, brute):
 
 
 def test_ceiling_never_undercuts_a_simulated_goodput(brute):
+    # brute force never uses the ceiling: every goodput here was searched without it
     t = brute.configurations
+    assert set(t["policy"]) == {"chunked_prefill", "disaggregated"}
     assert (t["ceiling_rps_per_replica"] >= t["goodput_rps_per_replica"]).all()
     assert (t["lower_bound_usd_per_day"] <= t["usd_per_day"]).all()
 
