@@ -310,3 +310,27 @@ def test_fleet_times_are_on_the_input_clock():
     np.testing.assert_allclose(fleet.requests["arrival_s"], df["arrival_s"])
     assert (fleet.requests["first_token_s"] >= fleet.requests["arrival_s"]).all()
     assert set(fleet.requests["replica"]) == {0, 1}
+
+
+@pytest.mark.parametrize(
+    ("call", "name"),
+    [
+        (lambda df: ie.route_requests(df, 0), "replicas"),
+        (lambda df: ie.route_requests(df, 2.5), "replicas"),
+        (lambda df: ie.route_requests(df, 2, "random"), "rule"),
+        (lambda df: ie.route_requests(df, 2, "shortest_queue"), "total_tokens_per_s_per_replica"),
+        (lambda df: ie.route_requests(df, 2, "shortest_queue", work_s=-1.0), "work_s"),
+        (lambda df: ie.simulate_replicas(df, 0, cost=ie.ConstantService(0.1)), "replicas"),
+        (lambda df: ie.check_plan("plan", CURVE, LENGTHS), "plan"),
+        (lambda df: ie.replica_schedule(CURVE, 0.0), "goodput_rps"),
+        (
+            lambda df: ie.replica_goodput(
+                MODEL, GRID[0], LENGTHS, ttft_ms=500, tpot_ms=50, warmup_share=0.95
+            ),
+            "warmup_share",
+        ),  # fmt: skip
+    ],
+)
+def test_bad_routing_and_check_input_names_the_parameter(call, name):
+    with pytest.raises(ValueError, match=name):
+        call(_table(10.0, 20))
