@@ -453,23 +453,11 @@ def goodput_ceiling_rps(
 
     Parameters
     ----------
-    model : str or spec
-        The model served.
-    config : ServingConfiguration
-        How it is served.
-    lengths : JointLengths or tuple
-        A :class:`inferecon.JointLengths`, or ``(prompt_tokens, output_tokens)`` as ints or
-        :class:`inferecon.LengthDistribution`.
-    ttft_ms, tpot_ms : float
-        Latency targets (ms), > 0.
-    attainment : float
-        Share of requests that must meet both, in (0, 1].
-    n_requests, seed, burstiness, warmup_share
-        The request table and its warm-up, as in :func:`replica_goodput`.
-    efficiency : optional
-        As in :func:`inferecon.simulate_serving`.
-    cost : StepTimeModel, optional
-        A step-time model in place of the calibrated :class:`inferecon.IterationCost`.
+    model, config, lengths, ttft_ms, tpot_ms, attainment
+        What is served and the targets, as in :func:`replica_goodput`.
+    n_requests, seed, burstiness, warmup_share, efficiency, cost
+        The request table, its warm-up and the step-time model, as in
+        :func:`replica_goodput`.
 
     Returns
     -------
