@@ -62,7 +62,7 @@ def run(
     )  # fmt: skip
 
 
-def main() -> None:
+def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--workers", type=int, default=1)
     ap.add_argument("--brute-force", action="store_true")
@@ -70,7 +70,7 @@ def main() -> None:
                     help="comma-separated weight precisions (default: %(default)s)")  # fmt: skip
     ap.add_argument("--headroom", type=float, default=1.0,
                     help="capacity over each hour's mean rate (default: %(default)s)")  # fmt: skip
-    args = ap.parse_args()
+    args = ap.parse_args(argv)
     t = time.perf_counter()
     plan = run(args.workers, prune=not args.brute_force,
                precisions=tuple(args.precisions.split(",")), headroom=args.headroom)  # fmt: skip

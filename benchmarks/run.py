@@ -21,7 +21,9 @@
 7. The price-decline Monte Carlo (issue 19; ``benchmarks/decline_bench.py``): 1,000 to 100,000
    draws between the AI Index's ends, the central estimate a slider drag uses, the split of
    three frontier pairs and the forward look's out-of-sample checks.
-8. Slider latency where the user sees it: JupyterLab in headless Debian chromium, key press to
+8. The deployment planner's search (issue 20; ``benchmarks/planner_bench.py``): 1,008
+   configurations for a day of 10 million requests, the share pruned unsimulated (goal < 30 s).
+9. Slider latency where the user sees it: JupyterLab in headless Debian chromium, key press to
    painted figure, with the time split into browser, comm, kernel compute, Agg draw and PNG
    encode (``benchmarks/browser_latency.py``; skipped with a message without chromium).
 
@@ -290,7 +292,7 @@ def _table(rows: list[dict]) -> str:
 
 PARTS = (
     "import", "compute", "explorers", "goodput", "factory", "moe_frontier", "fidelity", "decline",
-    "browser", "report",
+    "planner", "browser", "report",
 )  # fmt: skip
 
 
@@ -376,6 +378,11 @@ def main(argv=None) -> int:
         import decline_bench
 
         decline_bench.main(["--repeat", "5"])
+    if "planner" in parts:
+        import planner_bench  # issue 20: a search over 1,008 configurations (goal < 30 s)
+
+        print("\nDeployment planner (issue 20)\n")
+        planner_bench.main([])
     if not args.no_browser and "browser" in parts:
         import browser_latency
 

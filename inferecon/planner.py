@@ -21,35 +21,37 @@ on their cost, since cost never rises with goodput); once the cheapest cost foun
 next lower bound, every remaining configuration is pruned unsimulated. The pruned search
 returns exactly the brute-force optimum (ties go to the earlier configuration of the grid).
 
-*The bound.* Let ``f(T)`` be the step model's time of an iteration of ``T`` prompt tokens with
-no attention (``cost.iteration_s(T, 0, 0, 0, 0)``) and ``c = f(T_max) / T_max`` with
-``T_max`` at least the most tokens one iteration can hold (running requests + token budget +
-the longest prompt and output, which bounds a recomputation after preemption). Two properties
-of the step model (checked by the tests for :class:`inferecon.IterationCost`): (i) *dominance*:
-an iteration of ``P`` prompt tokens and ``D`` decodes lasts at least ``f(P + D)`` (its linear
-layers, communication and overhead depend on ``P + D`` only; attention and cache reads only
-add); (ii) ``f(T) / T`` does not increase with ``T`` (``f`` is concave with ``f(0+) >= 0``). So
-every iteration lasts at least ``c`` times its tokens, and an instance that has processed
-``W`` tokens by time ``t`` (its iterations never overlap) has ``c W <= t``; ``m`` instances,
-``c W <= m t``. A request ``i`` that meets both targets has had its ``p_i`` prompt tokens
-processed by ``a_i + TTFT`` (its first token comes from its last prompt chunk) and its
-``p_i + o_i - 1`` tokens by ``a_i + TTFT + (o_i - 1) TPOT`` (it finished within its TPOT
-budget). With common random numbers the arrivals at rate ``r`` are ``a_i = a_i(1) / r``. If at
-least ``k = ceil(attainment n)`` of the ``n`` measured requests (those after the warm-up;
-the warm-up's work only adds to the server's, and none of theirs starts before the first of
-them arrives, so time counts from that arrival) meet both targets, then for every deadline
-``t`` the met requests due by ``t`` fit: their work is at least the ``j - (n - k)`` smallest
-works among the ``j`` requests due by ``t`` (at most ``n - k`` of them miss). For the TTFT
-deadlines the order of the deadlines is the arrival order at every rate, which gives the
-closed form ``r <= min_j a_(j)(1) / (c g_j / m - TTFT)`` over the ``j`` with ``c g_j / m >
-TTFT`` (``g_j`` the sum of the ``j - (n - k)`` smallest prompts among the first ``j`` arrivals);
-for the end deadlines the ``j - (n - k)`` smallest works of all requests (a smaller sum, still
-valid) and a bisection on ``r`` (the condition is monotone: deadlines only shrink as ``r``
-grows). A first iteration lasts at least ``f(1)``, so ``f(1) > TTFT`` gives a ceiling of 0, as
-``f(1) > TPOT`` does when fewer than ``k`` outputs are one token long. The disaggregated
-policy applies the TTFT condition to its ``P`` prefill instances (prompts) and the end
-condition to its ``D`` decode instances (``o_i - 1`` tokens each). Rates above the ceiling
-are known to miss, so the goodput search skips them (the result is unchanged).
+*The bound.* Let ``f(T)`` be the step model's time of an iteration of ``T`` prompt tokens with no
+attention (``cost.iteration_s(T, 0, 0, 0, 0)``) and ``c`` a number no larger than ``f(T) / T`` for
+any whole ``1 <= T <= T_max``, with ``T_max`` at least the most tokens one iteration can hold
+(running requests + token budget + the longest prompt and output, which bounds a recomputation after
+preemption). For the concave step models of the roofline ``f(T) / T`` falls with ``T`` and ``c =
+f(T_max) / T_max``; the GEMM time model's tile and wave quantization make it slightly saw-toothed
+(about 0.1% at most), so the planner takes the least ``f(T) / T`` on a geometric grid of 256 points
+lowered by :data:`SAWTOOTH_MARGIN` (1%): checked, not proved, against every whole ``T`` in the
+configurations the tests sweep. One property of the step model (checked by the tests for
+:class:`inferecon.IterationCost`): *dominance*: an iteration of ``P`` prompt tokens and ``D``
+decodes lasts at least ``f(P + D)`` (its linear layers, communication and overhead depend on ``P +
+D`` only; attention and cache reads only add). So every iteration lasts at least ``c`` times its
+tokens, and an instance that has processed ``W`` tokens by time ``t`` (its iterations never overlap)
+has ``c W <= t``; ``m`` instances, ``c W <= m t``. A request ``i`` that meets both targets has had
+its ``p_i`` prompt tokens processed by ``a_i + TTFT`` (its first token comes from its last prompt
+chunk) and its ``p_i + o_i - 1`` tokens by ``a_i + TTFT + (o_i - 1) TPOT`` (it finished within its
+TPOT budget). With common random numbers the arrivals at rate ``r`` are ``a_i = a_i(1) / r``. If at
+least ``k = ceil(attainment n)`` of the ``n`` measured requests (those after the warm-up; the
+warm-up's work only adds to the server's, and none of theirs starts before the first of them
+arrives, so time counts from that arrival) meet both targets, then for every deadline ``t`` the met
+requests due by ``t`` fit: their work is at least the ``j - (n - k)`` smallest works among the ``j``
+requests due by ``t`` (at most ``n - k`` of them miss). For the TTFT deadlines the order of the
+deadlines is the arrival order at every rate, which gives the closed form ``r <= min_j a_(j)(1) / (c
+g_j / m - TTFT)`` over the ``j`` with ``c g_j / m > TTFT`` (``g_j`` the sum of the ``j - (n - k)``
+smallest prompts among the first ``j`` arrivals); for the end deadlines the ``j - (n - k)`` smallest
+works of all requests (a smaller sum, still valid) and a bisection on ``r`` (the condition is
+monotone: deadlines only shrink as ``r`` grows). A first iteration lasts at least ``f(1)``, so
+``f(1) > TTFT`` gives a ceiling of 0, as ``f(1) > TPOT`` does when fewer than ``k`` outputs are one
+token long. The disaggregated policy applies the TTFT condition to its ``P`` prefill instances
+(prompts) and the end condition to its ``D`` decode instances (``o_i - 1`` tokens each). Rates above
+the ceiling are known to miss, so the goodput search skips them (the result is unchanged).
 
 **Common random numbers.** Every configuration is simulated on the same request table (one
 seed): comparisons between configurations are not blurred by sampling noise, and with lengths
@@ -330,8 +332,35 @@ def _token_floor(cost, config: ServingConfiguration, longest_tokens: int) -> tup
     else:  # the simulator's default: max(context length, 2048) prompt tokens per iteration
         ctx = int(getattr(getattr(cost, "model", None), "context_length", 0) or 0)
         budget = max(config.max_batch_tokens or 0, ctx, PREFILL_FIRST_MIN_BATCH_TOKENS)
-    t_max = float(config.max_running_requests + budget + longest_tokens)
-    return cost.iteration_s(t_max, 0, 0, 0, 0) / t_max, cost.iteration_s(1.0, 0, 0, 0, 0)
+    t_max = int(config.max_running_requests + budget + longest_tokens)
+    return _per_token_floor(cost, t_max), cost.iteration_s(1.0, 0, 0, 0, 0)
+
+
+SAWTOOTH_MARGIN = 0.01
+"""Share by which the ceiling's seconds per token ``c`` is lowered below the least ``f(T) / T``
+found on a grid (see the module docstring): the GEMM time model's tile and wave quantization
+make ``f(T) / T`` saw-toothed, by at most 0.2% between grid points in every configuration
+``tests/unit/test_planner.py`` sweeps exhaustively (every whole ``T`` up to 6,000 and past the
+largest budgets)."""
+
+_FLOOR_GRID_POINTS = 256
+
+
+def _per_token_floor(cost, t_max: int) -> float:
+    """``c``: ``(1 - SAWTOOTH_MARGIN)`` times the least ``f(u) / u`` over a geometric grid of
+    whole ``u`` in ``[1, t_max]`` (``t_max`` included), cached on the step model by ``t_max``."""
+    cache = getattr(cost, "_planner_token_floor", None)
+    if cache is None:
+        cache = {}
+        try:
+            cost._planner_token_floor = cache
+        except AttributeError:  # a user's step model that refuses attributes: no cache
+            pass
+    if t_max not in cache:
+        grid = np.unique(np.geomspace(1, t_max, _FLOOR_GRID_POINTS).round())
+        per = [cost.iteration_s(float(u), 0, 0, 0, 0) / u for u in grid]
+        cache[t_max] = (1.0 - SAWTOOTH_MARGIN) * float(min(per))
+    return cache[t_max]
 
 
 def _prefix_smallest_sums(values: np.ndarray, drop: int) -> np.ndarray:
