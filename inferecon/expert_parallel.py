@@ -541,7 +541,7 @@ def expert_parallel_decode_performance(
         ``model``, ``gpu``, ``precision``, ``kv_precision``, ``tensor_parallel`` (1: attention is
         data-parallel), ``expert_parallel``, ``batch`` (per GPU), ``context_tokens``,
         ``linear_ms``, ``attention_ms``, ``all_to_all_ms``, ``overhead_ms``, ``step_ms``,
-        ``tokens_per_s_per_gpu``, ``tokens_per_s_per_user``, ``tokens_per_s_total`` (the whole
+        ``tokens_per_s_per_gpu``, ``tokens_per_s_per_user``, ``tokens_per_s_per_replica`` (the whole
         group), ``power_w`` (per GPU: the tensor-parallel-1 step's, an approximation),
         ``joules_per_token``, ``usd_per_mtok``, ``memory_needed_gb`` (per GPU),
         ``max_batch`` (per GPU) and ``fits``.
@@ -581,7 +581,7 @@ def expert_parallel_decode_performance(
             "step_ms": step * 1e3,
             "tokens_per_s_per_gpu": tps,
             "tokens_per_s_per_user": 1.0 / step,
-            "tokens_per_s_total": tps * n,
+            "tokens_per_s_per_replica": tps * n,
             "power_w": power,
             "joules_per_token": power / tps,
             "usd_per_mtok": price / (tps * 3600.0) * 1e6,

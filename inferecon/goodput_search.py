@@ -276,7 +276,7 @@ def capacity_estimate_rps(model, gpu, prompt_tokens: float, output_tokens: float
     b = max(int(max_batch(model, gpu, prompt_tokens + output_tokens, prec, tensor_parallel=n)), 1)
     sp = serving_performance(model, gpu, min(b, DEFAULT_MAX_RUNNING_REQUESTS), round(prompt_tokens),
                              round(output_tokens), check_memory=False, **kw).iloc[0]  # fmt: skip
-    return float(sp["output_tokens_per_s_total"] / output_tokens)
+    return float(sp["tokens_per_s_per_replica"] / output_tokens)
 
 
 @renamed_parameters(n_gpus="tensor_parallel")

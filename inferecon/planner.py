@@ -768,7 +768,7 @@ def _serving_power_w(model, config, efficiency, mean_p, mean_o) -> float:
     sp = serving_performance(model, config.gpu, b, round(mean_p), max(round(mean_o), 1),
                              config.precision, efficiency, tensor_parallel=config.tensor_parallel,
                              check_memory=False).iloc[0]  # fmt: skip
-    return float(sp["joules_per_output_token"] * sp["output_tokens_per_s_total"]
+    return float(sp["joules_per_output_token"] * sp["tokens_per_s_per_replica"]
                  / config.tensor_parallel)  # fmt: skip
 
 

@@ -829,7 +829,7 @@ def decode_performance(
         (FLOP/byte), the time split ``compute_ms``, ``memory_ms`` (unoverlapped totals),
         ``linear_ms``, ``attention_ms``, ``comm_ms``, ``overhead_ms`` and ``step_ms`` (ms),
         ``bound`` ("memory" or "compute"), ``achieved_tflops_per_gpu``,
-        ``tokens_per_s_total``, ``tokens_per_s_per_gpu``, ``tokens_per_s_per_user``,
+        ``tokens_per_s_per_replica``, ``tokens_per_s_per_gpu``, ``tokens_per_s_per_user``,
         ``power_w`` (per GPU, W), ``joules_per_token`` (board), ``facility_joules_per_token``
         (x PUE), ``usd_per_mtok`` (USD per million tokens), ``memory_needed_gb`` (per GPU),
         ``max_batch`` and ``fits``.
@@ -838,7 +838,7 @@ def decode_performance(
     --------
     >>> r = decode_performance("Llama-3.1-8B", "H100-SXM", batch=1, context_tokens=1,
     ...                        efficiency=1.0)
-    >>> r["bound"].item(), round(r["tokens_per_s_total"].item())
+    >>> r["bound"].item(), round(r["tokens_per_s_per_replica"].item())
     ('memory', 223)
     """
     m, g, precision, kv_precision, e, n, price = _prepare(
@@ -866,7 +866,7 @@ def decode_performance(
             "kv_bytes_per_step": kv_bytes * n / _kv_shard(m, n),
             "arithmetic_intensity": s["flops"] / s["bytes"],
             **_time_columns(s, n),
-            "tokens_per_s_total": tps,
+            "tokens_per_s_per_replica": tps,
             "tokens_per_s_per_gpu": tps / n,
             "tokens_per_s_per_user": 1.0 / step_s,
             **_energy_cost_columns(s, n, b, pue, price),
@@ -916,7 +916,7 @@ def prefill_performance(
     -------
     pandas.DataFrame
         ``step_ms`` (the time to first token of a request that waits for nothing else), the
-        time split, ``bound``, ``tokens_per_s_total`` (prompt tokens/s), ``power_w``,
+        time split, ``bound``, ``prompt_tokens_per_s_per_replica`` (prompt tokens/s), ``power_w``,
         ``joules_per_token`` (per prompt token), ``facility_joules_per_token`` and
         ``usd_per_mtok`` (per million prompt tokens).
     """
@@ -937,7 +937,7 @@ def prefill_performance(
             "bytes_per_step": s["bytes"] * n,
             "arithmetic_intensity": s["flops"] / s["bytes"],
             **_time_columns(s, n),
-            "tokens_per_s_total": tokens / s["step"],
+            "prompt_tokens_per_s_per_replica": tokens / s["step"],
             **_energy_cost_columns(s, n, tokens, pue, price),
         }
     )
@@ -1032,7 +1032,7 @@ def serving_performance(
             "tpot_ms": tpot_s * 1e3,
             "e2e_latency_s": ttft_s + o * tpot_s,
             "tokens_per_s_per_user": 1.0 / tpot_s,
-            "output_tokens_per_s_total": out_tps,
+            "tokens_per_s_per_replica": out_tps,
             "tokens_per_s_per_gpu": out_tps / nn,
             "usd_per_mtok_output": price * nn / (out_tps * 3600.0) * 1e6,
             "joules_per_output_token": j_per_out,

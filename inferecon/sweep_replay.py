@@ -192,7 +192,7 @@ def _replay(r, mode, level, lengths, tp, instances, eff, max_requests, seed) -> 
         i, o = int(r["input_tokens"]), int(r["output_tokens"])
         sp = serving_performance(model, gpu, int(level), i, o, prec, eff, tensor_parallel=tp,
                                  check_memory=False).iloc[0]  # fmt: skip
-        return {"tokens_per_s": float(sp["output_tokens_per_s_total"]) * instances,
+        return {"tokens_per_s": float(sp["tokens_per_s_per_replica"]) * instances,
                 "tpot_ms": float(sp["tpot_ms"]), "ttft_ms": float(sp["ttft_ms"])}  # fmt: skip
     prompt, output = lengths
     if mode == "closed_loop":

@@ -240,7 +240,7 @@ def energy_per_query(
     )  # fmt: skip
     board = sp["wh_per_response"].to_numpy()
     # GPU-seconds one query occupies: its share of the cycle on all n GPUs
-    tps_total = sp["output_tokens_per_s_total"].to_numpy()
+    tps_total = sp["tokens_per_s_per_replica"].to_numpy()
     n = sp["tensor_parallel"].to_numpy(float)
     gpu_s = sp["output_tokens"].to_numpy() / tps_total * n
     host_wh = host * gpu_s / 3600.0

@@ -333,7 +333,7 @@ def self_hosted_bill(
         facility_usd_per_kw_month=facility_usd_per_kw_month, allow_weight_only=allow_weight_only,
     ).iloc[0]  # fmt: skip
     n = int(op["tensor_parallel"])
-    out_tps_replica = float(op["output_tokens_per_s_total"])
+    out_tps_replica = float(op["tokens_per_s_per_replica"])
     cap_rpd = out_tps_replica * 86400.0 / float(output_tokens)
     replicas = np.ceil(rpd * ptm / cap_rpd - 1e-9).astype(int)
     replicas = np.maximum(replicas, 1)

@@ -779,7 +779,7 @@ COMPUTED = [
         ["15.01 GB", "223"],
         lambda: (
             f"{_ceiling_8b().bytes_per_step / 1e9:.2f} GB",
-            f"{_ceiling_8b().tokens_per_s_total:.0f}",
+            f"{_ceiling_8b().tokens_per_s_per_replica:.0f}",
         ),
     ),
     computed(

@@ -194,7 +194,7 @@ def test_wide_ep_frees_memory_and_the_group_total_counts_every_gpu():
     r = ie.expert_parallel_decode_performance(DSV3, "GB200-per-GPU", 64, 4096, [8, 72], "fp8")
     assert r["memory_needed_gb"].iloc[1] < r["memory_needed_gb"].iloc[0]
     assert r["max_batch"].iloc[1] > r["max_batch"].iloc[0]
-    np.testing.assert_allclose(r["tokens_per_s_total"], r["tokens_per_s_per_gpu"] * [8, 72])
+    np.testing.assert_allclose(r["tokens_per_s_per_replica"], r["tokens_per_s_per_gpu"] * [8, 72])
     assert r["fits"].all() and (r["tensor_parallel"] == 1).all()
 
 

@@ -75,7 +75,7 @@ def test_self_hosted_bill_pays_for_whole_replicas():
     b = ie.self_hosted_bill("Llama-3.1-70B", "H200-SXM", 1000, 300, [1e3, 1e5, 1e6, 1e7],
                             "fp8", batch=64, peak_to_mean=2.0, **kw)  # fmt: skip
     op = ie.token_economics("Llama-3.1-70B", "H200-SXM", 64, 1000, 300, "fp8", **kw).iloc[0]
-    cap = op["output_tokens_per_s_total"] * 86400 / 300  # requests a day per replica
+    cap = op["tokens_per_s_per_replica"] * 86400 / 300  # requests a day per replica
     expected = np.maximum(np.ceil(np.array([1e3, 1e5, 1e6, 1e7]) * 2.0 / cap), 1)
     np.testing.assert_array_equal(b["replicas"], expected)
     np.testing.assert_array_equal(b["n_gpus"], 2 * expected)

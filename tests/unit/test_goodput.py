@@ -776,7 +776,7 @@ def test_one_default_batch_and_one_rate_grid():
     # tokens on an H100, so its capacity is static batching at exactly 256
     sp = ie.serving_performance(LLAMA8B, "H100-SXM", 256, 512, 256).iloc[0]
     cap = ie.capacity_estimate_rps(LLAMA8B, "H100-SXM", 512, 256)
-    assert cap == pytest.approx(sp["output_tokens_per_s_total"] / 256, rel=1e-12)
+    assert cap == pytest.approx(sp["tokens_per_s_per_replica"] / 256, rel=1e-12)
     # load_sweep's default grid is rate_grid_per_gpu's (which notebook 03's explorer uses)
     lo, hi = ie.RATE_GRID_CAPACITY_SHARES
     grid = ie.rate_grid_per_gpu(LLAMA8B, "H100-SXM", 512, 256, n_rates=3)

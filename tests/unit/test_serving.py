@@ -40,7 +40,7 @@ def test_llama3_8b_h100_batch1_is_memory_bound_near_209_tokens_per_s():
     r = ie.decode_performance(LLAMA8B, "H100-SXM", batch=1, context_tokens=1, efficiency=1.0)
     assert r["bound"].item() == "memory"
     simple = 3.35e12 / 16.06e9  # the all-weights estimate, 208.6 tokens/s
-    tps = r["tokens_per_s_total"].item()
+    tps = r["tokens_per_s_per_replica"].item()
     m = ie.get_model(LLAMA8B)
     assert tps == pytest.approx(3.35e12 / (m.params_always_read * 2 + 2 * 131_072), rel=1e-9)
     assert simple < tps < simple * 1.08
@@ -113,11 +113,13 @@ def test_no_h200_measurement_beats_the_ceiling():
         LLAMA8B, "H200-SXM", dec["batch"], dec["context"], efficiency=1.0, check_memory=False
     )
     assert len(ceil) == len(dec) == 17
-    ratio = ceil["tokens_per_s_total"].to_numpy() / dec["tokens_per_s_total"].to_numpy()
+    ratio = ceil["tokens_per_s_per_replica"].to_numpy() / dec["tokens_per_s_total"].to_numpy()
     assert np.all(ratio > 1.0), ratio
     pre = meas[meas["kind"] == "prefill"]
     pceil = ie.prefill_performance(LLAMA8B, "H200-SXM", pre["context"], 1, efficiency=1.0)
-    assert np.all(pceil["tokens_per_s_total"].to_numpy() > pre["tokens_per_s_total"].to_numpy())
+    assert np.all(
+        pceil["prompt_tokens_per_s_per_replica"].to_numpy() > pre["tokens_per_s_total"].to_numpy()
+    )
 
 
 def test_no_published_throughput_beats_the_ceiling():
@@ -191,7 +193,9 @@ def test_losses_only_slow_things_down(
     )  # fmt: skip
     real = ie.decode_performance(LLAMA8B, "H100-SXM", batch, context, efficiency=eff, **kw)
     assert real["step_ms"].item() >= ceil["step_ms"].item() * (1 - 1e-12)
-    assert real["tokens_per_s_total"].item() <= ceil["tokens_per_s_total"].item() * (1 + 1e-12)
+    assert real["tokens_per_s_per_replica"].item() <= ceil["tokens_per_s_per_replica"].item() * (
+        1 + 1e-12
+    )
     pre_c = ie.prefill_performance(
         LLAMA8B, "H100-SXM", context, batch, efficiency=1.0, tensor_parallel=tensor_parallel
     )
@@ -214,7 +218,7 @@ def test_a_step_is_its_operations_plus_overheads(batch, context, n):
         r["linear_ms"] + r["attention_ms"] + r["comm_ms"] + r["overhead_ms"], rel=1e-12
     )
     assert max(r["compute_ms"], r["memory_ms"]) <= r["linear_ms"] + r["attention_ms"] + 1e-12
-    assert r["tokens_per_s_total"] == pytest.approx(batch * r["tokens_per_s_per_user"])
+    assert r["tokens_per_s_per_replica"] == pytest.approx(batch * r["tokens_per_s_per_user"])
     g = ie.get_gpu("H200-SXM")
     assert g.idle_w <= r["power_w"] <= g.tdp_w
     # the ceiling overlaps everything: one roofline of the summed FLOPs and bytes
@@ -248,7 +252,7 @@ def test_attention_parallelism_and_gemm_share_by_hand():
 
 def test_more_batch_more_throughput_and_never_faster_per_user():
     r = ie.decode_performance(LLAMA8B, "H100-SXM", 2 ** np.arange(0, 7), 2048)
-    assert np.all(np.diff(r["tokens_per_s_total"]) > 0)
+    assert np.all(np.diff(r["tokens_per_s_per_replica"]) > 0)
     # per-user speed never rises; at small batches, where the weights dominate and attention
     # is limited by its thread blocks, it stays flat
     assert np.all(np.diff(r["tokens_per_s_per_user"]) <= 1e-9)
@@ -357,7 +361,7 @@ def test_energy_and_cost_arithmetic():
     r = r.iloc[0]
     assert r["joules_per_token"] == pytest.approx(r["power_w"] * r["step_ms"] / 1e3 / 32)
     assert r["facility_joules_per_token"] == pytest.approx(1.3 * r["joules_per_token"])
-    assert r["usd_per_mtok"] == pytest.approx(2.0 / 3600 / r["tokens_per_s_total"] * 1e6)
+    assert r["usd_per_mtok"] == pytest.approx(2.0 / 3600 / r["tokens_per_s_per_replica"] * 1e6)
     s = ie.serving_performance(LLAMA8B, "H100-SXM", 32, 1000, 500, usd_per_gpu_hour=2.0).iloc[0]
     assert s["e2e_latency_s"] == pytest.approx(s["ttft_ms"] / 1e3 + 500 * s["tpot_ms"] / 1e3)
     assert s["wh_per_response"] == pytest.approx(s["joules_per_output_token"] * 500 / 3600)
