@@ -99,9 +99,21 @@ def test_glossary_parses():
     assert not set(names) & _not_names()
 
 
+def _result_columns() -> set[str]:
+    """Columns of the serving results and keys of a simulation's summary (the glossary names
+    result columns too)."""
+    m, g = "Llama-3.1-8B", "H200-SXM"
+    cols = set(ie.decode_performance(m, g, 1, 128).columns)
+    cols |= set(ie.prefill_performance(m, g, 128).columns)
+    cols |= set(ie.serving_performance(m, g, 1, 128, 16).columns)
+    run = ie.simulate_serving(m, g, ie.poisson_workload(1.0, 5, 64, 8))
+    return cols | set(run.summary)
+
+
 def test_glossary_names_are_used():
-    """Every name of the glossary is a parameter, field or public name (no typo in the table)."""
-    used = {p for _, p in _public_names()} | set(ie.__all__)
+    """Every name of the glossary is a parameter, field, public name or result column (no typo
+    in the table)."""
+    used = {p for _, p in _public_names()} | set(ie.__all__) | _result_columns()
     missing = [n for row in _glossary() for n in row["name"] if n not in used]
     assert not missing
 
