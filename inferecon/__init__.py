@@ -46,6 +46,7 @@ from .token_costs import *  # noqa: F403
 from .token_energy import *  # noqa: F403
 from .token_revenue import *  # noqa: F403
 from .trends import *  # noqa: F403
+from .uncertainty import *  # noqa: F403
 from .workload_bills import *  # noqa: F403
 from .workloads import *  # noqa: F403
 
@@ -54,7 +55,7 @@ _TOPIC_NAMES = (
     "continuous_batching", "simulator", "slo_metrics", "goodput_search", "sweep_replay",
     "sweep_analysis", "factory_assumptions", "token_costs", "token_energy", "token_revenue",
     "serving_frontier", "workload_bills", "operator_times", "trends", "scaling", "testtime",
-    "collectives",
+    "collectives", "uncertainty",
 )  # fmt: skip
 """The topic modules whose ``__all__`` make up the flat namespace (``ie.goodput`` is the
 function of that name; its module is ``inferecon.goodput_search``: a module and a function never
