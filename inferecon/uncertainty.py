@@ -37,6 +37,7 @@ __all__ = [
     "CalibrationBand",
     "STEP_HELD_OUT_ERRORS",
     "ScaledStepTime",
+    "band_limits",
     "calibration_band",
     "cost_band",
     "frontier_band_polygon",
@@ -207,6 +208,49 @@ def calibration_band(gpu) -> CalibrationBand:
         f"{', '.join([*STEP_HELD_OUT_ERRORS, *OPERATOR_CALIBRATIONS])}; with a rule: "
         f"{', '.join(OPERATOR_TRANSFER)}"
     )
+
+
+def band_limits(values, gpu, *, scales_with: str = "throughput", rel_error=None):
+    """The band of predicted values of one GPU: ``(low, high)`` arrays.
+
+    Parameters
+    ----------
+    values : float or array_like
+        Predictions of the serving model on ``gpu``.
+    gpu : str or GPUSpec
+        The GPU (its :func:`calibration_band` unless ``rel_error`` is given).
+    scales_with : {"throughput", "step_time"}
+        ``"throughput"``: the value goes as ``1 / step time`` (tokens per second, rates),
+        band ``[(1 - e), (1 + e)] x``; ``"step_time"``: it goes as the step time (latencies,
+        and costs paid per GPU-hour per token), band ``[1 / (1 + e), 1 / (1 - e)] x`` (see
+        the module's derivation).
+    rel_error : float, optional
+        Relative error of step time in [0, 1), instead of the GPU's.
+
+    Returns
+    -------
+    tuple of (float or numpy.ndarray)
+        ``(low, high)``, each shaped like ``values``.
+
+    Examples
+    --------
+    >>> import inferecon as ie
+    >>> ie.band_limits(100.0, "H100-SXM", rel_error=0.25)
+    (75.0, 125.0)
+    >>> ie.band_limits(1.0, "H100-SXM", scales_with="step_time", rel_error=0.25)
+    (0.8, 1.3333333333333333)
+    """
+    from ._validate import scalar_or_array
+
+    if scales_with not in ("throughput", "step_time"):
+        raise ValueError(f"scales_with must be 'throughput' or 'step_time'; got {scales_with!r}")
+    if rel_error is None:
+        e = calibration_band(gpu).rel_error
+    else:
+        e = float(require_in_range("rel_error", rel_error, 0.0, 1.0, high_open=True))
+    v = np.asarray(values, dtype=float)
+    lo, hi = (1.0 - e, 1.0 + e) if scales_with == "throughput" else (1 / (1 + e), 1 / (1 - e))
+    return scalar_or_array(v * lo), scalar_or_array(v * hi)
 
 
 def _row_errors(names: np.ndarray, rel_error) -> tuple[np.ndarray, np.ndarray]:

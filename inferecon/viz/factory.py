@@ -14,7 +14,6 @@ import ipywidgets as widgets
 import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
-from matplotlib.patches import Polygon
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 from ..datasets import (
@@ -45,6 +44,7 @@ from ..uncertainty import calibration_band, cost_band, frontier_band_polygon
 from ..workload_bills import api_bill, api_list_price, self_hosted_bill
 from .controls import LABEL_STYLE, dropdown, float_slider, row_layout
 from .explorer import Explorer
+from .serving import _band_artist, _set_band
 from .style import add_source, add_title, nice_ceiling, side_by_side
 
 __all__ = [
@@ -731,8 +731,7 @@ class FactoryFrontierExplorer(Explorer):
         self._lines, self._dots, self._band_patches = {}, {}, {}
         for g in self.gpus:
             color, band = _GPU_COLORS.get(g, "#555555"), self._bands[g]
-            patch = Polygon(np.empty((0, 2)), closed=True, fc=color, ec="none", alpha=0.13)
-            self._band_patches[g] = self._dynamic(ax.add_patch(patch))
+            self._band_patches[g] = self._dynamic(_band_artist(ax, color))
             (ln,) = ax.plot([], [], "-" if band.calibrated else "--", color=color, lw=1.8,
                             label=g)  # fmt: skip
             (dot,) = ax.plot([], [], "o", ms=8, mfc="white", mec=color, mew=2)
@@ -803,7 +802,7 @@ class FactoryFrontierExplorer(Explorer):
         ycol = "tokens_per_s_per_gpu" if per == "GPU" else "tokens_per_s_per_mw"
         for g in self.gpus:
             self._lines[g].set_data(curves[g]["tokens_per_s_per_user"], curves[g][ycol])
-            self._band_patches[g].set_xy(curves[g][f"band_{ycol}"])
+            _set_band(self._band_patches[g], curves[g][f"band_{ycol}"])
         costs = self._costs(model, prompt, output, float(p["utilisation"]))
         ops = operating_points_by_gpu(costs, target).set_index("gpu")
         parts = [self._draw_gpu_cost(k, g, ops, ycol) for k, g in enumerate(self.gpus)]
@@ -820,7 +819,7 @@ class FactoryFrontierExplorer(Explorer):
         for g in self.gpus:
             self._lines[g].set_data([], [])
             self._dots[g].set_data([], [])
-            self._band_patches[g].set_xy(np.empty((0, 2)))
+            _set_band(self._band_patches[g], ())
         for b, t, iv in zip(self._bars, self._labels, self._intervals, strict=True):
             b.set_width(0)
             t.set_text("")

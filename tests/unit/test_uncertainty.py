@@ -58,6 +58,18 @@ def test_throughput_band_reads_each_gpus_band():
     assert d["rel_error"].tolist() == [h200.rel_error, 0.5]
 
 
+def test_band_limits_golden():
+    # e = 10%: throughput [0.9, 1.1] x; a GPU-time cost [1 / 1.1, 1 / 0.9] x (the derivation)
+    lo, hi = ie.band_limits(np.array([100.0, 200.0]), "A40", rel_error=0.1)
+    assert lo.tolist() == pytest.approx([90.0, 180.0]) and hi.tolist() == pytest.approx([110, 220])
+    lo, hi = ie.band_limits(2.0, "A40", scales_with="step_time", rel_error=0.1)
+    assert (lo, hi) == pytest.approx((2 / 1.1, 2 / 0.9))
+    e = ie.calibration_band("A40").rel_error
+    assert ie.band_limits(1.0, "A40") == pytest.approx((1 - e, 1 + e))
+    with pytest.raises(ValueError, match="scales_with"):
+        ie.band_limits(1.0, "A40", scales_with="cost")
+
+
 def test_cost_band_hardware_only_golden():
     # USD 2 per GPU-hour at 1,000 tokens/s: 2 / 3.6 = 0.5556 per million; e = 10%
     c = ie.cost_breakdown(1000, 700, usd_per_gpu_hour=2.0).assign(gpu="H100-SXM")
