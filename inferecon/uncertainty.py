@@ -39,6 +39,7 @@ __all__ = [
     "ScaledStepTime",
     "band_limits",
     "calibration_band",
+    "calibration_bands",
     "cost_band",
     "frontier_band_polygon",
     "goodput_band",
@@ -208,6 +209,35 @@ def calibration_band(gpu) -> CalibrationBand:
         f"{', '.join([*STEP_HELD_OUT_ERRORS, *OPERATOR_CALIBRATIONS])}; with a rule: "
         f"{', '.join(OPERATOR_TRANSFER)}"
     )
+
+
+def calibration_bands(gpus=None) -> pd.DataFrame:
+    """:func:`calibration_band` of several GPUs as one table.
+
+    Parameters
+    ----------
+    gpus : sequence of str, optional
+        GPU names (every GPU of ``data/gpus.csv`` when omitted).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per GPU: the :class:`CalibrationBand` fields (``gpu``, ``calibrated``,
+        ``rel_error``, ``median_rel_error``, ``statistic``, ``basis``) and the multipliers
+        ``throughput_low``, ``throughput_high`` (``1 -/+ e``), ``step_time_low``,
+        ``step_time_high`` (``1 / (1 +/- e)``, also those of a cost per GPU-hour).
+    """
+    if gpus is None:
+        from .datasets import load_gpus
+
+        gpus = list(load_gpus()["name"])
+    rows = []
+    for g in [gpus] if isinstance(gpus, str) else gpus:
+        b = calibration_band(g)
+        (t_lo, t_hi), (s_lo, s_hi) = b.throughput_factors, b.step_time_factors
+        rows.append({**b.__dict__, "throughput_low": t_lo, "throughput_high": t_hi,
+                     "step_time_low": s_lo, "step_time_high": s_hi})  # fmt: skip
+    return pd.DataFrame(rows)
 
 
 def band_limits(values, gpu, *, scales_with: str = "throughput", rel_error=None):

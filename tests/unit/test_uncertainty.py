@@ -146,6 +146,19 @@ def test_calibration_band_per_gpu():
     assert "held-out" in h200.statistic
 
 
+def test_calibration_bands_table():
+    t = ie.calibration_bands()
+    assert list(t["gpu"]) == list(ie.load_gpus()["name"])
+    row = t.set_index("gpu").loc["B200-HGX"]
+    b = ie.calibration_band("B200-HGX")
+    assert row["rel_error"] == b.rel_error and not row["calibrated"]
+    assert (row["throughput_low"], row["step_time_high"]) == (
+        1 - b.rel_error,
+        1 / (1 - b.rel_error),
+    )
+    assert list(ie.calibration_bands("A40")["gpu"]) == ["A40"]
+
+
 def test_calibration_band_reads_the_stored_calibration(monkeypatch):
     # another fit stored: the band follows it (read at call time, never a copied number)
     refit = dataclasses.replace(operator_times.OPERATOR_CALIBRATIONS["A40"], p90_ape_pct=33.0)
