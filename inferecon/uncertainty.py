@@ -286,23 +286,21 @@ def band_limits(values, gpu, *, scales_with: str = "throughput", rel_error=None)
 def _row_errors(names: np.ndarray, rel_error) -> tuple[np.ndarray, np.ndarray]:
     """Relative error and calibrated flag per row: from each row's GPU, or ``rel_error`` (a
     float for every row, or a dict by GPU name)."""
+    codes, gpus = pd.factorize(np.asarray(names, dtype=object))
+    fixed = None
     if rel_error is not None and not isinstance(rel_error, dict):
-        e = float(require_in_range("rel_error", rel_error, 0.0, 1.0, high_open=True))
-        flags = {n: _calibrated_or_false(n) for n in pd.unique(names)}
-        return np.full(len(names), e), np.array([flags[n] for n in names], dtype=bool)
-    errors, flags = {}, {}
-    for n in pd.unique(names):
-        if isinstance(rel_error, dict) and n in rel_error:
-            name = f"rel_error[{n!r}]"
-            errors[n] = float(require_in_range(name, rel_error[n], 0.0, 1.0, high_open=True))
-            flags[n] = _calibrated_or_false(n)
+        fixed = float(require_in_range("rel_error", rel_error, 0.0, 1.0, high_open=True))
+    errors, flags = np.empty(len(gpus)), np.zeros(len(gpus), dtype=bool)
+    for k, n in enumerate(gpus):
+        if fixed is not None or (isinstance(rel_error, dict) and n in rel_error):
+            if fixed is None:
+                name = f"rel_error[{n!r}]"
+                e = float(require_in_range(name, rel_error[n], 0.0, 1.0, high_open=True))
+            errors[k], flags[k] = (fixed if fixed is not None else e), _calibrated_or_false(n)
         else:
             b = calibration_band(n)
-            errors[n], flags[n] = b.rel_error, b.calibrated
-    return (
-        np.array([errors[n] for n in names], dtype=float),
-        np.array([flags[n] for n in names], dtype=bool),
-    )
+            errors[k], flags[k] = b.rel_error, b.calibrated
+    return errors[codes], flags[codes]
 
 
 def _calibrated_or_false(name) -> bool:
@@ -346,14 +344,13 @@ def throughput_band(frontier: pd.DataFrame, rel_error=None) -> pd.DataFrame:
     """
     _require_columns(frontier, ("gpu", "tokens_per_s_per_gpu", "tokens_per_s_per_user"))
     e, calibrated = _row_errors(frontier["gpu"].to_numpy(), rel_error)
-    cols = {c: frontier[c].to_numpy() for c in frontier.columns}
-    cols["rel_error"], cols["calibrated"] = e, calibrated
+    cols = {"rel_error": e, "calibrated": calibrated}
     for c in ("tokens_per_s_per_gpu", "tokens_per_s_per_user", "tokens_per_s_per_mw",
               "total_tokens_per_s_per_gpu"):  # fmt: skip
         if c in frontier:
             v = frontier[c].to_numpy(dtype=float)
             cols[f"{c}_low"], cols[f"{c}_high"] = v * (1.0 - e), v * (1.0 + e)
-    return pd.DataFrame(cols, index=frontier.index)
+    return frontier.assign(**cols)
 
 
 _GPU_TIME_COLUMNS = ("hardware_usd_per_mtok", "facility_usd_per_mtok", "idle_usd_per_mtok")
@@ -401,24 +398,28 @@ def cost_band(costs: pd.DataFrame, rel_error=None) -> pd.DataFrame:
     need = ("gpu", "total_usd_per_mtok", "energy_usd_per_mtok", "energy_usd_per_gpu_hour",
             "idle_energy_usd_per_gpu_hour", *_GPU_TIME_COLUMNS)  # fmt: skip
     _require_columns(costs, need)
+    return costs.assign(**_cost_band_columns(costs, rel_error))
+
+
+def _cost_band_columns(costs: pd.DataFrame, rel_error=None) -> dict:
+    """The columns :func:`cost_band` adds, as arrays (what an explorer reads per update)."""
     e, calibrated = _row_errors(costs["gpu"].to_numpy(), rel_error)
-    energy_hour = costs["energy_usd_per_gpu_hour"].to_numpy(dtype=float)
-    idle_hour = costs["idle_energy_usd_per_gpu_hour"].to_numpy(dtype=float)
+
+    def col(name):
+        return costs[name].to_numpy(dtype=float)
+
+    energy_hour, idle_hour = col("energy_usd_per_gpu_hour"), col("idle_energy_usd_per_gpu_hour")
     with np.errstate(invalid="ignore", divide="ignore"):
         idle_share = np.where(energy_hour > 0, np.minimum(idle_hour / energy_hour, 1.0), 0.0)
-    time_part = sum(costs[c].to_numpy(dtype=float) for c in _GPU_TIME_COLUMNS)
-    time_part = time_part + costs["energy_usd_per_mtok"].to_numpy(dtype=float) * idle_share
-    total = costs["total_usd_per_mtok"].to_numpy(dtype=float)
-    fixed = total - time_part
-    cols = {c: costs[c].to_numpy() for c in costs.columns}
-    cols.update(
-        rel_error=e,
-        calibrated=calibrated,
-        gpu_time_usd_per_mtok=time_part,
-        total_usd_per_mtok_low=fixed + time_part / (1.0 + e),
-        total_usd_per_mtok_high=fixed + time_part / (1.0 - e),
-    )
-    return pd.DataFrame(cols, index=costs.index)
+    time_part = sum(col(c) for c in _GPU_TIME_COLUMNS) + col("energy_usd_per_mtok") * idle_share
+    fixed = col("total_usd_per_mtok") - time_part
+    return {
+        "rel_error": e,
+        "calibrated": calibrated,
+        "gpu_time_usd_per_mtok": time_part,
+        "total_usd_per_mtok_low": fixed + time_part / (1.0 + e),
+        "total_usd_per_mtok_high": fixed + time_part / (1.0 - e),
+    }
 
 
 def frontier_band_polygon(tokens_per_s_per_user, throughput, rel_error):

@@ -449,8 +449,9 @@ class FactoryCostExplorer(_OperatingPointMixin, Explorer):
         self._msg.set_text("")
         full = frontier_costs(costs, **{**_cost_kwargs(p), "utilisation": 1.0})
         i = int(np.flatnonzero(costs["batch"].to_numpy() == row["batch"])[0])
-        band = cost_band(costs.iloc[[i]]).iloc[0]
-        self._draw_bars([band, cost_band(full.iloc[[i]]).iloc[0]])
+        costs = cost_band(costs)
+        band = costs.iloc[i]
+        self._draw_bars([band, cost_band(full).iloc[i]])
         self._band_note.set_text(
             f"intervals: {_band_label(calibration_band(band['gpu'])).replace(chr(10), ' ')} "
             "(p90 error of step time)"
