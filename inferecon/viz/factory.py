@@ -478,8 +478,12 @@ class FactoryCostExplorer(_OperatingPointMixin, Explorer):
             self._totals[k].set_position((max(left, hi), 1 - k))
             band = f"{_usd(lo).removeprefix('USD ')}-{_usd(hi).removeprefix('USD ')}"
             self._totals[k].set_text(f" {_usd(left)}\n ({band})")
-        top = float(rows[0]["total_usd_per_mtok_high"])
-        limit = nice_ceiling(top * 1.45, steps=(1.0, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0))
+        # room for the interval and its label; the limit (1, 2, 5 x 10^k) moves only when the
+        # bars outgrow it or shrink well below it (a drag redraws the background rarely)
+        need = float(rows[0]["total_usd_per_mtok_high"]) * 1.45
+        limit = self.ax.get_xlim()[1]
+        if not need <= limit <= 2.5 * need:
+            limit = nice_ceiling(need)
         self._set_limits(self.ax, xlim=(0, limit))
 
     def _draw_speed_curves(self, costs, full, row, target):
