@@ -48,6 +48,9 @@ def _install(path: str) -> None:
         data = msg.get("content", {}).get("data", {})
         if data.get("method") == "update":
             state["msg_t"] = epoch_ms()
+            # a control with continuous_update off commits on release and may re-simulate:
+            # its target is a first answer within 300 ms, a drag's is 100 ms (issue 17)
+            state["release"] = getattr(self, "continuous_update", True) is False
         return handle_msg(self, msg)
 
     update = Explorer.update
@@ -56,6 +59,7 @@ def _install(path: str) -> None:
         rec = {
             "explorer": type(self).__name__,
             "msg_t": state["msg_t"],
+            "release": bool(state.get("release", False)),
             "update_t0": epoch_ms(),
             "redraw_ms": 0.0,
             "diff_png_ms": 0.0,
@@ -65,6 +69,7 @@ def _install(path: str) -> None:
             "send_end_t": [],
         }
         state["msg_t"] = None
+        state["release"] = False
         state["mpl_text"] = os.path.exists(path + ".mpltext")  # checked once per update
         rec["text"] = "matplotlib" if state["mpl_text"] else "glyph cache"
         outer, state["rec"] = state["rec"], rec

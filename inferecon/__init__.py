@@ -12,8 +12,15 @@ declares its public names in ``__all__``; this namespace is their union:
 * the AI factory: :mod:`inferecon.factory_assumptions` (units, cited defaults),
   :mod:`inferecon.token_costs`, :mod:`inferecon.token_energy`, :mod:`inferecon.token_revenue`,
   :mod:`inferecon.serving_frontier` and :mod:`inferecon.workload_bills`;
+* :mod:`inferecon.frontier_check`: the frontier against measured serving sweeps;
 * :mod:`inferecon.scaling`: scaling laws and compute-optimal allocation;
-* :mod:`inferecon.testtime`: test-time compute (repeated sampling, voting, verifiers).
+* :mod:`inferecon.testtime`: test-time compute (repeated sampling, voting, verifiers);
+* :mod:`inferecon.traffic`, :mod:`inferecon.routing` and :mod:`inferecon.planner`: load curves
+  from traces, requests routed across replicas, and the cheapest deployment that meets latency
+  targets through a day of traffic;
+* :mod:`inferecon.decline`: why prices fell: a price ratio split into model, hardware, serving
+  and residual factors (Shapley, with Monte Carlo intervals), for any two points of a
+  cheapest-model frontier; each factor's rate carried forward and checked on later prices.
 
 Figures and explorers live in :mod:`inferecon.viz`, imported on first use (``ie.viz``), so
 ``import inferecon`` does not load matplotlib or ipywidgets; the report build is
@@ -27,12 +34,17 @@ from .calibration import *  # noqa: F403
 from .collectives import *  # noqa: F403
 from .continuous_batching import *  # noqa: F403
 from .datasets import *  # noqa: F403
+from .decline import *  # noqa: F403
 from .efficiency import *  # noqa: F403
+from .expert_parallel import *  # noqa: F403
 from .factory_assumptions import *  # noqa: F403
+from .frontier_check import *  # noqa: F403
 from .goodput_search import *  # noqa: F403
 from .operator_times import *  # noqa: F403
+from .planner import *  # noqa: F403
 from .prices import *  # noqa: F403
 from .rates import *  # noqa: F403
+from .routing import *  # noqa: F403
 from .scaling import *  # noqa: F403
 from .serving import *  # noqa: F403
 from .serving_frontier import *  # noqa: F403
@@ -45,6 +57,7 @@ from .testtime import *  # noqa: F403
 from .token_costs import *  # noqa: F403
 from .token_energy import *  # noqa: F403
 from .token_revenue import *  # noqa: F403
+from .traffic import *  # noqa: F403
 from .trends import *  # noqa: F403
 from .uncertainty import *  # noqa: F403
 from .workload_bills import *  # noqa: F403
@@ -55,7 +68,8 @@ _TOPIC_NAMES = (
     "continuous_batching", "simulator", "slo_metrics", "goodput_search", "sweep_replay",
     "sweep_analysis", "factory_assumptions", "token_costs", "token_energy", "token_revenue",
     "serving_frontier", "workload_bills", "operator_times", "trends", "scaling", "testtime",
-    "collectives", "uncertainty",
+    "collectives", "frontier_check", "expert_parallel", "decline", "traffic", "routing", "planner",
+    "uncertainty",
 )  # fmt: skip
 """The topic modules whose ``__all__`` make up the flat namespace (``ie.goodput`` is the
 function of that name; its module is ``inferecon.goodput_search``: a module and a function never

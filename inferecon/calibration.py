@@ -184,7 +184,7 @@ def _groups(rows: pd.DataFrame, precision: str) -> list[_Group]:
                 attn_bytes,
                 blocks,
                 n,
-                _comm_s(m, g, tokens, n, 8.0, None),
+                _comm_s(m, g, Efficiency(sequential=True), tokens, n, None, None),
                 r["_eager"].to_numpy(bool),
                 w,
             )  # fmt: skip
@@ -291,6 +291,7 @@ def calibrate(
     kinds: tuple[str, ...] = ("decode", "prefill"),
     compute_share: float | None = None,
     overhead_ms: float | None = None,
+    operator_model: bool = True,
 ) -> Calibration:
     """Fit one shared set of efficiencies, overheads and power weights to measured rows.
 
@@ -321,6 +322,11 @@ def calibrate(
     overhead_ms : float, optional
         Hold the fixed per-step overhead at this value. By default it is fitted when the
         rows span models with different layer counts, and held at 0 otherwise.
+    operator_model : bool
+        Cost the linear layers with the GEMM time model and each GPU's stored operator
+        constants (:attr:`inferecon.Efficiency.operator_model`, the default);
+        ``compute_half_tokens`` is then held at 0 (it no longer acts). ``False`` fits the
+        saturating share ``compute * T / (T + compute_half_tokens)`` instead.
 
     Returns
     -------
@@ -336,7 +342,7 @@ def calibrate(
     rows = _prepare_rows(measurements, model, gpu)
     fit_mask = rows["kind"].isin(kinds).to_numpy()
     fit = rows[fit_mask].reset_index(drop=True)
-    held = _held_parameters(fit, compute_share, overhead_ms)
+    held = _held_parameters(fit, compute_share, overhead_ms, operator_model)
     free = [p for p in _PARAMETERS if p[0] not in held]
     if len(fit) <= len(free):
         raise ValueError(
@@ -344,13 +350,16 @@ def calibrate(
             f"({', '.join(p[0] for p in free)}); got {len(fit)} row(s) of kind {kinds}"
         )
     groups = _groups(fit, precision)
-    e, eager = _fit_step_time(fit, groups, free, held, precision)
+    e, eager = _fit_step_time(fit, groups, free, held, precision, operator_model)
     e = _fit_power_weights(fit, groups, e, eager, precision)
     return _calibration(rows, fit_mask, e, eager, precision, free, held)
 
 
 def _held_parameters(
-    fit: pd.DataFrame, compute_share: float | None, overhead_ms: float | None
+    fit: pd.DataFrame,
+    compute_share: float | None,
+    overhead_ms: float | None,
+    operator_model: bool = False,
 ) -> dict[str, tuple[float, str]]:
     """Parameters the fitted rows cannot identify (or the caller fixed): name -> (value, why).
 
@@ -361,6 +370,10 @@ def _held_parameters(
     overhead where no row ran without CUDA graphs.
     """
     held: dict[str, tuple[float, str]] = {}
+    if operator_model:
+        held["compute_half_tokens"] = (
+            0.0, "the GEMM time model costs the linear layers (operator_model)"
+        )  # fmt: skip
     if compute_share is not None:
         held["compute"] = (float(compute_share), "given (compute_share)")
     if (fit["kind"] == "prefill").sum() == 0:
@@ -385,7 +398,7 @@ def _held_parameters(
     return held
 
 
-def _efficiency_at(x, free, held) -> tuple[Efficiency, float]:
+def _efficiency_at(x, free, held, operator_model=False) -> tuple[Efficiency, float]:
     """The efficiency and the eager overhead per layer (ms) at free-parameter values ``x``.
 
     ``free`` are the :data:`_PARAMETERS` rows being fitted, in the order of ``x``; the others
@@ -400,11 +413,14 @@ def _efficiency_at(x, free, held) -> tuple[Efficiency, float]:
         attention_compute=None if math.isnan(att) else att,
         attention_blocks_per_sm=v["attention_blocks_per_sm"],
         overhead_per_layer_ms=v["overhead_per_layer_ms"], sequential=True,
+        operator_model=operator_model,
     )  # fmt: skip
     return e, v["eager_overhead_per_layer_ms"]
 
 
-def _fit_step_time(fit, groups, free, held, precision) -> tuple[Efficiency, float]:
+def _fit_step_time(
+    fit, groups, free, held, precision, operator_model=False
+) -> tuple[Efficiency, float]:
     """Fit the free parameters to the measured step times: the efficiency and eager overhead.
 
     Minimises the squared log error of predicted against measured ``step_ms`` (every row
@@ -416,7 +432,7 @@ def _fit_step_time(fit, groups, free, held, precision) -> tuple[Efficiency, floa
     y = np.log(fit["step_ms"].to_numpy(float))
 
     def resid(x):
-        e, eager = _efficiency_at(x, free, held)
+        e, eager = _efficiency_at(x, free, held, operator_model)
         return np.log(_predict(groups, len(fit), e, eager, precision)[0]) - y
 
     lo = [p[2] for p in free]
@@ -428,7 +444,7 @@ def _fit_step_time(fit, groups, free, held, precision) -> tuple[Efficiency, floa
         ),
         key=lambda r: r.cost,
     )
-    return _efficiency_at(best.x, free, held)
+    return _efficiency_at(best.x, free, held, operator_model)
 
 
 def _fit_power_weights(fit, groups, e: Efficiency, eager: float, precision) -> Efficiency:

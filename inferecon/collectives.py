@@ -11,8 +11,10 @@ ring and is the number to compare with a link's peak (per direction). Here:
 - all-reduce: ``t = latency + 2 (n - 1) / n * S / bus_bandwidth``;
 - send/recv: ``t = latency + S / bandwidth`` (algorithm and bus bandwidth coincide).
 
-This module stands alone: ``serving.py`` still uses :data:`inferecon.ALLREDUCE_LATENCY_US` and the
-datasheet interconnect bandwidth.
+The serving model's tensor-parallel all-reduces and KV-cache transfers of a calibrated engine take
+their latency and bandwidth from :func:`allreduce_parameters` and :func:`send_recv_parameters`
+(measured fits where they exist, a documented rule elsewhere); its physical ceiling keeps only the
+datasheet link bandwidth (no latency).
 """
 
 from __future__ import annotations
@@ -26,8 +28,11 @@ from ._validate import require_in_range, require_positive, scalar_or_array
 
 __all__ = [
     "COLLECTIVE_FITS",
+    "COLLECTIVE_NODES",
     "CollectiveFit",
+    "allreduce_parameters",
     "allreduce_time_us",
+    "send_recv_parameters",
     "fit_collective",
     "send_recv_time_us",
 ]
@@ -287,3 +292,143 @@ cross PCIe (23-43 GB/s); the A40 send/recv is for latency only (4.2 GB/s, not it
 the pairwise A100 send/recv (373 GB/s) exceeds NVLink3's 300 GB/s per direction, so read it with
 care.
 """
+
+
+COLLECTIVE_NODES: dict[str, tuple[str, str, bool]] = {
+    "A100-80GB-SXM": ("a100_dgx", "a100_dgx", True),
+    "H100-SXM": ("h100_dgx", "h100_dgx", True),
+    "H200-SXM": ("h100_dgx", "h100_dgx", False),
+    "B200-HGX": ("h100_dgx", "h100_dgx", False),
+    "GB200-per-GPU": ("h100_dgx", "h100_dgx", False),
+    "MI300X": ("h100_dgx", "h100_dgx", False),
+    "H100-PCIe": ("a100_pairwise_nvlink", "a100_pairwise_nvlink", False),
+    "L40S": ("a100_pairwise_nvlink", "a100_pairwise_nvlink", False),
+    "L4": ("a100_pairwise_nvlink", "a100_pairwise_nvlink", False),
+    "A40": ("a100_pairwise_nvlink", "a40_pairwise_nvlink", False),
+}
+"""The measured node each GPU's collectives are costed from: GPU name -> (node of the all-reduce
+fits, node of the send/recv fit, whether the GPU itself was measured there).
+
+The rule (:func:`allreduce_parameters`): a measured GPU (A100 and H100 on their 8-GPU DGX nodes)
+uses its own fitted latency and bus bandwidth. Every other GPU takes the fitted latency of the
+nearest measured node (the NVSwitch DGX of the H100 for scale-up domains: H200 and B200 on
+NVLink4/5 switches, GB200's NVLink5 rack, MI300X's Infinity Fabric mesh; the PCIe-connected
+pairwise node for PCIe cards and the A40's NVLink bridges) and a bus bandwidth of its own
+datasheet link (``interconnect_gb_s``, ``data/gpus.csv``) times the share of its datasheet link
+that the donor node's fit reached (H100 DGX: 327-413 of 450 GB/s; the pairwise node's 2-GPU fit
+reached 203 of 300 GB/s; its 4-GPU fit, 23 GB/s, measures a PCIe crossing and is used as is).
+Send/recv likewise. A GPU count without a fit takes the nearest fitted count (the largest, 8 or
+4, beyond it). These are floors of measured engines on older hardware, not measurements of the
+borrowing GPU: a stated extrapolation."""
+
+_DATASHEET_LINK_GB_S = {"a100_dgx": 300.0, "h100_dgx": 450.0, "a100_pairwise_nvlink": 300.0,
+                        "h100_pairwise_nvlink": 450.0, "a40_pairwise_nvlink": 56.25}  # fmt: skip
+"""Per-direction datasheet NVLink bandwidth of the measured nodes' GPUs (``data/gpus.csv``:
+A100 NVLink3 300 GB/s, H100 NVLink4 450 GB/s, A40 bridge 56.25 GB/s)."""
+
+
+def _nearest_fit(node: str, collective: str, n_gpus: float) -> CollectiveFit:
+    counts = sorted(k[2] for k in COLLECTIVE_FITS if k[0] == node and k[1] == collective)
+    if not counts:
+        raise ValueError(f"no stored {collective} fit for node {node!r}")
+    best = min(counts, key=lambda c: (abs(c - n_gpus), -c))
+    return COLLECTIVE_FITS[(node, collective, best)]
+
+
+def _node_rule(gpu) -> tuple[str, str, bool]:
+    from .specs import get_gpu
+
+    g = get_gpu(gpu)
+    if g.name in COLLECTIVE_NODES:
+        return COLLECTIVE_NODES[g.name]
+    return ("h100_dgx", "h100_dgx", False)  # a GPU the tables do not know: a scale-up domain
+
+
+def allreduce_parameters(gpu, n_gpus: int) -> tuple[float, float]:
+    """Latency and bus bandwidth of one tensor-parallel all-reduce of a measured engine.
+
+    Parameters
+    ----------
+    gpu : str or GPUSpec
+        The GPU (any name :func:`inferecon.get_gpu` knows; an unknown spec is costed as a
+        scale-up domain like the H100's).
+    n_gpus : int
+        GPUs taking part (count), >= 2.
+
+    Returns
+    -------
+    tuple of float
+        ``(latency_us, bus_bandwidth_gb_s)`` for :func:`allreduce_time_us`, by the rule of
+        :data:`COLLECTIVE_NODES`.
+
+    Raises
+    ------
+    ValueError
+        If ``n_gpus`` < 2 or the GPU has no interconnect bandwidth (a borrowed rule needs it).
+
+    Examples
+    --------
+    >>> allreduce_parameters("H100-SXM", 8)
+    (28.85, 335.7)
+    """
+    from .specs import get_gpu
+
+    n = float(require_in_range("n_gpus", n_gpus, 2.0, np.inf))
+    node, _, measured = _node_rule(gpu)
+    fit = _nearest_fit(node, "all_reduce", n)
+    if measured:
+        return fit.latency_us, fit.bandwidth_gb_s
+    return fit.latency_us, _borrowed_bandwidth(get_gpu(gpu), fit, node)
+
+
+def send_recv_parameters(gpu) -> tuple[float, float]:
+    """Latency and bandwidth of one point-to-point transfer of a measured engine (NCCL
+    send/recv, as a prefill instance hands a prompt's KV cache to a decode instance).
+
+    Parameters
+    ----------
+    gpu : str or GPUSpec
+        The GPU.
+
+    Returns
+    -------
+    tuple of float
+        ``(latency_us, bandwidth_gb_s)`` for :func:`send_recv_time_us`: the measured fit of the
+        GPU's node (:data:`COLLECTIVE_NODES`), the bandwidth scaled to the GPU's own link as for
+        :func:`allreduce_parameters` (the A40's bridge fit, 4.2 GB/s, is a latency-only
+        measurement: its link's datasheet bandwidth is used instead).
+
+    Raises
+    ------
+    ValueError
+        If the GPU has no interconnect bandwidth and was not measured.
+    """
+    from .specs import get_gpu
+
+    g = get_gpu(gpu)
+    _, node, measured = _node_rule(g)
+    fit = _nearest_fit(node, "send_recv", 2)
+    if measured:
+        return fit.latency_us, fit.bandwidth_gb_s
+    if node == "a40_pairwise_nvlink":
+        return fit.latency_us, _link(g)
+    return fit.latency_us, _borrowed_bandwidth(g, fit, node)
+
+
+def _link(g) -> float:
+    link = float(g.interconnect_gb_s)
+    if not np.isfinite(link) or link <= 0:
+        raise ValueError(
+            f"{g.name} has no interconnect bandwidth in data/gpus.csv; pass interconnect_gb_s "
+            "to model communication on it"
+        )
+    return link
+
+
+def _borrowed_bandwidth(g, fit: CollectiveFit, node: str) -> float:
+    """The GPU's datasheet link times the share of its datasheet link the donor fit reached
+    (capped at the link: no borrowed share above 1)."""
+    share = min(1.0, fit.bandwidth_gb_s / _DATASHEET_LINK_GB_S[node])
+    if fit.n_gpus > 2 and node.endswith("pairwise_nvlink"):
+        return min(_link(g), fit.bandwidth_gb_s)  # a PCIe crossing, measured: as is
+    return _link(g) * share

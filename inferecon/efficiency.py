@@ -5,13 +5,19 @@ time. ``Efficiency()`` with every field at its default is the **physical ceiling
 bandwidth and peak FLOP/s, no overhead, and every operation of a step overlapped with every
 other, so no real engine can beat it. A calibrated efficiency describes one engine:
 
-* ``memory``: share of peak HBM bandwidth its kernels stream at.
+* ``memory``: share of peak HBM bandwidth its kernels stream at (with ``operator_model``: the
+  KV-cache reads of attention and the norms; the GEMMs stream at their own fitted share).
+* ``operator_model``: cost the linear layers with the GEMM time model of
+  :mod:`inferecon.operator_times` (tile and wave quantization, split-K, the memory-bound region,
+  launch overheads) and the GPU's operator constants fitted to measured kernel timings; on in
+  the stored calibration. Without it:
 * ``compute`` and ``compute_half_tokens``: share of peak FLOP/s a matrix product reaches, as a
   saturating function of the tokens in the step,
   ``compute * T / (T + compute_half_tokens)``. A GEMM over few tokens (decode's "skinny" GEMMs)
   wastes most of each tensor-core tile; over thousands of tokens it approaches ``compute``, the
   share a large square GEMM reaches (664 of 989 TFLOP/s on the project's H200,
-  ``data/h200_ceilings.csv``).
+  ``data/h200_ceilings.csv``). With ``operator_model`` they no longer act on the linear layers
+  (``compute`` remains the attention share's fallback).
 * ``attention_compute``: share of peak FLOP/s of the attention kernels when they are
   compute-bound (prefill's causal attention over long prompts).
 * ``attention_blocks_per_sm``: decode attention runs one thread block per (sequence, KV head)
@@ -51,15 +57,13 @@ __all__ = [
 ]
 
 ALLREDUCE_LATENCY_US = 8.0
-"""Latency of one small tensor-parallel all-reduce (microseconds) in a model of a real engine.
+"""The former, unsourced latency of one tensor-parallel all-reduce (microseconds); kept for
+reference, no longer used.
 
-Not fitted (no multi-GPU measurements are bundled). Measured all-reduces of 2-60 KB on H100s
-(Microsoft's Vidur simulator profiles, MIT, microsoft/vidur @ 7d47513,
-``data/profiling/network/h100_pairwise_nvlink`` and ``h100_dgx/all_reduce.csv``, medians) take
-7-41 us: 7 us at the fastest on 2 GPUs, 22-41 us on 4 and 8 GPUs of a DGX. 8 us is near the
-2-GPU floor, so optimistic for 4-8 GPUs. It applies to an efficiency that models an engine
-(overheads or sequential operations); the physical ceiling and the overhead-free float
-efficiencies use 0 (:attr:`Efficiency.allreduce_latency_us`)."""
+Since issue 18 a calibrated engine's all-reduces take the latency and bus bandwidth fitted to
+Microsoft Vidur's measured NCCL timings (:func:`inferecon.allreduce_parameters`,
+:data:`inferecon.COLLECTIVE_FITS`: 27-43 us on 2-8 GPUs of an A100 or H100 DGX), and the physical
+ceiling none (:attr:`Efficiency.measured_communication`)."""
 
 
 @dataclass(frozen=True)
@@ -88,6 +92,12 @@ class Efficiency:
         Time per step per transformer layer (ms), >= 0.
     sequential : bool
         Sum of per-operation rooflines (a real engine) instead of one roofline of the sums.
+    operator_model : bool
+        Cost each linear operator (QKV, attention output, MLP up and down, routed experts, LM
+        head) with the GEMM time model of :mod:`inferecon.operator_times` and the GPU's stored
+        :class:`~inferecon.OperatorEfficiency` (or its transfer rule) instead of
+        ``compute * T / (T + compute_half_tokens)`` and ``memory``; needs ``sequential``.
+        ``compute`` and ``compute_half_tokens`` then no longer act on the linear layers.
     """
 
     memory: float = 1.0
@@ -100,6 +110,7 @@ class Efficiency:
     attention_blocks_per_sm: float = 0.0
     overhead_per_layer_ms: float = 0.0
     sequential: bool = False
+    operator_model: bool = False
 
     def __post_init__(self):
         require_in_range("efficiency.memory", self.memory, 0.0, 1.0, low_open=True)
@@ -116,14 +127,21 @@ class Efficiency:
             "efficiency.attention_blocks_per_sm", self.attention_blocks_per_sm, 0.0, 1e3
         )
         require_in_range("efficiency.overhead_per_layer_ms", self.overhead_per_layer_ms, 0.0, 1e3)
+        if self.operator_model and not self.sequential:
+            raise ValueError(
+                "efficiency.operator_model needs sequential=True (the GEMM time model costs each "
+                "linear operator on its own; the overlapped form is the physical ceiling)"
+            )
 
     @property
-    def allreduce_latency_us(self) -> float:
-        """Latency per all-reduce this efficiency implies (us): :data:`ALLREDUCE_LATENCY_US` for
-        an engine (any overhead, or ``sequential``), 0 for an overhead-free one (the ceiling and
-        float efficiencies), since a ceiling holds only peak bandwidths and FLOP/s."""
-        engine = self.sequential or self.overhead_ms > 0 or self.overhead_per_layer_ms > 0
-        return ALLREDUCE_LATENCY_US if engine else 0.0
+    def measured_communication(self) -> bool:
+        """Whether this efficiency models an engine (any overhead, or ``sequential``), whose
+        collectives take the measured latency and bandwidth of
+        :func:`inferecon.allreduce_parameters` and :func:`inferecon.send_recv_parameters`;
+        ``False`` for the overhead-free ones (the ceiling and float efficiencies), which use the
+        datasheet link bandwidth and no latency: a ceiling holds only peak bandwidths and
+        FLOP/s."""
+        return self.sequential or self.overhead_ms > 0 or self.overhead_per_layer_ms > 0
 
     @property
     def attention_share(self) -> float:
@@ -178,26 +196,36 @@ class Efficiency:
 
 
 DEFAULT_EFFICIENCY = Efficiency(
-    memory=0.799070,
+    memory=0.733738,
     compute=0.671708,
     overhead_ms=0.0,
-    power_memory_weight=1.13267,
-    power_compute_weight=1.62541,
-    compute_half_tokens=130.656,
-    attention_compute=0.391887,
-    attention_blocks_per_sm=0.697814,
-    overhead_per_layer_ms=0.0423596,
+    power_memory_weight=1.11612,
+    power_compute_weight=2.19193,
+    compute_half_tokens=0.0,
+    attention_compute=0.362273,
+    attention_blocks_per_sm=0.622808,
+    overhead_per_layer_ms=0.0324349,
     sequential=True,
+    operator_model=True,
 )
 """The calibration on the bundled measurements, stored (6 significant digits).
 
 Fitted by :func:`inferecon.default_calibration` on all 21 rows of ``data/h200_decode.csv``
 (17 decode rows replayed from CUDA graphs and 4 eager prefill rows of a Llama-3.1-8B-shaped
-model on one H200, bf16; the project's measurement, 2026-11-26), with ``compute`` held at the
-large-GEMM share measured on the same GPU (664.3 / 989 TFLOP/s, ``data/h200_ceilings.csv``)
-and ``overhead_ms`` held at 0 (one model cannot separate fixed from per-layer overhead).
-Median error of step time 1.9% (largest 15.7%, the 512-token eager prefill); board power 6.0%.
-The eager prefill rows' extra launch overhead (0.0425 ms per layer) is not part of it.
+model on one H200, bf16; the project's measurement, 2026-11-26; fitted 2026-12-06). The linear
+layers are costed by the GEMM time model (``operator_model``) with the H200's operator constants
+(:data:`inferecon.OPERATOR_CEILING_ADJUSTED`: H100-SXM's constants fitted to Vidur's kernel
+timings, compute efficiency scaled to the H200's measured 8192^3 GEMM); what the fit still sets
+is the rest of the step: the memory share of attention's KV-cache reads (``memory``), the
+attention shares and block limit, the per-layer overhead (kernels other than GEMMs and
+attention: norms, rotary embedding, activations, residuals) and the power weights.
+``compute`` is held at the large-GEMM share measured on the same GPU (664.3 / 989 TFLOP/s,
+``data/h200_ceilings.csv``; it acts only through ``attention_compute``'s fallback),
+``compute_half_tokens`` at 0 (no longer used) and ``overhead_ms`` at 0 (one model cannot
+separate fixed from per-layer overhead). Median error of step time 1.3% (was 1.9% with the
+saturating GEMM share; largest 12.6%, decode at batch 128 and 256 over 512 tokens, where the
+H200's GEMMs over 128-256 rows run slower than the H100's kernel timings imply); board power
+4.5%. The eager prefill rows' extra launch overhead (0.0832 ms per layer) is not part of it.
 ``tests/unit/test_calibration.py`` re-fits and checks these values.
 """
 

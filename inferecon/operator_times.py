@@ -58,6 +58,10 @@ __all__ = [
     "OperatorEfficiency",
     "OPERATOR_CALIBRATIONS",
     "OPERATOR_TRANSFER",
+    "OPERATOR_CEILING_ADJUSTED",
+    "MOE_ROUTING_KERNELS",
+    "MOE_QUANTIZE_KERNELS",
+    "step_gemm_shapes",
     "operator_shapes",
     "gemm_time_ms",
     "predict_operator_times",
@@ -204,6 +208,25 @@ OPERATOR_CALIBRATIONS: dict[str, OperatorEfficiency] = {
 on A100), rounded to 4 significant digits; ``median_ape_pct`` / ``p90_ape_pct`` are in-sample.
 ``tests/unit/test_operator_times.py`` refits the A40's from the data."""
 
+OPERATOR_CEILING_ADJUSTED: dict[str, OperatorEfficiency] = {
+    "H200-SXM": OperatorEfficiency(
+        "H200-SXM", 0.9250, 0.8898, 5.066, 0.2678, 0.5705, 30.14,
+        source=(
+            "H100-SXM's stored constants with compute_efficiency scaled by 664.3 / 717.9 so the "
+            "model reproduces the 8192^3 bf16 GEMM measured on the project's H200 "
+            "(data/h200_ceilings.csv, 2026-11-26; power-limited at 704 W); chosen 2026-12-06 over "
+            "the plain transfer and over a refit of compute_efficiency and staging_edge on "
+            "data/h200_decode.csv by the step-level held-out error (pooled median over the "
+            "leave-one-context-out and leave-one-batch-range-out folds: 10.3% vs 12.8% and 15.2%)"
+        ),
+        models=("bf16 GEMM 8192 x 8192 x 8192",),
+        n_rows=1,
+    ),
+}  # fmt: skip
+"""GPUs without operator timings whose borrowed constants are adjusted to a GPU-level measurement
+of their own (the measured large-GEMM throughput): the H200, the same GH100 die as the H100 but
+run here at its power limit. :func:`transferred_operator_efficiency` returns these first."""
+
 OPERATOR_TRANSFER: dict[str, tuple[str, float, float]] = {
     "H100-PCIe": ("H100-SXM", 6.7, 20.0),
     "H200-SXM": ("H100-SXM", 6.7, 20.0),
@@ -337,18 +360,23 @@ def operator_shapes(table: pd.DataFrame) -> pd.DataFrame:
 # the time model
 
 
-def _gemm_seconds(m, k, n, peak_flop_s, bytes_s, n_sm, params) -> np.ndarray:
-    """Vectorised core: arrays of equal length; ``params`` as ``_FIELDS``."""
-    eff_c, eff_b, overhead_us, q, tile_us, edge = params
-    m, k, n = (np.asarray(v, dtype=float)[:, None, None] for v in (m, k, n))
-    peak, bw, sms = (
-        np.asarray(v, dtype=float)[:, None, None] for v in (peak_flop_s, bytes_s, n_sm)
+def _gemm_candidates(m, k, n, peak_flop_s, bytes_s, n_sm, params, weight_bytes, groups):
+    """Compute and memory seconds of every (tile, split) candidate: arrays ``(L, tiles, splits)``.
+
+    ``groups`` independent GEMMs of the same shape run in one launch (a grouped GEMM: the
+    routed experts of one MoE layer, each over its own ``m`` rows); their tiles share the waves
+    and each reads its own weights. ``weight_bytes`` is the bytes per element of the ``K x N``
+    weight (2 for bf16, 1 for fp8, 0.5625 for NVFP4); activations and outputs stay 16-bit.
+    """
+    eff_c, eff_b, _overhead_us, q, tile_us, edge = params
+    m, k, n, g, peak, bw, sms, w = (
+        _candidate_axis(v) for v in (m, k, n, groups, peak_flop_s, bytes_s, n_sm, weight_bytes)
     )
     tiles = np.asarray(TILE_SHAPES, dtype=float)
     tm = tiles[:, 0][None, :, None]
     tn = tiles[:, 1][None, :, None]
     split = np.asarray(SPLIT_K_FACTORS, dtype=float)[None, None, :]
-    n_tiles = np.ceil(m / tm) * np.ceil(n / tn) * split
+    n_tiles = g * np.ceil(m / tm) * np.ceil(n / tn) * split
     x = n_tiles / sms
     waves = q * np.ceil(x) + (1.0 - q) * np.maximum(x, 1.0)
     tile_s = (
@@ -356,13 +384,51 @@ def _gemm_seconds(m, k, n, peak_flop_s, bytes_s, n_sm, params) -> np.ndarray:
         + tile_us * 1e-6
     )
     compute_s = waves * tile_s
-    moved = _BYTES_PER_ELEMENT * (k * n + m * k + m * n) + (split > 1) * (
-        2.0 * _PARTIAL_BYTES * m * n * split
+    moved = g * (w * k * n + _BYTES_PER_ELEMENT * (m * k + m * n)) + (split > 1) * (
+        2.0 * _PARTIAL_BYTES * m * n * split * g
     )
     memory_s = moved / (eff_b * bw)
+    return compute_s, memory_s
+
+
+def _candidate_axis(v):
+    """An array of one value per GEMM as a column against the (tile, split) candidates; a
+    scalar as is."""
+    a = np.asarray(v, dtype=float)
+    return a[:, None, None] if a.ndim else a
+
+
+def _smooth_max(compute_s, memory_s):
     p = _SMOOTH_MAX_POWER
-    both = (compute_s**p + memory_s**p) ** (1.0 / p)
-    return both.reshape(len(m), -1).min(axis=1) + overhead_us * 1e-6
+    return (compute_s**p + memory_s**p) ** (1.0 / p)
+
+
+def _gemm_seconds(
+    m, k, n, peak_flop_s, bytes_s, n_sm, params, weight_bytes=_BYTES_PER_ELEMENT, groups=1.0
+) -> np.ndarray:
+    """Vectorised core: arrays of equal length; ``params`` as ``_FIELDS``."""
+    compute_s, memory_s = _gemm_candidates(
+        m, k, n, peak_flop_s, bytes_s, n_sm, params, weight_bytes, groups
+    )
+    both = _smooth_max(compute_s, memory_s)
+    return both.reshape(len(both), -1).min(axis=1) + params[2] * 1e-6
+
+
+def _gemm_parts(
+    m, k, n, peak_flop_s, bytes_s, n_sm, params, weight_bytes=_BYTES_PER_ELEMENT, groups=1.0
+):
+    """Seconds of the best kernel, with its compute and memory seconds (launch overhead in the
+    total only): three arrays of length ``L``. The serving model's linear-layer term."""
+    compute_s, memory_s = _gemm_candidates(
+        m, k, n, peak_flop_s, bytes_s, n_sm, params, weight_bytes, groups
+    )
+    compute_s, memory_s = np.broadcast_arrays(compute_s, memory_s)
+    flat = len(compute_s)
+    c, mm = compute_s.reshape(flat, -1), memory_s.reshape(flat, -1)
+    both = _smooth_max(c, mm)
+    best = both.argmin(axis=1)
+    rows = np.arange(flat)
+    return both[rows, best] + params[2] * 1e-6, c[rows, best], mm[rows, best]
 
 
 def gemm_time_ms(
@@ -713,6 +779,9 @@ def transferred_operator_efficiency(gpu: str) -> OperatorEfficiency:
     calibrated architecture (:data:`OPERATOR_TRANSFER`), used with the GPU's own datasheet peak,
     bandwidth and SM count.
 
+    The H200 is the exception: it borrows H100-SXM's constants with the compute efficiency
+    adjusted to its own measured large GEMM (:data:`OPERATOR_CEILING_ADJUSTED`).
+
     The rule: Hopper (H100 PCIe, H200) and Blackwell (B200, GB200) borrow H100-SXM (Hopper's
     persistent kernels are the nearest to Blackwell's of the three calibrated); GDDR6 PCIe
     cards (L40S, L4; Ada, like the A40's GA102 a graphics die) borrow A40; MI300X borrows
@@ -742,6 +811,8 @@ def transferred_operator_efficiency(gpu: str) -> OperatorEfficiency:
     name = match_gpu(gpu).name
     if name in OPERATOR_CALIBRATIONS:
         return OPERATOR_CALIBRATIONS[name]
+    if name in OPERATOR_CEILING_ADJUSTED:
+        return OPERATOR_CEILING_ADJUSTED[name]
     if name not in OPERATOR_TRANSFER:
         raise ValueError(
             f"gpu={gpu!r} ({name}) has no operator calibration and no transfer rule; "
@@ -758,3 +829,283 @@ def transferred_operator_efficiency(gpu: str) -> OperatorEfficiency:
             f"p90 {p90_pct:g}%); {base.source}"
         ),
     )
+
+
+# --------------------------------------------------------------------------------------------
+# the linear layers of a whole step (the serving model's linear-layer term)
+
+
+def step_gemm_shapes(model, tensor_parallel: int = 1):
+    """The GEMMs of one step's linear layers on one GPU of a tensor-parallel group.
+
+    Megatron/vLLM sharding: column-parallel up projections (``N`` split), row-parallel output
+    and down projections (``K`` split). Every projection of a layer is one GEMM (QKV fused;
+    gate and up fused); MLA's down projections of the query and the latent (``q_a``,
+    ``kv_a``) are one fused GEMM, split like the others so that the weights read match
+    :attr:`inferecon.ModelSpec.params_always_read` divided by the GPU count.
+
+    Parameters
+    ----------
+    model : str or ModelSpec
+        The model.
+    tensor_parallel : int
+        GPUs sharing each weight matrix (>= 1).
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(K, N, count)`` of the always-read GEMMs (``count`` = how many run per step, e.g. the
+        layer count; the LM head once) and ``(K, N)`` of one routed expert's two GEMMs (gate+up,
+        down; empty for a dense model), in elements.
+    """
+    from .specs import get_model
+
+    m = get_model(model)
+    tp = float(tensor_parallel)
+    if not (np.isfinite(tp) and tp >= 1):
+        raise ValueError(f"tensor_parallel must be >= 1; got {plain(tensor_parallel)!r}")
+    h, nh, L = m.hidden_size, m.n_heads, m.n_layers
+    shapes = []  # (K, N, count)
+    if m.attention == "gqa":
+        shapes += [(h, (nh + 2 * m.n_kv_heads) * m.head_dim / tp, L),
+                   (nh * m.head_dim / tp, h, L)]  # fmt: skip
+    else:
+        qk = m.qk_nope_head_dim + m.qk_rope_head_dim
+        down = m.kv_lora_rank + m.qk_rope_head_dim + (m.q_lora_rank or 0)
+        shapes.append((h, down / tp, L))
+        if m.q_lora_rank:
+            shapes.append((m.q_lora_rank, nh * qk / tp, L))
+        else:
+            shapes.append((h, nh * qk / tp, L))
+        shapes += [(m.kv_lora_rank, nh * (m.qk_nope_head_dim + m.v_head_dim) / tp, L),
+                   (nh * m.v_head_dim / tp, h, L)]  # fmt: skip
+    if m.n_dense_layers:
+        i = m.intermediate_size
+        shapes += [(h, 2 * i / tp, m.n_dense_layers), (i / tp, h, m.n_dense_layers)]
+    if m.n_experts:
+        moe = m.n_moe_layers
+        if m.n_shared_experts:
+            i = m.moe_intermediate_size * m.n_shared_experts
+            shapes += [(h, 2 * i / tp, moe), (i / tp, h, moe)]
+        shapes.append((h, m.n_experts / tp, moe))  # the router
+    shapes.append((h, m.vocab_size / tp, 1))  # the LM head
+    dense = np.array(shapes, dtype=float)
+    if m.n_experts:
+        i = m.moe_intermediate_size
+        experts = np.array([(h, 2 * i / tp), (i / tp, h)], dtype=float)
+    else:
+        experts = np.zeros((0, 2))
+    return dense[:, 0], dense[:, 1], dense[:, 2], experts
+
+
+MOE_ROUTING_KERNELS = 3
+"""Kernels a MoE layer launches besides its GEMMs and the activation a dense MLP also runs: the
+top-k selection of the router's scores (``topk_softmax``), sorting the (token, expert) pairs into
+padded per-expert blocks (``moe_align_block_size``) and summing each token's ``k`` weighted expert
+outputs (``moe_sum``): vLLM's fused MoE path (vllm-project/vllm,
+``vllm/model_executor/layers/fused_moe/fused_moe.py``, ``fused_topk`` and ``fused_experts_impl``;
+the router itself is a GEMM of :func:`step_gemm_shapes`, and the gather/scatter of rows is done
+inside the grouped GEMM through the sorted token ids). Each costs one operator launch of the GPU
+(``OperatorEfficiency.overhead_us``, fitted to Vidur's kernel timings) plus the bytes it moves."""
+
+MOE_QUANTIZE_KERNELS = 2
+"""Extra kernels of a MoE layer with fp8 or fp4 weights: the activations are quantised before
+each of the two grouped GEMMs (``moe_kernel_quantize_input`` in the same vLLM file)."""
+
+
+class _LinearTable:
+    """Seconds of one step's linear layers by tokens in the step, for one (model, GPU, weight
+    precision, tensor-parallel size, constants), tabulated lazily: a token count is computed
+    once (integers in blocks of :attr:`BLOCK`, vectorised), then looked up.
+
+    Each entry holds ``(dense_s, dense_compute_s, dense_memory_s, dense_compute_bound_s,
+    expert_s, expert_compute_s, expert_memory_s, expert_compute_bound_s)``: the summed GEMM
+    times of the always-read weights and of the routed experts (with their routing kernels),
+    the compute and memory seconds of the kernels chosen, and the time of the GEMMs whose
+    compute exceeds their memory time (for the ``bound`` column).
+    """
+
+    BLOCK = 256
+    _MAX_ENTRIES = 65_536
+    _DENSE_LIMIT = 1 << 15  # 2 MB per table at most: longer prompts are computed on call
+
+    def __init__(self, m, g, precision: str, tensor_parallel: int, eff, weight_bytes: float):
+        self.k, self.n, self.count, experts = step_gemm_shapes(m, tensor_parallel)
+        self.ek, self.en = experts[:, 0], experts[:, 1]
+        self.moe = (m.n_moe_layers, m.n_experts, m.n_experts_active) if m.n_experts else None
+        self.hidden = m.hidden_size
+        kernels = MOE_ROUTING_KERNELS + (MOE_QUANTIZE_KERNELS if weight_bytes < 2 else 0)
+        self.routing_launch_s = kernels * eff.overhead_us * 1e-6
+        self.routing_byte_s = 1.0 / (eff.bandwidth_efficiency * g.hbm_tb_s * 1e12)
+        self.peak = g.peak_tflops(precision) * 1e12
+        self.bw = g.hbm_tb_s * 1e12
+        self.sms = float(g.n_sm)
+        self.params = eff._vector()
+        self.w = float(weight_bytes)
+        self.dense = np.full((1, 8), np.nan)
+        self.ops_cache: dict[float, list] = {}
+        self.totals: dict[float, float] = {}
+
+    def _gemm_rows(self, tokens: np.ndarray):
+        """``(M, K, N, groups, weight)`` of every GEMM of every token count (the always-read
+        GEMMs of each count, then the routed experts'), ``weight`` = how many run per step."""
+        from .specs import distinct_experts
+
+        t = np.asarray(tokens, dtype=float)
+        u, s = len(t), len(self.k)
+        m = [np.repeat(t, s)]
+        k, n = [np.tile(self.k, u)], [np.tile(self.n, u)]
+        groups, weight = [np.ones(u * s)], [np.tile(self.count, u)]
+        if self.moe is not None:
+            layers, n_exp, active = self.moe
+            touched = np.asarray(distinct_experts(n_exp, active, t), dtype=float)
+            e = len(self.ek)
+            m.append(np.repeat(t * active / touched, e))
+            k.append(np.tile(self.ek, u))
+            n.append(np.tile(self.en, u))
+            groups.append(np.repeat(touched, e))
+            weight.append(np.full(u * e, float(layers)))
+        return tuple(np.concatenate(v) for v in (m, k, n, groups, weight))
+
+    def _reduce(self, u: int, seconds, compute_s, memory_s, weight) -> np.ndarray:
+        """The ``(u, 8)`` entries from the per-GEMM seconds of :meth:`_gemm_rows`' order."""
+        out = np.zeros((u, 8))
+        s = len(self.k)
+        for col, lo, hi, width in ((0, 0, u * s, s), (4, u * s, len(seconds), len(self.ek))):
+            if hi <= lo:
+                continue
+            tt, c, mm = (v[lo:hi].reshape(u, width) * weight[lo:hi].reshape(u, width)
+                         for v in (seconds, compute_s, memory_s))  # fmt: skip
+            out[:, col], out[:, col + 1], out[:, col + 2] = tt.sum(1), c.sum(1), mm.sum(1)
+            out[:, col + 3] = (tt * (c >= mm)).sum(1)
+        return out
+
+    def _compute(self, tokens: np.ndarray) -> np.ndarray:
+        return _compute_tables([(self, np.asarray(tokens, dtype=float))])[0]
+
+    def _routing(self, tokens: np.ndarray) -> np.ndarray:
+        """Entries (added to the experts' columns) of the routing kernels of every MoE layer
+        (:data:`MOE_ROUTING_KERNELS`): a launch each, and the memory traffic of summing each
+        token's ``k`` expert outputs (``T k`` bf16 rows of ``hidden`` read, ``T`` written)."""
+        layers, _, active = self.moe
+        memory_s = layers * 2.0 * tokens * (active + 1) * self.hidden * self.routing_byte_s
+        out = np.zeros((len(tokens), 8))
+        out[:, 4] = layers * self.routing_launch_s + memory_s
+        out[:, 6] = memory_s
+        return out
+
+    def _store(self, tokens: np.ndarray, values: np.ndarray) -> None:
+        """Keep entries for the scalar lookups (:meth:`ops`, :meth:`total_s`)."""
+        if len(self.ops_cache) > self._MAX_ENTRIES:
+            self.ops_cache.clear()
+            self.totals.clear()
+        for t, v in zip(tokens.tolist(), values.tolist(), strict=True):
+            dense = _op_pair(v[0], v[1], v[2], v[3])
+            if self.moe is None:
+                self.ops_cache[t] = [dense]
+            else:
+                self.ops_cache[t] = [dense, _op_pair(v[4], v[5], v[6], v[7])]
+            self.totals[t] = v[0] + v[4]
+
+    def _fill(self, token: float) -> None:
+        if token == int(token) and token >= 1:
+            start = (int(token) - 1) // self.BLOCK * self.BLOCK + 1
+            block = np.arange(start, start + self.BLOCK, dtype=float)
+        else:
+            block = np.array([float(token)])
+        self._store(block, self._compute(block))
+
+    def table(self, tokens) -> np.ndarray:
+        """Entries of ``tokens`` (an array, > 0): shape ``(len(tokens), 8)``.
+
+        Whole token counts up to :attr:`_DENSE_LIMIT` are kept in one array indexed by the
+        count (filled as asked, exactly the missing counts); others are computed on call.
+        """
+        return _tables_lookup([(self, tokens)])[0]
+
+    def _missing(self, tokens):
+        """``(whole counts or None, the counts to compute)`` for :func:`_tables_lookup`."""
+        t = np.asarray(tokens, dtype=float).ravel()
+        whole = t.astype(np.int64)
+        if not (len(t) and (whole == t).all() and whole.max() < self._DENSE_LIMIT):
+            return None, t
+        top = int(whole.max())
+        if top >= len(self.dense):
+            grown = np.full((max(top + 1, 2 * len(self.dense)), 8), np.nan)
+            grown[: len(self.dense)] = self.dense
+            self.dense = grown
+        missing = np.isnan(self.dense[whole, 0])
+        return whole, (np.unique(whole[missing]).astype(float) if missing.any() else None)
+
+    def ops(self, tokens: float) -> list:
+        """``[(compute s, memory s)]`` of the step's linear operations over ``tokens`` rows:
+        the always-read GEMMs, and for MoE models the routed experts; ``max`` of each pair is
+        its time."""
+        out = self.ops_cache.get(tokens)
+        if out is None:
+            self._fill(tokens)
+            out = self.ops_cache[tokens]
+        return out
+
+    def total_s(self, tokens: float) -> float:
+        """Seconds of all the step's linear layers over ``tokens`` rows."""
+        out = self.totals.get(tokens)
+        if out is None:
+            self._fill(tokens)
+            out = self.totals[tokens]
+        return out
+
+
+def _tables_lookup(requests) -> list:
+    """Entries of ``(table, tokens)`` requests, computing every table's missing counts in one
+    vectorised call (:func:`_compute_tables`)."""
+    plans = [tab._missing(tokens) for tab, tokens in requests]
+    todo = [(requests[i][0], need) for i, (_, need) in enumerate(plans) if need is not None]
+    where = [i for i, (_, need) in enumerate(plans) if need is not None]
+    computed = dict(zip(where, _compute_tables(todo), strict=True)) if todo else {}
+    out = []
+    for i, (whole, need) in enumerate(plans):
+        tab = requests[i][0]
+        if whole is None:
+            out.append(computed[i])
+            continue
+        if need is not None:
+            tab.dense[need.astype(np.int64)] = computed[i]
+        out.append(tab.dense[whole])
+    return out
+
+
+def _compute_tables(requests) -> list:
+    """Entries of several tables at once (one vectorised call of the GEMM model per GPU and
+    precision): ``requests`` is a list of ``(table, tokens)``; returns one ``(len(tokens), 8)``
+    array per request."""
+    out: list = [None] * len(requests)
+    by_physics: dict = {}
+    for i, (tab, _) in enumerate(requests):
+        key = (tab.peak, tab.bw, tab.sms, tab.w, tuple(tab.params))
+        by_physics.setdefault(key, []).append(i)
+    for idx in by_physics.values():
+        rows = [requests[i][0]._gemm_rows(requests[i][1]) for i in idx]
+        m, k, n, groups, weight = (np.concatenate(v) for v in zip(*rows, strict=True))
+        tab0 = requests[idx[0]][0]
+        seconds, compute_s, memory_s = _gemm_parts(
+            m, k, n, tab0.peak, tab0.bw, tab0.sms, tab0.params, tab0.w, groups
+        )
+        start = 0
+        for i, r in zip(idx, rows, strict=True):
+            stop = start + len(r[0])
+            tab, tokens = requests[i]
+            out[i] = tab._reduce(len(tokens), seconds[start:stop], compute_s[start:stop],
+                                 memory_s[start:stop], weight[start:stop])  # fmt: skip
+            if tab.moe is not None:
+                out[i] += tab._routing(np.asarray(tokens, dtype=float))
+            start = stop
+    return out
+
+
+def _op_pair(total_s, compute_s, memory_s, compute_bound_s):
+    """One ``(compute s, memory s)`` pair whose larger element is ``total_s`` (the GEMMs' time)
+    and whose larger side says which bound most of that time is."""
+    if compute_bound_s >= total_s - compute_bound_s:
+        return (float(total_s), float(min(memory_s, total_s)))
+    return (float(min(compute_s, total_s)), float(total_s))

@@ -10,10 +10,14 @@ operator by Yuan et al. 2024, "LLM Inference Unveiled", arXiv:2402.16363). A ste
     step = linear + attention + comm + overhead
 
 * **linear**: the matrix products over the step's ``T`` tokens (attention projections, MLP or
-  experts, LM head): ``max(weight bytes / (bandwidth * memory), 2 N_active T / (peak *
-  gemm_share(T)))``, where ``gemm_share(T) = compute * T / (T + compute_half_tokens)`` grows
-  with the tokens per step (a decode GEMM over a few rows wastes most of each tensor-core tile);
-  MoE experts are costed separately over the tokens each expert receives;
+  experts, router, LM head). A calibrated engine (``Efficiency.operator_model``) costs each GEMM
+  with the tile-and-wave model of :mod:`inferecon.operator_times` (tile and wave quantization
+  over the GPU's SMs, split-K, the memory-bound region of reading the weight once, a launch
+  overhead) using the GPU's operator constants fitted to measured kernel timings
+  (:func:`inferecon.transferred_operator_efficiency`); MoE layers run the touched experts as one
+  grouped GEMM over the rows each receives. Other efficiencies (the ceiling, floats) use
+  ``max(weight bytes / (bandwidth * memory), 2 N_active T / (peak * gemm_share(T)))`` with
+  ``gemm_share(T) = compute * T / (T + compute_half_tokens)`` (1 at the ceiling);
 * **attention**: ``max(KV bytes / (bandwidth * memory * parallelism), attention FLOPs / (peak *
   attention_compute))``; decode attention runs one thread block per (sequence, KV head), and
   with fewer blocks than the GPU's SMs can keep busy the KV cache streams slower
@@ -39,6 +43,11 @@ Byte and FLOP counts (all stated so they can be checked):
   ``k`` at batch 1, all ``E`` for large batches; each touched expert multiplies ``T k /
   touched`` rows. Shared experts and dense layers are always read. FLOPs count only the ``k``
   active experts per token. Real routers are imbalanced; this is the uniform-routing estimate.
+  A calibrated engine runs each MoE layer's touched experts as one grouped GEMM (each expert's
+  rows padded to the tile, as vLLM's fused MoE kernel pads them to its block size) and pays for
+  the routing kernels around it (top-k, block alignment, the sum of the ``k`` outputs; plus
+  activation quantisation for fp8/fp4 weights: :data:`inferecon.MOE_ROUTING_KERNELS`) at the
+  GPU's measured launch cost each.
 * KV cache: GQA stores K and V per KV head, ``2 * layers * kv_heads * head_dim`` values per
   token. DeepSeek's multi-head latent attention (MLA) stores one compressed latent plus a
   decoupled RoPE key, ``layers * (kv_lora_rank + qk_rope_head_dim)`` values per token
@@ -56,10 +65,13 @@ Byte and FLOP counts (all stated so they can be checked):
 * Tensor parallelism over ``n`` GPUs splits weights, FLOPs and GQA KV heads (KV heads are
   replicated when ``n`` exceeds them; the MLA latent is replicated on every GPU). It adds two
   ring all-reduces of the ``tokens x hidden`` bf16 activations per layer, each taking
-  ``2 (n-1)/n * bytes / link bandwidth + latency``, not overlapped with compute. The latency
-  (``allreduce_latency_us``) is the efficiency's: 0 at the physical ceiling, 8 us for a
-  calibrated engine (:data:`inferecon.ALLREDUCE_LATENCY_US`, near Vidur's measured 2-GPU
-  floor).
+  ``latency + 2 (n-1)/n * bytes / bus bandwidth``, not overlapped with compute. At the physical
+  ceiling (and for float efficiencies) the latency is 0 and the bandwidth the datasheet link's;
+  a calibrated engine takes both from NCCL timings measured on A100 and H100 nodes
+  (:func:`inferecon.allreduce_parameters`, :data:`inferecon.COLLECTIVE_FITS`: 27-43 us on a
+  DGX), other GPUs by the documented rule of :data:`inferecon.COLLECTIVE_NODES`. A prompt's KV
+  cache moves between disaggregated pools in one send/recv per GPU
+  (:meth:`IterationCost.kv_transfer_s`).
 * Power per GPU ``= idle + (TDP - idle) * min(1, w_mem * u_mem + w_compute * u_compute)``,
   where ``u`` are the achieved fractions of peak bandwidth and FLOP/s; the weights are
   calibrated (both 1 when uncalibrated). Facility energy multiplies by the PUE.
@@ -69,6 +81,7 @@ Byte and FLOP counts (all stated so they can be checked):
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -81,7 +94,14 @@ from ._validate import (
     require_positive,
     scalar_or_array,
 )
+from .collectives import allreduce_parameters, send_recv_parameters
 from .efficiency import Efficiency, as_efficiency
+from .operator_times import (
+    OperatorEfficiency,
+    _LinearTable,
+    _tables_lookup,
+    transferred_operator_efficiency,
+)
 from .specs import (
     ACTIVATION_BYTES,
     PRECISION_BYTES,
@@ -433,23 +453,54 @@ def max_batch(
 # --------------------------------------------------------------------------- the step
 
 
-def _latency(e: Efficiency, allreduce_latency_us) -> float:
-    if allreduce_latency_us is None:
-        return e.allreduce_latency_us
-    return require_in_range("allreduce_latency_us", allreduce_latency_us, 0.0, 1e6)
+def _allreduce_terms(e: Efficiency, g: GPUSpec, n, allreduce_latency_us, link_gb_s):
+    """``(latency_us, bus_bandwidth_gb_s)`` of one all-reduce per row of GPU counts ``n``.
 
-
-def _comm_s(m: ModelSpec, g: GPUSpec, tokens, n, latency_us, link_gb_s):
-    if np.all(n == 1):
-        return np.zeros(np.broadcast(tokens, n).shape)
-    bw = link_gb_s if link_gb_s is not None else g.interconnect_gb_s
-    if not np.isfinite(bw):
+    A measured engine (:attr:`Efficiency.measured_communication`) uses the measured fits of
+    :func:`inferecon.allreduce_parameters`; the physical ceiling and the overhead-free float
+    efficiencies use the datasheet link and no latency. An explicit latency or link bandwidth
+    wins either way."""
+    if allreduce_latency_us is not None:
+        require_in_range("allreduce_latency_us", allreduce_latency_us, 0.0, 1e6)
+    nn = np.asarray(n, dtype=float)
+    latency = np.zeros(nn.shape)
+    bus = np.full(nn.shape, np.nan)
+    if e.measured_communication:
+        for k in np.unique(nn[nn > 1]).tolist():
+            lat, bw = _allreduce_fit(g, int(k)) if link_gb_s is None else (
+                _allreduce_fit(g, int(k))[0], link_gb_s)  # fmt: skip
+            latency[nn == k], bus[nn == k] = lat, bw
+    else:
+        bus[:] = link_gb_s if link_gb_s is not None else g.interconnect_gb_s
+    if allreduce_latency_us is not None:
+        latency[:] = allreduce_latency_us
+    if (nn > 1).any() and not np.isfinite(bus[nn > 1]).all():
         raise ValueError(
             f"{g.name} has no interconnect bandwidth in data/gpus.csv; pass interconnect_gb_s "
             "to model tensor parallelism on it"
         )
+    return latency, bus
+
+
+@functools.lru_cache(maxsize=256)
+def _allreduce_fit(g: GPUSpec, n: int) -> tuple[float, float]:
+    return allreduce_parameters(g, n)
+
+
+@functools.lru_cache(maxsize=64)
+def _send_recv_fit(g: GPUSpec) -> tuple[float, float]:
+    return send_recv_parameters(g)
+
+
+def _comm_s(m: ModelSpec, g: GPUSpec, e: Efficiency, tokens, n, allreduce_latency_us, link_gb_s):
+    """Seconds of a step's tensor-parallel all-reduces: two per layer of the ``tokens x hidden``
+    bf16 activations, each ``latency + 2 (n-1)/n * bytes / bus bandwidth``."""
+    if np.all(n == 1):
+        return np.zeros(np.broadcast(tokens, n).shape)
+    latency_us, bus_gb_s = _allreduce_terms(e, g, n, allreduce_latency_us, link_gb_s)
     msg = tokens * m.hidden_size * ACTIVATION_BYTES
-    per = 2.0 * (n - 1) / n * msg / (bw * 1e9) + latency_us * 1e-6
+    with np.errstate(invalid="ignore"):
+        per = 2.0 * (n - 1) / n * msg / (bus_gb_s * 1e9) + latency_us * 1e-6
     return np.where(n > 1, 2 * m.n_layers * per, 0.0)
 
 
@@ -458,6 +509,46 @@ def _attention_blocks(m: ModelSpec, sequences, n):
     if m.attention == "mla":
         return np.full(np.broadcast(sequences, n).shape, np.inf)
     return np.asarray(sequences, dtype=float) * m.n_kv_heads / _kv_shard(m, n)
+
+
+@functools.lru_cache(maxsize=128)
+def _linear_table(m: ModelSpec, g: GPUSpec, precision: str, tensor_parallel: int):
+    """The lazily filled table of linear-layer seconds by tokens per step for one configuration
+    (:class:`inferecon.operator_times._LinearTable`), with the GPU's operator constants."""
+    return _LinearTable(
+        m, g, precision, tensor_parallel, _operator_efficiency(g), PRECISION_BYTES[precision]
+    )
+
+
+@functools.lru_cache(maxsize=64)
+def _operator_efficiency(g: GPUSpec) -> OperatorEfficiency:
+    """The GPU's stored operator constants, or those its transfer rule borrows; a GPU the
+    tables do not know borrows H100-SXM's (the rule for architectures without timings)."""
+    if not g.n_sm:
+        raise ValueError(
+            f"{g.name} has no SM count (n_sm): the GEMM time model of the calibrated efficiency "
+            "needs it; set GPUSpec.n_sm or pass an efficiency with operator_model=False"
+        )
+    try:
+        return transferred_operator_efficiency(g.name)
+    except ValueError:
+        return transferred_operator_efficiency("H100-SXM")
+
+
+def _operator_linear(m, g, precision, n, tokens) -> np.ndarray:
+    """Rows of :class:`_LinearTable` (``(len(tokens), 8)``) for per-row GPU counts ``n``."""
+    t = np.asarray(tokens, dtype=float).ravel()
+    nn = np.asarray(n, dtype=float).ravel()
+    if (len(nn) == 1 or (nn == nn[0]).all()) and (t > 0).all():
+        return _linear_table(m, g, precision, int(nn[0])).table(t)
+    nn = np.broadcast_to(nn, t.shape) if len(nn) == 1 else nn
+    out = np.zeros((len(t), 8))
+    live = t > 0
+    sels = [live & (nn == k) for k in np.unique(nn[live]).tolist()]
+    requests = [(_linear_table(m, g, precision, int(nn[sel][0])), t[sel]) for sel in sels]
+    for sel, values in zip(sels, _tables_lookup(requests), strict=True):
+        out[sel] = values
+    return out
 
 
 def _step(m, g, e: Efficiency, precision, n, *, tokens, attn_flops, attn_bytes, attn_blocks,
@@ -473,14 +564,29 @@ def _step(m, g, e: Efficiency, precision, n, *, tokens, attn_flops, attn_bytes, 
     bw = g.hbm_tb_s * 1e12 * e.memory
     dense_f, dense_b, exp_f, exp_b, exp_rows = _linear_parts(m, tokens, w_bytes)
     kv_shard = _kv_shard(m, n)
+    par = e.attention_parallelism(attn_blocks, g.n_sm)
+    t_ac = attn_flops / n / (peak * e.attention_share)
+    t_am = attn_bytes / kv_shard / (bw * par)
+    if e.operator_model:
+        lin = _operator_linear(m, g, precision, n, tokens).reshape(np.shape(tokens) + (8,))
+        norms_s = (m.n_layers * 2 + 1) * m.hidden_size * w_bytes / n / bw  # params_breakdown
+        linear_s = lin[..., 0] + lin[..., 4] + norms_s
+        attention_s = np.maximum(t_ac, t_am)
+        work = linear_s + attention_s
+        compute_s = lin[..., 1] + lin[..., 5] + t_ac
+        memory_s = lin[..., 2] + lin[..., 6] + norms_s + t_am
+        chosen_c = lin[..., 3] + lin[..., 7] + np.where(t_ac > t_am, t_ac, 0.0)
+        bound = np.where(chosen_c > work - chosen_c, "compute", "memory")
+        overhead_s = e.overhead_s(m.n_layers)
+        step_s = work + comm_s + overhead_s
+        return _step_result(m, g, e, n, peak, dense_f, dense_b, exp_f, exp_b, attn_flops,
+                            attn_bytes, kv_shard, compute_s, memory_s, linear_s, attention_s,
+                            comm_s, overhead_s, step_s, bound)  # fmt: skip
     with np.errstate(divide="ignore", invalid="ignore"):
         t_dc = dense_f / n / (peak * e.gemm_share(tokens))
         t_ec = np.where(exp_f > 0, exp_f / n / (peak * e.gemm_share(np.maximum(exp_rows, 1e-9))), 0)
     t_dm = dense_b / n / bw
     t_em = exp_b / n / bw
-    par = e.attention_parallelism(attn_blocks, g.n_sm)
-    t_ac = attn_flops / n / (peak * e.attention_share)
-    t_am = attn_bytes / kv_shard / (bw * par)
     compute_s = t_dc + t_ec + t_ac
     memory_s = t_dm + t_em + t_am
     if e.sequential:
@@ -497,6 +603,14 @@ def _step(m, g, e: Efficiency, precision, n, *, tokens, attn_flops, attn_bytes, 
         attention_s = work - linear_s
     overhead_s = e.overhead_s(m.n_layers)
     step_s = work + comm_s + overhead_s
+    return _step_result(m, g, e, n, peak, dense_f, dense_b, exp_f, exp_b, attn_flops, attn_bytes,
+                        kv_shard, compute_s, memory_s, linear_s, attention_s, comm_s, overhead_s,
+                        step_s, bound)  # fmt: skip
+
+
+def _step_result(m, g, e, n, peak, dense_f, dense_b, exp_f, exp_b, attn_flops, attn_bytes,
+                 kv_shard, compute_s, memory_s, linear_s, attention_s, comm_s, overhead_s,
+                 step_s, bound) -> dict:  # fmt: skip
     flops = (dense_f + exp_f + attn_flops) / n
     bytes_ = (dense_b + exp_b) / n + attn_bytes / kv_shard
     u_mem = bytes_ / (step_s * g.hbm_tb_s * 1e12)
@@ -582,6 +696,63 @@ def _energy_cost_columns(s: dict, n, tokens, pue: float, usd_per_gpu_hour) -> di
     }
 
 
+def _decode_core(m, g, e, precision, kv_precision, n, batch, context_tokens,
+                 allreduce_latency_us, interconnect_gb_s):  # fmt: skip
+    """Flattened ``batch``, ``context``, ``n``, the KV bytes read and the step (:func:`_step`)
+    of decode steps; the arguments already checked (:func:`_prepare`)."""
+    b, c, n = np.broadcast_arrays(
+        np.asarray(batch, dtype=float), np.asarray(context_tokens, dtype=float), n
+    )
+    b, c, n = b.ravel(), c.ravel(), n.ravel()
+    w = PRECISION_BYTES[precision]
+    kvb = kv_bytes_per_token(m, kv_precision)
+    kv_bytes = b * m.attended_positions(c + 1.0) * kvb
+    attn_flops = b * m.attention_flops_per_token_per_context() * m.attended_positions(c)
+    s = _step(
+        m, g, e, precision, n, tokens=b, attn_flops=attn_flops, attn_bytes=kv_bytes,
+        attn_blocks=_attention_blocks(m, b, n), w_bytes=w,
+        comm_s=_comm_s(m, g, e, b, n, allreduce_latency_us, interconnect_gb_s),
+    )  # fmt: skip
+    return b, c, n, kv_bytes, s
+
+
+def _memory_fit(m, g, b, c, precision, kv_precision, n, mf, check_memory):
+    """Memory needed per GPU (GB), the largest batch that fits and whether each row fits;
+    raises the out-of-memory message when ``check_memory`` and a row does not fit."""
+    w = PRECISION_BYTES[precision]
+    kvb = kv_bytes_per_token(m, kv_precision)
+    need = _memory_needed_gb(m, b, c, w, kvb, n)
+    usable = g.memory_gb * mf
+    fits_b = max_batch(m, g, c, precision, kv_precision, n, mf)
+    fits = need <= usable
+    if check_memory and not fits.all():
+        i = int(np.flatnonzero(~fits)[0])
+        msg = _oom_message(
+            m, g, b[i], c[i], need[i], usable, fits_b[i], n[i], precision, kv_precision
+        )
+        raise ValueError(msg)
+    return need, fits_b, fits
+
+
+def _prefill_core(m, g, e, precision, kv_precision, n, prompt_tokens, batch,
+                  allreduce_latency_us, interconnect_gb_s):  # fmt: skip
+    """Flattened ``prompt``, ``batch``, ``n``, the tokens and the step of prefill passes."""
+    p, b, n = np.broadcast_arrays(
+        np.asarray(prompt_tokens, dtype=float), np.asarray(batch, dtype=float), n
+    )
+    p, b, n = p.ravel(), b.ravel(), n.ravel()
+    tokens = p * b
+    w = PRECISION_BYTES[precision]
+    kvb = kv_bytes_per_token(m, kv_precision)
+    attn = b * m.attention_flops_per_token_per_context() * m.prefill_attended_positions(p)
+    s = _step(
+        m, g, e, precision, n, tokens=tokens, attn_flops=attn, attn_bytes=tokens * kvb,
+        attn_blocks=np.full_like(tokens, np.inf), w_bytes=w,
+        comm_s=_comm_s(m, g, e, tokens, n, allreduce_latency_us, interconnect_gb_s),
+    )  # fmt: skip
+    return p, b, n, tokens, s
+
+
 # --------------------------------------------------------------------------- performance
 
 
@@ -639,10 +810,12 @@ def decode_performance(
         Raise ``ValueError`` (saying how much is needed and what fits) when a configuration
         does not fit; with ``False`` such rows are computed and flagged ``fits = False``.
     allreduce_latency_us : float, optional
-        Latency of one tensor-parallel all-reduce (us); by default the efficiency's
-        (:attr:`inferecon.Efficiency.allreduce_latency_us`: 0 at the ceiling).
+        Latency of one tensor-parallel all-reduce (us); by default the measured one for a
+        calibrated engine (:func:`inferecon.allreduce_parameters`), 0 at the ceiling
+        (:attr:`inferecon.Efficiency.measured_communication`).
     interconnect_gb_s : float, optional
-        GPU-to-GPU bandwidth per direction (GB/s); the GPU's ``interconnect_gb_s`` by default.
+        GPU-to-GPU bandwidth per direction (GB/s); by default the measured bus bandwidth for a
+        calibrated engine and the GPU's ``interconnect_gb_s`` at the ceiling.
     allow_weight_only : bool
         Accept a precision the GPU has no tensor cores for, as weight-only quantisation
         (weights stored in it, arithmetic at the next wider format the GPU has).
@@ -675,30 +848,11 @@ def decode_performance(
     require_positive("batch", batch)
     require_positive("context_tokens", context_tokens)
     mf = require_in_range("memory_fraction", memory_fraction, 0.0, 1.0, low_open=True)
-    b, c, n = np.broadcast_arrays(
-        np.asarray(batch, dtype=float), np.asarray(context_tokens, dtype=float), n
-    )
-    b, c, n = b.ravel(), c.ravel(), n.ravel()
+    b, c, n, kv_bytes, s = _decode_core(m, g, e, precision, kv_precision, n, batch,
+                                        context_tokens, allreduce_latency_us,
+                                        interconnect_gb_s)  # fmt: skip
     w = PRECISION_BYTES[precision]
-    kvb = kv_bytes_per_token(m, kv_precision)
-
-    kv_bytes = b * m.attended_positions(c + 1.0) * kvb
-    attn_flops = b * m.attention_flops_per_token_per_context() * m.attended_positions(c)
-    s = _step(
-        m, g, e, precision, n, tokens=b, attn_flops=attn_flops, attn_bytes=kv_bytes,
-        attn_blocks=_attention_blocks(m, b, n), w_bytes=w,
-        comm_s=_comm_s(m, g, b, n, _latency(e, allreduce_latency_us), interconnect_gb_s),
-    )  # fmt: skip
-    need = _memory_needed_gb(m, b, c, w, kvb, n)
-    usable = g.memory_gb * mf
-    fits_b = max_batch(m, g, c, precision, kv_precision, n, mf)
-    fits = need <= usable
-    if check_memory and not fits.all():
-        i = int(np.flatnonzero(~fits)[0])
-        msg = _oom_message(
-            m, g, b[i], c[i], need[i], usable, fits_b[i], n[i], precision, kv_precision
-        )
-        raise ValueError(msg)
+    need, fits_b, fits = _memory_fit(m, g, b, c, precision, kv_precision, n, mf, check_memory)
     step_s = s["step"]
     tps = b / step_s
     return pd.DataFrame(
@@ -772,19 +926,8 @@ def prefill_performance(
     )  # fmt: skip
     require_positive("prompt_tokens", prompt_tokens)
     require_positive("batch", batch)
-    p, b, n = np.broadcast_arrays(
-        np.asarray(prompt_tokens, dtype=float), np.asarray(batch, dtype=float), n
-    )
-    p, b, n = p.ravel(), b.ravel(), n.ravel()
-    tokens = p * b
-    w = PRECISION_BYTES[precision]
-    kvb = kv_bytes_per_token(m, kv_precision)
-    attn = b * m.attention_flops_per_token_per_context() * m.prefill_attended_positions(p)
-    s = _step(
-        m, g, e, precision, n, tokens=tokens, attn_flops=attn, attn_bytes=tokens * kvb,
-        attn_blocks=np.full_like(tokens, np.inf), w_bytes=w,
-        comm_s=_comm_s(m, g, tokens, n, _latency(e, allreduce_latency_us), interconnect_gb_s),
-    )  # fmt: skip
+    p, b, n, tokens, s = _prefill_core(m, g, e, precision, kv_precision, n, prompt_tokens, batch,
+                                       allreduce_latency_us, interconnect_gb_s)  # fmt: skip
     return pd.DataFrame(
         {
             **_config_columns(m, g, precision, kv_precision, n),
@@ -857,34 +1000,31 @@ def serving_performance(
         np.asarray(output_tokens, dtype=float),
     )
     b, p, o = b.ravel(), p.ravel(), o.ravel()
-    kw = dict(kv_precision=kv_precision, tensor_parallel=tensor_parallel,
-              usd_per_gpu_hour=usd_per_gpu_hour, pue=pue,
-              allow_weight_only=allow_weight_only)  # fmt: skip
-    final = decode_performance(
-        model, gpu, b, p + o, precision, efficiency,
-        memory_fraction=memory_fraction, check_memory=check_memory, **kw,
+    m, g, precision, kv_precision, e, n, price = _prepare(
+        model, gpu, precision, kv_precision, efficiency, tensor_parallel, pue, usd_per_gpu_hour,
+        allow_weight_only,
     )  # fmt: skip
-    dec = decode_performance(
-        model, gpu, b, p + (o + 1.0) / 2.0, precision, efficiency, check_memory=False, **kw
-    )
-    pre_eff = efficiency if prefill_efficiency is None else prefill_efficiency
-    pre = prefill_performance(model, gpu, p, 1, precision, pre_eff, **kw)
-    nn = dec["tensor_parallel"].to_numpy(float)
-    ttft_s = pre["step_ms"].to_numpy() / 1e3
-    tpot_s = dec["step_ms"].to_numpy() / 1e3
+    require_positive("batch", batch)
+    require_positive("prompt_tokens", prompt_tokens)
+    mf = require_in_range("memory_fraction", memory_fraction, 0.0, 1.0, low_open=True)
+    b, p, o, n = (v.ravel() for v in np.broadcast_arrays(b, p, o, n))
+    _, fits_b, fits = _memory_fit(m, g, b, p + o, precision, kv_precision, n, mf, check_memory)
+    *_, dec = _decode_core(m, g, e, precision, kv_precision, n, b, p + (o + 1.0) / 2.0, None, None)
+    pre_e = e if prefill_efficiency is None else as_efficiency(prefill_efficiency)
+    *_, pre = _prefill_core(m, g, pre_e, precision, kv_precision, n, p, 1.0, None, None)
+    nn = n
+    ttft_s = pre["step"]
+    tpot_s = dec["step"]
     cycle_s = b * ttft_s + o * tpot_s
     out_tps = b * o / cycle_s
-    energy_j = (
-        b * ttft_s * pre["power_w"].to_numpy() * nn + o * tpot_s * dec["power_w"].to_numpy() * nn
-    )
+    energy_j = b * ttft_s * pre["power_w"] * nn + o * tpot_s * dec["power_w"] * nn
     j_per_out = energy_j / (b * o)
-    price = get_gpu(gpu).usd_per_gpu_hour_mid if usd_per_gpu_hour is None else usd_per_gpu_hour
     return pd.DataFrame(
         {
-            "model": dec["model"],
-            "gpu": dec["gpu"],
-            "precision": dec["precision"],
-            "tensor_parallel": dec["tensor_parallel"],
+            "model": m.name,
+            "gpu": g.name,
+            "precision": precision,
+            "tensor_parallel": n.astype(np.int64),
             "batch": b.astype(np.int64),
             "prompt_tokens": p.astype(np.int64),
             "output_tokens": o.astype(np.int64),
@@ -899,8 +1039,8 @@ def serving_performance(
             "wh_per_response": j_per_out * o / 3600.0,
             "facility_wh_per_response": j_per_out * o / 3600.0 * pue,
             "bound": dec["bound"],
-            "fits": final["fits"],
-            "max_batch": final["max_batch"],
+            "fits": fits,
+            "max_batch": fits_b,
         }
     )
 
@@ -1071,19 +1211,29 @@ class IterationCost:
         )
         """GPU-to-GPU bandwidth per GPU (GB/s): tensor parallelism and KV-cache transfers."""
         if n > 1:
-            link = interconnect_gb_s if interconnect_gb_s is not None else g.interconnect_gb_s
-            if not np.isfinite(link):
-                raise ValueError(
-                    f"{g.name} has no interconnect bandwidth in data/gpus.csv; pass "
-                    "interconnect_gb_s to model tensor parallelism on it"
-                )
+            lat, bus = _allreduce_terms(e, g, np.array([n]), allreduce_latency_us,
+                                        interconnect_gb_s)  # fmt: skip
             self._comm_tok_s = (2 * m.n_layers * 2.0 * (n - 1) / n * m.hidden_size
-                                * ACTIVATION_BYTES / (link * 1e9))  # fmt: skip
-            self._comm_fixed_s = 2 * m.n_layers * _latency(e, allreduce_latency_us) * 1e-6
+                                * ACTIVATION_BYTES / (float(bus[0]) * 1e9))  # fmt: skip
+            self._comm_fixed_s = 2 * m.n_layers * float(lat[0]) * 1e-6
         else:
             self._comm_tok_s = self._comm_fixed_s = 0.0
+        # a prompt's KV cache handed from a prefill to a decode instance: one send/recv per GPU
+        if e.measured_communication and interconnect_gb_s is None:
+            try:
+                latency_us, kv_gb_s = _send_recv_fit(g)
+            except ValueError:  # no link bandwidth: kv_transfer_s says so when asked
+                latency_us, kv_gb_s = 0.0, math.nan
+            self._kv_latency_s = latency_us * 1e-6
+        else:
+            self._kv_latency_s, kv_gb_s = 0.0, self.interconnect_gb_s
+        self._kv_tok_transfer_s = self._kv_tok_b / (kv_gb_s * 1e9)
         self._overhead_s = e.overhead_s(m.n_layers)
         self._window = m.n_sliding_layers > 0
+        # the GEMM time model: a lazily filled table of linear seconds by tokens per step
+        self._table = _linear_table(m, g, precision, int(n)) if e.operator_model else None
+        norms = (m.n_layers * 2 + 1) * m.hidden_size  # params_breakdown["norms"]
+        self._norms_s = norms * w / n / bw_e if e.operator_model else 0.0
         self._idle_w, self._span_w = g.idle_w, g.tdp_w - g.idle_w
         self._pw_m, self._pw_c = e.power_memory_weight, e.power_compute_weight
 
@@ -1102,9 +1252,18 @@ class IterationCost:
     def _linear_ops(self, tokens: float, touched: float) -> list[tuple[float, float]]:
         """(compute s, memory s) of each linear operation over ``tokens`` rows: the always-read
         weights, and for MoE models the routed experts (``touched`` of them, :meth:`_touched`,
-        over the rows each expert receives)."""
+        over the rows each expert receives).
+
+        Under the GEMM time model (``efficiency.operator_model``) the answer comes from a table
+        by token count whose MoE rows already hold ``_touched(tokens)`` experts: ``touched`` is
+        then ignored, so a caller that needs another expert count (expert parallelism) must
+        cost its experts itself (:mod:`inferecon.expert_parallel` does)."""
         if tokens <= 0:
             return []
+        if self._table is not None:
+            if self._norms_s:
+                return [*self._table.ops(tokens), (0.0, self._norms_s)]
+            return self._table.ops(tokens)
         ops = [(self._dense_row_s * (tokens + self._half), self._weights_s)]
         if self._moe is not None:
             layers, _, k, exp_b, exp_f = self._moe
@@ -1208,13 +1367,21 @@ class IterationCost:
         tokens = prefill_tokens + d
         if tokens <= 0:
             return self._overhead_s
-        lin_c = self._dense_row_s * (tokens + self._half)
-        lin_m = self._weights_s
         par = self._parallelism(d) if d > 0 else 1.0
         dec_m = self._kv_tok_s * (decode_context + d) / par if d > 0 else 0.0
         dec_c = self._pair_s * decode_context
         pre_m = self._kv_tok_s * (prefill_tokens + prefill_prefix_tokens)
         pre_c = self._pair_s * prefill_pairs
+        table = self._table
+        if table is not None:  # the GEMM time model, looked up by tokens per step
+            lin = table.totals.get(tokens)
+            if lin is None:
+                lin = table.total_s(tokens)
+            return (lin + self._norms_s + (dec_c if dec_c > dec_m else dec_m)
+                    + (pre_c if pre_c > pre_m else pre_m) + self._comm_tok_s * tokens
+                    + self._comm_fixed_s + self._overhead_s)  # fmt: skip
+        lin_c = self._dense_row_s * (tokens + self._half)
+        lin_m = self._weights_s
         if self._seq:
             work = (
                 (lin_c if lin_c > lin_m else lin_m)
@@ -1320,9 +1487,11 @@ class IterationCost:
     def kv_transfer_s(self, prompt_tokens: float) -> float:
         """Seconds to move one prompt's KV cache from a prefill instance to a decode instance.
 
-        Each GPU sends its shard of the cache over its own link (``interconnect_gb_s`` of
-        ``data/gpus.csv``, or the value passed to the constructor): bandwidth only, no latency
-        (none is sourced).
+        Each GPU sends its shard of the cache to its peer in one point-to-point transfer,
+        ``latency + bytes / bandwidth`` (:func:`inferecon.send_recv_time_us`). A measured engine
+        (:attr:`Efficiency.measured_communication`) takes both from the measured send/recv fit
+        of its node (:func:`inferecon.send_recv_parameters`); the physical ceiling, a float
+        efficiency or an explicit ``interconnect_gb_s`` uses that link bandwidth and no latency.
 
         Parameters
         ----------
@@ -1339,13 +1508,11 @@ class IterationCost:
         ValueError
             When the GPU has no interconnect bandwidth.
         """
-        if not np.isfinite(self.interconnect_gb_s):
+        if not np.isfinite(self._kv_tok_transfer_s):
             raise ValueError(f"{self.gpu.name} has no interconnect bandwidth in data/gpus.csv "
                              "to move the KV cache between pools")  # fmt: skip
         tokens = np.asarray(prompt_tokens, dtype=float)
-        return scalar_or_array(
-            tokens * self.kv_bytes_per_token_per_gpu / (self.interconnect_gb_s * 1e9)
-        )
+        return scalar_or_array(self._kv_latency_s + tokens * self._kv_tok_transfer_s)
 
     def kv_capacity_tokens(self, memory_fraction: float = DEFAULT_MEMORY_FRACTION) -> int:
         """Tokens of KV cache that fit beside the weights on each GPU of the instance.
@@ -1366,3 +1533,69 @@ class IterationCost:
             - weight_memory_gb(self.model, self.precision, self.tensor_parallel) * 1e9
         )
         return max(int(free // self._kv_tok_b), 0)
+
+    def step_tables(self, max_tokens: int) -> dict:
+        """The step model as numbers, for the compiled scheduler loop (``batching_core``).
+
+        An iteration's time (:meth:`iteration`) depends on its token count through the linear
+        layers only (:meth:`_linear_ops`; a MoE model's experts touched are a function of the
+        token count too); the rest is a few coefficients. The tables hold the linear layers'
+        seconds at every whole token count from 0; they are computed once per instance and
+        grown on demand (a call with a larger ``max_tokens`` extends them).
+
+        Parameters
+        ----------
+        max_tokens : int
+            The largest token count the tables must cover (>= 0).
+
+        Returns
+        -------
+        dict
+            ``linear_max_s``, ``linear_compute_s``, ``linear_memory_s``: arrays over token
+            counts ``0..n`` (``n >= max_tokens``) of the sum over linear operations of
+            max(compute s, memory s) (a real engine, ``sequential``), of the compute seconds
+            and of the memory seconds (the ceiling: one roofline of the sums);
+            ``kv_token_s`` (s per cached token read), ``pair_s`` (s per query-key pair),
+            ``blocks_per_sequence`` and ``blocks_need`` (the attention thread-block limit),
+            ``comm_token_s`` and ``comm_fixed_s`` (tensor-parallel communication per token
+            and per iteration), ``overhead_s`` (per iteration), ``sequential`` (bool) and
+            ``sliding_window`` (bool: the attention terms then bend, and the tables alone do
+            not give :meth:`iteration`).
+
+        Raises
+        ------
+        ValueError
+            If ``max_tokens`` is negative or not a whole number.
+        """
+        require_in_range("max_tokens", max_tokens, 0, 1e9)
+        if max_tokens != round(max_tokens):
+            raise ValueError(f"max_tokens must be a whole number; got {plain(max_tokens)!r}")
+        tables = self.__dict__.get("_step_tables")
+        have = 0 if tables is None else len(tables["linear_max_s"])
+        if have <= max_tokens:
+            grown = {"linear_max_s": [], "linear_compute_s": [], "linear_memory_s": []}
+            for x in range(have, int(max_tokens) + 1):
+                worst = compute = memory = 0  # summed in the order iteration() sums them
+                for c, mm in self._linear_ops(float(x), self._touched(float(x))):
+                    worst += max(c, mm)
+                    compute += c
+                    memory += mm
+                grown["linear_max_s"].append(worst)
+                grown["linear_compute_s"].append(compute)
+                grown["linear_memory_s"].append(memory)
+            tables = {
+                **(tables or {}),
+                **{k: np.concatenate([tables[k] if tables else np.empty(0),
+                                      np.asarray(v, dtype=float)]) for k, v in grown.items()},
+                "kv_token_s": self._kv_tok_s,
+                "pair_s": self._pair_s,
+                "blocks_per_sequence": float(self._blocks_per_seq),
+                "blocks_need": float(self._blocks_need),
+                "comm_token_s": self._comm_tok_s,
+                "comm_fixed_s": self._comm_fixed_s,
+                "overhead_s": float(self._overhead_s),
+                "sequential": self._seq,
+                "sliding_window": bool(self._window),
+            }  # fmt: skip
+            self.__dict__["_step_tables"] = tables
+        return tables

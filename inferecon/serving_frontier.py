@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ._validate import renamed_parameters, require_in_range, require_positive
+from .expert_parallel import EXPERT_PARALLEL_SIZES, expert_parallel_serving_performance
 from .factory_assumptions import _arr, default_all_in_kw_per_gpu
 from .serving import serving_performance
 from .specs import (
@@ -101,15 +102,26 @@ def _gpu_all_in_kw(g: GPUSpec, all_in_kw_per_gpu) -> float:
     return default_all_in_kw_per_gpu(g)[0]
 
 
-def _fitting_configurations(sp: pd.DataFrame, g: GPUSpec, kw: float) -> dict | None:
+def _fitting_configurations(sp: pd.DataFrame, g: GPUSpec, kw: float, ep=None) -> dict | None:
     """The rows of one :func:`inferecon.serving_performance` sweep that fit in memory, as
-    frontier columns of numpy arrays (None when none fits)."""
+    frontier columns of numpy arrays (None when none fits). ``ep``: ``False`` for a tensor-
+    parallel sweep of a frontier with expert-parallel rows, ``True`` for an
+    :func:`inferecon.expert_parallel_serving_performance` sweep (both add ``expert_parallel``
+    and ``configuration``); ``None`` adds nothing."""
     fits = sp["fits"].to_numpy(bool)
     n = int(fits.sum())
     if not n:
         return None
     col = {c: sp[c].to_numpy()[fits] for c in _SERVING_COLUMNS}
     tps, j = col["tokens_per_s_per_gpu"], col["joules_per_output_token"]
+    extra = {}
+    if ep is not None:
+        sizes = sp["expert_parallel"].to_numpy()[fits] if ep else col["tensor_parallel"]
+        label = "EP{} DP-attention" if ep else "TP{}"
+        extra = {
+            "expert_parallel": sizes if ep else np.ones(n, dtype=np.int64),
+            "configuration": np.array([label.format(int(v)) for v in sizes], dtype=object),
+        }
     return {
         "model": col["model"],
         "gpu": np.full(n, g.name, dtype=object),
@@ -127,6 +139,7 @@ def _fitting_configurations(sp: pd.DataFrame, g: GPUSpec, kw: float) -> dict | N
         "idle_w": np.full(n, g.idle_w),
         "all_in_kw_per_gpu": np.full(n, kw),
         "tokens_per_s_per_mw": tokens_per_s_per_mw(tps, kw),
+        **extra,
     }
 
 
@@ -150,12 +163,23 @@ def throughput_frontier(
     efficiency=None,
     all_in_kw_per_gpu=None,
     allow_weight_only: bool = False,
+    expert_parallel_sizes=(),
 ) -> pd.DataFrame:
     """Every configuration that fits, per GPU: speed per user against throughput per GPU and MW.
 
     For each GPU, precision and tensor-parallel size, :func:`inferecon.serving_performance`
     evaluates every batch size in one call (static batching of requests of ``prompt_tokens``
     in and ``output_tokens`` out); configurations whose KV cache does not fit are dropped. The
+    KV cache is kept in the weights' format, except that FP4 weights keep it in FP8 (engines
+    keep the KV cache in FP8: SGLang's NVFP4 DeepSeek deployment pairs NVFP4 experts with an FP8
+    KV cache, LMSYS 2025-09-25, https://lmsys.org/blog/2025-09-25-gb200-part-2; NVIDIA's ModelOpt
+    FP4 checkpoints normally quantise the KV cache to FP8, see ``data/published_throughput.csv``'s
+    notes). For a MoE model,
+    ``expert_parallel_sizes`` adds wide expert parallelism with data-parallel attention
+    (:func:`inferecon.expert_parallel_serving_performance`, ``batch`` then counts requests per
+    GPU) at each size the GPU's NVLink domain holds (``nvlink_domain_gpus`` of
+    ``data/gpus.csv``: 8 on an HGX board, 72 on a GB200 NVL72), labelled in the
+    ``configuration`` column (``"TP8"``, ``"EP72 DP-attention"``). The
     Pareto set (:func:`pareto_mask`) of (tokens/s per user, tokens/s per GPU) is flagged per
     GPU (``pareto``) and over all GPUs per MW of all-in power (``pareto_mw``): NVIDIA's "AI
     factory" chart and SemiAnalysis InferenceMAX's main view.
@@ -182,6 +206,11 @@ def throughput_frontier(
         :func:`default_all_in_kw_per_gpu`'s cited defaults for the GPUs it leaves out.
     allow_weight_only : bool
         Allow formats without tensor cores (weight-only quantisation).
+    expert_parallel_sizes : sequence of int, or "default"
+        Expert-parallel sizes to add for a MoE model (ignored for a dense one), each kept only
+        where it fits the GPU's NVLink domain; ``"default"`` is
+        :data:`inferecon.EXPERT_PARALLEL_SIZES` (8, 16, 32, 64, 72). Empty (the default): tensor
+        parallelism only, as before.
 
     Returns
     -------
@@ -191,7 +220,9 @@ def throughput_frontier(
         processed, the way some benchmarks count), ``ttft_ms``, ``power_w`` (average board power
         per GPU),
         ``joules_per_output_token``, ``idle_w``, ``all_in_kw_per_gpu``,
-        ``tokens_per_s_per_mw``, ``pareto`` and ``pareto_mw``. Empty when nothing fits.
+        ``tokens_per_s_per_mw``, ``pareto`` and ``pareto_mw``; with expert-parallel sizes for a
+        MoE model also ``expert_parallel`` (1 for tensor-parallel rows) and ``configuration``.
+        Empty when nothing fits.
     """
     m = get_model(model)
     gpu_list = [gpus] if isinstance(gpus, (str, GPUSpec)) else list(gpus)
@@ -204,17 +235,29 @@ def throughput_frontier(
     require_positive("prompt_tokens", prompt_tokens)
     require_positive("output_tokens", output_tokens)
     bb, nn = (a.ravel() for a in np.meshgrid(b, tp))
+    ep_sizes = _expert_parallel_sizes(expert_parallel_sizes) if m.n_experts else np.array([])
+    ep = True if len(ep_sizes) else None
     frames = []
     for gpu in gpu_list:
         g = get_gpu(gpu)
         kw = _gpu_all_in_kw(g, all_in_kw_per_gpu)
+        fit_ep = ep_sizes[(ep_sizes > 1) & (ep_sizes <= g.nvlink_domain_gpus)]
         for p in _gpu_precisions(g, precisions, allow_weight_only):
+            kvp = _frontier_kv_precision(p)
             sp = serving_performance(
                 m, g, bb, prompt_tokens, output_tokens, p, efficiency,
                 tensor_parallel=nn, check_memory=False, usd_per_gpu_hour=1.0,
-                allow_weight_only=allow_weight_only,
+                allow_weight_only=allow_weight_only, kv_precision=kvp,
             )  # fmt: skip
-            frames.append(_fitting_configurations(sp, g, kw))
+            frames.append(_fitting_configurations(sp, g, kw, None if ep is None else False))
+            if len(fit_ep):
+                eb, en = (a.ravel() for a in np.meshgrid(b, fit_ep))
+                sp = expert_parallel_serving_performance(
+                    m, g, eb, prompt_tokens, output_tokens, en, p, efficiency,
+                    kv_precision=kvp, check_memory=False, usd_per_gpu_hour=1.0,
+                    allow_weight_only=allow_weight_only,
+                )  # fmt: skip
+                frames.append(_fitting_configurations(sp, g, kw, True))
     frames = [f for f in frames if f is not None]
     if not frames:
         return pd.DataFrame(columns=_FRONTIER_COLUMNS)
@@ -223,6 +266,23 @@ def throughput_frontier(
     df["pareto"] = pareto_mask(x, df["tokens_per_s_per_gpu"].to_numpy(), df["gpu"])
     df["pareto_mw"] = pareto_mask(x, df["tokens_per_s_per_mw"].to_numpy())
     return df
+
+
+def _frontier_kv_precision(precision: str) -> str | None:
+    """The frontier's KV-cache format: FP8 for FP4 weights, else the weights' (``None``)."""
+    return "fp8" if precision == "fp4" else None
+
+
+def _expert_parallel_sizes(sizes) -> np.ndarray:
+    """The validated expert-parallel sizes of :func:`throughput_frontier`."""
+    if isinstance(sizes, str):
+        if sizes != "default":
+            raise ValueError(f"expert_parallel_sizes must be 'default' or sizes; got {sizes!r}")
+        sizes = EXPERT_PARALLEL_SIZES
+    out = _arr(sizes).ravel() if len(sizes) else np.array([])
+    if len(out):
+        require_in_range("expert_parallel_sizes", out, 1, 4096)
+    return out
 
 
 def frontier_costs(
@@ -294,8 +354,10 @@ def frontier_costs(
 
 
 def _describe(row) -> str:
+    label = row.get("configuration")
+    config = label if isinstance(label, str) else f"TP{int(row['tensor_parallel'])}"
     return (
-        f"{row['gpu']} {row['precision']} TP{int(row['tensor_parallel'])} "
+        f"{row['gpu']} {row['precision']} {config} "
         f"batch {int(row['batch'])}: "
         f"{row['tokens_per_s_per_user']:,.0f} tokens/s per user"
     )

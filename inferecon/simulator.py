@@ -378,7 +378,7 @@ def _disaggregated(c, req, df, tensor_parallel, n_pre, n_dec, kw, outs, max_gap)
     ready = first + transfer
     req["finish"][:] = array("d", [math.nan]) * len(req["finish"])  # prefill exits are not ends
     dec = dict(req)
-    dec["arrival"] = ready.tolist()  # the decode pool sees a request when its KV cache lands
+    dec["arrival"] = ready  # the decode pool sees a request when its KV cache lands
     done = np.flatnonzero(np.isfinite(ready))
     done = done[np.argsort(ready[done], kind="stable")].tolist()
     for i in range(n_dec):

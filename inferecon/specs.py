@@ -154,11 +154,16 @@ class GPUSpec:
     n_sm: int = 0
     """Streaming multiprocessors (NVIDIA) or compute units (AMD); 0 when unknown. The serving
     model uses it for how many attention thread blocks keep the memory system busy."""
+    nvlink_domain_gpus: int = 1
+    """GPUs in one scale-up domain, all reachable at ``interconnect_gb_s`` (8 for an HGX board or
+    an MI300X platform, 72 for a GB200 NVL72 rack, 2 for bridged PCIe pairs, 1 without NVLink);
+    :mod:`inferecon.expert_parallel` spreads experts over at most this many GPUs."""
 
     def __post_init__(self):
         for f in ("memory_gb", "hbm_tb_s", "bf16_dense_tflops", "tdp_w"):
             require_positive(f"GPUSpec.{f}", getattr(self, f))
         require_in_range("GPUSpec.idle_w", self.idle_w, 0.0, self.tdp_w)
+        require_in_range("GPUSpec.nvlink_domain_gpus", self.nvlink_domain_gpus, 1, 1024)
 
     def peak_tflops(self, precision: str = "bf16") -> float:
         """Dense peak at ``precision``; falls back to the next wider format the GPU has."""
@@ -373,7 +378,7 @@ class ModelSpec:
 def _gpu_table() -> dict[str, GPUSpec]:
     out = {}
     for _, r in load_gpus().iterrows():
-        n_sm = r.get("n_sm")
+        n_sm, domain = r.get("n_sm"), r.get("nvlink_domain_gpus")
         out[r["name"].lower()] = GPUSpec(
             name=r["name"],
             memory_gb=r["memory_gb"],
@@ -387,6 +392,7 @@ def _gpu_table() -> dict[str, GPUSpec]:
             usd_per_gpu_hour_low=r["usd_per_hour_low"],
             usd_per_gpu_hour_high=r["usd_per_hour_high"],
             n_sm=0 if n_sm is None or pd.isna(n_sm) else int(n_sm),
+            nvlink_domain_gpus=1 if domain is None or pd.isna(domain) else int(domain),
         )
     return out
 

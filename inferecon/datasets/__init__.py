@@ -7,8 +7,8 @@ column, rule) before anything is returned: a file is loaded whole or not at all.
 The validation machinery (column rules, errors, locating files) is in
 :mod:`inferecon.datasets.validation`; each topic's schemas and loaders in its own module
 (``prices``, ``testtime``, ``hardware``, ``models``, ``measurements``, ``serving``, ``scaling``,
-``factory``, ``profiles``); this module holds the table of every dataset, :data:`DATASETS`, which
-``python -m inferecon check-data`` validates.
+``factory``, ``profiles``, ``sweeps``, ``decline_inputs``, ``traffic``); this module holds the
+table of every dataset, :data:`DATASETS`, which ``python -m inferecon check-data`` validates.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import (
+    decline_inputs,
     factory,
     hardware,
     measurements,
@@ -28,9 +29,12 @@ from . import (
     profiles,
     scaling,
     serving,
+    sweeps,
     testtime,
+    traffic,
     validation,
 )
+from .decline_inputs import *  # noqa: F403
 from .factory import *  # noqa: F403
 from .hardware import *  # noqa: F403
 from .measurements import *  # noqa: F403
@@ -41,7 +45,9 @@ from .prices import REASONING_NAME_PATTERN as REASONING_NAME_PATTERN  # as befor
 from .profiles import *  # noqa: F403
 from .scaling import *  # noqa: F403
 from .serving import *  # noqa: F403
+from .sweeps import *  # noqa: F403
 from .testtime import *  # noqa: F403
+from .traffic import *  # noqa: F403
 from .validation import *  # noqa: F403
 
 __all__ = [
@@ -55,6 +61,9 @@ __all__ = [
     *scaling.__all__,
     *factory.__all__,
     *profiles.__all__,
+    *sweeps.__all__,
+    *decline_inputs.__all__,
+    *traffic.__all__,
     "Dataset",
     "DATASETS",
     "BUNDLED_FILES",
@@ -165,6 +174,18 @@ DATASETS: dict[str, Dataset] = {
             profiles.load_collective_timings,
             "collective_timings.csv",
         ),
+        Dataset(
+            "engine_profiles",
+            decline_inputs.ENGINE_PROFILES_SCHEMA,
+            decline_inputs.load_engine_profiles,
+            "engine_profiles.csv",
+        ),
+        Dataset(
+            "serving_scenarios",
+            decline_inputs.SERVING_SCENARIOS_SCHEMA,
+            decline_inputs.load_serving_scenarios,
+            "serving_scenarios.csv",
+        ),
         # users' files only (nothing bundled)
         Dataset("sampling_counts", testtime.SAMPLING_COUNTS_SCHEMA, testtime.load_sampling_counts),
         Dataset(
@@ -194,6 +215,17 @@ DATASETS: dict[str, Dataset] = {
         Dataset("training_runs", scaling.TRAINING_RUNS_SCHEMA, scaling.load_training_runs),
         Dataset("request_trace", serving.REQUEST_TRACE_SCHEMA, serving.load_request_trace),
         Dataset(
+            "moe_serving_sweeps",
+            sweeps.MOE_SERVING_SWEEPS_SCHEMA,
+            sweeps.load_moe_serving_sweeps,
+        ),
+        Dataset(
+            "inferencemax_results",
+            sweeps.MOE_SERVING_SWEEPS_SCHEMA,
+            sweeps.read_inferencemax_results,
+            aliases=("agg_bmk.json",),
+        ),
+        Dataset(
             "epoch_prices",
             prices.PRICES_SCHEMA,
             prices.read_epoch_prices,
@@ -204,6 +236,24 @@ DATASETS: dict[str, Dataset] = {
             scaling.TRAINING_RUNS_SCHEMA,
             scaling.read_epoch_chinchilla,
             aliases=("svg_extracted_data.csv",),
+        ),
+        Dataset(
+            "traffic_minute_counts",
+            traffic.TRAFFIC_MINUTE_COUNTS_SCHEMA,
+            traffic.load_traffic_minute_counts,
+            "traffic_minute_counts.csv",
+        ),
+        Dataset(
+            "traffic_lengths",
+            traffic.TRAFFIC_LENGTHS_SCHEMA,
+            traffic.load_traffic_lengths,
+            "traffic_lengths.csv",
+        ),
+        Dataset(
+            "azure_llm_trace",
+            traffic.AZURE_LLM_TRACE_SCHEMA,
+            traffic.load_azure_llm_trace,
+            aliases=tuple(traffic.AZURE_LLM_TRACE_FILES.values()),
         ),
     )
 }

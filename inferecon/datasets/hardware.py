@@ -32,6 +32,15 @@ GPUS_SCHEMA = Schema(
         Column("n_sm", "int", "SMs", nullable=True, low=1.0),
         Column("interconnect", "str", nullable=True),
         _pos("interconnect_gb_s", "GB/s", nullable=True),
+        Column(
+            "nvlink_domain_gpus",
+            "int",
+            "GPUs",
+            nullable=True,
+            low=1.0,
+            high=1024.0,
+            description="GPUs in one scale-up (NVLink or Infinity Fabric) domain",
+        ),
         Column("release_year", "int", "year", low=2010.0, high=2035.0),
         _pos("usd_per_hour_low", "USD/GPU-hour", nullable=True),
         _pos("usd_per_hour_high", "USD/GPU-hour", nullable=True),
@@ -40,7 +49,7 @@ GPUS_SCHEMA = Schema(
         Column("notes", "str", nullable=True),
     ),
     key=("name",),
-    optional=frozenset({"notes", "n_sm"}),
+    optional=frozenset({"notes", "n_sm", "nvlink_domain_gpus"}),
     row_checks=(("idle_w", "tdp_w"), ("usd_per_hour_low", "usd_per_hour_high")),
 )
 

@@ -1,5 +1,13 @@
 """Figures and interactive explorers (matplotlib + ipywidgets, ipympl when available)."""
 
+import functools
+
+from .decline import (
+    DeclineWaterfallExplorer,
+    decline_shares_figure,
+    forward_look_figure,
+    show_static,
+)
 from .explorer import (
     Explorer,
     display_mode,
@@ -42,6 +50,7 @@ __all__ = [
     "CostBreakEvenExplorer",
     "CostEnergyExplorer",
     "CoverageDataExplorer",
+    "DeclineWaterfallExplorer",
     "Explorer",
     "FactoryCostExplorer",
     "FactoryFrontierExplorer",
@@ -60,15 +69,18 @@ __all__ = [
     "ServingLoadExplorer",
     "ThroughputLatencyExplorer",
     "add_source",
+    "decline_shares_figure",
     "display_mode",
     "explorers",
     "export_figures",
     "fit_axes_to_data",
+    "forward_look_figure",
     "notice",
     "headline_explorers",
     "house_style",
     "savefig",
     "setup_notebook",
+    "show_static",
     "slug",
 ]
 
@@ -96,6 +108,7 @@ def explorers() -> dict[str, type[Explorer]]:
         "factory_margin": MarginPaybackExplorer,
         "hardware_trends": HardwareTrendExplorer,
         "workload_bill": WorkloadBillExplorer,
+        "decline_waterfall": DeclineWaterfallExplorer,
     }
 
 
@@ -113,4 +126,5 @@ def headline_explorers():
         "inference_aware": InferenceAwareExplorer,
         "factory_frontier": FactoryFrontierExplorer,
         "factory_cost": FactoryCostExplorer,
+        "decline_waterfall": functools.partial(DeclineWaterfallExplorer, monte_carlo=True),
     }

@@ -9,7 +9,6 @@ import warnings
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-import ipywidgets as widgets
 import numpy as np
 import pandas as pd
 from matplotlib.ticker import FuncFormatter, PercentFormatter
@@ -29,9 +28,9 @@ from ..sweep_analysis import (
 )
 from ..uncertainty import calibration_band, scaled_grid_goodput_rps_per_gpu
 from ..workloads import lognormal_lengths, poisson_workload
-from .controls import LABEL_STYLE, dropdown, float_slider, row_layout
+from .controls import dropdown, float_slider
 from .explorer import _MODE, DRAW_LOCK, Explorer, display_mode
-from .serving import _hardware_controls
+from .serving import _hardware_controls, _select
 from .style import add_source, add_title, nice_ceiling
 
 __all__ = ["GoodputExplorer", "PublishedSweepsExplorer", "ServingLoadExplorer"]
@@ -51,13 +50,6 @@ POLICY_COLORS = {
     "prefill_first": "#e67e22",
     "disaggregated": "#2e8b57",
 }
-
-
-def _select(options, value, label, continuous=True) -> widgets.SelectionSlider:
-    return widgets.SelectionSlider(
-        options=options, value=value, description=label, style=LABEL_STYLE, layout=row_layout(),
-        continuous_update=continuous,
-    )  # fmt: skip
 
 
 def _workload_controls(prompt=512, output=256):
@@ -391,7 +383,7 @@ class ServingLoadExplorer(_PreviewThenRefine, Explorer):
 
     def _make_controls(self):
         return {
-            **_hardware_controls(),
+            **_hardware_controls(simulates=True),
             "policy": dropdown(list(POLICIES), "chunked_prefill", "Scheduler"),
             "split": dropdown(list(_SPLITS), "1:1", "Disaggregated: prefill:decode instances"),
             "rate_per_s": float_slider(20.0, 0.5, 200.0, 0.5, "Arrival rate (requests/s)",
@@ -623,7 +615,7 @@ class GoodputExplorer(_PreviewThenRefine, Explorer):
 
     def _make_controls(self):
         return {
-            **_hardware_controls(),
+            **_hardware_controls(simulates=True),
             **_workload_controls(),
             "split": dropdown(list(_SPLITS), "1:1", "Disaggregated: prefill:decode instances"),
             **_slo_controls(),

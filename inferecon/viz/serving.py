@@ -56,19 +56,25 @@ def _names() -> tuple[list[str], list[str]]:
     return list(load_models()["name"]), list(load_gpus()["name"])
 
 
-def _select(options, value, label) -> widgets.SelectionSlider:
+def _select(options, value, label, continuous=True) -> widgets.SelectionSlider:
     return widgets.SelectionSlider(
-        options=options, value=value, description=label, style=LABEL_STYLE, layout=row_layout()
-    )
+        options=options, value=value, description=label, style=LABEL_STYLE, layout=row_layout(),
+        continuous_update=continuous,
+    )  # fmt: skip
 
 
-def _hardware_controls(model="Llama-3.1-8B", gpu="H200-SXM", precision="bf16"):
+def _hardware_controls(model="Llama-3.1-8B", gpu="H200-SXM", precision="bf16", *,
+                       simulates: bool = False):  # fmt: skip
+    """Model, GPU, precision and tensor-parallel controls; ``simulates``: the explorer
+    re-simulates on a tensor-parallel change, so that slider commits on release."""
     models, gpus = _names()
     return {
         "model": dropdown(models, model, "Model (data/models.csv)"),
         "gpu": dropdown(gpus, gpu, "GPU (data/gpus.csv)"),
         "precision": dropdown(_PRECISIONS, precision, "Weights and KV-cache precision"),
-        "tensor_parallel": _select([1, 2, 4, 8], 1, "Tensor-parallel GPUs"),
+        "tensor_parallel": _select(
+            [1, 2, 4, 8], 1, "Tensor-parallel GPUs", continuous=not simulates
+        ),  # fmt: skip
     }
 
 

@@ -9,6 +9,7 @@ bundled tables behind ``get_gpu``, ``get_model``, ``get_law``). A path that does
 
 from __future__ import annotations
 
+import json
 import tempfile
 from pathlib import Path
 
@@ -42,6 +43,10 @@ NUMERIC = {
     "factory_assumptions.csv": "value",
     "operator_timings.csv": "median_ms",
     "collective_timings.csv": "size_bytes",
+    "engine_profiles.csv": "throughput_share_low",
+    "serving_scenarios.csv": "prompt_tokens",
+    "traffic_minute_counts.csv": "requests",
+    "traffic_lengths.csv": "requests",
 }
 
 
@@ -73,12 +78,42 @@ def _users_files(folder: Path) -> dict[str, tuple[Path, int]]:
     svg.write_text("Model Size,Training FLOP,loss\n0,1e20,3\n1e9,1e20,3\n1e9,2e20,-2\n")
     trace = folder / "trace.csv"  # a negative time; an unsorted one with an empty prompt
     trace.write_text("arrival_s,prompt_tokens,output_tokens\n-1,10,5\n2,10,5\n1,0,5\n")
+    azure = folder / "AzureLLMInferenceTrace_conv.csv"  # a bad time; a negative length
+    azure.write_text(
+        "TIMESTAMP,ContextTokens,GeneratedTokens\nnow,10,5\n"
+        "2023-11-16 18:15:47.1,10,5\n2023-11-16 18:15:48.2,10,-5\n"
+    )
+    head = (
+        "model,gpu,precision,tensor_parallel,prompt_tokens,output_tokens,concurrency,"
+        "tokens_per_s_per_user,tokens_per_s_per_gpu,total_tokens_per_s_per_gpu\n"
+    )
+    sweeps = folder / "sweeps.csv"  # a zero speed; an output above the total
+    sweeps.write_text(
+        head + "DeepSeek-R1,H200,fp8,8,1024,1024,4,0,30,60\n"
+        "DeepSeek-R1,H200,fp8,8,1024,1024,8,60,50,100\n"
+        "DeepSeek-R1,H200,fp8,8,1024,1024,16,50,200,100\n"
+    )
+    agg = folder / "agg_bmk.json"  # InferenceMAX records: a non-number; a negative speed
+    rec = {"hw": "h200", "infmax_model_prefix": "dsr1", "framework": "trt", "precision": "fp8",
+           "isl": 1024, "osl": 1024, "tp": 8, "ep": 8, "output_tput_per_gpu": 30}  # fmt: skip
+    agg.write_text(
+        json.dumps(
+            [
+                {**rec, "conc": 4, "tput_per_gpu": "x", "median_intvty": 70},
+                {**rec, "conc": 8, "tput_per_gpu": 100, "median_intvty": 60},
+                {**rec, "conc": 16, "tput_per_gpu": 150, "median_intvty": -1},
+            ]
+        )
+    )
     return {
+        "moe_serving_sweeps": (sweeps, 4),
+        "inferencemax_results": (agg, 4),
         "request_trace": (trace, 4),
         "sampling_counts": (counts, 4),
         "training_runs": (runs, 4),
         "epoch_prices": (epoch, 4),
         "epoch_chinchilla": (svg, 4),
+        "azure_llm_trace": (azure, 4),
     }
 
 

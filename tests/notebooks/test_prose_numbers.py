@@ -1352,6 +1352,14 @@ COMPUTED = [
             100 * inspect.signature(ie.fit_hardware_trend).parameters["confidence"].default
         ),
     ),
+    # 07 · why prices fell
+    computed(
+        "07",
+        "the AI Index 2025's over 280-fold fall",
+        ["280"],
+        lambda: f"{_published('ai_index_2025_gpt35_fold').value:.0f}",
+        source="AI Index",
+    ),
 ]
 
 PUBLISHED = [
@@ -1403,6 +1411,8 @@ PUBLISHED = [
         ["30%"],
         "Epoch",
     ),
+    # 07 · why prices fell
+    published("07", "On a16z's lower frontier (MMLU at least 42)", ["42"], "a16z"),
 ]
 
 GIVEN = [
@@ -1493,6 +1503,16 @@ GIVEN = [
     given("06", "by batch 256", "a batch size of the cell above"),
     given("06", "CC BY 4.0", "a licence's name"),
     given("06", "the 16-bit, FP8 and FP4 tensor formats", "number formats' names"),
+    # 07 · why prices fell
+    given("07", "with 90% intervals", "the intervals' level"),
+    given("07", "shows each factor's 90% interval", "the interval's level"),
+    given("07", "Gemini 1.5 Flash-8B", "a model's name"),
+    given("07", "Llama 3.2 3B", "a model's name"),
+    given("07", "Above 1, the price fell more than the cost", "a fold's no-change value"),
+    given("07", "below 1, less", "a fold's no-change value"),
+    given("07", "held at 1", "a fold's no-change value (the forward look's assumption)"),
+    given("07", "a residual above 1", "a fold's no-change value"),
+    given("07", "CC BY 4.0", "a licence's name"),
 ]
 
 TABLE = COMPUTED + PUBLISHED + GIVEN

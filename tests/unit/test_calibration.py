@@ -37,15 +37,20 @@ def test_default_calibration_fits_every_bundled_row(default_cal):
     res = cal.residuals
     dec = res[res["kind"] == "decode"]
     pre = res[res["kind"] == "prefill"]
-    # achieved (2-core x86_64, 2026-12-01): median 1.89%, decode max 3.10%, prefill max 15.7%
-    # (the 512-token eager prefill), power median 5.96%; tolerances = achieved + ~25%
-    assert cal.median_ape_pct < 2.4
-    assert dec["error_pct"].abs().max() < 4.0
-    assert pre["error_pct"].abs().max() < 20.0
-    assert cal.power_median_ape_pct < 7.5
+    # achieved with the GEMM time model (2-core x86_64, 2026-12-06): median 1.33% (1.89% with
+    # the saturating share; issue 18 asks for no worse than 1.9%), decode max 12.6% (batch 128
+    # over 512 tokens: the H200's GEMMs over 128 rows are slower than the H100 kernel timings
+    # imply), prefill max 10.9%, power median 4.52%; tolerances = achieved + ~15%
+    assert cal.median_ape_pct < 1.55
+    assert cal.median_ape_pct <= 1.9
+    assert dec["error_pct"].abs().max() < 14.5
+    assert pre["error_pct"].abs().max() < 12.5
+    assert cal.power_median_ape_pct < 5.2
+    assert cal.efficiency.operator_model
     # what one model cannot identify is held, and says why
     held = {name: (value, why) for name, value, why in cal.held}
     assert held["overhead_ms"][0] == 0.0 and "layer count" in held["overhead_ms"][1]
+    assert held["compute_half_tokens"][0] == 0.0 and "GEMM" in held["compute_half_tokens"][1]
     # the compute share is held at the measured GEMM's share of the datasheet peak, derived
     # here from the raw ceilings row and NVIDIA's H200 datasheet (BF16 Tensor Core 1,979
     # TFLOPS with sparsity, i.e. 989.5 dense; gpus.csv rounds to 989: tolerance 1e-3)
@@ -115,27 +120,28 @@ def test_formula_calls_fit_nothing_and_read_no_file(monkeypatch):
 
 def test_leave_one_context_out_on_the_bundled_rows():
     # the rows we have: one model on one GPU at two contexts. Fit on one context (and the
-    # prefill rows), predict the other. Achieved (2-core x86_64, 2026-12-01): held-out 512
-    # median 12.8% / max 26.5% (a 4,096-only fit cannot tell per-layer overhead from the
-    # attention-block limit, both constant in batch there); held-out 4096 median 6.8% / max
-    # 17.9%; held-out prefill median 7.7% / max 21.8%. Tolerances: achieved + ~10%.
+    # prefill rows), predict the other. Achieved with the GEMM time model (2-core x86_64,
+    # 2026-12-06; with the saturating share before: 12.8/26.5, 6.8/17.9, 7.7/21.8): held-out
+    # 512 median 9.9% / max 18.5%; held-out 4096 median 15.7% / max 30.0% (a fit on 512 tokens
+    # cannot tell the KV-cache memory share from the attention-block limit); held-out prefill
+    # median 10.0% / max 34.0%. Tolerances: achieved + ~10%.
     rows = ie.load_decode_measurements()
     dec = rows[rows["kind"] == "decode"]
     labels = np.where(rows["kind"] == "prefill", "prefill", rows["context"].astype(str))
     loo = ie.leave_one_out(rows, by=labels, compute_share=ie.measured_gemm_share())
     by = loo.set_index("held_out")
-    assert by.loc["512", "median_ape_pct"] < 14.0 and by.loc["512", "max_ape_pct"] < 29.0
-    assert by.loc["4096", "median_ape_pct"] < 7.5 and by.loc["4096", "max_ape_pct"] < 20.0
-    assert by.loc["prefill", "median_ape_pct"] < 8.5 and by.loc["prefill", "max_ape_pct"] < 24.0
+    assert by.loc["512", "median_ape_pct"] < 11.0 and by.loc["512", "max_ape_pct"] < 20.5
+    assert by.loc["4096", "median_ape_pct"] < 17.5 and by.loc["4096", "max_ape_pct"] < 33.0
+    assert by.loc["prefill", "median_ape_pct"] < 11.0 and by.loc["prefill", "max_ape_pct"] < 37.5
     assert by.loc["512", "n_test"] + by.loc["4096", "n_test"] == len(dec)
-    # split by batch instead (achieved: batch <= 16 median 2.2% / max 18.7%; above 16 median
-    # 7.2% / max 20.0%; as published in data/README.md)
+    # split by batch instead (achieved: batch <= 16 median 4.3% / max 15.5%; above 16 median
+    # 5.7% / max 16.9%, was 2.2/18.7 and 7.2/20.0; as published in data/README.md)
     small = np.where(rows["kind"] == "prefill", "prefill",
                      np.where(rows["batch"] <= 16, "small", "large"))  # fmt: skip
     by_b = ie.leave_one_out(rows, by=small, compute_share=ie.measured_gemm_share())
     by_b = by_b.set_index("held_out")
-    assert by_b.loc["small", "median_ape_pct"] < 3.0 and by_b.loc["small", "max_ape_pct"] < 21
-    assert by_b.loc["large", "median_ape_pct"] < 8.5 and by_b.loc["large", "max_ape_pct"] < 22
+    assert by_b.loc["small", "median_ape_pct"] < 5.0 and by_b.loc["small", "max_ape_pct"] < 17.5
+    assert by_b.loc["large", "median_ape_pct"] < 6.5 and by_b.loc["large", "max_ape_pct"] < 19
     assert by.loc["prefill", "n_test"] == 4
     # the held-out 4,096-context rows are all memory-bound at efficiency 1, so their ceiling is
     # the bytes a decode step must read over the datasheet bandwidth (NVIDIA H200: 4.8 TB/s):
@@ -218,7 +224,7 @@ def _synthetic(models=(LLAMA8B, "Llama-3.2-1B"), gpus=("H200-SXM", "H100-SXM")):
 
 def test_calibrate_recovers_known_efficiencies_across_models_and_gpus():
     rows = _synthetic()
-    cal = ie.calibrate(rows)
+    cal = ie.calibrate(rows, operator_model=False)  # TRUTH uses the saturating GEMM share
     assert set(cal.models) == {LLAMA8B, "Llama-3.2-1B"}
     assert set(cal.gpus) == {"H200-SXM", "H100-SXM"}
     assert cal.held == ()  # two layer counts separate fixed from per-layer overhead
@@ -232,14 +238,14 @@ def test_calibrate_recovers_known_efficiencies_across_models_and_gpus():
 
 def test_leave_one_model_out_predicts_the_model_left_out():
     rows = _synthetic()
-    loo = ie.leave_one_out(rows, by="model")
+    loo = ie.leave_one_out(rows, by="model", operator_model=False)
     assert list(loo["held_out"]) == ["llama-3.1-8b", "llama-3.2-1b"]
     # each fit sees one layer count: the fixed overhead is held at 0 and the per-layer part
     # absorbs it, so the other model is predicted with a small, stated error (0.15 ms fixed
     # overhead spread over 16 or 32 layers)
     assert (loo["median_ape_pct"] < 3.0).all()
     assert (loo["n_test"] == 32).all()  # 2 GPUs x (12 decode + 4 prefill rows)
-    by_gpu = ie.leave_one_out(rows, by="gpu")
+    by_gpu = ie.leave_one_out(rows, by="gpu", operator_model=False)
     assert (by_gpu["max_ape_pct"] < 1e-3).all()  # shares of peak carry across GPUs exactly
 
 
@@ -266,7 +272,7 @@ def test_calibrate_lists_every_unknown_name_at_once():
 
 def test_calibrate_refuses_too_few_rows_and_missing_columns():
     rows = ie.load_decode_measurements()
-    with pytest.raises(ValueError, match="more measured rows than the 5 parameters"):
+    with pytest.raises(ValueError, match="more measured rows than the 4 parameters"):
         ie.calibrate(rows.iloc[:3], kinds=("decode",))
     with pytest.raises(ValueError, match=r"lack column\(s\) \['gpu', 'model'\]"):
         ie.calibrate(rows.drop(columns=["gpu", "model"]))

@@ -1,5 +1,6 @@
 """The simulator against a plain loop: ``benchmarks/goodput_bench.py``'s ``plain_loop`` runs the
-same scheduler one iteration per turn (no closed-form stretches, no skipped turns); on small
+same scheduler one iteration per turn (no closed-form stretches, no skipped turns); for the
+simulator's compiled loop and its Python loop alike, on small
 random workloads (both policies it covers, tight KV caches that preempt, few running slots
 that build queues) every request's admission, first token, finish, preemptions and largest
 gap, and the time-averaged batch and number in the system, agree to 1e-9."""
@@ -15,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import inferecon as ie
+from inferecon import continuous_batching as cb
 
 BENCH = Path(__file__).resolve().parents[2] / "benchmarks" / "goodput_bench.py"
 
@@ -52,9 +54,14 @@ def test_the_simulator_equals_a_plain_loop_of_single_iterations(
     kw = dict(policy=policy, max_running_requests=max_running_requests,
               max_batch_tokens=max_batch_tokens)  # fmt: skip
     plain = bench.plain_loop(cost, df, kv_blocks=kv_capacity_tokens // ie.BLOCK_TOKENS, **kw)
-    sim = bench.simulated(df, cost=cost, kv_capacity_tokens=kv_capacity_tokens, **kw)
-    assert bench.agree(plain, sim) == []
-    assert np.isfinite(sim["finish_s"]).sum() > 0
+    for compiled in (True, False):  # the compiled loop (the default) and the Python one
+        cb._COMPILED = compiled
+        try:
+            sim = bench.simulated(df, cost=cost, kv_capacity_tokens=kv_capacity_tokens, **kw)
+        finally:
+            cb._COMPILED = True
+        assert bench.agree(plain, sim) == []
+        assert np.isfinite(sim["finish_s"]).sum() > 0
 
 
 def test_the_comparison_sees_a_difference(bench, cost):

@@ -3,6 +3,7 @@ error on Microsoft's Vidur profiles (``data/operator_timings.csv``)."""
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import functools
 
@@ -171,9 +172,21 @@ def test_held_out_gpu_error():
 
 
 def test_transfer_rule():
+    h100_pcie = ie.transferred_operator_efficiency("H100-PCIe")
+    assert h100_pcie.gpu == "H100-PCIe" and "transferred from H100-SXM" in h100_pcie.source
+    assert h100_pcie._vector().tolist() == ot.OPERATOR_CALIBRATIONS["H100-SXM"]._vector().tolist()
+    # the H200 borrows H100-SXM's constants with the compute efficiency scaled to its measured
+    # 8192^3 bf16 GEMM: 664.3 TFLOP/s in the raw data/h200_ceilings.csv (read here with csv)
     h200 = ie.transferred_operator_efficiency("H200")
-    assert h200.gpu == "H200-SXM" and "transferred from H100-SXM" in h200.source
-    assert h200._vector().tolist() == ot.OPERATOR_CALIBRATIONS["H100-SXM"]._vector().tolist()
+    assert h200 is ot.OPERATOR_CEILING_ADJUSTED["H200-SXM"]
+    with ie.data_path("h200_ceilings.csv").open(newline="") as fh:
+        gemm = [float(r["value"]) for r in csv.DictReader(fh) if r["metric"] == "bf16_gemm_tflops"]
+    g = ie.get_gpu("H200-SXM")
+    ms = ie.gemm_time_ms(8192, 8192, 8192, g.bf16_dense_tflops, g.hbm_tb_s, g.n_sm, h200)
+    assert 2 * 8192**3 / (ms * 1e-3) / 1e12 == pytest.approx(gemm[0], rel=1e-3)  # 4-digit rounding
+    same = [f for f in ot._FIELDS if f != "compute_efficiency"]
+    h100 = ot.OPERATOR_CALIBRATIONS["H100-SXM"]
+    assert all(getattr(h200, f) == getattr(h100, f) for f in same)
     assert ie.transferred_operator_efficiency("A40") is ot.OPERATOR_CALIBRATIONS["A40"]
     # every GPU of data/gpus.csv has a calibration or a rule
     for name in ie.load_gpus()["name"]:

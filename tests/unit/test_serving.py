@@ -298,20 +298,58 @@ def test_the_ceiling_holds_no_unsourced_communication_latency():
     bandwidth_ms = 2 * 80 * (2 * 8192 * 2) * (2 * (2 - 1) / 2) / 450e9 * 1e3
     two = ie.decode_performance(m, "H100-SXM", 2, 2048, "fp8", 1.0, tensor_parallel=2).iloc[0]
     assert two["comm_ms"] == pytest.approx(bandwidth_ms, rel=1e-12)
-    assert ie.Efficiency().allreduce_latency_us == 0.0
-    assert ie.as_efficiency(0.5).allreduce_latency_us == 0.0  # overhead-free: no latency
+    assert not ie.Efficiency().measured_communication
+    assert not ie.as_efficiency(0.5).measured_communication  # overhead-free: no latency
     p = ie.prefill_performance(m, "H100-SXM", 100, 1, "fp8", 1.0, tensor_parallel=2).iloc[0]
     assert p["comm_ms"] == pytest.approx(bandwidth_ms / 2 * 100, rel=1e-12)
     c = ie.IterationCost(m, "H100-SXM", "fp8", 1.0, tensor_parallel=2)
     assert c.iteration_s(0, 0, 0, 2, 2 * 2048) * 1e3 == pytest.approx(two["step_ms"], rel=1e-12)
-    # a calibrated engine keeps a latency per all-reduce, near Vidur's measured 2-GPU floor
-    # (7 us; ALLREDUCE_LATENCY_US's docstring), and an explicit value wins
+    # a calibrated engine pays the measured NCCL all-reduce of an H100 DGX on 2 GPUs (Vidur's
+    # timings, fitted in data/collective_timings.csv: 26.86 us + bytes at a 327.0 GB/s bus
+    # bandwidth, COLLECTIVE_FITS), and an explicit latency wins
+    assert ie.COLLECTIVE_FITS[("h100_dgx", "all_reduce", 2)].latency_us == 26.86
+    measured_ms = 160 * (26.86e-3 + (2 * 8192 * 2) * (2 * (2 - 1) / 2) / 327.0e9 * 1e3)
     cal = ie.decode_performance(m, "H100-SXM", 2, 2048, "fp8", tensor_parallel=2).iloc[0]
-    assert ie.ALLREDUCE_LATENCY_US == 8.0
-    assert cal["comm_ms"] == pytest.approx(bandwidth_ms + 160 * 8e-3, rel=1e-12)
+    assert cal["comm_ms"] == pytest.approx(measured_ms, rel=1e-12)
+    it = ie.IterationCost(m, "H100-SXM", "fp8", tensor_parallel=2)
+    assert it.iteration_s(0, 0, 0, 2, 2 * 2048) * 1e3 == pytest.approx(cal["step_ms"], rel=1e-12)
     explicit = ie.decode_performance(m, "H100-SXM", 2, 2048, "fp8", 1.0, tensor_parallel=2,
                                      allreduce_latency_us=5.0).iloc[0]  # fmt: skip
     assert explicit["comm_ms"] == pytest.approx(bandwidth_ms + 160 * 5e-3, rel=1e-12)
+
+
+def test_gpus_without_collective_timings_borrow_the_nearest_node():
+    # H200 (NVLink4 like the H100, 450 GB/s per direction in data/gpus.csv) takes the H100
+    # DGX's fitted latency and its bus bandwidth share: 8 GPUs, 28.85 us and 335.7 / 450 of the
+    # link; B200 (NVLink5, 900 GB/s) the same share of twice the link
+    assert ie.allreduce_parameters("H200-SXM", 8) == (28.85, pytest.approx(335.7))
+    lat, bw = ie.allreduce_parameters("B200-HGX", 8)
+    assert lat == 28.85 and bw == pytest.approx(900 * 335.7 / 450)
+    # a count without a fit takes the nearest fitted one (16 -> 8, 3 -> 4 over 2 on a tie)
+    assert ie.allreduce_parameters("H100-SXM", 16) == ie.allreduce_parameters("H100-SXM", 8)
+    assert ie.allreduce_parameters("H100-SXM", 3) == ie.allreduce_parameters("H100-SXM", 4)
+    # every GPU of data/gpus.csv has a rule; latency from a measured fit, bandwidth <= its link
+    fitted = {f.latency_us for f in ie.COLLECTIVE_FITS.values()}
+    links = ie.load_gpus().set_index("name")["interconnect_gb_s"]
+    for name, link in links.items():
+        for n in (2, 4, 8):
+            lat, bw = ie.allreduce_parameters(name, n)
+            assert lat in fitted and 0 < bw <= link, (name, n)
+    with pytest.raises(ValueError, match="n_gpus"):
+        ie.allreduce_parameters("H100-SXM", 1)
+
+
+def test_kv_transfer_pays_one_measured_send_recv():
+    # a calibrated engine moves each GPU's KV shard in one send/recv: on H100s the fitted
+    # latency of a DGX pair (7.64 us) plus the bytes at its fitted 355.3 GB/s. Llama-3.1-8B's
+    # cache is 2 x 32 layers x 8 KV heads x 128 x 2 B = 131,072 B per token (config.json)
+    c = ie.IterationCost(LLAMA8B, "H100-SXM")
+    assert c.kv_transfer_s(1000) == pytest.approx(7.64e-6 + 1000 * 131072 / 355.3e9, rel=1e-12)
+    # the physical ceiling: the datasheet link (NVLink4, 450 GB/s per direction), no latency
+    ceiling = ie.IterationCost(LLAMA8B, "H100-SXM", efficiency=1.0)
+    assert ceiling.kv_transfer_s(1000) == pytest.approx(1000 * 131072 / 450e9, rel=1e-12)
+    assert ceiling.kv_transfer_s(0) == 0.0 < c.kv_transfer_s(0)
+    assert ie.send_recv_parameters("H100-SXM") == (7.64, 355.3)
 
 
 def test_energy_and_cost_arithmetic():
@@ -425,3 +463,131 @@ def test_sliding_window_layers_cap_the_kv_cache():
     # without a window nothing changes
     llama = ie.get_model(LLAMA8B)
     assert llama.attended_positions(10_000) == 10_000
+
+
+# --------------------------------------------------------------------------- the GEMM time model
+
+
+def _llama8b_gemms_by_hand(tp):
+    """Llama-3.1-8B's GEMMs per step from its config.json (hidden 4,096, 32 query and 8 KV heads
+    of 128, intermediate 14,336, vocabulary 128,256, 32 layers), Megatron-sharded over ``tp``:
+    (K, N, count)."""
+    h, hd, layers = 4096, 128, 32
+    return [
+        (h, (32 + 2 * 8) * hd / tp, layers),  # fused QKV, column-parallel
+        (32 * hd / tp, h, layers),  # attention output, row-parallel
+        (h, 2 * 14336 / tp, layers),  # fused gate + up
+        (14336 / tp, h, layers),  # down
+        (h, 128256 / tp, 1),  # LM head
+    ]
+
+
+@pytest.mark.parametrize("precision,tp", [("bf16", 1), ("fp8", 2)])
+def test_linear_layers_are_the_sum_of_their_gemms(precision, tp):
+    # the calibrated step costs each linear operator with the GEMM time model and the GPU's
+    # operator constants; norms (2 per layer + the final one, 4,096 weights each) are read at
+    # the efficiency's memory share. Shapes derived here by hand, weights at 1 byte in fp8.
+    g = ie.get_gpu("H100-SXM")
+    op = ie.transferred_operator_efficiency("H100-SXM")
+    w = {"bf16": 2.0, "fp8": 1.0}[precision]
+    peak = g.peak_tflops(precision)
+    for batch in (1, 96, 700):
+        want_s = 0.0
+        for k, n, count in _llama8b_gemms_by_hand(tp):
+            parts = ie.operator_times._gemm_parts(
+                [batch], [k], [n], peak * 1e12, g.hbm_tb_s * 1e12, g.n_sm, op._vector(), w
+            )
+            want_s += count * parts[0][0]
+        e = ie.DEFAULT_EFFICIENCY
+        want_s += (2 * 32 + 1) * 4096 * w / tp / (g.hbm_tb_s * 1e12 * e.memory)
+        r = ie.decode_performance(LLAMA8B, g, batch, 1024, precision, tensor_parallel=tp,
+                                  check_memory=False).iloc[0]  # fmt: skip
+        assert r["linear_ms"] == pytest.approx(want_s * 1e3, rel=1e-12)
+        c = ie.IterationCost(LLAMA8B, g, precision, tensor_parallel=tp)
+        assert c.iteration_s(0, 0, 0, batch, batch * 1024) * 1e3 == pytest.approx(
+            r["step_ms"], rel=1e-12
+        )
+        assert c.iteration(0, 0, 0, batch, batch * 1024)[0] * 1e3 == pytest.approx(
+            r["step_ms"], rel=1e-12
+        )
+
+
+def test_gemm_model_weight_bytes_and_groups_by_hand():
+    # a memory-bound GEMM (1 row against a 8,192 x 8,192 weight) reads the weight once, at fp8
+    # half the bf16 bytes; plus 16-bit activations in and out and, if the kernel splits K in s
+    # (s <= 8), fp32 partial sums written and read (2 x 4 B x s per output). 4 grouped experts
+    # of 2 rows each read 4 weights.
+    op = ie.transferred_operator_efficiency("H100-SXM")
+    g = ie.get_gpu("H100-SXM")
+    bw = op.bandwidth_efficiency * g.hbm_tb_s * 1e12
+    p = (g.bf16_dense_tflops * 1e12, g.hbm_tb_s * 1e12, g.n_sm, op._vector())
+    k = n = 8192
+    for w, rows, groups in ((2.0, 1, 1), (1.0, 1, 1), (2.0, 2, 4)):
+        t, c, m = ie.operator_times._gemm_parts([rows], [k], [n], *p, w, [float(groups)])
+        least = groups * (w * k * n + 2 * rows * (k + n)) / bw
+        most = least + groups * 2 * 4 * rows * n * 8 / bw
+        assert least * (1 - 1e-12) <= m[0] <= most
+        # the time: at least the larger of compute and memory, plus the launch overhead
+        assert t[0] >= max(c[0], m[0]) + op.overhead_us * 1e-6 - 1e-15
+
+
+def test_fp4_small_batch_gemms_do_not_reach_the_fp4_peak():
+    # issue 18: small-batch MoE GEMMs were assumed to run at the full fp4 peak. With the tile
+    # model a decode step of 8 rows pays for whole 64-row tiles and the weights' bytes: its
+    # linear time is far above 2 N_active T / fp4 peak
+    m = ie.get_model("gpt-oss-120b")
+    r = ie.decode_performance(m, "B200-HGX", 8, 2048, "fp4", check_memory=False).iloc[0]
+    at_peak_ms = 2 * m.params_active * 8 / (ie.get_gpu("B200-HGX").fp4_dense_tflops * 1e12) * 1e3
+    assert r["linear_ms"] > 10 * at_peak_ms
+    assert r["bound"] == "memory"
+
+
+def test_operator_model_needs_sequential_and_an_sm_count():
+    with pytest.raises(ValueError, match="operator_model needs sequential"):
+        ie.Efficiency(operator_model=True)
+    toy = ie.GPUSpec("toy", memory_gb=80, hbm_tb_s=1.0, bf16_dense_tflops=100.0, tdp_w=300)
+    with pytest.raises(ValueError, match="n_sm"):
+        ie.decode_performance(LLAMA8B, toy, 1, 128, check_memory=False)
+
+
+def test_moe_step_by_hand_grouped_experts_and_routing_kernels():
+    # Qwen3-30B-A3B (config.json: 48 layers, hidden 2,048, 32 query / 4 KV heads of 128, 128
+    # experts of intermediate 768, 8 active, vocabulary 151,936, untied head) at batch 1 on one
+    # H100 in bf16: one token touches exactly 8 experts, 1 row each, run as one grouped GEMM
+    # per projection; every MoE layer adds 3 routing kernels (top-k, align, sum: vLLM's fused
+    # MoE) at the operator launch cost, plus summing 8 expert rows into 1 (9 x 2,048 bf16)
+    g = ie.get_gpu("H100-SXM")
+    op = ie.transferred_operator_efficiency("H100-SXM")
+    p = (g.bf16_dense_tflops * 1e12, g.hbm_tb_s * 1e12, g.n_sm, op._vector(), 2.0)
+    h, layers = 2048, 48
+    dense = [(h, (32 + 2 * 4) * 128, layers), (32 * 128, h, layers), (h, 128, layers),
+             (h, 151936, 1)]  # fmt: skip
+    want = sum(c * ie.operator_times._gemm_parts([1], [k], [n], *p)[0][0] for k, n, c in dense)
+    for k, n in ((h, 2 * 768), (768, h)):
+        want += layers * ie.operator_times._gemm_parts([1], [k], [n], *p, [8.0])[0][0]
+    bw = op.bandwidth_efficiency * g.hbm_tb_s * 1e12
+    want += layers * (3 * op.overhead_us * 1e-6 + (8 + 1) * h * 2 / bw)  # 2 B per value
+    want += (2 * layers + 1) * h * 2 / (g.hbm_tb_s * 1e12 * ie.DEFAULT_EFFICIENCY.memory)  # norms
+    r = ie.decode_performance("Qwen3-30B-A3B", g, 1, 512).iloc[0]
+    assert r["linear_ms"] == pytest.approx(want * 1e3, rel=1e-12)
+    # the same in the simulator's step model
+    c = ie.IterationCost("Qwen3-30B-A3B", g)
+    assert c.iteration_s(0, 0, 0, 1, 512) * 1e3 == pytest.approx(r["step_ms"], rel=1e-12)
+    # fp8 weights add the two activation-quantisation kernels per MoE layer
+    assert ie.MOE_ROUTING_KERNELS == 3 and ie.MOE_QUANTIZE_KERNELS == 2
+
+
+def test_tabulated_linear_time_equals_a_fresh_computation():
+    # IterationCost tabulates the linear term lazily (blocks of 256 whole token counts); every
+    # lookup, at block edges and for fractional counts, equals a fresh table's direct value,
+    # and _linear_ops keeps its contract: (compute s, memory s) pairs whose max is the time
+    c = ie.IterationCost("Mixtral-8x7B", "H100-SXM", "fp8", tensor_parallel=2)
+    for tokens in (1.0, 255.0, 256.0, 257.0, 512.0, 100.5, 3000.0):
+        fresh = ie.operator_times._LinearTable(
+            c.model, c.gpu, "fp8", 2, ie.transferred_operator_efficiency("H100-SXM"), 1.0
+        )._compute(np.array([tokens]))[0]
+        ops = c._linear_ops(tokens, c._touched(tokens))
+        assert sum(max(a, b) for a, b in ops) == pytest.approx(
+            fresh[0] + fresh[4] + c._norms_s, rel=1e-12
+        )
+        assert len(ops) == 3  # always-read weights, routed experts, norms

@@ -1,0 +1,132 @@
+"""How far ``throughput_frontier`` is from measured MoE serving sweeps (issue 18): tables, not
+assertions.
+
+1. Per (GPU, precision, prompt/output shape): the model-over-measured ratio of total tokens/s
+   per GPU (prompt plus output, InferenceMAX's count) at equal speed per user, over the
+   measured envelope's points: geometric mean, min, max; points faster than any model
+   configuration; points above the efficiency-1 ceiling and the ceiling's smallest margin.
+2. Per GPU and overall: geometric mean and median.
+3. The GPUs ranked by measured and by modelled throughput at a speed they all reached.
+4. Matched concurrency: the model at batch = concurrency beside each measured level (TPOT and
+   throughput ratios), where the gap at equal speed comes from.
+5. The model's own ranking of H200, B200 and MI300X for DeepSeek-R1 and gpt-oss-120b on the
+   three InferenceMAX shapes (no measurements here to check it against).
+
+Data: ``--sweeps PATH`` (a CSV in the schema of ``ie.load_moe_serving_sweeps`` or
+InferenceMAX's ``agg_bmk.json``); without it, the closed-loop MoE sweep the package ships
+(``ie.published_moe_sweeps()``: InferenceX, DeepSeek-R1 on 8 H200s, TensorRT-LLM, fp8, 1k/1k).
+No InferenceMAX result set is bundled: none was found under a licence that lets the package
+redistribute it (``data/README.md``, "moe_serving_sweeps (users' files)").
+Run: ``python benchmarks/moe_frontier_check.py [--sweeps agg_bmk.json]`` (a second or two).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+import inferecon as ie
+
+SHAPES = ((1024, 1024), (1024, 8192), (8192, 1024))
+"""InferenceMAX's prompt/output shapes (1k/1k, 1k/8k, 8k/1k)."""
+
+
+def _load(path: str | None) -> tuple[pd.DataFrame, str]:
+    if path is None:
+        return ie.published_moe_sweeps(), "published_serving_sweeps.csv, closed-loop MoE rows"
+    p = Path(path)
+    if p.suffix == ".json":
+        df = ie.read_inferencemax_results(p)
+        left = df.attrs.get("left_out", [])
+        return df, f"{p} (InferenceMAX records; {len(left)} left out: multi-node, agentic, GPU)"
+    return ie.load_moe_serving_sweeps(p), str(p)
+
+
+def _model_ranking(speeds=(30.0, 60.0)) -> pd.DataFrame:
+    rows = []
+    for model, prec in (("DeepSeek-V3", "fp8"), ("DeepSeek-V3", "fp4"), ("gpt-oss-120b", "fp4")):
+        gpus = ["B200-HGX"] if (model, prec) == ("DeepSeek-V3", "fp4") else None
+        for p, o in SHAPES:
+            row = {"model": model, "precision": prec, "shape": f"{p}/{o}"}
+            for g in gpus or ["H200-SXM", "B200-HGX", "MI300X"]:
+                f = ie.throughput_frontier(
+                    model, g, p, o, precisions=[prec], allow_weight_only=True
+                )
+                q = f[f["pareto"]] if not f.empty else f
+                y = [np.nan] * len(speeds)
+                if len(q):
+                    x, t = q["tokens_per_s_per_user"], q["total_tokens_per_s_per_gpu"]
+                    y = ie.envelope_at(x, t, speeds)
+                for s, v in zip(speeds, y, strict=True):
+                    row[f"{g} @{s:g}"] = v
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sweeps", help="CSV (load_moe_serving_sweeps) or InferenceMAX agg_bmk.json")
+    args = ap.parse_args(argv)
+    start = time.perf_counter()
+    sweeps, source = _load(args.sweeps)
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"\nMoE frontier check (issue 18): {len(sweeps)} measured rows from {source}")
+    print(f"load average {load:.1f}; model = stored calibration (efficiency=None), TP 1-8\n")
+
+    check = ie.check_frontier(sweeps)
+    per = ie.frontier_check_summary(check)
+    per["shape"] = per["prompt_tokens"].astype(str) + "/" + per["output_tokens"].astype(str)
+    cols = ["gpu", "model", "precision", "shape", "n_points", "geomean_ratio", "min_ratio",
+            "max_ratio", "n_unreached", "n_beats_ceiling", "min_ceiling_ratio"]  # fmt: skip
+    print("1. model / measured total tokens/s per GPU at equal speed per user, per envelope")
+    print(per[cols].round(2).to_string(index=False), "\n")
+
+    print("2. per GPU, and overall (every envelope point pooled)")
+    by_gpu = ie.frontier_check_summary(check, by=("gpu",))
+    overall = ie.frontier_check_summary(check, by=()).assign(gpu="all")
+    both = pd.concat([by_gpu, overall], ignore_index=True)
+    print(
+        both[["gpu", "n_points", "geomean_ratio", "median_ratio", "min_ratio", "max_ratio",
+              "n_beats_ceiling", "min_ceiling_ratio"]].round(2).to_string(index=False)
+    )  # fmt: skip
+    o = overall.iloc[0]
+    print(
+        f"\noverall: geometric mean {o.geomean_ratio:.2f}x, median {o.median_ratio:.2f}x too "
+        f"optimistic (issue 18's held-out set: 2.8x at the geometric mean); "
+        f"{int(o.n_beats_ceiling)} of {int(o.n_points)} points above the efficiency-1 ceiling, "
+        f"which is at least {o.min_ceiling_ratio:.1f}x above every point\n"
+    )
+
+    print("3. GPUs ranked at a speed per user every GPU reached (1 = most throughput)")
+    rank = ie.frontier_gpu_ranking(check)
+    print(rank.round(1).to_string(index=False), "\n")
+
+    print("4. matched concurrency: the model at batch = concurrency, same TP (median per group)")
+    mc = ie.check_matched_concurrency(sweeps)
+    mc_sum = (
+        mc.groupby(["gpu", "precision", "prompt_tokens", "output_tokens", "concurrency"])[
+            ["measured_tpot_ms", "model_tpot_ms", "tpot_ratio", "throughput_ratio"]
+        ]
+        .median()
+        .reset_index()
+    )
+    print(mc_sum.round(2).to_string(index=False))
+    print(
+        f"\nmedian TPOT ratio {mc['tpot_ratio'].median():.2f} (measured / model: the model's "
+        f"step is too short), median throughput ratio at equal load "
+        f"{mc['throughput_ratio'].median():.2f}; at equal speed {o.median_ratio:.2f}: the rest "
+        "is the envelope's shape (the model's step time grows too little with batch)\n"
+    )
+
+    print("5. the model's own total tokens/s per GPU at 30 and 60 tokens/s per user (no data)")
+    print(_model_ranking().round(0).to_string(index=False))
+    print(f"\n({time.perf_counter() - start:.1f} s)")
+
+
+if __name__ == "__main__":
+    main()
