@@ -478,13 +478,10 @@ class FactoryCostExplorer(_OperatingPointMixin, Explorer):
             self._totals[k].set_position((max(left, hi), 1 - k))
             band = f"{_usd(lo).removeprefix('USD ')}-{_usd(hi).removeprefix('USD ')}"
             self._totals[k].set_text(f" {_usd(left)}\n ({band})")
-        # room for the interval and its label; the limit (1, 2, 5 x 10^k) moves only when the
-        # bars outgrow it or shrink well below it (a drag redraws the background rarely)
+        # room for the interval and its label; the limit is a function of the values (1, 2,
+        # 5 x 10^k), so a background drawn once for it is reused whenever a drag comes back
         need = float(rows[0]["total_usd_per_mtok_high"]) * 1.45
-        limit = self.ax.get_xlim()[1]
-        if not need <= limit <= 2.5 * need:
-            limit = nice_ceiling(need)
-        self._set_limits(self.ax, xlim=(0, limit))
+        self._set_limits(self.ax, xlim=(0, nice_ceiling(need)))
 
     def _draw_speed_curves(self, costs, full, row, target):
         """Cost against speed per user, the target speed and the operating point."""
