@@ -59,6 +59,7 @@ from .token_energy import *  # noqa: F403
 from .token_revenue import *  # noqa: F403
 from .traffic import *  # noqa: F403
 from .trends import *  # noqa: F403
+from .uncertainty import *  # noqa: F403
 from .workload_bills import *  # noqa: F403
 from .workloads import *  # noqa: F403
 
@@ -68,6 +69,7 @@ _TOPIC_NAMES = (
     "sweep_analysis", "factory_assumptions", "token_costs", "token_energy", "token_revenue",
     "serving_frontier", "workload_bills", "operator_times", "trends", "scaling", "testtime",
     "collectives", "frontier_check", "expert_parallel", "decline", "traffic", "routing", "planner",
+    "uncertainty",
 )  # fmt: skip
 """The topic modules whose ``__all__`` make up the flat namespace (``ie.goodput`` is the
 function of that name; its module is ``inferecon.goodput_search``: a module and a function never

@@ -40,9 +40,11 @@ from ..trends import (
     published_hardware_rates,
     select_accelerators,
 )
+from ..uncertainty import calibration_band, cost_band, frontier_band_polygon
 from ..workload_bills import api_bill, api_list_price, self_hosted_bill
 from .controls import LABEL_STYLE, dropdown, float_slider, row_layout
 from .explorer import Explorer
+from .serving import _band_artist, _set_band
 from .style import add_source, add_title, nice_ceiling, side_by_side
 
 __all__ = [
@@ -388,6 +390,12 @@ class FactoryCostExplorer(_OperatingPointMixin, Explorer):
         self._totals = [
             self._dynamic(ax.text(0, y, "", va="center", ha="left", fontsize=9)) for y in (1, 0)
         ]
+        self._intervals = [
+            self._dynamic(ax.plot([], [], "|-", color="black", lw=1.3, ms=11)[0]) for _ in (1, 0)
+        ]
+        self._band_note = self._dynamic(
+            ax.text(0.01, 0.79, "", transform=ax.transAxes, fontsize=8.5, color="#333333")
+        )
         ax.legend(loc="upper center", ncol=4, fontsize=8, frameon=False)
         ax.set_autoscale_on(False)
 
@@ -416,19 +424,22 @@ class FactoryCostExplorer(_OperatingPointMixin, Explorer):
             "Source: inferecon.cost_breakdown on inferecon.serving_performance "
             "(calibrated on data/h200_decode.csv);\n" + _SOURCE_FACTORY + ";\nhosting "
             "default: CBRE, North America Data Center Trends H2 2024 (USD 184 per kW-month). "
-            "Idle hours cost hardware, hosting and idle power. Dotted: the target speed.",
+            "Idle hours cost hardware, hosting and idle power. Dotted: the target speed.\n"
+            "Interval on each bar: inferecon.cost_band, the p90 error of the GPU's calibration "
+            "(inferecon.calibration_band) on the part of the cost paid per GPU-hour.",
         )
 
     def _export_fit(self, ax) -> str:
-        return "x" if ax is self.ax else "xy"  # the bars keep their room for the legend
+        # the bars keep their live limits: room for the legend and the totals' labels
+        return "" if ax is self.ax else "xy"
 
     def _clear(self, message):
         for bars in self._bars.values():
             for b in bars:
                 b.set_width(0)
-        for t in self._totals:
+        for t in (*self._totals, self._band_note):
             t.set_text("")
-        for a in (self._curve, self._curve_full, self._op):
+        for a in (self._curve, self._curve_full, self._op, *self._intervals):
             a.set_data([], [])
         self._target.set_visible(False)
         self._msg.set_text(message)
@@ -438,13 +449,19 @@ class FactoryCostExplorer(_OperatingPointMixin, Explorer):
         self._msg.set_text("")
         full = frontier_costs(costs, **{**_cost_kwargs(p), "utilisation": 1.0})
         i = int(np.flatnonzero(costs["batch"].to_numpy() == row["batch"])[0])
-        self._draw_bars([costs.iloc[i], full.iloc[i]])
+        costs = cost_band(costs)
+        band = costs.iloc[i]
+        self._draw_bars([band, cost_band(full).iloc[i]])
+        self._band_note.set_text(
+            f"intervals: {_band_label(calibration_band(band['gpu'])).replace(chr(10), ' ')} "
+            "(p90 error of step time)"
+        )
         self._draw_speed_curves(costs, full, row, float(p["target_speed"]))
         self._last = costs.assign(
             chosen=costs["batch"] == row["batch"],
             total_usd_per_mtok_every_hour=full["total_usd_per_mtok"].to_numpy(),
         )
-        return self._readout(p, row)
+        return self._readout(p, row) + _band_text(band)
 
     def _draw_bars(self, rows):
         """Stack each part's cost, at the chosen utilisation and serving every hour."""
@@ -456,10 +473,15 @@ class FactoryCostExplorer(_OperatingPointMixin, Explorer):
                 b.set_x(left)
                 b.set_width(w)
                 left += w
-            self._totals[k].set_position((left, 1 - k))
-            self._totals[k].set_text(f" {_usd(left)}")
-        top = float(rows[0]["total_usd_per_mtok"])
-        self._set_limits(self.ax, xlim=(0, nice_ceiling(top * 1.3)))
+            lo, hi = float(r["total_usd_per_mtok_low"]), float(r["total_usd_per_mtok_high"])
+            self._intervals[k].set_data([lo, hi], [1 - k, 1 - k])
+            self._totals[k].set_position((max(left, hi), 1 - k))
+            band = f"{_usd(lo).removeprefix('USD ')}-{_usd(hi).removeprefix('USD ')}"
+            self._totals[k].set_text(f" {_usd(left)}\n ({band})")
+        # room for the interval and its label; the limit is a function of the values (1, 2,
+        # 5 x 10^k), so a background drawn once for it is reused whenever a drag comes back
+        need = float(rows[0]["total_usd_per_mtok_high"]) * 1.45
+        self._set_limits(self.ax, xlim=(0, nice_ceiling(need)))
 
     def _draw_speed_curves(self, costs, full, row, target):
         """Cost against speed per user, the target speed and the operating point."""
@@ -654,6 +676,7 @@ class FactoryFrontierExplorer(Explorer):
 
     def __init__(self, gpus=None, **params: Any):
         self.gpus = [get_gpu(g).name for g in (gpus or _FRONTIER_GPUS)]
+        self._bands = {g: calibration_band(g) for g in self.gpus}
         self._cache: dict[tuple, tuple] = {}
         self._cost_cache: dict[tuple, pd.DataFrame] = {}
         super().__init__(**params)
@@ -682,6 +705,9 @@ class FactoryFrontierExplorer(Explorer):
                 mine = front[(front["gpu"] == g) & front["pareto"]]
                 mine = mine.sort_values("tokens_per_s_per_user")
                 curves[g] = {c: mine[c].to_numpy() for c in _CURVE_COLUMNS}
+                x, e = curves[g]["tokens_per_s_per_user"], self._bands[g].rel_error
+                for c in ("tokens_per_s_per_gpu", "tokens_per_s_per_mw"):
+                    curves[g][f"band_{c}"] = frontier_band_polygon(x, curves[g][c], e)
             self._cache[key] = (front, curves)
         return self._cache[key]
 
@@ -692,34 +718,43 @@ class FactoryFrontierExplorer(Explorer):
             if len(self._cost_cache) > 64:
                 self._cost_cache.pop(next(iter(self._cost_cache)))
             front = self._frontier(model, prompt, output)[0]
-            self._cost_cache[key] = frontier_costs(front, utilisation=utilisation)
+            costs = frontier_costs(front, utilisation=utilisation)
+            self._cost_cache[key] = cost_band(costs) if len(costs) else costs
         return self._cost_cache[key]
 
     def _build(self, fig):
-        ax, axb = side_by_side(fig, 1.7, 0.45, left=0.09, right=0.97)
+        ax, axb = side_by_side(fig, 1.7, 0.45, left=0.09, right=0.97, bottom=0.22)
         self.ax, self.ax_cost = ax, axb
         add_title(fig, "The AI factory frontier: throughput against speed per user")
         _subtitle(self, fig)
         _log_axis(ax)
         ax.set_xlim(3, 1000)
         ax.set_xlabel("Speed per user (output tokens/s)")
-        self._lines, self._dots = {}, {}
+        self._lines, self._dots, self._band_patches = {}, {}, {}
         for g in self.gpus:
-            color = _GPU_COLORS.get(g, "#555555")
-            (ln,) = ax.plot([], [], color=color, lw=1.8, label=g)
+            color, band = _GPU_COLORS.get(g, "#555555"), self._bands[g]
+            self._band_patches[g] = self._dynamic(_band_artist(ax, color))
+            (ln,) = ax.plot([], [], "-" if band.calibrated else "--", color=color, lw=1.8,
+                            label=g)  # fmt: skip
             (dot,) = ax.plot([], [], "o", ms=8, mfc="white", mec=color, mew=2)
             self._lines[g], self._dots[g] = self._dynamic(ln), self._dynamic(dot)
         self._target = self._dynamic(ax.axvline(50, ls=":", color="black", lw=1.0))
         self._msg = self._dynamic(_message_text(ax))
-        ax.legend(loc="lower left", fontsize=8)
+        ax.legend(loc="lower left", fontsize=8, title="dashed: extrapolated", title_fontsize=8)
         ax.set_autoscale_on(False)
 
         y = np.arange(len(self.gpus))[::-1]
         colors = [_GPU_COLORS.get(g, "#555555") for g in self.gpus]
         self._bars = axb.barh(y, np.zeros(len(y)), left=_BAR0, color=colors, height=0.6)
-        for b in self._bars:
+        for b, g in zip(self._bars, self.gpus, strict=True):
+            if not self._bands[g].calibrated:  # extrapolated: hatched
+                b.set_hatch("///")
+                b.set_edgecolor("white")
             self._dynamic(b)
-        axb.set_yticks(y, self.gpus, fontsize=8.5)
+        self._intervals = [
+            self._dynamic(axb.plot([], [], "|-", color="black", lw=1.3, ms=9)[0]) for _ in y
+        ]
+        axb.set_yticks(y, [_band_label(self._bands[g]) for g in self.gpus], fontsize=8.5)
         _log_axis(axb, "x")
         axb.set_xlim(_BAR0, 100)
         axb.set_xlabel("USD per million output tokens")
@@ -734,7 +769,9 @@ class FactoryFrontierExplorer(Explorer):
             "batch 1-4,096, TP 1-8, native precisions; calibrated on data/h200_decode.csv);\n"
             + _SOURCE_FACTORY
             + ";\nrent: data/gpus.csv mid prices. Curves: each GPU's Pareto set. Dots: the "
-            "cheapest configuration at the target speed (dotted).",
+            "cheapest configuration at the target speed (dotted).\nBands and intervals: "
+            "inferecon.calibration_band, the p90 error of each GPU's calibration (dashed, "
+            "hatched: extrapolated by the transfer rule).",
         )
 
     def _export_fit(self, ax) -> str:
@@ -767,6 +804,7 @@ class FactoryFrontierExplorer(Explorer):
         ycol = "tokens_per_s_per_gpu" if per == "GPU" else "tokens_per_s_per_mw"
         for g in self.gpus:
             self._lines[g].set_data(curves[g]["tokens_per_s_per_user"], curves[g][ycol])
+            _set_band(self._band_patches[g], curves[g][f"band_{ycol}"])
         costs = self._costs(model, prompt, output, float(p["utilisation"]))
         ops = operating_points_by_gpu(costs, target).set_index("gpu")
         parts = [self._draw_gpu_cost(k, g, ops, ycol) for k, g in enumerate(self.gpus)]
@@ -783,9 +821,11 @@ class FactoryFrontierExplorer(Explorer):
         for g in self.gpus:
             self._lines[g].set_data([], [])
             self._dots[g].set_data([], [])
-        for b, t in zip(self._bars, self._labels, strict=True):
+            _set_band(self._band_patches[g], ())
+        for b, t, iv in zip(self._bars, self._labels, self._intervals, strict=True):
             b.set_width(0)
             t.set_text("")
+            iv.set_data([], [])
         self._msg.set_text(f"{model} does not fit on any of these GPUs (TP up to 8)")
         self._last = pd.DataFrame()
         return _note(f"{model} does not fit on any of these GPUs with up to 8-way TP")
@@ -794,6 +834,7 @@ class FactoryFrontierExplorer(Explorer):
         """Mark GPU ``g``'s operating point and its cost bar; its part of the readout."""
         dot, bar, label = self._dots[g], self._bars[k], self._labels[k]
         y_k = label.get_position()[1]
+        self._intervals[k].set_data([], [])
         if g not in ops.index:
             dot.set_data([], [])
             bar.set_width(0)
@@ -809,10 +850,32 @@ class FactoryFrontierExplorer(Explorer):
             return f"{g}: fastest {op['tokens_per_s_per_user']:,.0f} tokens/s per user"
         dot.set_data([op["tokens_per_s_per_user"]], [op[ycol]])
         c = float(op["total_usd_per_mtok"])
+        lo, hi = float(op["total_usd_per_mtok_low"]), float(op["total_usd_per_mtok_high"])
         bar.set_width(max(c - _BAR0, 0.0))
+        self._intervals[k].set_data([max(lo, _BAR0), max(hi, _BAR0)], [y_k, y_k])
         label.set_text(f"{_usd(c)}")
-        label.set_position((min(max(c, _BAR0) * 1.15, 20.0), y_k))
-        return f"{g} <b>{_usd(c)}</b> ({_num(op['tokens_per_s_per_mw'])} tokens/s per MW)"
+        label.set_position((min(max(hi, _BAR0) * 1.2, 20.0), y_k))
+        return (
+            f"{g} <b>{_usd(c)}</b> ({_usd(lo)}-{_usd(hi).removeprefix('USD ')}; "
+            f"{_num(op['tokens_per_s_per_mw'])} tokens/s per MW)"
+        )
+
+
+def _band_text(row) -> str:
+    """The readout's calibration band of a :func:`inferecon.cost_band` row."""
+    kind = "calibrated on measurements" if row["calibrated"] else "extrapolated"
+    return (
+        f" · calibration band {_usd(row['total_usd_per_mtok_low'])} to "
+        f"{_usd(row['total_usd_per_mtok_high'])} ({row['gpu']} {kind}, p90 error "
+        f"±{row['rel_error']:.0%} of step time)"
+    )
+
+
+def _band_label(band) -> str:
+    """A GPU's label: its name, whether it is calibrated on measurements or extrapolated, and
+    its band."""
+    kind = "calibrated" if band.calibrated else "extrapolated"
+    return f"{band.gpu}\n{kind} ±{band.rel_error:.0%}"
 
 
 def _tier_text(costs, target, gross_margin) -> str:

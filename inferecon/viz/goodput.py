@@ -26,6 +26,7 @@ from ..sweep_analysis import (
     throughput_at_rate_rps_per_gpu,
     vllm_goodput_rps,
 )
+from ..uncertainty import calibration_band, scaled_grid_goodput_rps_per_gpu
 from ..workloads import lognormal_lengths, poisson_workload
 from .controls import dropdown, float_slider
 from .explorer import _MODE, DRAW_LOCK, Explorer, display_mode
@@ -669,18 +670,24 @@ class GoodputExplorer(_PreviewThenRefine, Explorer):
         ax3.set_title("Goodput per GPU", fontsize=10.5)
         self._bar_txt = [ax3.text(i, 0, "", ha="center", va="bottom", fontsize=8)
                          for i in range(3)]  # fmt: skip
+        # the calibration band of each goodput (the step model's p90 error, both ways)
+        self._bar_band = [ax3.plot([], [], "_-", color="black", lw=1.3, ms=10)[0]
+                          for _ in range(3)]  # fmt: skip
         self._preview_txt = fig.text(0.98, 0.885, "", ha="right", va="bottom", fontsize=8.5,
                                      color="#c0392b", style="italic")  # fmt: skip
         # why nothing is drawn (a configuration that cannot be simulated), in the figure too
         self._problem_txt = fig.text(0.5, 0.53, "", ha="center", va="center", fontsize=10,
                                      color="#c0392b", bbox=dict(fc="white", ec="none"))  # fmt: skip
         for a in (*self._curves.values(), *self._marks.values(), self._target, self._thr,
-                  self._good, self._gmark, *self._bars, *self._bar_txt,
+                  self._good, self._gmark, *self._bars, *self._bar_txt, *self._bar_band,
                   self._preview_txt, self._problem_txt, *self._bar_ticks):  # fmt: skip
             self._dynamic(a)
         for a in (ax, ax2, ax3):
             a.set_autoscale_on(False)
-        add_source(fig, _SOURCE + " Goodput: the highest rate meeting the attainment target.")
+        add_source(fig, _SOURCE + " Goodput: the highest rate meeting the attainment target;"
+                   "\nits interval: the same runs read with every step time off by the GPU's "
+                   "calibration error (inferecon.scaled_grid_goodput_rps_per_gpu, "
+                   "inferecon.calibration_band).")  # fmt: skip
 
     def _cached(self, p):
         key = tuple(p[k] for k in self._KEYS)
@@ -760,9 +767,10 @@ class GoodputExplorer(_PreviewThenRefine, Explorer):
             for a in (*self._curves.values(), *self._marks.values(), self._target, self._thr,
                       self._good, self._gmark):  # fmt: skip
                 a.set_data([], [])
-            for b, t in zip(self._bars, self._bar_txt, strict=True):
+            for b, t, iv in zip(self._bars, self._bar_txt, self._bar_band, strict=True):
                 b.set_height(0)
                 t.set_text("")
+                iv.set_data([], [])
             for t in self._bar_ticks:
                 t.set_text("")
             self._problem_txt.set_text(textwrap.fill(f"Cannot simulate: {entry}", 64))
@@ -776,10 +784,16 @@ class GoodputExplorer(_PreviewThenRefine, Explorer):
         lo, hi = rates.min() / ref / 1.3, 1.3
         self._set_limits(self.ax_a, xlim=(lo, hi))
         self._target.set_data([lo, hi], [target, target])
-        att, good = {}, {}
+        att, good, band = {}, {}, {}
+        e = calibration_band(p["gpu"])
         for pol, la in lat.items():
             att[pol] = attainment_by_rate(la, ttft, tpot)
             good[pol] = g = grid_goodput_rps_per_gpu(la.rates_per_gpu, att[pol], target)
+            # slower steps (x 1/(1 - e)) give the low end, faster (x 1/(1 + e)) the high end
+            band[pol] = tuple(
+                scaled_grid_goodput_rps_per_gpu(la, ttft, tpot, target, f)
+                for f in e.step_time_factors[::-1]
+            )
             self._curves[pol].set_data(la.rates_per_gpu / ref, att[pol])
             self._marks[pol].set_data([g / ref] if g > 0 else [], [target] if g > 0 else [])
         c = lat["chunked_prefill"]
@@ -792,15 +806,18 @@ class GoodputExplorer(_PreviewThenRefine, Explorer):
         thr = float(throughput_at_rate_rps_per_gpu(rates, c.throughput_rps_per_gpu, g0))
         self._gmark.set_data([g0 / ref] if g0 > 0 else [], [thr / ref] if g0 > 0 else [])
         span = nice_ceiling(ref * 1.15, steps=(1.0, 2.0, 2.5, 5.0))
-        for g, b, t in zip(good.values(), self._bars, self._bar_txt, strict=True):
+        for k, (pol, g) in enumerate(good.items()):
+            (lo_g, hi_g), b, t, iv = band[pol], self._bars[k], self._bar_txt[k], self._bar_band[k]
             b.set_height(g / span)
-            t.set_position((b.get_x() + b.get_width() / 2, g / span))
+            x_mid = b.get_x() + b.get_width() / 2
+            iv.set_data([x_mid, x_mid], [lo_g / span, min(hi_g / span, 1.0)])
+            t.set_position((x_mid, min(max(g, hi_g) / span + 0.015, 0.95)))
             t.set_text(f"{g:.2f}")
         for t, v in zip(self._bar_ticks, self._BAR_TICKS, strict=True):
             t.set_text(_tick_label(v * span))
         if any([_set_round_log_ticks(ax, axis, ref) for ax, axis in self._log_axes]):
             self._relayout()  # another rate grid: its round values sit elsewhere
-        self._shown = (entry, att, good)
+        self._shown, self._shown_band = (entry, att, good), band
         split = p["split"]
         head = (
             f"<i style='color:#c0392b'>Preview ({self.preview_requests:,} requests at "
@@ -809,9 +826,11 @@ class GoodputExplorer(_PreviewThenRefine, Explorer):
             else ""
         ) + (
             f"targets TTFT {ttft:g} ms, TPOT {tpot:g} ms for {target:.0%} of requests · "
-            f"goodput per GPU: chunked prefill <b>{g0:.2f}</b>, prefill-first "
-            f"<b>{good['prefill_first']:.2f}</b>, disaggregated {split} <b>"
-            f"{good['disaggregated']:.2f}</b> requests/s"
+            f"goodput per GPU: chunked prefill <b>{g0:.2f}</b> {_range(band['chunked_prefill'])}, "
+            f"prefill-first <b>{good['prefill_first']:.2f}</b> {_range(band['prefill_first'])}, "
+            f"disaggregated {split} <b>{good['disaggregated']:.2f}</b> "
+            f"{_range(band['disaggregated'])} requests/s (ranges: {e.gpu} "
+            f"{'calibrated' if e.calibrated else 'extrapolated'}, step times ±{e.rel_error:.0%})"
         )
         if g0 <= 0:
             return head + (
@@ -831,7 +850,7 @@ class GoodputExplorer(_PreviewThenRefine, Explorer):
         ``goodput_rps_per_gpu``."""
         if self._shown is None:
             return pd.DataFrame(columns=["policy", "rate_per_gpu", "attainment"])
-        entry, att, good = self._shown
+        (entry, att, good), band = self._shown, self._shown_band
         frames = []
         for pol, la in entry["lat"].items():
             vllm = vllm_goodput_rps(att[pol], la.n_requests, la.duration_s) / la.n_gpus
@@ -845,8 +864,16 @@ class GoodputExplorer(_PreviewThenRefine, Explorer):
                 "tpot_p99_ms": entry["fixed"][pol]["tpot_p99_ms"],
                 "policy": entry["sweeps"][pol].label,
                 "goodput_rps_per_gpu": good[pol],
+                "goodput_rps_per_gpu_low": band[pol][0],
+                "goodput_rps_per_gpu_high": band[pol][1],
             }))  # fmt: skip
         return pd.concat(frames, ignore_index=True)
+
+
+def _range(low_high) -> str:
+    """A goodput's calibration band as the readout writes it: ``(0.81-1.2)``."""
+    lo, hi = low_high
+    return f"({lo:.2f}-{hi:.2f})"
 
 
 # --------------------------------------------------------------------------- published sweeps

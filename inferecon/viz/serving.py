@@ -8,6 +8,7 @@ from typing import Any
 import ipywidgets as widgets
 import numpy as np
 import pandas as pd
+from matplotlib.collections import PolyCollection
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 from ..calibration import Calibration, default_calibration
@@ -24,6 +25,7 @@ from ..serving import (
     weight_memory_gb,
 )
 from ..specs import get_gpu, get_model
+from ..uncertainty import band_limits, calibration_band, frontier_band_polygon
 from .controls import LABEL_STYLE, checkbox, dropdown, float_slider, row_layout
 from .explorer import Explorer
 from .style import add_source, add_title, side_by_side
@@ -136,6 +138,9 @@ class ThroughputLatencyExplorer(Explorer):
         ax.set_ylabel("Throughput per GPU (output tokens/s)")
         for axis in (ax.xaxis, ax.yaxis):
             axis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:,.0f}"))
+        self._band = _band_artist(
+            ax, CALIBRATED, "model's band (p90 error of the GPU's calibration)"
+        )
         (self._cal,) = ax.plot([], [], color=CALIBRATED, label="model, calibrated (fits memory)")
         (self._cal_oom,) = ax.plot([], [], ":", color=CALIBRATED, lw=1.2)
         (self._ceil,) = ax.plot([], [], "--", color=CEILING, lw=1.4, label="physical ceiling")
@@ -157,8 +162,8 @@ class ThroughputLatencyExplorer(Explorer):
             0.5, 0.62, "", transform=ax.transAxes, ha="center", va="center", fontsize=11,
             color=MEASURED, bbox=dict(facecolor="white", edgecolor=MEASURED, pad=4),
         )  # fmt: skip
-        for a in (self._cal, self._cal_oom, self._ceil, self._ceil_oom, self._op, self._meas,
-                  self._oom_text, *self._ticks):  # fmt: skip
+        for a in (self._band, self._cal, self._cal_oom, self._ceil, self._ceil_oom, self._op,
+                  self._meas, self._oom_text, *self._ticks):  # fmt: skip
             self._dynamic(a)
         ax.legend(loc="lower left", fontsize=8)
         ax.set_autoscale_on(False)
@@ -187,7 +192,8 @@ class ThroughputLatencyExplorer(Explorer):
             fig,
             "Source: inferecon.serving (per-operation roofline: linear layers + attention + "
             "overhead per layer), calibrated on data/h200_decode.csv (H200, Llama-3.1-8B shape, "
-            "bf16);\n" + _SOURCE_DATA + ". Dotted: batches whose KV cache does not fit.",
+            "bf16);\n" + _SOURCE_DATA + ". Dotted: batches whose KV cache does not fit.\n"
+            "Shaded: inferecon.calibration_band (the p90 error of the GPU's calibration).",
         )
 
     def _update(self, p):
@@ -214,6 +220,15 @@ class ThroughputLatencyExplorer(Explorer):
             x, y = df["tokens_per_s_per_user"].to_numpy(), df["tokens_per_s_per_gpu"].to_numpy()
             line.set_data(x[: last_fit + 1], y[: last_fit + 1])
             oom.set_data(x[max(last_fit, 0) :], y[max(last_fit, 0) :])
+        band = calibration_band(gpu)
+        x, y = cal["tokens_per_s_per_user"].to_numpy(), cal["tokens_per_s_per_gpu"].to_numpy()
+        _set_band(
+            self._band,  # the fitting part, fastest user first (speed rising)
+            frontier_band_polygon(x[: last_fit + 1][::-1], y[: last_fit + 1][::-1], band.rel_error),
+        )
+        self._last["tokens_per_s_per_gpu_low"], self._last["tokens_per_s_per_gpu_high"] = (
+            band_limits(cal["tokens_per_s_per_gpu"].to_numpy(), gpu)
+        )
         for t, b in zip(self._ticks, (1, 8, 64, 512, 4096), strict=True):
             i = int(np.searchsorted(BATCHES, b))
             t.xy = (cal["tokens_per_s_per_user"].iloc[i], cal["tokens_per_s_per_gpu"].iloc[i])
@@ -231,6 +246,7 @@ class ThroughputLatencyExplorer(Explorer):
         if not fits.any():  # nothing to draw but the message
             for a in (self._cal, self._cal_oom, self._ceil, self._ceil_oom, self._op):
                 a.set_data([], [])
+            _set_band(self._band, np.empty((0, 2)))
             for t in self._ticks:
                 t.set_text("")
 
@@ -253,8 +269,32 @@ class ThroughputLatencyExplorer(Explorer):
             f"user ({op['step_ms']:.1f} ms per token, {op['bound']}-bound){flag} · KV cache "
             f"fits at most <b>{mb:,}</b> sequences · ceiling at this batch "
             f"{_fmt_rate(ceil['tokens_per_s_per_gpu'].iloc[int(np.searchsorted(BATCHES, op_b))])}"
-            " tokens/s per GPU"
+            " tokens/s per GPU" + _band_readout(band, op["tokens_per_s_per_gpu"])
         )
+
+
+def _band_artist(ax, color, label=None) -> PolyCollection:
+    """An empty shaded region of ``ax`` in data coordinates for a calibration band (a
+    collection, so an export's axes fit it)."""
+    return ax.add_collection(
+        PolyCollection([np.empty((0, 2))], facecolors=color, edgecolors="none", alpha=0.15,
+                       label=label)
+    )  # fmt: skip
+
+
+def _set_band(artist: PolyCollection, vertices) -> None:
+    """Show the polygon ``vertices`` (``(n, 2)``; none hides the band)."""
+    artist.set_verts([np.asarray(vertices, dtype=float).reshape(-1, 2)])
+
+
+def _band_readout(band, tokens_per_s_per_gpu: float) -> str:
+    """The readout's band: the GPU's calibration and the operating point's range."""
+    lo, hi = band_limits(tokens_per_s_per_gpu, band.gpu)
+    kind = "calibrated on measurements" if band.calibrated else "extrapolated (transfer rule)"
+    return (
+        f" · band {_fmt_rate(lo)}-{_fmt_rate(hi)} tokens/s per GPU ({band.gpu} {kind}: "
+        f"p90 error ±{band.rel_error:.0%}, {band.statistic})"
+    )
 
 
 # --------------------------------------------------------------------------- roofline
@@ -413,6 +453,7 @@ class CostEnergyExplorer(Explorer):
             a.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:,.0f}"))
             a.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:,.10g}"))
             a.set_autoscale_on(False)
+        self._c_band = _band_artist(ax, CALIBRATED, "model's band (p90 error)")
         (self._c_cal,) = ax.plot([], [], color=CALIBRATED, label="calibrated model")
         (self._c_ceil,) = ax.plot([], [], "--", color=CEILING, label="physical ceiling")
         (self._c_oom,) = ax.plot([], [], ":", color=CALIBRATED, lw=1.2, label="does not fit")
@@ -421,8 +462,8 @@ class CostEnergyExplorer(Explorer):
         (self._e_fac,) = axe.plot([], [], color="#e67e22", label="facility energy (× PUE)")
         (self._e_oom,) = axe.plot([], [], ":", color=CALIBRATED, lw=1.2)
         (self._e_op,) = axe.plot([], [], "o", ms=8, mfc="white", mec=CALIBRATED, mew=2)
-        for a in (self._c_cal, self._c_ceil, self._c_oom, self._c_op, self._e_cal, self._e_fac,
-                  self._e_oom, self._e_op):  # fmt: skip
+        for a in (self._c_band, self._c_cal, self._c_ceil, self._c_oom, self._c_op, self._e_cal,
+                  self._e_fac, self._e_oom, self._e_op):  # fmt: skip
             self._dynamic(a)
         ax.legend(loc="upper right", fontsize=8.5)
         axe.legend(loc="upper right", fontsize=8.5)
@@ -430,7 +471,9 @@ class CostEnergyExplorer(Explorer):
             fig,
             "Source: inferecon.serving.serving_performance (static batching: prefill each "
             "prompt, then decode the batch; calibrated on data/h200_decode.csv);\npower between "
-            "idle and TDP driven by bandwidth and FLOP utilisation; " + _SOURCE_DATA + ".",
+            "idle and TDP driven by bandwidth and FLOP utilisation; " + _SOURCE_DATA + ".\n"
+            "Shaded: inferecon.band_limits, the cost (GPU-hours per token) under the p90 "
+            "error of the GPU's calibration (inferecon.calibration_band).",
         )
 
     def _update(self, p):
@@ -445,6 +488,15 @@ class CostEnergyExplorer(Explorer):
         k = int(np.flatnonzero(fits)[-1]) + 1 if fits.any() else 0
         cost, j = cal["usd_per_mtok_output"].to_numpy(), cal["joules_per_output_token"].to_numpy()
         self._c_cal.set_data(BATCHES[:k], cost[:k])
+        c_lo, c_hi = band_limits(cost, gpu, scales_with="step_time")
+        _set_band(
+            self._c_band,
+            np.column_stack(
+                [np.r_[BATCHES[:k], BATCHES[:k][::-1]], np.r_[c_lo[:k], c_hi[:k][::-1]]]
+            )
+            if k
+            else np.empty((0, 2)),
+        )
         self._c_oom.set_data(BATCHES[max(k - 1, 0) :], cost[max(k - 1, 0) :])
         self._c_ceil.set_data(BATCHES, ceil["usd_per_mtok_output"])
         self._e_cal.set_data(BATCHES[:k], j[:k])
@@ -457,6 +509,8 @@ class CostEnergyExplorer(Explorer):
             {
                 "batch": BATCHES,
                 "usd_per_mtok_output": cost,
+                "usd_per_mtok_output_low": c_lo,
+                "usd_per_mtok_output_high": c_hi,
                 "ceiling_usd_per_mtok_output": ceil["usd_per_mtok_output"],
                 "joules_per_output_token": j,
                 "facility_joules_per_output_token": j * pue,
@@ -472,7 +526,8 @@ class CostEnergyExplorer(Explorer):
         flag = "" if r["fits"] else " <span style='color:#c0392b'>(does not fit)</span>"
         return (
             f"batch {op_b:,}{flag}: <b>${r['usd_per_mtok_output']:,.3g}</b> per million output "
-            f"tokens (ceiling ${ceil['usd_per_mtok_output'].iloc[i]:,.3g}) · "
+            f"tokens (band ${c_lo[i]:,.3g}-{c_hi[i]:,.3g}; ceiling "
+            f"${ceil['usd_per_mtok_output'].iloc[i]:,.3g}) · "
             f"<b>{r['joules_per_output_token']:.3g} J</b> per token on the board, "
             f"{r['facility_wh_per_response']:.3g} Wh per {out:,}-token response at the "
             f"facility · first token after {r['ttft_ms']:,.0f} ms, then "

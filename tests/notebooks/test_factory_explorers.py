@@ -237,3 +237,58 @@ def test_notebook_and_explorer_defaults_are_the_packages_cited_defaults(close):
     close(ex)
     assert ex.controls["pue"].value == d["pue"]
     assert ex.controls["usd_per_kwh"].value == d["usd_per_kwh"]
+
+
+# ---- the calibration band (issue 18): drawn from inferecon.uncertainty's numbers
+
+
+def _band_vertices(artist) -> np.ndarray:
+    (path,) = artist.get_paths()
+    return np.asarray(path.vertices)
+
+
+def test_frontier_explorer_draws_each_gpus_band_and_cost_interval(close):
+    ex = ie.viz.FactoryFrontierExplorer()
+    close(ex)
+    data = ex.data()
+    ops = ie.operating_points_by_gpu(data, 50).set_index("gpu")
+    for k, g in enumerate(ex.gpus):
+        band = ie.calibration_band(g)
+        x, y = ex._lines[g].get_data()
+        # the shaded region is the curve's diagonal sweep at the GPU's own p90 error
+        want = ie.frontier_band_polygon(x, y, band.rel_error)
+        np.testing.assert_allclose(_band_vertices(ex._band_patches[g])[: len(want)], want)
+        # extrapolated GPUs: dashed curve, hatched bar; every label says which and how wide
+        assert (ex._lines[g].get_linestyle() == "-") == band.calibrated
+        assert bool(ex._bars[k].get_hatch()) == (not band.calibrated)
+        label = ex.ax_cost.get_yticklabels()[k].get_text()
+        assert ("calibrated" if band.calibrated else "extrapolated") in label
+        assert f"±{band.rel_error:.0%}" in label
+        # the interval on the cost bar is cost_band's, the bar the nominal cost between (no
+        # interval where the GPU cannot reach the target speed: no cost is drawn there)
+        op = ops.loc[g]
+        if not op["reachable"]:
+            assert len(ex._intervals[k].get_xdata()) == 0
+            continue
+        lo, hi = ex._intervals[k].get_xdata()
+        assert (lo, hi) == pytest.approx(
+            (op["total_usd_per_mtok_low"], op["total_usd_per_mtok_high"])
+        )
+        assert lo < op["total_usd_per_mtok"] < hi
+    assert ops["reachable"].sum() >= 4  # most GPUs of the default scenario reach 50 tokens/s
+    assert {"total_usd_per_mtok_low", "total_usd_per_mtok_high", "calibrated"} <= set(data)
+
+
+def test_cost_explorer_bars_carry_the_cost_band(close):
+    ex = ie.viz.FactoryCostExplorer(gpu="B200-HGX")
+    close(ex)
+    data = ex.data()
+    i = int(np.flatnonzero(data["chosen"].to_numpy())[0])
+    band = ie.cost_band(data.iloc[[i]]).iloc[0]
+    lo, hi = ex._intervals[0].get_xdata()
+    assert (lo, hi) == pytest.approx(
+        (band["total_usd_per_mtok_low"], band["total_usd_per_mtok_high"])
+    )
+    e = ie.calibration_band("B200-HGX").rel_error
+    assert f"B200-HGX extrapolated ±{e:.0%}" in ex._band_note.get_text()
+    assert f"calibration band {_usd(band['total_usd_per_mtok_low'])}" in ex.readout.value

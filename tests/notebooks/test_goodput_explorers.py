@@ -279,3 +279,25 @@ def test_a_new_rate_grid_moves_the_ticks_and_redraws_the_background():
         assert ex._layout_key() != key
     finally:
         ex.close()
+
+
+def test_goodput_band_reads_the_same_runs_with_scaled_step_times():
+    ex = GoodputExplorer(**SMALL_SWEEP, refine="sync")
+    try:
+        d = ex.data().groupby("policy").first()
+        band = ie.calibration_band(ex.state()["gpu"])
+        lat = ex._shown[0]["lat"]["chunked_prefill"]
+        p = ex.state()
+        slow, fast = band.step_time_factors[::-1]
+        want = [
+            ie.scaled_grid_goodput_rps_per_gpu(lat, p["ttft_ms"], p["tpot_ms"], p["attainment"], f)
+            for f in (slow, fast)
+        ]
+        row = d.loc["chunked_prefill"]
+        assert [row["goodput_rps_per_gpu_low"], row["goodput_rps_per_gpu_high"]] == want
+        assert (d["goodput_rps_per_gpu_low"] <= d["goodput_rps_per_gpu"]).all()
+        assert (d["goodput_rps_per_gpu"] <= d["goodput_rps_per_gpu_high"]).all()
+        assert f"({want[0]:.2f}-{want[1]:.2f})" in ex.readout.value
+        assert len(ex._bar_band[0].get_xdata()) == 2
+    finally:
+        ex.close()

@@ -850,6 +850,40 @@ COMPUTED = [
         ),
     ),
     computed("02", "real engines reach 3-41% of it", ["3-41%"], _ceiling_share),
+    # the calibration band (issue 18): read from the stored calibrations
+    computed(
+        "02",
+        "predicted by a fit on the others): 29%",
+        ["29%"],
+        lambda: _pct(100 * ie.calibration_band("H200-SXM").rel_error),
+    ),
+    computed(
+        "02",
+        "a measured throughput lies within ±29% of the curve",
+        ["29%"],
+        lambda: _pct(100 * ie.calibration_band("H200-SXM").rel_error),
+    ),
+    computed(
+        "02",
+        "a cost per token between 22% below and 40% above it",
+        ["22%", "40%"],
+        lambda: tuple(
+            _pct(abs(100 * (f - 1))) for f in ie.calibration_band("H200-SXM").step_time_factors
+        ),
+    ),
+    computed(
+        "02",
+        "the 90th percentile of the absolute error of step time",
+        ["90"],
+        # the band's statistic: the stored p90 (checked in tests/unit/test_uncertainty.py)
+        lambda: "90" if "p90" in ie.calibration_band("H200-SXM").statistic else "?",
+    ),
+    computed(
+        "03",
+        "(`ie.calibration_band`: 29% on the H200",
+        ["29%"],
+        lambda: _pct(100 * ie.calibration_band("H200-SXM").rel_error),
+    ),
     computed(
         "03",
         "The KV cache is paged in blocks of 16 tokens",

@@ -224,3 +224,30 @@ def test_landscape_kept_contours_equal_a_fresh_explorers(close):
             fresh.fig.canvas.draw()
         assert np.array_equal(kept, np.asarray(fresh.fig.canvas.buffer_rgba()))
     assert len(ex._contour_sets) == len(laws)
+
+
+def test_frontier_and_cost_explorers_draw_the_calibration_band(close):
+    ex = ie.viz.ThroughputLatencyExplorer()
+    close(ex)
+    band = ie.calibration_band(ex.state()["gpu"])
+    x, y = ex._cal.get_data()
+    (path,) = ex._band.get_paths()
+    want = ie.frontier_band_polygon(np.asarray(x)[::-1], np.asarray(y)[::-1], band.rel_error)
+    np.testing.assert_allclose(np.asarray(path.vertices)[: len(want)], want)
+    # the measured H200 points at this context lie in the band (its p90 is a held-out error)
+    from matplotlib.path import Path
+
+    pts = ex._meas.get_offsets()
+    assert len(pts) and Path(np.log(want)).contains_points(np.log(pts)).mean() >= 0.8
+    assert f"p90 error ±{band.rel_error:.0%}" in ex.readout.value
+
+    cost = ie.viz.CostEnergyExplorer()
+    close(cost)
+    d = cost.data()
+    fits = d["fits"].to_numpy()
+    lo, hi = ie.band_limits(d["usd_per_mtok_output"], "H200-SXM", scales_with="step_time")
+    np.testing.assert_allclose(d["usd_per_mtok_output_low"], lo)
+    assert (d["usd_per_mtok_output_low"] < d["usd_per_mtok_output"]).all()
+    (path,) = cost._c_band.get_paths()
+    v = np.asarray(path.vertices)
+    np.testing.assert_allclose(v[: fits.sum(), 1], np.asarray(lo)[fits])
