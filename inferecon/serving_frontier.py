@@ -26,6 +26,7 @@ from .specs import (
 )
 from .token_costs import cost_breakdown
 from .token_energy import tokens_per_s_per_mw
+from .uncertainty import cost_band, throughput_band
 
 __all__ = [
     "FRONTIER_BATCH_SIZES",
@@ -222,7 +223,9 @@ def throughput_frontier(
         ``joules_per_output_token``, ``idle_w``, ``all_in_kw_per_gpu``,
         ``tokens_per_s_per_mw``, ``pareto`` and ``pareto_mw``; with expert-parallel sizes for a
         MoE model also ``expert_parallel`` (1 for tensor-parallel rows) and ``configuration``.
-        Empty when nothing fits.
+        With the stored calibration (``efficiency=None``) also each GPU's calibration band
+        (:func:`inferecon.throughput_band`: ``rel_error``, ``calibrated`` and ``_low``/``_high``
+        of the throughputs). Empty when nothing fits.
     """
     m = get_model(model)
     gpu_list = [gpus] if isinstance(gpus, (str, GPUSpec)) else list(gpus)
@@ -265,6 +268,8 @@ def throughput_frontier(
     x = df["tokens_per_s_per_user"].to_numpy()
     df["pareto"] = pareto_mask(x, df["tokens_per_s_per_gpu"].to_numpy(), df["gpu"])
     df["pareto_mw"] = pareto_mask(x, df["tokens_per_s_per_mw"].to_numpy())
+    if efficiency is None:  # the stored calibration: carry its held-out error (issue 18)
+        df = throughput_band(df)
     return df
 
 
@@ -318,7 +323,9 @@ def frontier_costs(
     Returns
     -------
     pandas.DataFrame
-        ``frontier`` with the :func:`cost_breakdown` columns added.
+        ``frontier`` with the :func:`cost_breakdown` columns added; for a frontier that carries
+        the calibration band (``rel_error``), also :func:`inferecon.cost_band`'s columns
+        (``total_usd_per_mtok_low`` / ``_high``).
     """
     if not len(frontier):
         return frontier.assign(total_usd_per_mtok=pd.Series(dtype=float))
@@ -350,7 +357,9 @@ def frontier_costs(
     drop = {"joules_per_token", "all_in_kw_per_gpu", "tokens_per_s_per_mw"}
     columns = {c: frontier[c].to_numpy() for c in frontier.columns}
     columns.update((c, costs[c].to_numpy()) for c in costs.columns if c not in drop)
-    return pd.DataFrame(columns)  # one frame, not a column at a time (this runs per slider step)
+    out = pd.DataFrame(columns)  # one frame, not a column at a time (this runs per slider step)
+    # a banded frontier (the stored calibration) gives banded costs (issue 18)
+    return cost_band(out) if "rel_error" in frontier else out
 
 
 def _describe(row) -> str:

@@ -40,7 +40,7 @@ from ..trends import (
     published_hardware_rates,
     select_accelerators,
 )
-from ..uncertainty import calibration_band, cost_band, frontier_band_polygon
+from ..uncertainty import calibration_band, frontier_band_polygon
 from ..workload_bills import api_bill, api_list_price, self_hosted_bill
 from .controls import LABEL_STYLE, dropdown, float_slider, row_layout
 from .explorer import Explorer
@@ -449,9 +449,8 @@ class FactoryCostExplorer(_OperatingPointMixin, Explorer):
         self._msg.set_text("")
         full = frontier_costs(costs, **{**_cost_kwargs(p), "utilisation": 1.0})
         i = int(np.flatnonzero(costs["batch"].to_numpy() == row["batch"])[0])
-        costs = cost_band(costs)
-        band = costs.iloc[i]
-        self._draw_bars([band, cost_band(full).iloc[i]])
+        band = costs.iloc[i]  # frontier_costs carries the calibration band
+        self._draw_bars([band, full.iloc[i]])
         self._band_note.set_text(
             f"intervals: {_band_label(calibration_band(band['gpu'])).replace(chr(10), ' ')} "
             "(p90 error of step time)"
@@ -719,7 +718,7 @@ class FactoryFrontierExplorer(Explorer):
                 self._cost_cache.pop(next(iter(self._cost_cache)))
             front = self._frontier(model, prompt, output)[0]
             costs = frontier_costs(front, utilisation=utilisation)
-            self._cost_cache[key] = cost_band(costs) if len(costs) else costs
+            self._cost_cache[key] = costs  # banded by frontier_costs
         return self._cost_cache[key]
 
     def _build(self, fig):
