@@ -239,7 +239,7 @@ class ThroughputLatencyExplorer(Explorer):
         match = model == _MEASURED_MODEL and gpu == _MEASURED_GPU and prec == "bf16" and n == 1
         rows = self._meas_rows[self._meas_rows["context"] == ctx] if match else self._meas_rows[:0]
         self._meas.set_offsets(
-            np.column_stack([rows["tokens_per_s_per_user"], rows["tokens_per_s_per_replica"]])
+            np.column_stack([rows["tokens_per_s_per_user"], rows["tokens_per_s_total"]])
             if len(rows) else np.empty((0, 2))
         )  # fmt: skip
         self._oom_text.set_text("" if fits.any() else "the weights alone do not fit in memory")
