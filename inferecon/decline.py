@@ -183,7 +183,7 @@ def one_at_a_time_splits(values_by_subset) -> tuple[list[tuple[int, ...]], np.nd
     --------
     >>> orders, splits = one_at_a_time_splits([1.0, 3.0, 2.0, 6.0])
     >>> orders, splits.tolist()
-    ([(0, 1), (1, 0)], [[2.0, 4.0], [4.0, 1.0]])
+    ([(0, 1), (1, 0)], [[2.0, 3.0], [4.0, 1.0]])
     """
     v, k = _check_subsets(values_by_subset)
     orders = list(itertools.permutations(range(k)))

@@ -165,11 +165,11 @@ def test_trend_explorer_draws_the_packages_band_and_published_line(close):
 
 
 def test_frontier_explorer_marks_the_packages_operating_points(close):
-    ex = ie.viz.FactoryFrontierExplorer(target_speed=60, utilisation=0.5)
+    ex = ie.viz.FactoryFrontierExplorer(target_speed=50, utilisation=0.5)
     close(ex)
     front = ie.throughput_frontier("Llama-3.1-70B", ex.gpus, 1024, 1024)
     costs = ie.frontier_costs(front, utilisation=0.5)
-    ops = ie.operating_points_by_gpu(costs, 60)
+    ops = ie.operating_points_by_gpu(costs, 50)
     data = ex.data()
     assert data["chosen"].sum() == ops["reachable"].sum() > 0
     np.testing.assert_array_equal(

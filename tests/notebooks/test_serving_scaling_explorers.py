@@ -25,7 +25,7 @@ def test_frontier_marks_measurements_and_memory(close):
     # measured points are drawn only against the curve for their own context (issue 11)
     shown = ex._meas.get_offsets()
     at_4096 = dec[dec["context"] == 4096]
-    np.testing.assert_allclose(shown[:, 1], at_4096["tokens_per_s_per_replica"])
+    np.testing.assert_allclose(shown[:, 1], at_4096["tokens_per_s_total"])
     ex.controls["context_tokens"].value = 512
     assert len(ex._meas.get_offsets()) == (dec["context"] == 512).sum() == 9
     ex.controls["context_tokens"].value = 1024  # no measurement at this context
