@@ -684,8 +684,14 @@ class FactoryFrontierExplorer(Explorer):
         models, _ = _names()
         return {
             "model": dropdown(models, "Llama-3.1-70B", "Model (data/models.csv)"),
-            "prompt_tokens": _select(_PROMPTS, 1024, "Prompt length (tokens)"),
-            "output_tokens": _select(_OUTPUTS, 1024, "Output length (tokens)"),
+            # a new request shape re-evaluates every GPU's frontier (about 40 ms in process,
+            # 60-75 ms in the kernel with the bands): an expensive control commits on release
+            "prompt_tokens": _select(
+                _PROMPTS, 1024, "Prompt length (tokens)", continuous_update=False
+            ),
+            "output_tokens": _select(
+                _OUTPUTS, 1024, "Output length (tokens)", continuous_update=False
+            ),
             "per": dropdown(["MW of all-in power", "GPU"], "MW of all-in power", "Throughput per"),
             "target_speed": _select(_SPEEDS, 50, "Target speed per user (tokens/s)"),
             "utilisation": float_slider(0.7, 0.05, 1.0, 0.01, "Utilisation (share of hours)"),
