@@ -52,7 +52,7 @@ import numpy as np
 import pandas as pd
 
 from ._validate import plain, require_in_range, require_positive, scalar_or_array
-from .collectives import COLLECTIVE_FITS, COLLECTIVE_NODES
+from .collectives import send_recv_parameters
 from .operator_times import _gemm_parts
 from .serving import (
     DEFAULT_MEMORY_FRACTION,
@@ -69,7 +69,6 @@ from .specs import (
     ModelSpec,
     check_precision,
     distinct_experts,
-    get_gpu,
     get_model,
     kv_bytes_per_token,
 )
@@ -135,8 +134,7 @@ def all_to_all_latency_us(gpu: str | GPUSpec) -> float:
     float
         Microseconds.
     """
-    node = COLLECTIVE_NODES.get(get_gpu(gpu).name, (None, "h100_dgx", False))[1]
-    return float(COLLECTIVE_FITS[(node, "send_recv", 2)].latency_us)
+    return float(send_recv_parameters(gpu)[0])  # the KV transfer's rule, one place
 
 
 def all_to_all_time_us(
