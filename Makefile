@@ -21,14 +21,17 @@ report: $(STAMP)  ## execute every notebook, write reports/ (HTML + figures) and
 	$(PY) -m inferecon figures --out docs/figures
 
 # test workers (pytest-xdist): one per core; `make test TEST_WORKERS=0` runs in this process.
-# --dist load with chunks of one test: a worker takes the next test when it is free, so the
-# long tests, which tests/conftest.py puts first, spread over the workers.
+# --dist loadgroup: a worker takes the next test when it is free (the long tests, which
+# tests/conftest.py puts first, spread over the workers), except that the tests of one
+# `xdist_group` mark run on one worker (modules whose fixtures are costly to build twice:
+# a JupyterLab server and chromium, torch, fits). --no-loadscope-reorder keeps that order
+# (xdist would otherwise put the groups with most tests first).
 TEST_WORKERS ?= auto
 
 test: $(STAMP)  ## lint, then the whole test suite on every core (under CI=true a missing test dependency fails)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
-	$(PY) -m pytest -n $(TEST_WORKERS) --dist load --maxschedchunk 1
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder
 
 lab: $(STAMP)  ## JupyterLab on the notebooks
 	$(VENV)/bin/jupyter lab notebooks/

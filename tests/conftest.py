@@ -134,14 +134,59 @@ def _slow_rank(item: pytest.Item) -> int:
     return len(SLOW_FIRST)
 
 
+CHROMIUM = Path("/usr/bin/chromium")
+
+SHARED_EXECUTIONS: dict[str, str] = {
+    # node id prefix of a test whose notebook execution another test repeats, stricter ->
+    # the prefix of that test (the notebook's file name follows both)
+    "tests/notebooks/test_notebooks.py::test_executes_top_to_bottom_with_defaults[": (
+        "tests/browser/test_notebooks_live.py::test_run_all_then_every_control["
+    ),
+}
+"""Notebook executions run once (issue 17: execute each notebook once and share it).
+
+nbclient's headless run of a notebook with its defaults (live ipympl mode) is a subset of the
+browser test's Run All in JupyterLab with the same defaults: that test fails on any error,
+on any stderr output in a cell or from the kernel (warnings included), when no explorer
+figure rendered, and when the run wrote a file (``EXPORT_DIR = None``). Where Debian chromium
+is present and both tests of a notebook are collected, the headless one is deselected (not
+skipped: the run says how many, and why). Without chromium, or with the browser tests left
+out (``-m "not browser"``, ``-k``), the headless run executes as before.
+"""
+
+
+@pytest.hookimpl(trylast=True)  # after -k / -m have deselected what they deselect
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Under pytest-xdist, the long tests first (a stable sort: the rest keep their order).
+    """Deselect the executions that a collected, stricter test repeats
+    (:data:`SHARED_EXECUTIONS`); then, under pytest-xdist, the long tests first.
 
     xdist hands out tests in collection order a few at a time, so a long test collected last
-    would run alone at the end. Each worker collects, and sorts the same way.
+    would run alone at the end; each worker collects, and sorts the same way (a stable sort:
+    the rest keep their order).
     """
+    _deselect_shared_executions(config, items)
     if hasattr(config, "workerinput"):  # set on xdist's workers only
         items.sort(key=_slow_rank)
+
+
+def _deselect_shared_executions(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not CHROMIUM.exists():
+        return
+    ids = {item.nodeid for item in items}
+    covered = []
+    for item in items:
+        for prefix, stricter in SHARED_EXECUTIONS.items():
+            if item.nodeid.startswith(prefix):
+                notebook = item.nodeid[len(prefix):]
+                if stricter + notebook in ids:
+                    covered.append(item)
+    if covered:
+        config.hook.pytest_deselected(items=covered)
+        items[:] = [item for item in items if item not in covered]
+        _SHARED.append(len(covered))
+
+
+_SHARED: list[int] = []
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -181,6 +226,12 @@ def pytest_collectreport(report: pytest.CollectReport) -> None:
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    if _SHARED:
+        terminalreporter.write_line(
+            f"{_SHARED[-1]} headless notebook executions deselected: the browser test runs each "
+            "of those notebooks with the same defaults, stricter (tests/conftest.py "
+            "SHARED_EXECUTIONS)"
+        )
     if _CI_SKIPPED_MODULES:
         terminalreporter.write_sep(
             "=", "CI=true: modules skipped at collection (this fails the run)", red=True

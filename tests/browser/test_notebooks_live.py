@@ -2,7 +2,7 @@
 
 For each notebook in ``notebooks/`` (one test each, one JupyterLab server for the module):
 Run > Run All Cells, then, explorer by explorer, focus every slider handle and press keys
-(right, right, End, Home, right: a few steps, the maximum and the minimum), choose another
+(right, End, Home, right: a step, the maximum, the minimum and a step), choose another
 option in every dropdown and toggle every checkbox. Then:
 
 * the kernel neither died nor restarted (status bar idle, no restart dialog, no second
@@ -10,7 +10,8 @@ option in every dropdown and toggle every checkbox. Then:
 * no cell shows an error or stderr output, and the kernel sent no error or stderr message at
   all (the page's probe reads every IOPub message, including those of widget callbacks that
   JupyterLab shows in no cell);
-* the last cell (the export cell) shows nothing;
+* the last cell (the export cell) shows nothing, and the run wrote no file beside the notebooks
+  (``EXPORT_DIR = None``; JupyterLab's own checkpoints aside);
 * the browser console holds no error or warning (ipympl reports a frame it cannot decode as
   "Error setting state: ... 'broken' state"), and no exception was thrown in the page;
 * every explorer's figure canvas changed.
@@ -48,6 +49,8 @@ harness = _load_harness()
 CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = [
     pytest.mark.browser,
+    # one pytest-xdist worker runs every notebook: one JupyterLab server and one chromium
+    pytest.mark.xdist_group("lab_live"),
     # skips in a user's clone without chromium; fails under CI=true (tests/conftest.py)
     pytest.mark.requires(
         CHROMIUM.exists(), reason=f"Debian chromium not found at {CHROMIUM} (.ci/run installs it)"
@@ -56,9 +59,14 @@ pytestmark = [
 
 NOTEBOOKS = sorted(p.name for p in harness.NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
 RUN_TIMEOUT_MS = 600_000  # run-all on a busy 2-core CI box (notebook 04 fits and bootstraps)
-SLIDER_KEYS = ("ArrowRight", "ArrowRight", "End", "Home", "ArrowRight")
+SLIDER_KEYS = ("ArrowRight", "End", "Home", "ArrowRight")  # a step, the max, the min, a step
 KEY_GAP_S = 0.05  # between presses on one handle: a person tapping a key
-QUIET_MS = 400  # no kernel message for this long: the kernel has answered
+# No kernel message for this long after the last key, with the kernel idle: it has answered.
+# A control whose callback runs longer keeps the kernel busy (its status), and ipywidgets
+# sends a value held back while the kernel was busy as the kernel's idle status arrives, so the
+# quiet window only has to bridge message gaps of a few ms (150 ms: 06's 66 controls 59 -> 43 s)
+QUIET_MS = 150
+SETTLE_MS = 500  # after an explorer's last control, before its canvas is read
 
 # Messages that are not failures, each with the reason. Everything else fails the test.
 ALLOWED_CONSOLE: list[tuple[re.Pattern, str]] = [
@@ -77,6 +85,15 @@ ALLOWED_IOPUB: list[tuple[re.Pattern, str]] = [
         "(and then no such comm); it happens on opening any notebook, before a cell runs",
     ),
 ]
+
+
+def _written(root) -> set[str]:
+    """Files under the server's root, less JupyterLab's checkpoints."""
+    return {
+        p.relative_to(root).as_posix()
+        for p in root.rglob("*")
+        if p.is_file() and ".ipynb_checkpoints" not in p.parts
+    }
 
 
 def _unexpected(messages: list[str], allowed) -> list[str]:
@@ -129,6 +146,7 @@ def live_page(live_lab, chromium, tmp_path, request):
 @pytest.mark.parametrize("notebook", NOTEBOOKS)
 def test_run_all_then_every_control(notebook, live_lab, live_page):
     page, log, log_start = live_page
+    files_before = _written(live_lab.root)
     t0 = time.monotonic()
     harness.open_notebook(page, live_lab, notebook, RUN_TIMEOUT_MS)
     harness.run_all_cells(page)
@@ -159,7 +177,7 @@ def test_run_all_then_every_control(notebook, live_lab, live_page):
             box.click()
             harness.wait_quiet(page, QUIET_MS)
             moved.append(f"{ex.name} / {label}")
-        harness.wait_quiet(page, 1000)
+        harness.wait_quiet(page, SETTLE_MS)
         if ex.digest() == before:
             unchanged.append(ex.name)
     controls_s = time.monotonic() - t0 - ran_s
@@ -190,6 +208,8 @@ def test_run_all_then_every_control(notebook, live_lab, live_page):
     last_cell = notebook_el.locator(".jp-CodeCell").last
     export_out = last_cell.locator(".jp-OutputArea-output").all_inner_texts()
     assert not export_out, f"{notebook}: the export cell printed {export_out}"
+    new_files = sorted(_written(live_lab.root) - files_before)
+    assert not new_files, f"{notebook}: the default run wrote files (EXPORT_DIR=None): {new_files}"
     console = _unexpected(
         [m for m in log.messages if m.startswith(("[error]", "[warning]", "[pageerror]"))],
         ALLOWED_CONSOLE,

@@ -67,12 +67,15 @@ def explorer(request):
     ex.close()
 
 
-def test_every_control_has_bounds_label_and_units(explorer):
+def test_every_control_has_bounds_label_and_units_and_the_figure_a_source(explorer):
+    """Read-only checks of a fresh explorer (one construction for both)."""
     for name, w in explorer.controls.items():
         assert w.description, f"{name} has no label"
         if isinstance(w, (widgets.FloatSlider, widgets.IntSlider)):
             assert w.min < w.max and w.step > 0, name
             assert "(" in w.description, f"{name}: units belong in the label"
+    texts = [t.get_text() for t in explorer.fig.texts]
+    assert any(t.startswith("Source:") for t in texts), "the figure carries no source line"
 
 
 def test_sweep_every_control_min_default_max(explorer):
@@ -184,10 +187,17 @@ def test_unknown_or_out_of_range_parameters_are_rejected():
 
 
 def test_export_is_complete_named_and_byte_identical(explorer, tmp_path):
-    files = explorer.export(tmp_path / "a")
+    """The Export button writes the four files; exporting again from code writes the same
+    bytes; the source line is in the SVG; the name follows the parameters. (One explorer for
+    the button and the re-export: each export renders the figure four times.)"""
+    explorer.export_dir = tmp_path / "a"
+    explorer._export_button.click()
+    assert "Exported 4 files" in explorer._export_status.value
+    files = sorted((tmp_path / "a").iterdir())
     assert sorted(f.suffix for f in files) == [".csv", ".pdf", ".png", ".svg"]
     assert all(f.stem == explorer.export_name() for f in files)
-    again = explorer.export(tmp_path / "b")
+    again = sorted(explorer.export(tmp_path / "b"))
+    assert [f.name for f in again] == [f.name for f in files]
     for f, g in zip(files, again, strict=True):
         assert f.read_bytes() == g.read_bytes(), f.name
     # the source line is exported: matplotlib writes each line of a text, drawn as glyph
@@ -200,13 +210,6 @@ def test_export_is_complete_named_and_byte_identical(explorer, tmp_path):
     old = explorer.export_name()
     _change_something(explorer)
     assert explorer.export_name() != old
-
-
-def test_export_button_writes_files(explorer, tmp_path):
-    explorer.export_dir = tmp_path
-    explorer._export_button.click()
-    assert len(list(tmp_path.iterdir())) == 4
-    assert "Exported 4 files" in explorer._export_status.value
 
 
 def test_inline_mode_layout_and_refresh(explorer):
@@ -235,11 +238,6 @@ def test_a_closed_explorer_is_freed(name):
     del explorer
     gc.collect()
     assert ref() is None
-
-
-def test_figures_carry_a_source_line(explorer):
-    texts = [t.get_text() for t in explorer.fig.texts]
-    assert any(t.startswith("Source:") for t in texts)
 
 
 def test_blitted_update_matches_a_full_redraw(explorer):

@@ -15,6 +15,7 @@ from pathlib import Path
 import jupytext
 import nbformat
 import pytest
+import report_project as project  # tests/, on pytest's pythonpath (pyproject.toml)
 from jupytext.cli import jupytext as jupytext_cli
 
 from inferecon.report import ReportError, build_report, execute_notebook, find_notebooks
@@ -216,16 +217,19 @@ def test_notebook_without_parameters_cell_is_refused(tmp_path):
 
 
 def test_cli_report_exit_status(tmp_path):
-    # only the failing notebook (the first one, plus a failing cell): the report stops at the
-    # first failure, and executing the others first (5 notebooks, ~45 s) would test nothing
-    # that test_report_build_writes_html_and_figures_atomically does not
-    (tmp_path / "notebooks").mkdir()
-    bad = nbformat.read(NOTEBOOKS[0], as_version=4)
+    # the command line on a one-notebook project whose last cell fails: the exit status, the
+    # message naming notebook and error, and no report left. The report stops at the first
+    # failure; executing the real notebooks first would test nothing that
+    # test_report_build_writes_html_and_figures_atomically does not, so the project is
+    # tests/report_project.py's tiny notebook (a kernel start, not a notebook's computation)
+    bad = project.tiny_notebook()
     bad.cells.append(nbformat.v4.new_code_cell("1/0"))
+    (tmp_path / "notebooks").mkdir()
     nbformat.write(bad, tmp_path / "notebooks" / "99_bad.ipynb")
     res = subprocess.run(
         [sys.executable, "-m", "inferecon", "report"], cwd=tmp_path, capture_output=True, text=True
     )
     assert res.returncode == 1
     assert "99_bad.ipynb" in res.stderr and "ZeroDivisionError" in res.stderr
+    assert "cell 5" in res.stderr, res.stderr[-800:]  # 3 cells, the injected one, 1/0
     assert not (tmp_path / "reports").exists()

@@ -33,16 +33,19 @@ import pytest
 import inferecon.datasets as ds
 from inferecon.datasets import DECODE_MEASUREMENTS_SCHEMA
 
-try:
-    import torch
-except ImportError:  # the tests below then skip (user's clone) or fail (CI=true)
-    torch = None
+# torch is imported where it is used (the script imports it too): importing it at collection
+# would cost every pytest-xdist worker ~1.5 s of CPU, not only the one that runs these tests
+HAS_TORCH = importlib.util.find_spec("torch") is not None
 
-pytestmark = pytest.mark.requires(
-    torch is not None,
-    reason="torch is not installed: pip install -e '.[test,gpu-test]' (CPU build) runs these "
-    "tests of benchmarks/gpu_decode.py",
-)
+pytestmark = [
+    pytest.mark.requires(
+        HAS_TORCH,
+        reason="torch is not installed: pip install -e '.[test,gpu-test]' (CPU build) runs these "
+        "tests of benchmarks/gpu_decode.py",
+    ),
+    # one worker runs the module: its fixtures (the script's tiny model run) are built once
+    pytest.mark.xdist_group("gpu_decode"),
+]
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "benchmarks" / "gpu_decode.py"
@@ -75,6 +78,13 @@ LLAMA_8B = {
     "tied_embeddings": False,
     "n_experts": 0,
 }
+
+
+@pytest.fixture(scope="module")
+def torch():
+    import torch
+
+    return torch
 
 
 @pytest.fixture(scope="module")
@@ -200,7 +210,7 @@ def test_llama_8b_columns_match_the_h200_measurements(gd):
         assert abs(r.kv_gb - m.kv_bytes(r.batch, r.context) / 1e9) <= 5.000001e-6, r
 
 
-def test_decode_attends_over_cache(gd):
+def test_decode_attends_over_cache(gd, torch):
     model = gd.build_model(TINY, device="cpu")
     with torch.no_grad():
         cache = model.allocate_kv_cache(2, 10)
@@ -214,7 +224,7 @@ def test_decode_attends_over_cache(gd):
     assert not torch.allclose(out1, out2)
 
 
-def test_decode_matches_prefill_last_token(gd):
+def test_decode_matches_prefill_last_token(gd, torch):
     """Decode over a cache filled by the same prompt gives the prefill's last-token logits."""
     model = gd.build_model(TINY, device="cpu", dtype="fp32")
     s = model.shape
