@@ -53,16 +53,7 @@ import pandas as pd
 
 from ._validate import plain, require_in_range, require_positive, scalar_or_array
 from .collectives import send_recv_parameters
-from .operator_times import _gemm_parts
-from .serving import (
-    DEFAULT_MEMORY_FRACTION,
-    IterationCost,
-    _decode_core,
-    _prefill_core,
-    _prepare,
-    usable_memory_gb,
-    weight_memory_gb,
-)
+from .serving import DEFAULT_MEMORY_FRACTION, IterationCost, usable_memory_gb, weight_memory_gb
 from .specs import (
     PRECISION_BYTES,
     GPUSpec,
@@ -388,74 +379,29 @@ def _link(g: GPUSpec, n, interconnect_gb_s):
     return float(g.interconnect_gb_s)
 
 
-def _expert_op(cost: IterationCost, tokens, touched, sequential: bool):
-    """(compute s, memory s, step share s) of the routed-expert term over ``tokens`` rows that
-    read ``touched`` experts per layer, from :class:`IterationCost`'s linear-operation helper
-    (the saturating GEMM share of the ceiling and the float efficiencies), one scalar at a time.
-    Not for the GEMM time model, whose helper looks ``touched`` up from ``tokens`` itself."""
-    c = np.empty(len(tokens))
-    mm = np.empty(len(tokens))
-    for i, (t, x) in enumerate(zip(tokens.tolist(), touched.tolist(), strict=True)):
-        c[i], mm[i] = cost._linear_ops(t, x)[1] if t > 0 and x > 0 else (0.0, 0.0)
-    return c, mm, (np.maximum(c, mm) if sequential else None)
+def _tp1_cost(
+    model, gpu, precision, kv_precision, efficiency, pue, usd_per_gpu_hour, allow_weight_only
+) -> tuple[IterationCost, float]:
+    """Serving's tensor-parallel-1 step model of one GPU of the group (every expert local, the
+    step the expert-parallel one starts from) and the GPU's price per hour, arguments checked."""
+    cost = IterationCost(model, gpu, precision, efficiency, kv_precision=kv_precision,
+                         allow_weight_only=allow_weight_only)  # fmt: skip
+    require_in_range("pue", pue, 1.0, 5.0)
+    if usd_per_gpu_hour is None:
+        return cost, float(cost.gpu.usd_per_gpu_hour_mid)
+    return cost, float(require_positive("usd_per_gpu_hour", usd_per_gpu_hour))
 
 
-def _grouped_expert_s(cost: IterationCost, rows, touched, own_tokens) -> np.ndarray:
-    """Seconds of one GPU's routed experts per step under the GEMM time model
-    (``Efficiency.operator_model``): in every MoE layer one grouped GEMM per expert matrix
-    (gate+up, down) over the ``touched`` experts the GPU reads, each multiplying ``rows /
-    touched`` rows, plus the layer's routing kernels over the GPU's ``own_tokens`` (top-k of its
-    router scores, block alignment, the sum of each token's ``k`` returned outputs; a launch each
-    and the bytes of the sum). The same arithmetic as the tensor-parallel-1 step's expert column
-    (``inferecon.operator_times._LinearTable``: its ``_gemm_rows``, ``_reduce`` and ``_routing``),
-    which reads ``distinct_experts(E, k, T)`` experts over ``T k`` rows: with ``rows = T k`` and
-    that ``touched`` the two agree (the EP1 identity test holds them together)."""
-    tab = cost._table
-    layers, _, active = tab.moe
-    x = np.asarray(touched, dtype=float)
-    per_expert = np.asarray(rows, dtype=float) / np.where(x > 0, x, 1.0)
-    u, e = len(x), len(tab.ek)
-    seconds, _, _ = _gemm_parts(
-        np.repeat(per_expert, e), np.tile(tab.ek, u), np.tile(tab.en, u), tab.peak, tab.bw,
-        tab.sms, tab.params, tab.w, np.repeat(x, e),
-    )  # fmt: skip
-    gemms = (seconds.reshape(u, e) * float(layers)).sum(1)
-    own = np.asarray(own_tokens, dtype=float)
-    routing = layers * tab.routing_launch_s + (
-        layers * 2.0 * own * (active + 1) * tab.hidden * tab.routing_byte_s
-    )
-    return np.where((x > 0) & (own > 0), gemms + routing, 0.0)
-
-
-def _tp1_decode(m, g, e, precision, kvp, b, c) -> dict:
-    """Serving's tensor-parallel-1 decode step of ``b`` sequences at context ``c`` per GPU, every
-    expert local: :func:`~inferecon.decode_performance`'s step (seconds, per GPU) without its
-    table."""
-    return _decode_core(m, g, e, precision, kvp, np.asarray(1.0), b, c, None, None)[4]
-
-
-def _tp1_prefill(m, g, e, precision, kvp, p) -> dict:
-    """Serving's tensor-parallel-1 prefill step of one ``p``-token prompt, every expert local
-    (:func:`~inferecon.prefill_performance`'s step, seconds)."""
-    return _prefill_core(m, g, e, precision, kvp, np.asarray(1.0), p, 1.0, None, None)[4]
-
-
-def _swap_experts(base: dict, cost, e, tokens, ep, comm_s):
+def _swap_experts(base: dict, cost: IterationCost, e, tokens, ep, comm_s):
     """Step seconds (and linear seconds) of ``base`` (serving's step dict of a
     tensor-parallel-1 step of ``tokens`` per GPU with every expert local) with its routed-expert
     term replaced by the expert-parallel one and the all-to-all ``comm_s`` added. ``ep = (rows,
     touched)``: the busiest GPU's token-expert rows and the distinct experts it reads per MoE
-    layer. The term swapped out is the one the base step charged (``_linear_ops`` over
-    ``tokens``, or the GEMM table's expert column)."""
+    layer. The term swapped out is the one the base step charged
+    (:meth:`~inferecon.IterationCost.routed_expert_s` of ``tokens``)."""
     overhead = base["overhead"]
-    if cost._table is not None:  # the GEMM time model (a sequential engine)
-        fw = cost._table.table(tokens)[:, 4]
-        ew = _grouped_expert_s(cost, ep[0], ep[1], tokens)
-    else:
-        full = (tokens, distinct_experts(cost.model.n_experts, cost.model.n_experts_active, tokens))
-        ep_rows = (ep[0] / cost.model.n_experts_active, ep[1])  # _linear_ops counts tokens
-        fc, fm, fw = _expert_op(cost, *full, e.sequential)
-        ec, em, ew = _expert_op(cost, *ep_rows, e.sequential)
+    fc, fm, fw = cost.routed_expert_s(tokens)
+    ec, em, ew = cost.routed_expert_s(tokens, *ep)
     if e.sequential:
         work = base["step"] - base["comm"] - overhead - fw + ew
         linear = base["linear"] - fw + ew
@@ -545,8 +491,9 @@ def expert_parallel_decode_performance(
         ``max_batch`` (per GPU) and ``fits``.
     """
     _check_moe(get_model(model))
-    m, g, prec, kvp, e, _, price = _prepare(model, gpu, precision, kv_precision, efficiency, 1,
-                                            pue, usd_per_gpu_hour, allow_weight_only)  # fmt: skip
+    cost, price = _tp1_cost(model, gpu, precision, kv_precision, efficiency, pue,
+                            usd_per_gpu_hour, allow_weight_only)  # fmt: skip
+    m, g, prec, kvp, e = cost.model, cost.gpu, cost.precision, cost.kv_precision, cost.efficiency
     n, r = _check_ep(expert_parallel, n_redundant_experts)
     require_positive("batch", batch)
     require_positive("context_tokens", context_tokens)
@@ -554,7 +501,6 @@ def expert_parallel_decode_performance(
     b, c, n = (a.ravel() for a in np.broadcast_arrays(np.asarray(batch, dtype=float),
                                                        np.asarray(context_tokens, dtype=float),
                                                        n))  # fmt: skip
-    cost = IterationCost(m, g, prec, e, kv_precision=kvp, allow_weight_only=allow_weight_only)
     base, step, linear, comm = _decode_step(m, g, e, prec, kvp, cost, b, c, n, r, imb,
                                             interconnect_gb_s, all_to_all_latency_us)  # fmt: skip
     need, cap, fits, usable = _memory(m, g, b, c, n, r, prec, kvp, memory_fraction)
@@ -593,7 +539,7 @@ def expert_parallel_decode_performance(
 def _decode_step(m, g, e, precision, kvp, cost, b, c, n, r, imb, link, latency):
     """(serving's tensor-parallel-1 step dict, EP step s, linear s, all-to-all s) of decode steps
     of ``b`` sequences per GPU at context ``c`` over ``n`` GPUs; arguments already checked."""
-    base = _tp1_decode(m, g, e, precision, kvp, b, c)
+    base = cost.step_terms(b, c)
     ep = (b * m.n_experts_active * imb, _touched_per_gpu(m, b, n, r))
     comm = _a2a_s(m, g, e, b, n, imb, link, latency)
     step, linear = _swap_experts(base, cost, e, b, ep, comm)
@@ -603,7 +549,7 @@ def _decode_step(m, g, e, precision, kvp, cost, b, c, n, r, imb, link, latency):
 def _prefill_s(m, g, e, precision, kvp, cost, prompt, n, imb, r, link, latency):
     """Seconds to prefill one prompt of ``prompt`` tokens on one GPU of the expert-parallel group
     (every GPU prefills its own prompt at the same time), and the board power."""
-    base = _tp1_prefill(m, g, e, precision, kvp, prompt)
+    base = cost.step_terms(prompt_tokens=prompt)
     ep = (prompt * m.n_experts_active * imb, _touched_per_gpu(m, prompt, n, r))
     comm = _a2a_s(m, g, e, prompt, n, imb, link, latency)
     step, _ = _swap_experts(base, cost, e, prompt, ep, comm)
@@ -667,8 +613,9 @@ def expert_parallel_serving_performance(
     require_positive("prompt_tokens", prompt_tokens)
     require_positive("batch", batch)
     _check_moe(get_model(model))
-    m, g, prec, kvp, e, _, price = _prepare(model, gpu, precision, kv_precision, efficiency, 1,
-                                            pue, usd_per_gpu_hour, allow_weight_only)  # fmt: skip
+    cost, price = _tp1_cost(model, gpu, precision, kv_precision, efficiency, pue,
+                            usd_per_gpu_hour, allow_weight_only)  # fmt: skip
+    m, g, prec, kvp, e = cost.model, cost.gpu, cost.precision, cost.kv_precision, cost.efficiency
     _, r = _check_ep(expert_parallel, n_redundant_experts)
     imb = float(require_in_range("imbalance_factor", imbalance_factor, 1.0, 1e3))
     arrays = (batch, prompt_tokens, output_tokens, expert_parallel)
@@ -676,7 +623,6 @@ def expert_parallel_serving_performance(
     need, cap, fits, usable = _memory(m, g, b, p + o, n, r, prec, kvp, memory_fraction)
     if check_memory:
         _raise_if_oom(m, g, b, p + o, n, need, cap, fits, usable, prec)
-    cost = IterationCost(m, g, prec, e, kv_precision=kvp, allow_weight_only=allow_weight_only)
     link, latency = interconnect_gb_s, all_to_all_latency_us
     dec, tpot_s, _, _ = _decode_step(m, g, e, prec, kvp, cost, b, p + (o + 1.0) / 2.0, n, r, imb,
                                      link, latency)  # fmt: skip

@@ -123,6 +123,32 @@ def test_one_gpu_without_imbalance_is_the_tensor_parallel_1_step(efficiency):
     assert s["ttft_ms"].item() == pytest.approx(pre["step_ms"].item(), rel=1e-12)
 
 
+@pytest.mark.parametrize("efficiency", [None, 0.6, 1.0])
+def test_iteration_cost_hook_for_other_expert_layers(efficiency):
+    # IterationCost.step_terms is the step decode_performance / prefill_performance tabulate
+    # (their ms columns are its seconds times 1e3); routed_expert_s without rows is the expert
+    # term that step charged, and with rows = tokens * k over distinct_experts(E, k, tokens)
+    # experts it is the same term recomputed from the rows (grouped GEMM or roofline): the
+    # hook expert parallelism swaps with. Float rounding only (1e-12).
+    cost = ie.IterationCost(DSV3, "GB200-per-GPU", "fp8", efficiency)
+    b = np.array([1.0, 64.0, 512.0])
+    terms = cost.step_terms(b, 2000.0)
+    tp = ie.decode_performance(DSV3, "GB200-per-GPU", b, 2000, "fp8", efficiency,
+                               check_memory=False)  # fmt: skip
+    for key in ("step", "linear", "attention", "compute", "memory"):
+        np.testing.assert_allclose(terms[key] * 1e3, tp[f"{key}_ms"], rtol=1e-12)
+    pre = cost.step_terms(prompt_tokens=np.array([2000.0]))
+    ref = ie.prefill_performance(DSV3, "GB200-per-GPU", 2000, 1, "fp8", efficiency)
+    assert pre["step"][0] * 1e3 == pytest.approx(ref["step_ms"].item(), rel=1e-12)
+    full = cost.routed_expert_s(b)
+    rows = cost.routed_expert_s(b, b * 8, ie.distinct_experts(256, 8, b))
+    np.testing.assert_allclose(rows[2], full[2], rtol=1e-12)
+    assert (full[2] > 0).all() and (full[2] < terms["step"]).all()
+    assert [x.item() for x in cost.routed_expert_s(0.0)] == [0.0, 0.0, 0.0]
+    with pytest.raises(ValueError, match="no routed experts"):
+        ie.IterationCost("Llama-3.1-8B", "H100-SXM").routed_expert_s(8.0)
+
+
 def test_a_gpu_reads_only_the_experts_it_holds():
     # Under EP72 a GPU holds 4 of DeepSeek-V3's 256 routed experts per MoE layer, so its step
     # does not stream the other 252 x 58 from HBM: at fp8 that is 252 * 58 * 44,040,192 bytes =
