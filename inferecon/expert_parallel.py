@@ -48,6 +48,8 @@ all-to-all is short (LMSYS, 2025-06-16, https://lmsys.org/blog/2025-06-16-gb200-
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 
@@ -68,6 +70,7 @@ __all__ = [
     "ALL_TO_ALL_BANDWIDTH_SHARE",
     "EXPERT_IMBALANCE_FACTOR",
     "EXPERT_PARALLEL_SIZES",
+    "ExpertParallelIterationCost",
     "all_to_all_latency_us",
     "all_to_all_time_us",
     "dp_attention_kv_capacity_tokens",
@@ -651,6 +654,319 @@ def expert_parallel_serving_performance(
             "max_batch": cap.astype(np.int64),
         }
     )
+
+
+# --------------------------------------------------------------------------- the simulator's step
+
+
+class ExpertParallelIterationCost:
+    """One GPU of an expert-parallel group with data-parallel attention, as a step-time model.
+
+    The scheduler iterations of :func:`~inferecon.simulate_serving`'s expert-parallel pools
+    (``prefill_expert_parallel``, ``decode_expert_parallel``): every GPU of the group is a
+    data-parallel attention rank with its own requests, KV cache and scheduler; an iteration of
+    ``T`` tokens (prompt tokens plus one per running request) costs what
+    :func:`expert_parallel_decode_performance` charges a step of ``T`` tokens per GPU:
+    :class:`~inferecon.IterationCost`'s tensor-parallel-1 iteration with its routed-expert term
+    (:meth:`~inferecon.IterationCost.routed_expert_s`) replaced by the busiest GPU's (``T k
+    imbalance`` rows over its share of the experts the group's ``T n`` tokens touch), plus the
+    all-to-all dispatch and combine of ``T`` tokens in every MoE layer, added after the
+    computation for a calibrated engine and overlapped with it at the physical ceiling (the
+    module docstring). Each rank is costed as if every rank of its group carried its load:
+    the lockstep of the all-to-all, in which the busiest rank's batch sets everyone's step, is
+    not modelled. With one GPU and ``imbalance_factor=1`` it is the tensor-parallel-1
+    :class:`~inferecon.IterationCost`.
+
+    It has the methods of :class:`~inferecon.StepTimeModel` and, like
+    :class:`~inferecon.IterationCost`, :meth:`step_tables`, so a calibrated engine's pools run
+    in the compiled scheduler loop; the ceiling's overlapped all-to-all (``max(work,
+    all-to-all)``) runs in the Python one.
+
+    Parameters
+    ----------
+    model, gpu : str or spec
+        A MoE model and the accelerator.
+    precision : {"bf16", "fp8", "fp4"}
+        Weight precision.
+    efficiency : optional
+        As in :func:`~inferecon.decode_performance` (``None``: the stored calibration).
+    expert_parallel : int
+        GPUs the experts are spread over, in [1, the GPU's ``nvlink_domain_gpus``] unless
+        ``interconnect_gb_s`` is given.
+    kv_precision : str, optional
+        KV-cache precision (default ``precision``).
+    imbalance_factor, n_redundant_experts, interconnect_gb_s, all_to_all_latency_us
+        As in :func:`expert_parallel_decode_performance`.
+    allow_weight_only : bool
+        As in :func:`~inferecon.decode_performance`.
+    """
+
+    def __init__(
+        self,
+        model: str | ModelSpec,
+        gpu: str | GPUSpec,
+        precision: str = "bf16",
+        efficiency=None,
+        *,
+        expert_parallel: int = 8,
+        kv_precision: str | None = None,
+        imbalance_factor: float = EXPERT_IMBALANCE_FACTOR,
+        n_redundant_experts: int = 0,
+        interconnect_gb_s: float | None = None,
+        all_to_all_latency_us: float | None = None,
+        allow_weight_only: bool = False,
+    ):
+        _check_moe(get_model(model))
+        n, r = _check_ep(expert_parallel, n_redundant_experts)
+        if np.ndim(n):
+            raise ValueError(
+                f"expert_parallel must be one whole number; got {plain(expert_parallel)!r}"
+            )
+        imb = float(require_in_range("imbalance_factor", imbalance_factor, 1.0, 1e3))
+        base = IterationCost(model, gpu, precision, efficiency, kv_precision=kv_precision,
+                             allow_weight_only=allow_weight_only)  # fmt: skip
+        m, g, e = base.model, base.gpu, base.efficiency
+        self.base = base
+        """The tensor-parallel-1 step model the expert-parallel one starts from."""
+        self.model, self.gpu, self.efficiency = m, g, e
+        self.precision, self.kv_precision = base.precision, base.kv_precision
+        self.expert_parallel, self.imbalance_factor, self.n_redundant_experts = int(n), imb, r
+        self.tensor_parallel = 1
+        lat = all_to_all_latency_us
+        if lat is not None:
+            require_in_range("all_to_all_latency_us", lat, 0.0, np.inf, high_open=True)
+        fixed, one = (_a2a_s(m, g, e, np.array([t]), np.array([n]), imb, interconnect_gb_s, lat)
+                      for t in (0.0, 1.0))  # fmt: skip
+        self.comm_fixed_s = float(fixed[0])
+        """All-to-all seconds of an iteration that do not grow with its tokens (latencies)."""
+        self.comm_token_s = float(one[0]) - self.comm_fixed_s
+        """All-to-all seconds per token of an iteration (dispatch and combine, all layers)."""
+        self._tables: dict | None = None
+
+    # ----------------------------------------------------------------- the tables
+    def step_tables(self, max_tokens: int) -> dict:
+        """The step model as numbers, :meth:`inferecon.IterationCost.step_tables`'s form.
+
+        The linear tables are the tensor-parallel-1 ones with the routed-expert term swapped
+        for the expert-parallel one; ``comm_token_s`` and ``comm_fixed_s`` are the all-to-all;
+        ``overlapped_comm`` is True at the ceiling (an iteration is ``max(work, all-to-all)``
+        plus the overhead, which the compiled loop does not model).
+
+        Parameters
+        ----------
+        max_tokens : int
+            The largest token count the tables must cover (>= 0).
+
+        Returns
+        -------
+        dict
+            The keys of :meth:`inferecon.IterationCost.step_tables` and ``overlapped_comm``.
+        """
+        base = self.base.step_tables(max_tokens)
+        have = 0 if self._tables is None else len(self._tables["linear_max_s"])
+        top = len(base["linear_max_s"])
+        if have < top:
+            m, k = self.model, float(self.model.n_experts_active)
+            t = np.arange(have, top, dtype=float)
+            fc, fm, fw = self.base.routed_expert_s(t)
+            touched = _touched_per_gpu(m, t, float(self.expert_parallel), self.n_redundant_experts)
+            ec, em, ew = self.base.routed_expert_s(t, t * k * self.imbalance_factor, touched)
+            grown = {
+                "linear_max_s": base["linear_max_s"][have:] - fw + ew,
+                "linear_compute_s": base["linear_compute_s"][have:] - fc + ec,
+                "linear_memory_s": base["linear_memory_s"][have:] - fm + em,
+            }
+            old = self._tables or {key: np.empty(0) for key in grown}
+            self._tables = {
+                **base,
+                **{key: np.concatenate([old[key], v]) for key, v in grown.items()},
+                "comm_token_s": self.comm_token_s,
+                "comm_fixed_s": self.comm_fixed_s,
+                "overlapped_comm": not base["sequential"],
+            }
+        return self._tables
+
+    def _linear(self, tokens: float):
+        tab = self._tables
+        i = int(tokens)
+        if tab is None or i >= len(tab["linear_max_s"]):
+            have = 0 if tab is None else len(tab["linear_max_s"])
+            tab = self.step_tables(max(i, 2 * have, 256))
+        return tab["linear_max_s"][i], tab["linear_compute_s"][i], tab["linear_memory_s"][i], tab
+
+    def _attended_sum(self, sequences: float, context_sum: float) -> float:
+        if not self.model.n_sliding_layers or sequences <= 0:
+            return context_sum
+        return sequences * float(self.model.attended_positions(context_sum / sequences))
+
+    @staticmethod
+    def _parallelism(tab: dict, sequences: float) -> float:
+        need = tab["blocks_need"]
+        if need <= 0 or sequences <= 0:
+            return 1.0
+        return min(1.0, sequences * tab["blocks_per_sequence"] / need)
+
+    # ----------------------------------------------------------------- StepTimeModel
+    def iteration_s(
+        self,
+        prefill_tokens: float = 0.0,
+        prefill_pairs: float = 0.0,
+        prefill_prefix_tokens: float = 0.0,
+        decode_sequences: float = 0.0,
+        decode_context: float = 0.0,
+    ) -> float:
+        """Seconds of one iteration on one GPU of the group.
+
+        Parameters
+        ----------
+        prefill_tokens, prefill_pairs, prefill_prefix_tokens, decode_sequences, decode_context
+            As in :meth:`inferecon.IterationCost.iteration`, for this GPU's own requests.
+
+        Returns
+        -------
+        float
+            Seconds.
+        """
+        d = decode_sequences
+        tokens = prefill_tokens + d
+        lin_max, lin_c, lin_m, tab = self._linear(tokens if tokens > 0 else 0)
+        if tokens <= 0:
+            return tab["overhead_s"]
+        kv_tok_s, pair_s = tab["kv_token_s"], tab["pair_s"]
+        par = self._parallelism(tab, d) if d > 0 else 1.0
+        dec_m = kv_tok_s * self._attended_sum(d, decode_context + d) / par if d > 0 else 0.0
+        dec_c = pair_s * self._attended_sum(d, decode_context)
+        pre_m = kv_tok_s * (prefill_tokens + prefill_prefix_tokens)
+        pre_c = pair_s * prefill_pairs
+        comm = self.comm_token_s * tokens + self.comm_fixed_s
+        if tab["sequential"]:
+            work = (lin_max + (dec_c if dec_c > dec_m else dec_m)
+                    + (pre_c if pre_c > pre_m else pre_m))  # fmt: skip
+            return work + comm + tab["overhead_s"]
+        work = max(lin_c + dec_c + pre_c, lin_m + dec_m + pre_m)
+        return (work if work > comm else comm) + tab["overhead_s"]
+
+    def _form(self, decode_sequences: float, decode_context: float):
+        """``(K, a1, b1, a2, b2, comm s, sequential)`` of a decode stretch."""
+        d, s0 = float(decode_sequences), float(decode_context)
+        lin_max, lin_c, lin_m, tab = self._linear(d)
+        if self.model.n_sliding_layers:
+            a0 = self._attended_sum(d, s0)
+            r0 = self._attended_sum(d, s0 + d)
+            slope = (r0 - a0) if d > 0 else 0.0
+        else:
+            a0, r0, slope = s0, s0 + d, d
+        kv = tab["kv_token_s"] / self._parallelism(tab, d)
+        pair_s = tab["pair_s"]
+        comm = self.comm_token_s * d + self.comm_fixed_s
+        if tab["sequential"]:
+            return (lin_max + comm + tab["overhead_s"], kv * r0, kv * slope, pair_s * a0,
+                    pair_s * slope, comm, True)  # fmt: skip
+        return (tab["overhead_s"], lin_m + kv * r0, kv * slope, lin_c + pair_s * a0,
+                pair_s * slope, comm, False)  # fmt: skip
+
+    def decode_form(self, decode_sequences: float, decode_context: float):
+        """A decode-only iteration's time as ``K + max(a1 + b1 j, a2 + b2 j)``.
+
+        As :meth:`inferecon.IterationCost.decode_form`. At the ceiling, while the all-to-all
+        is longer than the computation the form is the constant ``overhead + all-to-all``
+        (for as many iterations as :meth:`decode_linear_iterations` says).
+
+        Parameters
+        ----------
+        decode_sequences : float
+            Running requests (> 0).
+        decode_context : float
+            Their cached tokens, summed, at ``j = 0``.
+
+        Returns
+        -------
+        tuple of float
+            ``(K, a1, b1, a2, b2)`` in seconds.
+        """
+        k0, a1, b1, a2, b2, comm, seq = self._form(decode_sequences, decode_context)
+        if seq or comm <= max(a1, a2):
+            return k0, a1, b1, a2, b2
+        return k0 + comm, 0.0, 0.0, 0.0, 0.0
+
+    def decode_linear_iterations(self, decode_sequences: float, decode_context: float) -> float:
+        """How many iterations, from ``j = 0``, :meth:`decode_form` gives exactly.
+
+        A sliding window bends the form as in
+        :meth:`inferecon.IterationCost.decode_linear_iterations`; at the ceiling an
+        all-to-all longer than the computation holds the form constant until the computation
+        (growing with the cached tokens) passes it.
+
+        Parameters
+        ----------
+        decode_sequences : float
+            Running requests (> 0).
+        decode_context : float
+            Their cached tokens, summed, at ``j = 0``.
+
+        Returns
+        -------
+        float
+            A whole number of iterations >= 1, or ``inf``.
+        """
+        window = self.base.decode_linear_iterations(decode_sequences, decode_context)
+        _, a1, b1, a2, b2, comm, seq = self._form(decode_sequences, decode_context)
+        if seq or comm <= max(a1, a2):
+            return window
+        # iteration j is the constant comm while a1 + b1 j <= comm and a2 + b2 j <= comm
+        j = min((comm - a) / b if b > 0 else math.inf for a, b in ((a1, b1), (a2, b2)))
+        return min(window, float(math.floor(j)) + 1.0)
+
+    def prefill_pairs(self, chunk_tokens, cached_tokens=0):
+        """Causal query-key pairs of a chunk (:meth:`inferecon.IterationCost.prefill_pairs`).
+
+        Parameters
+        ----------
+        chunk_tokens, cached_tokens : float or array
+            The chunk and the prompt tokens before it that are already cached.
+
+        Returns
+        -------
+        float or numpy.ndarray
+            Summed over layers and divided by the layer count.
+        """
+        return self.base.prefill_pairs(chunk_tokens, cached_tokens)
+
+    def kv_capacity_tokens(self, memory_fraction: float = DEFAULT_MEMORY_FRACTION) -> int:
+        """KV-cache tokens one GPU holds (:func:`dp_attention_kv_capacity_tokens`).
+
+        Parameters
+        ----------
+        memory_fraction : float
+            Usable share of the GPU's memory.
+
+        Returns
+        -------
+        int
+            Tokens (0 when the weights alone do not fit).
+        """
+        return int(dp_attention_kv_capacity_tokens(
+            self.model, self.gpu, self.expert_parallel, self.precision, self.kv_precision,
+            memory_fraction, self.n_redundant_experts,
+        ))  # fmt: skip
+
+    def kv_transfer_s(self, prompt_tokens):
+        """Seconds to move one prompt's whole KV cache to or from this GPU.
+
+        :meth:`inferecon.IterationCost.kv_transfer_s` at tensor-parallel 1 (the cache is not
+        sharded under data-parallel attention).
+
+        Parameters
+        ----------
+        prompt_tokens : float or array
+            Cached tokens moved.
+
+        Returns
+        -------
+        float or numpy.ndarray
+            Seconds.
+        """
+        return self.base.kv_transfer_s(prompt_tokens)
 
 
 # --------------------------------------------------------------------------- published claims
