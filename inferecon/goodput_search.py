@@ -93,8 +93,9 @@ def goodput(
         Upper bound of the search.
     **simulate_kwargs
         Passed to :func:`simulate_serving` (``policy``, ``tensor_parallel``,
-        ``max_running_requests``...). Without ``max_time_s`` each run is bounded at a simulated
-        day plus twice its arrival span.
+        ``max_running_requests``, the disaggregated pools' ``prefill_expert_parallel`` and
+        ``decode_expert_parallel``...); per-GPU rates count every pool's GPUs. Without
+        ``max_time_s`` each run is bounded at a simulated day plus twice its arrival span.
 
     Returns
     -------

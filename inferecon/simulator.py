@@ -257,7 +257,8 @@ def simulate_serving(
         with its own requests, KV cache and scheduler, requests dealt to the ranks in turn;
         its iterations costed by :class:`inferecon.ExpertParallelIterationCost`, the model of
         :func:`inferecon.expert_parallel_decode_performance`); ``tensor_parallel`` then sizes
-        only the other pool. 1 (the default): the pool's instances are tensor-parallel, as
+        only the other pool, and ``max_running_requests`` and ``kv_capacity_tokens`` count
+        per GPU of this one. 1 (the default): the pool's instances are tensor-parallel, as
         without these parameters. In [1, the GPU's ``nvlink_domain_gpus``] unless
         ``expert_parallel_interconnect_gb_s`` is given. A prompt's KV cache moves at the
         slower of the two pools' transfers (:meth:`StepTimeModel.kv_transfer_s`).
