@@ -3,9 +3,11 @@
 :func:`inferecon.simulate_serving` serves each instance with this loop when the step-time model
 can be handed over as numbers: :class:`inferecon.IterationCost` of a full-attention model (its
 linear layers as tables over the iteration's token count, from
-:meth:`inferecon.IterationCost.step_tables`, plus scalar coefficients) or
-:class:`inferecon.ConstantService`. Any other :class:`inferecon.StepTimeModel` (a model of
-your own, a sliding-window model) runs the same scheduler in Python
+:meth:`inferecon.IterationCost.step_tables`, plus scalar coefficients), a sequential engine's
+:class:`inferecon.ExpertParallelIterationCost` (the same numbers, its ``comm`` coefficients
+the all-to-all) or :class:`inferecon.ConstantService`. Any other
+:class:`inferecon.StepTimeModel` (a model of your own, a sliding-window model, the ceiling's
+expert-parallel step) runs the same scheduler in Python
 (:class:`inferecon.continuous_batching._Instance`); both give the same results (to 1e-9,
 checked by ``tests/unit/test_batching_core.py``). A simulation of 100,000 requests takes
 about 0.1 s of CPU on the project's machine with this loop, about 0.5 s with the Python one
@@ -706,6 +708,7 @@ def step_numbers(cost, max_tokens: int):
 
     ``max_tokens``: the most tokens an iteration is known to need now (the table grows on
     demand past it)."""
+    from .expert_parallel import ExpertParallelIterationCost
     from .serving import IterationCost
     from .simulator import ConstantService
 
@@ -714,10 +717,11 @@ def step_numbers(cost, max_tokens: int):
         step[_KIND] = _CONSTANT
         step[_SERVICE_S], step[_DECODE_S] = cost.service_s, cost.decode_s
         return step, np.zeros((3, 1))
-    if type(cost) is not IterationCost:
+    if type(cost) not in (IterationCost, ExpertParallelIterationCost):
         return None
     tables = cost.step_tables(max_tokens)
-    if tables["sliding_window"]:
+    # the ceiling's expert-parallel all-to-all overlaps the work (max(work, comm)): Python loop
+    if tables["sliding_window"] or tables.get("overlapped_comm", False):
         return None
     step[_KIND] = _ROOFLINE
     step[_KV_TOKEN_S], step[_PAIR_S] = tables["kv_token_s"], tables["pair_s"]

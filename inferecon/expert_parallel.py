@@ -48,21 +48,14 @@ all-to-all is short (LMSYS, 2025-06-16, https://lmsys.org/blog/2025-06-16-gb200-
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 
 from ._validate import plain, require_in_range, require_positive, scalar_or_array
 from .collectives import send_recv_parameters
-from .operator_times import _gemm_parts
-from .serving import (
-    DEFAULT_MEMORY_FRACTION,
-    IterationCost,
-    _decode_core,
-    _prefill_core,
-    _prepare,
-    usable_memory_gb,
-    weight_memory_gb,
-)
+from .serving import DEFAULT_MEMORY_FRACTION, IterationCost, usable_memory_gb, weight_memory_gb
 from .specs import (
     PRECISION_BYTES,
     GPUSpec,
@@ -77,6 +70,7 @@ __all__ = [
     "ALL_TO_ALL_BANDWIDTH_SHARE",
     "EXPERT_IMBALANCE_FACTOR",
     "EXPERT_PARALLEL_SIZES",
+    "ExpertParallelIterationCost",
     "all_to_all_latency_us",
     "all_to_all_time_us",
     "dp_attention_kv_capacity_tokens",
@@ -388,74 +382,29 @@ def _link(g: GPUSpec, n, interconnect_gb_s):
     return float(g.interconnect_gb_s)
 
 
-def _expert_op(cost: IterationCost, tokens, touched, sequential: bool):
-    """(compute s, memory s, step share s) of the routed-expert term over ``tokens`` rows that
-    read ``touched`` experts per layer, from :class:`IterationCost`'s linear-operation helper
-    (the saturating GEMM share of the ceiling and the float efficiencies), one scalar at a time.
-    Not for the GEMM time model, whose helper looks ``touched`` up from ``tokens`` itself."""
-    c = np.empty(len(tokens))
-    mm = np.empty(len(tokens))
-    for i, (t, x) in enumerate(zip(tokens.tolist(), touched.tolist(), strict=True)):
-        c[i], mm[i] = cost._linear_ops(t, x)[1] if t > 0 and x > 0 else (0.0, 0.0)
-    return c, mm, (np.maximum(c, mm) if sequential else None)
+def _tp1_cost(
+    model, gpu, precision, kv_precision, efficiency, pue, usd_per_gpu_hour, allow_weight_only
+) -> tuple[IterationCost, float]:
+    """Serving's tensor-parallel-1 step model of one GPU of the group (every expert local, the
+    step the expert-parallel one starts from) and the GPU's price per hour, arguments checked."""
+    cost = IterationCost(model, gpu, precision, efficiency, kv_precision=kv_precision,
+                         allow_weight_only=allow_weight_only)  # fmt: skip
+    require_in_range("pue", pue, 1.0, 5.0)
+    if usd_per_gpu_hour is None:
+        return cost, float(cost.gpu.usd_per_gpu_hour_mid)
+    return cost, float(require_positive("usd_per_gpu_hour", usd_per_gpu_hour))
 
 
-def _grouped_expert_s(cost: IterationCost, rows, touched, own_tokens) -> np.ndarray:
-    """Seconds of one GPU's routed experts per step under the GEMM time model
-    (``Efficiency.operator_model``): in every MoE layer one grouped GEMM per expert matrix
-    (gate+up, down) over the ``touched`` experts the GPU reads, each multiplying ``rows /
-    touched`` rows, plus the layer's routing kernels over the GPU's ``own_tokens`` (top-k of its
-    router scores, block alignment, the sum of each token's ``k`` returned outputs; a launch each
-    and the bytes of the sum). The same arithmetic as the tensor-parallel-1 step's expert column
-    (``inferecon.operator_times._LinearTable``: its ``_gemm_rows``, ``_reduce`` and ``_routing``),
-    which reads ``distinct_experts(E, k, T)`` experts over ``T k`` rows: with ``rows = T k`` and
-    that ``touched`` the two agree (the EP1 identity test holds them together)."""
-    tab = cost._table
-    layers, _, active = tab.moe
-    x = np.asarray(touched, dtype=float)
-    per_expert = np.asarray(rows, dtype=float) / np.where(x > 0, x, 1.0)
-    u, e = len(x), len(tab.ek)
-    seconds, _, _ = _gemm_parts(
-        np.repeat(per_expert, e), np.tile(tab.ek, u), np.tile(tab.en, u), tab.peak, tab.bw,
-        tab.sms, tab.params, tab.w, np.repeat(x, e),
-    )  # fmt: skip
-    gemms = (seconds.reshape(u, e) * float(layers)).sum(1)
-    own = np.asarray(own_tokens, dtype=float)
-    routing = layers * tab.routing_launch_s + (
-        layers * 2.0 * own * (active + 1) * tab.hidden * tab.routing_byte_s
-    )
-    return np.where((x > 0) & (own > 0), gemms + routing, 0.0)
-
-
-def _tp1_decode(m, g, e, precision, kvp, b, c) -> dict:
-    """Serving's tensor-parallel-1 decode step of ``b`` sequences at context ``c`` per GPU, every
-    expert local: :func:`~inferecon.decode_performance`'s step (seconds, per GPU) without its
-    table."""
-    return _decode_core(m, g, e, precision, kvp, np.asarray(1.0), b, c, None, None)[4]
-
-
-def _tp1_prefill(m, g, e, precision, kvp, p) -> dict:
-    """Serving's tensor-parallel-1 prefill step of one ``p``-token prompt, every expert local
-    (:func:`~inferecon.prefill_performance`'s step, seconds)."""
-    return _prefill_core(m, g, e, precision, kvp, np.asarray(1.0), p, 1.0, None, None)[4]
-
-
-def _swap_experts(base: dict, cost, e, tokens, ep, comm_s):
+def _swap_experts(base: dict, cost: IterationCost, e, tokens, ep, comm_s):
     """Step seconds (and linear seconds) of ``base`` (serving's step dict of a
     tensor-parallel-1 step of ``tokens`` per GPU with every expert local) with its routed-expert
     term replaced by the expert-parallel one and the all-to-all ``comm_s`` added. ``ep = (rows,
     touched)``: the busiest GPU's token-expert rows and the distinct experts it reads per MoE
-    layer. The term swapped out is the one the base step charged (``_linear_ops`` over
-    ``tokens``, or the GEMM table's expert column)."""
+    layer. The term swapped out is the one the base step charged
+    (:meth:`~inferecon.IterationCost.routed_expert_s` of ``tokens``)."""
     overhead = base["overhead"]
-    if cost._table is not None:  # the GEMM time model (a sequential engine)
-        fw = cost._table.table(tokens)[:, 4]
-        ew = _grouped_expert_s(cost, ep[0], ep[1], tokens)
-    else:
-        full = (tokens, distinct_experts(cost.model.n_experts, cost.model.n_experts_active, tokens))
-        ep_rows = (ep[0] / cost.model.n_experts_active, ep[1])  # _linear_ops counts tokens
-        fc, fm, fw = _expert_op(cost, *full, e.sequential)
-        ec, em, ew = _expert_op(cost, *ep_rows, e.sequential)
+    fc, fm, fw = cost.routed_expert_s(tokens)
+    ec, em, ew = cost.routed_expert_s(tokens, *ep)
     if e.sequential:
         work = base["step"] - base["comm"] - overhead - fw + ew
         linear = base["linear"] - fw + ew
@@ -545,8 +494,9 @@ def expert_parallel_decode_performance(
         ``max_batch`` (per GPU) and ``fits``.
     """
     _check_moe(get_model(model))
-    m, g, prec, kvp, e, _, price = _prepare(model, gpu, precision, kv_precision, efficiency, 1,
-                                            pue, usd_per_gpu_hour, allow_weight_only)  # fmt: skip
+    cost, price = _tp1_cost(model, gpu, precision, kv_precision, efficiency, pue,
+                            usd_per_gpu_hour, allow_weight_only)  # fmt: skip
+    m, g, prec, kvp, e = cost.model, cost.gpu, cost.precision, cost.kv_precision, cost.efficiency
     n, r = _check_ep(expert_parallel, n_redundant_experts)
     require_positive("batch", batch)
     require_positive("context_tokens", context_tokens)
@@ -554,7 +504,6 @@ def expert_parallel_decode_performance(
     b, c, n = (a.ravel() for a in np.broadcast_arrays(np.asarray(batch, dtype=float),
                                                        np.asarray(context_tokens, dtype=float),
                                                        n))  # fmt: skip
-    cost = IterationCost(m, g, prec, e, kv_precision=kvp, allow_weight_only=allow_weight_only)
     base, step, linear, comm = _decode_step(m, g, e, prec, kvp, cost, b, c, n, r, imb,
                                             interconnect_gb_s, all_to_all_latency_us)  # fmt: skip
     need, cap, fits, usable = _memory(m, g, b, c, n, r, prec, kvp, memory_fraction)
@@ -593,7 +542,7 @@ def expert_parallel_decode_performance(
 def _decode_step(m, g, e, precision, kvp, cost, b, c, n, r, imb, link, latency):
     """(serving's tensor-parallel-1 step dict, EP step s, linear s, all-to-all s) of decode steps
     of ``b`` sequences per GPU at context ``c`` over ``n`` GPUs; arguments already checked."""
-    base = _tp1_decode(m, g, e, precision, kvp, b, c)
+    base = cost.step_terms(b, c)
     ep = (b * m.n_experts_active * imb, _touched_per_gpu(m, b, n, r))
     comm = _a2a_s(m, g, e, b, n, imb, link, latency)
     step, linear = _swap_experts(base, cost, e, b, ep, comm)
@@ -603,7 +552,7 @@ def _decode_step(m, g, e, precision, kvp, cost, b, c, n, r, imb, link, latency):
 def _prefill_s(m, g, e, precision, kvp, cost, prompt, n, imb, r, link, latency):
     """Seconds to prefill one prompt of ``prompt`` tokens on one GPU of the expert-parallel group
     (every GPU prefills its own prompt at the same time), and the board power."""
-    base = _tp1_prefill(m, g, e, precision, kvp, prompt)
+    base = cost.step_terms(prompt_tokens=prompt)
     ep = (prompt * m.n_experts_active * imb, _touched_per_gpu(m, prompt, n, r))
     comm = _a2a_s(m, g, e, prompt, n, imb, link, latency)
     step, _ = _swap_experts(base, cost, e, prompt, ep, comm)
@@ -667,8 +616,9 @@ def expert_parallel_serving_performance(
     require_positive("prompt_tokens", prompt_tokens)
     require_positive("batch", batch)
     _check_moe(get_model(model))
-    m, g, prec, kvp, e, _, price = _prepare(model, gpu, precision, kv_precision, efficiency, 1,
-                                            pue, usd_per_gpu_hour, allow_weight_only)  # fmt: skip
+    cost, price = _tp1_cost(model, gpu, precision, kv_precision, efficiency, pue,
+                            usd_per_gpu_hour, allow_weight_only)  # fmt: skip
+    m, g, prec, kvp, e = cost.model, cost.gpu, cost.precision, cost.kv_precision, cost.efficiency
     _, r = _check_ep(expert_parallel, n_redundant_experts)
     imb = float(require_in_range("imbalance_factor", imbalance_factor, 1.0, 1e3))
     arrays = (batch, prompt_tokens, output_tokens, expert_parallel)
@@ -676,7 +626,6 @@ def expert_parallel_serving_performance(
     need, cap, fits, usable = _memory(m, g, b, p + o, n, r, prec, kvp, memory_fraction)
     if check_memory:
         _raise_if_oom(m, g, b, p + o, n, need, cap, fits, usable, prec)
-    cost = IterationCost(m, g, prec, e, kv_precision=kvp, allow_weight_only=allow_weight_only)
     link, latency = interconnect_gb_s, all_to_all_latency_us
     dec, tpot_s, _, _ = _decode_step(m, g, e, prec, kvp, cost, b, p + (o + 1.0) / 2.0, n, r, imb,
                                      link, latency)  # fmt: skip
@@ -705,6 +654,319 @@ def expert_parallel_serving_performance(
             "max_batch": cap.astype(np.int64),
         }
     )
+
+
+# --------------------------------------------------------------------------- the simulator's step
+
+
+class ExpertParallelIterationCost:
+    """One GPU of an expert-parallel group with data-parallel attention, as a step-time model.
+
+    The scheduler iterations of :func:`~inferecon.simulate_serving`'s expert-parallel pools
+    (``prefill_expert_parallel``, ``decode_expert_parallel``): every GPU of the group is a
+    data-parallel attention rank with its own requests, KV cache and scheduler; an iteration of
+    ``T`` tokens (prompt tokens plus one per running request) costs what
+    :func:`expert_parallel_decode_performance` charges a step of ``T`` tokens per GPU:
+    :class:`~inferecon.IterationCost`'s tensor-parallel-1 iteration with its routed-expert term
+    (:meth:`~inferecon.IterationCost.routed_expert_s`) replaced by the busiest GPU's (``T k
+    imbalance`` rows over its share of the experts the group's ``T n`` tokens touch), plus the
+    all-to-all dispatch and combine of ``T`` tokens in every MoE layer, added after the
+    computation for a calibrated engine and overlapped with it at the physical ceiling (the
+    module docstring). Each rank is costed as if every rank of its group carried its load:
+    the lockstep of the all-to-all, in which the busiest rank's batch sets everyone's step, is
+    not modelled. With one GPU and ``imbalance_factor=1`` it is the tensor-parallel-1
+    :class:`~inferecon.IterationCost`.
+
+    It has the methods of :class:`~inferecon.StepTimeModel` and, like
+    :class:`~inferecon.IterationCost`, :meth:`step_tables`, so a calibrated engine's pools run
+    in the compiled scheduler loop; the ceiling's overlapped all-to-all (``max(work,
+    all-to-all)``) runs in the Python one.
+
+    Parameters
+    ----------
+    model, gpu : str or spec
+        A MoE model and the accelerator.
+    precision : {"bf16", "fp8", "fp4"}
+        Weight precision.
+    efficiency : optional
+        As in :func:`~inferecon.decode_performance` (``None``: the stored calibration).
+    expert_parallel : int
+        GPUs the experts are spread over, in [1, the GPU's ``nvlink_domain_gpus``] unless
+        ``interconnect_gb_s`` is given.
+    kv_precision : str, optional
+        KV-cache precision (default ``precision``).
+    imbalance_factor, n_redundant_experts, interconnect_gb_s, all_to_all_latency_us
+        As in :func:`expert_parallel_decode_performance`.
+    allow_weight_only : bool
+        As in :func:`~inferecon.decode_performance`.
+    """
+
+    def __init__(
+        self,
+        model: str | ModelSpec,
+        gpu: str | GPUSpec,
+        precision: str = "bf16",
+        efficiency=None,
+        *,
+        expert_parallel: int = 8,
+        kv_precision: str | None = None,
+        imbalance_factor: float = EXPERT_IMBALANCE_FACTOR,
+        n_redundant_experts: int = 0,
+        interconnect_gb_s: float | None = None,
+        all_to_all_latency_us: float | None = None,
+        allow_weight_only: bool = False,
+    ):
+        _check_moe(get_model(model))
+        n, r = _check_ep(expert_parallel, n_redundant_experts)
+        if np.ndim(n):
+            raise ValueError(
+                f"expert_parallel must be one whole number; got {plain(expert_parallel)!r}"
+            )
+        imb = float(require_in_range("imbalance_factor", imbalance_factor, 1.0, 1e3))
+        base = IterationCost(model, gpu, precision, efficiency, kv_precision=kv_precision,
+                             allow_weight_only=allow_weight_only)  # fmt: skip
+        m, g, e = base.model, base.gpu, base.efficiency
+        self.base = base
+        """The tensor-parallel-1 step model the expert-parallel one starts from."""
+        self.model, self.gpu, self.efficiency = m, g, e
+        self.precision, self.kv_precision = base.precision, base.kv_precision
+        self.expert_parallel, self.imbalance_factor, self.n_redundant_experts = int(n), imb, r
+        self.tensor_parallel = 1
+        lat = all_to_all_latency_us
+        if lat is not None:
+            require_in_range("all_to_all_latency_us", lat, 0.0, np.inf, high_open=True)
+        fixed, one = (_a2a_s(m, g, e, np.array([t]), np.array([n]), imb, interconnect_gb_s, lat)
+                      for t in (0.0, 1.0))  # fmt: skip
+        self.comm_fixed_s = float(fixed[0])
+        """All-to-all seconds of an iteration that do not grow with its tokens (latencies)."""
+        self.comm_token_s = float(one[0]) - self.comm_fixed_s
+        """All-to-all seconds per token of an iteration (dispatch and combine, all layers)."""
+        self._tables: dict | None = None
+
+    # ----------------------------------------------------------------- the tables
+    def step_tables(self, max_tokens: int) -> dict:
+        """The step model as numbers, :meth:`inferecon.IterationCost.step_tables`'s form.
+
+        The linear tables are the tensor-parallel-1 ones with the routed-expert term swapped
+        for the expert-parallel one; ``comm_token_s`` and ``comm_fixed_s`` are the all-to-all;
+        ``overlapped_comm`` is True at the ceiling (an iteration is ``max(work, all-to-all)``
+        plus the overhead, which the compiled loop does not model).
+
+        Parameters
+        ----------
+        max_tokens : int
+            The largest token count the tables must cover (>= 0).
+
+        Returns
+        -------
+        dict
+            The keys of :meth:`inferecon.IterationCost.step_tables` and ``overlapped_comm``.
+        """
+        base = self.base.step_tables(max_tokens)
+        have = 0 if self._tables is None else len(self._tables["linear_max_s"])
+        top = len(base["linear_max_s"])
+        if have < top:
+            m, k = self.model, float(self.model.n_experts_active)
+            t = np.arange(have, top, dtype=float)
+            fc, fm, fw = self.base.routed_expert_s(t)
+            touched = _touched_per_gpu(m, t, float(self.expert_parallel), self.n_redundant_experts)
+            ec, em, ew = self.base.routed_expert_s(t, t * k * self.imbalance_factor, touched)
+            grown = {
+                "linear_max_s": base["linear_max_s"][have:] - fw + ew,
+                "linear_compute_s": base["linear_compute_s"][have:] - fc + ec,
+                "linear_memory_s": base["linear_memory_s"][have:] - fm + em,
+            }
+            old = self._tables or {key: np.empty(0) for key in grown}
+            self._tables = {
+                **base,
+                **{key: np.concatenate([old[key], v]) for key, v in grown.items()},
+                "comm_token_s": self.comm_token_s,
+                "comm_fixed_s": self.comm_fixed_s,
+                "overlapped_comm": not base["sequential"],
+            }
+        return self._tables
+
+    def _linear(self, tokens: float):
+        tab = self._tables
+        i = int(tokens)
+        if tab is None or i >= len(tab["linear_max_s"]):
+            have = 0 if tab is None else len(tab["linear_max_s"])
+            tab = self.step_tables(max(i, 2 * have, 256))
+        return tab["linear_max_s"][i], tab["linear_compute_s"][i], tab["linear_memory_s"][i], tab
+
+    def _attended_sum(self, sequences: float, context_sum: float) -> float:
+        if not self.model.n_sliding_layers or sequences <= 0:
+            return context_sum
+        return sequences * float(self.model.attended_positions(context_sum / sequences))
+
+    @staticmethod
+    def _parallelism(tab: dict, sequences: float) -> float:
+        need = tab["blocks_need"]
+        if need <= 0 or sequences <= 0:
+            return 1.0
+        return min(1.0, sequences * tab["blocks_per_sequence"] / need)
+
+    # ----------------------------------------------------------------- StepTimeModel
+    def iteration_s(
+        self,
+        prefill_tokens: float = 0.0,
+        prefill_pairs: float = 0.0,
+        prefill_prefix_tokens: float = 0.0,
+        decode_sequences: float = 0.0,
+        decode_context: float = 0.0,
+    ) -> float:
+        """Seconds of one iteration on one GPU of the group.
+
+        Parameters
+        ----------
+        prefill_tokens, prefill_pairs, prefill_prefix_tokens, decode_sequences, decode_context
+            As in :meth:`inferecon.IterationCost.iteration`, for this GPU's own requests.
+
+        Returns
+        -------
+        float
+            Seconds.
+        """
+        d = decode_sequences
+        tokens = prefill_tokens + d
+        lin_max, lin_c, lin_m, tab = self._linear(tokens if tokens > 0 else 0)
+        if tokens <= 0:
+            return tab["overhead_s"]
+        kv_tok_s, pair_s = tab["kv_token_s"], tab["pair_s"]
+        par = self._parallelism(tab, d) if d > 0 else 1.0
+        dec_m = kv_tok_s * self._attended_sum(d, decode_context + d) / par if d > 0 else 0.0
+        dec_c = pair_s * self._attended_sum(d, decode_context)
+        pre_m = kv_tok_s * (prefill_tokens + prefill_prefix_tokens)
+        pre_c = pair_s * prefill_pairs
+        comm = self.comm_token_s * tokens + self.comm_fixed_s
+        if tab["sequential"]:
+            work = (lin_max + (dec_c if dec_c > dec_m else dec_m)
+                    + (pre_c if pre_c > pre_m else pre_m))  # fmt: skip
+            return work + comm + tab["overhead_s"]
+        work = max(lin_c + dec_c + pre_c, lin_m + dec_m + pre_m)
+        return (work if work > comm else comm) + tab["overhead_s"]
+
+    def _form(self, decode_sequences: float, decode_context: float):
+        """``(K, a1, b1, a2, b2, comm s, sequential)`` of a decode stretch."""
+        d, s0 = float(decode_sequences), float(decode_context)
+        lin_max, lin_c, lin_m, tab = self._linear(d)
+        if self.model.n_sliding_layers:
+            a0 = self._attended_sum(d, s0)
+            r0 = self._attended_sum(d, s0 + d)
+            slope = (r0 - a0) if d > 0 else 0.0
+        else:
+            a0, r0, slope = s0, s0 + d, d
+        kv = tab["kv_token_s"] / self._parallelism(tab, d)
+        pair_s = tab["pair_s"]
+        comm = self.comm_token_s * d + self.comm_fixed_s
+        if tab["sequential"]:
+            return (lin_max + comm + tab["overhead_s"], kv * r0, kv * slope, pair_s * a0,
+                    pair_s * slope, comm, True)  # fmt: skip
+        return (tab["overhead_s"], lin_m + kv * r0, kv * slope, lin_c + pair_s * a0,
+                pair_s * slope, comm, False)  # fmt: skip
+
+    def decode_form(self, decode_sequences: float, decode_context: float):
+        """A decode-only iteration's time as ``K + max(a1 + b1 j, a2 + b2 j)``.
+
+        As :meth:`inferecon.IterationCost.decode_form`. At the ceiling, while the all-to-all
+        is longer than the computation the form is the constant ``overhead + all-to-all``
+        (for as many iterations as :meth:`decode_linear_iterations` says).
+
+        Parameters
+        ----------
+        decode_sequences : float
+            Running requests (> 0).
+        decode_context : float
+            Their cached tokens, summed, at ``j = 0``.
+
+        Returns
+        -------
+        tuple of float
+            ``(K, a1, b1, a2, b2)`` in seconds.
+        """
+        k0, a1, b1, a2, b2, comm, seq = self._form(decode_sequences, decode_context)
+        if seq or comm <= max(a1, a2):
+            return k0, a1, b1, a2, b2
+        return k0 + comm, 0.0, 0.0, 0.0, 0.0
+
+    def decode_linear_iterations(self, decode_sequences: float, decode_context: float) -> float:
+        """How many iterations, from ``j = 0``, :meth:`decode_form` gives exactly.
+
+        A sliding window bends the form as in
+        :meth:`inferecon.IterationCost.decode_linear_iterations`; at the ceiling an
+        all-to-all longer than the computation holds the form constant until the computation
+        (growing with the cached tokens) passes it.
+
+        Parameters
+        ----------
+        decode_sequences : float
+            Running requests (> 0).
+        decode_context : float
+            Their cached tokens, summed, at ``j = 0``.
+
+        Returns
+        -------
+        float
+            A whole number of iterations >= 1, or ``inf``.
+        """
+        window = self.base.decode_linear_iterations(decode_sequences, decode_context)
+        _, a1, b1, a2, b2, comm, seq = self._form(decode_sequences, decode_context)
+        if seq or comm <= max(a1, a2):
+            return window
+        # iteration j is the constant comm while a1 + b1 j <= comm and a2 + b2 j <= comm
+        j = min((comm - a) / b if b > 0 else math.inf for a, b in ((a1, b1), (a2, b2)))
+        return min(window, float(math.floor(j)) + 1.0)
+
+    def prefill_pairs(self, chunk_tokens, cached_tokens=0):
+        """Causal query-key pairs of a chunk (:meth:`inferecon.IterationCost.prefill_pairs`).
+
+        Parameters
+        ----------
+        chunk_tokens, cached_tokens : float or array
+            The chunk and the prompt tokens before it that are already cached.
+
+        Returns
+        -------
+        float or numpy.ndarray
+            Summed over layers and divided by the layer count.
+        """
+        return self.base.prefill_pairs(chunk_tokens, cached_tokens)
+
+    def kv_capacity_tokens(self, memory_fraction: float = DEFAULT_MEMORY_FRACTION) -> int:
+        """KV-cache tokens one GPU holds (:func:`dp_attention_kv_capacity_tokens`).
+
+        Parameters
+        ----------
+        memory_fraction : float
+            Usable share of the GPU's memory.
+
+        Returns
+        -------
+        int
+            Tokens (0 when the weights alone do not fit).
+        """
+        return int(dp_attention_kv_capacity_tokens(
+            self.model, self.gpu, self.expert_parallel, self.precision, self.kv_precision,
+            memory_fraction, self.n_redundant_experts,
+        ))  # fmt: skip
+
+    def kv_transfer_s(self, prompt_tokens):
+        """Seconds to move one prompt's whole KV cache to or from this GPU.
+
+        :meth:`inferecon.IterationCost.kv_transfer_s` at tensor-parallel 1 (the cache is not
+        sharded under data-parallel attention).
+
+        Parameters
+        ----------
+        prompt_tokens : float or array
+            Cached tokens moved.
+
+        Returns
+        -------
+        float or numpy.ndarray
+            Seconds.
+        """
+        return self.base.kv_transfer_s(prompt_tokens)
 
 
 # --------------------------------------------------------------------------- published claims

@@ -93,8 +93,9 @@ def goodput(
         Upper bound of the search.
     **simulate_kwargs
         Passed to :func:`simulate_serving` (``policy``, ``tensor_parallel``,
-        ``max_running_requests``...). Without ``max_time_s`` each run is bounded at a simulated
-        day plus twice its arrival span.
+        ``max_running_requests``, the disaggregated pools' ``prefill_expert_parallel`` and
+        ``decode_expert_parallel``...); per-GPU rates count every pool's GPUs. Without
+        ``max_time_s`` each run is bounded at a simulated day plus twice its arrival span.
 
     Returns
     -------
@@ -352,19 +353,15 @@ def load_sweep(
         Grid size when ``rates_per_gpu`` is not given.
     **simulate_kwargs
         Passed to :func:`simulate_serving` (``tensor_parallel``, ``prefill_instances``,
-        ``decode_instances``, ``precision``, ``max_running_requests``...).
+        ``decode_instances``, ``prefill_expert_parallel``, ``decode_expert_parallel``,
+        ``precision``, ``max_running_requests``...); the GPUs counted per rate are every
+        pool's.
 
     Returns
     -------
     LoadSweep
     """
-    tensor_parallel = int(simulate_kwargs.get("tensor_parallel", 1))
-    pools = 1
-    if policy == "disaggregated":
-        pools = int(simulate_kwargs.get("prefill_instances", 1)) + int(
-            simulate_kwargs.get("decode_instances", 1)
-        )
-    total = tensor_parallel * pools
+    total, label = _gpus_and_label(policy, simulate_kwargs)
     p = _lengths(prompt_tokens, "prompt_tokens")
     o = _lengths(output_tokens, "output_tokens")
     if rates_per_gpu is None:
@@ -374,7 +371,20 @@ def load_sweep(
     base = poisson_workload(1.0, n_requests, p, o)
     results = [simulate_serving(model, gpu, base.at_rate(r * total), policy=policy, seed=seed,
                                 **simulate_kwargs) for r in rates]  # fmt: skip
-    label = policy if policy != "disaggregated" else (
-        f"disaggregated {simulate_kwargs.get('prefill_instances', 1)}P"
-        f"{simulate_kwargs.get('decode_instances', 1)}D")  # fmt: skip
     return LoadSweep(label, rates, total, results)
+
+
+def _gpus_and_label(policy: str, kw: dict) -> tuple[int, str]:
+    """GPUs of a :func:`simulate_serving` configuration and its label: ``"chunked_prefill"``,
+    ``"disaggregated 1P2D"``; an expert-parallel pool counts its EP size per instance and is
+    labelled with it (``"disaggregated 1P2D(EP72)"``)."""
+    tensor_parallel = int(kw.get("tensor_parallel", 1))
+    if policy != "disaggregated":
+        return tensor_parallel, policy
+    label, total = "disaggregated ", 0
+    for pool, letter in (("prefill", "P"), ("decode", "D")):
+        instances = int(kw.get(f"{pool}_instances", 1))
+        ep = int(kw.get(f"{pool}_expert_parallel", 1))
+        total += instances * (ep if ep > 1 else tensor_parallel)
+        label += f"{instances}{letter}" + (f"(EP{ep})" if ep > 1 else "")
+    return total, label

@@ -98,6 +98,7 @@ from .collectives import allreduce_parameters, send_recv_parameters
 from .efficiency import Efficiency, as_efficiency
 from .operator_times import (
     OperatorEfficiency,
+    _gemm_parts,
     _LinearTable,
     _tables_lookup,
     transferred_operator_efficiency,
@@ -1176,6 +1177,7 @@ class IterationCost:
             )
         n = float(n)
         self.model, self.gpu, self.efficiency = m, g, e
+        self._comm_args = (allreduce_latency_us, interconnect_gb_s)  # for step_terms
         self.precision, self.kv_precision, self.tensor_parallel = precision, kv_precision, int(n)
         peak = g.peak_tflops(precision) * 1e12
         bw = g.hbm_tb_s * 1e12
@@ -1483,6 +1485,101 @@ class IterationCost:
             return math.inf
         # iteration j reads the mean context x0 + j + 1: linear while x0 + k <= w
         return float(max(math.floor(w - x0), 1))
+
+    # ----------------------------------------------------------------- hook: other expert layers
+    def step_terms(self, batch=None, context_tokens=None, *, prompt_tokens=None) -> dict:
+        """Per-GPU terms of decode steps, or of one-prompt prefills, of this configuration.
+
+        The steps :func:`decode_performance` (``batch`` sequences at ``context_tokens``) and
+        :func:`prefill_performance` (one prompt of ``prompt_tokens``) cost, before their
+        tables are built. With :meth:`routed_expert_s` this is the package's hook for a step
+        whose MoE expert layers are costed differently (:mod:`inferecon.expert_parallel`
+        swaps the routed-expert term for its expert-parallel share).
+
+        Parameters
+        ----------
+        batch, context_tokens : float or array, optional
+            Decode steps: sequences and the tokens each attends over (broadcast).
+        prompt_tokens : float or array, optional
+            Prefills of one prompt each (then ``batch`` and ``context_tokens`` are not used).
+
+        Returns
+        -------
+        dict
+            Seconds per GPU (flattened arrays): ``compute``, ``memory``, ``linear``,
+            ``attention``, ``comm``, ``overhead``, ``step``; ``bound``, ``flops``, ``bytes``
+            and ``power_w`` (per GPU).
+        """
+        args = (self.model, self.gpu, self.efficiency, self.precision, self.kv_precision,
+                np.asarray(float(self.tensor_parallel)))  # fmt: skip
+        if prompt_tokens is not None:
+            return _prefill_core(*args, prompt_tokens, 1.0, *self._comm_args)[4]
+        return _decode_core(*args, batch, context_tokens, *self._comm_args)[4]
+
+    def routed_expert_s(self, tokens, rows=None, touched=None):
+        """Per-GPU routed-expert time of steps of ``tokens`` tokens, over all MoE layers.
+
+        Without ``rows`` and ``touched``: the term this configuration's steps charge (every
+        expert on the instance: ``distinct_experts(E, k, tokens)`` experts read, ``tokens k``
+        rows). With them: the term of a GPU that multiplies ``rows`` token-expert rows over
+        ``touched`` distinct experts per MoE layer and routes its own ``tokens`` (expert
+        parallelism: the busiest GPU's rows, its share of the experts). Under the GEMM time
+        model (``Efficiency.operator_model``) that is one grouped GEMM per expert matrix over
+        the ``touched`` experts, each multiplying ``rows / touched`` rows, plus the routing
+        kernels (:data:`~inferecon.MOE_ROUTING_KERNELS`: a launch each and the bytes of
+        summing each token's ``k`` outputs), the arithmetic of the step's own expert column;
+        otherwise the saturating GEMM share of the touched experts' FLOPs and bytes.
+
+        Parameters
+        ----------
+        tokens : float or array
+            Tokens of the step on this GPU, >= 0.
+        rows, touched : float or array, optional
+            Token-expert GEMM rows and distinct experts read per MoE layer (both or neither).
+
+        Returns
+        -------
+        tuple of numpy.ndarray
+            ``(compute s, memory s, seconds)``, 0 where there are no rows.
+
+        Raises
+        ------
+        ValueError
+            For a model without routed experts.
+        """
+        if self._moe is None:
+            raise ValueError(f"model {self.model.name!r} has no routed experts")
+        t = np.atleast_1d(np.asarray(tokens, dtype=float))
+        layers, n_exp, k = self._moe[:3]
+        tab = self._table
+        if rows is None and tab is not None:
+            out = np.zeros((len(t), 3))
+            live = t > 0
+            if live.any():
+                out[live] = tab.table(t[live])[:, [5, 6, 4]]
+            return out[:, 0], out[:, 1], out[:, 2]
+        if rows is None:
+            per, x = t, np.asarray(distinct_experts(n_exp, k, t), dtype=float)
+        else:
+            x = np.broadcast_to(np.asarray(touched, dtype=float), t.shape)
+            per = np.asarray(rows, dtype=float) / k  # tokens of _linear_ops, which counts k each
+        if tab is None:
+            c, mm = np.zeros(len(t)), np.zeros(len(t))
+            for i, (a, b) in enumerate(zip(per.tolist(), x.tolist(), strict=True)):
+                c[i], mm[i] = self._linear_ops(a, b)[1] if a > 0 and b > 0 else (0.0, 0.0)
+            return c, mm, np.maximum(c, mm)
+        per_expert = np.asarray(rows, dtype=float) / np.where(x > 0, x, 1.0)
+        u, e = len(x), len(tab.ek)
+        seconds, comp, memo = _gemm_parts(
+            np.repeat(per_expert, e), np.tile(tab.ek, u), np.tile(tab.en, u), tab.peak, tab.bw,
+            tab.sms, tab.params, tab.w, np.repeat(x, e),
+        )  # fmt: skip
+        gemms, c, mm = ((v.reshape(u, e) * float(layers)).sum(1) for v in (seconds, comp, memo))
+        routing_b = layers * 2.0 * t * (k + 1) * tab.hidden * tab.routing_byte_s
+        routing = layers * tab.routing_launch_s + routing_b
+        live = (x > 0) & (t > 0)
+        return (np.where(live, c, 0.0), np.where(live, mm + routing_b, 0.0),
+                np.where(live, gemms + routing, 0.0))  # fmt: skip
 
     def kv_transfer_s(self, prompt_tokens: float) -> float:
         """Seconds to move one prompt's KV cache from a prefill instance to a decode instance.

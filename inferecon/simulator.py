@@ -24,7 +24,12 @@ The server (per instance of ``tensor_parallel`` GPUs, one tensor-parallel replic
     Agrawal et al. 2024, arXiv:2403.02310; vLLM's current default);
   - ``"disaggregated"``: prompts run on a pool of prefill instances, their KV cache moves over
     the GPUs' interconnect (``gpus.csv``) to a pool of decode instances (DistServe; Splitwise,
-    Patel et al. 2024, arXiv:2311.18677).
+    Patel et al. 2024, arXiv:2311.18677). Either pool of a MoE model may run with wide expert
+    parallelism and data-parallel attention (``prefill_expert_parallel``,
+    ``decode_expert_parallel``; every GPU of the group a rank with its own requests, its
+    iterations costed by :class:`inferecon.ExpertParallelIterationCost`), as SGLang serves
+    DeepSeek with prefill and decode on separate EP pools (LMSYS, 2025-05-05,
+    https://lmsys.org/blog/2025-05-05-large-scale-ep).
 
 Your own step times: every policy takes any object with the methods of
 :class:`StepTimeModel` in place of :class:`inferecon.IterationCost` (``simulate_serving(cost=
@@ -193,6 +198,9 @@ def simulate_serving(
     cost=None,
     kv_capacity_tokens: int | None = None,
     allow_weight_only: bool = False,
+    prefill_expert_parallel: int = 1,
+    decode_expert_parallel: int = 1,
+    expert_parallel_interconnect_gb_s: float | None = None,
 ) -> ServingResult:
     """Serve a workload with continuous batching and report every request's latency.
 
@@ -228,8 +236,9 @@ def simulate_serving(
     memory_fraction : float
         Usable share of GPU memory (the KV cache gets what the weights leave).
     prefill_instances, decode_instances : int
-        Pool sizes for ``"disaggregated"`` (instances of ``tensor_parallel`` GPUs each; requests
-        are dealt to them in turn).
+        Pool sizes for ``"disaggregated"`` (instances of ``tensor_parallel`` GPUs each, or of
+        ``prefill_expert_parallel`` / ``decode_expert_parallel`` GPUs; requests are dealt to
+        them in turn).
     ttft_ms, tpot_ms : float, optional
         Latency targets: with both, requests are marked and the summary gives attainment.
     max_time_s : float
@@ -240,7 +249,22 @@ def simulate_serving(
         then ignored): any object with the methods of :class:`StepTimeModel`, for example step
         times measured on your own engine. Every policy accepts it.
     kv_capacity_tokens : int, optional
-        KV-cache tokens per instance, instead of the memory model's (or ``cost``'s).
+        KV-cache tokens per instance (per GPU of an expert-parallel pool), instead of the
+        memory model's (or ``cost``'s).
+    prefill_expert_parallel, decode_expert_parallel : int
+        For ``"disaggregated"`` with a MoE model: run that pool's instances with expert
+        parallelism over this many GPUs each and data-parallel attention (every GPU a rank
+        with its own requests, KV cache and scheduler, requests dealt to the ranks in turn;
+        its iterations costed by :class:`inferecon.ExpertParallelIterationCost`, the model of
+        :func:`inferecon.expert_parallel_decode_performance`); ``tensor_parallel`` then sizes
+        only the other pool, and ``max_running_requests`` and ``kv_capacity_tokens`` count
+        per GPU of this one. 1 (the default): the pool's instances are tensor-parallel, as
+        without these parameters. In [1, the GPU's ``nvlink_domain_gpus``] unless
+        ``expert_parallel_interconnect_gb_s`` is given. A prompt's KV cache moves at the
+        slower of the two pools' transfers (:meth:`StepTimeModel.kv_transfer_s`).
+    expert_parallel_interconnect_gb_s : float, optional
+        All-to-all link bandwidth per GPU and direction (GB/s) of the expert-parallel pools
+        (a scale-out network beyond the NVLink domain); the GPU's NVLink by default.
 
     Returns
     -------
@@ -280,6 +304,19 @@ def simulate_serving(
         require_in_range(name, v, 1, hi)
         if v != round(v):
             raise ValueError(f"{name} must be a whole number; got {plain(v)!r}")
+    for name, v in (("prefill_expert_parallel", prefill_expert_parallel),
+                    ("decode_expert_parallel", decode_expert_parallel)):  # fmt: skip
+        require_in_range(name, v, 1, 4096)
+        if v != round(v):
+            raise ValueError(f"{name} must be a whole number; got {plain(v)!r}")
+        if v > 1 and policy != "disaggregated":
+            raise ValueError(f"{name} sizes a pool of the disaggregated policy; got {plain(v)!r} "
+                             f"with policy {policy!r}")  # fmt: skip
+        if v > 1 and cost is not None:
+            raise ValueError(f"{name} builds its pool's step model from model and gpu; got "
+                             f"{plain(v)!r} with a cost")  # fmt: skip
+    if expert_parallel_interconnect_gb_s is not None:
+        require_positive("expert_parallel_interconnect_gb_s", expert_parallel_interconnect_gb_s)
     require_positive("max_time_s", max_time_s)
     if ttft_ms is not None:
         require_positive("ttft_ms", ttft_ms)
@@ -304,22 +341,20 @@ def simulate_serving(
             raise ValueError(f"cost lacks {missing} (see StepTimeModel) for policy {policy!r}"
                              + (" (or pass kv_capacity_tokens)" if "kv_capacity_tokens" in
                                 missing else ""))  # fmt: skip
-    if kv_capacity_tokens is None:
-        kv_capacity_tokens = c.kv_capacity_tokens(memory_fraction)
-    else:
+    if kv_capacity_tokens is not None:
         require_in_range("kv_capacity_tokens", kv_capacity_tokens, 1, 1e15)
-    kv_blocks = int(kv_capacity_tokens) // BLOCK_TOKENS
-    if kv_blocks < 1:
-        where = f"on {get_gpu(gpu).name} x{tensor_parallel} " if cost is None else ""
-        raise ValueError(
-            f"no KV cache fits: the weights leave no room {where}at memory_fraction "
-            f"{memory_fraction} (add GPUs or lower the precision)"
-        )
+    # the pools: (step model, instances simulated, GPUs each, KV blocks each)
+    sizes = {"prefill": 1} if policy != "disaggregated" else {
+        "prefill": int(prefill_expert_parallel), "decode": int(decode_expert_parallel)}  # fmt: skip
+    pools = [_pool(pool, c, model, gpu, precision, efficiency, ep, int(tensor_parallel), cost,
+                   kv_capacity_tokens, memory_fraction, expert_parallel_interconnect_gb_s,
+                   allow_weight_only)
+             for pool, ep in sizes.items()]  # fmt: skip
+    kv_blocks = pools[0][3]
     req = _empty_requests(df)
     n = len(df)
     kw = dict(max_running_requests=int(max_running_requests),
-              max_batch_tokens=int(max_batch_tokens), kv_blocks=kv_blocks,
-              max_time_s=float(max_time_s))  # fmt: skip
+              max_batch_tokens=int(max_batch_tokens), max_time_s=float(max_time_s))  # fmt: skip
     max_gap = np.full(n, np.nan)
     outs = []
     if policy != "disaggregated":
@@ -327,17 +362,17 @@ def simulate_serving(
             (workload.concurrency, workload.think_time_s) if workload.kind == "closed" else None
         )
         ids = list(range(n)) if closed else np.argsort(df["arrival_s"], kind="stable").tolist()
-        out = _run_instance(c, req, ids, policy=policy, closed=closed, **kw)
+        out = _run_instance(c, req, ids, policy=policy, closed=closed, kv_blocks=kv_blocks, **kw)
         outs.append(out)
         max_gap[ids] = _max_gaps(req, ids, out)
         total_gpus = int(tensor_parallel)
+        caps = [kv_blocks]
     else:
-        _disaggregated(c, req, df, int(tensor_parallel), int(prefill_instances),
-                       int(decode_instances), kw, outs, max_gap)  # fmt: skip
-        total_gpus = int(tensor_parallel) * (int(prefill_instances) + int(decode_instances))
+        counts = (int(prefill_instances), int(decode_instances))
+        caps = _disaggregated(pools, counts, req, df, kw, outs, max_gap)
+        total_gpus = sum(k * p[2] for k, p in zip(counts, pools, strict=True))
     end_t = max(o["end_t"] for o in outs)
     runs = [o["timeline"] for o in outs]
-    caps = [kv_blocks] * len(outs)
     res = _request_table(df, req, max_gap, ttft_ms, tpot_ms)
     summary = _summary(
         res,
@@ -365,17 +400,64 @@ def simulate_serving(
     return ServingResult(res, summary, _timeline(runs, end_t, caps))
 
 
-def _disaggregated(c, req, df, tensor_parallel, n_pre, n_dec, kw, outs, max_gap):
-    """Prefill pool, KV transfer, decode pool: simulated one after the other (open loop)."""
+def _pool(pool, c, model, gpu, precision, efficiency, expert_parallel, tensor_parallel, cost,
+          kv_capacity_tokens, memory_fraction, interconnect_gb_s, allow_weight_only):  # fmt: skip
+    """``(step model, simulated instances per instance, GPUs per instance, KV blocks per
+    simulated instance)`` of a pool: ``c`` (tensor-parallel), or the ranks of an
+    expert-parallel group with data-parallel attention."""
+    ep = expert_parallel > 1
+    if ep:
+        from .expert_parallel import ExpertParallelIterationCost
+
+        m, g = get_model(model), get_gpu(gpu)
+        name = f"{pool}_expert_parallel"
+        if not m.n_experts:
+            raise ValueError(f"{name} needs a MoE model (experts to spread); {m.name} has no "
+                             f"routed experts: got {name}={expert_parallel}")  # fmt: skip
+        top = g.nvlink_domain_gpus
+        if interconnect_gb_s is None and not expert_parallel <= top:
+            raise ValueError(
+                f"{name} must be in [1, {top}] on {g.name} (its NVLink domain, data/gpus.csv "
+                f"nvlink_domain_gpus); got {expert_parallel}: pass "
+                "expert_parallel_interconnect_gb_s to model a scale-out network beyond it"
+            )
+        c = ExpertParallelIterationCost(
+            model, gpu, precision, efficiency, expert_parallel=expert_parallel,
+            interconnect_gb_s=interconnect_gb_s, allow_weight_only=allow_weight_only,
+        )  # fmt: skip
+    tokens = kv_capacity_tokens
+    if tokens is None:
+        tokens = c.kv_capacity_tokens(memory_fraction)
+    blocks = int(tokens) // BLOCK_TOKENS
+    if blocks < 1:
+        where = "" if cost is not None else (
+            f"on {get_gpu(gpu).name} EP{expert_parallel} " if ep
+            else f"on {get_gpu(gpu).name} x{tensor_parallel} ")  # fmt: skip
+        raise ValueError(
+            f"no KV cache fits: the weights leave no room {where}at memory_fraction "
+            f"{memory_fraction} (add GPUs or lower the precision)"
+        )
+    return c, expert_parallel, expert_parallel if ep else tensor_parallel, blocks
+
+
+def _disaggregated(pools, counts, req, df, kw, outs, max_gap):
+    """Prefill pool, KV transfer, decode pool: simulated one after the other (open loop).
+    ``pools``: :func:`_pool` of each; ``counts``: instances of each. Returns the KV blocks of
+    each simulated instance, in the order of ``outs``."""
+    (c_pre, ranks_pre, _, blocks_pre), (c_dec, ranks_dec, _, blocks_dec) = pools
+    n_pre, n_dec = counts[0] * ranks_pre, counts[1] * ranks_dec
     order = np.argsort(df["arrival_s"].to_numpy(float), kind="stable").tolist()
     for i in range(n_pre):  # prefill pool: requests leave with their first token
-        outs.append(_run_instance(c, req, order[i::n_pre], policy="prefill_first",
-                                  prefill_only=True, **kw))  # fmt: skip
-    # the prompt's KV cache moves to the decode pool (StepTimeModel.kv_transfer_s)
+        outs.append(_run_instance(c_pre, req, order[i::n_pre], policy="prefill_first",
+                                  prefill_only=True, kv_blocks=blocks_pre, **kw))  # fmt: skip
+    # the prompt's KV cache moves to the decode pool (StepTimeModel.kv_transfer_s), at the
+    # slower of the two pools' transfers (each side's GPUs send or receive their shard)
     first = np.asarray(req["first"], dtype=float)
-    transfer = np.broadcast_to(np.asarray(c.kv_transfer_s(np.asarray(req["prompt"], dtype=float)),
-                                          dtype=float), first.shape)  # fmt: skip
-    ready = first + transfer
+    prompt = np.asarray(req["prompt"], dtype=float)
+    transfer = np.asarray(c_pre.kv_transfer_s(prompt), dtype=float)
+    if c_dec is not c_pre:
+        transfer = np.maximum(transfer, np.asarray(c_dec.kv_transfer_s(prompt), dtype=float))
+    ready = first + np.broadcast_to(transfer, first.shape)
     req["finish"][:] = array("d", [math.nan]) * len(req["finish"])  # prefill exits are not ends
     dec = dict(req)
     dec["arrival"] = ready  # the decode pool sees a request when its KV cache lands
@@ -383,9 +465,11 @@ def _disaggregated(c, req, df, tensor_parallel, n_pre, n_dec, kw, outs, max_gap)
     done = done[np.argsort(ready[done], kind="stable")].tolist()
     for i in range(n_dec):
         ids = done[i::n_dec]
-        out = _run_instance(c, dec, ids, policy="prefill_first", prefilled=set(ids), **kw)
+        out = _run_instance(c_dec, dec, ids, policy="prefill_first", prefilled=set(ids),
+                            kv_blocks=blocks_dec, **kw)  # fmt: skip
         outs.append(out)
         max_gap[ids] = _max_gaps(req, ids, out)
+    return [blocks_pre] * n_pre + [blocks_dec] * n_dec
 
 
 # --------------------------------------------------------------------------- goodput

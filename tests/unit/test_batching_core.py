@@ -1,9 +1,9 @@
 """The compiled scheduler loop (``inferecon.batching_core``) against the Python one
 (``continuous_batching._Instance``): on random workloads under every policy (tight KV caches
 that preempt, few running slots that queue, closed loops, runs cut by ``max_time_s``) and step
-models (dense and MoE, tensor-parallel, engine and ceiling efficiencies, constant service
-times), every request's times, preemptions and largest gap, the summary and the timeline agree
-to 1e-9; the compiled step model equals ``IterationCost`` call for call."""
+models (dense and MoE, tensor-parallel, expert-parallel, engine and ceiling efficiencies,
+constant service times), every request's times, preemptions and largest gap, the summary and
+the timeline agree to 1e-9; the compiled step model equals ``IterationCost`` call for call."""
 
 from __future__ import annotations
 
@@ -30,9 +30,16 @@ COSTS = {
 }
 
 
+STEP_MODELS = sorted([*COSTS, "ep"])
+"""Every step model of the random cases: ``COSTS`` and a MoE model's expert-parallel rank."""
+
+
 @pytest.fixture(scope="module")
 def costs():
-    return {k: ie.IterationCost(m, g, **kw) for k, (m, g, kw) in COSTS.items()}
+    out = {k: ie.IterationCost(m, g, **kw) for k, (m, g, kw) in COSTS.items()}
+    # one GPU of an EP8 group with data-parallel attention (the simulator's EP pools)
+    out["ep"] = ie.ExpertParallelIterationCost("Qwen3-30B-A3B", "H100-SXM", expert_parallel=8)
+    return out
 
 
 @contextlib.contextmanager
@@ -86,7 +93,7 @@ def assert_same(fast, slow):
 @settings(max_examples=25, deadline=None)
 @given(
     policy=st.sampled_from(["prefill_first", "chunked_prefill", "disaggregated"]),
-    step_model=st.sampled_from(sorted(COSTS)),
+    step_model=st.sampled_from(STEP_MODELS),
     closed=st.booleans(),
     rate=st.floats(2.0, 200.0),
     n=st.integers(1, 150),
@@ -129,6 +136,22 @@ def test_preemptions_truncation_and_a_closed_loop_are_covered(costs):
                       max_running_requests=4)  # fmt: skip
     assert (fast.requests["arrival_s"] > 0).sum() == 192  # 8 users start at 0
     assert_same(fast, slow)
+
+
+def test_expert_parallel_pools_run_compiled_and_agree():
+    # both disaggregated pools on expert parallelism (4 prefill ranks, 8 decode ranks), a KV
+    # cache tight enough to preempt: the compiled loop (every rank) equals the Python loop
+    wl = ie.poisson_workload(200.0, 150, ie.lognormal_lengths(800, 0.8), 120)
+    fast, slow = both(model="Qwen3-30B-A3B", gpu="H100-SXM", workload=wl, policy="disaggregated",
+                      prefill_expert_parallel=4, decode_expert_parallel=8, kv_capacity_tokens=3000,
+                      max_running_requests=32, seed=2, ttft_ms=300.0, tpot_ms=40.0)  # fmt: skip
+    assert fast.summary["n_gpus"] == 12 and fast.requests["preemptions"].sum() > 0
+    assert_same(fast, slow)
+    # the ceiling overlaps the all-to-all with the work: no compiled form, the Python loop
+    from inferecon import batching_core
+
+    ceiling = ie.ExpertParallelIterationCost("Qwen3-30B-A3B", "H100-SXM", efficiency=1.0)
+    assert batching_core.step_numbers(ceiling, 10) is None
 
 
 def test_constant_service_times_run_compiled_and_agree():
@@ -178,7 +201,7 @@ def test_only_the_models_with_a_compiled_form_take_it(costs):
 
 @settings(max_examples=40, deadline=None)
 @given(
-    step_model=st.sampled_from(sorted(COSTS)),
+    step_model=st.sampled_from(STEP_MODELS),
     prefill_tokens=st.integers(0, 4000),
     cached=st.integers(0, 4000),
     decode_sequences=st.integers(0, 256),

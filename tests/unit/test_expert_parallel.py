@@ -123,6 +123,32 @@ def test_one_gpu_without_imbalance_is_the_tensor_parallel_1_step(efficiency):
     assert s["ttft_ms"].item() == pytest.approx(pre["step_ms"].item(), rel=1e-12)
 
 
+@pytest.mark.parametrize("efficiency", [None, 0.6, 1.0])
+def test_iteration_cost_hook_for_other_expert_layers(efficiency):
+    # IterationCost.step_terms is the step decode_performance / prefill_performance tabulate
+    # (their ms columns are its seconds times 1e3); routed_expert_s without rows is the expert
+    # term that step charged, and with rows = tokens * k over distinct_experts(E, k, tokens)
+    # experts it is the same term recomputed from the rows (grouped GEMM or roofline): the
+    # hook expert parallelism swaps with. Float rounding only (1e-12).
+    cost = ie.IterationCost(DSV3, "GB200-per-GPU", "fp8", efficiency)
+    b = np.array([1.0, 64.0, 512.0])
+    terms = cost.step_terms(b, 2000.0)
+    tp = ie.decode_performance(DSV3, "GB200-per-GPU", b, 2000, "fp8", efficiency,
+                               check_memory=False)  # fmt: skip
+    for key in ("step", "linear", "attention", "compute", "memory"):
+        np.testing.assert_allclose(terms[key] * 1e3, tp[f"{key}_ms"], rtol=1e-12)
+    pre = cost.step_terms(prompt_tokens=np.array([2000.0]))
+    ref = ie.prefill_performance(DSV3, "GB200-per-GPU", 2000, 1, "fp8", efficiency)
+    assert pre["step"][0] * 1e3 == pytest.approx(ref["step_ms"].item(), rel=1e-12)
+    full = cost.routed_expert_s(b)
+    rows = cost.routed_expert_s(b, b * 8, ie.distinct_experts(256, 8, b))
+    np.testing.assert_allclose(rows[2], full[2], rtol=1e-12)
+    assert (full[2] > 0).all() and (full[2] < terms["step"]).all()
+    assert [x.item() for x in cost.routed_expert_s(0.0)] == [0.0, 0.0, 0.0]
+    with pytest.raises(ValueError, match="no routed experts"):
+        ie.IterationCost("Llama-3.1-8B", "H100-SXM").routed_expert_s(8.0)
+
+
 def test_a_gpu_reads_only_the_experts_it_holds():
     # Under EP72 a GPU holds 4 of DeepSeek-V3's 256 routed experts per MoE layer, so its step
     # does not stream the other 252 x 58 from HBM: at fp8 that is 252 * 58 * 44,040,192 bytes =
@@ -268,3 +294,152 @@ def test_bad_input_names_the_parameter_and_its_range():
         DSV3, "H100-SXM", 64, 1024, 16, "fp8", interconnect_gb_s=50.0
     )
     assert r["all_to_all_ms"].item() > 0
+
+
+# --------------------------------------------------------------------------- simulator pools
+
+QWEN_MOE = "Qwen3-30B-A3B"  # 128 experts, top-8, 48 MoE layers, hidden 2,048: EP8 on one H100 node
+
+
+def _ep_step_by_hand(tokens, n, imbalance=ie.EXPERT_IMBALANCE_FACTOR, prefill=False):
+    """The expert-parallel step of ``tokens`` tokens per GPU written out from the pieces the
+    module docstring names: serving's tensor-parallel-1 step (every expert local), less the
+    routed-expert term it charged, plus the busiest GPU's (``tokens * k * imbalance`` rows over
+    its share of the experts the group touches), plus dispatch (FP8) and combine (BF16) in
+    each of the 48 MoE layers at 0.81 of NVLink4's 450 GB/s after the 7.64 us latency. The
+    calibrated engine is sequential: the terms add."""
+    g = "H100-SXM"
+    if prefill:
+        base = ie.prefill_performance(QWEN_MOE, g, tokens)["step_ms"].item() / 1e3
+    else:
+        base = ie.decode_performance(QWEN_MOE, g, 1, tokens)["step_ms"].item() / 1e3
+        tokens = 1
+    cost = ie.IterationCost(QWEN_MOE, g)
+    touched = ie.expert_load(QWEN_MOE, tokens, n)["experts_touched_per_gpu"].item()
+    assert touched == pytest.approx(min(128 * (1 - (1 - 8 / 128) ** (tokens * n)) / n, 128 / n))
+    full = cost.routed_expert_s(float(tokens))[2].item()
+    ep = cost.routed_expert_s(float(tokens), tokens * 8 * imbalance, touched)[2].item()
+    moved_b = imbalance * tokens * 8 * (n - 1) / n * 2048  # bytes of one FP8 dispatch
+    a2a = 48 * 2 * (7.64e-6 + moved_b / (450e9 * 726 / 900)) + 48 * moved_b / (450e9 * 726 / 900)
+    return base - full + ep + a2a
+
+
+def test_disaggregated_ep_pools_by_hand():
+    # Two requests far apart (no batching), 1,000-token prompts, 2 output tokens: the first
+    # token leaves the prefill pool, the KV cache moves, one decode iteration at 1,000 cached
+    # tokens gives the second. Decode pool: one EP8 group, 8 DP-attention ranks; the requests
+    # are dealt to ranks 0 and 1, each decodes one sequence. Prefill pool: TP1 instance.
+    trace = pd.DataFrame({"arrival_s": [0.0, 50.0], "prompt_tokens": [1000, 1000],
+                          "output_tokens": [2, 2]})  # fmt: skip
+    wl = ie.trace_workload(trace)
+    r = ie.simulate_serving(QWEN_MOE, "H100-SXM", wl, policy="disaggregated",
+                            decode_expert_parallel=8)  # fmt: skip
+    assert r.summary["n_gpus"] == 1 + 8
+    ttft = ie.prefill_performance(QWEN_MOE, "H100-SXM", 1000)["step_ms"].item() / 1e3
+    # the cache of one GPU (TP1 both sides): send/recv latency + bytes at the fitted bandwidth
+    lat_us, bw_gb_s = ie.send_recv_parameters("H100-SXM")
+    transfer = lat_us * 1e-6 + 1000 * 98304 / (bw_gb_s * 1e9)
+    decode = _ep_step_by_hand(1000, 8)
+    for _, row in r.requests.iterrows():
+        assert row["ttft_ms"] / 1e3 == pytest.approx(ttft, rel=1e-12)
+        assert row["finish_s"] - row["first_token_s"] == pytest.approx(transfer + decode, rel=1e-9)
+    # the prefill pool on EP8 too: each rank prefills its own prompt, experts exchanged
+    r = ie.simulate_serving(QWEN_MOE, "H100-SXM", wl, policy="disaggregated",
+                            prefill_expert_parallel=8, decode_expert_parallel=8)  # fmt: skip
+    assert r.summary["n_gpus"] == 16
+    pre = _ep_step_by_hand(1000, 8, prefill=True)
+    np.testing.assert_allclose(r.requests["ttft_ms"] / 1e3, pre, rtol=1e-9)
+    np.testing.assert_allclose(r.requests["finish_s"] - r.requests["first_token_s"],
+                               transfer + decode, rtol=1e-9)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def ep_costs():
+    return {eff: ie.ExpertParallelIterationCost(QWEN_MOE, "H100-SXM", efficiency=eff,
+                                                expert_parallel=8)
+            for eff in (None, 1.0)}  # fmt: skip
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    efficiency=st.sampled_from([None, 1.0]),
+    prefill=st.integers(0, 3000),
+    cached=st.integers(0, 2000),
+    decode=st.integers(0, 300),
+    context=st.integers(1, 4000),
+)
+def test_ep_iteration_is_the_expert_parallel_step(ep_costs, efficiency, prefill, cached, decode,
+                                                  context):  # fmt: skip
+    # decode-only and prefill-only iterations are expert_parallel_decode_performance's and
+    # expert_parallel_serving_performance's steps (float rounding: 1e-12); a mixed one lies
+    # between their sum and the larger; the decode form at j = 0 is the iteration, and it
+    # stays exact for decode_linear_iterations iterations (the ceiling's all-to-all overlap)
+    c = ep_costs[efficiency]
+    args = (QWEN_MOE, "H100-SXM")
+    if decode:
+        want = ie.expert_parallel_decode_performance(*args, decode, context, 8, "bf16",
+                                                     efficiency, check_memory=False)  # fmt: skip
+        got = c.iteration_s(0, 0, 0, decode, decode * context)
+        assert got == pytest.approx(want["step_ms"].item() / 1e3, rel=1e-12)
+        k = min(c.decode_linear_iterations(decode, decode * context), 4)
+        form = c.decode_form(decode, decode * context)
+        for j in range(int(k)):
+            x = form[0] + max(form[1] + form[2] * j, form[3] + form[4] * j)
+            assert x == pytest.approx(c.iteration_s(0, 0, 0, decode, (decode * (context + j))),
+                                      rel=1e-12)  # fmt: skip
+    if prefill:
+        want = ie.expert_parallel_serving_performance(
+            *args, 1, prefill, 1, 8, "bf16", efficiency, check_memory=False
+        )
+        got = c.iteration_s(prefill, c.prefill_pairs(prefill), 0, 0, 0)
+        assert got == pytest.approx(want["ttft_ms"].item() / 1e3, rel=1e-12)
+
+
+def test_ep_pool_of_one_gpu_is_the_existing_disaggregated_run():
+    # decode_expert_parallel = prefill_expert_parallel = 1 is the tensor-parallel pools: the
+    # same numbers, exactly
+    wl = ie.poisson_workload(4.0, 120, 600, 80)
+    kw = dict(policy="disaggregated", tensor_parallel=2, prefill_instances=2, seed=3)
+    a = ie.simulate_serving(QWEN_MOE, "H100-SXM", wl, **kw)
+    b = ie.simulate_serving(QWEN_MOE, "H100-SXM", wl, prefill_expert_parallel=1,
+                            decode_expert_parallel=1, **kw)  # fmt: skip
+    pd.testing.assert_frame_equal(a.requests, b.requests, check_exact=True)
+    pd.testing.assert_frame_equal(a.timeline, b.timeline, check_exact=True)
+    assert {k: v for k, v in a.summary.items() if k != "wall_s"} == {
+        k: v for k, v in b.summary.items() if k != "wall_s"}  # fmt: skip
+    # and a wider decode pool counts its GPUs per rate in a load sweep
+    sweep = ie.load_sweep(QWEN_MOE, "H100-SXM", [0.5], n_requests=20, policy="disaggregated",
+                          decode_expert_parallel=8)  # fmt: skip
+    assert sweep.n_gpus == 9 and sweep.label == "disaggregated 1P1D(EP8)"
+
+
+def test_ep_pools_refuse_bad_input():
+    wl = ie.poisson_workload(1.0, 10)
+    kw = dict(policy="disaggregated")
+    for args, extra, match in (
+        ((QWEN_MOE, "H100-SXM"), dict(decode_expert_parallel=0), r"decode_expert_parallel must "
+         r"be in \[1, 4096\]"),
+        ((QWEN_MOE, "H100-SXM"), dict(prefill_expert_parallel=2.5), "prefill_expert_parallel must "
+         "be a whole number"),
+        ((QWEN_MOE, "H100-SXM"), dict(decode_expert_parallel=16), r"decode_expert_parallel must "
+         r"be in \[1, 8\] on H100-SXM"),
+        (("Llama-3.1-8B", "H100-SXM"), dict(decode_expert_parallel=8), "decode_expert_parallel "
+         "needs a MoE model"),
+        ((QWEN_MOE, "H100-SXM"),
+         dict(decode_expert_parallel=8, expert_parallel_interconnect_gb_s=0),
+         "expert_parallel_interconnect_gb_s must be"),
+        ((DSV3, "GB200-per-GPU"), dict(prefill_expert_parallel=2, precision="fp8"),
+         "no KV cache fits: the weights leave no room on GB200-per-GPU EP2"),
+    ):  # fmt: skip
+        with pytest.raises(ValueError, match=match):
+            ie.simulate_serving(*args, wl, **kw, **extra)
+    with pytest.raises(ValueError, match="decode_expert_parallel sizes a pool of the "
+                       "disaggregated policy; got 8 with policy 'chunked_prefill'"):  # fmt: skip
+        ie.simulate_serving(QWEN_MOE, "H100-SXM", wl, decode_expert_parallel=8)
+    with pytest.raises(ValueError, match="with a cost"):
+        ie.simulate_serving(workload=wl, cost=ie.ConstantService(1.0), decode_expert_parallel=8,
+                            **kw)  # fmt: skip
+    with pytest.raises(ValueError, match="expert_parallel must be one whole number"):
+        ie.ExpertParallelIterationCost(QWEN_MOE, "H100-SXM", expert_parallel=[2, 4])
+    with pytest.raises(ValueError, match="no routed experts"):
+        ie.ExpertParallelIterationCost("Llama-3.1-8B", "H100-SXM")
