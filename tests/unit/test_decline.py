@@ -1,4 +1,4 @@
-"""The price-decline decomposition (inferecon/decline.py): Shapley arithmetic and the factors.
+"""The price-decline decomposition (inferecon.decline and its modules): Shapley and the factors.
 
 Goldens are derived in the tests (Shapley 1953's formula written out by hand for two and three
 factors); properties are checked with hypothesis; the decomposition is checked for exactness
