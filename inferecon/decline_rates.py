@@ -258,6 +258,14 @@ def forward_look(
     return ForwardLook(rates=rates, checks=checks, path=path, window_years=years)
 
 
+def _check_position(row) -> str:
+    """Where a row of :attr:`ForwardLook.checks` lies: ``"inside"``, ``"above"`` or ``"below"``
+    its predicted 90% interval."""
+    if row["inside"]:
+        return "inside"
+    return "above" if row["observed_usd_per_mtok"] > row["predicted_high"] else "below"
+
+
 # --------------------------------------------------------------------------- published rates
 
 _PUBLISHED_COUNTERPARTS = (

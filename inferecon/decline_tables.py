@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .decline_rates import ForwardLook
+from .decline_rates import ForwardLook, _check_position
 from .decline_scenarios import _RANGES, ServingScenario
 from .price_decomposition import DECLINE_FACTORS, PriceDecline, decline_shares
 from .specs import get_model
@@ -130,9 +130,7 @@ def decline_closing_note(decline: PriceDecline, look: ForwardLook) -> str:
         f"Carried forward: {r['factor_per_year']:.3g}x a year [{r['low']:.3g}, {r['high']:.3g}].",
     ]
     for _, row in c.iterrows():
-        where = "inside" if row["inside"] else (
-            "above" if row["observed_usd_per_mtok"] > row["predicted_high"] else "below"
-        )  # fmt: skip
+        where = _check_position(row)
         lines.append(
             f"  {row['date'].date()} {row['model']} ({row['kind']}): USD "
             f"{row['observed_usd_per_mtok']:.4g} vs predicted {row['predicted_median']:.3g} "

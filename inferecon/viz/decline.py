@@ -28,6 +28,7 @@ from ..decline import (
     decompose_price_decline,
     frontier_scenarios,
 )
+from ..decline_rates import _check_position
 from ..prices import cheapest_frontier
 from .controls import checkbox, dropdown, float_slider
 from .explorer import Explorer, style_log_ticks
@@ -461,13 +462,18 @@ def decline_shares_figure(declines: dict) -> Figure:
         Shares from :func:`inferecon.decline_shares` (they add up to 1 per bar), each segment
         labelled with its share and geometric-mean fold.
     """
+    shares = {label: decline_shares(d).set_index("factor") for label, d in declines.items()}
+    # the bars' extent: shares add up to 1, a factor below 1 (a negative share) reaches left of
+    # 0 and pushes the others past 1; the axis spans exactly what the bars cover
+    lo = min([0.0, *(float(sh["share"].clip(upper=0).sum()) for sh in shares.values())])
+    hi = max([1.0, *(float(sh["share"].clip(lower=0).sum()) for sh in shares.values())])
     with house_style():
-        fig = Figure(figsize=(10.0, 1.6 + 1.0 * len(declines)))
-        ax = fig.add_axes([0.27, 0.3, 0.67, 0.54])
+        fig = Figure(figsize=(10.0, 1.4 + 0.9 * len(declines)))
+        ax = fig.add_axes([0.27, 0.3, 0.63, 0.54])
         add_title(fig, "How much of each fall came from each factor (share of the log fall)")
-        labels = list(declines)
+        labels = list(shares)
         for i, label in enumerate(labels):
-            sh = decline_shares(declines[label]).set_index("factor")
+            sh = shares[label]
             left_pos, left_neg = 0.0, 0.0
             for f in (*DECLINE_FACTORS, "residual"):
                 w = float(sh.loc[f, "share"])
@@ -477,22 +483,25 @@ def decline_shares_figure(declines: dict) -> Figure:
                 if abs(w) >= 0.07:
                     ax.text(x0 + abs(w) / 2, i, f"{w:.0%}\n×{sh.loc[f, 'fold']:.1f}",
                             ha="center", va="center", color="white", fontsize=8)  # fmt: skip
+                elif abs(w) >= 0.035:
+                    ax.text(x0 + abs(w) / 2, i, f"{w:.0%}", ha="center", va="center",
+                            color="white", fontsize=7)  # fmt: skip
                 if w >= 0:
                     left_pos += w
                 else:
                     left_neg += w
-            ax.text(1.01, i, f"×{declines[label].price_ratio:.0f}", va="center", fontsize=9)
+            ax.text(1.01, i, f"×{declines[label].price_ratio:.0f}", va="center", fontsize=9,
+                    transform=ax.get_yaxis_transform(), clip_on=False)  # fmt: skip
         ax.set_yticks(range(len(labels)), [lb.replace(": ", ":\n", 1) for lb in labels],
                       fontsize=8.5)  # fmt: skip
         ax.grid(axis="y", visible=False)
         ax.invert_yaxis()
-        ax.set_xlim(min(-0.1, ax.get_xlim()[0]), 1.1)
+        ax.set_xlim(lo, hi)
+        ax.set_axisbelow(True)
         ax.axvline(0, color="black", lw=0.8)
-        ax.axvline(1, color="black", lw=0.8, ls=":")
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:.0%}"))
-        ax.set_xlabel("Share of log(start price / end price); the number right of a bar is the "
-                      "fold fall")  # fmt: skip
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.32), ncol=4, fontsize=8.5,
+        ax.set_xlabel("Share of log(start price / end price); right of each bar: the fold fall")
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=4, fontsize=8.5,
                   frameon=False)  # fmt: skip
         add_source(fig, "Source: inferecon.decline_shares (mean log factor over 10,000 draws / "
                         "log price ratio); list prices data/llm_prices.csv.")  # fmt: skip
@@ -533,6 +542,19 @@ def forward_look_figure(frontier: pd.DataFrame, look, window_start, label: str =
                         alpha=0.15, label="carried forward: 90% interval")  # fmt: skip
         ax.plot(x, look.path["median"], color=_COLORS["model"], lw=1.8, label="median")
         c = look.checks
+        last = d.max()
+        later = c[pd.to_datetime(c["date"]) > last]
+        if len(later):  # the frontier held its last price up to the data's end
+            level = float(frontier["usd_per_mtok"].iloc[int(np.argmax(d.to_numpy()))])
+            ax.plot(mdates.date2num([last, pd.to_datetime(later["date"]).max()]), [level, level],
+                    color="#999999", lw=1.0, ls="--")  # fmt: skip
+        for _, row in c.iterrows():
+            where = _check_position(row)
+            price = f"${row['observed_usd_per_mtok']:.3g}"
+            ax.annotate(f"{pd.Timestamp(row['date']):%b %Y}: {price}\n{where} the 90% interval",
+                        (mdates.date2num(pd.Timestamp(row["date"])), row["observed_usd_per_mtok"]),
+                        xytext=(0, 12), textcoords="offset points", ha="center", va="bottom",
+                        fontsize=8, color=_COLORS["residual"])  # fmt: skip
         for kind, marker in (("new low", "D"), ("level", "s")):
             sub = c[c["kind"] == kind]
             if len(sub):
