@@ -117,9 +117,10 @@ class DeclineWaterfallExplorer(Explorer):
     Pick a frontier and two of its points; each bar is one factor of
     :func:`inferecon.decompose_price_decline` (model, hardware, serving, residual), drawn from the
     price level before it down by its fold, with its 90% interval when the Monte Carlo is on.
-    Each uncertain input has a slider that moves its range (keeping its width; the slider sets
-    the range's geometric midpoint). Monte Carlo off evaluates the midpoints only (fast drags);
-    on, 10,000 draws (sliders update on release).
+    Each uncertain input (active parameters, GPU-hour price, engine efficiency, the batch as the
+    share of KV memory holding tokens, utilisation) has a slider that moves its range (keeping
+    its width; the slider sets the range's geometric midpoint). Monte Carlo off evaluates the
+    midpoints only (fast drags); on, 10,000 draws (sliders update on release).
 
     Parameters
     ----------
@@ -206,6 +207,14 @@ class DeclineWaterfallExplorer(Explorer):
             c[f"{end}_throughput_share"] = float_slider(
                 0.5, 0.1, 1.0, 0.01, f"{end.title()}: engine efficiency (share of calibrated)"
             )
+            c[f"{end}_kv_used_share"] = float_slider(  # sets the batch: on release
+                0.5,
+                0.05,
+                1.0,
+                0.01,
+                f"{end.title()}: batch (share of KV memory holding tokens)",
+                continuous_update=False,
+            )
             c[f"{end}_utilisation"] = float_slider(
                 0.55, 0.1, 1.0, 0.01, f"{end.title()}: utilisation (share of hours)"
             )
@@ -245,6 +254,7 @@ class DeclineWaterfallExplorer(Explorer):
             "gpu": sc.gpu if sc.gpu in _GPUS else _GPUS[0],
             "usd_per_gpu_hour": round(round(mid(sc.usd_per_gpu_hour) / 0.05) * 0.05, 2),
             "throughput_share": round(mid(sc.throughput_share), 2),
+            "kv_used_share": round(mid(sc.kv_used_share), 2),
             "utilisation": round(mid(sc.utilisation), 2),
         }
         for k, v in vals.items():
@@ -267,7 +277,9 @@ class DeclineWaterfallExplorer(Explorer):
         elif name == "monte_carlo":
             for k, w in self.controls.items():
                 if hasattr(w, "continuous_update") and hasattr(w, "step"):
-                    w.continuous_update = not change["new"] and not k.endswith("_params_b")
+                    w.continuous_update = not change["new"] and not k.endswith(
+                        ("_params_b", "_kv_used_share")  # these re-run the serving model
+                    )
 
     def _set_control(self, name, value):
         if name == "frontier":
@@ -336,7 +348,7 @@ class DeclineWaterfallExplorer(Explorer):
         still at the value it was loaded with keeps the data's own range."""
         base = self._base[end]
         caps = {"params_b": None, "usd_per_gpu_hour": None, "throughput_share": 1.0,
-                "utilisation": 1.0}  # fmt: skip
+                "kv_used_share": 1.0, "utilisation": 1.0}  # fmt: skip
         fields = {"params_b": "params_active"}
         scale = {"params_b": 1e9}
         moved = {}
