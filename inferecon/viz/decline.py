@@ -322,6 +322,11 @@ class DeclineWaterfallExplorer(Explorer):
             ax.text(0.5, 0.5, "", transform=ax.transAxes, ha="center", va="center",
                     fontsize=10, color=_COLORS["residual"], wrap=True)
         )  # fmt: skip
+        # what the row of fold readouts along the top is (the start price's column is free)
+        self._fold_note = self._dynamic(
+            ax.text(0, _YLIM[1] / 1.15, "", ha="center", va="top", fontsize=7.5,
+                    color="#555555")
+        )  # fmt: skip
         ax.set_autoscale_on(False)
         # right: the ends' cost and price / cost
         self.ax_side = fig.add_axes([0.74, 0.2, 0.24, 0.64])
@@ -364,6 +369,7 @@ class DeclineWaterfallExplorer(Explorer):
         for a in (*self._bars, *self._err, *self._links, *self._labels):
             a.set_visible(False)
         self._msg.set_text(textwrap.fill(text, 70))
+        self._fold_note.set_text("")
         for t in self._side:
             t.set_text("")
         self._last = pd.DataFrame(columns=["step", "fold_median", "fold_low", "fold_high"])
@@ -383,6 +389,9 @@ class DeclineWaterfallExplorer(Explorer):
 
     def _draw(self, r, start, end, mc):
         self._msg.set_text("")
+        self._fold_note.set_text(
+            "fold: geometric\nmean of draws\n[90% interval]" if mc else "fold: central\nestimate"
+        )
         s = r.summary.set_index("factor").to_dict("index")
         p0, p1 = start.usd_per_mtok, end.usd_per_mtok
         level = p0
