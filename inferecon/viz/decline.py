@@ -89,6 +89,21 @@ def _buildable(frontier, scenarios, closed) -> pd.DataFrame:
     return frontier[np.array(ok, dtype=bool)]
 
 
+def _frontier_specs(frontiers) -> dict:
+    """``{label: (benchmark, threshold, input_share)}`` from the ``frontiers`` argument."""
+    if not isinstance(frontiers, dict) or not frontiers:
+        raise ValueError("frontiers must be a non-empty dict of label to (benchmark, threshold)")
+    out = {}
+    for label, spec in frontiers.items():
+        if not isinstance(spec, tuple | list) or len(spec) not in (2, 3):
+            raise ValueError(
+                f"frontiers[{label!r}] must be (benchmark, threshold) or (benchmark, threshold, "
+                f"input_share); got {spec!r}"
+            )
+        out[str(label)] = (spec[0], float(spec[1]), float(spec[2]) if len(spec) == 3 else 0.75)
+    return out
+
+
 def _centred(pair, value, cap=None):
     """A (low, high) range of the same width as ``pair`` with its geometric midpoint at
     ``value`` (capped at ``cap``)."""
@@ -131,6 +146,10 @@ class DeclineWaterfallExplorer(Explorer):
         Active-parameter ranges of closed models (default
         :data:`inferecon.ASSUMED_PARAMS_ACTIVE`); only points with a known, stated or given size
         are offered.
+    frontiers : dict, optional
+        The frontiers offered, label to ``(benchmark, threshold)`` or ``(benchmark, threshold,
+        input_share)`` (the blend, as in :func:`inferecon.cheapest_frontier`; notebook 01's
+        choices); default :data:`DECLINE_FRONTIERS`.
     **params
         Initial control values.
     """
@@ -139,9 +158,11 @@ class DeclineWaterfallExplorer(Explorer):
     figsize = (10.0, 5.8)
 
     def __init__(self, prices=None, scenarios=None, engine_profiles=None, params_active=None,
-                 **params: Any):  # fmt: skip
+                 frontiers=None, **params: Any):  # fmt: skip
+        self._frontier_specs = _frontier_specs(DECLINE_FRONTIERS if frontiers is None
+                                               else frontiers)  # fmt: skip
         bundled = prices is None and scenarios is None and engine_profiles is None
-        if bundled and params_active is None:  # the default explorer: its setup is kept
+        if bundled and params_active is None and frontiers is None:  # default: setup is kept
             self._setup(*_bundled_setup())
         else:
             self._setup(
@@ -157,11 +178,19 @@ class DeclineWaterfallExplorer(Explorer):
     def _setup(self, prices, scenarios, engine_profiles, closed, ends=None):
         self.prices, self.scenarios, self.engine_profiles = prices, scenarios, engine_profiles
         self.closed = closed
+        specs = getattr(self, "_frontier_specs", _frontier_specs(DECLINE_FRONTIERS))
         self._frontiers = {
-            k: cheapest_frontier(prices, b, t) for k, (b, t) in DECLINE_FRONTIERS.items()
+            k: cheapest_frontier(prices, b, t, input_share=share)
+            for k, (b, t, share) in specs.items()
         }
         self._points = {k: _buildable(f, scenarios, closed) for k, f in self._frontiers.items()}
-        self._ends = ends or {k: self._default_end(k) for k in DECLINE_FRONTIERS}
+        for k, pts in self._points.items():
+            if len(pts) < 2:
+                raise ValueError(
+                    f"frontiers[{k!r}] has {len(pts)} point(s) of known size; the split needs two "
+                    "(give closed models' sizes in params_active)"
+                )
+        self._ends = ends or {k: self._default_end(k) for k in specs}
 
     # ---------------------------------------------------------------- controls
     def _options(self, frontier_key):
@@ -183,10 +212,10 @@ class DeclineWaterfallExplorer(Explorer):
         return _point_label(pts.iloc[-1])
 
     def _make_controls(self):
-        key = next(iter(DECLINE_FRONTIERS))
+        key = next(iter(self._frontiers))
         opts = self._options(key)
         c = {
-            "frontier": dropdown(list(DECLINE_FRONTIERS), key, "Frontier (benchmark ≥ threshold)"),
+            "frontier": dropdown(list(self._frontiers), key, "Frontier (benchmark ≥ threshold)"),
             "start": dropdown(opts, opts[0], "Start (frontier point)"),
             "end": dropdown(opts, self._ends[key], "End (frontier point)"),
         }

@@ -91,3 +91,20 @@ def test_the_batch_slider_moves_the_serving_factor(ex):
     finally:
         ex.reset()
         ex.controls["monte_carlo"].value = True
+
+
+def test_any_frontier_and_blend_of_notebook_01():
+    # a16z's MMLU >= 42 frontier at a 1:1 blend (notebook 01's blend control): the ends' mix
+    # follows the blend (1,200 tokens of the scenario table, half of them prompt)
+    e = ie.viz.DeclineWaterfallExplorer(frontiers={"MMLU ≥ 42, 1:1": ("mmlu", 42, 0.5)})
+    try:
+        assert e.controls["frontier"].options == ("MMLU ≥ 42, 1:1",)
+        assert e._base["start"].prompt_tokens == e._base["start"].output_tokens == 600
+        assert all(b.get_visible() for b in e._bars)
+        assert np.isfinite(e.data()["fold_median"].dropna()).all()
+    finally:
+        e.close()
+    with pytest.raises(ValueError, match=r"frontiers\['x'\] must be \(benchmark, threshold\)"):
+        ie.viz.DeclineWaterfallExplorer(frontiers={"x": ("mmlu",)})
+    with pytest.raises(ValueError, match=r"frontiers\['x'\] has 0 point\(s\) of known size"):
+        ie.viz.DeclineWaterfallExplorer(frontiers={"x": ("mmlu", 99.0)})
