@@ -77,8 +77,8 @@ def main(argv: list[str] | None = None) -> int:
     print(r.endpoints.round(4).to_string(index=False))
     print()
 
-    ie.decline._tokens_per_s.cache_clear()
-    ie.decline._capacity.cache_clear()
+    ie.scenario_costs._tokens_per_s.cache_clear()
+    ie.scenario_costs._capacity.cache_clear()
     first, _, _ = _time(lambda: ie.decompose_price_decline(start, end, central=True), 1)
     prices_h = iter(np.linspace(1.5, 3.5, 1000))
 

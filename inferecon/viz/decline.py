@@ -28,6 +28,7 @@ from ..decline import (
     decompose_price_decline,
     frontier_scenarios,
 )
+from ..decline_rates import _check_position
 from ..prices import cheapest_frontier
 from .controls import checkbox, dropdown, float_slider
 from .explorer import Explorer, style_log_ticks
@@ -88,6 +89,21 @@ def _buildable(frontier, scenarios, closed) -> pd.DataFrame:
     return frontier[np.array(ok, dtype=bool)]
 
 
+def _frontier_specs(frontiers) -> dict:
+    """``{label: (benchmark, threshold, input_share)}`` from the ``frontiers`` argument."""
+    if not isinstance(frontiers, dict) or not frontiers:
+        raise ValueError("frontiers must be a non-empty dict of label to (benchmark, threshold)")
+    out = {}
+    for label, spec in frontiers.items():
+        if not isinstance(spec, tuple | list) or len(spec) not in (2, 3):
+            raise ValueError(
+                f"frontiers[{label!r}] must be (benchmark, threshold) or (benchmark, threshold, "
+                f"input_share); got {spec!r}"
+            )
+        out[str(label)] = (spec[0], float(spec[1]), float(spec[2]) if len(spec) == 3 else 0.75)
+    return out
+
+
 def _centred(pair, value, cap=None):
     """A (low, high) range of the same width as ``pair`` with its geometric midpoint at
     ``value`` (capped at ``cap``)."""
@@ -116,9 +132,10 @@ class DeclineWaterfallExplorer(Explorer):
     Pick a frontier and two of its points; each bar is one factor of
     :func:`inferecon.decompose_price_decline` (model, hardware, serving, residual), drawn from the
     price level before it down by its fold, with its 90% interval when the Monte Carlo is on.
-    Each uncertain input has a slider that moves its range (keeping its width; the slider sets
-    the range's geometric midpoint). Monte Carlo off evaluates the midpoints only (fast drags);
-    on, 10,000 draws (sliders update on release).
+    Each uncertain input (active parameters, GPU-hour price, engine efficiency, the batch as the
+    share of KV memory holding tokens, utilisation) has a slider that moves its range (keeping
+    its width; the slider sets the range's geometric midpoint). Monte Carlo off evaluates the
+    midpoints only (fast drags); on, 10,000 draws (sliders update on release).
 
     Parameters
     ----------
@@ -129,6 +146,10 @@ class DeclineWaterfallExplorer(Explorer):
         Active-parameter ranges of closed models (default
         :data:`inferecon.ASSUMED_PARAMS_ACTIVE`); only points with a known, stated or given size
         are offered.
+    frontiers : dict, optional
+        The frontiers offered, label to ``(benchmark, threshold)`` or ``(benchmark, threshold,
+        input_share)`` (the blend, as in :func:`inferecon.cheapest_frontier`; notebook 01's
+        choices); default :data:`DECLINE_FRONTIERS`.
     **params
         Initial control values.
     """
@@ -137,9 +158,11 @@ class DeclineWaterfallExplorer(Explorer):
     figsize = (10.0, 5.8)
 
     def __init__(self, prices=None, scenarios=None, engine_profiles=None, params_active=None,
-                 **params: Any):  # fmt: skip
+                 frontiers=None, **params: Any):  # fmt: skip
+        self._frontier_specs = _frontier_specs(DECLINE_FRONTIERS if frontiers is None
+                                               else frontiers)  # fmt: skip
         bundled = prices is None and scenarios is None and engine_profiles is None
-        if bundled and params_active is None:  # the default explorer: its setup is kept
+        if bundled and params_active is None and frontiers is None:  # default: setup is kept
             self._setup(*_bundled_setup())
         else:
             self._setup(
@@ -155,11 +178,19 @@ class DeclineWaterfallExplorer(Explorer):
     def _setup(self, prices, scenarios, engine_profiles, closed, ends=None):
         self.prices, self.scenarios, self.engine_profiles = prices, scenarios, engine_profiles
         self.closed = closed
+        specs = getattr(self, "_frontier_specs", _frontier_specs(DECLINE_FRONTIERS))
         self._frontiers = {
-            k: cheapest_frontier(prices, b, t) for k, (b, t) in DECLINE_FRONTIERS.items()
+            k: cheapest_frontier(prices, b, t, input_share=share)
+            for k, (b, t, share) in specs.items()
         }
         self._points = {k: _buildable(f, scenarios, closed) for k, f in self._frontiers.items()}
-        self._ends = ends or {k: self._default_end(k) for k in DECLINE_FRONTIERS}
+        for k, pts in self._points.items():
+            if len(pts) < 2:
+                raise ValueError(
+                    f"frontiers[{k!r}] has {len(pts)} point(s) of known size; the split needs two "
+                    "(give closed models' sizes in params_active)"
+                )
+        self._ends = ends or {k: self._default_end(k) for k in specs}
 
     # ---------------------------------------------------------------- controls
     def _options(self, frontier_key):
@@ -181,10 +212,10 @@ class DeclineWaterfallExplorer(Explorer):
         return _point_label(pts.iloc[-1])
 
     def _make_controls(self):
-        key = next(iter(DECLINE_FRONTIERS))
+        key = next(iter(self._frontiers))
         opts = self._options(key)
         c = {
-            "frontier": dropdown(list(DECLINE_FRONTIERS), key, "Frontier (benchmark ≥ threshold)"),
+            "frontier": dropdown(list(self._frontiers), key, "Frontier (benchmark ≥ threshold)"),
             "start": dropdown(opts, opts[0], "Start (frontier point)"),
             "end": dropdown(opts, self._ends[key], "End (frontier point)"),
         }
@@ -204,6 +235,14 @@ class DeclineWaterfallExplorer(Explorer):
             )
             c[f"{end}_throughput_share"] = float_slider(
                 0.5, 0.1, 1.0, 0.01, f"{end.title()}: engine efficiency (share of calibrated)"
+            )
+            c[f"{end}_kv_used_share"] = float_slider(  # sets the batch: on release
+                0.5,
+                0.05,
+                1.0,
+                0.01,
+                f"{end.title()}: batch (share of KV memory holding tokens)",
+                continuous_update=False,
             )
             c[f"{end}_utilisation"] = float_slider(
                 0.55, 0.1, 1.0, 0.01, f"{end.title()}: utilisation (share of hours)"
@@ -244,6 +283,7 @@ class DeclineWaterfallExplorer(Explorer):
             "gpu": sc.gpu if sc.gpu in _GPUS else _GPUS[0],
             "usd_per_gpu_hour": round(round(mid(sc.usd_per_gpu_hour) / 0.05) * 0.05, 2),
             "throughput_share": round(mid(sc.throughput_share), 2),
+            "kv_used_share": round(mid(sc.kv_used_share), 2),
             "utilisation": round(mid(sc.utilisation), 2),
         }
         for k, v in vals.items():
@@ -266,7 +306,9 @@ class DeclineWaterfallExplorer(Explorer):
         elif name == "monte_carlo":
             for k, w in self.controls.items():
                 if hasattr(w, "continuous_update") and hasattr(w, "step"):
-                    w.continuous_update = not change["new"] and not k.endswith("_params_b")
+                    w.continuous_update = not change["new"] and not k.endswith(
+                        ("_params_b", "_kv_used_share")  # these re-run the serving model
+                    )
 
     def _set_control(self, name, value):
         if name == "frontier":
@@ -309,6 +351,11 @@ class DeclineWaterfallExplorer(Explorer):
             ax.text(0.5, 0.5, "", transform=ax.transAxes, ha="center", va="center",
                     fontsize=10, color=_COLORS["residual"], wrap=True)
         )  # fmt: skip
+        # what the row of fold readouts along the top is (the start price's column is free)
+        self._fold_note = self._dynamic(
+            ax.text(0, _YLIM[1] / 1.15, "", ha="center", va="top", fontsize=7.5,
+                    color="#555555")
+        )  # fmt: skip
         ax.set_autoscale_on(False)
         # right: the ends' cost and price / cost
         self.ax_side = fig.add_axes([0.74, 0.2, 0.24, 0.64])
@@ -335,7 +382,7 @@ class DeclineWaterfallExplorer(Explorer):
         still at the value it was loaded with keeps the data's own range."""
         base = self._base[end]
         caps = {"params_b": None, "usd_per_gpu_hour": None, "throughput_share": 1.0,
-                "utilisation": 1.0}  # fmt: skip
+                "kv_used_share": 1.0, "utilisation": 1.0}  # fmt: skip
         fields = {"params_b": "params_active"}
         scale = {"params_b": 1e9}
         moved = {}
@@ -351,6 +398,7 @@ class DeclineWaterfallExplorer(Explorer):
         for a in (*self._bars, *self._err, *self._links, *self._labels):
             a.set_visible(False)
         self._msg.set_text(textwrap.fill(text, 70))
+        self._fold_note.set_text("")
         for t in self._side:
             t.set_text("")
         self._last = pd.DataFrame(columns=["step", "fold_median", "fold_low", "fold_high"])
@@ -370,6 +418,9 @@ class DeclineWaterfallExplorer(Explorer):
 
     def _draw(self, r, start, end, mc):
         self._msg.set_text("")
+        self._fold_note.set_text(
+            "fold: geometric\nmean of draws\n[90% interval]" if mc else "fold: central\nestimate"
+        )
         s = r.summary.set_index("factor").to_dict("index")
         p0, p1 = start.usd_per_mtok, end.usd_per_mtok
         level = p0
@@ -461,13 +512,18 @@ def decline_shares_figure(declines: dict) -> Figure:
         Shares from :func:`inferecon.decline_shares` (they add up to 1 per bar), each segment
         labelled with its share and geometric-mean fold.
     """
+    shares = {label: decline_shares(d).set_index("factor") for label, d in declines.items()}
+    # the bars' extent: shares add up to 1, a factor below 1 (a negative share) reaches left of
+    # 0 and pushes the others past 1; the axis spans exactly what the bars cover
+    lo = min([0.0, *(float(sh["share"].clip(upper=0).sum()) for sh in shares.values())])
+    hi = max([1.0, *(float(sh["share"].clip(lower=0).sum()) for sh in shares.values())])
     with house_style():
-        fig = Figure(figsize=(10.0, 1.6 + 1.0 * len(declines)))
-        ax = fig.add_axes([0.27, 0.3, 0.67, 0.54])
+        fig = Figure(figsize=(10.0, 1.4 + 0.9 * len(declines)))
+        ax = fig.add_axes([0.27, 0.3, 0.63, 0.54])
         add_title(fig, "How much of each fall came from each factor (share of the log fall)")
-        labels = list(declines)
+        labels = list(shares)
         for i, label in enumerate(labels):
-            sh = decline_shares(declines[label]).set_index("factor")
+            sh = shares[label]
             left_pos, left_neg = 0.0, 0.0
             for f in (*DECLINE_FACTORS, "residual"):
                 w = float(sh.loc[f, "share"])
@@ -477,22 +533,25 @@ def decline_shares_figure(declines: dict) -> Figure:
                 if abs(w) >= 0.07:
                     ax.text(x0 + abs(w) / 2, i, f"{w:.0%}\n×{sh.loc[f, 'fold']:.1f}",
                             ha="center", va="center", color="white", fontsize=8)  # fmt: skip
+                elif abs(w) >= 0.035:
+                    ax.text(x0 + abs(w) / 2, i, f"{w:.0%}", ha="center", va="center",
+                            color="white", fontsize=7)  # fmt: skip
                 if w >= 0:
                     left_pos += w
                 else:
                     left_neg += w
-            ax.text(1.01, i, f"×{declines[label].price_ratio:.0f}", va="center", fontsize=9)
+            ax.text(1.01, i, f"×{declines[label].price_ratio:.0f}", va="center", fontsize=9,
+                    transform=ax.get_yaxis_transform(), clip_on=False)  # fmt: skip
         ax.set_yticks(range(len(labels)), [lb.replace(": ", ":\n", 1) for lb in labels],
                       fontsize=8.5)  # fmt: skip
         ax.grid(axis="y", visible=False)
         ax.invert_yaxis()
-        ax.set_xlim(min(-0.1, ax.get_xlim()[0]), 1.1)
+        ax.set_xlim(lo, hi)
+        ax.set_axisbelow(True)
         ax.axvline(0, color="black", lw=0.8)
-        ax.axvline(1, color="black", lw=0.8, ls=":")
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:.0%}"))
-        ax.set_xlabel("Share of log(start price / end price); the number right of a bar is the "
-                      "fold fall")  # fmt: skip
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.32), ncol=4, fontsize=8.5,
+        ax.set_xlabel("Share of log(start price / end price); right of each bar: the fold fall")
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=4, fontsize=8.5,
                   frameon=False)  # fmt: skip
         add_source(fig, "Source: inferecon.decline_shares (mean log factor over 10,000 draws / "
                         "log price ratio); list prices data/llm_prices.csv.")  # fmt: skip
@@ -533,6 +592,19 @@ def forward_look_figure(frontier: pd.DataFrame, look, window_start, label: str =
                         alpha=0.15, label="carried forward: 90% interval")  # fmt: skip
         ax.plot(x, look.path["median"], color=_COLORS["model"], lw=1.8, label="median")
         c = look.checks
+        last = d.max()
+        later = c[pd.to_datetime(c["date"]) > last]
+        if len(later):  # the frontier held its last price up to the data's end
+            level = float(frontier["usd_per_mtok"].iloc[int(np.argmax(d.to_numpy()))])
+            ax.plot(mdates.date2num([last, pd.to_datetime(later["date"]).max()]), [level, level],
+                    color="#999999", lw=1.0, ls="--")  # fmt: skip
+        for _, row in c.iterrows():
+            where = _check_position(row)
+            price = f"${row['observed_usd_per_mtok']:.3g}"
+            ax.annotate(f"{pd.Timestamp(row['date']):%b %Y}: {price}\n{where} the 90% interval",
+                        (mdates.date2num(pd.Timestamp(row["date"])), row["observed_usd_per_mtok"]),
+                        xytext=(0, 12), textcoords="offset points", ha="center", va="bottom",
+                        fontsize=8, color=_COLORS["residual"])  # fmt: skip
         for kind, marker in (("new low", "D"), ("level", "s")):
             sub = c[c["kind"] == kind]
             if len(sub):

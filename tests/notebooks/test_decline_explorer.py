@@ -71,3 +71,40 @@ def test_wrong_order_and_no_fit_are_said_not_drawn(ex):
         assert np.isfinite(ex.data()["fold_median"].dropna()).all()
     finally:
         ex.reset()
+
+
+def test_the_batch_slider_moves_the_serving_factor(ex):
+    # the start's engine reserves KV memory to the maximum length (0.204-0.382 holds tokens);
+    # a larger share holds a larger batch, a cheaper start, so less left for serving to explain
+    w = ex.controls["start_kv_used_share"]
+    assert not w.continuous_update  # it re-runs the serving model
+    ex.controls["monte_carlo"].value = False
+    try:
+        assert w.value == pytest.approx(math.sqrt(0.204 * 0.382), abs=0.005)
+        before = ex.data().set_index("step").loc["serving", "fold_median"]
+        w.value = 0.9
+        after = ex.data().set_index("step").loc["serving", "fold_median"]
+        assert after < before
+        # the other factors' product still gives the price ratio: the residual takes it up
+        folds = ex.data().set_index("step").loc[["model", "hardware", "serving", "residual"]]
+        assert math.prod(folds["fold_median"]) == pytest.approx(20.0 / 0.065625, rel=1e-9)
+    finally:
+        ex.reset()
+        ex.controls["monte_carlo"].value = True
+
+
+def test_any_frontier_and_blend_of_notebook_01():
+    # a16z's MMLU >= 42 frontier at a 1:1 blend (notebook 01's blend control): the ends' mix
+    # follows the blend (1,200 tokens of the scenario table, half of them prompt)
+    e = ie.viz.DeclineWaterfallExplorer(frontiers={"MMLU ≥ 42, 1:1": ("mmlu", 42, 0.5)})
+    try:
+        assert e.controls["frontier"].options == ("MMLU ≥ 42, 1:1",)
+        assert e._base["start"].prompt_tokens == e._base["start"].output_tokens == 600
+        assert all(b.get_visible() for b in e._bars)
+        assert np.isfinite(e.data()["fold_median"].dropna()).all()
+    finally:
+        e.close()
+    with pytest.raises(ValueError, match=r"frontiers\['x'\] must be \(benchmark, threshold\)"):
+        ie.viz.DeclineWaterfallExplorer(frontiers={"x": ("mmlu",)})
+    with pytest.raises(ValueError, match=r"frontiers\['x'\] has 0 point\(s\) of known size"):
+        ie.viz.DeclineWaterfallExplorer(frontiers={"x": ("mmlu", 99.0)})
