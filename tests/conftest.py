@@ -177,7 +177,7 @@ def _deselect_shared_executions(config: pytest.Config, items: list[pytest.Item])
     for item in items:
         for prefix, stricter in SHARED_EXECUTIONS.items():
             if item.nodeid.startswith(prefix):
-                notebook = item.nodeid[len(prefix):]
+                notebook = item.nodeid[len(prefix) :]
                 if stricter + notebook in ids:
                     covered.append(item)
     if covered:
