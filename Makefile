@@ -23,7 +23,7 @@ report: $(STAMP)  ## execute every notebook, write reports/ (HTML + figures) and
 # test workers (pytest-xdist): one per core; `make test TEST_WORKERS=0` runs in this process.
 # --dist loadgroup: a worker takes the next test when it is free (the long tests, which
 # tests/conftest.py puts first, spread over the workers), except that the tests of one
-# `xdist_group` mark run on one worker (modules whose fixtures are costly to build twice:
+# module of tests/conftest.py ONE_WORKER_MODULES run on one worker (fixtures costly to build twice:
 # a JupyterLab server and chromium, torch, fits). --no-loadscope-reorder keeps that order
 # (xdist would otherwise put the groups with most tests first).
 TEST_WORKERS ?= auto

@@ -127,6 +127,37 @@ SLOW_FIRST: tuple[str, ...] = (
 """Known long tests (node id prefixes), started first on each pytest-xdist worker."""
 
 
+ONE_WORKER_MODULES: tuple[str, ...] = (
+    # modules whose module fixtures are costly to build twice: each runs on one worker
+    "tests/browser/test_notebooks_live.py",  # a JupyterLab server and chromium (~6 s)
+    "tests/unit/test_gpu_decode.py",  # torch and the script's tiny model run (~5 s)
+    "tests/unit/test_planner.py",  # simulated searches (~5 s)
+    "tests/unit/test_chinchilla_replication.py",  # fits of ~1 s each
+    "tests/unit/test_decline.py",  # decompositions and forward looks of ~1 s each
+)
+"""Test modules that pytest-xdist hands to one worker whole (``--dist loadgroup``).
+
+xdist's own ``xdist_group`` mark does nothing under pytest 9 (xdist 3.8 renames the items'
+``_nodeid``, which pytest 9 no longer reads), so :func:`pytest_xdist_make_scheduler` groups
+by module path instead."""
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """``--dist loadgroup``: xdist's load scheduling, each of :data:`ONE_WORKER_MODULES` one
+    unit of work (in collection order, which :func:`pytest_collection_modifyitems` sets)."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ModuleGroups(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return module if module in ONE_WORKER_MODULES else nodeid
+
+    return ModuleGroups(config, log)
+
+
 def _slow_rank(item: pytest.Item) -> int:
     for rank, prefix in enumerate(SLOW_FIRST):
         if item.nodeid.startswith(prefix):

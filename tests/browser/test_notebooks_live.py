@@ -49,8 +49,6 @@ harness = _load_harness()
 CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = [
     pytest.mark.browser,
-    # one pytest-xdist worker runs every notebook: one JupyterLab server and one chromium
-    pytest.mark.xdist_group("lab_live"),
     # skips in a user's clone without chromium; fails under CI=true (tests/conftest.py)
     pytest.mark.requires(
         CHROMIUM.exists(), reason=f"Debian chromium not found at {CHROMIUM} (.ci/run installs it)"

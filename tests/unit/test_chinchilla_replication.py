@@ -17,9 +17,6 @@ from scipy.special import huber, logsumexp
 import inferecon as ie
 from inferecon.scaling import _objective
 
-# one pytest-xdist worker runs the module: its module fixtures (fits of ~1 s each) are built once
-pytestmark = pytest.mark.xdist_group("chinchilla_fits")
-
 EPOCH = {"E": 1.8172, "A": 482.01, "B": 2085.43, "alpha": 0.3478, "beta": 0.3658}
 # Achieved against EPOCH (relative): E 1.0e-5, alpha 1.4e-3, beta 3.8e-3, A 8.7e-3, B 2.8e-2
 # (Epoch's own optimiser and rounding stop elsewhere on this flat valley). Tolerances: about

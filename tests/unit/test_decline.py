@@ -20,10 +20,6 @@ from hypothesis import strategies as st
 
 import inferecon as ie
 
-# one pytest-xdist worker runs the module: its module fixtures (decompositions, Monte Carlo,
-# forward looks; ~1 s each) are built once
-pytestmark = pytest.mark.xdist_group("decline_fixtures")
-
 FACTORS = ["model", "hardware", "serving", "residual"]
 
 

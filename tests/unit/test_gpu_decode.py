@@ -43,8 +43,6 @@ pytestmark = [
         reason="torch is not installed: pip install -e '.[test,gpu-test]' (CPU build) runs these "
         "tests of benchmarks/gpu_decode.py",
     ),
-    # one worker runs the module: its fixtures (the script's tiny model run) are built once
-    pytest.mark.xdist_group("gpu_decode"),
 ]
 
 ROOT = Path(__file__).resolve().parents[2]
