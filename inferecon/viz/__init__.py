@@ -24,6 +24,7 @@ from .factory import (
     WorkloadBillExplorer,
 )
 from .goodput import GoodputExplorer, PublishedSweepsExplorer, ServingLoadExplorer
+from .planner import PlanExplorer, plan_search_grid
 from .prices import OpenClosedExplorer, PriceDeclineExplorer
 from .scaling import (
     InferenceAwareExplorer,
@@ -61,6 +62,7 @@ __all__ = [
     "InferenceAwareExplorer",
     "LossLandscapeExplorer",
     "OpenClosedExplorer",
+    "PlanExplorer",
     "PriceDeclineExplorer",
     "PublishedSweepsExplorer",
     "RooflineExplorer",
@@ -76,6 +78,7 @@ __all__ = [
     "fit_axes_to_data",
     "forward_look_figure",
     "notice",
+    "plan_search_grid",
     "headline_explorers",
     "house_style",
     "savefig",
@@ -109,6 +112,7 @@ def explorers() -> dict[str, type[Explorer]]:
         "hardware_trends": HardwareTrendExplorer,
         "workload_bill": WorkloadBillExplorer,
         "decline_waterfall": DeclineWaterfallExplorer,
+        "deployment_plan": PlanExplorer,
     }
 
 
@@ -127,4 +131,5 @@ def headline_explorers():
         "factory_frontier": FactoryFrontierExplorer,
         "factory_cost": FactoryCostExplorer,
         "decline_waterfall": functools.partial(DeclineWaterfallExplorer, monte_carlo=True),
+        "deployment_plan": PlanExplorer,
     }
