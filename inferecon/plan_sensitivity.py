@@ -22,6 +22,7 @@ step slower) and ``1 / (1 + e)`` (faster), and re-priced.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -39,7 +40,14 @@ from .planner import (
 )
 from .traffic import DAY_S, LoadCurve
 
-__all__ = ["plan_cost_band", "plan_slo_costs", "plan_volume_costs", "reprice_plan"]
+__all__ = [
+    "PlanStudy",
+    "plan_cost_band",
+    "plan_slo_costs",
+    "plan_study",
+    "plan_volume_costs",
+    "reprice_plan",
+]
 
 _PRICING = ("usd_per_gpu_hour", "purchase_usd", "lifetime_years", "cost_of_capital",
             "usd_per_kwh", "pue", "facility_usd_per_kw_month", "all_in_kw_per_gpu",
@@ -439,3 +447,92 @@ def plan_slo_costs(
     table = pd.DataFrame(rows)
     table.attrs["plans"] = out_plans
     return table
+
+
+@dataclass
+class PlanStudy:
+    """What :func:`plan_study` returns: a plan and its sensitivities.
+
+    Attributes
+    ----------
+    plan : DeploymentPlan
+        The cheapest plan at the targets.
+    slo : dict
+        :func:`plan_slo_costs` tables by the target varied (``"ttft_ms"``, ``"tpot_ms"``).
+    band : dict
+        :func:`plan_cost_band` of the plan.
+    wall_s : float
+        Seconds the whole study took.
+    """
+
+    plan: DeploymentPlan
+    slo: dict
+    band: dict
+    wall_s: float
+
+
+def plan_study(
+    model,
+    curve: LoadCurve,
+    lengths,
+    *,
+    ttft_ms: float,
+    tpot_ms: float,
+    attainment: float = 0.9,
+    scales=(0.5, 1.0),
+    progress=None,
+    **plan_kwargs,
+) -> PlanStudy:
+    """A plan, the cost of stricter (or looser) TTFT and TPOT targets, and its calibration band.
+
+    :func:`inferecon.plan_deployment`, then :func:`plan_slo_costs` for each target at
+    ``scales`` (the plan re-used at 1) and :func:`plan_cost_band`: what notebook 08's explorer
+    draws.
+
+    Parameters
+    ----------
+    model, curve, lengths, ttft_ms, tpot_ms, attainment
+        As in :func:`inferecon.plan_deployment`.
+    scales : sequence of float
+        Multipliers of each target (0.5: twice as strict), each in (0, 100].
+    progress : callable, optional
+        ``progress(done, total)`` over every search and the band (``total``: the grid's
+        configurations times the searches, plus 2 for the band).
+    **plan_kwargs
+        Passed to every :func:`inferecon.plan_deployment` (``configurations``, prices...).
+
+    Returns
+    -------
+    PlanStudy
+
+    Raises
+    ------
+    ValueError
+        No configuration meets the targets (from :func:`inferecon.plan_deployment`).
+    """
+    import time
+
+    if progress is not None and not callable(progress):
+        raise ValueError(f"progress must be callable; got {type(progress).__name__}")
+    t0 = time.perf_counter()
+    grid = plan_kwargs.get("configurations")
+    n = len(grid) if grid is not None else len(serving_configurations())
+    others = [float(s) for s in scales if s != 1.0]
+    total = n * (1 + 2 * len(others)) + 2
+    base = [0]
+
+    def tick(done, _n):
+        if progress is not None:
+            progress(base[0] + done, total)
+
+    slo = dict(ttft_ms=ttft_ms, tpot_ms=tpot_ms, attainment=attainment)
+    plan = plan_deployment(model, curve, lengths, **slo, progress=tick, **plan_kwargs)
+    tables = {}
+    for k, vary in enumerate(("ttft_ms", "tpot_ms")):
+        base[0] = n * (1 + k * len(others))
+        tables[vary] = plan_slo_costs(model, curve, lengths, **slo, scales=scales, vary=vary,
+                                      plans={1.0: plan}, progress=tick, **plan_kwargs)  # fmt: skip
+    band = plan_cost_band(plan, lengths)
+    if progress is not None:
+        progress(total, total)
+    return PlanStudy(plan, tables, band, time.perf_counter() - t0)

@@ -17,7 +17,6 @@ chosen GPUs and precisions. Results are cached by their inputs for the session.
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import ipywidgets as widgets
@@ -27,8 +26,14 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter, NullLocator
 
 from ..datasets import load_factory_assumptions
-from ..plan_sensitivity import plan_cost_band, plan_slo_costs, plan_volume_costs, reprice_plan
-from ..planner import plan_deployment, serving_configurations
+from ..plan_sensitivity import (
+    PlanStudy,
+    plan_cost_band,
+    plan_study,
+    plan_volume_costs,
+    reprice_plan,
+)
+from ..planner import serving_configurations
 from ..specs import get_gpu
 from ..traffic import diurnal_load_curve, trace_lengths
 from ..workloads import lognormal_lengths
@@ -174,7 +179,7 @@ class PlanExplorer(Explorer):
     name = "deployment_plan"
     figsize = (11.0, 8.2)
 
-    def __init__(self, **params: Any):
+    def __init__(self, study: PlanStudy | None = None, **params: Any):
         self.search_button = widgets.Button(
             description="Search", icon="search", button_style="primary",
             tooltip="Simulate the full grid for the chosen GPUs and precisions",
@@ -185,6 +190,7 @@ class PlanExplorer(Explorer):
         self.search_button.on_click(lambda _b: self.search())
         self._result: dict | None = None
         self._searched: dict | None = None  # the controls the shown search was run with
+        self._given = study
         self._volume_cache: dict = {}
         super().__init__(**params)
 
@@ -243,7 +249,8 @@ class PlanExplorer(Explorer):
         Returns
         -------
         dict
-            The cached result: ``plan``, ``slo`` (by target), ``band``, ``wall_s``, ``full``.
+            The cached result: ``study`` (a :class:`inferecon.PlanStudy`, None when no
+            configuration meets the targets), ``full`` and ``grid``.
         """
         p = self._params()
         self._result = self._run_search(p, full)
@@ -258,60 +265,46 @@ class PlanExplorer(Explorer):
             return _CACHE[key]
         gpus, precs = GPU_SETS[p["gpus"]], PRECISION_SETS[p["precisions"]]
         grid = plan_search_grid(gpus, precs, full)
-        lengths = _lengths(p)
-        if full:
-            curve, pricing = _curve(p), _pricing(p)
-            extra = {"autoscale": p["autoscale"], "headroom": p["headroom"]}
-        else:  # the reference curve, rented: the cheap controls re-price it
-            curve = diurnal_load_curve(REFERENCE_DAILY_REQUESTS, REFERENCE_PEAK_TO_MEAN,
-                                       PEAK_HOUR)  # fmt: skip
-            pricing, extra = {}, {}
-        scales = FULL_SCALES if full else QUICK_SCALES
-        api = _API_FOR.get(p["model"], (None, None))
-        kw = dict(configurations=grid, api_model=api[0], api_provider=api[1],
-                  prices_as_of=API_AS_OF if api[0] else None, **pricing, **extra)  # fmt: skip
-        slo = dict(ttft_ms=p["ttft_ms"], tpot_ms=p["tpot_ms"], attainment=p["attainment"])
-        n_parts = 1 + 2 * (len(scales) - 1)
-        total = n_parts * len(grid) + 2
-        self.progress.max, self.progress.value = total, 0
+        kw = dict(scales=FULL_SCALES if full else QUICK_SCALES, **self._plan_kwargs(p, full),
+                  configurations=grid)  # fmt: skip
+        self.progress.value = 0
         self.search_status.value = f"<small>Searching {len(grid):,} configurations...</small>"
-        offset = [0]
 
-        def tick(done, n):
-            self.progress.value = min(offset[0] + round(done * len(grid) / max(n, 1)), total)
+        def tick(done, total):
+            self.progress.max = total
+            self.progress.value = done
 
-        t0 = time.perf_counter()
         try:
-            plan = plan_deployment(p["model"], curve, lengths, **slo, progress=tick, **kw)
+            study = plan_study(p["model"], kw.pop("curve"), _lengths(p), ttft_ms=p["ttft_ms"],
+                               tpot_ms=p["tpot_ms"], attainment=p["attainment"], progress=tick,
+                               **kw)  # fmt: skip
         except ValueError as exc:
-            self.progress.value = total
-            res = {"plan": None, "error": str(exc), "full": full, "wall_s": 0.0, "grid": grid}
+            if "no configuration meets" not in str(exc):
+                raise
+            self.progress.value = self.progress.max
             self.search_status.value = "<small>No configuration meets the targets.</small>"
-            return self._store(key, res)
-        tables = {}
-        others = [s for s in scales if s != 1.0]
-        for vary in ("ttft_ms", "tpot_ms"):
-            offset[0] = self.progress.value
-
-            def part(done, n, base=offset[0]):
-                self.progress.value = min(base + round(done * len(grid) * len(others) / n),
-                                          total)  # fmt: skip
-
-            tables[vary] = plan_slo_costs(p["model"], curve, lengths, **slo, scales=scales,
-                                          vary=vary, plans={1.0: plan}, progress=part,
-                                          **kw)  # fmt: skip
-        band = plan_cost_band(plan, lengths)
-        self.progress.value = total
-        wall = time.perf_counter() - t0
-        s = plan.search
+            return self._store(key, {"study": None, "full": full, "grid": grid})
+        s = study.plan.search
         self.search_status.value = (
             f"<small>{'Full' if full else 'Quick'} search: {s['configurations']:,} "
             f"configurations, {s['simulated']} simulated, {s['share_pruned']:.0%} never "
-            f"simulated; {wall:.1f} s with the tighter targets and the band.</small>"
+            f"simulated; {study.wall_s:.1f} s with the stricter targets and the band.</small>"
         )
-        res = {"plan": plan, "slo": tables, "band": band, "full": full, "wall_s": wall,
-               "grid": grid, "lengths": lengths}  # fmt: skip
-        return self._store(key, res)
+        return self._store(key, {"study": study, "full": full, "grid": grid})
+
+    @staticmethod
+    def _plan_kwargs(p, full: bool) -> dict:
+        """The load curve and the arguments of every search but the targets and the grid."""
+        api = _API_FOR.get(p["model"], (None, None))
+        kw = dict(api_model=api[0], api_provider=api[1],
+                  prices_as_of=API_AS_OF if api[0] else None)  # fmt: skip
+        if full:  # the button searches the load curve and prices on screen
+            kw.update(curve=_curve(p), autoscale=p["autoscale"], headroom=p["headroom"],
+                      **_pricing(p))  # fmt: skip
+        else:  # the reference curve, rented: the cheap controls re-price it
+            kw["curve"] = diurnal_load_curve(REFERENCE_DAILY_REQUESTS, REFERENCE_PEAK_TO_MEAN,
+                                             PEAK_HOUR)  # fmt: skip
+        return kw
 
     @staticmethod
     def _store(key, res):
@@ -319,6 +312,30 @@ class PlanExplorer(Explorer):
             _CACHE.pop(next(iter(_CACHE)))
         _CACHE[key] = res
         return res
+
+    def _first_result(self, p) -> dict:
+        """The study given to the constructor (checked against the controls), else the quick
+        search."""
+        study = self._given
+        if study is None:
+            return self._run_search(p, full=False)
+        if not isinstance(study, PlanStudy):
+            raise ValueError(f"study must be an ie.plan_study result; got {type(study).__name__}")
+        i = study.plan.inputs
+        for k in ("ttft_ms", "tpot_ms", "attainment"):
+            if i[k] != p[k]:
+                raise ValueError(f"study was planned for {k}={i[k]!r}; the control says {p[k]!r}")
+        if i["model"] != p["model"]:
+            raise ValueError(f"study was planned for model={i['model']!r}; the control says "
+                             f"{p['model']!r}")  # fmt: skip
+        labels = [c.label for c in study.plan.grid]
+        gpus, precs = GPU_SETS[p["gpus"]], PRECISION_SETS[p["precisions"]]
+        for full in (False, True):
+            if labels == [c.label for c in plan_search_grid(gpus, precs, full)]:
+                return {"study": study, "full": full, "grid": study.plan.grid}
+        raise ValueError("study's configurations are not the explorer's grid for gpus="
+                         f"{p['gpus']!r} and precisions={p['precisions']!r} "
+                         "(ie.viz.plan_search_grid)")  # fmt: skip
 
     # ---------------------------------------------------------------- figure
     def _build(self, fig):
@@ -442,7 +459,7 @@ class PlanExplorer(Explorer):
 
     def _update(self, p):
         if self._result is None:
-            self._result = self._run_search(p, full=False)
+            self._result = self._first_result(p)
             self._searched = dict(p)
         res, searched = self._result, self._searched
         stale = [k for k in _SEARCH_CONTROLS if p[k] != searched[k]
@@ -455,18 +472,18 @@ class PlanExplorer(Explorer):
             f"for {s['attainment']:.0%} · {s['gpus']} × {s['precisions']} · "
             f"{'full' if res['full'] else 'quick'} search, {len(res['grid']):,} configurations"
         )
-        if res["plan"] is None:
+        if res["study"] is None:
             return self._clear("No configuration meets the targets: loosen them or add GPUs.")
         curve = _curve(p)
         pricing = _pricing(p)
         kw = dict(autoscale=p["autoscale"], headroom=p["headroom"], **pricing)
-        plan = reprice_plan(res["plan"], curve, **kw)
+        plan = reprice_plan(res["study"].plan, curve, **kw)
         return self._draw(p, res, plan, kw, stale)
 
     def _band(self, res, plan):
         """The calibration band of the shown plan, from the search's band goodputs."""
-        b = res["band"]
-        if plan.configuration() != res["plan"].configuration():
+        b = res["study"].band
+        if plan.configuration() != res["study"].plan.configuration():
             return None  # another configuration won after re-pricing: its band needs a search
         return plan_cost_band(plan, goodputs=(b["goodput_rps_per_replica_low"],
                                               b["goodput_rps_per_replica_high"]))  # fmt: skip
@@ -519,7 +536,7 @@ class PlanExplorer(Explorer):
         # (3) stricter targets, re-priced
         msgs = []
         for vary, line in self._slo_lines.items():
-            tab = res["slo"][vary]
+            tab = res["study"].slo[vary]
             xs, ys = [], []
             for s in tab["scale"]:
                 pl = tab.attrs["plans"][s]
@@ -545,7 +562,7 @@ class PlanExplorer(Explorer):
         if vkey not in self._volume_cache:  # the daily volume slider only moves the marker
             self._volume_cache.clear()
             self._volume_cache[vkey] = plan_volume_costs(
-                reprice_plan(res["plan"], _curve(p), **kw), _VOLUMES, **kw
+                reprice_plan(res["study"].plan, _curve(p), **kw), _VOLUMES, **kw
             )
         vol = self._volume_cache[vkey]
         self._own_line.set_data(vol["daily_requests"], vol["usd_per_mtok_output"])
