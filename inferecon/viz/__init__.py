@@ -24,7 +24,7 @@ from .factory import (
     WorkloadBillExplorer,
 )
 from .goodput import GoodputExplorer, PublishedSweepsExplorer, ServingLoadExplorer
-from .planner import PlanExplorer, plan_search_grid
+from .planner import GPU_SETS, PRECISION_SETS, TRAFFIC, PlanExplorer, plan_search_grid
 from .prices import OpenClosedExplorer, PriceDeclineExplorer
 from .scaling import (
     InferenceAwareExplorer,
@@ -46,6 +46,9 @@ from .testtime import (
 
 __all__ = [
     "FORMATS",
+    "GPU_SETS",
+    "PRECISION_SETS",
+    "TRAFFIC",
     "STYLE_PATH",
     "CalibrationExplorer",
     "CostBreakEvenExplorer",

@@ -41,7 +41,7 @@ from .controls import checkbox, dropdown, float_slider, int_slider
 from .explorer import Explorer, style_log_ticks
 from .style import add_source, add_title, nice_ceiling
 
-__all__ = ["PlanExplorer", "plan_search_grid"]
+__all__ = ["GPU_SETS", "PRECISION_SETS", "TRAFFIC", "PlanExplorer", "plan_search_grid"]
 
 GPU_SETS = {
     "B200, H200, H100": ("B200-HGX", "H200-SXM", "H100-SXM"),
