@@ -1,7 +1,7 @@
 """A plan re-priced without simulating, across volumes and targets, with its calibration band
 (inferecon/plan_sensitivity.py), and plan_deployment's progress callback.
 
-A four-configuration grid and 200 requests per run, as tests/unit/test_planner.py.
+A four-configuration grid and 100 to 200 requests per run.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ LENGTHS = (ie.lognormal_lengths(400, 1.0), ie.lognormal_lengths(120, 1.0))
 CURVE = ie.diurnal_load_curve(2e7, 2.0, 14.0)
 OTHER = ie.diurnal_load_curve(5e6, 3.0, 10.0)  # another volume and shape
 SLO = dict(ttft_ms=500.0, tpot_ms=50.0, attainment=0.9)
-N = 200
+N = 100
 GRID = ie.serving_configurations(["H100-SXM", "L40S"], ["bf16"], [1, 2], ["chunked_prefill"])
 OWN = dict(purchase_usd={"H100-SXM": 30_000.0, "L40S": 9_000.0}, lifetime_years=4.0,
            cost_of_capital=0.1)  # fmt: skip
@@ -69,7 +69,7 @@ def test_reprice_equals_a_new_search(brute, brute_other):
 
 def test_reprice_says_when_a_pruned_configuration_could_win():
     # one configuration per round, so the ceiling prunes one of the four
-    pruned = ie.plan_deployment(MODEL, CURVE, LENGTHS, **SLO, configurations=GRID, n_requests=N,
+    pruned = ie.plan_deployment(MODEL, CURVE, LENGTHS, **SLO, configurations=GRID, n_requests=200,
                                 batch_size=1)  # fmt: skip
     cut = pruned.configurations["status"] == "pruned"
     assert cut.sum() > 0
@@ -107,11 +107,13 @@ def test_cost_band_brackets_the_plan_and_prices_cached_goodputs(brute):
     assert b["goodput_rps_per_replica"] <= band["goodput_rps_per_replica_high"]
     assert band["usd_per_day_low"] <= b["usd_per_day"] <= band["usd_per_day_high"]
     assert band["usd_per_day_low"] < band["usd_per_day_high"]
-    # the cached goodputs price a re-priced plan without simulating
-    own = ie.reprice_plan(brute, **OWN)
-    again = ie.plan_cost_band(own, goodputs=(band["goodput_rps_per_replica_low"],
-                                             band["goodput_rps_per_replica_high"]))  # fmt: skip
-    assert again["usd_per_day_low"] <= own.best["usd_per_day"] <= again["usd_per_day_high"]
+    # the cached goodputs price a re-priced plan (same configuration) without simulating
+    dear = ie.reprice_plan(brute, usd_per_gpu_hour={"H100-SXM": 5.0, "L40S": 2.0})
+    assert dear.configuration() == brute.configuration()
+    again = ie.plan_cost_band(dear, goodputs=(band["goodput_rps_per_replica_low"],
+                                              band["goodput_rps_per_replica_high"]))  # fmt: skip
+    assert again["usd_per_day_low"] <= dear.best["usd_per_day"] <= again["usd_per_day_high"]
+    assert again["usd_per_day_high"] > band["usd_per_day_high"]  # the dearer rent
     flat = ie.plan_cost_band(brute, goodputs=(b["goodput_rps_per_replica"],) * 2)
     assert flat["usd_per_day_low"] == flat["usd_per_day_high"] == pytest.approx(b["usd_per_day"])
 
