@@ -425,9 +425,10 @@ class PlanExplorer(Explorer):
             "tpot_ms": self._dynamic(ax.plot([], [], "s-", color="#c0392b",
                                              label="stricter TPOT")[0]),
         }  # fmt: skip
-        self._slo_band = self._dynamic(ax.plot([], [], color="#1f4e79", lw=5, alpha=0.25,
-                                               solid_capstyle="butt",
-                                               label="calibration band")[0])  # fmt: skip
+        band_kw = dict(color="#1f4e79", lw=9, alpha=0.3, zorder=1, solid_capstyle="butt")
+        self._slo_band = self._dynamic(
+            ax.plot([], [], label="calibration band (±p90 error)", **band_kw)[0]
+        )
         self._slo_msg = self._dynamic(ax.text(0.03, 0.05, "", transform=ax.transAxes,
                                               fontsize=8, color="#c0392b"))  # fmt: skip
         ax.legend(loc="upper left", fontsize=8)
