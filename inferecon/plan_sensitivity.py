@@ -43,11 +43,50 @@ from .traffic import DAY_S, LoadCurve
 __all__ = [
     "PlanStudy",
     "plan_cost_band",
+    "plan_search_grid",
     "plan_slo_costs",
     "plan_study",
     "plan_volume_costs",
     "reprice_plan",
 ]
+
+SEARCH_TENSOR_PARALLEL = (1, 2, 4, 8)
+SEARCH_SCHEDULERS = (
+    ("chunked_prefill", 512),
+    ("chunked_prefill", 2048),
+    ("chunked_prefill", 8192),
+    "prefill_first",
+    ("disaggregated", 1, 1),
+    ("disaggregated", 1, 2),
+    ("disaggregated", 2, 1),
+)
+SEARCH_MAX_RUNNING = (128, 256)
+"""The full grid of :func:`plan_search_grid`: tensor-parallel sizes, schedulers, most running
+requests."""
+
+
+def plan_search_grid(gpus, precisions, full: bool = False) -> list:
+    """The grids notebook 08 and ``benchmarks/planner_bench.py`` search.
+
+    Parameters
+    ----------
+    gpus, precisions : sequence of str
+        Candidate GPUs and weight precisions.
+    full : bool
+        False: one GPU per replica, chunked prefill with a 2,048-token budget, at most 256
+        running requests (the quick search); True: tensor parallelism 1, 2, 4 and 8, seven
+        schedulers (chunked prefill with 512, 2,048 and 8,192-token budgets, prefill first,
+        disaggregated 1:1, 1:2 and 2:1) and at most 128 or 256 running requests.
+
+    Returns
+    -------
+    list of ServingConfiguration
+    """
+    if full:
+        return serving_configurations(gpus, precisions, SEARCH_TENSOR_PARALLEL, SEARCH_SCHEDULERS,
+                                      SEARCH_MAX_RUNNING)  # fmt: skip
+    return serving_configurations(gpus, precisions, (1,), (("chunked_prefill", 2048),), (256,))
+
 
 _PRICING = ("usd_per_gpu_hour", "purchase_usd", "lifetime_years", "cost_of_capital",
             "usd_per_kwh", "pue", "facility_usd_per_kw_month", "all_in_kw_per_gpu",

@@ -24,7 +24,7 @@ from .factory import (
     WorkloadBillExplorer,
 )
 from .goodput import GoodputExplorer, PublishedSweepsExplorer, ServingLoadExplorer
-from .planner import GPU_SETS, PRECISION_SETS, TRAFFIC, PlanExplorer, plan_search_grid
+from .planner import GPU_SETS, PRECISION_SETS, TRAFFIC, PlanExplorer
 from .prices import OpenClosedExplorer, PriceDeclineExplorer
 from .scaling import (
     InferenceAwareExplorer,
@@ -81,7 +81,6 @@ __all__ = [
     "fit_axes_to_data",
     "forward_look_figure",
     "notice",
-    "plan_search_grid",
     "headline_explorers",
     "house_style",
     "savefig",

@@ -35,11 +35,11 @@ from ..datasets import load_factory_assumptions
 from ..plan_sensitivity import (
     PlanStudy,
     plan_cost_band,
+    plan_search_grid,
     plan_study,
     plan_volume_costs,
     reprice_plan,
 )
-from ..planner import serving_configurations
 from ..specs import get_gpu
 from ..traffic import diurnal_load_curve, trace_lengths
 from ..workloads import lognormal_lengths
@@ -47,7 +47,7 @@ from .controls import checkbox, dropdown, float_slider, int_slider
 from .explorer import Explorer
 from .style import add_source, add_title, nice_ceiling
 
-__all__ = ["GPU_SETS", "PRECISION_SETS", "TRAFFIC", "PlanExplorer", "plan_search_grid"]
+__all__ = ["GPU_SETS", "PRECISION_SETS", "TRAFFIC", "PlanExplorer"]
 
 GPU_SETS = {
     "B200, H200, H100": ("B200-HGX", "H200-SXM", "H100-SXM"),
@@ -76,17 +76,6 @@ MODELS = ("Llama-3.1-70B", "Llama-3.1-8B", "Qwen2.5-32B")
 PEAK_HOUR = 14.5
 REFERENCE_DAILY_REQUESTS = 10e6
 REFERENCE_PEAK_TO_MEAN = 1.9
-FULL_TENSOR_PARALLEL = (1, 2, 4, 8)
-FULL_SCHEDULERS = (
-    ("chunked_prefill", 512),
-    ("chunked_prefill", 2048),
-    ("chunked_prefill", 8192),
-    "prefill_first",
-    ("disaggregated", 1, 1),
-    ("disaggregated", 1, 2),
-    ("disaggregated", 2, 1),
-)
-FULL_MAX_RUNNING = (128, 256)
 QUICK_SCALES = (0.5, 1.0)
 FULL_SCALES = (0.25, 0.5, 1.0, 2.0)
 API_MODEL, API_PROVIDER, API_AS_OF = (
@@ -112,28 +101,6 @@ _CACHE: dict[tuple, dict] = {}
 _CACHE_SIZE = 8
 
 
-def plan_search_grid(gpus, precisions, full: bool = False) -> list:
-    """The configurations the explorer searches.
-
-    Parameters
-    ----------
-    gpus, precisions : sequence of str
-        Candidate GPUs and weight precisions.
-    full : bool
-        False: one GPU per replica, chunked prefill with a 2,048-token budget, at most 256
-        running requests (the quick search); True: tensor parallelism 1-8, the seven schedulers
-        and two limits on running requests of ``benchmarks/planner_bench.py``.
-
-    Returns
-    -------
-    list of ServingConfiguration
-    """
-    if full:
-        return serving_configurations(gpus, precisions, FULL_TENSOR_PARALLEL, FULL_SCHEDULERS,
-                                      FULL_MAX_RUNNING)  # fmt: skip
-    return serving_configurations(gpus, precisions, (1,), (("chunked_prefill", 2048),), (256,))
-
-
 def _purchase_usd(gpus) -> dict:
     """Purchase price per GPU when owning: the cited H100 price, other GPUs in proportion to
     their mid rental price (an assumption: data/factory_assumptions.csv cites H100 and MI300X
@@ -141,6 +108,15 @@ def _purchase_usd(gpus) -> dict:
     h100 = float(load_factory_assumptions()["value"]["purchase_usd__H100-SXM"])
     ref = get_gpu("H100-SXM").usd_per_gpu_hour_mid
     return {g: h100 * get_gpu(g).usd_per_gpu_hour_mid / ref for g in gpus}
+
+
+def _log_panel(ax, xlim, ylim=(0.05, 50)) -> None:
+    """Log-log axes with fixed limits (so that updates blit); the y axis in USD."""
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlim(*xlim)
+    ax.set_ylim(*ylim)
+    _usd_axis(ax.yaxis)
 
 
 def _usd_axis(axis) -> None:
@@ -351,7 +327,7 @@ class PlanExplorer(Explorer):
                 return {"study": study, "full": full, "grid": study.plan.grid}
         raise ValueError("study's configurations are not the explorer's grid for gpus="
                          f"{p['gpus']!r} and precisions={p['precisions']!r} "
-                         "(ie.viz.plan_search_grid)")  # fmt: skip
+                         "(ie.plan_search_grid)")  # fmt: skip
 
     # ---------------------------------------------------------------- figure
     def _build(self, fig):
@@ -375,10 +351,7 @@ class PlanExplorer(Explorer):
         ax.legend(loc="lower right", fontsize=8)
         # (2) configurations searched
         ax = self.ax_cfg = fig.add_subplot(gs[0, 1])
-        ax.set_xscale("log")
-        ax.set_yscale("log")
-        ax.set_xlim(0.05, 200)
-        ax.set_ylim(0.05, 50)
+        _log_panel(ax, (0.05, 200))
         ax.set_xlabel("Goodput per GPU (requests/s)")
         ax.set_ylabel("USD per million output tokens")
         ax.set_title("Configurations simulated, at the targets", loc="left", fontsize=10.5)
@@ -403,19 +376,14 @@ class PlanExplorer(Explorer):
                               label="cheapest"))  # fmt: skip
         ax.legend(handles=handles, loc="lower left", fontsize=7, ncol=2)
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
-        _usd_axis(ax.yaxis)
         _sparse_minor(ax.xaxis)
         # (3) stricter targets
         ax = self.ax_slo = fig.add_subplot(gs[1, 0])
-        ax.set_xscale("log")
-        ax.set_yscale("log")
-        ax.set_xlim(0.4, 5)
-        ax.set_ylim(0.05, 50)
+        _log_panel(ax, (0.4, 5))
         ax.xaxis.set_major_locator(FixedLocator([0.5, 1, 2, 4]))
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}×"))
         ax.xaxis.set_minor_locator(NullLocator())
         ax.xaxis.set_minor_formatter(NullFormatter())
-        _usd_axis(ax.yaxis)
         ax.set_xlabel("Strictness (× your target; 2× = half the time allowed)")
         ax.set_ylabel("USD per million output tokens")
         ax.set_title("What a stricter promise costs", loc="left", fontsize=10.5)
@@ -434,14 +402,10 @@ class PlanExplorer(Explorer):
         ax.legend(loc="upper left", fontsize=8)
         # (4) self-hosted against an API
         ax = self.ax_api = fig.add_subplot(gs[1, 1])
-        ax.set_xscale("log")
-        ax.set_yscale("log")
-        ax.set_xlim(1e5, 1e8)
-        ax.set_ylim(0.05, 50)
+        _log_panel(ax, (1e5, 1e8))
         ax.xaxis.set_major_locator(FixedLocator([1e5, 1e6, 1e7, 1e8]))
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v / 1e6:g}M"))
         _sparse_minor(ax.xaxis)
-        _usd_axis(ax.yaxis)
         ax.set_xlabel("Daily volume (requests per day)")
         ax.set_ylabel("USD per million output tokens")
         ax.set_title("Self-hosted against an API's list price", loc="left", fontsize=10.5)

@@ -1395,7 +1395,7 @@ COMPUTED = [
         "08",
         "in three precisions, 1,008 configurations",
         ["1,008"],
-        lambda: f"{len(ie.viz.plan_search_grid(_SIX_GPUS, ('bf16', 'fp8', 'fp4'), full=True)):,}",
+        lambda: f"{len(ie.plan_search_grid(_SIX_GPUS, ('bf16', 'fp8', 'fp4'), full=True)):,}",
     ),
     computed(
         "08",
