@@ -364,7 +364,7 @@ def plan_cost_band(plan: DeploymentPlan, lengths=None, *, rel_error=None, goodpu
         if len(goodputs) != 2:
             raise ValueError(f"goodputs must be a pair (low, high); got {goodputs!r}")
         for g in goodputs:
-            require_positive("goodputs", g)
+            require_in_range("goodputs", g, 0.0, math.inf)
     prices = _price_table(plan, plan.pricing)
     out = {"gpu": cfg.gpu, "rel_error": e, "calibrated": band.calibrated,
            "goodput_rps_per_replica": float(best["goodput_rps_per_replica"]),

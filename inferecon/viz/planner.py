@@ -6,7 +6,9 @@ it runs on the **Search** button with a progress bar, never on a slider move: th
 change what is simulated (model, traffic, lengths, targets, candidate GPUs and precisions) only
 mark the figure as showing an earlier search until the button is pressed. The controls that
 change only the load curve or the prices (daily volume, peak-to-mean, headroom, rent or own,
-autoscaling) re-price the cached goodputs (:func:`inferecon.reprice_plan`) at once.
+autoscaling) re-price the cached goodputs (:func:`inferecon.reprice_plan`) without simulating;
+the sliders commit on release (an update re-prices every panel: 50-150 ms measured by
+``benchmarks/run.py`` on a shared 2-core machine, too slow to follow a drag).
 
 When built, the explorer runs a *quick* search (the chosen GPUs and precisions at one GPU per
 replica, chunked prefill with a 2,048-token budget, at most 256 running requests) on the
@@ -190,7 +192,8 @@ class PlanExplorer(Explorer):
     def _make_controls(self):
         c = {
             "daily_requests_m": float_slider(10.0, 0.5, 50.0, 0.5,
-                                             "Daily volume (million requests per day)", ".1f"),
+                                             "Daily volume (million requests per day)", ".1f",
+                                             continuous_update=False),
             "peak_to_mean": float_slider(REFERENCE_PEAK_TO_MEAN, 1.0, 4.0, 0.1,
                                          "Peak-to-mean ratio (busiest hour / mean)", ".1f",
                                          continuous_update=False),
@@ -539,8 +542,9 @@ class PlanExplorer(Explorer):
         self._slo_msg.set_text("\n".join(msgs))
         band = self._shown_band = self._band(res, plan)
         if band is not None:
-            self._slo_band.set_data([1.0, 1.0], [band["usd_per_mtok_output_low"],
-                                                 band["usd_per_mtok_output_high"]])  # fmt: skip
+            top = self.ax_slo.get_ylim()[1]  # an infinite high end: drawn to the top
+            lo, hi = band["usd_per_mtok_output_low"], band["usd_per_mtok_output_high"]
+            self._slo_band.set_data([1.0, 1.0], [lo, min(hi, top)])
         else:
             self._slo_band.set_data([], [])
         # (4) self-hosted against the API
@@ -583,10 +587,12 @@ class PlanExplorer(Explorer):
         )
         if band is not None:
             kind = "calibrated" if band["calibrated"] else "extrapolated"
+            hi = band["usd_per_mtok_output_high"]
+            high = (f"${hi:.3f}" if np.isfinite(hi) else
+                    "no rate meets the targets when every step is that much slower")  # fmt: skip
             text += (
                 f"<br>Serving model ±{band['rel_error']:.0%} ({b['gpu']}, {kind}): "
-                f"${band['usd_per_mtok_output_low']:.3f}-${band['usd_per_mtok_output_high']:.3f}"
-                f" per million output tokens."
+                f"${band['usd_per_mtok_output_low']:.3f} to {high} per million output tokens."
             )
         if plan.api is not None:
             a = plan.api.iloc[0]

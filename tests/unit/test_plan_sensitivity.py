@@ -114,6 +114,9 @@ def test_cost_band_brackets_the_plan_and_prices_cached_goodputs(brute):
                                               band["goodput_rps_per_replica_high"]))  # fmt: skip
     assert again["usd_per_day_low"] <= dear.best["usd_per_day"] <= again["usd_per_day_high"]
     assert again["usd_per_day_high"] > band["usd_per_day_high"]  # the dearer rent
+    # a slower step model that meets the targets at no rate: no finite cost at that end
+    none = ie.plan_cost_band(brute, goodputs=(0.0, b["goodput_rps_per_replica"]))
+    assert none["usd_per_day_high"] == np.inf and none["usd_per_day_low"] == b["usd_per_day"]
     flat = ie.plan_cost_band(brute, goodputs=(b["goodput_rps_per_replica"],) * 2)
     assert flat["usd_per_day_low"] == flat["usd_per_day_high"] == pytest.approx(b["usd_per_day"])
 
