@@ -45,7 +45,7 @@ from ..plan_sensitivity import (
 from ..specs import get_gpu
 from ..traffic import diurnal_load_curve, trace_lengths
 from ..workloads import lognormal_lengths
-from .controls import checkbox, dropdown, float_slider, int_slider
+from .controls import checkbox, dropdown, float_slider
 from .explorer import Explorer
 from .style import add_source, add_title, nice_ceiling
 
@@ -70,9 +70,13 @@ PRECISION_SETS = {
 TRAFFIC = {
     "Azure 2023 conversation trace": "azure2023_conversation",
     "Azure 2023 code trace": "azure2023_code",
-    "synthetic (lognormal lengths)": None,
+    "synthetic chat: prompt 1,000, output 250 tokens": (1000, 250),
+    "synthetic RAG: prompt 4,000, output 200 tokens": (4000, 200),
+    "synthetic long answers: prompt 300, output 1,500 tokens": (300, 1500),
 }
-"""Where the request lengths come from (the load curve is diurnal in every case)."""
+"""Where the request lengths come from: a trace's joint lengths, or lognormal prompt and output
+lengths (coefficient of variation 1) with these means (the load curve is diurnal in every
+case)."""
 
 MODELS = ("Llama-3.1-70B", "Llama-3.1-8B", "Qwen2.5-32B")
 PEAK_HOUR = 14.5
@@ -89,8 +93,8 @@ _VOLUMES = np.geomspace(1e5, 1e8, 13)
 _GPU_COLORS = {"B200-HGX": "#1f4e79", "H200-SXM": "#27ae60", "H100-SXM": "#e67e22",
                "A100-80GB-SXM": "#8e44ad", "MI300X": "#c0392b", "L40S": "#7f8c8d"}  # fmt: skip
 _PRICE_CONTROLS = ("daily_requests_m", "peak_to_mean", "headroom", "pricing", "autoscale")
-_SEARCH_CONTROLS = ("model", "traffic", "prompt_tokens", "output_tokens", "ttft_ms", "tpot_ms",
-                    "attainment", "gpus", "precisions")  # fmt: skip
+_SEARCH_CONTROLS = ("model", "traffic", "ttft_ms", "tpot_ms", "attainment", "gpus",
+                    "precisions")  # fmt: skip
 _SOURCE = (
     "Source: inferecon.plan_deployment (continuous-batching simulator on the calibrated step "
     "model; goodput per replica as DistServe, Zhong et al. 2024);\nlengths: Azure LLM "
@@ -141,10 +145,10 @@ def _short(label: str) -> str:
 
 
 def _lengths(p):
-    trace = TRAFFIC[p["traffic"]]
-    if trace is not None:
-        return trace_lengths(trace)
-    return (lognormal_lengths(p["prompt_tokens"], 1.0), lognormal_lengths(p["output_tokens"], 1.0))
+    source = TRAFFIC[p["traffic"]]
+    if isinstance(source, str):
+        return trace_lengths(source)
+    return (lognormal_lengths(source[0], 1.0), lognormal_lengths(source[1], 1.0))
 
 
 def _curve(p):
@@ -205,12 +209,6 @@ class PlanExplorer(Explorer):
             "autoscale": checkbox(False, "Autoscale hour by hour (else the peak fleet all day)"),
             "model": dropdown(list(MODELS), MODELS[0], "Model"),
             "traffic": dropdown(list(TRAFFIC), next(iter(TRAFFIC)), "Traffic (request lengths)"),
-            "prompt_tokens": int_slider(1000, 100, 8000, 100,
-                                        "Synthetic prompt length (mean tokens)",
-                                        continuous_update=False),
-            "output_tokens": int_slider(250, 10, 2000, 10,
-                                        "Synthetic output length (mean tokens)",
-                                        continuous_update=False),
             "ttft_ms": float_slider(1000.0, 100.0, 5000.0, 50.0, "TTFT target (ms)", ".0f",
                                     continuous_update=False),
             "tpot_ms": float_slider(50.0, 10.0, 200.0, 5.0, "TPOT target (ms per token)", ".0f",
@@ -226,8 +224,7 @@ class PlanExplorer(Explorer):
 
     # ---------------------------------------------------------------- search
     def _search_params(self, p, full: bool) -> tuple:
-        synthetic = TRAFFIC[p["traffic"]] is None
-        key = tuple(p[k] if (synthetic or "tokens" not in k) else None for k in _SEARCH_CONTROLS)
+        key = tuple(p[k] for k in _SEARCH_CONTROLS)
         if full:  # the button searches the load curve and prices on screen
             key += (True, p["daily_requests_m"], p["peak_to_mean"], p["headroom"], p["pricing"],
                     p["autoscale"])  # fmt: skip
@@ -260,8 +257,9 @@ class PlanExplorer(Explorer):
             return _CACHE[key]
         gpus, precs = GPU_SETS[p["gpus"]], PRECISION_SETS[p["precisions"]]
         grid = plan_search_grid(gpus, precs, full)
+        # one configuration per round: each result can prune the next (same optimum)
         kw = dict(scales=FULL_SCALES if full else QUICK_SCALES, **self._plan_kwargs(p, full),
-                  configurations=grid)  # fmt: skip
+                  configurations=grid, batch_size=1)  # fmt: skip
         self.progress.value = 0
         self.search_status.value = f"<small>Searching {len(grid):,} configurations...</small>"
 
@@ -357,10 +355,15 @@ class PlanExplorer(Explorer):
         _log_panel(ax, (0.05, 200))
         ax.set_xlabel("Goodput per GPU (requests/s)")
         ax.set_ylabel("USD per million output tokens")
-        ax.set_title("Configurations simulated, at the targets", loc="left", fontsize=10.5)
+        ax.set_title("Configurations searched, at the targets", loc="left", fontsize=10.5)
         self._scatter = {
             g: self._dynamic(ax.plot([], [], "o", ms=5, alpha=0.75, color=c, mec="white",
                                      mew=0.4)[0])
+            for g, c in _GPU_COLORS.items()
+        }  # fmt: skip
+        self._pruned = {  # never simulated: the cost at the goodput ceiling, a lower bound
+            g: self._dynamic(ax.plot([], [], "o", ms=4, alpha=0.6, mfc="none", color=c,
+                                     mew=0.8)[0])
             for g, c in _GPU_COLORS.items()
         }  # fmt: skip
         self._best_pt = self._dynamic(ax.plot([], [], "*", ms=15, color="#f1c40f", mec="black",
@@ -377,6 +380,8 @@ class PlanExplorer(Explorer):
                    for g, c in _GPU_COLORS.items()]  # fmt: skip
         handles.append(Line2D([], [], ls="", marker="*", ms=10, color="#f1c40f", mec="black",
                               label="cheapest"))  # fmt: skip
+        handles.append(Line2D([], [], ls="", marker="o", mfc="none", color="#555555",
+                              label="pruned (at its ceiling)"))  # fmt: skip
         ax.legend(handles=handles, loc="lower left", fontsize=7, ncol=2)
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
         _sparse_minor(ax.xaxis)
@@ -448,11 +453,10 @@ class PlanExplorer(Explorer):
             self._result = self._first_result(p)
             self._searched = dict(p)
         res, searched = self._result, self._searched
-        stale = [k for k in _SEARCH_CONTROLS if p[k] != searched[k]
-                 and not ("tokens" in k and TRAFFIC[p["traffic"]] is not None)]  # fmt: skip
+        stale = [k for k in _SEARCH_CONTROLS if p[k] != searched[k]]
         self._stale.set_text("changed: press Search to plan for the new inputs" if stale else "")
         s = searched
-        traffic = s["traffic"].replace(" trace", "").replace(" (lognormal lengths)", "")
+        traffic = s["traffic"].replace(" trace", "").split(":")[0]
         self._subtitle.set_text(
             f"{s['model']} · {traffic} · TTFT {s['ttft_ms']:.0f} ms, TPOT {s['tpot_ms']:.0f} ms "
             f"for {s['attainment']:.0%} · {s['gpus']} × {s['precisions']} · "
@@ -505,6 +509,13 @@ class PlanExplorer(Explorer):
             sub = sim[sim["gpu"] == g]
             line.set_data(sub["goodput_rps_per_gpu"].to_numpy(float),
                           sub["usd_per_mtok_output"].to_numpy(float))  # fmt: skip
+        cut = t[(t["status"] == "pruned") & np.isfinite(t["ceiling_rps_per_replica"])]
+        out_mtok = plan.inputs["daily_requests"] * plan.inputs["mean_output_tokens"] / 1e6
+        cut = cut.assign(x=cut["ceiling_rps_per_replica"] / cut["gpus_per_replica"],
+                         y=cut["lower_bound_usd_per_day"] / out_mtok)  # fmt: skip
+        for g, line in self._pruned.items():
+            sub = cut[cut["gpu"] == g]
+            line.set_data(sub["x"].to_numpy(float), sub["y"].to_numpy(float))
         self._best_pt.set_data([b["goodput_rps_per_gpu"]], [b["usd_per_mtok_output"]])
         ups = plan.runner_ups.head(len(self._cfg_labels) - 1)
         labelled = [b, *[r for _, r in ups.iterrows()]]
@@ -522,6 +533,8 @@ class PlanExplorer(Explorer):
         rows += [dict(panel="configurations", x=r["goodput_rps_per_gpu"],
                       y=r["usd_per_mtok_output"], label=r["label"])
                  for _, r in sim.iterrows()]  # fmt: skip
+        rows += [dict(panel="pruned (lower bound)", x=r["x"], y=r["y"], label=r["label"])
+                 for _, r in cut.iterrows()]  # fmt: skip
         # (3) stricter targets, re-priced
         msgs = []
         for vary, line in self._slo_lines.items():

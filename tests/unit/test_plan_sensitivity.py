@@ -142,7 +142,7 @@ def test_stricter_targets_never_cost_less(brute):
         (lambda p: ie.reprice_plan(p, headroom=0.5), "headroom"),
         (lambda p: ie.plan_volume_costs(p, [1e6, -1.0]), "daily_requests"),
         (lambda p: ie.plan_cost_band(p), "lengths"),
-        (lambda p: ie.plan_cost_band(p, goodputs=(1.0, 0.0)), "goodputs"),
+        (lambda p: ie.plan_cost_band(p, goodputs=(1.0, -1.0)), "goodputs"),
         (lambda p: ie.plan_slo_costs(MODEL, CURVE, LENGTHS, **SLO, vary="itl"), "vary"),
         (lambda p: ie.plan_slo_costs(MODEL, CURVE, LENGTHS, **SLO, scales=(0.0,)), "scales"),
     ],
