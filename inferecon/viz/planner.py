@@ -169,6 +169,10 @@ class PlanExplorer(Explorer):
 
     Parameters
     ----------
+    study : PlanStudy, optional
+        A study already run (:func:`inferecon.plan_study` on :func:`inferecon.plan_search_grid`
+        of the chosen GPUs and precisions, at the controls' model and targets): drawn, not
+        searched again. Without it the explorer runs the quick search.
     **params
         Initial control values (see ``controls``).
     """
