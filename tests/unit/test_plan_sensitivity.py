@@ -121,17 +121,23 @@ def test_cost_band_brackets_the_plan_and_prices_cached_goodputs(brute):
     assert flat["usd_per_day_low"] == flat["usd_per_day_high"] == pytest.approx(b["usd_per_day"])
 
 
-def test_stricter_targets_never_cost_less(brute):
+def test_plan_study_is_its_parts_and_stricter_targets_never_cost_less(brute):
     calls = []
-    t = ie.plan_slo_costs(MODEL, CURVE, LENGTHS, **SLO, scales=(0.5, 1.0, 2.0), vary="tpot_ms",
-                          plans={1.0: brute}, configurations=GRID, n_requests=N, prune=False,
-                          progress=lambda d, n: calls.append((d, n)), **API)  # fmt: skip
-    assert list(t["tpot_ms"]) == [25.0, 50.0, 100.0] and (t["ttft_ms"] == 500.0).all()
-    assert t.loc[1, "usd_per_day"] == brute.best["usd_per_day"]  # re-used, not searched
-    cost = t["usd_per_day"].fillna(np.inf).to_numpy()
-    assert cost[0] >= cost[1] >= cost[2]
-    assert calls[-1][0] == calls[-1][1] == 2 * len(GRID)  # two searches
-    assert t.attrs["plans"][1.0] is brute
+    study = ie.plan_study(MODEL, CURVE, LENGTHS, **SLO, scales=(0.5, 1.0), configurations=GRID,
+                          n_requests=N, prune=False, progress=lambda d, n: calls.append((d, n)),
+                          **API)  # fmt: skip
+    pd.testing.assert_frame_equal(study.plan.configurations, brute.configurations)
+    ends = (study.band["goodput_rps_per_replica_low"], study.band["goodput_rps_per_replica_high"])
+    assert study.band == ie.plan_cost_band(brute, goodputs=ends)
+    for vary, other in (("ttft_ms", "tpot_ms"), ("tpot_ms", "ttft_ms")):
+        t = study.slo[vary]
+        assert list(t["scale"]) == [0.5, 1.0] and t.attrs["plans"][1.0] is study.plan
+        assert list(t[vary]) == [SLO[vary] / 2, SLO[vary]] and (t[other] == SLO[other]).all()
+        # the plan at 1 is re-used, not searched again; a stricter target never costs less
+        assert t["usd_per_day"].iloc[1] == brute.best["usd_per_day"]
+        assert t["usd_per_day"].fillna(np.inf).iloc[0] >= t["usd_per_day"].iloc[1]
+    done = [d for d, _ in calls]
+    assert done == sorted(done) and calls[-1] == (3 * len(GRID) + 2,) * 2  # 3 searches, band
 
 
 @pytest.mark.parametrize(
