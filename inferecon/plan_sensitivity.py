@@ -208,7 +208,7 @@ def reprice_plan(
     >>> plan = ie.plan_deployment("Llama-3.1-8B", curve, (400, 120), ttft_ms=500,
     ...                           tpot_ms=50, configurations=grid, n_requests=100)
     >>> twice = ie.reprice_plan(plan, curve.scaled(2e6))
-    >>> twice.best["goodput_rps_per_replica"] == plan.best["goodput_rps_per_replica"]
+    >>> bool(twice.best["goodput_rps_per_replica"] == plan.best["goodput_rps_per_replica"])
     True
     """
     plan = _require_plan(plan)
