@@ -206,7 +206,7 @@ def reprice_plan(
     >>> grid = ie.serving_configurations(["H100-SXM"], ["bf16"], [1])
     >>> curve = ie.diurnal_load_curve(1e6, 2.0)
     >>> plan = ie.plan_deployment("Llama-3.1-8B", curve, (400, 120), ttft_ms=500,
-    ...                           tpot_ms=50, configurations=grid, n_requests=100)
+    ...                           tpot_ms=50, configurations=grid, n_requests=30)
     >>> twice = ie.reprice_plan(plan, curve.scaled(2e6))
     >>> bool(twice.best["goodput_rps_per_replica"] == plan.best["goodput_rps_per_replica"])
     True
