@@ -23,17 +23,6 @@ import inferecon as ie
 
 GPUS = ("H100-SXM", "H200-SXM", "B200-HGX", "A100-80GB-SXM", "MI300X", "L40S")
 PRECISIONS = ("bf16", "fp8", "fp4")
-TENSOR_PARALLEL = (1, 2, 4, 8)
-SCHEDULERS = (
-    ("chunked_prefill", 512),
-    ("chunked_prefill", 2048),
-    ("chunked_prefill", 8192),
-    "prefill_first",
-    ("disaggregated", 1, 1),
-    ("disaggregated", 1, 2),
-    ("disaggregated", 2, 1),
-)
-MAX_RUNNING = (128, 256)
 
 
 def scenario():
@@ -52,8 +41,8 @@ def run(
     headroom: float = 1.0,
 ):
     """One search; returns the plan."""
-    configs = ie.serving_configurations(GPUS, precisions, TENSOR_PARALLEL, SCHEDULERS,
-                                        MAX_RUNNING)  # fmt: skip
+    # tensor parallelism 1-8, seven schedulers, two limits on running requests
+    configs = ie.plan_search_grid(GPUS, precisions, full=True)
     return ie.plan_deployment(
         **scenario(), configurations=configs, workers=workers, prune=prune,
         n_requests=n_requests, headroom=headroom,

@@ -17,7 +17,8 @@ declares its public names in ``__all__``; this namespace is their union:
 * :mod:`inferecon.testtime`: test-time compute (repeated sampling, voting, verifiers);
 * :mod:`inferecon.traffic`, :mod:`inferecon.routing` and :mod:`inferecon.planner`: load curves
   from traces, requests routed across replicas, and the cheapest deployment that meets latency
-  targets through a day of traffic;
+  targets through a day of traffic; :mod:`inferecon.plan_sensitivity`: a plan re-priced, across
+  volumes and latency targets, and with the calibration's error;
 * :mod:`inferecon.decline`: why prices fell: a price ratio split into model, hardware, serving
   and residual factors (Shapley, with Monte Carlo intervals), for any two points of a
   cheapest-model frontier; each factor's rate carried forward and checked on later prices.
@@ -41,6 +42,7 @@ from .factory_assumptions import *  # noqa: F403
 from .frontier_check import *  # noqa: F403
 from .goodput_search import *  # noqa: F403
 from .operator_times import *  # noqa: F403
+from .plan_sensitivity import *  # noqa: F403
 from .planner import *  # noqa: F403
 from .prices import *  # noqa: F403
 from .rates import *  # noqa: F403
@@ -69,7 +71,7 @@ _TOPIC_NAMES = (
     "sweep_analysis", "factory_assumptions", "token_costs", "token_energy", "token_revenue",
     "serving_frontier", "workload_bills", "operator_times", "trends", "scaling", "testtime",
     "collectives", "frontier_check", "expert_parallel", "decline", "traffic", "routing", "planner",
-    "uncertainty",
+    "plan_sensitivity", "uncertainty",
 )  # fmt: skip
 """The topic modules whose ``__all__`` make up the flat namespace (``ie.goodput`` is the
 function of that name; its module is ``inferecon.goodput_search``: a module and a function never

@@ -819,6 +819,15 @@ class DeploymentPlan:
     inputs: dict = field(default_factory=dict)
     grid: list = field(default_factory=list, repr=False)
     """The :class:`ServingConfiguration` of each row of :attr:`configurations`."""
+    curve: LoadCurve | None = field(default=None, repr=False)
+    """The load curve the plan was priced for (hourly bins)."""
+    pricing: dict = field(default_factory=dict, repr=False)
+    """The pricing arguments of :func:`plan_deployment` (``usd_per_gpu_hour``, ``purchase_usd``,
+    ``lifetime_years``, ``cost_of_capital``, ``usd_per_kwh``, ``pue``,
+    ``facility_usd_per_kw_month``, ``all_in_kw_per_gpu``, ``api_model``, ``api_provider``,
+    ``prices_as_of``): what :func:`inferecon.reprice_plan` starts from."""
+    efficiency: object = field(default=None, repr=False)
+    """The step model's efficiency argument the goodputs were simulated with."""
 
     def configuration(self, row: int | None = None) -> ServingConfiguration:
         """The configuration of a row of :attr:`configurations` (the cheapest by default).
@@ -875,6 +884,7 @@ def plan_deployment(
     api_model: str | None = None,
     api_provider: str | None = None,
     prices_as_of=None,
+    progress=None,
 ) -> DeploymentPlan:
     """The cheapest configuration that meets the latency targets through the load curve.
 
@@ -949,12 +959,20 @@ def plan_deployment(
         An API model (and provider) of genai-prices' snapshot to price the same workload at.
     prices_as_of : date-like, optional
         Date of the API price (as in :func:`inferecon.api_bill`).
+    progress : callable, optional
+        Called as ``progress(done, total)`` with ``total`` the configurations of the grid:
+        once before any simulation (``done``: the configurations found infeasible), after each
+        configuration simulated, and with ``done == total`` when the search ends (the pruned
+        ones are decided then). For a progress bar; it cannot change the search.
 
     Returns
     -------
     DeploymentPlan
     """
     t_wall = _time.perf_counter()
+    if progress is not None and not callable(progress):
+        raise ValueError(f"progress must be callable as progress(done, total); got "
+                         f"{type(progress).__name__}")  # fmt: skip
     m = get_model(model)
     _check_slo(ttft_ms, tpot_ms, attainment)
     if not isinstance(curve, LoadCurve):
@@ -1022,6 +1040,9 @@ def plan_deployment(
         row["status"] = "pruned"
     order = sorted((i for i, r in enumerate(rows) if r["status"] == "pruned"),
                    key=lambda i: (rows[i]["lower_bound_usd_per_day"], i))  # fmt: skip
+    done = len(configs) - len(order)  # the infeasible ones are decided
+    if progress is not None:
+        progress(done, len(configs))
 
     # branch and bound in rounds of `batch` (pruning between rounds only)
     best_cost, best_i = math.inf, None
@@ -1052,11 +1073,13 @@ def plan_deployment(
                       rows[i]["ceiling_rps_per_replica"] if prune else math.inf, efficiency,
                       seed, None)
                      for i in todo]  # fmt: skip
-            if submit is None:
-                results = [_evaluate(t) for t in tasks]
-            else:
-                futures = [submit(_evaluate, t) for t in tasks]
-                results = [f.result() for f in futures]
+            futures = None if submit is None else [submit(_evaluate, t) for t in tasks]
+            results = []
+            for k, t in enumerate(tasks):
+                results.append(_evaluate(t) if futures is None else futures[k].result())
+                done += 1
+                if progress is not None:
+                    progress(done, len(configs))
             for i, res in zip(todo, results, strict=True):
                 goodputs[i] = res
                 rows[i]["status"] = "simulated"
@@ -1068,7 +1091,44 @@ def plan_deployment(
         if own_pool is not None:
             own_pool.shutdown()
 
-    # every simulated configuration's costs
+    if best_i is None or not math.isfinite(best_cost):
+        raise ValueError("no configuration meets the targets (ttft_ms, tpot_ms, attainment) "
+                         "at any rate: loosen them or add GPUs, precisions or tensor_parallel "
+                         "sizes")  # fmt: skip
+    table, ranked, sched, api = _assemble(
+        rows, configs, goodputs, curve, prices, autoscale, delay_h, headroom, mean_p, mean_o,
+        best_i, (api_model, api_provider, prices_as_of),
+    )  # fmt: skip
+    n_sim = len(goodputs)
+    n_inf = int((table["status"] == "infeasible").sum())
+    search = {"configurations": len(configs), "simulated": n_sim,
+              "pruned": len(configs) - n_sim - n_inf, "infeasible": n_inf,
+              "share_pruned": 1.0 - n_sim / len(configs),
+              "simulations": int(sum(s for _, s in goodputs.values())),
+              "wall_s": _time.perf_counter() - t_wall,
+              "workers": "executor" if executor is not None else n_workers}  # fmt: skip
+    inputs = {"model": m.name, "ttft_ms": ttft_ms, "tpot_ms": tpot_ms, "attainment": attainment,
+              "daily_requests": curve.mean_rate_per_s * DAY_S, "peak_to_mean": curve.peak_to_mean,
+              "mean_prompt_tokens": mean_p, "mean_output_tokens": mean_o,
+              "owned": prices.owned, "autoscale": autoscale,
+              "scale_up_delay_s": scale_up_delay_s, "headroom": headroom,
+              "n_requests": n_requests, "warmup_share": warmup_share,
+              "seed": seed, "burstiness": burstiness, "rel_tol": rel_tol}  # fmt: skip
+    pricing = {"usd_per_gpu_hour": usd_per_gpu_hour, "purchase_usd": purchase_usd,
+               "lifetime_years": lifetime_years, "cost_of_capital": cost_of_capital,
+               "usd_per_kwh": usd_per_kwh, "pue": pue,
+               "facility_usd_per_kw_month": facility_usd_per_kw_month,
+               "all_in_kw_per_gpu": all_in_kw_per_gpu, "api_model": api_model,
+               "api_provider": api_provider, "prices_as_of": prices_as_of}  # fmt: skip
+    return DeploymentPlan(table, table.loc[best_i], ranked.iloc[1 : 1 + top], sched, api,
+                          search, inputs, configs, curve, pricing, efficiency)  # fmt: skip
+
+
+def _assemble(rows, configs, goodputs, curve, prices, autoscale, delay_h, headroom, mean_p,
+              mean_o, best_i, api_args):  # fmt: skip
+    """Every simulated configuration's costs: (table, ranked feasible rows, the best one's
+    schedule, the API bill or None). ``rows`` (dicts, one per configuration) are completed in
+    place."""
     out_mtok_day = curve.mean_rate_per_s * DAY_S * mean_o / 1e6
     all_mtok_day = curve.mean_rate_per_s * DAY_S * (mean_p + mean_o) / 1e6
     cols = ("peak_replicas", "peak_gpus", "gpu_hours_per_day", "hardware_usd_per_day",
@@ -1089,10 +1149,6 @@ def plan_deployment(
             schedules[i] = c["replicas"]
     table = pd.DataFrame(rows)
     feasible = table[np.isfinite(table["usd_per_day"])]
-    if best_i is None or not math.isfinite(best_cost):
-        raise ValueError("no configuration meets the targets (ttft_ms, tpot_ms, attainment) "
-                         "at any rate: loosen them or add GPUs, precisions or tensor_parallel "
-                         "sizes")  # fmt: skip
     ranked = feasible.assign(_i=feasible.index).sort_values(["usd_per_day", "_i"])
     ranked = ranked.drop(columns="_i")
     n_rep = schedules[best_i]
@@ -1100,6 +1156,7 @@ def plan_deployment(
                           "rate_per_s": curve.rate_per_s, "replicas": n_rep,
                           "gpus": n_rep * configs[best_i].gpus_per_replica})  # fmt: skip
     api = None
+    api_model, api_provider, prices_as_of = api_args
     if api_model is not None:
         from .workload_bills import api_bill
 
@@ -1107,23 +1164,7 @@ def plan_deployment(
                        curve.mean_rate_per_s * DAY_S, provider_id=api_provider,
                        as_of=prices_as_of)  # fmt: skip
         api["usd_per_day"] = api["usd_per_day"].astype(float)
-    n_sim = len(goodputs)
-    n_inf = int((table["status"] == "infeasible").sum())
-    search = {"configurations": len(configs), "simulated": n_sim,
-              "pruned": len(configs) - n_sim - n_inf, "infeasible": n_inf,
-              "share_pruned": 1.0 - n_sim / len(configs),
-              "simulations": int(sum(s for _, s in goodputs.values())),
-              "wall_s": _time.perf_counter() - t_wall,
-              "workers": "executor" if executor is not None else n_workers}  # fmt: skip
-    inputs = {"model": m.name, "ttft_ms": ttft_ms, "tpot_ms": tpot_ms, "attainment": attainment,
-              "daily_requests": curve.mean_rate_per_s * DAY_S, "peak_to_mean": curve.peak_to_mean,
-              "mean_prompt_tokens": mean_p, "mean_output_tokens": mean_o,
-              "owned": prices.owned, "autoscale": autoscale,
-              "scale_up_delay_s": scale_up_delay_s, "headroom": headroom,
-              "n_requests": n_requests, "warmup_share": warmup_share,
-              "seed": seed}  # fmt: skip
-    return DeploymentPlan(table, table.loc[best_i], ranked.iloc[1 : 1 + top], sched, api,
-                          search, inputs, configs)  # fmt: skip
+    return table, ranked, sched, api
 
 
 def check_plan(

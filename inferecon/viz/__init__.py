@@ -24,6 +24,7 @@ from .factory import (
     WorkloadBillExplorer,
 )
 from .goodput import GoodputExplorer, PublishedSweepsExplorer, ServingLoadExplorer
+from .planner import GPU_SETS, PRECISION_SETS, TRAFFIC, PlanExplorer
 from .prices import OpenClosedExplorer, PriceDeclineExplorer
 from .scaling import (
     InferenceAwareExplorer,
@@ -45,6 +46,9 @@ from .testtime import (
 
 __all__ = [
     "FORMATS",
+    "GPU_SETS",
+    "PRECISION_SETS",
+    "TRAFFIC",
     "STYLE_PATH",
     "CalibrationExplorer",
     "CostBreakEvenExplorer",
@@ -61,6 +65,7 @@ __all__ = [
     "InferenceAwareExplorer",
     "LossLandscapeExplorer",
     "OpenClosedExplorer",
+    "PlanExplorer",
     "PriceDeclineExplorer",
     "PublishedSweepsExplorer",
     "RooflineExplorer",
@@ -109,6 +114,7 @@ def explorers() -> dict[str, type[Explorer]]:
         "hardware_trends": HardwareTrendExplorer,
         "workload_bill": WorkloadBillExplorer,
         "decline_waterfall": DeclineWaterfallExplorer,
+        "deployment_plan": PlanExplorer,
     }
 
 
@@ -127,4 +133,5 @@ def headline_explorers():
         "factory_frontier": FactoryFrontierExplorer,
         "factory_cost": FactoryCostExplorer,
         "decline_waterfall": functools.partial(DeclineWaterfallExplorer, monte_carlo=True),
+        "deployment_plan": PlanExplorer,
     }
