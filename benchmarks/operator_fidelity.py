@@ -5,7 +5,12 @@ kernel timings (``data/operator_timings.csv``): tables, not assertions.
 2. Leave one model out, per GPU (constants fitted on the GPU's other models).
 3. Leave one GPU out (one shared set of constants fitted on the other two GPUs, the held-out
    GPU predicted through its datasheet peak, bandwidth and SM count).
-4. The held-out residual pattern (median signed error, %) by tokens and by operator.
+4. The held-out residual pattern (median signed error, %) by tokens and by operator; for leave
+   one model out also the median absolute error by tensor-parallel size, and split by whether
+   another model of the same GPU has the held-out row's weight shape ``K x N`` (only on the A100,
+   where Llama-3-70B and Llama-2-70B share most shapes: the error lives in shape-specific kernel
+   choices, which is why the A100's figure is lower; ``benchmarks/operator_variants.py`` tries
+   model changes against it).
 5. Borrowing one GPU's stored constants for another (the transfer rule's stated errors).
 6. The serving model's step time on the H200 measurements (``data/h200_decode.csv``), with the
    GEMM model in its linear layers: the in-sample error of the stored calibration and the
@@ -40,6 +45,21 @@ def _pattern(rows: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([by_m, by_op]).round(1)
 
 
+def _by_shape(rows: pd.DataFrame) -> pd.DataFrame:
+    """Median absolute held-out error (%) by tensor-parallel size, and by whether another model
+    of the GPU has the same weight shape (rows' ``K x N``)."""
+    shapes = ot.operator_shapes(rows)
+    rows = rows.assign(ape=rows.error_pct.abs(), shape=list(zip(shapes.K, shapes.N, strict=True)))
+    models = rows.groupby(["gpu", "shape"]).model.transform("nunique")
+    seen = np.where(models > 1, "shape seen in training", "shape unseen")
+    by_tp = rows.pivot_table(index="tensor_parallel", columns="gpu", values="ape", aggfunc="median")
+    by_tp.index = [f"tensor_parallel {t}" for t in by_tp.index]
+    by_seen = rows.assign(seen=seen).pivot_table(
+        index="seen", columns="gpu", values="ape", aggfunc="median"
+    )
+    return pd.concat([by_tp, by_seen]).round(1)
+
+
 def main() -> None:
     start = time.perf_counter()
     timings = ie.load_operator_timings()
@@ -60,6 +80,8 @@ def main() -> None:
         print("               p90   ", pooled.quantile(0.9).round(2).to_dict(), "\n")
         print(f"{title}: held-out signed error (median %) by tokens and operator")
         print(_pattern(rows).to_string(), "\n")
+        if by == "model":
+            print(_by_shape(rows).to_string(), "\n")
 
     print("5. stored constants of one GPU (rows) predicting another (columns): median abs error %")
     gpus = list(ot.OPERATOR_CALIBRATIONS)
