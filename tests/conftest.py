@@ -115,7 +115,6 @@ SLOW_FIRST: tuple[str, ...] = (
     "tests/notebooks/test_notebooks.py::test_report_build",  # 46: six notebooks, static mode
     "tests/browser/test_notebooks_live.py::test_run_all_then_every_control[03",  # 41
     "tests/browser/test_notebooks_live.py::",  # 18-31: JupyterLab Run All, every control
-    "tests/browser/test_lab_slider.py::",  # 15, its own JupyterLab
     "tests/notebooks/test_explorers.py::test_sweep_every_control_min_default_max[",  # 1-10
     "tests/unit/test_gpu_decode.py::",  # 12 to set up: torch
     "tests/notebooks/test_notebooks.py::test_executes_top_to_bottom",  # 2-8 per notebook

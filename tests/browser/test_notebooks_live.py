@@ -2,7 +2,7 @@
 
 For each notebook in ``notebooks/`` (one test each, one JupyterLab server for the module):
 Run > Run All Cells, then, explorer by explorer, focus every slider handle and press keys
-(right, End, Home, right: a step, the maximum, the minimum and a step), choose another
+(End, Home, right: the maximum, the minimum and a step), choose another
 option in every dropdown and toggle every checkbox. Then:
 
 * the kernel neither died nor restarted (status bar idle, no restart dialog, no second
@@ -16,14 +16,21 @@ option in every dropdown and toggle every checkbox. Then:
   "Error setting state: ... 'broken' state"), and no exception was thrown in the page;
 * every explorer's figure canvas changed.
 
+Notebook 01 first has its "Threshold score" handle dragged with the mouse, like a person
+(:func:`_drag_threshold_like_a_person`): the slider's value, the readout and the canvas must
+change, and the readout must equal the package's own result for the new threshold. Full-page
+screenshots before and after go to ``/tmp/inferecon_browser/``.
+
 JupyterLab runs with its default notebook windowing ("contentVisibility", as ``make lab``):
 outputs off screen are not laid out, as for a user scrolling through the notebook.
 """
 
 from __future__ import annotations
 
+import html
 import importlib.util
 import re
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -57,7 +64,7 @@ pytestmark = [
 
 NOTEBOOKS = sorted(p.name for p in harness.NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
 RUN_TIMEOUT_MS = 600_000  # run-all on a busy 2-core CI box (notebook 04 fits and bootstraps)
-SLIDER_KEYS = ("ArrowRight", "End", "Home", "ArrowRight")  # a step, the max, the min, a step
+SLIDER_KEYS = ("End", "Home", "ArrowRight")  # the maximum, the minimum, a step
 KEY_GAP_S = 0.05  # between presses on one handle: a person tapping a key
 # No kernel message for this long after the last key, with the kernel idle: it has answered.
 # A control whose callback runs longer keeps the kernel busy (its status), and ipywidgets
@@ -96,6 +103,113 @@ def _written(root) -> set[str]:
 
 def _unexpected(messages: list[str], allowed) -> list[str]:
     return [m for m in messages if not any(p.search(m) for p, _why in allowed)]
+
+
+# --- notebook 01: a mouse drag, and the readout against the package ----------------------------
+SHOT_DIR = Path("/tmp/inferecon_browser")
+CHANGE_TIMEOUT_S = 30.0
+DEFAULT_THRESHOLD = "64.8"
+DRAG_PX = 100
+
+
+def _poll(condition, timeout_s: float, what: str, interval_s: float = 0.25):
+    """Return the first truthy value of ``condition()``; fail with ``what`` after ``timeout_s``."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout_s:.0f} s waiting for {what}")
+        time.sleep(interval_s)
+
+
+def _settle(read, what: str, timeout_s: float = CHANGE_TIMEOUT_S, interval_s: float = 0.5):
+    """Return ``read()`` once it is truthy and gives the same value twice ``interval_s`` apart."""
+    last = {"value": None}
+
+    def stable():
+        value = read()
+        same = value is not None and value == last["value"]
+        last["value"] = value
+        return value if same else None
+
+    return _poll(stable, timeout_s, what, interval_s)
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _expected_readout(threshold: float) -> str:
+    """The readout text the package computes for the notebook's defaults at ``threshold``."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import inferecon as ie
+
+    explorer = ie.viz.PriceDeclineExplorer(ie.load_prices(), threshold=threshold)
+    try:
+        value = explorer.readout.value
+    finally:
+        explorer.close()
+    value = re.sub(r"<br\s*/?>", "\n", value)
+    return _norm(html.unescape(re.sub(r"<[^>]+>", "", value)))
+
+
+def _drag_threshold_like_a_person(page, tmp_path) -> str:
+    """Drag notebook 01's threshold handle ~100 px right with the mouse; the slider value, the
+    readout and the canvas change, and the readout is the package's for the new value."""
+    from playwright.sync_api import expect
+
+    SHOT_DIR.mkdir(parents=True, exist_ok=True)
+    notebook = harness.notebook_locator(page)
+    kernel_status = harness.kernel_idle_locator(page)
+    explorer = notebook.locator(".jp-OutputArea-output").filter(
+        has=page.locator(".widget-label", has_text="Threshold score")
+    )
+    expect(explorer).to_have_count(1)
+    slider = explorer.locator(".widget-slider").filter(has_text="Threshold score").first
+    slider_value = slider.locator(".widget-readout")
+    handle = slider.locator(".noUi-handle")
+    readout = explorer.locator(".widget-html").filter(has_text="× per year").first
+    canvas = explorer.locator(".jupyter-matplotlib-canvas-div").first
+    expect(slider_value).to_have_text(DEFAULT_THRESHOLD)
+
+    def snapshot():  # (readout text, canvas PNG) while the kernel is idle
+        if not kernel_status.is_visible():
+            return None
+        return readout.inner_text(), canvas.screenshot()
+
+    explorer.scroll_into_view_if_needed()
+    readout_before, canvas_before = _settle(snapshot, "the first explorer to settle")
+    assert _norm(readout_before) == _expected_readout(float(DEFAULT_THRESHOLD))
+    page.screenshot(path=str(SHOT_DIR / "before.png"), full_page=True)
+
+    box = handle.bounding_box()
+    assert box is not None, "the threshold slider handle has no bounding box"
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    for i in range(1, 11):
+        page.mouse.move(x + DRAG_PX * i / 10, y)
+    page.mouse.up()
+
+    expect(slider_value).not_to_have_text(DEFAULT_THRESHOLD, timeout=CHANGE_TIMEOUT_S * 1000)
+    new_value = float(slider_value.inner_text())
+    assert new_value > float(DEFAULT_THRESHOLD), f"slider moved the wrong way: {new_value}"
+    # continuous_update queues one recompute per drag step: wait for the last one to land
+    _poll(lambda: readout.inner_text() != readout_before, CHANGE_TIMEOUT_S, "the readout")
+    readout_after, canvas_after = _settle(snapshot, "the explorer to settle after the drag")
+    assert slider_value.inner_text() == f"{new_value:.1f}"
+    assert canvas_after != canvas_before, "the figure canvas did not change after the drag"
+    assert _norm(readout_after) == _expected_readout(new_value), (
+        "the readout does not match the package's result for the slider's final value"
+    )
+    page.screenshot(path=str(SHOT_DIR / "after.png"), full_page=True)
+    for name in ("before.png", "after.png"):
+        shutil.copy2(SHOT_DIR / name, tmp_path / name)
+    return f"dragged the threshold {DEFAULT_THRESHOLD} -> {new_value}; screenshots in {SHOT_DIR}"
 
 
 @pytest.fixture(scope="module")
@@ -142,7 +256,7 @@ def live_page(live_lab, chromium, tmp_path, request):
 
 @pytest.mark.timeout(600)  # one notebook: 20-110 s here; a browser action that never returns fails
 @pytest.mark.parametrize("notebook", NOTEBOOKS)
-def test_run_all_then_every_control(notebook, live_lab, live_page):
+def test_run_all_then_every_control(notebook, live_lab, live_page, tmp_path):
     page, log, log_start = live_page
     files_before = _written(live_lab.root)
     t0 = time.monotonic()
@@ -151,6 +265,9 @@ def test_run_all_then_every_control(notebook, live_lab, live_page):
     harness.wait_run_finished(page, RUN_TIMEOUT_MS)
     assert harness.wait_quiet(page, 1000, timeout_s=120), "frames still coming after the run"
     ran_s = time.monotonic() - t0
+    dragged = ""
+    if notebook.startswith("01_"):
+        dragged = _drag_threshold_like_a_person(page, tmp_path) + "; "
 
     views = harness.explorers_in_page(page)
     assert views, f"{notebook}: no ipympl figure after Run All"
@@ -218,6 +335,6 @@ def test_run_all_then_every_control(notebook, live_lab, live_page):
     assert moved
     assert not unchanged, f"{notebook}: these explorers' figures did not change: {unchanged}"
     print(
-        f"\n{notebook}: run all {ran_s:.0f} s; {len(views)} explorers, {len(moved)} controls moved "
-        f"in {controls_s:.0f} s"
+        f"\n{notebook}: run all {ran_s:.0f} s; {dragged}{len(views)} explorers, {len(moved)} "
+        f"controls moved in {controls_s:.0f} s"
     )
