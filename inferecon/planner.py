@@ -349,7 +349,10 @@ _FLOOR_GRID_POINTS = 256
 def _per_token_floor(cost, t_max: int) -> float:
     """``c``: ``(1 - SAWTOOTH_MARGIN)`` times the least ``f(u) / u`` over a geometric grid of
     whole ``u`` in ``[1, t_max]`` (``t_max`` included), cached on the step model by ``t_max``."""
-    cache = getattr(cost, "_planner_token_floor", None)
+    # the step model's own attribute, never one a wrapper forwards (ScaledStepTime reads
+    # unknown names from the model it scales, whose floor is not the scaled one)
+    own = getattr(cost, "__dict__", None)
+    cache = own.get("_planner_token_floor") if own is not None else None
     if cache is None:
         cache = {}
         try:

@@ -119,6 +119,18 @@ def test_the_step_model_has_the_properties_the_ceiling_needs():
             assert c.iteration_s(p, pairs, 0, d, float(d * 100)) >= floor * (p + d)
 
 
+def test_a_scaled_step_model_has_its_own_per_token_floor():
+    """ScaledStepTime reads unknown attributes from the model it wraps; the planner's cached
+    floor must not be one of them (a 1.5x slower model has a 1.5x higher floor)."""
+    from inferecon.planner import _per_token_floor
+
+    c = ie.IterationCost(MODEL, "H100-SXM")
+    base = _per_token_floor(c, 4_096)  # cached on c
+    slow = ie.ScaledStepTime(c, 1.5)
+    assert _per_token_floor(slow, 4_096) == pytest.approx(1.5 * base, rel=1e-12)
+    assert _per_token_floor(c, 4_096) == base
+
+
 def test_single_replica_at_constant_load_equals_goodput():
     cfg = ie.ServingConfiguration("H100-SXM", "bf16", 1, "chunked_prefill")
     r = ie.replica_goodput(MODEL, cfg, LENGTHS, **SLO, n_requests=N, warmup_share=0.0)
