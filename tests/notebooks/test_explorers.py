@@ -155,7 +155,9 @@ def test_degenerate_selection_says_so_instead_of_fitting():
         ex.close()
 
 
-def test_reset_restores_defaults(explorer):
+def test_reset_restores_defaults_and_inline_mode_refreshes(explorer):
+    """Reset brings back the defaults and their figure; then, laid out inline (the Agg
+    canvas's fallback), a change refreshes the same output. (One explorer for both.)"""
     default = explorer.state()
     first = _artist_snapshot(explorer.fig)
     for w in explorer.controls.values():
@@ -163,6 +165,12 @@ def test_reset_restores_defaults(explorer):
     explorer.reset()
     assert explorer.state() == default
     assert _artist_snapshot(explorer.fig) == first
+    box = explorer.widget()
+    assert isinstance(box, widgets.VBox)
+    out = box.children[-1]
+    assert isinstance(out, widgets.Output)  # Agg canvas: the inline fallback
+    _change_something(explorer)
+    assert explorer._output is out
 
 
 def test_state_round_trips(explorer):
@@ -210,15 +218,6 @@ def test_export_is_complete_named_and_byte_identical(explorer, tmp_path):
     old = explorer.export_name()
     _change_something(explorer)
     assert explorer.export_name() != old
-
-
-def test_inline_mode_layout_and_refresh(explorer):
-    box = explorer.widget()
-    assert isinstance(box, widgets.VBox)
-    out = box.children[-1]
-    assert isinstance(out, widgets.Output)  # Agg canvas: the inline fallback
-    _change_something(explorer)
-    assert explorer._output is out
 
 
 @pytest.mark.parametrize("name", sorted(EXPLORERS))
