@@ -25,13 +25,16 @@ report: $(STAMP)  ## execute every notebook, write reports/ (HTML + figures) and
 # tests/conftest.py puts first, spread over the workers), except that the tests of one
 # module of tests/conftest.py ONE_WORKER_MODULES run on one worker (fixtures costly to build twice:
 # a JupyterLab server and chromium, torch, fits). --no-loadscope-reorder keeps that order
-# (xdist would otherwise put the groups with most tests first).
+# (xdist would otherwise put the groups with most tests first). Bytecode is written even where
+# the environment sets PYTHONDONTWRITEBYTECODE (as this project's machines do): otherwise each of
+# the ~20 Python processes of a run (workers, notebook kernels, subprocesses) compiles the
+# package and pytest rewrites every test module again (~5 s of CPU per worker).
 TEST_WORKERS ?= auto
 
 test: $(STAMP)  ## lint, then the whole test suite on every core (under CI=true a missing test dependency fails)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
-	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder
+	env -u PYTHONDONTWRITEBYTECODE $(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder
 
 lab: $(STAMP)  ## JupyterLab on the notebooks
 	$(VENV)/bin/jupyter lab notebooks/
