@@ -79,7 +79,12 @@ def test_every_control_has_bounds_label_and_units_and_the_figure_a_source(explor
 
 
 def test_sweep_every_control_min_default_max(explorer):
-    """No position raises, warns, draws NaN into a readout or creates a figure."""
+    """No position raises, warns, draws NaN into a readout or creates a figure.
+
+    Setting a control runs the explorer's whole update, drawing included (on the Agg canvas:
+    a blit of the changed artists, or a full draw when the layout changed), under warnings as
+    errors; that a blit equals a full draw is :func:`test_blitted_update_matches_a_full_redraw`'s.
+    """
     n_figs = len(plt.get_fignums())
     for name, w in explorer.controls.items():
         for v in _positions(w):
@@ -87,7 +92,7 @@ def test_sweep_every_control_min_default_max(explorer):
             with warnings.catch_warnings():
                 warnings.simplefilter("error")
                 _set(w, v)
-                explorer.fig.canvas.draw()
+            assert not explorer.fig.stale, f"{name}={v!r}: the update left the figure undrawn"
             text = explorer.readout.value
             assert text and not re.search(r"\b(nan|inf)\b", text.lower()), (name, v, text)
             assert len(plt.get_fignums()) == n_figs, "an update created a new figure"
