@@ -459,22 +459,32 @@ def select_other_option(select) -> tuple[str, str] | None:
     return old, new
 
 
-def shutdown_kernels(server: LabServer) -> None:
-    """Shut down every session and kernel of ``server`` (the next test starts afresh)."""
+def running_sessions_and_kernels(server: LabServer) -> list[tuple[str, str]]:
+    """``(kind, id)`` of every session, then every kernel, the server runs now."""
     headers = {"Authorization": f"token {server.token}"}
+    out = []
     for kind in ("sessions", "kernels"):
         req = urllib.request.Request(f"{server.url}/api/{kind}", headers=headers)
         with urllib.request.urlopen(req, timeout=10) as resp:
-            items = json.loads(resp.read())
-        for item in items:
-            req = urllib.request.Request(
-                f"{server.url}/api/{kind}/{item['id']}", headers=headers, method="DELETE"
-            )
-            try:
-                urllib.request.urlopen(req, timeout=30).close()
-            except urllib.error.HTTPError as exc:  # its kernel went with its session
-                if exc.code != 404:
-                    raise
+            out += [(kind, item["id"]) for item in json.loads(resp.read())]
+    return out
+
+
+def shutdown_kernels(server: LabServer, which: list[tuple[str, str]] | None = None) -> None:
+    """Shut down ``which`` sessions and kernels (:func:`running_sessions_and_kernels`; default:
+    every one running now), so that the next test starts afresh. Each DELETE returns when its
+    kernel has exited (a second or more): a caller may run this in a thread, given the ids
+    taken before the next kernel starts."""
+    headers = {"Authorization": f"token {server.token}"}
+    for kind, ident in running_sessions_and_kernels(server) if which is None else which:
+        req = urllib.request.Request(
+            f"{server.url}/api/{kind}/{ident}", headers=headers, method="DELETE"
+        )
+        try:
+            urllib.request.urlopen(req, timeout=30).close()
+        except urllib.error.HTTPError as exc:  # its kernel went with its session
+            if exc.code != 404:
+                raise
 
 
 KERNEL_LOG_PROBLEMS = re.compile(

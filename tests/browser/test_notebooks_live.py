@@ -32,6 +32,7 @@ import importlib.util
 import re
 import shutil
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -219,7 +220,10 @@ def live_lab(tmp_path_factory):
     root = tmp / "lab_root"
     harness.copy_notebooks(root, NOTEBOOKS)
     server = harness.start_lab(root, tmp)
+    server.shutdowns = []  # threads shutting down earlier tests' kernels (see live_page)
     yield server
+    for thread in server.shutdowns:
+        thread.join(timeout=60)
     server.stop()
 
 
@@ -251,7 +255,12 @@ def live_page(live_lab, chromium, tmp_path, request):
         print("--- browser console (last 60) ---\n" + "\n".join(log.messages[-60:]))
         print("--- server log since the test began ---\n" + live_lab.log_tail()[-4000:])
     context.close()
-    harness.shutdown_kernels(live_lab)
+    # this test's sessions and kernels, shut down while the next test opens its notebook (each
+    # DELETE waits for its kernel to exit: ~1-3 s of idle per test when done here)
+    which = harness.running_sessions_and_kernels(live_lab)
+    thread = threading.Thread(target=harness.shutdown_kernels, args=(live_lab, which), daemon=True)
+    thread.start()
+    live_lab.shutdowns.append(thread)
 
 
 @pytest.mark.timeout(600)  # one notebook: 20-110 s here; a browser action that never returns fails
