@@ -283,6 +283,19 @@ def _join_decode(rid, cache_len, when, G, n_spans, state, results, heap, phase_c
 
 
 @_compiled
+def _leave_decode(rid, G, state, phase_count):
+    """``_Instance.leave_decode``: take ``rid`` out of the decode batch at iteration ``G``;
+    return its cached tokens (the caller takes one from ``D`` and them from ``S``)."""
+    generated, join_iter, join_len = state[0], state[3], state[4]
+    j, n = join_iter[rid], join_len[rid]
+    phase_count[(n - j) % BLOCK_TOKENS] -= 1
+    cache_len = n + (G - j)
+    generated[rid] += G - j
+    join_iter[rid] = -1
+    return cache_len
+
+
+@_compiled
 def _preempt_newest(order, n_order, state, preempt, prompt, phase_count, G, D, S, used, t,
                     last_dec_end, prefilling, n_prefilling, waiting, w_head,
                     n_waiting):  # fmt: skip
@@ -299,13 +312,9 @@ def _preempt_newest(order, n_order, state, preempt, prompt, phase_count, G, D, S
         preempt[rid] += 1
         b = blocks[rid]
         if join_iter[rid] >= 0:  # leave_decode: the blocks it grew into are freed too
-            j, n = join_iter[rid], join_len[rid]
-            phase_count[(n - j) % BLOCK_TOKENS] -= 1
-            cache_len = n + (G - j)
+            cache_len = _leave_decode(rid, G, state, phase_count)
             D -= 1
             S -= cache_len
-            generated[rid] += G - j
-            join_iter[rid] = -1
             b = -(-cache_len // BLOCK_TOKENS)
             version[rid] += 1  # its heap entry is stale now
             paused_at[rid] = last_dec_end if last_dec_end == last_dec_end else t
@@ -625,13 +634,9 @@ def _serve(arrival, prompt, output, ids, kv_ready, results, chunked, prefill_onl
             _, rid, v = heapq.heappop(heap)
             if v != version[rid] or not running[rid]:
                 continue
-            j, n = join_iter[rid], join_len[rid]  # as leave_decode
-            phase_count[(n - j) % BLOCK_TOKENS] -= 1
-            cache_len = n + (G - j)
+            cache_len = _leave_decode(rid, G, state, phase_count)
             D -= 1
             S -= cache_len
-            generated[rid] += G - j
-            join_iter[rid] = -1
             finish[rid] = t
             span1[rid] = n_spans // 4
             used -= -(-cache_len // BLOCK_TOKENS)
