@@ -790,7 +790,8 @@ class DeploymentPlan:
         ``prefill_instances``, ``decode_instances``, ``max_running_requests``,
         ``gpus_per_replica``, ``status`` (``"simulated"``, ``"pruned"`` by the ceiling, or
         ``"infeasible"``: the model does not fit, or the ceiling is 0),
-        ``ceiling_rps_per_replica``, ``lower_bound_usd_per_day`` (the cost at the ceiling),
+        ``ceiling_rps_per_replica``, ``ceiling_rps_per_gpu``, ``lower_bound_usd_per_day``
+        (the cost at the ceiling), ``lower_bound_usd_per_mtok_output``,
         ``goodput_rps_per_replica``, ``goodput_rps_per_gpu``, ``peak_replicas``,
         ``peak_gpus``, ``gpu_hours_per_day``, ``hardware_usd_per_day``,
         ``energy_usd_per_day``, ``facility_usd_per_day``, ``usd_per_day``,
@@ -1148,6 +1149,9 @@ def _assemble(rows, configs, goodputs, curve, prices, autoscale, delay_h, headro
             row[k] = c.get(k, math.nan)
         row["usd_per_mtok_output"] = row["usd_per_day"] / out_mtok_day
         row["usd_per_mtok"] = row["usd_per_day"] / all_mtok_day
+        # where a pruned configuration would sit: at its ceiling and the cost that allows
+        row["ceiling_rps_per_gpu"] = row["ceiling_rps_per_replica"] / row["gpus_per_replica"]
+        row["lower_bound_usd_per_mtok_output"] = row["lower_bound_usd_per_day"] / out_mtok_day
         if "replicas" in c:
             schedules[i] = c["replicas"]
     table = pd.DataFrame(rows)

@@ -514,12 +514,10 @@ class PlanExplorer(Explorer):
             line.set_data(sub["goodput_rps_per_gpu"].to_numpy(float),
                           sub["usd_per_mtok_output"].to_numpy(float))  # fmt: skip
         cut = t[(t["status"] == "pruned") & np.isfinite(t["ceiling_rps_per_replica"])]
-        out_mtok = plan.inputs["daily_requests"] * plan.inputs["mean_output_tokens"] / 1e6
-        cut = cut.assign(x=cut["ceiling_rps_per_replica"] / cut["gpus_per_replica"],
-                         y=cut["lower_bound_usd_per_day"] / out_mtok)  # fmt: skip
         for g, line in self._pruned.items():
             sub = cut[cut["gpu"] == g]
-            line.set_data(sub["x"].to_numpy(float), sub["y"].to_numpy(float))
+            line.set_data(sub["ceiling_rps_per_gpu"].to_numpy(float),
+                          sub["lower_bound_usd_per_mtok_output"].to_numpy(float))  # fmt: skip
         self._best_pt.set_data([b["goodput_rps_per_gpu"]], [b["usd_per_mtok_output"]])
         ups = plan.runner_ups.head(len(self._cfg_labels) - 1)
         labelled = [b, *[r for _, r in ups.iterrows()]]
@@ -537,7 +535,8 @@ class PlanExplorer(Explorer):
         rows += [dict(panel="configurations", x=r["goodput_rps_per_gpu"],
                       y=r["usd_per_mtok_output"], label=r["label"])
                  for _, r in sim.iterrows()]  # fmt: skip
-        rows += [dict(panel="pruned (lower bound)", x=r["x"], y=r["y"], label=r["label"])
+        rows += [dict(panel="pruned (lower bound)", x=r["ceiling_rps_per_gpu"],
+                      y=r["lower_bound_usd_per_mtok_output"], label=r["label"])
                  for _, r in cut.iterrows()]  # fmt: skip
         # (3) stricter targets, re-priced
         msgs = []

@@ -64,6 +64,13 @@ def test_ceiling_never_undercuts_a_simulated_goodput(brute):
     assert set(t["policy"]) == {"chunked_prefill", "disaggregated"}
     assert (t["ceiling_rps_per_replica"] >= t["goodput_rps_per_replica"]).all()
     assert (t["lower_bound_usd_per_day"] <= t["usd_per_day"]).all()
+    # per GPU and per million output tokens (where a pruned configuration is drawn), the same
+    assert (t["ceiling_rps_per_gpu"] >= t["goodput_rps_per_gpu"]).all()
+    assert (t["lower_bound_usd_per_mtok_output"] <= t["usd_per_mtok_output"]).all()
+    np.testing.assert_allclose(
+        t["lower_bound_usd_per_mtok_output"] / t["usd_per_mtok_output"],
+        t["lower_bound_usd_per_day"] / t["usd_per_day"], rtol=1e-12,
+    )  # fmt: skip
 
 
 def test_ceiling_is_a_bound_on_the_simulation_itself():
