@@ -804,7 +804,7 @@ class DeploymentPlan:
         The next cheapest simulated configurations.
     schedule : pandas.DataFrame
         The cheapest configuration bin by bin: ``start_h``, ``rate_per_s``, ``replicas``,
-        ``gpus``.
+        ``gpus``, ``capacity_rps`` (replicas times the goodput per replica).
     api : pandas.DataFrame or None
         The same workload at an API's list prices (:func:`inferecon.api_bill`), when asked.
     search : dict
@@ -1159,9 +1159,11 @@ def _assemble(rows, configs, goodputs, curve, prices, autoscale, delay_h, headro
     ranked = feasible.assign(_i=feasible.index).sort_values(["usd_per_day", "_i"])
     ranked = ranked.drop(columns="_i")
     n_rep = schedules[best_i]
+    capacity = n_rep * rows[best_i]["goodput_rps_per_replica"]
     sched = pd.DataFrame({"start_h": np.arange(curve.n_bins) * curve.bin_s / 3600.0,
                           "rate_per_s": curve.rate_per_s, "replicas": n_rep,
-                          "gpus": n_rep * configs[best_i].gpus_per_replica})  # fmt: skip
+                          "gpus": n_rep * configs[best_i].gpus_per_replica,
+                          "capacity_rps": capacity})  # fmt: skip
     api = None
     api_model, api_provider, prices_as_of = api_args
     if api_model is not None:

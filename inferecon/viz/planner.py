@@ -491,7 +491,7 @@ class PlanExplorer(Explorer):
         # (1) load and capacity
         hours = np.append(sched["start_h"].to_numpy(), 24.0)
         rate = np.append(sched["rate_per_s"].to_numpy(), sched["rate_per_s"].iloc[-1])
-        cap_v = sched["replicas"].to_numpy() * float(b["goodput_rps_per_replica"])
+        cap_v = sched["capacity_rps"].to_numpy(float)
         cap = np.append(cap_v, cap_v[-1])
         self._load.set_data(hours, rate)
         self._cap.set_data(hours, cap)

@@ -174,6 +174,8 @@ def test_replicas_follow_the_curve_and_costs_add_up(pruned):
     s = pruned.schedule
     assert len(s) == 24 and (s["replicas"] == b["peak_replicas"]).all()  # fixed at the peak
     g = b["goodput_rps_per_replica"]
+    assert (s["capacity_rps"] == s["replicas"] * g).all()
+    assert (s["capacity_rps"] >= s["rate_per_s"]).all()
     assert b["peak_replicas"] == math.ceil(CURVE.rate_per_s.max() / g)
     assert b["gpu_hours_per_day"] == b["peak_gpus"] * 24
     rent = ie.get_gpu(b["gpu"]).usd_per_gpu_hour_mid
