@@ -388,8 +388,6 @@ def plan_cost_band(plan: DeploymentPlan, lengths=None, *, rel_error=None, goodpu
 def _band_goodput(plan, cfg, lengths, factor, scaled_cls) -> float:
     """The chosen configuration's goodput per replica on its step model times ``factor``."""
     i = plan.inputs
-    # a fresh step model: ScaledStepTime reads unknown attributes (the planner's cached
-    # seconds per token among them) from the model it wraps
     scaled = scaled_cls(_cost(i["model"], cfg, plan.efficiency), factor)
     return replica_goodput(i["model"], cfg, lengths, ttft_ms=i["ttft_ms"], tpot_ms=i["tpot_ms"],
                            attainment=i["attainment"], n_requests=i["n_requests"],

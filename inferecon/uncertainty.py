@@ -481,8 +481,9 @@ class ScaledStepTime:
     ``iteration_s``, the decode stretch's closed form ``decode_form`` (each of ``K, a1, b1,
     a2, b2`` times the factor: ``f (K + max(a1 + b1 j, a2 + b2 j))`` is the scaled form) and
     ``kv_transfer_s`` are scaled; ``prefill_pairs``, ``kv_capacity_tokens`` and
-    ``decode_linear_iterations`` (counts, not times) are the wrapped model's. Any other
-    attribute (``model``, ``gpu``...) is read from the wrapped model.
+    ``decode_linear_iterations`` (counts, not times) are the wrapped model's. Any other public
+    attribute (``model``, ``gpu``...) is read from the wrapped model; private ones (its state
+    and caches, in unscaled seconds) are not.
 
     Parameters
     ----------
@@ -533,7 +534,9 @@ class ScaledStepTime:
         return np.asarray(self.cost.kv_transfer_s(prompt_tokens)) * self.step_time_factor
 
     def __getattr__(self, name):
-        if name == "cost":  # not set yet (unpickling): no recursion
+        # "cost" not set yet (unpickling): no recursion. Private names are the wrapped model's
+        # own state and caches (seconds of the unscaled model): never read through
+        if name == "cost" or name.startswith("_"):
             raise AttributeError(name)
         return getattr(self.cost, name)
 

@@ -136,6 +136,11 @@ def test_a_scaled_step_model_has_its_own_per_token_floor():
     slow = ie.ScaledStepTime(c, 1.5)
     assert _per_token_floor(slow, 4_096) == pytest.approx(1.5 * base, rel=1e-12)
     assert _per_token_floor(c, 4_096) == base
+    # and a wrapper forwards public names only, not the wrapped model's state and caches
+    fresh = ie.ScaledStepTime(c, 2.0)
+    assert fresh.gpu is c.gpu
+    with pytest.raises(AttributeError):
+        fresh._planner_token_floor  # noqa: B018
 
 
 def test_single_replica_at_constant_load_equals_goodput():
