@@ -84,6 +84,14 @@ def require_in_range(
     return _out(arr, value)
 
 
+def require_flag(name: str, value) -> bool:
+    """``value`` as a bool, or ValueError naming ``name`` when it is not True or False (a
+    string such as ``"no"`` would otherwise read as True)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{name} must be True or False; got {value!r}")
+    return bool(value)
+
+
 def renamed_parameters(**old_to_new: str):
     """Accept the old keyword names of renamed parameters for one release, with a warning.
 

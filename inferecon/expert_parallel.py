@@ -43,7 +43,11 @@ datasheet link bandwidth and overlaps the computation completely (DeepSeek's two
 efficiency with overheads or sequential operations) adds it after the computation, with the
 measured latency (:func:`all_to_all_latency_us`) and DeepEP's measured share of the link
 (:data:`ALL_TO_ALL_BANDWIDTH_SHARE`): SGLang disables the overlap on GB200 NVL72, whose NVLink
-all-to-all is short (LMSYS, 2025-06-16, https://lmsys.org/blog/2025-06-16-gb200-part-1).
+all-to-all is short (LMSYS, 2025-06-16, https://lmsys.org/blog/2025-06-16-gb200-part-1). Where an
+engine runs two-batch overlap (SGLang's ``--enable-two-batch-overlap``, as on InfiniBand-linked
+H100 nodes), ``two_batch_overlap=True`` splits the step into two micro-batches whose all-to-all
+runs under the other's computation: ``2 max(work(batch / 2), all-to-all(batch / 2))`` plus the
+overhead, each micro-batch paying its own kernels, weight reads and latencies.
 """
 
 from __future__ import annotations
@@ -53,7 +57,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from ._validate import plain, require_in_range, require_positive, scalar_or_array
+from ._validate import plain, require_flag, require_in_range, require_positive, scalar_or_array
 from .collectives import send_recv_parameters
 from .serving import DEFAULT_MEMORY_FRACTION, IterationCost, usable_memory_gb, weight_memory_gb
 from .specs import (
@@ -443,6 +447,7 @@ def expert_parallel_decode_performance(
     n_redundant_experts: int = 0,
     interconnect_gb_s: float | None = None,
     all_to_all_latency_us: float | None = None,
+    two_batch_overlap: bool = False,
     memory_fraction: float = DEFAULT_MEMORY_FRACTION,
     check_memory: bool = True,
     usd_per_gpu_hour: float | None = None,
@@ -478,6 +483,14 @@ def expert_parallel_decode_performance(
     all_to_all_latency_us : float, optional
         Fixed cost of one dispatch or combine (us); by default :func:`all_to_all_latency_us` for
         a calibrated engine, 0 at the ceiling.
+    two_batch_overlap : bool
+        Run each step as two micro-batches of ``batch / 2`` whose all-to-all hides under the
+        other's computation (SGLang's ``--enable-two-batch-overlap``, DeepSeek's dual
+        micro-batch overlap): the step is ``2 max(work(batch / 2), all-to-all(batch / 2))`` plus
+        the overhead, for a calibrated engine (each micro-batch pays its own kernels and
+        weight reads). At the ceiling the all-to-all already overlaps the whole step's work and
+        this changes nothing. Then ``linear_ms``, ``attention_ms`` and ``all_to_all_ms`` are the
+        two micro-batches' sums, which the step need not equal.
     memory_fraction, check_memory
         As in :func:`~inferecon.decode_performance`, with the memory of
         :func:`expert_parallel_weight_memory_gb` and an unsharded KV cache.
@@ -504,8 +517,10 @@ def expert_parallel_decode_performance(
     b, c, n = (a.ravel() for a in np.broadcast_arrays(np.asarray(batch, dtype=float),
                                                        np.asarray(context_tokens, dtype=float),
                                                        n))  # fmt: skip
-    base, step, linear, comm = _decode_step(m, g, e, prec, kvp, cost, b, c, n, r, imb,
-                                            interconnect_gb_s, all_to_all_latency_us)  # fmt: skip
+    tbo = require_flag("two_batch_overlap", two_batch_overlap)
+    link, latency = interconnect_gb_s, all_to_all_latency_us
+    base, step, linear, comm = _decode_step(m, g, e, prec, kvp, cost, b, c, n, r, imb, link,
+                                            latency, tbo)  # fmt: skip
     need, cap, fits, usable = _memory(m, g, b, c, n, r, prec, kvp, memory_fraction)
     if check_memory:
         _raise_if_oom(m, g, b, c, n, need, cap, fits, usable, prec)
@@ -539,14 +554,40 @@ def expert_parallel_decode_performance(
     )
 
 
-def _decode_step(m, g, e, precision, kvp, cost, b, c, n, r, imb, link, latency):
+def _decode_step(m, g, e, precision, kvp, cost, b, c, n, r, imb, link, latency, tbo=False):
     """(serving's tensor-parallel-1 step dict, EP step s, linear s, all-to-all s) of decode steps
-    of ``b`` sequences per GPU at context ``c`` over ``n`` GPUs; arguments already checked."""
+    of ``b`` sequences per GPU at context ``c`` over ``n`` GPUs; arguments already checked.
+
+    ``tbo``: two-batch overlap for a calibrated (sequential) engine, :func:`_two_batch_step`."""
+    if tbo and e.sequential:
+        return _two_batch_step(m, g, e, cost, b, c, n, r, imb, link, latency)
     base = cost.step_terms(b, c)
     ep = (b * m.n_experts_active * imb, _touched_per_gpu(m, b, n, r))
     comm = _a2a_s(m, g, e, b, n, imb, link, latency)
     step, linear = _swap_experts(base, cost, e, b, ep, comm)
     return base, step, linear, comm
+
+
+def _two_batch_step(m, g, e, cost, b, c, n, r, imb, link, latency):
+    """A calibrated engine's decode step with two-batch overlap (SGLang's
+    ``--enable-two-batch-overlap``, after DeepSeek's dual micro-batch overlap): the ``b``
+    sequences run as two micro-batches of ``b / 2`` whose computation and all-to-all alternate,
+    so the one's dispatch and combine run under the other's kernels. Per MoE layer the compute
+    stream runs both micro-batches' work and the communication stream both all-to-alls, so the
+    step is ``2 max(work(b / 2), all-to-all(b / 2)) + overhead``. Each micro-batch pays its own
+    kernels' fixed costs and re-reads the weights it touches, and each all-to-all its own
+    latency: the split is not free, which is why it helps only where the all-to-all is a large
+    share of the step. Returns what :func:`_decode_step` returns (``linear`` and the all-to-all
+    are the two micro-batches' sums)."""
+    h = b / 2.0
+    half = cost.step_terms(h, c)
+    ep = (h * m.n_experts_active * imb, _touched_per_gpu(m, h, n, r))
+    comm_h = _a2a_s(m, g, e, h, n, imb, link, latency)
+    step_h, linear_h = _swap_experts(half, cost, e, h, ep, 0.0)
+    overhead = half["overhead"]
+    step = 2.0 * np.maximum(step_h - overhead, comm_h) + overhead
+    base = dict(half, attention=2.0 * half["attention"])
+    return base, step, 2.0 * linear_h, 2.0 * comm_h
 
 
 def _prefill_s(m, g, e, precision, kvp, cost, prompt, n, imb, r, link, latency):
@@ -574,6 +615,7 @@ def expert_parallel_serving_performance(
     n_redundant_experts: int = 0,
     interconnect_gb_s: float | None = None,
     all_to_all_latency_us: float | None = None,
+    two_batch_overlap: bool = False,
     memory_fraction: float = DEFAULT_MEMORY_FRACTION,
     check_memory: bool = True,
     usd_per_gpu_hour: float | None = None,
@@ -602,6 +644,9 @@ def expert_parallel_serving_performance(
     interconnect_gb_s, all_to_all_latency_us, memory_fraction, check_memory, usd_per_gpu_hour,
     pue, allow_weight_only
         As in :func:`expert_parallel_decode_performance`.
+    two_batch_overlap : bool
+        As in :func:`expert_parallel_decode_performance`, for the decode steps (the prefill
+        runs without it).
 
     Returns
     -------
@@ -627,8 +672,9 @@ def expert_parallel_serving_performance(
     if check_memory:
         _raise_if_oom(m, g, b, p + o, n, need, cap, fits, usable, prec)
     link, latency = interconnect_gb_s, all_to_all_latency_us
+    tbo = require_flag("two_batch_overlap", two_batch_overlap)
     dec, tpot_s, _, _ = _decode_step(m, g, e, prec, kvp, cost, b, p + (o + 1.0) / 2.0, n, r, imb,
-                                     link, latency)  # fmt: skip
+                                     link, latency, tbo)  # fmt: skip
     ttft_s, pre_w = _prefill_s(m, g, e, prec, kvp, cost, p, n, imb, r, link, latency)
     cycle_s = b * ttft_s + o * tpot_s
     out_tps = b * o / cycle_s
@@ -995,6 +1041,7 @@ _CLAIMS = (
         "output_tokens": 100,
         "batch": 768,
         "interconnect_gb_s": None,
+        "two_batch_overlap": False,  # the post: pure NVLink let SGLang disable the overlap
         "measured_tokens_per_s_per_gpu": 7583.0,
     },
     {
@@ -1006,8 +1053,8 @@ _CLAIMS = (
         "GPU); FP8 weights, BF16 MLA cache assumed; the all-to-all crosses nodes over one "
         "ConnectX-7 400 Gb/s NIC per GPU (~50 GB/s, DeepEP docs/legacy.md), with two-batch "
         "overlap (the post's overlap ablation: 22,310 tokens/s at 256 tokens, the decode "
-        "table's figure; Dynamo's H100 reproduction runs --enable-two-batch-overlap), which "
-        "the calibrated model does not model",
+        "table's figure; Dynamo's H100 reproduction runs --enable-two-batch-overlap), "
+        "modelled as such",
         "source_url": "https://lmsys.org/blog/2025-05-05-large-scale-ep",
         "model": "DeepSeek-V3",
         "gpu": "H100-SXM",
@@ -1018,6 +1065,7 @@ _CLAIMS = (
         "output_tokens": 1,
         "batch": 256,
         "interconnect_gb_s": 50.0,
+        "two_batch_overlap": True,
         "measured_tokens_per_s_per_gpu": 22282.0 / 8,
     },
 )
@@ -1028,9 +1076,9 @@ def expert_parallel_claims(efficiency=None) -> pd.DataFrame:
 
     Each claim (an engine team's published figure, not an independent measurement) is modelled
     with :func:`expert_parallel_decode_performance` at its stated model, GPU, expert-parallel
-    size, precisions, batch (the largest that fits at the final context where none is stated)
-    and mean context ``prompt + (output + 1) / 2``, once with ``efficiency`` and once at the
-    physical ceiling.
+    size, precisions, batch (the largest that fits at the final context where none is stated),
+    two-batch overlap where the run used it, and mean context ``prompt + (output + 1) / 2``, once
+    with ``efficiency`` and once at the physical ceiling.
 
     Parameters
     ----------
@@ -1040,14 +1088,15 @@ def expert_parallel_claims(efficiency=None) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        ``claim``, ``kind``, ``gpu``, ``expert_parallel``, ``batch``,
+        ``claim``, ``kind``, ``gpu``, ``expert_parallel``, ``batch``, ``two_batch_overlap``,
         ``measured_tokens_per_s_per_gpu``, ``modelled_tokens_per_s_per_gpu``, ``ratio``
         (modelled over measured), ``ceiling_tokens_per_s_per_gpu``, ``source`` and
         ``source_url``.
     """
     rows = []
     for c in _CLAIMS:
-        kw = dict(kv_precision=c["kv_precision"], interconnect_gb_s=c["interconnect_gb_s"])
+        kw = dict(kv_precision=c["kv_precision"], interconnect_gb_s=c["interconnect_gb_s"],
+                  two_batch_overlap=c["two_batch_overlap"])  # fmt: skip
         final = c["prompt_tokens"] + c["output_tokens"]
         args = (c["model"], c["gpu"])
         batch = c["batch"]
@@ -1067,6 +1116,7 @@ def expert_parallel_claims(efficiency=None) -> pd.DataFrame:
                 "gpu": c["gpu"],
                 "expert_parallel": c["expert_parallel"],
                 "batch": int(batch),
+                "two_batch_overlap": c["two_batch_overlap"],
                 "measured_tokens_per_s_per_gpu": c["measured_tokens_per_s_per_gpu"],
                 "modelled_tokens_per_s_per_gpu": modelled,
                 "ratio": modelled / c["measured_tokens_per_s_per_gpu"],

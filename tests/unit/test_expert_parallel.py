@@ -216,6 +216,38 @@ def test_ceiling_bounds_the_engine_and_imbalance_only_slows(batch, n, imbalance,
     assert ttft[1] <= ttft[0] and ttft[2] <= ttft[0] * (1 + 1e-12)
 
 
+@settings(max_examples=25, deadline=None)
+@given(
+    batch=st.integers(2, 512),
+    n=st.sampled_from([8, 16, 32, 72]),
+    link=st.sampled_from([None, 50.0]),
+    context=st.integers(1, 8192),
+)
+def test_two_batch_overlap_is_two_half_batches_under_each_others_all_to_all(
+    batch, n, link, context
+):
+    # Two-batch overlap: the step is 2 max(work(b / 2), all-to-all(b / 2)) + overhead, where
+    # work(b / 2) is the sequential half-batch step less its all-to-all and overhead; the
+    # all-to-all reported is the two halves' sum. At the ceiling, which already overlaps the
+    # whole step's all-to-all, the option changes nothing.
+    args = (DSV3, "GB200-per-GPU", batch, context, n, "fp8")
+    kw = dict(check_memory=False, interconnect_gb_s=link)
+    tbo = ie.expert_parallel_decode_performance(*args, two_batch_overlap=True, **kw).iloc[0]
+    half = ie.expert_parallel_decode_performance(
+        DSV3, "GB200-per-GPU", batch / 2, context, n, "fp8", **kw
+    ).iloc[0]
+    whole = ie.expert_parallel_decode_performance(*args, **kw).iloc[0]
+    ovh, a2a = half["overhead_ms"], half["all_to_all_ms"]
+    work = half["step_ms"] - a2a - ovh
+    assert tbo["step_ms"] == pytest.approx(2 * max(work, a2a) + ovh, rel=REL)
+    assert tbo["all_to_all_ms"] == pytest.approx(2 * a2a, rel=REL)
+    # splitting is not free: never faster than the whole batch's computation alone
+    assert tbo["step_ms"] >= (whole["step_ms"] - whole["all_to_all_ms"]) * (1 - 1e-12)
+    ceiling = [ie.expert_parallel_decode_performance(*args, 1.0, two_batch_overlap=t, **kw)
+               for t in (False, True)]  # fmt: skip
+    pd.testing.assert_frame_equal(ceiling[0], ceiling[1])
+
+
 def test_wide_ep_frees_memory_and_the_group_total_counts_every_gpu():
     r = ie.expert_parallel_decode_performance(DSV3, "GB200-per-GPU", 64, 4096, [8, 72], "fp8")
     assert r["memory_needed_gb"].iloc[1] < r["memory_needed_gb"].iloc[0]
@@ -261,16 +293,23 @@ def test_published_rack_scale_claims_rebuilt_from_their_configurations():
     assert gb200["measured_tokens_per_s_per_gpu"] == 7583
     assert gb200["batch"] == 768
     assert gb200["ratio"] == pytest.approx(1.73, abs=0.10)
-    # LMSYS 2025-05-05: 22,282 tokens/s per node of 8 H100, EP72 over InfiniBand, batch 256.
-    # The model gives 0.80x: step 114.8 ms, of which the all-to-all over 50 GB/s NICs is 74.6
-    # (58 layers x FP8 dispatch and BF16 combine of 256 x 8 x 1.18 rows of 7,168 values), added
-    # after the 40.3 ms of computation; SGLang overlaps it with two micro-batches, which the
-    # calibrated model does not model (fully overlapped it would be max(40.3, 74.6) + 2.0 ms,
-    # 1.2x the claim: the claim lies between the two). Guarded at 0.80 +- 0.05 (0.83 before the
-    # GEMM model; reading all 256 experts on every GPU gave 0.28).
+    # LMSYS 2025-05-05: 22,282 tokens/s per node of 8 H100, EP72 over InfiniBand, batch 256,
+    # run with two-batch overlap. Without the overlap the model gives 0.80x: step 114.8 ms, of
+    # which the all-to-all over 50 GB/s NICs is 74.6 (58 layers x FP8 dispatch and BF16 combine
+    # of 256 x 8 x 1.18 rows of 7,168 values), added after the 40.3 ms of computation. With it
+    # (two micro-batches of 128) the step is 2 max(work(128), all-to-all(128)) + 2.0 ms = 77.4
+    # ms: the all-to-all (75.4 ms, two latencies per layer more) bounds it, 1.19x the claim, as
+    # the fully overlapped max(40.3, 74.6) + 2.0 (1.20x) would: the measured 91.9 ms per step
+    # says the overlap hides less in practice. Guarded at 1.19 +- 0.05 (0.80 +- 0.05 without
+    # the overlap; reading all 256 experts on every GPU gave 0.28).
     assert h100["measured_tokens_per_s_per_gpu"] == pytest.approx(22282 / 8)
-    assert h100["batch"] == 256
-    assert h100["ratio"] == pytest.approx(0.80, abs=0.05)
+    assert h100["batch"] == 256 and h100["two_batch_overlap"]
+    assert h100["ratio"] == pytest.approx(1.19, abs=0.05)
+    sequential = ie.expert_parallel_decode_performance(
+        DSV3, "H100-SXM", 256, 2001, 72, "fp8", kv_precision="bf16", interconnect_gb_s=50.0
+    )["tokens_per_s_per_gpu"].item()
+    assert sequential / h100["measured_tokens_per_s_per_gpu"] == pytest.approx(0.80, abs=0.05)
+    assert not gb200["two_batch_overlap"]
     # neither claim beats the physical ceiling of its own configuration
     assert (claims["ceiling_tokens_per_s_per_gpu"] > claims["measured_tokens_per_s_per_gpu"]).all()
     assert claims["source_url"].str.startswith("https://lmsys.org/blog/").all()
@@ -294,6 +333,9 @@ def test_bad_input_names_the_parameter_and_its_range():
         ie.all_to_all_time_us(1, 7168, 8, 8, 0.0)
     with pytest.raises(ValueError, match="does not fit"):
         ie.expert_parallel_decode_performance(DSV3, "H200-SXM", 4096, 8192, 8, "fp8")
+    with pytest.raises(ValueError, match="two_batch_overlap must be True or False"):
+        ie.expert_parallel_serving_performance(DSV3, "H200-SXM", 8, 1024, 8, 8, "fp8",
+                                               two_batch_overlap="no")  # fmt: skip
     # beyond the NVLink domain with an explicit scale-out bandwidth is allowed
     r = ie.expert_parallel_decode_performance(
         DSV3, "H100-SXM", 64, 1024, 16, "fp8", interconnect_gb_s=50.0
