@@ -195,31 +195,61 @@ def _text(v) -> str:
     return str(v)
 
 
+def _agg_record(r: dict) -> dict:
+    """An InferenceX web app record (``hardware``, ``decode_tp``, nested ``metrics``: the
+    app's ``/api/benchmarks`` rows) in the fields of InferenceMAX's ``agg_bmk.json``; an
+    aggregate record unchanged."""
+    if "hardware" not in r or not isinstance(r.get("metrics"), dict):
+        return r
+    out = dict(r["metrics"])
+    out.update(
+        hw=r["hardware"],
+        infmax_model_prefix=r.get("model"),
+        framework=r.get("framework"),
+        precision=r.get("precision"),
+        spec_decoding=r.get("spec_method"),
+        disagg=r.get("disagg"),
+        is_multinode=r.get("is_multinode"),
+        isl=r.get("isl"),
+        osl=r.get("osl"),
+        conc=r.get("conc"),
+        tp=r.get("decode_tp"),
+        ep=r.get("decode_ep"),
+        dp_attention=r.get("decode_dp_attention"),
+        source_url=r.get("run_url"),
+    )
+    return out
+
+
 def read_inferencemax_results(path: str | Path, statistic: str = "median") -> pd.DataFrame:
-    """SemiAnalysis InferenceMAX's aggregated results (``agg_bmk.json``) as MoE sweeps.
+    """SemiAnalysis InferenceMAX's (now InferenceX's) results as MoE sweeps.
 
     Reads the JSON its ``utils/process_result.py`` writes and its ``collect-results`` workflow
-    gathers (a list of records, or one record): ``hw``, ``infmax_model_prefix`` (or ``model``),
-    ``framework``, ``precision``, ``isl``, ``osl``, ``conc``, ``tp``, ``ep``, ``dp_attention``,
-    ``spec_decoding``, ``tput_per_gpu`` (prompt plus output tokens/s per GPU),
-    ``output_tput_per_gpu`` and ``<statistic>_intvty`` (1 / TPOT). Single-node records only;
-    multi-node (disaggregated) records, records without ``isl``/``osl`` (agentic traces) and
-    GPUs ``data/gpus.csv`` lacks (``hw`` is read up to its first digits and letters:
+    gathers (``agg_bmk.json``; a list of records, or one record): ``hw``,
+    ``infmax_model_prefix`` (or ``model``), ``framework``, ``precision``, ``isl``, ``osl``,
+    ``conc``, ``tp``, ``ep``, ``dp_attention``, ``spec_decoding``, ``tput_per_gpu`` (prompt plus
+    output tokens/s per GPU), ``output_tput_per_gpu`` and ``<statistic>_intvty`` (1 / TPOT). It
+    also reads the InferenceX web app's records (``hardware``, ``model``, ``spec_method``,
+    ``decode_tp``, ``decode_ep``, ``decode_dp_attention``, the metrics nested under
+    ``metrics``, ``run_url``), the form of its ``/api/benchmarks`` answers. Single-node records
+    only; multi-node (disaggregated) records, records without ``isl``/``osl`` (agentic traces)
+    and GPUs ``data/gpus.csv`` lacks (``hw`` is read up to its first digits and letters:
     ``b200-nb_1`` -> ``b200``) are left out and listed in ``attrs["left_out"]``.
 
     Parameters
     ----------
     path : str or Path
-        ``agg_bmk.json`` (the ``results_bmk`` artifact of an InferenceMAX run) or one
-        ``agg_*.json``.
+        ``agg_bmk.json`` (the ``results_bmk`` artifact of an InferenceMAX run), one
+        ``agg_*.json``, or a list of the web app's records.
     statistic : str
         Which per-user speed: ``median`` (InferenceMAX's charts) or ``mean``.
 
     Returns
     -------
     pandas.DataFrame
-        In the schema of :data:`MOE_SERVING_SWEEPS_SCHEMA`, ``source_url`` empty; the records
-        left out in ``attrs["left_out"]``, a list of dicts (``hw``, ``model``, ``reason``).
+        In the schema of :data:`MOE_SERVING_SWEEPS_SCHEMA`, ``source_url`` the record's
+        ``run_url`` or ``source_url`` (empty when it has neither); the records left out in
+        ``attrs["left_out"]``, a list of dicts (``hw``, ``model``, ``reason``).
 
     Raises
     ------
@@ -246,7 +276,7 @@ def read_inferencemax_results(path: str | Path, statistic: str = "median") -> pd
     if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
         raise DataValidationError([Problem(str(p), None, None, "not a list of JSON records")])
     rows, left_out = [], []
-    for r in records:
+    for r in map(_agg_record, records):
         hw = str(r.get("hw", "")).lower()
         m = _GPU_RE.match(hw)
         reason = None
@@ -281,7 +311,7 @@ def read_inferencemax_results(path: str | Path, statistic: str = "median") -> pd
                 "tokens_per_s_per_user": _text(r.get(f"{statistic}_intvty")),
                 "tokens_per_s_per_gpu": _text(r.get("output_tput_per_gpu")),
                 "total_tokens_per_s_per_gpu": _text(r.get("tput_per_gpu")),
-                "source_url": "",
+                "source_url": _text(r.get("source_url")),
             }
         )
     raw = pd.DataFrame(rows, columns=MOE_SERVING_SWEEPS_SCHEMA.names, dtype=str)

@@ -186,3 +186,35 @@ def test_the_datasheet_states_todays_check(published):
     ]
     for phrase in stated:
         assert phrase in text, phrase
+
+
+def _app_record(**kw):
+    """An InferenceX web app record (its /api/benchmarks rows: nested metrics, run_url)."""
+    r = {
+        "hardware": "mi300x", "framework": "sglang", "model": "dsr1", "precision": "fp8",
+        "spec_method": "none", "disagg": False, "is_multinode": False, "prefill_tp": 8,
+        "decode_tp": 8, "decode_ep": 1, "decode_dp_attention": False, "isl": 1024, "osl": 8192,
+        "conc": 16, "image": "lmsysorg/sglang:v0.5.2-rocm630-mi30x",
+        "metrics": {"median_intvty": 31.5, "mean_intvty": 31.0, "tput_per_gpu": 60.5,
+                    "output_tput_per_gpu": 53.8},
+        "date": "2025-10-06", "run_url": "https://github.com/SemiAnalysisAI/InferenceX/actions/runs/1",
+    }  # fmt: skip
+    r.update(kw)
+    return r
+
+
+def test_inferencex_web_app_records_are_read(tmp_path):
+    # the app's records nest the metrics and name the decode pool's parallelism decode_*;
+    # both forms may sit in one file
+    recs = [_app_record(), _app_record(conc=32, disagg=True, is_multinode=True), _record()]
+    p = tmp_path / "benchmarks.json"
+    p.write_text(json.dumps(recs))
+    df = ie.read_inferencemax_results(p)
+    assert list(df["gpu"]) == ["mi300x", "h200"]
+    first = df.iloc[0]
+    assert (first["tensor_parallel"], first["expert_parallel"], first["concurrency"]) == (8, 1, 16)
+    assert (first["prompt_tokens"], first["output_tokens"]) == (1024, 8192)
+    assert (first["tokens_per_s_per_user"], first["total_tokens_per_s_per_gpu"]) == (31.5, 60.5)
+    assert first["tokens_per_s_per_gpu"] == 53.8 and not first["dp_attention"]
+    assert first["source_url"].endswith("/actions/runs/1") and pd.isna(df.iloc[1]["source_url"])
+    assert [r["reason"] for r in df.attrs["left_out"]] == ["multi-node or disaggregated"]
