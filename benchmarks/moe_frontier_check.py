@@ -9,15 +9,17 @@ assertions.
 3. The GPUs ranked by measured and by modelled throughput at a speed they all reached.
 4. Matched concurrency: the model at batch = concurrency beside each measured level (TPOT and
    throughput ratios), where the gap at equal speed comes from.
-5. The model's own ranking of H200, B200 and MI300X for DeepSeek-R1 and gpt-oss-120b on the
-   three InferenceMAX shapes (no measurements here to check it against).
+5. The decode step against measured engines per GPU at 1k/8k (``ie.engine_step_error``, the
+   numbers behind ``ie.ENGINE_STEP_ERRORS`` and the bands of extrapolated GPUs).
+6. The model's own ranking of H200, B200 and MI300X for DeepSeek-R1 and gpt-oss-120b on the
+   three InferenceMAX shapes (gpt-oss has no measurements here to check it against).
 
 Data: ``--sweeps PATH`` (a CSV in the schema of ``ie.load_moe_serving_sweeps`` or
-InferenceMAX's ``agg_bmk.json``); without it, the closed-loop MoE sweep the package ships
-(``ie.published_moe_sweeps()``: InferenceX, DeepSeek-R1 on 8 H200s, TensorRT-LLM, fp8, 1k/1k).
-No InferenceMAX result set is bundled: none was found under a licence that lets the package
-redistribute it (``data/README.md``, "moe_serving_sweeps (users' files)").
-Run: ``python benchmarks/moe_frontier_check.py [--sweeps agg_bmk.json]`` (a second or two).
+InferenceMAX's ``agg_bmk.json`` or the InferenceX web app's records); without it, the bundled
+``data/moe_serving_sweeps.csv`` (``ie.load_moe_serving_sweeps()``: InferenceX's single-node
+DeepSeek-R1 sweeps on H200, B200 and MI300X). ``--published`` checks the one sweep of
+``published_serving_sweeps.csv`` instead (``ie.published_moe_sweeps()``).
+Run: ``python benchmarks/moe_frontier_check.py [--sweeps agg_bmk.json]`` (a few seconds).
 """
 
 from __future__ import annotations
@@ -36,9 +38,11 @@ SHAPES = ((1024, 1024), (1024, 8192), (8192, 1024))
 """InferenceMAX's prompt/output shapes (1k/1k, 1k/8k, 8k/1k)."""
 
 
-def _load(path: str | None) -> tuple[pd.DataFrame, str]:
-    if path is None:
+def _load(path: str | None, published: bool = False) -> tuple[pd.DataFrame, str]:
+    if published:
         return ie.published_moe_sweeps(), "published_serving_sweeps.csv, closed-loop MoE rows"
+    if path is None:
+        return ie.load_moe_serving_sweeps(), "data/moe_serving_sweeps.csv (InferenceX)"
     p = Path(path)
     if p.suffix == ".json":
         df = ie.read_inferencemax_results(p)
@@ -71,9 +75,10 @@ def _model_ranking(speeds=(30.0, 60.0)) -> pd.DataFrame:
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sweeps", help="CSV (load_moe_serving_sweeps) or InferenceMAX agg_bmk.json")
+    ap.add_argument("--published", action="store_true", help="published_serving_sweeps.csv's")
     args = ap.parse_args(argv)
     start = time.perf_counter()
-    sweeps, source = _load(args.sweeps)
+    sweeps, source = _load(args.sweeps, args.published)
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"\nMoE frontier check (issue 18): {len(sweeps)} measured rows from {source}")
     print(f"load average {load:.1f}; model = stored calibration (efficiency=None), TP 1-8\n")
@@ -123,7 +128,16 @@ def main(argv=None) -> None:
         "is the envelope's shape (the model's step time grows too little with batch)\n"
     )
 
-    print("5. the model's own total tokens/s per GPU at 30 and 60 tokens/s per user (no data)")
+    print(
+        f"5. the decode step against measured engines at {ie.ENGINE_CHECK_SHAPE[0]} in, "
+        f"{ie.ENGINE_CHECK_SHAPE[1]} out (batch = concurrency; signed < 0: step too short)"
+    )
+    try:
+        print(ie.engine_step_error(sweeps).round(1).to_string(index=False), "\n")
+    except ValueError as exc:
+        print(f"({exc})\n")
+
+    print("6. the model's own total tokens/s per GPU at 30 and 60 tokens/s per user")
     print(_model_ranking().round(0).to_string(index=False))
     print(f"\n({time.perf_counter() - start:.1f} s)")
 

@@ -218,6 +218,7 @@ DATASETS: dict[str, Dataset] = {
             "moe_serving_sweeps",
             sweeps.MOE_SERVING_SWEEPS_SCHEMA,
             sweeps.load_moe_serving_sweeps,
+            "moe_serving_sweeps.csv",
         ),
         Dataset(
             "inferencemax_results",

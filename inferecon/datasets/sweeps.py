@@ -4,10 +4,10 @@ GPU, one row per load level), in the shape of SemiAnalysis InferenceMAX's result
 (:func:`read_inferencemax_results`) and the closed-loop MoE rows the package ships in
 ``published_serving_sweeps.csv`` (:func:`published_moe_sweeps`).
 
-No file of this shape is bundled: InferenceMAX's results are GitHub Actions artifacts and a
-database behind its web app, with no licence that lets the package redistribute them
-(``data/README.md``, "moe_serving_sweeps (users' files)"). :func:`inferecon.check_frontier`
-compares any of these frames with :func:`inferecon.throughput_frontier`.
+The bundled ``moe_serving_sweeps.csv`` holds InferenceX's single-node DeepSeek-R1 sweeps
+(H200, B200, MI300X), numbers cited as facts with the run that measured each
+(``data/README.md``, "moe_serving_sweeps.csv"). :func:`inferecon.check_frontier` compares any
+of these frames with :func:`inferecon.throughput_frontier`.
 """
 
 from __future__ import annotations
@@ -154,13 +154,20 @@ MOE_SERVING_SWEEPS_SCHEMA = Schema(
 requests in flight). Throughputs count every GPU of the deployment."""
 
 
-def load_moe_serving_sweeps(path: str | Path) -> pd.DataFrame:
-    """Your measured MoE serving sweeps, validated (nothing of this shape is bundled).
+def load_moe_serving_sweeps(path: str | Path | None = None) -> pd.DataFrame:
+    """Measured MoE serving sweeps, validated: the bundled InferenceX ones, or your own.
+
+    The bundled ``data/moe_serving_sweeps.csv`` holds SemiAnalysis InferenceX's single-node
+    DeepSeek-R1 sweeps on H200, B200 and MI300X (fp8 and fp4; 1k/1k, 1k/8k and 8k/1k; SGLang
+    and TensorRT-LLM; with and without multi-token prediction), one row per configuration
+    and concurrency, each with the GitHub Actions run that measured it (numbers cited as
+    facts; ``data/README.md``, derived by ``data/derive/inferencex_sweeps.py``).
 
     Parameters
     ----------
-    path : str or Path
-        A CSV with the columns of :data:`MOE_SERVING_SWEEPS_SCHEMA`: ``model``, ``gpu``,
+    path : str or Path, optional
+        The bundled file when omitted; else a CSV with the columns of
+        :data:`MOE_SERVING_SWEEPS_SCHEMA`: ``model``, ``gpu``,
         ``precision`` (bf16, fp8, fp4), ``tensor_parallel``, ``prompt_tokens``,
         ``output_tokens``, ``concurrency``, ``tokens_per_s_per_user`` (1 / TPOT, tokens/s),
         ``tokens_per_s_per_gpu`` (output) and ``total_tokens_per_s_per_gpu`` (prompt plus
@@ -181,7 +188,7 @@ def load_moe_serving_sweeps(path: str | Path) -> pd.DataFrame:
     FileNotFoundError
         When ``path`` does not exist.
     """
-    return _load(path, None, MOE_SERVING_SWEEPS_SCHEMA)
+    return _load(path, "moe_serving_sweeps.csv", MOE_SERVING_SWEEPS_SCHEMA)
 
 
 _GPU_RE = re.compile(r"^([a-z]+\d+[a-z]*)")

@@ -38,6 +38,7 @@ NUMERIC = {
     "chinchilla_points.csv": "loss",
     "sardana_runs.csv": "Smoothed Loss",
     "published_serving_sweeps.csv": "n_gpus",
+    "moe_serving_sweeps.csv": "concurrency",
     "request_lengths.csv": "context_tokens",
     "accelerators.csv": "fp32_tflops",
     "factory_assumptions.csv": "value",

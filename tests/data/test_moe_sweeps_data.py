@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -167,25 +168,74 @@ def test_unknown_sweep_model_is_named():
         ie.sweep_model_name("Grok-9")
 
 
-def test_the_datasheet_states_todays_check(published):
+@pytest.fixture(scope="module")
+def bundled():
+    return ie.load_moe_serving_sweeps()
+
+
+def test_the_bundled_inferencex_sweeps(bundled, published):
+    # data/moe_serving_sweeps.csv: 402 single-node DeepSeek-R1 load levels from InferenceX
+    assert len(bundled) == 402
+    assert bundled["gpu"].value_counts().to_dict() == {"b200": 321, "h200": 66, "mi300x": 15}
+    assert set(bundled["model"]) == {"dsr1"} and set(bundled["engine"]) == {"trt", "sglang"}
+    assert (
+        bundled["source_url"]
+        .str.match(r"^https://github\.com/SemiAnalysisAI/InferenceX/actions/runs/\d+/attempts/\d+$")
+        .all()
+    )
+    # golden rows, as the InferenceX-app snapshot @ 3a600f1 prints them: MI300X, SGLang
+    # (lmsysorg/sglang:v0.5.9-rocm700-mi30x), fp8, TP8, 1k/1k, concurrency 4, run 22469096331:
+    # median_intvty 40.90271844966803, output_tput_per_gpu 19.305697335166606, tput_per_gpu
+    # 38.8001970169873
+    key = ["gpu", "engine", "prompt_tokens", "output_tokens", "concurrency"]
+    mi = bundled.set_index(key).loc[("mi300x", "sglang", 1024, 1024, 4)]
+    assert (mi["tokens_per_s_per_user"], mi["tokens_per_s_per_gpu"]) == pytest.approx(
+        (40.90271844966803, 19.305697335166606)
+    )
+    assert mi["total_tokens_per_s_per_gpu"] == pytest.approx(38.8001970169873)
+    # the H200 TensorRT-LLM sweep transcribed separately into published_serving_sweeps.csv
+    # (run 20216641521) is the same to its 6 printed decimals
+    trt = bundled[(bundled["gpu"] == "h200") & (bundled["engine"] == "trt")
+                  & bundled["source_url"].str.contains("20216641521")]  # fmt: skip
+    trt = trt[(trt["prompt_tokens"] == 1024) & (trt["output_tokens"] == 1024)]
+    np.testing.assert_allclose(
+        trt.sort_values("concurrency")["tokens_per_s_per_gpu"],
+        published.sort_values("concurrency")["tokens_per_s_per_gpu"],
+        atol=5e-7,
+    )
+    # every record: input plus output tokens equal the total (InferenceX's own identity)
+    assert (bundled["tokens_per_s_per_gpu"] < bundled["total_tokens_per_s_per_gpu"]).all()
+
+
+def test_the_datasheet_states_todays_check(bundled):
     """data/README.md's "The check today" numbers are what the check computes."""
     from pathlib import Path
 
     readme = (Path(__file__).resolve().parents[2] / "data" / "README.md").read_text()
     text = " ".join(readme.split("## moe_serving_sweeps", 1)[1].split())
-    check = ie.check_frontier(published)
+    check = ie.check_frontier(bundled)
     s = ie.frontier_check_summary(check, by=()).iloc[0]
-    mc = ie.check_matched_concurrency(published)
+    g = ie.frontier_check_summary(check, by=("gpu",)).set_index("gpu")
+    mc = ie.check_matched_concurrency(bundled).groupby("gpu")["tpot_ratio"].median()
+    rank = ie.frontier_gpu_ranking(check)
     stated = [
-        f"{s.geomean_ratio:.2f}x too optimistic at the geometric mean",
-        f"(median {s.median_ratio:.2f}x, {s.min_ratio:.2f}x to {s.max_ratio:.2f}x)",
-        f"{check.ceiling_ratio.min():.1f}x to {check.ceiling_ratio.max():.1f}x above",
-        f"{mc.tpot_ratio.iloc[0]:.2f}x too short at concurrency 4 and "
-        f"{mc.tpot_ratio.iloc[-1]:.2f}x at 64",
-        f"{mc.throughput_ratio.iloc[0]:.2f}x to {mc.throughput_ratio.iloc[-1]:.2f}x too high",
+        f"{s.geomean_ratio:.2f}x at the geometric mean over the {int(s.n_points)} envelope "
+        f"points (median {s.median_ratio:.2f}x)",
+        f"H200 {g.loc['H200-SXM', 'geomean_ratio']:.2f}x "
+        f"(median {g.loc['H200-SXM', 'median_ratio']:.2f}x)",
+        f"B200 {g.loc['B200-HGX', 'geomean_ratio']:.2f}x "
+        f"(median {g.loc['B200-HGX', 'median_ratio']:.2f}x)",
+        f"MI300X {g.loc['MI300X', 'geomean_ratio']:.2f}x "
+        f"(median {g.loc['MI300X', 'median_ratio']:.2f}x)",
+        f"{check.ceiling_ratio.min():.1f}x to {check.ceiling_ratio.max():.0f}x above",
+        f"({int(rank['ranking_agrees'].sum())} of {len(rank)} ranking rows agree",
+        f"{mc['H200-SXM']:.2f} on H200, {mc['B200-HGX']:.2f} on B200) and "
+        f"{mc['MI300X']:.2f}x too short on MI300X",
+        f"{int(s.n_unreached)} measured points are faster per user",
     ]
     for phrase in stated:
         assert phrase in text, phrase
+    assert int(s.n_beats_ceiling) == 0
 
 
 def _app_record(**kw):
