@@ -11,7 +11,9 @@ assertions.
    throughput ratios), where the gap at equal speed comes from.
 5. The decode step against measured engines per GPU at 1k/8k (``ie.engine_step_error``, the
    numbers behind ``ie.ENGINE_STEP_ERRORS`` and the bands of extrapolated GPUs).
-6. The model's own ranking of H200, B200 and MI300X for DeepSeek-R1 and gpt-oss-120b on the
+6. Leave shapes out (``ie.frontier_shape_transfer``): each GPU's engine step factor fitted on
+   one shape, the frontier checked on the others (ratios per GPU, rankings that agree).
+7. The model's own ranking of H200, B200 and MI300X for DeepSeek-R1 and gpt-oss-120b on the
    three InferenceMAX shapes (gpt-oss has no measurements here to check it against).
 
 Data: ``--sweeps PATH`` (a CSV in the schema of ``ie.load_moe_serving_sweeps`` or
@@ -137,7 +139,17 @@ def main(argv=None) -> None:
     except ValueError as exc:
         print(f"({exc})\n")
 
-    print("6. the model's own total tokens/s per GPU at 30 and 60 tokens/s per user")
+    print("6. engine step factors fitted on one shape, checked on the others (per GPU)")
+    try:
+        t = ie.frontier_shape_transfer(sweeps)
+        cols = ["fitted_prompt_tokens", "fitted_output_tokens", "gpu", "step_time_factor",
+                "n_points", "geomean_ratio", "median_ratio", "n_unreached", "rankings_agree",
+                "n_rankings"]  # fmt: skip
+        print(t[cols].round(2).to_string(index=False), "\n")
+    except ValueError as exc:
+        print(f"({exc})\n")
+
+    print("7. the model's own total tokens/s per GPU at 30 and 60 tokens/s per user")
     print(_model_ranking().round(0).to_string(index=False))
     print(f"\n({time.perf_counter() - start:.1f} s)")
 

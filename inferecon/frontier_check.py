@@ -41,6 +41,8 @@ __all__ = [
     "CHECK_GROUP",
     "check_frontier",
     "check_matched_concurrency",
+    "engine_step_factors",
+    "frontier_shape_transfer",
     "envelope_at",
     "frontier_check_summary",
     "frontier_gpu_ranking",
@@ -167,6 +169,7 @@ def check_frontier(
     batches=None,
     include_speculative: bool = False,
     allow_weight_only: bool = True,
+    step_time_factors: dict | None = None,
 ) -> pd.DataFrame:
     """The model's frontier against measured envelopes, point by point at equal speed per user.
 
@@ -193,6 +196,11 @@ def check_frontier(
         Model a format the GPU has no tensor cores for as weight-only quantisation (passed to
         :func:`inferecon.throughput_frontier`): a measurement in it shows the engine ran it so
         (gpt-oss-120b's MXFP4 weights on H200 and MI300X). ``False`` raises for such rows.
+    step_time_factors : dict of str to float, optional
+        Measured engine step time over the model's, per GPU (:func:`engine_step_factors`):
+        every step of that GPU's model frontier is that many times longer, so its speeds per
+        user and throughputs are divided by it (the ceiling is not touched). GPUs left out keep
+        the model's steps.
 
     Returns
     -------
@@ -207,6 +215,8 @@ def check_frontier(
         ceiling configuration). ``attrs["metric"]`` names the throughput compared.
     """
     col = _metric_column(metric)
+    factors = {match_gpu(g).name: float(require_positive(f"step_time_factors[{g!r}]", f))
+               for g, f in (step_time_factors or {}).items()}  # fmt: skip
     env = measured_envelope(sweeps, metric=metric, include_speculative=include_speculative)
     model_y = np.full(len(env), np.nan)
     ceiling_y = np.full(len(env), np.nan)
@@ -224,6 +234,8 @@ def check_frontier(
                 throughput_frontier(model, gpu, int(prompt), int(output), efficiency=eff, **kw),
                 col,
             )
+            if out is model_y and gpu in factors:  # every step f times longer: rates / f
+                x, y = x / factors[gpu], y / factors[gpu]
             if x.size:
                 out[idx] = envelope_at(x, y, at)
     measured = env["measured_tokens_per_s_per_gpu"].to_numpy(float)
@@ -431,3 +443,89 @@ def check_matched_concurrency(
     res = pd.concat(frames, ignore_index=True)
     res.attrs["metric"] = col
     return res
+
+
+def engine_step_factors(sweeps: pd.DataFrame, shape=None) -> dict:
+    """Measured engine step time over the model's, per GPU: the median over load levels of the
+    measured TPOT over the model's decode step at batch = concurrency
+    (:func:`check_matched_concurrency`'s ``tpot_ratio``).
+
+    Above 1 the GPU's engines take longer than the model's step (MI300X's SGLang ROCm build:
+    1.78 on InferenceX's 1k/8k DeepSeek-R1 sweep). Pass the result to :func:`check_frontier`'s
+    ``step_time_factors``; :func:`frontier_shape_transfer` fits it on one shape and checks the
+    others.
+
+    Parameters
+    ----------
+    sweeps : pandas.DataFrame
+        Measured sweeps in the schema of :data:`inferecon.MOE_SERVING_SWEEPS_SCHEMA`
+        (speculative rows are left out).
+    shape : tuple of int, optional
+        (prompt tokens, output tokens) of the rows used; every row when omitted.
+
+    Returns
+    -------
+    dict
+        GPU name (``data/gpus.csv``) -> factor.
+
+    Raises
+    ------
+    ValueError
+        When no row has that shape.
+    """
+    rows = sweeps
+    if shape is not None:
+        prompt, output = (int(v) for v in shape)
+        rows = rows[(rows["prompt_tokens"] == prompt) & (rows["output_tokens"] == output)]
+        if rows.empty:
+            raise ValueError(f"shape={shape!r}: no measured rows of {prompt} in, {output} out")
+    mc = check_matched_concurrency(rows)
+    return {str(g): float(v) for g, v in mc.groupby("gpu")["tpot_ratio"].median().items()}
+
+
+def frontier_shape_transfer(sweeps: pd.DataFrame) -> pd.DataFrame:
+    """Per-GPU engine step factors fitted on one request shape, checked on the others.
+
+    For each (prompt, output) shape in ``sweeps``: :func:`engine_step_factors` on that shape's
+    rows, then :func:`check_frontier` with them on every other shape's rows, summarised per GPU
+    (:func:`frontier_check_summary`) with the share of ranking rows that agree
+    (:func:`frontier_gpu_ranking`). The measured rows of the shapes checked never enter the
+    factors: a leave-shapes-out test of whether one measured shape per GPU fixes the rest.
+
+    Parameters
+    ----------
+    sweeps : pandas.DataFrame
+        Measured sweeps in the schema of :data:`inferecon.MOE_SERVING_SWEEPS_SCHEMA`, at least
+        two shapes.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (fitted shape, GPU): ``fitted_prompt_tokens``, ``fitted_output_tokens``,
+        ``gpu``, ``step_time_factor``, the summary's columns over the held-out shapes, and
+        ``rankings_agree`` / ``n_rankings`` (ranking rows of the held-out shapes, all GPUs).
+
+    Raises
+    ------
+    ValueError
+        With fewer than two shapes.
+    """
+    shapes = sorted(set(zip(sweeps["prompt_tokens"], sweeps["output_tokens"], strict=True)))
+    if len(shapes) < 2:
+        raise ValueError("sweeps must hold at least two (prompt, output) shapes")
+    shape_of = list(zip(sweeps["prompt_tokens"], sweeps["output_tokens"], strict=True))
+    frames = []
+    for fit in shapes:
+        on_fit = np.array([s == fit for s in shape_of])
+        factors = engine_step_factors(sweeps[on_fit])
+        check = check_frontier(sweeps[~on_fit], step_time_factors=factors)
+        rank = frontier_gpu_ranking(check)
+        groups = rank.drop_duplicates(["model", "precision", "prompt_tokens", "output_tokens"])
+        summary = frontier_check_summary(check, by=("gpu",))
+        summary.insert(0, "step_time_factor", summary["gpu"].map(factors))
+        summary.insert(0, "fitted_output_tokens", int(fit[1]))
+        summary.insert(0, "fitted_prompt_tokens", int(fit[0]))
+        summary["rankings_agree"] = int(groups["ranking_agrees"].sum())
+        summary["n_rankings"] = len(groups)
+        frames.append(summary)
+    return pd.concat(frames, ignore_index=True)
