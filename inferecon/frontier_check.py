@@ -33,8 +33,9 @@ import pandas as pd
 
 from ._validate import require_positive
 from .datasets.sweeps import sweep_model_name
+from .expert_parallel import expert_parallel_serving_performance
 from .serving import serving_performance
-from .serving_frontier import pareto_mask, throughput_frontier
+from .serving_frontier import _frontier_kv_precision, pareto_mask, throughput_frontier
 from .specs import match_gpu
 
 __all__ = [
@@ -367,6 +368,15 @@ def frontier_gpu_ranking(check: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _ep_sizes(df: pd.DataFrame) -> np.ndarray:
+    """Each row's expert-parallel size where it ran EP with data-parallel attention, else 1."""
+    if "expert_parallel" not in df or "dp_attention" not in df:
+        return np.ones(len(df), dtype=np.int64)
+    ep = pd.to_numeric(df["expert_parallel"], errors="coerce").fillna(1).to_numpy()
+    dp = df["dp_attention"].astype("boolean").fillna(False).to_numpy(bool)
+    return np.where(dp & (ep > 1), ep, 1).astype(np.int64)
+
+
 def check_matched_concurrency(
     sweeps: pd.DataFrame,
     *,
@@ -380,7 +390,11 @@ def check_matched_concurrency(
 
     Where :func:`check_frontier` compares at equal speed per user, this compares at equal load:
     :func:`inferecon.serving_performance` with ``batch`` = the row's ``concurrency`` and its
-    ``tensor_parallel``. The TPOT ratio says how much too short the model's decode step is;
+    ``tensor_parallel``; a row that ran expert parallelism with data-parallel attention
+    (``expert_parallel`` > 1 and ``dp_attention`` true) is set beside
+    :func:`inferecon.expert_parallel_serving_performance` at its expert-parallel size, each of
+    its ``tensor_parallel`` GPUs an attention rank holding ``concurrency / tensor_parallel``
+    requests. The TPOT ratio says how much too short the model's decode step is;
     the throughput ratio how much of the gap at equal speed remains at equal load. A closed
     loop's concurrency is an upper bound on the decode batch (some of its requests are being
     prefilled or are between requests), so the model's batch is, if anything, too large here.
@@ -394,8 +408,8 @@ def check_matched_concurrency(
     metric : {"total", "output"}
         Prompt plus output tokens per GPU or output tokens only.
     kv_precision : str, optional
-        KV-cache format of the model (default: the weights' precision, as
-        :func:`inferecon.serving_performance` assumes).
+        KV-cache format of the model (default: the frontier's, the weights' format with FP8
+        for FP4 weights, as engines keep it).
     include_speculative : bool
         Keep rows with speculative decoding (left out by default: not modelled).
     allow_weight_only : bool
@@ -404,21 +418,31 @@ def check_matched_concurrency(
     Returns
     -------
     pandas.DataFrame
-        :data:`CHECK_GROUP`, ``engine``, ``tensor_parallel``, ``concurrency``,
+        :data:`CHECK_GROUP`, ``engine``, ``tensor_parallel``, ``configuration`` (``"TP8"``,
+        ``"EP8 DP-attention"``), ``concurrency``,
         ``measured_tpot_ms`` (1 / speed per user), ``model_tpot_ms``, ``tpot_ratio`` (measured
         over model: above 1, the model's step is too short), ``measured_tokens_per_s_per_gpu``,
         ``model_tokens_per_s_per_gpu`` and ``throughput_ratio`` (model over measured).
     """
     col = _metric_column(metric)
     df = _comparable_rows(sweeps, include_speculative)
+    df["_ep"] = _ep_sizes(df)
     frames = []
-    for key, g in df.groupby([*CHECK_GROUP, "tensor_parallel"], sort=True):
-        model, gpu, precision, prompt, output, tp = key
-        sp = serving_performance(
-            model, gpu, g["concurrency"].to_numpy(float), int(prompt), int(output), precision,
-            efficiency, kv_precision=kv_precision, tensor_parallel=int(tp), check_memory=False,
-            allow_weight_only=allow_weight_only,
-        )  # fmt: skip
+    for key, g in df.groupby([*CHECK_GROUP, "tensor_parallel", "_ep"], sort=True):
+        model, gpu, precision, prompt, output, tp, ep = key
+        kvp = _frontier_kv_precision(precision) if kv_precision is None else kv_precision
+        conc = g["concurrency"].to_numpy(float)
+        if ep > 1:
+            sp = expert_parallel_serving_performance(
+                model, gpu, conc / tp, int(prompt), int(output), int(ep), precision, efficiency,
+                kv_precision=kvp, check_memory=False, allow_weight_only=allow_weight_only,
+            )  # fmt: skip
+        else:
+            sp = serving_performance(
+                model, gpu, conc, int(prompt), int(output), precision, efficiency,
+                kv_precision=kvp, tensor_parallel=int(tp), check_memory=False,
+                allow_weight_only=allow_weight_only,
+            )  # fmt: skip
         out_tps = sp["tokens_per_s_per_gpu"].to_numpy(float)
         model_y = out_tps * (prompt + output) / output if col != "tokens_per_s_per_gpu" else out_tps
         measured_tpot = 1e3 / g["tokens_per_s_per_user"].to_numpy(float)
@@ -430,6 +454,7 @@ def check_matched_concurrency(
                     **{c: g[c].to_numpy() for c in CHECK_GROUP},
                     "engine": g["engine"].to_numpy(),
                     "tensor_parallel": int(tp),
+                    "configuration": f"EP{ep} DP-attention" if ep > 1 else f"TP{tp}",
                     "concurrency": g["concurrency"].to_numpy(),
                     "measured_tpot_ms": measured_tpot,
                     "model_tpot_ms": model_tpot,

@@ -79,7 +79,7 @@ InferenceX shape whose closed-loop TPOT is closest to a decode step (other reque
 interrupt the decode a eighth as often as at 1,024 in and 1,024 out)."""
 
 ENGINE_STEP_ERRORS: dict[str, tuple[float, float, int]] = {
-    "B200-HGX": (12.7, 35.3, 68),
+    "B200-HGX": (16.4, 36.4, 68),
     "H200-SXM": (2.25, 27.4, 15),
     "MI300X": (43.9, 47.4, 5),
 }
