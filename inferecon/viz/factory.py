@@ -776,7 +776,8 @@ class FactoryFrontierExplorer(Explorer):
             + ";\nrent: data/gpus.csv mid prices. Curves: each GPU's Pareto set. Dots: the "
             "cheapest configuration at the target speed (dotted).\nBands and intervals: "
             "inferecon.calibration_band, the p90 error of each GPU's calibration (dashed, "
-            "hatched: extrapolated by the transfer rule).",
+            "hatched: extrapolated by the transfer rule; B200 and MI300X: their measured "
+            "engines' larger error).",
         )
 
     def _export_fit(self, ax) -> str:
