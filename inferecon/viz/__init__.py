@@ -23,6 +23,7 @@ from .factory import (
     MarginPaybackExplorer,
     WorkloadBillExplorer,
 )
+from .frontier_check import frontier_check_figure
 from .goodput import GoodputExplorer, PublishedSweepsExplorer, ServingLoadExplorer
 from .planner import GPU_SETS, PRECISION_SETS, TRAFFIC, PlanExplorer
 from .prices import OpenClosedExplorer, PriceDeclineExplorer
@@ -80,6 +81,7 @@ __all__ = [
     "export_figures",
     "fit_axes_to_data",
     "forward_look_figure",
+    "frontier_check_figure",
     "notice",
     "headline_explorers",
     "house_style",

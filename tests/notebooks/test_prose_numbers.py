@@ -625,6 +625,14 @@ def _nim_ttft_row() -> tuple[str, str]:
     return f"{d['level'].iloc[0]:.0f}", f"{d['measured_ttft_ms'].iloc[0]:.1f} ms"
 
 
+def _kwdefault(func, name):
+    """A keyword's default in ``func``'s signature (what a notebook calling it with no
+    argument uses)."""
+    import inspect
+
+    return inspect.signature(func).parameters[name].default
+
+
 def computed(nb, phrase, stated, value, source=None) -> Stated:
     return Stated(nb, phrase, tuple(stated), value, source)
 
@@ -1433,6 +1441,26 @@ COMPUTED = [
     ),
     computed(
         "06",
+        "(`data/moe_serving_sweeps.csv`: 402 load levels",
+        ["402"],
+        lambda: f"{len(ie.load_moe_serving_sweeps())}",
+    ),
+    computed(
+        "06",
+        "whose engine (SGLang's ROCm build) takes 1.8 times the model's step at equal batch",
+        ["1.8"],
+        lambda: (
+            f"{ie.engine_step_factors(ie.load_moe_serving_sweeps(), (1024, 8192))['MI300X']:.1f}"
+        ),
+    ),
+    computed(
+        "06",
+        "on the rows with 8,192 output tokens",
+        ["8,192"],
+        lambda: f"{_kwdefault(ie.viz.frontier_check_figure, 'fit_shape')[1]:,}",
+    ),
+    computed(
+        "06",
         "whose ROCm MoE and attention kernels took 1.8 times the model's step at equal batch",
         ["1.8"],
         lambda: f"{1 / (1 - ie.ENGINE_STEP_ERRORS['MI300X'][0] / 100):.1f}",
@@ -1502,6 +1530,7 @@ GIVEN = [
         "tests/unit/test_operator_times.py guards each GPU's median below its limit instead",
     ),
     given("02", "on 8-GPU A100 and H100 nodes", "the measured nodes' size (Vidur's profiles)"),
+    given("06", "on single 8-GPU nodes", "the measured nodes' size (InferenceX's single nodes)"),
     given(
         "08",
         "predicts the third within 5.3% to 7.7% at the median (notebook 02)",

@@ -314,3 +314,28 @@ def test_one_measured_shape_per_gpu_fixes_the_others(inferencex):
     assert (long_prompt["geomean_ratio"] < 0.5).all()
     with pytest.raises(ValueError, match="two"):
         ie.frontier_shape_transfer(inferencex[inferencex["output_tokens"] == 8192])
+
+
+def test_the_check_figure_draws_what_the_check_computes(inferencex):
+    from inferecon.viz import frontier_check_figure
+
+    fig = frontier_check_figure(inferencex)
+    left, right = fig.axes[:2]
+    rows = inferencex[(inferencex["prompt_tokens"] == 1024) & (inferencex["output_tokens"] == 1024)]
+    rows = rows[rows["precision"] == "fp8"]
+    factors = ie.engine_step_factors(inferencex, shape=(1024, 8192))
+    for ax, kw in ((left, {}), (right, {"step_time_factors": factors})):
+        s = ie.frontier_check_summary(ie.check_frontier(rows, **kw), by=("gpu",)).set_index("gpu")
+        labels = ax.get_legend_handles_labels()[1]
+        assert len(labels) == 3  # H200, B200, MI300X: one model line each
+        for gpu in s.index:
+            assert any(lb.startswith(f"{gpu}: model {s.loc[gpu, 'geomean_ratio']:.2f}x")
+                       for lb in labels), (gpu, labels)  # fmt: skip
+    # the measured envelope points are drawn in both panels: 17 at fp8, 1k/1k
+    n_env = len(ie.measured_envelope(rows))
+    for ax in (left, right):
+        assert sum(len(line.get_xdata()) for line in ax.lines if line.get_marker() == "o") == n_env
+    with pytest.raises(ValueError, match="held-out"):
+        frontier_check_figure(inferencex, fit_shape=(1024, 1024))
+    with pytest.raises(ValueError, match="no measured rows"):
+        frontier_check_figure(inferencex, precision="bf16")
