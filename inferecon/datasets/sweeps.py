@@ -202,30 +202,24 @@ def _text(v) -> str:
     return str(v)
 
 
+_APP_FIELDS = {
+    "hw": "hardware", "infmax_model_prefix": "model", "framework": "framework",
+    "precision": "precision", "spec_decoding": "spec_method", "disagg": "disagg",
+    "is_multinode": "is_multinode", "isl": "isl", "osl": "osl", "conc": "conc",
+    "tp": "decode_tp", "ep": "decode_ep", "dp_attention": "decode_dp_attention",
+    "source_url": "run_url",
+}  # fmt: skip
+"""InferenceMAX aggregate field -> the InferenceX web app record's field (its decode pool's
+parallelism; the run's URL as the source)."""
+
+
 def _agg_record(r: dict) -> dict:
     """An InferenceX web app record (``hardware``, ``decode_tp``, nested ``metrics``: the
     app's ``/api/benchmarks`` rows) in the fields of InferenceMAX's ``agg_bmk.json``; an
     aggregate record unchanged."""
     if "hardware" not in r or not isinstance(r.get("metrics"), dict):
         return r
-    out = dict(r["metrics"])
-    out.update(
-        hw=r["hardware"],
-        infmax_model_prefix=r.get("model"),
-        framework=r.get("framework"),
-        precision=r.get("precision"),
-        spec_decoding=r.get("spec_method"),
-        disagg=r.get("disagg"),
-        is_multinode=r.get("is_multinode"),
-        isl=r.get("isl"),
-        osl=r.get("osl"),
-        conc=r.get("conc"),
-        tp=r.get("decode_tp"),
-        ep=r.get("decode_ep"),
-        dp_attention=r.get("decode_dp_attention"),
-        source_url=r.get("run_url"),
-    )
-    return out
+    return {**r["metrics"], **{agg: r.get(app) for agg, app in _APP_FIELDS.items()}}
 
 
 def read_inferencemax_results(path: str | Path, statistic: str = "median") -> pd.DataFrame:
