@@ -186,7 +186,7 @@ DATASETS: dict[str, Dataset] = {
             decline_inputs.load_serving_scenarios,
             "serving_scenarios.csv",
         ),
-        # users' files only (nothing bundled)
+        # users' file formats; those with a file name are bundled too
         Dataset("sampling_counts", testtime.SAMPLING_COUNTS_SCHEMA, testtime.load_sampling_counts),
         Dataset(
             "published_serving_sweeps",

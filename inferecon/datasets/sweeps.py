@@ -329,7 +329,8 @@ def published_moe_sweeps(published: pd.DataFrame | None = None) -> pd.DataFrame:
     (prompt + output) / output, with the mean lengths where the source gives them and the
     nominal ones otherwise. Today that is one sweep: SemiAnalysis InferenceX's DeepSeek-R1 on
     8 H200s, TensorRT-LLM, fp8, 1,024 in and 1,024 out, concurrency 4 to 64 (numbers cited as
-    facts; ``data/README.md``).
+    facts; ``data/README.md``). The same sweep and 397 more load levels on H200, B200 and MI300X
+    are in the bundled ``moe_serving_sweeps.csv`` (:func:`load_moe_serving_sweeps`).
 
     Parameters
     ----------
