@@ -498,14 +498,17 @@ def engine_step_factors(sweeps: pd.DataFrame, shape=None) -> dict:
     ValueError
         When no row has that shape.
     """
-    rows = sweeps
-    if shape is not None:
-        prompt, output = (int(v) for v in shape)
-        rows = rows[(rows["prompt_tokens"] == prompt) & (rows["output_tokens"] == output)]
-        if rows.empty:
-            raise ValueError(f"shape={shape!r}: no measured rows of {prompt} in, {output} out")
-    mc = check_matched_concurrency(rows)
+    mc = check_matched_concurrency(sweeps if shape is None else _rows_of_shape(sweeps, shape))
     return {str(g): float(v) for g, v in mc.groupby("gpu")["tpot_ratio"].median().items()}
+
+
+def _rows_of_shape(sweeps: pd.DataFrame, shape) -> pd.DataFrame:
+    """The rows of one (prompt tokens, output tokens) shape; ValueError naming it if none."""
+    prompt, output = (int(v) for v in shape)
+    rows = sweeps[(sweeps["prompt_tokens"] == prompt) & (sweeps["output_tokens"] == output)]
+    if rows.empty:
+        raise ValueError(f"shape={shape!r}: no measured rows of {prompt} in, {output} out")
+    return rows
 
 
 def frontier_shape_transfer(sweeps: pd.DataFrame) -> pd.DataFrame:

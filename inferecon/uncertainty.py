@@ -123,14 +123,10 @@ def engine_step_error(sweeps: pd.DataFrame | None = None, shape=ENGINE_CHECK_SHA
         When no row has that shape.
     """
     from .datasets import load_moe_serving_sweeps
-    from .frontier_check import check_matched_concurrency
+    from .frontier_check import _rows_of_shape, check_matched_concurrency
 
     rows = load_moe_serving_sweeps() if sweeps is None else sweeps
-    prompt, output = (int(v) for v in shape)
-    rows = rows[(rows["prompt_tokens"] == prompt) & (rows["output_tokens"] == output)]
-    if rows.empty:
-        raise ValueError(f"shape={shape!r}: no measured rows of {prompt} in, {output} out")
-    mc = check_matched_concurrency(rows)
+    mc = check_matched_concurrency(_rows_of_shape(rows, shape))
     signed = (mc["model_tpot_ms"] / mc["measured_tpot_ms"] - 1.0) * 100.0
     out = []
     for gpu, e in signed.groupby(mc["gpu"], sort=True):

@@ -17,12 +17,13 @@ from .factory import _GPU_COLORS
 from .style import add_source, add_title, house_style
 
 
-def _model_line(model, gpu, precision, prompt, output, factor):
+def _model_line(model, gpu, precision, prompt, output):
+    """The model's Pareto points (speed per user, total tokens/s per GPU), slowest first."""
     f = throughput_frontier(model, gpu, prompt, output, precisions=[precision],
                             allow_weight_only=True)  # fmt: skip
     p = f[f["pareto"]].sort_values("tokens_per_s_per_user")
-    return (p["tokens_per_s_per_user"].to_numpy(float) / factor,
-            p["total_tokens_per_s_per_gpu"].to_numpy(float) / factor)  # fmt: skip
+    return (p["tokens_per_s_per_user"].to_numpy(float),
+            p["total_tokens_per_s_per_gpu"].to_numpy(float))  # fmt: skip
 
 
 def frontier_check_figure(
@@ -79,6 +80,7 @@ def frontier_check_figure(
     gpus = list(dict.fromkeys(env["gpu"]))
     model = env["model"].iloc[0]  # the data/models.csv name (DeepSeek-R1 -> DeepSeek-V3)
     checks = [check_frontier(rows), check_frontier(rows, step_time_factors=factors)]
+    lines = {g: _model_line(model, g, precision, prompt, output) for g in gpus}
     with house_style():
         fig = Figure(figsize=(11.0, 5.4))
         axes = fig.subplots(1, 2, sharex=True, sharey=True,
@@ -94,7 +96,7 @@ def frontier_check_figure(
                 ax.plot(m["tokens_per_s_per_user"], m["measured_tokens_per_s_per_gpu"], "o",
                         color=color, ms=5, mfc="white", mew=1.4)  # fmt: skip
                 factor = factors.get(gpu, 1.0) if k == 1 else 1.0
-                x, y = _model_line(model, gpu, precision, prompt, output, factor)
+                x, y = (v / factor for v in lines[gpu])  # every step `factor` times longer
                 ratio = s.loc[gpu, "geomean_ratio"] if gpu in s.index else np.nan
                 ax.plot(x, y, "-", color=color, lw=1.8,
                         label=f"{gpu}: model {ratio:.2f}x measured"
