@@ -82,9 +82,9 @@ def frontier_check_figure(
     checks = [check_frontier(rows), check_frontier(rows, step_time_factors=factors)]
     lines = {g: _model_line(model, g, precision, prompt, output) for g in gpus}
     with house_style():
-        fig = Figure(figsize=(11.0, 5.4))
+        fig = Figure(figsize=(11.0, 6.6))
         axes = fig.subplots(1, 2, sharex=True, sharey=True,
-                            gridspec_kw=dict(left=0.08, right=0.98, top=0.80, bottom=0.2,
+                            gridspec_kw=dict(left=0.08, right=0.98, top=0.86, bottom=0.36,
                                              wspace=0.06))  # fmt: skip
         add_title(fig, f"The model against measured serving: DeepSeek-R1, {precision}, "
                        f"{prompt:,} in / {output:,} out, one 8-GPU node")  # fmt: skip
@@ -99,12 +99,16 @@ def frontier_check_figure(
                 x, y = (v / factor for v in lines[gpu])  # every step `factor` times longer
                 ratio = s.loc[gpu, "geomean_ratio"] if gpu in s.index else np.nan
                 ax.plot(x, y, "-", color=color, lw=1.8,
-                        label=f"{gpu}: model {ratio:.2f}x measured"
-                              + (f" (step x{factor:.2f})" if k == 1 else ""))  # fmt: skip
+                        label=f"{gpu}: model {ratio:.2f}x the measured"
+                              + (f", step x{factor:.2f}" if k == 1 else ""))  # fmt: skip
+            ax.plot([], [], "o", color="#555555", ms=5, mfc="white", mew=1.4,
+                    label="measured envelope (points)")  # fmt: skip
             ax.set_xscale("log")
             ax.set_yscale("log")
             ax.set_xlabel("Speed per user (tokens/s, 1 / TPOT)")
-            ax.legend(loc="lower left", fontsize=8, frameon=False)
+            ax.legend(loc="upper left", bbox_to_anchor=(0.0, -0.13), fontsize=8, frameon=False,
+                      title="lines: the model (geometric mean of model / measured)",
+                      title_fontsize=8, alignment="left")  # fmt: skip
         axes[0].set_ylabel("Prompt + output tokens/s per GPU")
         axes[0].set_title("Datasheet model (stored calibration)", fontsize=10, loc="left")
         axes[1].set_title(f"With engine step factors fitted on {fit_shape[0]:,} in / "

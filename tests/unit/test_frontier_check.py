@@ -327,14 +327,15 @@ def test_the_check_figure_draws_what_the_check_computes(inferencex):
     for ax, kw in ((left, {}), (right, {"step_time_factors": factors})):
         s = ie.frontier_check_summary(ie.check_frontier(rows, **kw), by=("gpu",)).set_index("gpu")
         labels = ax.get_legend_handles_labels()[1]
-        assert len(labels) == 3  # H200, B200, MI300X: one model line each
+        assert len(labels) == 4  # H200, B200, MI300X: one model line each; the points' key
         for gpu in s.index:
             assert any(lb.startswith(f"{gpu}: model {s.loc[gpu, 'geomean_ratio']:.2f}x")
                        for lb in labels), (gpu, labels)  # fmt: skip
     # the measured envelope points are drawn in both panels: 17 at fp8, 1k/1k
     n_env = len(ie.measured_envelope(rows))
     for ax in (left, right):
-        assert sum(len(line.get_xdata()) for line in ax.lines if line.get_marker() == "o") == n_env
+        points = [line for line in ax.lines if line.get_marker() == "o"]
+        assert sum(len(line.get_xdata()) for line in points) == n_env
     with pytest.raises(ValueError, match="held-out"):
         frontier_check_figure(inferencex, fit_shape=(1024, 1024))
     with pytest.raises(ValueError, match="no measured rows"):
