@@ -38,7 +38,6 @@ JupyterLab, p95 under 100 ms from key press to painted pixels for every notebook
 from __future__ import annotations
 
 import argparse
-import gc
 import os
 import platform
 import statistics
@@ -105,19 +104,19 @@ def bench_explorer(name: str, cls, n: int) -> list[dict]:
     cls = _factory(name, cls)
     ex = cls()
     for cname, w in list(ex.controls.items()):
-        update_ms, recreate_ms = [], []
+        update_ms, recreate_ms, states = [], [], []
         for attr, v in _sweep_values(w, n):
             t0 = time.perf_counter()
             setattr(w, attr, v)  # the update redraws the canvas (blit or full) before returning
             update_ms.append((time.perf_counter() - t0) * 1e3)
-            state = ex.state()
+            states.append(ex.state())
+        # re-created after the sweep, not between its presses: a user drags one explorer, and
+        # the garbage of re-created ones would be collected inside the next timed update
+        for state in states:
             t0 = time.perf_counter()
             fresh = cls(**state)  # builds the figure and draws it in full
             recreate_ms.append((time.perf_counter() - t0) * 1e3)
             fresh.close()
-            # the re-created explorer's garbage is collected here, not inside the next timed
-            # update (a user drags one explorer; nothing re-creates it between presses)
-            gc.collect()
         ex.reset()
         rows.append(
             {
